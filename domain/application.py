@@ -1,0 +1,280 @@
+"""The case record's service layer: load a case, call one aggregate method, save.
+
+It is an ``eventsourcing`` Application. The store behind it (SQLite file or PostgreSQL) is chosen
+by environment settings alone. It adds what every caller needs: exactly-once commands, retries on
+concurrent writes, as-of reconstruction, chain and budget verification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.utils import get_topic
+from pydantic import BaseModel, ConfigDict
+
+from domain.audit import ChainReport, check_chain
+from domain.case.aggregate import Case, CaseSnapshot
+from domain.commands import CaseCommand, CouncilSettings, Services
+from domain.commands.base import RuleSets
+from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
+from domain.mapper import CanonicalMapper
+from domain.ras import BudgetCalculation, recalculate
+
+MAX_ATTEMPTS = 5
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RecordedEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    version: int
+    recorded_at: datetime
+    chain_hash: str
+    notification_id: int | None = None
+
+
+class CommandOutcome(BaseModel):
+    """What a command did: the events it appended (or, for a repeat, the ones it appended first)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: UUID
+    command_id: str
+    command_name: str
+    events: list[RecordedEvent]
+    duplicate: bool = False
+
+    @property
+    def last_notification_id(self) -> int | None:
+        ids = [e.notification_id for e in self.events if e.notification_id is not None]
+        return max(ids) if ids else None
+
+
+class BudgetMismatch(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    version: int
+    person_id: str
+    rule_set_id: str
+    rule_set_version: str
+    problem: str
+
+
+CommandObserver = Callable[[CaseCommand, "CommandOutcome | None", "DomainError | None"], None]
+
+
+class CaseRecord(Application[UUID]):
+    name = "carecase"
+    snapshotting_intervals = {Case: 100}
+    snapshot_class = CaseSnapshot
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        rule_sets: RuleSets,
+        council: CouncilSettings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        observers: Sequence[CommandObserver] = (),
+    ) -> None:
+        super().__init__(env)
+        self.services = Services(council=council or CouncilSettings(), rule_sets=rule_sets)
+        self.clock = clock
+        self.observers = list(observers)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        factory_mapper = self.factory.mapper(transcoder=self.construct_transcoder())
+        return CanonicalMapper(
+            transcoder=factory_mapper.transcoder, compressor=factory_mapper.compressor, cipher=factory_mapper.cipher
+        )
+
+    # Commands -----------------------------------------------------------------------------------
+
+    def handle(self, command: CaseCommand) -> CommandOutcome:
+        """Apply one command exactly once. A repeated command id appends nothing and returns the
+        original outcome; a concurrent writer causes a reload and retry, never a lost write."""
+        try:
+            outcome = self._handle_with_retries(command)
+        except DomainError as error:
+            self._tell(command, None, error)
+            raise
+        self._tell(command, outcome, None)
+        return outcome
+
+    def _handle_with_retries(self, command: CaseCommand) -> CommandOutcome:
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                return self._handle_once(command)
+            except IntegrityError:
+                continue  # another writer got this version first: reload and decide again
+        raise ConcurrencyConflict(
+            f"case {command.case_id} kept changing under {command.type_name()}; try again",
+            details={"attempts": MAX_ATTEMPTS},
+        )
+
+    def _handle_once(self, command: CaseCommand) -> CommandOutcome:
+        ctx = command.context(self.clock())
+        existing = self._find(command.case_id)
+        if existing is not None:
+            repeat = self._repeat_of(existing, command)
+            if repeat is not None:
+                return repeat
+        if command.creates_case:
+            if existing is not None:
+                raise RuleViolation(f"case {command.case_id} already exists", code="case_already_exists",
+                                    field="case_id")
+            case = command.create(ctx, self.services)  # type: ignore[attr-defined]
+        else:
+            if existing is None:
+                raise NotFound(f"no case {command.case_id}", code="unknown_case", field="case_id")
+            case = existing
+            command.execute(case, ctx, self.services)
+        recordings = self.save(case)
+        return CommandOutcome(
+            case_id=command.case_id,
+            command_id=command.command_id,
+            command_name=command.type_name(),
+            events=[
+                RecordedEvent(
+                    type=type(r.domain_event).__name__,
+                    version=r.domain_event.originator_version,
+                    recorded_at=r.domain_event.timestamp,
+                    chain_hash=r.domain_event.chain_hash,  # type: ignore[attr-defined]
+                    notification_id=r.notification.id,
+                )
+                for r in recordings
+            ],
+        )
+
+    def _repeat_of(self, case: Case, command: CaseCommand) -> CommandOutcome | None:
+        processed = case.state.processed_commands.get(command.command_id)
+        if processed is None:
+            return None
+        if processed.name != command.type_name():
+            raise RuleViolation(
+                f"command id {command.command_id} was already used for {processed.name}",
+                code="command_id_reused", field="command_id",
+            )
+        first, last = min(processed.versions), max(processed.versions)
+        events = self.events.get(command.case_id, gt=first - 1, lte=last)
+        return CommandOutcome(
+            case_id=command.case_id,
+            command_id=command.command_id,
+            command_name=command.type_name(),
+            events=[
+                RecordedEvent(type=type(e).__name__, version=e.originator_version, recorded_at=e.timestamp,
+                              chain_hash=e.chain_hash)  # type: ignore[attr-defined]
+                for e in events
+            ],
+            duplicate=True,
+        )
+
+    def _tell(self, command: CaseCommand, outcome: CommandOutcome | None, error: DomainError | None) -> None:
+        for observer in self.observers:
+            observer(command, outcome, error)
+
+    # Queries -----------------------------------------------------------------------------------
+
+    def _find(self, case_id: UUID) -> Case | None:
+        try:
+            return self.repository.get(case_id)  # type: ignore[return-value]
+        except AggregateNotFoundError:
+            return None
+
+    def get_case(self, case_id: UUID) -> Case:
+        case = self._find(case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}", code="unknown_case", field="case_id")
+        return case
+
+    def case_at_version(self, case_id: UUID, version: int) -> Case:
+        return self.repository.get(case_id, version=version)  # type: ignore[return-value]
+
+    def version_as_of(self, case_id: UUID, instant: datetime) -> int | None:
+        """The case's version as the record stood at ``instant`` (recorded time), from the index."""
+        if instant.tzinfo is None:
+            raise InvalidInput("an instant must carry its time zone", code="naive_datetime", field="as_of")
+        finder = getattr(self.recorder, "version_as_of", None)
+        if finder is not None:
+            return finder(case_id, instant)
+        version = None
+        for event in self.events.get(case_id):  # a store without the index: scan
+            if event.timestamp > instant:
+                break
+            version = event.originator_version
+        return version
+
+    def case_as_of(self, case_id: UUID, instant: datetime) -> Case | None:
+        """The case as the system knew it at ``instant``; None if it did not exist yet."""
+        version = self.version_as_of(case_id, instant)
+        return None if version is None else self.case_at_version(case_id, version)
+
+    def stored_events(self, case_id: UUID) -> list[Any]:
+        return list(self.events.get(case_id))
+
+    def case_ids(self) -> list[UUID]:
+        return list(self.recorder.case_ids())  # type: ignore[attr-defined]
+
+    # Verification ------------------------------------------------------------------------------
+
+    def verify_chain(self, case_id: UUID) -> ChainReport:
+        records = self.recorder.select_events(case_id)
+        index = {row.originator_version: row.chain_hash for row in self.recorder.index_rows(case_id)}  # type: ignore[attr-defined]
+        mapper = self.mapper
+        assert isinstance(mapper, CanonicalMapper)
+        return check_chain(case_id.hex, records, index, mapper.decode_state)
+
+    def verify_all_chains(self) -> Iterator[ChainReport]:
+        for case_id in self.case_ids():
+            yield self.verify_chain(case_id)
+
+    def verify_budget_calculations(self, case_ids: Sequence[UUID] | None = None) -> Iterator[tuple[str, BudgetMismatch | None]]:
+        """Recompute every recorded budget from its recorded inputs and its rule set; a rule-set file
+        changed since (its hash differs) is reported, never silently used."""
+        topic = get_topic(Case.IndicativeBudgetCalculated)
+        wanted = {c.hex for c in case_ids} if case_ids is not None else None
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=500, topics=[topic])
+            if not page:
+                return
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                case_hex = event.originator_id.hex
+                if wanted is not None and case_hex not in wanted:
+                    continue
+                yield case_hex, self._check_calculation(case_hex, event.originator_version, event.calculation)
+            start = page[-1].id + 1
+
+    def _check_calculation(self, case_hex: str, version: int, recorded: BudgetCalculation) -> BudgetMismatch | None:
+        def mismatch(problem: str) -> BudgetMismatch:
+            return BudgetMismatch(case_id=case_hex, version=version, person_id=recorded.person_id,
+                                  rule_set_id=recorded.rule_set_id, rule_set_version=recorded.rule_set_version,
+                                  problem=problem)
+
+        try:
+            rule_set = self.services.rule_sets.get(recorded.rule_set_id, recorded.rule_set_version)
+        except NotFound:
+            return mismatch("the rule set it was calculated under is no longer published")
+        if rule_set.content_hash != recorded.rule_set_hash:
+            return mismatch(
+                f"rule set file changed since the calculation: recorded {recorded.rule_set_hash}, "
+                f"file now {rule_set.content_hash}"
+            )
+        again = recalculate(recorded, rule_set)
+        if again.model_dump(mode="json") != recorded.model_dump(mode="json"):
+            differing = sorted(
+                k for k, v in again.model_dump(mode="json").items() if recorded.model_dump(mode="json").get(k) != v
+            )
+            return mismatch("recomputation differs in: " + ", ".join(differing))
+        return None

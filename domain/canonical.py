@@ -1,0 +1,65 @@
+"""The one canonical form of a stored event, shared by the hash chain and the event store.
+
+An event's stored state is its pydantic JSON dump (sorted keys, no whitespace), minus the
+originator id and version, which the store keeps in columns of their own. The chain hash of an
+event covers the previous event's hash, the event's topic, its originator id and version, and
+that stored state, so changing, removing or reordering any stored event breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from typing import Any
+
+from eventsourcing.utils import get_topic
+from pydantic import TypeAdapter
+
+GENESIS_HASH = "sha256:" + "0" * 64
+CHAIN_FIELD = "chain_hash"
+ENVELOPE_FIELDS = ("originator_id", "originator_version")
+
+
+@cache
+def adapter(cls: type) -> TypeAdapter[Any]:
+    return TypeAdapter(cls)
+
+
+def stored_state(event: object) -> dict[str, Any]:
+    """The JSON-safe state of an event as the store keeps it (without id and version)."""
+    cls = type(event)
+    state: dict[str, Any] = adapter(cls).dump_python(event, mode="json")
+    for name in ENVELOPE_FIELDS:
+        state.pop(name, None)
+    class_version = getattr(cls, "class_version", 1)
+    if class_version > 1:
+        state["class_version"] = class_version
+    return state
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def chain_hash(
+    previous_hash: str, topic: str, originator_id: str, originator_version: int, state: dict[str, Any]
+) -> str:
+    """Hash of one link of a case's chain; ``state`` must not contain the chain hash itself."""
+    body = {k: v for k, v in state.items() if k != CHAIN_FIELD}
+    digest = hashlib.sha256()
+    digest.update(previous_hash.encode("ascii"))
+    digest.update(canonical_json([topic, originator_id, originator_version, body]))
+    return "sha256:" + digest.hexdigest()
+
+
+def event_chain_hash(previous_hash: str, event: object) -> str:
+    """Chain hash of a not-yet-stored event, computed exactly as the auditor will recompute it."""
+    originator = getattr(event, "originator_id")
+    return chain_hash(
+        previous_hash,
+        get_topic(type(event)),
+        originator.hex if hasattr(originator, "hex") else str(originator),
+        getattr(event, "originator_version"),
+        stored_state(event),
+    )

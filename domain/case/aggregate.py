@@ -1,0 +1,101 @@
+"""The Case: one episode of the council's involvement with an adult and the carers linked to them.
+
+Each lifecycle part (referral, carers, assessment, decisions, planning, payments, reviews) is a
+file of its own with its events and command methods; ``Case`` puts them together. Its whole state
+is one ``CaseState`` model.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.utils import get_topic, resolve_topic
+
+from domain.canonical import GENESIS_HASH, event_chain_hash
+from domain.case.assessment import AssessmentSteps
+from domain.case.base import CommandContext
+from domain.case.carers import CarerSteps
+from domain.case.decisions import DecisionSteps
+from domain.case.payments import PaymentSteps
+from domain.case.planning import PlanningSteps
+from domain.case.referral import ReferralSteps
+from domain.case.reviews import ReviewSteps
+from domain.case.state import CaseState
+from domain.vocabulary import PrimarySupportReason, ReferralRoute
+
+
+class Case(
+    ReferralSteps, CarerSteps, AssessmentSteps, DecisionSteps, PlanningSteps, PaymentSteps, ReviewSteps, Aggregate
+):
+    state: CaseState
+
+    def __init__(self) -> None:
+        # State is built by ReferralReceived.apply; the constructor is only the library's hook.
+        pass
+
+    @classmethod
+    def receive_referral(
+        cls,
+        ctx: CommandContext,
+        *,
+        case_id: UUID,
+        council_code: str,
+        team: str,
+        route: ReferralRoute,
+        reason: str,
+        adult_id: str,
+        adult_name: str,
+        adult_date_of_birth: date,
+        primary_support_reason: PrimarySupportReason | None,
+    ) -> "Case":
+        fields: dict[str, Any] = dict(
+            council_code=council_code,
+            team=team,
+            route=route,
+            reason=reason,
+            adult_id=adult_id,
+            adult_name=adult_name,
+            adult_date_of_birth=adult_date_of_birth,
+            primary_support_reason=primary_support_reason,
+            command_id=ctx.command_id,
+            command_name=ctx.command_name,
+            actor=ctx.actor,
+            effective_at=ctx.effective_at,
+            timestamp=ctx.recorded_at,
+        )
+        provisional = cls.ReferralReceived(  # type: ignore[call-arg]
+            originator_id=case_id, originator_version=cls.INITIAL_VERSION, originator_topic=get_topic(cls),
+            chain_hash="", **fields,
+        )
+        link = event_chain_hash(GENESIS_HASH, provisional)
+        return cls._create(cls.ReferralReceived, id=case_id, chain_hash=link, **fields)
+
+
+class CaseSnapshot(Snapshot):
+    """A snapshot holds the case's one state model as JSON, so it needs no special transcoding."""
+
+    @classmethod
+    def take(cls, aggregate: Any) -> "CaseSnapshot":
+        return cls(  # type: ignore[call-arg]
+            originator_id=aggregate.id,
+            originator_version=aggregate.version,
+            timestamp=aggregate.modified_on,
+            topic=get_topic(type(aggregate)),
+            state={
+                "created_on": aggregate.created_on.isoformat(),
+                "modified_on": aggregate.modified_on.isoformat(),
+                "case": aggregate.state.model_dump(mode="json"),
+            },
+        )
+
+    def mutate(self, _: None) -> Any:
+        cls = resolve_topic(self.topic)
+        aggregate = object.__new__(cls)
+        aggregate.__base_init__(self.originator_id, self.originator_version,
+                                datetime.fromisoformat(self.state["created_on"]))
+        aggregate.modified_on = datetime.fromisoformat(self.state["modified_on"])
+        aggregate.state = CaseState.model_validate(self.state["case"])
+        return aggregate

@@ -1,0 +1,101 @@
+"""What every case event carries, and how a command records one.
+
+Every event carries the actor, the command id, the instant it was recorded (``timestamp``), the
+instant it took effect where that differs (``effective_at``), and its link in the case's hash
+chain. The command method computes all of it before the event exists; ``apply`` only mutates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.canonical import event_chain_hash
+from domain.case.stage import current_stage
+from domain.case.state import CaseState, ProcessedCommand
+from domain.people import Actor
+
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+class CommandContext(BaseModel):
+    """Who asked, under which command id, and when: worked out before any event is made."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: str = Field(min_length=1, max_length=100)
+    command_name: str
+    actor: Actor
+    recorded_at: AwareDatetime
+    effective_at: AwareDatetime | None = None
+
+
+def _note(case: Any, event: "CaseEvent") -> None:
+    """Bookkeeping every event does after its own apply: chain head, command ids, clock."""
+    state: CaseState = case.state
+    state.chain_head = event.chain_hash
+    processed = state.processed_commands.get(event.command_id)
+    if processed is None:
+        state.processed_commands[event.command_id] = ProcessedCommand(
+            name=event.command_name, versions=[event.originator_version]
+        )
+    else:
+        processed.versions.append(event.originator_version)
+    state.last_recorded_at = event.timestamp
+    stage = current_stage(state)
+    if stage != state.stage:
+        # A stage that moves on is no longer overdue; the clock of the new stage starts now.
+        state.overdue.pop(state.stage.value, None)
+        state.stage = stage
+        state.stage_entered_at = event.timestamp
+
+
+class CaseEvent(Aggregate.Event):
+    command_id: str
+    command_name: str
+    actor: Actor
+    effective_at: datetime | None
+    chain_hash: str
+
+    def mutate(self, aggregate: Any) -> Any:
+        aggregate = super().mutate(aggregate)
+        _note(aggregate, self)
+        return aggregate
+
+
+class CaseCreated(Aggregate.Created, CaseEvent):
+    def mutate(self, aggregate: Any) -> Any:
+        aggregate = super().mutate(aggregate)
+        _note(aggregate, self)
+        return aggregate
+
+
+class Recording:
+    """Mixed into the Case: the one way a command method records an event."""
+
+    state: CaseState
+    id: Any
+    version: int
+    modified_on: datetime
+
+    def _record(self, ctx: CommandContext, event_class: type[CaseEvent], **fields: Any) -> None:
+        # Recorded times strictly increase within a case, so "as of an instant" is unambiguous.
+        timestamp = max(ctx.recorded_at, self.state.last_recorded_at + ONE_MICROSECOND)
+        common = dict(
+            command_id=ctx.command_id,
+            command_name=ctx.command_name,
+            actor=ctx.actor,
+            effective_at=ctx.effective_at,
+            timestamp=timestamp,
+        )
+        provisional = event_class(  # type: ignore[call-arg]
+            originator_id=self.id, originator_version=self.version + 1, chain_hash="", **common, **fields
+        )
+        link = event_chain_hash(self.state.chain_head, provisional)
+        self.trigger_event(event_class, chain_hash=link, **common, **fields)  # type: ignore[attr-defined]
+
+    def _now(self, ctx: CommandContext) -> datetime:
+        return max(ctx.recorded_at, self.state.last_recorded_at + ONE_MICROSECOND)

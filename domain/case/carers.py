@@ -1,0 +1,155 @@
+"""Carers identified, told of their right and offered an assessment (s.10; rules A1, A3)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain.case.base import CaseEvent, CommandContext, Recording
+from domain.case.rules import (
+    adult_carer_rules_exclude_young_carers,
+    carer_assessment_must_be_declined,
+    carer_assessment_must_be_open,
+    carer_must_exist,
+    case_must_be_open,
+    person_must_exist,
+)
+from domain.case.state import AssessmentStatus, Person
+from domain.errors import RuleViolation
+
+ADULTHOOD_AGE = 18
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+class CarerSteps(Recording):
+    class CarerIdentified(CaseEvent):
+        carer_id: str
+        name: str
+        date_of_birth: date
+        relationship_to_adult: str
+        lives_with_adult: bool
+        young_carer: bool
+
+        def apply(self, case: Any) -> None:
+            case.state.people[self.carer_id] = Person(
+                person_id=self.carer_id,
+                kind="carer",
+                name=self.name,
+                date_of_birth=self.date_of_birth,
+                relationship_to_adult=self.relationship_to_adult,
+                lives_with_adult=self.lives_with_adult,
+                young_carer=self.young_carer,
+            )
+
+    class YoungCarerReferredToChildrensServices(CaseEvent):
+        carer_id: str
+        age: int
+
+        def apply(self, case: Any) -> None:
+            pass  # the referral itself is the fact; the young carer takes no part in the adult gate
+
+    class CarerAssessmentOffered(CaseEvent):
+        carer_id: str
+        told_of_right: bool
+
+        def apply(self, case: Any) -> None:
+            case.state.people[self.carer_id].assessment = AssessmentStatus.OFFERED
+
+    class CarerAssessmentAccepted(CaseEvent):
+        carer_id: str
+
+        def apply(self, case: Any) -> None:
+            case.state.people[self.carer_id].assessment = AssessmentStatus.ACCEPTED
+
+    class CarerAssessmentDeclined(CaseEvent):
+        carer_id: str
+        reason: str
+
+        def apply(self, case: Any) -> None:
+            case.state.people[self.carer_id].assessment = AssessmentStatus.DECLINED
+
+    class CarerAssessmentRequested(CaseEvent):
+        carer_id: str
+        reason: str
+
+        def apply(self, case: Any) -> None:
+            carer = case.state.people[self.carer_id]
+            carer.assessment = AssessmentStatus.REQUESTED
+            carer.assessment_requests += 1
+
+    class CombinedAssessmentConsentRecorded(CaseEvent):
+        person_id: str
+        consented: bool
+
+        def apply(self, case: Any) -> None:
+            case.state.people[self.person_id].combined_consent = self.consented
+
+    def identify_carer(
+        self,
+        ctx: CommandContext,
+        *,
+        carer_id: str,
+        name: str,
+        date_of_birth: date,
+        relationship_to_adult: str,
+        lives_with_adult: bool,
+    ) -> None:
+        case_must_be_open(self.state)
+        if carer_id in self.state.people:
+            raise RuleViolation(f"person {carer_id!r} is already on this case", code="person_already_on_case",
+                                field="carer_id")
+        day = (ctx.effective_at or self._now(ctx)).date()
+        age = age_on(date_of_birth, day)
+        if age < 0:
+            raise RuleViolation("the date of birth is after the date of identification", code="date_of_birth_in_future",
+                                field="date_of_birth")
+        young = age < ADULTHOOD_AGE
+        self._record(
+            ctx,
+            self.CarerIdentified,
+            carer_id=carer_id,
+            name=name,
+            date_of_birth=date_of_birth,
+            relationship_to_adult=relationship_to_adult,
+            lives_with_adult=lives_with_adult,
+            young_carer=young,
+        )
+        if young:
+            self._record(ctx, self.YoungCarerReferredToChildrensServices, carer_id=carer_id, age=age)
+        else:
+            # A1: the appearance of need is enough; no request is needed for the offer.
+            self._record(ctx, self.CarerAssessmentOffered, carer_id=carer_id, told_of_right=True)
+
+    def accept_carer_assessment(self, ctx: CommandContext, *, carer_id: str) -> None:
+        case_must_be_open(self.state)
+        carer = carer_must_exist(self.state, carer_id)
+        adult_carer_rules_exclude_young_carers(carer)
+        if carer.assessment != AssessmentStatus.OFFERED:
+            raise RuleViolation(f"carer {carer_id} has no open offer to accept", code="no_open_offer")
+        self._record(ctx, self.CarerAssessmentAccepted, carer_id=carer_id)
+
+    def decline_carer_assessment(self, ctx: CommandContext, *, carer_id: str, reason: str) -> None:
+        case_must_be_open(self.state)
+        carer = carer_must_exist(self.state, carer_id)
+        adult_carer_rules_exclude_young_carers(carer)
+        carer_assessment_must_be_open(carer)
+        if carer.assessment == AssessmentStatus.IN_PROGRESS:
+            raise RuleViolation(f"carer {carer_id}'s assessment is in progress", code="assessment_in_progress")
+        self._record(ctx, self.CarerAssessmentDeclined, carer_id=carer_id, reason=reason)
+
+    def request_carer_assessment(self, ctx: CommandContext, *, carer_id: str, reason: str) -> None:
+        case_must_be_open(self.state)
+        carer = carer_must_exist(self.state, carer_id)
+        adult_carer_rules_exclude_young_carers(carer)
+        carer_assessment_must_be_declined(carer)
+        self._record(ctx, self.CarerAssessmentRequested, carer_id=carer_id, reason=reason)
+
+    def record_combined_assessment_consent(self, ctx: CommandContext, *, person_id: str, consented: bool) -> None:
+        case_must_be_open(self.state)
+        person = person_must_exist(self.state, person_id)
+        if person.kind == "carer":
+            adult_carer_rules_exclude_young_carers(person)
+        self._record(ctx, self.CombinedAssessmentConsentRecorded, person_id=person_id, consented=consented)

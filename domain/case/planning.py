@@ -1,0 +1,209 @@
+"""Support planning and sign-off (steps 9-10; rules G1, P1, P3, D1 spending rules).
+
+Every planning command passes the gate first: no plan is drafted, revised, submitted or signed off
+for anyone while the adult's or any carer's assessment is outstanding. A carer identified late
+closes the gate again: drafts stay as they are and sign-off waits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.budget_statement import PersonalBudgetStatement
+from domain.case.base import CaseEvent, CommandContext, Recording
+from domain.case.decisions import budget_statement_for, current_budget_pence
+from domain.case.rules import (
+    assessments_must_be_complete_before_planning,
+    budget_must_be_calculated,
+    capped_budget_needs_reasoned_override,
+    case_must_be_open,
+    financial_assessment_must_be_complete,
+    must_be_eligible,
+    panel_must_decide_above_threshold,
+    person_must_exist,
+    plan_must_be_editable,
+    plan_must_be_submitted,
+    plan_must_exist,
+)
+from domain.case.state import PlanStatus, SignOff
+from domain.errors import RuleViolation
+from domain.people import Role
+from domain.planning import SpendingRules, SupportPlan, check_plan_lines
+from domain.vocabulary import ReviewOutcome, SignOffOutcome, SignOffRoute
+
+SIGN_OFF_AUTHORITY = {SignOffRoute.PANEL: Role.PANEL_MEMBER, SignOffRoute.DELEGATED: Role.TEAM_MANAGER}
+
+
+def plan_must_keep_spending_rules(plan: SupportPlan, plan_for: str, rules: SpendingRules) -> None:
+    breaches = check_plan_lines(plan, plan_for=plan_for, rules=rules)  # type: ignore[arg-type]
+    if breaches:
+        raise RuleViolation(
+            "; ".join(b.message for b in breaches),
+            code="spending_rule_breached",
+            field="plan.lines",
+            details={"breaches": [b.model_dump(mode="json") for b in breaches]},
+        )
+
+
+class PlanningSteps(Recording):
+    class SupportPlanDrafted(CaseEvent):
+        person_id: str
+        plan: SupportPlan
+        plan_version: int
+        annual_cost_pence: int
+
+        def apply(self, case: Any) -> None:
+            person = case.state.people[self.person_id]
+            person.plan = self.plan
+            person.plan_version = self.plan_version
+            person.plan_status = PlanStatus.DRAFT
+            case.state.budget_management[self.person_id] = self.plan.management
+
+    class SupportPlanRevised(CaseEvent):
+        person_id: str
+        plan: SupportPlan
+        plan_version: int
+        annual_cost_pence: int
+        reason: str
+
+        def apply(self, case: Any) -> None:
+            person = case.state.people[self.person_id]
+            person.plan = self.plan
+            person.plan_version = self.plan_version
+            person.plan_status = PlanStatus.DRAFT
+            person.sign_off = None
+            case.state.budget_management[self.person_id] = self.plan.management
+
+    class SupportPlanSubmitted(CaseEvent):
+        person_id: str
+        plan_version: int
+        annual_cost_pence: int
+        budget_pence: int
+
+        def apply(self, case: Any) -> None:
+            case.state.people[self.person_id].plan_status = PlanStatus.SUBMITTED
+
+    class SignOffDecisionRecorded(CaseEvent):
+        person_id: str
+        plan_version: int
+        route: SignOffRoute
+        outcome: SignOffOutcome
+        approved_pence: int
+        reasons: str
+        panel_threshold_pence: int
+        plan_annual_cost_pence: int
+        rule_set_id: str
+        rule_set_hash: str
+        indicative_pence: int
+        statement: PersonalBudgetStatement | None
+
+        def apply(self, case: Any) -> None:
+            person = case.state.people[self.person_id]
+            approved = self.outcome in (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
+            person.plan_status = {
+                SignOffOutcome.APPROVED: PlanStatus.APPROVED,
+                SignOffOutcome.APPROVED_WITH_CHANGES: PlanStatus.APPROVED,
+                SignOffOutcome.DEFERRED: PlanStatus.DEFERRED,
+                SignOffOutcome.DECLINED: PlanStatus.DECLINED,
+            }[self.outcome]
+            if approved:
+                person.sign_off = SignOff(route=self.route, outcome=self.outcome, approved_pence=self.approved_pence,
+                                          reasons=self.reasons, decided_at=self.timestamp)
+                person.statement = self.statement
+
+    def draft_support_plan(
+        self, ctx: CommandContext, *, person_id: str, plan: SupportPlan, spending_rules: SpendingRules
+    ) -> None:
+        case_must_be_open(self.state)
+        assessments_must_be_complete_before_planning(self.state)
+        person = person_must_exist(self.state, person_id)
+        must_be_eligible(person)
+        budget_must_be_calculated(person)
+        if person.plan is not None:
+            raise RuleViolation(f"a plan for {person_id} already exists; revise it instead", code="plan_already_drafted")
+        plan_must_keep_spending_rules(plan, person.kind, spending_rules)
+        self._record(ctx, self.SupportPlanDrafted, person_id=person_id, plan=plan, plan_version=1,
+                     annual_cost_pence=plan.annual_cost_pence)
+
+    def revise_support_plan(
+        self, ctx: CommandContext, *, person_id: str, plan: SupportPlan, reason: str, spending_rules: SpendingRules
+    ) -> None:
+        case_must_be_open(self.state)
+        assessments_must_be_complete_before_planning(self.state)
+        person = person_must_exist(self.state, person_id)
+        plan_must_exist(person)
+        if person.plan_status != PlanStatus.APPROVED:
+            plan_must_be_editable(person)
+        else:
+            reviews = [r for r in self.state.reviews.values() if person_id in r.person_ids and r.status == "completed"]
+            if not reviews or reviews[-1].outcome != ReviewOutcome.REVISE_PLAN:
+                raise RuleViolation("an approved plan is revised after a review that decides to revise it",
+                                    code="plan_revision_needs_review")
+        plan_must_keep_spending_rules(plan, person.kind, spending_rules)
+        self._record(ctx, self.SupportPlanRevised, person_id=person_id, plan=plan, plan_version=person.plan_version + 1,
+                     annual_cost_pence=plan.annual_cost_pence, reason=reason)
+
+    def submit_support_plan(self, ctx: CommandContext, *, person_id: str) -> None:
+        case_must_be_open(self.state)
+        assessments_must_be_complete_before_planning(self.state)
+        person = person_must_exist(self.state, person_id)
+        plan_must_exist(person)
+        if person.plan_status not in (PlanStatus.DRAFT, PlanStatus.DEFERRED):
+            raise RuleViolation(f"the plan for {person_id} is {person.plan_status.value}; only a draft is submitted",
+                                code="plan_not_draft")
+        capped_budget_needs_reasoned_override(person)
+        financial_assessment_must_be_complete(person)
+        assert person.plan is not None
+        self._record(ctx, self.SupportPlanSubmitted, person_id=person_id, plan_version=person.plan_version,
+                     annual_cost_pence=person.plan.annual_cost_pence, budget_pence=current_budget_pence(person))
+
+    def record_sign_off_decision(
+        self,
+        ctx: CommandContext,
+        *,
+        person_id: str,
+        route: SignOffRoute,
+        outcome: SignOffOutcome,
+        approved_pence: int | None,
+        reasons: str,
+        panel_threshold_pence: int,
+    ) -> None:
+        case_must_be_open(self.state)
+        assessments_must_be_complete_before_planning(self.state)
+        person = person_must_exist(self.state, person_id)
+        plan_must_be_submitted(person)
+        if ctx.actor.role != SIGN_OFF_AUTHORITY[route]:
+            raise RuleViolation(
+                f"a {route.value} sign-off is recorded by a {SIGN_OFF_AUTHORITY[route].value.replace('_', ' ')}",
+                code="sign_off_needs_authority",
+            )
+        assert person.plan is not None and person.budget is not None
+        cost = person.plan.annual_cost_pence
+        panel_must_decide_above_threshold(cost, panel_threshold_pence, route.value)
+        approved = outcome in (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
+        if approved:
+            if approved_pence is None:
+                if outcome == SignOffOutcome.APPROVED_WITH_CHANGES:
+                    raise RuleViolation("approval with changes states the approved amount",
+                                        code="approved_amount_required", field="approved_pence")
+                approved_pence = cost
+        elif approved_pence is not None:
+            raise RuleViolation(f"a {outcome.value} decision approves no amount", code="amount_without_approval",
+                                field="approved_pence")
+        statement = budget_statement_for(person, approved_pence) if approved_pence is not None else None
+        self._record(
+            ctx,
+            self.SignOffDecisionRecorded,
+            person_id=person_id,
+            plan_version=person.plan_version,
+            route=route,
+            outcome=outcome,
+            approved_pence=approved_pence or 0,
+            reasons=reasons,
+            panel_threshold_pence=panel_threshold_pence,
+            plan_annual_cost_pence=cost,
+            rule_set_id=person.budget.rule_set_id,
+            rule_set_hash=person.budget.rule_set_hash,
+            indicative_pence=person.budget.indicative_pence,
+            statement=statement,
+        )

@@ -1,0 +1,75 @@
+"""Referral, screening and closure: how a case begins and ends (domain brief steps 1 and 13)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
+from domain.case.rules import case_must_be_open, referral_must_be_unscreened
+from domain.case.state import CaseState, Person
+from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
+
+
+class ReferralSteps(Recording):
+    class ReferralReceived(CaseCreated):
+        council_code: str
+        team: str
+        route: ReferralRoute
+        reason: str
+        adult_id: str
+        adult_name: str
+        adult_date_of_birth: date
+        primary_support_reason: PrimarySupportReason | None
+
+        def apply(self, case: Any) -> None:
+            adult = Person(
+                person_id=self.adult_id,
+                kind="adult",
+                name=self.adult_name,
+                date_of_birth=self.adult_date_of_birth,
+                primary_support_reason=self.primary_support_reason,
+            )
+            case.state = CaseState(
+                case_id=self.originator_id.hex,
+                council_code=self.council_code,
+                team=self.team,
+                referral_route=self.route,
+                referral_reason=self.reason,
+                received_at=self.timestamp,
+                stage_entered_at=self.timestamp,
+                adult_id=self.adult_id,
+                people={self.adult_id: adult},
+                last_recorded_at=self.timestamp,
+            )
+
+    class ReferralScreened(CaseEvent):
+        outcome: ScreeningOutcome
+        reasons: str
+
+        def apply(self, case: Any) -> None:
+            case.state.screening = self.outcome
+
+    class CaseClosed(CaseEvent):
+        reason: ClosureReason
+        notes: str
+
+        def apply(self, case: Any) -> None:
+            case.state.closed = True
+            case.state.closure_reason = self.reason
+            for agreement in case.state.agreements.values():
+                agreement.status = "stopped"
+
+    def screen_referral(self, ctx: CommandContext, *, outcome: ScreeningOutcome, reasons: str) -> None:
+        case_must_be_open(self.state)
+        referral_must_be_unscreened(self.state)
+        self._record(ctx, self.ReferralScreened, outcome=outcome, reasons=reasons)
+        if outcome == ScreeningOutcome.INFORMATION_AND_ADVICE:
+            # Signposting is an outcome in its own right and ends this episode.
+            self._record(
+                ctx, self.CaseClosed, reason=ClosureReason.INFORMATION_AND_ADVICE_ONLY, notes=reasons
+            )
+
+    def close_case(self, ctx: CommandContext, *, reason: ClosureReason, notes: str) -> None:
+        case_must_be_open(self.state)
+        self._record(ctx, self.CaseClosed, reason=reason, notes=notes)

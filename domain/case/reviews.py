@@ -1,0 +1,122 @@
+"""Reviews, planned and unplanned, and overdue steps (step 12; rule R1's record side).
+
+The adult's and carers' reviews are coordinated: one review may cover several people, and its
+outcome applies to each of them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from domain.case.base import CaseEvent, CommandContext, Recording
+from domain.case.rules import case_must_be_open, person_must_exist
+from domain.case.state import AssessmentStatus, Review
+from domain.errors import NotFound, RuleViolation
+from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason, Stage
+
+
+class ReviewSteps(Recording):
+    class ReviewScheduled(CaseEvent):
+        review_id: str
+        person_ids: list[str]
+        kind: ReviewKind
+        due_on: date
+
+        def apply(self, case: Any) -> None:
+            case.state.reviews[self.review_id] = Review(
+                review_id=self.review_id, person_ids=list(self.person_ids), kind=self.kind,
+                reason=ReviewReason.SCHEDULED, due_on=self.due_on,
+            )
+
+    class ReviewRequested(CaseEvent):
+        review_id: str
+        person_ids: list[str]
+        reason: ReviewReason
+        due_on: date
+        details: str
+
+        def apply(self, case: Any) -> None:
+            case.state.reviews[self.review_id] = Review(
+                review_id=self.review_id, person_ids=list(self.person_ids), kind=ReviewKind.UNPLANNED,
+                reason=self.reason, due_on=self.due_on,
+            )
+
+    class ReviewCompleted(CaseEvent):
+        review_id: str
+        outcome: ReviewOutcome
+        notes: str
+
+        def apply(self, case: Any) -> None:
+            review = case.state.reviews[self.review_id]
+            review.status = "completed"
+            review.outcome = self.outcome
+            review.completed_at = self.timestamp
+            case.state.overdue.pop(f"review:{self.review_id}", None)
+            if self.outcome == ReviewOutcome.REASSESS:
+                # A budget is never cut without a reassessment: each person goes back through the gate.
+                for person_id in review.person_ids:
+                    person = case.state.people[person_id]
+                    person.assessment = AssessmentStatus.REQUESTED
+                    person.assessment_requests += 1
+
+    class StageOverdue(CaseEvent):
+        stage: str
+        entered_at: datetime
+        due_at: datetime
+
+        def apply(self, case: Any) -> None:
+            case.state.overdue[self.stage] = self.due_at
+
+    def schedule_review(
+        self, ctx: CommandContext, *, review_id: str, person_ids: list[str], kind: ReviewKind, due_on: date
+    ) -> None:
+        case_must_be_open(self.state)
+        self._review_id_must_be_new(review_id)
+        for person_id in person_ids:
+            person_must_exist(self.state, person_id, field="person_ids")
+        if kind == ReviewKind.UNPLANNED:
+            raise RuleViolation("an unplanned review is requested, not scheduled", code="unplanned_review_is_requested",
+                                field="kind")
+        self._record(ctx, self.ReviewScheduled, review_id=review_id, person_ids=person_ids, kind=kind, due_on=due_on)
+
+    def request_review(
+        self, ctx: CommandContext, *, review_id: str, person_ids: list[str], reason: ReviewReason, due_on: date,
+        details: str,
+    ) -> None:
+        """s.27: any reasonable request for a review must be considered, so every request is recorded."""
+        case_must_be_open(self.state)
+        self._review_id_must_be_new(review_id)
+        for person_id in person_ids:
+            person_must_exist(self.state, person_id, field="person_ids")
+        self._record(ctx, self.ReviewRequested, review_id=review_id, person_ids=person_ids, reason=reason,
+                     due_on=due_on, details=details)
+
+    def complete_review(self, ctx: CommandContext, *, review_id: str, outcome: ReviewOutcome, notes: str) -> None:
+        case_must_be_open(self.state)
+        review = self.state.reviews.get(review_id)
+        if review is None:
+            raise NotFound(f"no review {review_id!r}", code="unknown_review", field="review_id")
+        if review.status == "completed":
+            raise RuleViolation(f"review {review_id} is already completed", code="review_already_completed")
+        self._record(ctx, self.ReviewCompleted, review_id=review_id, outcome=outcome, notes=notes)
+
+    def record_stage_overdue(self, ctx: CommandContext, *, stage: str, due_at: datetime) -> None:
+        """A stage past its service level, or a review past its due date (``review:<id>``)."""
+        case_must_be_open(self.state)
+        if stage.startswith("review:"):
+            review = self.state.reviews.get(stage.removeprefix("review:"))
+            if review is None or review.status == "completed":
+                raise RuleViolation(f"{stage} is not an open review", code="stage_moved_on", field="stage")
+            entered_at = datetime.combine(review.due_on, datetime.min.time(), tzinfo=due_at.tzinfo)
+        else:
+            if stage not in {s.value for s in Stage} or stage != self.state.stage.value:
+                raise RuleViolation(f"the case is no longer at stage {stage}", code="stage_moved_on", field="stage")
+            entered_at = self.state.stage_entered_at
+        if stage in self.state.overdue:
+            raise RuleViolation(f"{stage} is already flagged overdue", code="already_overdue", field="stage")
+        self._record(ctx, self.StageOverdue, stage=stage, entered_at=entered_at, due_at=due_at)
+
+    def _review_id_must_be_new(self, review_id: str) -> None:
+        if review_id in self.state.reviews:
+            raise RuleViolation(f"review {review_id!r} already exists", code="review_id_in_use", field="review_id")

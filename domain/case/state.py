@@ -1,0 +1,202 @@
+"""Everything the case record knows at one version, in one pydantic model.
+
+One model makes snapshots, as-of comparison and the current-case view trivial: the whole state is
+``CaseState.model_dump()``. Event handlers mutate it; nothing else does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.budget_statement import PersonalBudgetStatement
+from domain.canonical import GENESIS_HASH
+from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings, EligibilityDetermination
+from domain.planning import SupportPlan
+from domain.ras import BudgetCalculation, CarerSupport, WellbeingImpact
+from domain.vocabulary import (
+    AssessmentMethod,
+    BudgetManagement,
+    ClosureReason,
+    Frequency,
+    PaymentRecipient,
+    PrimarySupportReason,
+    ReferralRoute,
+    ReviewKind,
+    ReviewOutcome,
+    ReviewReason,
+    ScreeningOutcome,
+    SignOffOutcome,
+    SignOffRoute,
+    Stage,
+)
+
+
+class AssessmentStatus(StrEnum):
+    """Where one person's assessment stands. Only COMPLETED, DECLINED (carer) and REFUSED (adult,
+    duty ended) count as finished for the planning gate."""
+
+    NOT_STARTED = "not_started"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    REQUESTED = "requested"  # asked for again after a decline or refusal: outstanding once more
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    REFUSED = "refused"
+
+
+FINISHED_FOR_GATE: dict[str, frozenset[AssessmentStatus]] = {
+    "adult": frozenset({AssessmentStatus.COMPLETED, AssessmentStatus.REFUSED}),
+    "carer": frozenset({AssessmentStatus.COMPLETED, AssessmentStatus.DECLINED}),
+}
+
+
+class PlanStatus(StrEnum):
+    NONE = "none"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    DEFERRED = "deferred"
+    DECLINED = "declined"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class SignOff(Model):
+    route: SignOffRoute
+    outcome: SignOffOutcome
+    approved_pence: int
+    reasons: str
+    decided_at: datetime
+
+
+class Challenge(Model):
+    challenge_id: str
+    grounds: str
+    raised_at: datetime
+    resolved: bool = False
+    outcome: str | None = None
+    revised_pence: int | None = None
+    reasons: str | None = None
+
+
+class Person(Model):
+    """The adult or one carer, with their own assessment, eligibility, budget and plan."""
+
+    person_id: str
+    kind: Literal["adult", "carer"]
+    name: str
+    date_of_birth: date
+    relationship_to_adult: str | None = None
+    lives_with_adult: bool | None = None
+    young_carer: bool = False
+    has_capacity: bool | None = None
+    primary_support_reason: PrimarySupportReason | None = None
+
+    assessment: AssessmentStatus = AssessmentStatus.NOT_STARTED
+    assessment_method: str | None = None
+    combined_consent: bool | None = None
+    refusal_exceptions: list[str] = Field(default_factory=list)
+    assessment_requests: int = 0
+    assessment_completed_at: datetime | None = None
+
+    adult_findings: AdultNeedsFindings | None = None
+    carer_findings: CarerNeedsFindings | None = None
+    ras_answers: dict[str, str] = Field(default_factory=dict)
+    carer_support: CarerSupport | None = None
+    hours_caring_per_week: int | None = None
+    wellbeing_impact: WellbeingImpact | None = None
+    outcomes_wanted: list[str] = Field(default_factory=list)
+
+    eligibility: EligibilityDetermination | None = None
+    budget: BudgetCalculation | None = None
+    cap_override_pence: int | None = None
+    assessed_contribution_pence: int | None = None
+    statement: PersonalBudgetStatement | None = None
+
+    plan: SupportPlan | None = None
+    plan_version: int = 0
+    plan_status: PlanStatus = PlanStatus.NONE
+    sign_off: SignOff | None = None
+    challenges: list[Challenge] = Field(default_factory=list)
+
+
+class PaymentSlot(Model):
+    slot: int
+    due_on: date
+    amount_pence: int
+    status: Literal["scheduled", "issued", "failed"] = "scheduled"
+    issued_at: datetime | None = None
+    payment_reference: str | None = None
+    failures: int = 0
+
+
+class Agreement(Model):
+    agreement_id: str
+    person_id: str
+    recipient: PaymentRecipient
+    recipient_name: str
+    start_date: date
+    frequency: Frequency
+    amount_per_payment_pence: int
+    status: Literal["active", "suspended", "stopped"] = "active"
+    slots: dict[int, PaymentSlot] = Field(default_factory=dict)
+    paid_pence: int = 0
+    reported_spend_pence: int = 0
+    reported_underspend_pence: int = 0
+    recovered_pence: int = 0
+    monitoring_returns: int = 0
+
+
+class Review(Model):
+    review_id: str
+    person_ids: list[str]
+    kind: ReviewKind
+    reason: ReviewReason
+    due_on: date
+    status: Literal["scheduled", "completed"] = "scheduled"
+    outcome: ReviewOutcome | None = None
+    completed_at: datetime | None = None
+
+
+class ProcessedCommand(Model):
+    name: str
+    versions: list[int]
+
+
+class CaseState(Model):
+    case_id: str
+    council_code: str
+    team: str
+    referral_route: ReferralRoute
+    referral_reason: str
+    received_at: datetime
+    screening: ScreeningOutcome | None = None
+    stage: Stage = Stage.SCREENING
+    stage_entered_at: datetime
+    adult_id: str
+    people: dict[str, Person]
+    agreements: dict[str, Agreement] = Field(default_factory=dict)
+    reviews: dict[str, Review] = Field(default_factory=dict)
+    overdue: dict[str, datetime] = Field(default_factory=dict)
+    closed: bool = False
+    closure_reason: ClosureReason | None = None
+    budget_management: dict[str, BudgetManagement] = Field(default_factory=dict)
+
+    # Record-keeping of the record itself: hash chain head, processed command ids, clock.
+    chain_head: str = GENESIS_HASH
+    processed_commands: dict[str, ProcessedCommand] = Field(default_factory=dict)
+    last_recorded_at: datetime
+
+    @property
+    def adult(self) -> Person:
+        return self.people[self.adult_id]
+
+    def carers(self) -> list[Person]:
+        return [p for p in self.people.values() if p.kind == "carer"]

@@ -1,0 +1,56 @@
+"""Every command the case record accepts, by name (the API and the workflow use this table)."""
+
+from domain.commands.assessment import (
+    CompleteCarerAssessment,
+    CompleteNeedsAssessment,
+    RecordAssessmentRefusal,
+    RequestNeedsAssessment,
+    StartCarerAssessment,
+    StartNeedsAssessment,
+)
+from domain.commands.base import CaseCommand, CouncilSettings, Services
+from domain.commands.carers import (
+    AcceptCarerAssessment,
+    DeclineCarerAssessment,
+    IdentifyCarer,
+    RecordCombinedAssessmentConsent,
+    RequestCarerAssessment,
+)
+from domain.commands.decisions import (
+    CalculateIndicativeBudget,
+    ChallengeBudget,
+    CompleteFinancialAssessment,
+    DetermineEligibility,
+    OverrideBudgetCap,
+    ResolveChallenge,
+)
+from domain.commands.payments import (
+    EndDirectPaymentAgreement,
+    IssuePayment,
+    MakeDirectPaymentAgreement,
+    ReceiveMonitoringReturn,
+    RecordPaymentFailure,
+    RecoverUnspentFunds,
+    ResumeDirectPayments,
+    SchedulePayment,
+    SuspendDirectPayments,
+)
+from domain.commands.planning import DraftSupportPlan, RecordSignOffDecision, ReviseSupportPlan, SubmitSupportPlan
+from domain.commands.referral import CloseCase, ReceiveReferral, ScreenReferral
+from domain.commands.reviews import CompleteReview, RecordStageOverdue, RequestReview, ScheduleReview
+
+COMMANDS: dict[str, type[CaseCommand]] = {
+    cls.__name__: cls
+    for cls in (
+        ReceiveReferral, ScreenReferral, IdentifyCarer, AcceptCarerAssessment, DeclineCarerAssessment,
+        RequestCarerAssessment, RecordCombinedAssessmentConsent, StartNeedsAssessment, CompleteNeedsAssessment,
+        RecordAssessmentRefusal, RequestNeedsAssessment, StartCarerAssessment, CompleteCarerAssessment,
+        DetermineEligibility, CalculateIndicativeBudget, OverrideBudgetCap, CompleteFinancialAssessment,
+        ChallengeBudget, ResolveChallenge, DraftSupportPlan, ReviseSupportPlan, SubmitSupportPlan,
+        RecordSignOffDecision, MakeDirectPaymentAgreement, SchedulePayment, IssuePayment, RecordPaymentFailure,
+        SuspendDirectPayments, ResumeDirectPayments, EndDirectPaymentAgreement, ReceiveMonitoringReturn,
+        RecoverUnspentFunds, ScheduleReview, RequestReview, CompleteReview, RecordStageOverdue, CloseCase,
+    )
+}
+
+__all__ = [name for name in COMMANDS] + ["COMMANDS", "CaseCommand", "CouncilSettings", "Services"]

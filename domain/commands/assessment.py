@@ -1,0 +1,81 @@
+"""Commands of the adult's needs assessment and each carer's assessment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field, StrictBool, StrictInt
+
+from domain.commands.base import CaseCommand, Identifier, Notes, Reason, Services
+from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings
+from domain.ras import CarerSupportLevel, WellbeingImpact
+from domain.vocabulary import AssessmentMethod, AssessmentRequestReason, CarerAssessmentMethod, RefusalException
+
+if TYPE_CHECKING:
+    from domain.case.aggregate import Case
+    from domain.case.base import CommandContext
+
+
+class StartNeedsAssessment(CaseCommand):
+    method: AssessmentMethod
+    combined_with_carer_id: Identifier | None = None
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.start_needs_assessment(ctx, method=self.method, combined_with_carer_id=self.combined_with_carer_id)
+
+
+class CompleteNeedsAssessment(CaseCommand):
+    findings: AdultNeedsFindings
+    ras_answers: dict[Identifier, Identifier] = Field(description="RAS question id -> answer id")
+    has_capacity: StrictBool = Field(description="Capacity to consent to and manage a direct payment")
+    summary: Notes = ""
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.complete_needs_assessment(ctx, findings=self.findings, ras_answers=dict(self.ras_answers),
+                                       has_capacity=self.has_capacity, summary=self.summary)
+
+
+class RecordAssessmentRefusal(CaseCommand):
+    reason: Reason
+    exceptions: list[RefusalException] = Field(default_factory=list)
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.record_assessment_refusal(ctx, reason=self.reason, exceptions=list(self.exceptions))
+
+
+class RequestNeedsAssessment(CaseCommand):
+    reason: AssessmentRequestReason
+    notes: Notes = ""
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.request_needs_assessment(ctx, reason=self.reason, notes=self.notes)
+
+
+class StartCarerAssessment(CaseCommand):
+    carer_id: Identifier
+    method: CarerAssessmentMethod = CarerAssessmentMethod.SEPARATE
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.start_carer_assessment(ctx, carer_id=self.carer_id, method=self.method)
+
+
+class CompleteCarerAssessment(CaseCommand):
+    carer_id: Identifier
+    findings: CarerNeedsFindings
+    hours_caring_per_week: StrictInt = Field(ge=0, le=168)
+    willing_to_continue_caring: StrictBool
+    able_to_continue_caring: StrictBool
+    support_level: CarerSupportLevel = Field(description="What the carer is willing and able to provide")
+    wellbeing_impact: WellbeingImpact
+    outcomes_wanted: list[Identifier] = Field(default_factory=list)
+    ras_answers: dict[Identifier, Identifier] = Field(default_factory=dict)
+    summary: Notes = ""
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.complete_carer_assessment(
+            ctx, carer_id=self.carer_id, findings=self.findings, hours_caring_per_week=self.hours_caring_per_week,
+            willing_to_continue_caring=self.willing_to_continue_caring,
+            able_to_continue_caring=self.able_to_continue_caring, support_level=self.support_level,
+            wellbeing_impact=self.wellbeing_impact, outcomes_wanted=list(self.outcomes_wanted),
+            ras_answers=dict(self.ras_answers), summary=self.summary,
+        )

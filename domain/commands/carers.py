@@ -1,0 +1,58 @@
+"""Commands about carers: identification, the offer of an assessment, decline and later request,
+and consent to a combined assessment."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pydantic import StrictBool
+
+from domain.commands.base import CaseCommand, Identifier, Name, Reason, Services
+
+if TYPE_CHECKING:
+    from domain.case.aggregate import Case
+    from domain.case.base import CommandContext
+
+
+class IdentifyCarer(CaseCommand):
+    carer_id: Identifier
+    name: Name
+    date_of_birth: date
+    relationship_to_adult: Name
+    lives_with_adult: StrictBool
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.identify_carer(ctx, carer_id=self.carer_id, name=self.name, date_of_birth=self.date_of_birth,
+                            relationship_to_adult=self.relationship_to_adult, lives_with_adult=self.lives_with_adult)
+
+
+class AcceptCarerAssessment(CaseCommand):
+    carer_id: Identifier
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.accept_carer_assessment(ctx, carer_id=self.carer_id)
+
+
+class DeclineCarerAssessment(CaseCommand):
+    carer_id: Identifier
+    reason: Reason
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.decline_carer_assessment(ctx, carer_id=self.carer_id, reason=self.reason)
+
+
+class RequestCarerAssessment(CaseCommand):
+    carer_id: Identifier
+    reason: Reason
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.request_carer_assessment(ctx, carer_id=self.carer_id, reason=self.reason)
+
+
+class RecordCombinedAssessmentConsent(CaseCommand):
+    person_id: Identifier
+    consented: StrictBool
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.record_combined_assessment_consent(ctx, person_id=self.person_id, consented=self.consented)

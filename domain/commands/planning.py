@@ -1,0 +1,53 @@
+"""Commands of support planning and sign-off."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.commands.base import CaseCommand, Identifier, Reason, Services
+from domain.money import Pence
+from domain.planning import SupportPlan
+from domain.vocabulary import SignOffOutcome, SignOffRoute
+
+if TYPE_CHECKING:
+    from domain.case.aggregate import Case
+    from domain.case.base import CommandContext
+
+
+class DraftSupportPlan(CaseCommand):
+    person_id: Identifier
+    plan: SupportPlan
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.draft_support_plan(ctx, person_id=self.person_id, plan=self.plan,
+                                spending_rules=services.council.spending_rules)
+
+
+class ReviseSupportPlan(CaseCommand):
+    person_id: Identifier
+    plan: SupportPlan
+    reason: Reason
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.revise_support_plan(ctx, person_id=self.person_id, plan=self.plan, reason=self.reason,
+                                 spending_rules=services.council.spending_rules)
+
+
+class SubmitSupportPlan(CaseCommand):
+    person_id: Identifier
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.submit_support_plan(ctx, person_id=self.person_id)
+
+
+class RecordSignOffDecision(CaseCommand):
+    person_id: Identifier
+    route: SignOffRoute
+    outcome: SignOffOutcome
+    approved_pence: Pence | None = None
+    reasons: Reason
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.record_sign_off_decision(ctx, person_id=self.person_id, route=self.route, outcome=self.outcome,
+                                      approved_pence=self.approved_pence, reasons=self.reasons,
+                                      panel_threshold_pence=services.council.panel_threshold_pence)

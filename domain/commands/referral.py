@@ -1,0 +1,50 @@
+"""Commands that open, screen and close a case."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar
+
+from domain.commands.base import CaseCommand, Identifier, Name, Notes, Reason, Services
+from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
+
+if TYPE_CHECKING:
+    from domain.case.aggregate import Case
+    from domain.case.base import CommandContext
+
+
+class ReceiveReferral(CaseCommand):
+    creates_case: ClassVar[bool] = True
+
+    team: Identifier
+    route: ReferralRoute
+    reason: Reason
+    adult_id: Identifier
+    adult_name: Name
+    adult_date_of_birth: date
+    primary_support_reason: PrimarySupportReason | None = None
+
+    def create(self, ctx: "CommandContext", services: Services) -> "Case":
+        from domain.case.aggregate import Case
+
+        return Case.receive_referral(
+            ctx, case_id=self.case_id, council_code=services.council.council_code, team=self.team,
+            route=self.route, reason=self.reason, adult_id=self.adult_id, adult_name=self.adult_name,
+            adult_date_of_birth=self.adult_date_of_birth, primary_support_reason=self.primary_support_reason,
+        )
+
+
+class ScreenReferral(CaseCommand):
+    outcome: ScreeningOutcome
+    reasons: Reason
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.screen_referral(ctx, outcome=self.outcome, reasons=self.reasons)
+
+
+class CloseCase(CaseCommand):
+    reason: ClosureReason
+    notes: Notes = ""
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.close_case(ctx, reason=self.reason, notes=self.notes)

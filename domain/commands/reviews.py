@@ -1,0 +1,55 @@
+"""Commands of reviews and overdue steps."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pydantic import AwareDatetime, Field, StrictStr
+
+from domain.commands.base import CaseCommand, Identifier, Notes, Services
+from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason
+
+if TYPE_CHECKING:
+    from domain.case.aggregate import Case
+    from domain.case.base import CommandContext
+
+
+class ScheduleReview(CaseCommand):
+    review_id: Identifier
+    person_ids: list[Identifier] = Field(min_length=1)
+    kind: ReviewKind
+    due_on: date
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.schedule_review(ctx, review_id=self.review_id, person_ids=list(self.person_ids), kind=self.kind,
+                             due_on=self.due_on)
+
+
+class RequestReview(CaseCommand):
+    review_id: Identifier
+    person_ids: list[Identifier] = Field(min_length=1)
+    reason: ReviewReason
+    due_on: date
+    details: Notes = ""
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.request_review(ctx, review_id=self.review_id, person_ids=list(self.person_ids), reason=self.reason,
+                            due_on=self.due_on, details=self.details)
+
+
+class CompleteReview(CaseCommand):
+    review_id: Identifier
+    outcome: ReviewOutcome
+    notes: Notes = ""
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.complete_review(ctx, review_id=self.review_id, outcome=self.outcome, notes=self.notes)
+
+
+class RecordStageOverdue(CaseCommand):
+    stage: StrictStr = Field(min_length=1, max_length=80, description="A stage name, or review:<review id>")
+    due_at: AwareDatetime
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.record_stage_overdue(ctx, stage=self.stage, due_at=self.due_at)

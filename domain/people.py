@@ -1,0 +1,32 @@
+"""Who does things to a case: staff actors and their roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    """The council staff roles the product knows (domain brief, "Who is who")."""
+
+    SOCIAL_WORKER = "social_worker"
+    TEAM_MANAGER = "team_manager"
+    PANEL_MEMBER = "panel_member"
+    FINANCE_OFFICER = "finance_officer"
+    AUDITOR = "auditor"
+    OPS = "ops"
+    ADMIN = "admin"
+    SYSTEM = "system"  # timers and the workflow engine acting on the council's behalf
+
+
+class Actor(BaseModel):
+    """The person (or the system) responsible for a step, recorded on every event."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_id: str = Field(min_length=1, max_length=100)
+    role: Role
+
+
+SYSTEM_ACTOR = Actor(user_id="carecase", role=Role.SYSTEM)

@@ -1,0 +1,190 @@
+"""The council's own words for the choices recorded on a case (see the glossary in README.md).
+
+Every list a command may choose from lives here, so an outcome not in the list is refused with the
+field named, and the event catalogue shows the allowed values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReferralRoute(StrEnum):
+    SELF = "self"
+    FAMILY = "family"
+    GP = "gp"
+    HOSPITAL_DISCHARGE = "hospital_discharge"
+    REABLEMENT = "reablement"
+    COMMUNITY = "community"
+    OTHER = "other"
+
+
+class ScreeningOutcome(StrEnum):
+    PROCEED_TO_ASSESSMENT = "proceed_to_assessment"
+    INFORMATION_AND_ADVICE = "information_and_advice"  # signposting: an outcome in its own right
+
+
+class PrimarySupportReason(StrEnum):
+    """ASC-CLD Primary_Support_Reason, shortened."""
+
+    PHYSICAL_SUPPORT = "physical_support"
+    SENSORY_SUPPORT = "sensory_support"
+    SUPPORT_WITH_MEMORY_AND_COGNITION = "support_with_memory_and_cognition"
+    LEARNING_DISABILITY_SUPPORT = "learning_disability_support"
+    MENTAL_HEALTH_SUPPORT = "mental_health_support"
+    SOCIAL_SUPPORT = "social_support"
+
+
+class AssessmentMethod(StrEnum):
+    FACE_TO_FACE = "face_to_face"
+    SUPPORTED_SELF_ASSESSMENT = "supported_self_assessment"
+    SELF_ASSESSMENT = "self_assessment"
+    COMBINED = "combined"  # joint adult and carer assessment: needs each person's consent (A3)
+
+
+class CarerAssessmentMethod(StrEnum):
+    SEPARATE = "separate"
+    COMBINED = "combined"
+
+
+class RefusalException(StrEnum):
+    """s.11(2): a refusal does not end the duty to assess in these situations."""
+
+    LACKS_CAPACITY_BEST_INTERESTS = "lacks_capacity_best_interests"
+    AT_RISK_OF_ABUSE_OR_NEGLECT = "at_risk_of_abuse_or_neglect"
+
+
+class AssessmentRequestReason(StrEnum):
+    """s.11(1)/(3): after a refusal the duty returns when the adult asks or circumstances change."""
+
+    ADULT_ASKED = "adult_asked"
+    CIRCUMSTANCES_CHANGED = "circumstances_changed"
+    REVIEW_REDUCTION = "review_reduction"  # a budget is never cut without a reassessment
+
+
+class BudgetManagement(StrEnum):
+    DIRECT_PAYMENT = "direct_payment"
+    COUNCIL_MANAGED = "council_managed"
+    INDIVIDUAL_SERVICE_FUND = "individual_service_fund"
+    THIRD_PARTY_MANAGED_ACCOUNT = "third_party_managed_account"
+    MIX = "mix"
+
+
+class PlanKind(StrEnum):
+    FULL = "full"
+    TEMPORARY_SHORT_TERM = "temporary_short_term"
+    FAST_TRACK = "fast_track"
+
+
+class ProviderRelationship(StrEnum):
+    """Who a plan line pays: a direct payment may not pay a close relative in the household (DP regs reg 3)."""
+
+    AGENCY = "agency"
+    PERSONAL_ASSISTANT = "personal_assistant"
+    CLOSE_RELATIVE_SAME_HOUSEHOLD = "close_relative_same_household"
+    CLOSE_RELATIVE_ELSEWHERE = "close_relative_elsewhere"
+    COUNCIL_SERVICE = "council_service"
+    OTHER = "other"
+
+
+class SpendCategory(StrEnum):
+    PERSONAL_CARE = "personal_care"
+    INTIMATE_CARE_FOR_CARED_FOR_PERSON = "intimate_care_for_cared_for_person"
+    DAY_OPPORTUNITIES = "day_opportunities"
+    REPLACEMENT_CARE_BREAK = "replacement_care_break"
+    RESIDENTIAL_RESPITE = "residential_respite"
+    EQUIPMENT = "equipment"
+    TRANSPORT = "transport"
+    LEISURE_AND_WELLBEING = "leisure_and_wellbeing"
+    EDUCATION_OR_TRAINING = "education_or_training"
+    HOUSEHOLD_HELP = "household_help"
+    ALCOHOL = "alcohol"
+    TOBACCO = "tobacco"
+    GAMBLING = "gambling"
+    RENT_OR_MORTGAGE = "rent_or_mortgage"
+    DEBTS = "debts"
+    UTILITY_BILLS = "utility_bills"
+    FOOD = "food"
+
+
+class Frequency(StrEnum):
+    ONE_OFF = "one_off"
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    FOUR_WEEKLY = "four_weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    ANNUAL = "annual"
+
+
+class SignOffRoute(StrEnum):
+    PANEL = "panel"
+    DELEGATED = "delegated"  # team manager sign-off below the panel threshold
+
+
+class SignOffOutcome(StrEnum):
+    APPROVED = "approved"
+    APPROVED_WITH_CHANGES = "approved_with_changes"
+    DEFERRED = "deferred"
+    DECLINED = "declined"
+
+
+class ChallengeOutcome(StrEnum):
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly_upheld"
+    NOT_UPHELD = "not_upheld"
+
+
+class PaymentRecipient(StrEnum):
+    PERSON = "person"
+    AUTHORISED_PERSON = "authorised_person"  # for an adult who lacks capacity
+    NOMINEE = "nominee"  # someone the person asks to manage it
+
+
+class ReviewKind(StrEnum):
+    PLANNED_FIRST = "planned_first"  # light touch, 6-8 weeks after sign-off
+    PLANNED_ANNUAL = "planned_annual"
+    DIRECT_PAYMENT_FIRST = "direct_payment_first"  # within the first 6 months of a direct payment
+    UNPLANNED = "unplanned"
+
+
+class ReviewReason(StrEnum):
+    SCHEDULED = "scheduled"
+    PERSON_REQUESTED = "person_requested"  # s.27: any reasonable request must be considered
+    CARER_REQUESTED = "carer_requested"
+    CHANGE_OF_CIRCUMSTANCES = "change_of_circumstances"
+    SAFEGUARDING = "safeguarding"
+    LINKED_PERSON_CHANGED = "linked_person_changed"  # the adult's and carers' reviews are coordinated
+
+
+class ReviewOutcome(StrEnum):
+    NO_CHANGE = "no_change"
+    REVISE_PLAN = "revise_plan"
+    REASSESS = "reassess"  # a reduction goes back through assessment and the gate
+    CLOSE = "close"
+
+
+class ClosureReason(StrEnum):
+    NEEDS_MET = "needs_met"
+    MOVED_AWAY = "moved_away"
+    DECEASED = "deceased"
+    MOVED_TO_RESIDENTIAL_CARE = "moved_to_residential_care"
+    DECLINED = "declined"
+    NO_LONGER_ELIGIBLE = "no_longer_eligible"
+    INFORMATION_AND_ADVICE_ONLY = "information_and_advice_only"
+
+
+class Stage(StrEnum):
+    """Where the adult's side of a case stands; service levels are set per stage."""
+
+    SCREENING = "screening"
+    ASSESSMENT = "assessment"
+    ELIGIBILITY = "eligibility"
+    RESOURCE_ALLOCATION = "resource_allocation"
+    FINANCIAL_ASSESSMENT = "financial_assessment"
+    SUPPORT_PLANNING = "support_planning"
+    SIGN_OFF = "sign_off"
+    PAYMENT_SETUP = "payment_setup"
+    IN_SERVICE = "in_service"
+    REVIEW = "review"
+    CLOSED = "closed"

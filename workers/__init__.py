@@ -1,0 +1,1 @@
+"""Process entry points and the composition root: settings in, wired objects out."""
