@@ -54,7 +54,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.sqlite), pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_env(request: pytest.FixtureRequest) -> dict[str, str]:
     return request.getfixturevalue(f"{request.param}_env")
 

@@ -24,6 +24,7 @@ class Settings(BaseModel):
     policy_folder: Path | None = None
     council: CouncilSettings = Field(default_factory=CouncilSettings)
     log_level: str = "info"
+    log_file: Path | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -41,6 +42,7 @@ class Settings(BaseModel):
             policy_folder=Path(env["CARECASE_POLICY_FOLDER"]) if env.get("CARECASE_POLICY_FOLDER") else None,
             council=council,
             log_level=env.get("CARECASE_LOG_LEVEL", "info"),
+            log_file=Path(env["CARECASE_LOG_FILE"]) if env.get("CARECASE_LOG_FILE") else None,
         )
 
     def store_env(self) -> dict[str, str]:

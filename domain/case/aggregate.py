@@ -99,3 +99,8 @@ class CaseSnapshot(Snapshot):
         aggregate.modified_on = datetime.fromisoformat(self.state["modified_on"])
         aggregate.state = CaseState.model_validate(self.state["case"])
         return aggregate
+
+
+# The library takes snapshots with the aggregate's own ``Snapshot`` class, which it defines itself;
+# ours stores the one state model as JSON instead of the object's attributes.
+Case.Snapshot = CaseSnapshot  # type: ignore[misc,assignment]

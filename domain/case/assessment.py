@@ -38,6 +38,8 @@ def _reopen_decisions(person: Person) -> None:
 
 class AssessmentSteps(Recording):
     class NeedsAssessmentStarted(CaseEvent):
+        """The adult's needs assessment started, with its method."""
+
         method: AssessmentMethod
         combined_with_carer_id: str | None
 
@@ -47,6 +49,8 @@ class AssessmentSteps(Recording):
             adult.assessment_method = self.method.value
 
     class NeedsAssessmentCompleted(CaseEvent):
+        """The adult's needs assessment was completed: carer-blind findings, RAS answers, capacity."""
+
         findings: AdultNeedsFindings
         ras_answers: dict[str, str]
         has_capacity: bool
@@ -62,6 +66,8 @@ class AssessmentSteps(Recording):
             adult.has_capacity = self.has_capacity
 
     class NeedsAssessmentRefused(CaseEvent):
+        """The adult refused assessment; the duty ends unless an s.11(2) exception applies."""
+
         reason: str
         exceptions: list[RefusalException]
         duty_ends: bool
@@ -73,6 +79,8 @@ class AssessmentSteps(Recording):
                 adult.assessment = AssessmentStatus.REFUSED
 
     class NeedsAssessmentRequested(CaseEvent):
+        """The adult's assessment is outstanding again: the adult asked, circumstances changed, or a review proposes a cut."""
+
         reason: AssessmentRequestReason
         notes: str
 
@@ -82,6 +90,8 @@ class AssessmentSteps(Recording):
             adult.assessment_requests += 1
 
     class CarerAssessmentStarted(CaseEvent):
+        """A carer's assessment started, separately or combined."""
+
         carer_id: str
         method: CarerAssessmentMethod
 
@@ -91,6 +101,8 @@ class AssessmentSteps(Recording):
             carer.assessment_method = self.method.value
 
     class CarerAssessmentCompleted(CaseEvent):
+        """A carer's assessment was completed: findings, hours, willingness and ability, wellbeing impact."""
+
         carer_id: str
         findings: CarerNeedsFindings
         hours_caring_per_week: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
@@ -26,6 +26,18 @@ def age_on(date_of_birth: date, day: date) -> int:
 
 class CarerSteps(Recording):
     class CarerIdentified(CaseEvent):
+        """A carer linked to the adult was identified (a young carer is flagged)."""
+
+        # v2 added ``young_carer``: version 1 records (written before the age check existed)
+        # gain it on reading, worked out from the date of birth on the day they were recorded.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            born = date.fromisoformat(state["date_of_birth"])
+            recorded_on = datetime.fromisoformat(state["timestamp"]).date()
+            state["young_carer"] = age_on(born, recorded_on) < ADULTHOOD_AGE
+
         carer_id: str
         name: str
         date_of_birth: date
@@ -45,6 +57,8 @@ class CarerSteps(Recording):
             )
 
     class YoungCarerReferredToChildrensServices(CaseEvent):
+        """A carer under 18 was referred to children's services; adult carer rules do not apply."""
+
         carer_id: str
         age: int
 
@@ -52,6 +66,8 @@ class CarerSteps(Recording):
             pass  # the referral itself is the fact; the young carer takes no part in the adult gate
 
     class CarerAssessmentOffered(CaseEvent):
+        """The carer was told of their right to, and offered, a carer's assessment (s.10, appearance of need)."""
+
         carer_id: str
         told_of_right: bool
 
@@ -59,12 +75,16 @@ class CarerSteps(Recording):
             case.state.people[self.carer_id].assessment = AssessmentStatus.OFFERED
 
     class CarerAssessmentAccepted(CaseEvent):
+        """The carer accepted the offer of a carer's assessment."""
+
         carer_id: str
 
         def apply(self, case: Any) -> None:
             case.state.people[self.carer_id].assessment = AssessmentStatus.ACCEPTED
 
     class CarerAssessmentDeclined(CaseEvent):
+        """The carer declined a carer's assessment; the decline is recorded."""
+
         carer_id: str
         reason: str
 
@@ -72,6 +92,8 @@ class CarerSteps(Recording):
             case.state.people[self.carer_id].assessment = AssessmentStatus.DECLINED
 
     class CarerAssessmentRequested(CaseEvent):
+        """The carer asked for an assessment after declining; it is outstanding again."""
+
         carer_id: str
         reason: str
 
@@ -81,6 +103,8 @@ class CarerSteps(Recording):
             carer.assessment_requests += 1
 
     class CombinedAssessmentConsentRecorded(CaseEvent):
+        """One person's consent (or refusal) to a combined assessment was recorded."""
+
         person_id: str
         consented: bool
 

@@ -32,7 +32,9 @@ from domain.vocabulary import ChallengeOutcome
 
 def current_budget_pence(person: Person) -> int:
     """The figure that now stands for this person: approved, else revised on challenge, else the
-    reasoned cap override, else the indicative figure (with any carer-break addition)."""
+    reasoned cap override, else the indicative figure. The indicative figure already includes any
+    carer-break re-inflation line (it is the carer-neutral figure plus every adjustment), so the
+    carer-break amount is not added a second time."""
     if person.sign_off is not None:
         return person.sign_off.approved_pence
     revised = [c.revised_pence for c in person.challenges if c.resolved and c.revised_pence is not None]
@@ -42,7 +44,7 @@ def current_budget_pence(person: Person) -> int:
         return person.cap_override_pence
     if person.budget is None:
         return 0
-    return person.budget.indicative_pence + person.budget.carer_break_pence
+    return person.budget.indicative_pence
 
 
 def budget_statement_for(person: Person, cost_pence: int) -> PersonalBudgetStatement:
@@ -55,6 +57,8 @@ def budget_statement_for(person: Person, cost_pence: int) -> PersonalBudgetState
 
 class DecisionSteps(Recording):
     class EligibilityDetermined(CaseEvent):
+        """Eligibility of the adult (reg 2) or a carer (reg 3) was determined, with written reasons."""
+
         person_id: str
         determination: EligibilityDetermination
         practitioner_notes: str
@@ -66,6 +70,8 @@ class DecisionSteps(Recording):
             person.cap_override_pence = None
 
     class IndicativeBudgetCalculated(CaseEvent):
+        """The RAS worked out an indicative budget, with rule set, inputs, points, adjustments and explanation."""
+
         person_id: str
         calculation: BudgetCalculation
 
@@ -75,6 +81,8 @@ class DecisionSteps(Recording):
             person.cap_override_pence = None
 
     class BudgetCapOverridden(CaseEvent):
+        """A capped budget was overridden with reasons so eligible needs are met (CSSG 10.27)."""
+
         person_id: str
         cap_pence: int
         indicative_pence: int
@@ -85,6 +93,8 @@ class DecisionSteps(Recording):
             case.state.people[self.person_id].cap_override_pence = self.approved_pence
 
     class FinancialAssessmentCompleted(CaseEvent):
+        """The means test was completed and the s.26 personal budget statement worked out."""
+
         person_id: str
         assessed_contribution_pence: int
         statement: PersonalBudgetStatement
@@ -96,6 +106,8 @@ class DecisionSteps(Recording):
             person.statement = self.statement
 
     class BudgetChallenged(CaseEvent):
+        """The person challenged the amount of their budget."""
+
         person_id: str
         challenge_id: str
         grounds: str
@@ -107,6 +119,8 @@ class DecisionSteps(Recording):
             )
 
     class ChallengeResolved(CaseEvent):
+        """A challenge to the amount was resolved with reasons, perhaps revising it."""
+
         person_id: str
         challenge_id: str
         outcome: ChallengeOutcome

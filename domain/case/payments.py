@@ -48,6 +48,8 @@ def payment_slot_is_paid_at_most_once(slot: PaymentSlot) -> None:
 
 class PaymentSteps(Recording):
     class DirectPaymentAgreementMade(CaseEvent):
+        """A direct payment agreement was made: recipient, start, frequency, amount."""
+
         person_id: str
         agreement_id: str
         recipient: PaymentRecipient
@@ -64,6 +66,8 @@ class PaymentSteps(Recording):
             )
 
     class PaymentScheduled(CaseEvent):
+        """A direct payment was scheduled in a numbered slot."""
+
         agreement_id: str
         slot: int
         due_on: date
@@ -74,6 +78,8 @@ class PaymentSteps(Recording):
             agreement.slots[self.slot] = PaymentSlot(slot=self.slot, due_on=self.due_on, amount_pence=self.amount_pence)
 
     class PaymentIssued(CaseEvent):
+        """The payment for one schedule slot was issued (at most once per slot)."""
+
         agreement_id: str
         slot: int
         amount_pence: int
@@ -88,6 +94,8 @@ class PaymentSteps(Recording):
             agreement.paid_pence += self.amount_pence
 
     class PaymentFailed(CaseEvent):
+        """An issued payment failed; the slot may be paid again."""
+
         agreement_id: str
         slot: int
         amount_pence: int
@@ -101,6 +109,8 @@ class PaymentSteps(Recording):
             agreement.paid_pence -= self.amount_pence
 
     class DirectPaymentsSuspended(CaseEvent):
+        """Payments under an agreement were suspended, with the reason."""
+
         agreement_id: str
         reason: str
 
@@ -108,6 +118,8 @@ class PaymentSteps(Recording):
             case.state.agreements[self.agreement_id].status = "suspended"
 
     class DirectPaymentsResumed(CaseEvent):
+        """Suspended payments were resumed, with the reason."""
+
         agreement_id: str
         reason: str
 
@@ -115,6 +127,8 @@ class PaymentSteps(Recording):
             case.state.agreements[self.agreement_id].status = "active"
 
     class DirectPaymentAgreementEnded(CaseEvent):
+        """A direct payment agreement ended; no further payments."""
+
         agreement_id: str
         reason: str
 
@@ -122,6 +136,8 @@ class PaymentSteps(Recording):
             case.state.agreements[self.agreement_id].status = "stopped"
 
     class MonitoringReturnReceived(CaseEvent):
+        """A monitoring return was received: spend, receipts above the threshold, underspend."""
+
         agreement_id: str
         period_start: date
         period_end: date
@@ -137,6 +153,8 @@ class PaymentSteps(Recording):
             agreement.reported_underspend_pence += self.underspend_pence
 
     class UnspentFundsRecovered(CaseEvent):
+        """Unspent direct payment funds were recovered (s.33)."""
+
         agreement_id: str
         amount_pence: int
         reason: str

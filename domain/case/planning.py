@@ -47,6 +47,8 @@ def plan_must_keep_spending_rules(plan: SupportPlan, plan_for: str, rules: Spend
 
 class PlanningSteps(Recording):
     class SupportPlanDrafted(CaseEvent):
+        """A support plan for the adult or a carer was drafted."""
+
         person_id: str
         plan: SupportPlan
         plan_version: int
@@ -60,6 +62,8 @@ class PlanningSteps(Recording):
             case.state.budget_management[self.person_id] = self.plan.management
 
     class SupportPlanRevised(CaseEvent):
+        """A support plan was revised, with the reason."""
+
         person_id: str
         plan: SupportPlan
         plan_version: int
@@ -75,6 +79,8 @@ class PlanningSteps(Recording):
             case.state.budget_management[self.person_id] = self.plan.management
 
     class SupportPlanSubmitted(CaseEvent):
+        """A support plan was submitted for sign-off."""
+
         person_id: str
         plan_version: int
         annual_cost_pence: int
@@ -84,6 +90,8 @@ class PlanningSteps(Recording):
             case.state.people[self.person_id].plan_status = PlanStatus.SUBMITTED
 
     class SignOffDecisionRecorded(CaseEvent):
+        """The funding panel or a team manager decided on a plan, with reasons and the approved amount."""
+
         person_id: str
         plan_version: int
         route: SignOffRoute

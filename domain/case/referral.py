@@ -13,6 +13,8 @@ from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute
 
 class ReferralSteps(Recording):
     class ReferralReceived(CaseCreated):
+        """A referral or contact about an adult who appears to need care and support was received; the case begins."""
+
         council_code: str
         team: str
         route: ReferralRoute
@@ -44,6 +46,8 @@ class ReferralSteps(Recording):
             )
 
     class ReferralScreened(CaseEvent):
+        """The referral was screened: proceed to assessment, or information and advice only."""
+
         outcome: ScreeningOutcome
         reasons: str
 
@@ -51,6 +55,8 @@ class ReferralSteps(Recording):
             case.state.screening = self.outcome
 
     class CaseClosed(CaseEvent):
+        """The case was closed with a reason; the record is retained, never deleted."""
+
         reason: ClosureReason
         notes: str
 

@@ -18,6 +18,8 @@ from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason, Stage
 
 class ReviewSteps(Recording):
     class ReviewScheduled(CaseEvent):
+        """A planned review was scheduled."""
+
         review_id: str
         person_ids: list[str]
         kind: ReviewKind
@@ -30,6 +32,8 @@ class ReviewSteps(Recording):
             )
 
     class ReviewRequested(CaseEvent):
+        """An unplanned review was requested (s.27), with the reason."""
+
         review_id: str
         person_ids: list[str]
         reason: ReviewReason
@@ -43,6 +47,8 @@ class ReviewSteps(Recording):
             )
 
     class ReviewCompleted(CaseEvent):
+        """A review was completed: no change, revise the plan, reassess, or close."""
+
         review_id: str
         outcome: ReviewOutcome
         notes: str
@@ -61,6 +67,8 @@ class ReviewSteps(Recording):
                     person.assessment_requests += 1
 
     class StageOverdue(CaseEvent):
+        """A stage or a review passed its service level and was flagged overdue."""
+
         stage: str
         entered_at: datetime
         due_at: datetime

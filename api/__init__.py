@@ -1,0 +1,1 @@
+"""The council's HTTP API: commands become workflow updates; queries read projections."""

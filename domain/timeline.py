@@ -1,0 +1,74 @@
+"""A case's history as a person reads it: when, who, what, and the reasons given."""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.catalogue import ENVELOPE
+from domain.money import format_pounds
+
+# Large nested records are summarised by their headline figure rather than printed whole.
+HEADLINES = {
+    "calculation": lambda c: (f"indicative {format_pounds(c.indicative_pence)} a year by {c.rule_set_id} "
+                              f"v{c.rule_set_version}" + (" (exceeds cap)" if c.exceeds_cap else "")),
+    "determination": lambda d: "eligible" if d.eligible else "not eligible",
+    "statement": lambda s: None if s is None else (
+        f"cost {format_pounds(s.cost_pence)}, person pays {format_pounds(s.adult_contribution_pence)}, "
+        f"council pays {format_pounds(s.council_amount_pence)}"),
+    "plan": lambda p: f"{p.management.value.replace('_', ' ')}, {format_pounds(p.annual_cost_pence)} a year",
+    "findings": lambda f: None,
+    "support": lambda s: (f"willing {'yes' if s.willing_to_continue_caring else 'no'}, able "
+                          f"{'yes' if s.able_to_continue_caring else 'no'}, support {s.support_level.value}"),
+    "ras_answers": lambda a: None,
+}
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    recorded_at: str
+    effective_at: str | None
+    event: str
+    actor: str
+    role: str
+    command_id: str
+    summary: str
+
+
+def _render(name: str, value: Any) -> str | None:
+    if name in HEADLINES:
+        return HEADLINES[name](value)
+    if value is None or value == "" or value == [] or value == {}:
+        return None
+    if isinstance(value, Enum):
+        value = value.value
+    if name.endswith("_pence") and isinstance(value, int):
+        name, value = name.removesuffix("_pence"), format_pounds(value)
+    if isinstance(value, list):
+        value = ", ".join(str(v.value if isinstance(v, Enum) else v) for v in value)
+    return f"{name.replace('_', ' ')}: {value}"
+
+
+def timeline_entry(event: Any) -> TimelineEntry:
+    parts = []
+    for field in dataclasses.fields(event):
+        if field.name in ENVELOPE:
+            continue
+        text = _render(field.name, getattr(event, field.name))
+        if text:
+            parts.append(text)
+    return TimelineEntry(
+        version=event.originator_version,
+        recorded_at=event.timestamp.isoformat(),
+        effective_at=event.effective_at.isoformat() if event.effective_at else None,
+        event=type(event).__name__,
+        actor=event.actor.user_id,
+        role=event.actor.role.value,
+        command_id=event.command_id,
+        summary="; ".join(parts),
+    )

@@ -1,0 +1,83 @@
+"""The ``carecase`` command line, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from domain.catalogue import catalogue_markdown, event_catalogue
+
+ROOT = Path(__file__).parents[2]
+pytestmark = [pytest.mark.cli, pytest.mark.sqlite]
+
+
+def carecase(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = dict(os.environ, PYTHONPATH=str(ROOT), CARECASE_LOG_LEVEL="warning", **env)
+    return subprocess.run([sys.executable, "-m", "workers.cli", *args], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_the_event_catalogue_lists_every_event_with_version_fields_and_meaning(tmp_path: Path) -> None:
+    result = carecase("events", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    catalogue = json.loads(result.stdout)
+    types = {entry["type"] for entry in catalogue}
+    for expected in ("ReferralReceived", "CarerAssessmentDeclined", "EligibilityDetermined",
+                     "IndicativeBudgetCalculated", "SignOffDecisionRecorded", "PaymentIssued", "StageOverdue",
+                     "CaseClosed", "BudgetChallenged", "ChallengeResolved", "UnspentFundsRecovered"):
+        assert expected in types
+    assert all(entry["meaning"] and entry["version"] >= 1 for entry in catalogue)
+    carer = next(e for e in catalogue if e["type"] == "CarerIdentified")
+    assert carer["version"] == 2 and {"name": "young_carer", "type": "bool"} in carer["fields"]
+
+
+def test_docs_events_md_is_generated_from_the_catalogue() -> None:
+    assert (ROOT / "docs/events.md").read_text() == catalogue_markdown() + "\n", \
+        "docs/events.md is stale: run `make events-doc`"
+    assert len(event_catalogue()) >= 39
+
+
+def test_demo_runs_a_case_and_the_audit_commands_check_it(tmp_path: Path) -> None:
+    store = tmp_path / "store.sqlite"
+    demo = carecase("demo", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert demo.returncode == 0, demo.stderr
+    assert "assessments_outstanding" in demo.stdout
+    assert "PaymentIssued" in demo.stdout and "hash chain intact" in demo.stdout
+    case_id = demo.stdout.split("Case ", 1)[1].split()[0]
+
+    verify = carecase("audit", "verify", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert verify.returncode == 0 and "1 case(s) checked, 0 with a broken chain" in verify.stdout
+
+    timeline = json.loads(carecase("timeline", case_id, "--json", cwd=tmp_path,
+                                   CARECASE_SQLITE_PATH=str(store)).stdout)
+    early = timeline[5]["recorded_at"]
+    as_of = carecase("audit", "as-of", case_id, early, cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert as_of.returncode == 0, as_of.stderr
+    assert json.loads(as_of.stdout)["version"] == 6
+
+    bad = carecase("audit", "as-of", case_id, "yesterday", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert bad.returncode == 2 and "instant" in bad.stderr
+
+
+def test_ras_verify_detects_a_rule_set_file_edited_after_the_fact(tmp_path: Path) -> None:
+    policy = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy/councils", policy)
+    store = tmp_path / "store.sqlite"
+    env = {"CARECASE_SQLITE_PATH": str(store), "CARECASE_POLICY_FOLDER": str(policy)}
+    assert carecase("demo", cwd=tmp_path, **env).returncode == 0
+
+    clean = carecase("ras", "verify", cwd=tmp_path, **env)
+    assert clean.returncode == 0 and "2 budget calculation(s) recomputed, 0 mismatch(es)" in clean.stdout
+
+    rule_file = policy / "northmoor/ras-2026.1.toml"
+    rule_file.write_text(rule_file.read_text().replace("price_per_point_pence = 25_000",
+                                                       "price_per_point_pence = 26_000"))
+    edited = carecase("ras", "verify", cwd=tmp_path, **env)
+    assert edited.returncode == 1
+    assert edited.stdout.count("MISMATCH") == 2 and "rule set file changed" in edited.stdout
