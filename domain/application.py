@@ -173,9 +173,9 @@ class CaseRecord(Application[UUID]):
         processed = case.state.processed_commands.get(command.command_id)
         if processed is None:
             return None
-        if processed.name != command.type_name():
+        if processed.name != command.type_name() or processed.digest != command.digest():
             raise RuleViolation(
-                f"command id {command.command_id} was already used for {processed.name}",
+                f"command id {command.command_id} was already used for a different {processed.name}",
                 code="command_id_reused", field="command_id",
             )
         first, last = min(processed.versions), max(processed.versions)

@@ -62,6 +62,7 @@ class Case(
             primary_support_reason=primary_support_reason,
             command_id=ctx.command_id,
             command_name=ctx.command_name,
+            command_digest=ctx.command_digest,
             actor=ctx.actor,
             effective_at=ctx.effective_at,
             timestamp=ctx.recorded_at,

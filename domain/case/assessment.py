@@ -210,6 +210,7 @@ class AssessmentSteps(Recording):
     ) -> None:
         case_must_be_open(self.state)
         carer = carer_must_exist(self.state, carer_id)
+        adult_carer_rules_exclude_young_carers(carer)
         assessment_must_be_in_progress(carer)
         support = CarerSupport(
             carer_id=carer_id,

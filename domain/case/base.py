@@ -28,6 +28,7 @@ class CommandContext(BaseModel):
 
     command_id: str = Field(min_length=1, max_length=100)
     command_name: str
+    command_digest: str
     actor: Actor
     recorded_at: AwareDatetime
     effective_at: AwareDatetime | None = None
@@ -40,7 +41,7 @@ def _note(case: Any, event: "CaseEvent") -> None:
     processed = state.processed_commands.get(event.command_id)
     if processed is None:
         state.processed_commands[event.command_id] = ProcessedCommand(
-            name=event.command_name, versions=[event.originator_version]
+            name=event.command_name, digest=event.command_digest, versions=[event.originator_version]
         )
     else:
         processed.versions.append(event.originator_version)
@@ -56,6 +57,7 @@ def _note(case: Any, event: "CaseEvent") -> None:
 class CaseEvent(Aggregate.Event):
     command_id: str
     command_name: str
+    command_digest: str
     actor: Actor
     effective_at: datetime | None
     chain_hash: str
@@ -87,6 +89,7 @@ class Recording:
         common = dict(
             command_id=ctx.command_id,
             command_name=ctx.command_name,
+            command_digest=ctx.command_digest,
             actor=ctx.actor,
             effective_at=ctx.effective_at,
             timestamp=timestamp,

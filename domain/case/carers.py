@@ -37,6 +37,7 @@ class CarerSteps(Recording):
             born = date.fromisoformat(state["date_of_birth"])
             recorded_on = datetime.fromisoformat(state["timestamp"]).date()
             state["young_carer"] = age_on(born, recorded_on) < ADULTHOOD_AGE
+            state.setdefault("command_digest", "")  # release 1 kept no command fingerprints
 
         carer_id: str
         name: str

@@ -26,6 +26,7 @@ from domain.case.rules import (
 from domain.case.state import AssessmentStatus, Challenge, Person
 from domain.eligibility import EligibilityDetermination, determine_adult_eligibility, determine_carer_eligibility
 from domain.errors import RuleViolation
+from domain.people import Role
 from domain.ras import BudgetCalculation, RuleSet, calculate_adult_budget, calculate_carer_budget
 from domain.vocabulary import ChallengeOutcome
 
@@ -37,7 +38,12 @@ def current_budget_pence(person: Person) -> int:
     carer-break amount is not added a second time."""
     if person.sign_off is not None:
         return person.sign_off.approved_pence
-    revised = [c.revised_pence for c in person.challenges if c.resolved and c.revised_pence is not None]
+    # A reassessment supersedes decisions built on the old assessment, a challenge's revision included.
+    since = person.assessment_completed_at
+    revised = [
+        c.revised_pence for c in person.challenges
+        if c.resolved and c.revised_pence is not None and (since is None or c.raised_at > since)
+    ]
     if revised:
         return revised[-1]
     if person.cap_override_pence is not None:
@@ -144,13 +150,15 @@ class DecisionSteps(Recording):
     def determine_eligibility(self, ctx: CommandContext, *, person_id: str, practitioner_notes: str) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
+        if person.kind == "carer":
+            # Checked first: a young carer's assessment never completes, so the later check could not say why.
+            adult_carer_rules_exclude_young_carers(person)
         assessment_must_be_completed(person)
         if person.kind == "adult":
             assert person.adult_findings is not None
             # E1 is carer-blind: determine_adult_eligibility reads the findings as if no carer helped.
             determination = determine_adult_eligibility(person.adult_findings)
         else:
-            adult_carer_rules_exclude_young_carers(person)
             assert person.carer_findings is not None
             determination = determine_carer_eligibility(person.carer_findings)
         self._record(ctx, self.EligibilityDetermined, person_id=person_id, determination=determination,
@@ -159,6 +167,8 @@ class DecisionSteps(Recording):
     def calculate_indicative_budget(self, ctx: CommandContext, *, person_id: str, rule_set: RuleSet) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
+        if person.kind == "carer":
+            adult_carer_rules_exclude_young_carers(person)
         must_be_eligible(person)
         if person.kind == "adult":
             # The carer-neutral adjustment comes only from carers' recorded assessments, so every
@@ -182,6 +192,9 @@ class DecisionSteps(Recording):
     def override_budget_cap(self, ctx: CommandContext, *, person_id: str, approved_pence: int, reasons: str) -> None:
         """P2: never silently capped: the override states the figure and why it meets eligible needs."""
         case_must_be_open(self.state)
+        if ctx.actor.role not in (Role.TEAM_MANAGER, Role.PANEL_MEMBER):
+            raise RuleViolation("a cap override is a funding decision for a team manager or the panel",
+                                code="override_needs_authority")
         person = person_must_exist(self.state, person_id)
         budget_must_exceed_cap_to_override(person)
         assert person.budget is not None and person.budget.cap_pence is not None

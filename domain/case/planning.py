@@ -13,6 +13,7 @@ from domain.budget_statement import PersonalBudgetStatement
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.decisions import budget_statement_for, current_budget_pence
 from domain.case.rules import (
+    adult_budget_must_reflect_carers_recorded_support,
     assessments_must_be_complete_before_planning,
     budget_must_be_calculated,
     capped_budget_needs_reasoned_override,
@@ -159,6 +160,7 @@ class PlanningSteps(Recording):
         if person.plan_status not in (PlanStatus.DRAFT, PlanStatus.DEFERRED):
             raise RuleViolation(f"the plan for {person_id} is {person.plan_status.value}; only a draft is submitted",
                                 code="plan_not_draft")
+        adult_budget_must_reflect_carers_recorded_support(self.state, person)
         capped_budget_needs_reasoned_override(person)
         financial_assessment_must_be_complete(person)
         assert person.plan is not None
@@ -180,6 +182,7 @@ class PlanningSteps(Recording):
         assessments_must_be_complete_before_planning(self.state)
         person = person_must_exist(self.state, person_id)
         plan_must_be_submitted(person)
+        adult_budget_must_reflect_carers_recorded_support(self.state, person)
         if ctx.actor.role != SIGN_OFF_AUTHORITY[route]:
             raise RuleViolation(
                 f"a {route.value} sign-off is recorded by a {SIGN_OFF_AUTHORITY[route].value.replace('_', ' ')}",

@@ -180,6 +180,29 @@ def budget_must_exceed_cap_to_override(person: Person) -> None:
         )
 
 
+def recorded_carer_support(state: CaseState) -> list[dict[str, Any]]:
+    """What every assessed carer is recorded as willing and able to do, in carer id order."""
+    return sorted(
+        (c.carer_support.model_dump(mode="json") for c in state.carers()
+         if c.assessment == AssessmentStatus.COMPLETED and c.carer_support is not None),
+        key=lambda support: support["carer_id"],
+    )
+
+
+def adult_budget_must_reflect_carers_recorded_support(state: CaseState, person: Person) -> None:
+    """The carer-neutral adjustment must use what carers are recorded as willing and able to do
+    now: a carer assessed after the figure was worked out makes it out of date."""
+    if person.kind != "adult" or person.budget is None:
+        return
+    used = sorted(person.budget.inputs.get("carer_support", []), key=lambda support: support["carer_id"])
+    if used != recorded_carer_support(state):
+        raise RuleViolation(
+            "carers' recorded support has changed since the adult's indicative budget was worked out; "
+            "recalculate it first",
+            code="budget_out_of_date",
+        )
+
+
 def financial_assessment_must_be_complete(person: Person) -> None:
     if person.kind == "adult" and person.statement is None:
         raise RuleViolation(

@@ -31,7 +31,9 @@ def current_stage(state: CaseState) -> Stage:
     adult = state.adult
     if adult in eligible and adult.statement is None:
         return Stage.FINANCIAL_ASSESSMENT
-    if any(p.plan_status in (PlanStatus.NONE, PlanStatus.DRAFT, PlanStatus.DEFERRED) for p in eligible):
+    # A plan the panel declined leaves eligible needs unmet: it goes back to planning, not into service.
+    if any(p.plan_status in (PlanStatus.NONE, PlanStatus.DRAFT, PlanStatus.DEFERRED, PlanStatus.DECLINED)
+           for p in eligible):
         return Stage.SUPPORT_PLANNING
     if any(p.plan_status == PlanStatus.SUBMITTED for p in eligible):
         return Stage.SIGN_OFF

@@ -167,6 +167,7 @@ class Review(Model):
 
 class ProcessedCommand(Model):
     name: str
+    digest: str
     versions: list[int]
 
 

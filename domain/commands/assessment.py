@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, StrictBool, StrictInt
 
 from domain.commands.base import CaseCommand, Identifier, Notes, Reason, Services
 from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings
-from domain.ras import CarerSupportLevel, WellbeingImpact
+from domain.errors import InvalidInput
+from domain.ras import CarerSupportLevel, WellbeingImpact, check_answers
 from domain.vocabulary import AssessmentMethod, AssessmentRequestReason, CarerAssessmentMethod, RefusalException
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
     from domain.case.base import CommandContext
+
+
+def answers_must_fit_the_rule_set(
+    services: Services, subject: Literal["adult", "carer"], answers: dict[str, str], *, complete: bool
+) -> None:
+    """RAS answers are checked against the council's current rule set when they are recorded, so a
+    bad answer is refused at the assessment, naming the question, not later at the budget."""
+    rule_set = services.rule_sets.current(services.council.ras_rule_set_id)
+    try:
+        check_answers(rule_set, subject, answers, complete=complete)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, code=error.code, field=f"ras_{error.field or 'answers'}") from None
 
 
 class StartNeedsAssessment(CaseCommand):
@@ -31,6 +44,7 @@ class CompleteNeedsAssessment(CaseCommand):
     summary: Notes = ""
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        answers_must_fit_the_rule_set(services, "adult", dict(self.ras_answers), complete=True)
         case.complete_needs_assessment(ctx, findings=self.findings, ras_answers=dict(self.ras_answers),
                                        has_capacity=self.has_capacity, summary=self.summary)
 
@@ -72,6 +86,9 @@ class CompleteCarerAssessment(CaseCommand):
     summary: Notes = ""
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        # With no impact on wellbeing there is nothing to price, so answers may be left out.
+        answers_must_fit_the_rule_set(services, "carer", dict(self.ras_answers),
+                                      complete=self.wellbeing_impact != WellbeingImpact.NONE)
         case.complete_carer_assessment(
             ctx, carer_id=self.carer_id, findings=self.findings, hours_caring_per_week=self.hours_caring_per_week,
             willing_to_continue_caring=self.willing_to_continue_caring,

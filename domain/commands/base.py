@@ -7,12 +7,14 @@ named, before the case is even loaded, so nothing is written.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr
 
+from domain.canonical import canonical_json
 from domain.people import Actor
 from domain.planning import SpendingRules
 from domain.ras import RuleSet
@@ -73,12 +75,19 @@ class CaseCommand(BaseModel):
     def type_name(cls) -> str:
         return cls.__name__
 
+    def digest(self) -> str:
+        """A fingerprint of everything the command says, so a command id sent again with different
+        content is told apart from a true repeat."""
+        content = self.model_dump(mode="json", exclude={"command_id"})
+        return "sha256:" + hashlib.sha256(canonical_json([self.type_name(), content])).hexdigest()
+
     def context(self, recorded_at: datetime) -> "CommandContext":
         from domain.case.base import CommandContext
 
         return CommandContext(
             command_id=self.command_id,
             command_name=self.type_name(),
+            command_digest=self.digest(),
             actor=self.actor,
             recorded_at=recorded_at,
             effective_at=self.effective_at,

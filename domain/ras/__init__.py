@@ -8,6 +8,7 @@ from domain.ras.calculation import (
     PointsLine,
     calculate_adult_budget,
     calculate_carer_budget,
+    check_answers,
     recalculate,
 )
 from domain.ras.inputs import CarerSupport, CarerSupportLevel, WellbeingImpact
@@ -25,6 +26,7 @@ __all__ = [
     "WellbeingImpact",
     "calculate_adult_budget",
     "calculate_carer_budget",
+    "check_answers",
     "parse_rule_set",
     "recalculate",
 ]

@@ -174,6 +174,15 @@ def calculate_adult_budget(
     )
 
 
+def check_answers(
+    rule_set: RuleSet, subject: Literal["adult", "carer"], answers: Mapping[str, str], *, complete: bool = True
+) -> None:
+    """Refuse answers the rule set does not know, at the moment they are recorded, rather than only
+    when a budget is worked out from them; ``complete`` also demands every required answer."""
+    section = rule_set.adult if subject == "adult" else rule_set.carer
+    _score(section.questions, answers, every_required_answer=complete)
+
+
 def calculate_carer_budget(
     rule_set: RuleSet,
     *,

@@ -48,14 +48,6 @@ def refused(record: CaseRecord, command: c.CaseCommand, code: str) -> DomainErro
     return caught.value
 
 
-def events(record: CaseRecord, case_id: UUID) -> list[Any]:
-    return record.stored_events(case_id)
-
-
-def event_types(record: CaseRecord, case_id: UUID) -> list[str]:
-    return [type(e).__name__ for e in record.stored_events(case_id)]
-
-
 def last(record: CaseRecord, case_id: UUID, event_type: str) -> Any:
     found = [e for e in record.stored_events(case_id) if type(e).__name__ == event_type]
     assert found, f"no {event_type} was recorded"
@@ -85,7 +77,8 @@ def carer_plan(**overrides: Any) -> dict[str, Any]:
         "needs": ["carer-1: no break from caring in two years"],
         "outcomes": ["to have regular time for leisure"],
         "lines": [{
-            "need": "a break from caring", "what": "gym membership and a short course", "category": "leisure_and_wellbeing",
+            "need": "a break from caring", "what": "gym membership and a short course",
+            "category": "leisure_and_wellbeing",
             "provider": "other", "provider_name": "Northmoor Leisure", "frequency": "annual", "units_per_period": 1,
             "unit_cost_pence": CARER_BUDGET_PENCE, "held_as": "direct_payment",
         }],

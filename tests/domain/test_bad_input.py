@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from domain import commands as c
 from domain.application import CaseRecord
 from domain.errors import InvalidInput, NotFound
-from tests.builders import ADULT, Scenario, plan_for
-from tests.domain.story import adult_only_signed_off, given, refused
+from tests.builders import ADULT, ADULT_ANSWERS, CARER_ANSWERS, Scenario, plan_for
+from tests.domain.story import adult_only_signed_off, given, refused, when
 
 MALFORMED: dict[str, tuple[Callable[[Scenario], Any], tuple]] = {
     "negative contribution": (lambda s: s.finances(assessed_contribution_pence=-1), ("assessed_contribution_pence",)),
@@ -25,7 +25,9 @@ MALFORMED: dict[str, tuple[Callable[[Scenario], Any], tuple]] = {
     "negative approved amount": (lambda s: s.sign_off(approved_pence=-100), ("approved_pence",)),
     "payment of nothing": (lambda s: s.schedule_payment(1, amount_pence=0), ("amount_pence",)),
     "negative unit cost in a plan line": (
-        lambda s: s.draft(plan=plan_for(ADULT, unit_cost_pence=-2_300)), ("plan", "lines", 0, "unit_cost_pence")),
+        lambda s: s.draft(plan=plan_for(ADULT, unit_cost_pence=-2_300, management="council_managed")),
+        ("plan", "lines", 0, "unit_cost_pence"),
+    ),
     "sign-off outcome not in the list": (lambda s: s.sign_off(outcome="rubber_stamped"), ("outcome",)),
     "screening outcome not in the list": (lambda s: s.screen(outcome="maybe_later"), ("outcome",)),
     "closure reason not in the list": (lambda s: s.close(reason="bored"), ("reason",)),
@@ -44,7 +46,7 @@ MALFORMED: dict[str, tuple[Callable[[Scenario], Any], tuple]] = {
 def test_a_malformed_command_is_refused_naming_its_field_and_nothing_is_stored(record: CaseRecord, bad: str):
     s = Scenario()
     given(record, adult_only_signed_off(s))
-    before = record.stored_events(s.case_id)
+    before = [e.originator_version for e in record.stored_events(s.case_id)]
     build, field = MALFORMED[bad]
 
     with pytest.raises(ValidationError) as caught:
@@ -52,7 +54,7 @@ def test_a_malformed_command_is_refused_naming_its_field_and_nothing_is_stored(r
 
     assert caught.value.errors()[0]["loc"] == field
     assert len(caught.value.errors()) == 1
-    assert record.stored_events(s.case_id) == before
+    assert [e.originator_version for e in record.stored_events(s.case_id)] == before
 
 
 def test_a_command_as_json_from_outside_is_held_to_the_same_rules():
@@ -101,18 +103,29 @@ def test_unknown_people_agreements_and_reviews_are_refused_naming_their_field(re
     given(record, adult_only_signed_off(s))
 
     assert refused(record, s.eligibility("someone-else"), "unknown_person").field == "person_id"
-    assert refused(record, s.schedule_review(person_ids=[ADULT, "someone-else"]), "unknown_person").field == "person_ids"
+    review_of_stranger = s.schedule_review(person_ids=[ADULT, "someone-else"])
+    assert refused(record, review_of_stranger, "unknown_person").field == "person_ids"
     assert refused(record, s.schedule_payment(1, agreement_id="dp-9"), "unknown_agreement").field == "agreement_id"
     assert refused(record, s.complete_review(review_id="rv-404"), "unknown_review").field == "review_id"
 
 
-def test_a_ras_answer_the_rule_set_does_not_know_is_refused_when_the_budget_is_worked_out(record: CaseRecord):
+def test_a_ras_answer_the_rule_set_does_not_know_is_refused_when_the_assessment_is_recorded(record: CaseRecord):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.start_adult(),
-          s.complete_adult(ras_answers={**dict(s.complete_adult().ras_answers), "nutrition": "a_little_help"}),
-          s.eligibility())
+    given(record, s.referral(), s.screen(), s.start_adult())
 
-    error = refused(record, s.budget(), "unknown_ras_answer")
+    error = refused(record, s.complete_adult(ras_answers={**ADULT_ANSWERS, "nutrition": "a_little_help"}),
+                    "unknown_ras_answer")
 
     assert isinstance(error, InvalidInput)
-    assert error.field == "answers.nutrition"
+    assert error.field == "ras_answers.nutrition"
+
+
+def test_a_missing_carer_ras_answer_is_refused_unless_caring_has_no_impact(record: CaseRecord):
+    s = Scenario()
+    given(record, s.referral(), s.identify_carer(), s.accept(), s.start_carer())
+    partial = {k: v for k, v in CARER_ANSWERS.items() if k != "recreation"}
+
+    error = refused(record, s.complete_carer(ras_answers=partial), "missing_ras_answer")
+    assert error.field == "ras_answers.recreation"
+
+    assert when(record, s.complete_carer(ras_answers=partial, wellbeing_impact="none")) == ["CarerAssessmentCompleted"]

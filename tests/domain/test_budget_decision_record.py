@@ -162,3 +162,22 @@ def test_a_deferred_panel_decision_is_recorded_with_no_amount_and_the_plan_can_c
     refused(record, s.sign_off("carer-1", route="panel", actor=PANEL, outcome="declined", approved_pence=1,
                                reasons="x"), "plan_not_submitted")
     assert when(record, s.submit("carer-1")) == ["SupportPlanSubmitted"]
+
+
+def test_a_plan_declined_at_panel_goes_back_to_support_planning_to_be_revised_and_resubmitted(record: CaseRecord):
+    s = Scenario()
+    given(record, s.up_to_planning(), s.draft("carer-1", plan=carer_plan()), s.submit("carer-1"))
+
+    when(record, s.sign_off("carer-1", route="panel", actor=PANEL, outcome="declined",
+                            reasons="a gym membership does not meet the need for a break from caring"))
+
+    decision = last(record, s.case_id, "SignOffDecisionRecorded")
+    assert (decision.outcome.value, decision.approved_pence, decision.statement) == ("declined", 0, None)
+    carer = record.get_case(s.case_id).state.people["carer-1"]
+    assert (carer.plan_status.value, carer.sign_off) == ("declined", None)
+    assert record.get_case(s.case_id).state.stage.value == "support_planning"
+    refused(record, s.submit("carer-1"), "plan_not_draft")
+    assert when(record, s.revise("carer-1", plan=carer_plan(), reason="a week's respite instead")) == [
+        "SupportPlanRevised"
+    ]
+    assert when(record, s.submit("carer-1")) == ["SupportPlanSubmitted"]

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from domain.application import CaseRecord
 from policy.catalogue import COUNCILS_FOLDER, RuleSetCatalogue
-from tests.builders import ADULT, MANAGER, Scenario
+from tests.builders import ADULT, MANAGER, PANEL, WORKER, Scenario
 from tests.domain.story import budget_for, given, last, refused, state, when
 
 LOW_CAP_PENCE = 500_000  # £5,000 a year: below the £8,800.00 the northmoor RAS gives the default adult
@@ -105,3 +105,11 @@ def test_there_is_nothing_to_override_before_a_budget_is_calculated(record: Case
     given(record, s.up_to_gate(), s.decline(), s.eligibility())
 
     refused(record, s.override_cap(approved_pence=INDICATIVE_PENCE), "cap_not_exceeded")
+
+
+def test_only_a_team_manager_or_the_panel_may_override_a_cap(record: CaseRecord):
+    s = Scenario()
+    given(record, s.up_to_planning(), s.draft())
+
+    refused(record, s.override_cap(approved_pence=INDICATIVE_PENCE, actor=WORKER), "override_needs_authority")
+    assert when(record, s.override_cap(approved_pence=INDICATIVE_PENCE, actor=PANEL)) == ["BudgetCapOverridden"]

@@ -114,6 +114,8 @@ ADULT_CARER_COMMANDS = {
     "decline": lambda s: s.decline(YOUNG),
     "request": lambda s: s.request_carer_assessment(YOUNG),
     "start": lambda s: s.start_carer(YOUNG),
+    "complete": lambda s: s.complete_carer(YOUNG),
+    "carer eligibility": lambda s: s.eligibility(YOUNG),
     "combined consent": lambda s: s.consent(YOUNG),
     "combined adult assessment": lambda s: s.start_adult(method="combined", combined_with_carer_id=YOUNG),
 }

@@ -109,3 +109,16 @@ def test_an_indicative_figure_can_be_challenged_before_sign_off_and_the_revision
     when(record, s.submit())
 
     assert last(record, s.case_id, "SupportPlanSubmitted").budget_pence == 1_000_000
+
+
+def test_a_reassessment_supersedes_an_earlier_challenges_revised_amount(record: CaseRecord):
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.challenge(), s.resolve(revised_pence=1_400_000),
+          s.schedule_review(), s.complete_review(outcome="reassess"), s.start_adult(), s.complete_adult(),
+          s.eligibility(), s.budget())
+
+    when(record, s.finances())
+
+    # The carer declined, so nothing reduces the carer-neutral £11,000.00.
+    assert last(record, s.case_id, "FinancialAssessmentCompleted").statement.cost_pence == 1_100_000
+    assert state(record, s.case_id).adult.challenges[0].revised_pence == 1_400_000  # history is kept

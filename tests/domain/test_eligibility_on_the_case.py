@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from domain.application import CaseRecord
 from tests.builders import ADULT, ADULT_FINDINGS, CARER_FINDINGS, Scenario
-from tests.domain.story import carer_plan, given, last, refused, stage, when
+from tests.domain.story import carer_plan, given, last, refused, stage, state, when
 
 ONE_OUTCOME_ONLY = {
     "needs_arise_from_impairment_or_illness": True,
@@ -152,3 +152,4 @@ def test_a_carer_cannot_rely_on_the_takes_significantly_longer_limb(record: Case
 
     assert caught.value.errors()[0]["loc"][:3] == ("findings", "unable_to_achieve", "recreation")
     assert "regulation 3(3)" in str(caught.value)
+    assert state(record, s.case_id).people["carer-1"].assessment.value == "in_progress"

@@ -10,7 +10,7 @@ import pytest
 from domain.application import CaseRecord
 from domain.errors import NotFound, RuleViolation
 from tests.builders import Scenario
-from tests.domain.story import carer_plan, given, refused, when
+from tests.domain.story import carer_plan, given, refused, state, when
 
 
 def whole_story(s: Scenario):
@@ -82,3 +82,14 @@ def test_a_command_for_an_unknown_case_is_refused_and_creates_nothing(record: Ca
 
     assert (caught.value.code, caught.value.field) == ("unknown_case", "case_id")
     assert record.stored_events(s.case_id) == []
+
+
+def test_a_command_id_sent_again_with_different_content_is_refused_not_taken_as_a_repeat(record: CaseRecord):
+    s = Scenario()
+    given(record, s.up_to_planning(), s.draft(), s.submit(), s.sign_off(), s.agreement(),
+          s.schedule_payment(1), s.schedule_payment(2), s.issue_payment(1, command_id="pay-once"))
+
+    error = refused(record, s.issue_payment(2, command_id="pay-once"), "command_id_reused")
+
+    assert error.field == "command_id"
+    assert state(record, s.case_id).agreements["dp-1"].slots[2].status == "scheduled"

@@ -119,6 +119,11 @@ def test_a_late_carer_leaves_drafts_in_place_and_sign_off_waits_for_their_assess
     refused(record, s.sign_off(), "assessments_outstanding")
     given(record, s.complete_carer("carer-2", support_level="occasional"))
 
+    # Carer-neutral: the adult's figure must now count what Grace is willing and able to do.
+    refused(record, s.sign_off(), "budget_out_of_date")
+    given(record, s.budget())
+    assert {a.carer_id for a in budget_for(record, s.case_id, ADULT).calculation.adjustments if a.carer_id} == {
+        "carer-1", "carer-2"}
     assert when(record, s.sign_off()) == ["SignOffDecisionRecorded"]
     assert when(record, s.submit("carer-1")) == ["SupportPlanSubmitted"]
 
