@@ -284,10 +284,9 @@ class CaseRecord(Application[UUID]):
                 f"rule set file changed since the calculation: recorded {recorded.rule_set_hash}, "
                 f"file now {rule_set.content_hash}"
             )
-        again = recalculate(recorded, rule_set)
-        if again.model_dump(mode="json") != recorded.model_dump(mode="json"):
-            differing = sorted(
-                k for k, v in again.model_dump(mode="json").items() if recorded.model_dump(mode="json").get(k) != v
-            )
+        again = recalculate(recorded, rule_set).model_dump(mode="json")
+        before = recorded.model_dump(mode="json")
+        if again != before:
+            differing = sorted(k for k, v in again.items() if before.get(k) != v)
             return mismatch("recomputation differs in: " + ", ".join(differing))
         return None
