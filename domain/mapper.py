@@ -8,7 +8,7 @@ on the way out (never rewritten in the store).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +20,21 @@ from domain.canonical import CHAIN_FIELD, adapter, canonical_json, stored_state
 
 @dataclass(frozen=True)
 class IndexedStoredEvent(StoredEvent):
-    """A stored event with what the as-of index needs, so the recorder never parses state bytes."""
+    """A stored event with what the as-of index and the payment outbox need, so the recorder never
+    parses state bytes."""
 
     recorded_at: datetime | None = None
     chain_hash: str | None = None
+    # The payment instruction this event gives the finance system, if any: the recorder writes it
+    # to the payment outbox in the same transaction as the event. Kept out of equality and hashing
+    # (a dict is not hashable, and the event is the same event with or without it).
+    outbox: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+
+
+def outbox_instruction(domain_event: Any) -> dict[str, Any] | None:
+    """The instruction an event hands to the outbox: from its ``payment_instruction()``, if it has one."""
+    instruction = getattr(domain_event, "payment_instruction", None)
+    return instruction() if callable(instruction) else None
 
 
 class CanonicalMapper(Mapper[Any]):
@@ -41,6 +52,7 @@ class CanonicalMapper(Mapper[Any]):
             state=data,
             recorded_at=getattr(domain_event, "timestamp", None),
             chain_hash=state.get(CHAIN_FIELD),
+            outbox=outbox_instruction(domain_event),
         )
 
     def decode_state(self, stored_event: StoredEvent) -> dict[str, Any]:
@@ -63,19 +75,24 @@ class CanonicalMapper(Mapper[Any]):
         return state
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        cls = resolve_topic(stored_event.topic)
-        state = self.decode_state(stored_event)
-        from_version = state.pop("class_version", 1)
-        class_version = getattr(cls, "class_version", 1)
-        while from_version < class_version:
-            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-            from_version += 1
-        state["originator_id"] = stored_event.originator_id
-        state["originator_version"] = stored_event.originator_version
-        try:
-            return adapter(cls).validate_python(state)
-        except Exception as error:
-            raise MapperDeserialisationError(
-                f"stored event {stored_event.originator_id} v{stored_event.originator_version} "
-                f"({stored_event.topic}) does not fit its class: {error}"
-            ) from error
+        return event_from_state(stored_event.topic, stored_event.originator_id, stored_event.originator_version,
+                                self.decode_state(stored_event))
+
+
+def event_from_state(topic: str, originator_id: Any, originator_version: int, stored: dict[str, Any]) -> Any:
+    """Rebuild a domain event from its stored state, upcasting an older class version first."""
+    cls = resolve_topic(topic)
+    state = dict(stored)
+    from_version = state.pop("class_version", 1)
+    class_version = getattr(cls, "class_version", 1)
+    while from_version < class_version:
+        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        from_version += 1
+    state["originator_id"] = originator_id
+    state["originator_version"] = originator_version
+    try:
+        return adapter(cls).validate_python(state)
+    except Exception as error:
+        raise MapperDeserialisationError(
+            f"stored event {originator_id} v{originator_version} ({topic}) does not fit its class: {error}"
+        ) from error

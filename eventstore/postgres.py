@@ -1,4 +1,5 @@
-"""PostgreSQL event store (production) with the as-of index in the same transaction.
+"""PostgreSQL event store (production) with the as-of index and the payment outbox written in the
+same transaction as the events.
 
 ``PERSISTENCE_MODULE=eventstore.postgres`` selects it; the usual ``POSTGRES_*`` settings apply.
 """
@@ -18,10 +19,22 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from eventstore.index import INDEX_TABLE, IndexRow, index_params
+from eventstore.outbox import (
+    OUTBOX_TABLE,
+    PaymentInstruction,
+    insert_outbox_rows_postgres,
+    outbox_rows,
+    postgres_statements,
+    select_instructions_postgres,
+)
 
 
 class CaseRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        if datastore.enable_db_functions:
+            # The library's insert function writes the events alone, bypassing _insert_events: the
+            # index and, worse, the payment outbox would silently be left out.
+            raise ValueError("the case record needs POSTGRES_ENABLE_DB_FUNCTIONS=no")
         super().__init__(datastore, events_table_name=events_table_name)
         self.index_table = f"{events_table_name}_{INDEX_TABLE}"
         self.check_identifier_length(self.index_table)
@@ -47,6 +60,10 @@ class CaseRecorder(PostgresApplicationRecorder):
         self.case_ids_statement = SQL(
             "SELECT originator_id FROM {schema}.{events} UNION SELECT originator_id FROM {schema}.{table} ORDER BY 1"
         ).format(schema=schema, events=Identifier(self.events_table_name), table=table)
+        self.outbox_table = f"{events_table_name}_{OUTBOX_TABLE}"
+        self.check_identifier_length(self.outbox_table)
+        self.outbox_statements = postgres_statements(self.datastore.schema, self.outbox_table)
+        self.sql_create_statements.extend(self.outbox_statements.create)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         # Runs inside the same transaction (and pipeline) as the events themselves.
@@ -54,6 +71,14 @@ class CaseRecorder(PostgresApplicationRecorder):
         rows = index_params(stored_events, lambda originator_id: originator_id)
         if rows:
             curs.executemany(self.insert_index_statement, rows)
+        outbox = outbox_rows(stored_events)
+        if outbox:
+            # Take the events table's lock (the library takes it again, harmlessly, before the
+            # events) before the identity hands out instruction ids, so ids follow commit order and
+            # a finance system reading forward by id never passes a gap that fills in later. After
+            # the index rows, so no lock holder ever waits on another writer's index row.
+            self._lock_table(curs)
+            insert_outbox_rows_postgres(curs, self.outbox_statements.insert, outbox)
 
     def version_as_of(self, originator_id: UUID, instant: datetime) -> int | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -66,6 +91,11 @@ class CaseRecorder(PostgresApplicationRecorder):
             curs.execute(self.index_rows_statement, (originator_id,), prepare=True)
             rows = curs.fetchall()
         return [IndexRow(originator_id, r["originator_version"], r["recorded_at"], r["chain_hash"]) for r in rows]
+
+    def payment_instructions(self, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
+        """Payment instructions with ids after ``after_id``, oldest first (the finance system's read)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            return select_instructions_postgres(curs, self.outbox_statements.select, after_id, limit)
 
     def case_ids(self) -> list[UUID]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -1,4 +1,5 @@
-"""SQLite event store (the embedded default) with the as-of index in the same transaction.
+"""SQLite event store (the embedded default) with the as-of index and the payment outbox written
+in the same transaction as the events.
 
 ``PERSISTENCE_MODULE=eventstore.sqlite`` selects it.
 """
@@ -15,6 +16,14 @@ import eventsourcing.sqlite as library
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from eventstore.index import INDEX_TABLE, IndexRow, index_params
+from eventstore.outbox import (
+    OUTBOX_TABLE,
+    PaymentInstruction,
+    insert_outbox_rows_sqlite,
+    outbox_rows,
+    select_instructions_sqlite,
+    sqlite_create_statements,
+)
 
 
 def _micros(when: datetime) -> int:
@@ -34,6 +43,8 @@ def _id_text(originator_id: UUID | str) -> str:
 
 
 class CaseRecorder(SQLiteApplicationRecorder):
+    outbox_table = OUTBOX_TABLE
+
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + [
             f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
@@ -41,6 +52,7 @@ class CaseRecorder(SQLiteApplicationRecorder):
             "recorded_at_us INTEGER NOT NULL, chain_hash TEXT NOT NULL, "
             "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_time ON {INDEX_TABLE} (originator_id, recorded_at_us)",
+            *sqlite_create_statements(self.outbox_table),
         ]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
@@ -48,6 +60,8 @@ class CaseRecorder(SQLiteApplicationRecorder):
         rows = [(i, v, _micros(t), h) for (i, v, t, h) in index_params(stored_events, _id_text)]
         if rows:
             c.executemany(f"INSERT INTO {INDEX_TABLE} VALUES (?,?,?,?)", rows)
+        # After the events: a version conflict has already failed the whole transaction by now.
+        insert_outbox_rows_sqlite(c, outbox_rows(stored_events), self.outbox_table)
         return notification_ids
 
     def version_as_of(self, originator_id: UUID, instant: datetime) -> int | None:
@@ -70,6 +84,11 @@ class CaseRecorder(SQLiteApplicationRecorder):
             rows = c.fetchall()
         return [IndexRow(originator_id, r["originator_version"], _from_micros(r["recorded_at_us"]), r["chain_hash"])
                 for r in rows]
+
+    def payment_instructions(self, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
+        """Payment instructions with ids after ``after_id``, oldest first (the finance system's read)."""
+        with self.datastore.transaction(commit=False) as c:
+            return select_instructions_sqlite(c, after_id, limit, self.outbox_table)
 
     def case_ids(self) -> list[UUID]:
         with self.datastore.transaction(commit=False) as c:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,3 +83,25 @@ def record(store_env: dict[str, str], catalogue: RuleSetCatalogue, council: Coun
         yield app
     finally:
         app.close()
+
+
+_finished_session = pytest.StashKey[pytest.Session]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_finished_session] = session
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave with pytest's own status as soon as it is done.
+
+    The Temporal SDK's Rust threads can crash the interpreter at exit after every test passed
+    (status 134/139, intermittently). The summary is printed by then; nothing is left to run.
+    """
+    session = config.stash.get(_finished_session, None)
+    if session is None:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(session.exitstatus))

@@ -125,6 +125,29 @@ def ras_verify(case: CaseOption = None) -> None:
     raise typer.Exit(1 if mismatches else 0)
 
 
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker: the case and payment workflows and their activities, until Ctrl-C or SIGTERM."""
+    # Imported here so the other commands do not load the Temporal SDK.
+    from workers.settings import Settings
+    from workers.temporal_settings import TemporalSettings
+    from workers.worker import run_worker
+
+    run_worker(Settings.from_environment(), TemporalSettings.from_environment())
+
+
+@app.command("dev-server")
+def dev_server(
+    time_skipping: Annotated[bool, typer.Option("--time-skipping",
+                                                help="Allow per-workflow time skipping (as the tests do)")] = False,
+) -> None:
+    """Run a local Temporal dev server with the case search attributes, its state in var/temporal.db."""
+    from workers.dev_server import run_dev_server
+    from workers.temporal_settings import TemporalSettings
+
+    raise typer.Exit(run_dev_server(TemporalSettings.from_environment(), time_skipping=time_skipping))
+
+
 def main() -> None:
     try:
         app()

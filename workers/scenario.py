@@ -213,6 +213,9 @@ class Scenario:
     def resume(self, **kw: Any) -> c.ResumeDirectPayments:
         return self._make(c.ResumeDirectPayments, {"agreement_id": "dp-1", "reason": "home again"}, kw)
 
+    def end_agreement(self, **kw: Any) -> c.EndDirectPaymentAgreement:
+        return self._make(c.EndDirectPaymentAgreement, {"agreement_id": "dp-1", "reason": "no longer needed"}, kw)
+
     def monitoring_return(self, **kw: Any) -> c.ReceiveMonitoringReturn:
         return self._make(c.ReceiveMonitoringReturn, {
             "agreement_id": "dp-1", "period_start": "2026-02-02", "period_end": "2026-04-26",

