@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 
@@ -38,10 +45,21 @@ async def start_case(client: Client, case_id: UUID, task_queue: str, **settings:
 
 
 async def send_command(client: Client, case_id: UUID, command_name: str, fields: dict[str, Any],
-                       update_id: str | None = None) -> CommandAccepted:
-    """Send one command as an update; a refusal comes back as the domain error with its code."""
+                       update_id: str | None = None, patience: timedelta = timedelta(minutes=5)) -> CommandAccepted:
+    """Send one command as an update; a refusal comes back as the domain error with its code.
+
+    The update id makes the call safe to repeat: while no worker is there to finish the update
+    (one has crashed, say) the call is made again with the same id, which the server answers with
+    the one update rather than a second.
+    """
     handle = client.get_workflow_handle(case_workflow_id(case_id))
-    try:
-        return await handle.execute_update(command_name, fields, id=update_id, result_type=CommandAccepted)
-    except WorkflowUpdateFailedError as error:
-        raise refusal_from(error) from None
+    update_id = update_id or str(uuid4())
+    deadline = time.monotonic() + patience.total_seconds()
+    while True:
+        try:
+            return await handle.execute_update(command_name, fields, id=update_id, result_type=CommandAccepted)
+        except WorkflowUpdateFailedError as error:
+            raise refusal_from(error) from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            if time.monotonic() > deadline:
+                raise

@@ -38,13 +38,13 @@ HERE = Path(__file__).parent
 WORKFLOW_TEST_TIMEOUT_SECONDS = 60
 
 
-def bounded(test: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+def bounded(test: Callable[..., Awaitable[None]], seconds: float) -> Callable[..., Awaitable[None]]:
     @functools.wraps(test)
     async def run(*args: object, **kwargs: object) -> None:
         try:
-            await asyncio.wait_for(test(*args, **kwargs), WORKFLOW_TEST_TIMEOUT_SECONDS)
+            await asyncio.wait_for(test(*args, **kwargs), seconds)
         except TimeoutError:
-            pytest.fail(f"did not finish within {WORKFLOW_TEST_TIMEOUT_SECONDS} s: is a workflow stuck? "
+            pytest.fail(f"did not finish within {seconds} s: is a workflow stuck? "
                         "Look for failed workflow tasks in its history (temporal workflow show).")
     return run
 
@@ -55,7 +55,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.workflow)
             if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
-                item.obj = bounded(item.obj)
+                # A test that needs longer says so with @pytest.mark.workflow_timeout(seconds).
+                marker = item.get_closest_marker("workflow_timeout")
+                item.obj = bounded(item.obj, marker.args[0] if marker else WORKFLOW_TEST_TIMEOUT_SECONDS)
 
 
 # One server and one event loop for the session: every workflow test and worker runs on that loop.

@@ -1,0 +1,128 @@
+"""Crash test: while fifty whole lifecycles run, the worker process is killed with SIGKILL and
+started again. Every case must finish; per case and event type the counts must be exactly those of
+one lifecycle; and no payment slot may be paid twice (in the store or in the finance outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from domain.application import CaseRecord
+from policy.catalogue import RuleSetCatalogue
+from tests.builders import ADULT, Scenario, plan_for
+from tests.workflows.driving import send, start
+from workflows.case_workflow import CaseWorkflow
+
+ROOT = Path(__file__).parents[2]
+CASES = 50
+FOUR_WEEKLY = 7 * 2_300 * 4
+ONE_LIFECYCLE = Counter({
+    "ReferralReceived": 1, "ReferralScreened": 1, "CarerIdentified": 1, "CarerAssessmentOffered": 1,
+    "NeedsAssessmentStarted": 1, "NeedsAssessmentCompleted": 1, "CarerAssessmentAccepted": 1,
+    "CarerAssessmentStarted": 1, "CarerAssessmentCompleted": 1, "EligibilityDetermined": 2,
+    "IndicativeBudgetCalculated": 2, "FinancialAssessmentCompleted": 1, "SupportPlanDrafted": 2,
+    "SupportPlanSubmitted": 2, "SignOffDecisionRecorded": 2, "DirectPaymentAgreementMade": 1,
+    "ReviewScheduled": 3, "PaymentScheduled": 3, "PaymentIssued": 3, "ReviewCompleted": 2, "CaseClosed": 1,
+})
+
+
+def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "workers.cli", "worker"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _events_in(store: Path) -> int:
+    try:
+        with sqlite3.connect(store) as conn:
+            return conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+async def _payments_recorded(client: Client, story: Scenario, store: Path) -> None:
+    for _ in range(1200):
+        with sqlite3.connect(store) as conn:
+            paid = conn.execute("SELECT COUNT(*) FROM payment_outbox WHERE case_id=?", (story.case_id.hex,)).fetchone()[0]
+        summary = await client.get_workflow_handle_for(CaseWorkflow.run, f"case-{story.case_id.hex}").query(
+            CaseWorkflow.summary)
+        if paid == 3 and summary.version >= 28:  # the case workflow has caught up with the payments
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"payments for {story.case_id} never arrived")
+
+
+async def _lifecycle(client: Client, story: Scenario, store: Path) -> None:
+    for command in story.up_to_planning(carers=("carer-1",)):
+        await send(client, command)
+    await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
+    await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
+                                                            management="council_managed")))
+    for person in (ADULT, "carer-1"):
+        await send(client, story.submit(person))
+        await send(client, story.sign_off(person))
+    # Started 60 days ago, four-weekly: slots due on days 0, 28 and 56 are all due at once.
+    started = (date.today() - timedelta(days=60)).isoformat()
+    await send(client, story.agreement(start_date=started, amount_per_payment_pence=FOUR_WEEKLY))
+    await _payments_recorded(client, story, store)
+    await send(client, story.complete_review(review_id="planned_first-1", outcome="no_change"))
+    await send(client, story.complete_review(review_id="direct_payment_first-2", outcome="no_change"))
+    await send(client, story.close(reason="needs_met"))
+
+
+@pytest.mark.workflow_timeout(420)
+async def test_a_killed_worker_loses_nothing_and_doubles_nothing(
+    temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
+) -> None:
+    store = tmp_path / "store.sqlite"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CARECASE_SQLITE_PATH=str(store), CARECASE_LOG_LEVEL="warning",
+               CARECASE_TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host,
+               CARECASE_TASK_QUEUE=task_queue)
+    client = temporal_env.client
+    worker = _start_worker(env)
+    stories = [Scenario() for _ in range(CASES)]
+    try:
+        with temporal_env.with_time_skipping_disabled():  # real time: no service-level timer is near
+            for story in stories:
+                await start(client, story.case_id, task_queue)
+        running = asyncio.gather(*(_lifecycle(client, story, store) for story in stories))
+
+        expected_total = CASES * sum(ONE_LIFECYCLE.values())
+        while _events_in(store) < expected_total // 3:
+            await asyncio.sleep(0.05)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        killed_at = _events_in(store)
+        await asyncio.sleep(1)
+        worker = _start_worker(env)
+
+        await asyncio.wait_for(running, 300)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    assert 0 < killed_at < expected_total
+    record = CaseRecord({"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
+                        rule_sets=RuleSetCatalogue())
+    try:
+        for story in stories:
+            events = record.stored_events(story.case_id)
+            assert Counter(type(e).__name__ for e in events) == ONE_LIFECYCLE, story.case_id
+            slots = [(e.agreement_id, e.slot) for e in events if type(e).__name__ == "PaymentIssued"]
+            assert sorted(slots) == [("dp-1", 1), ("dp-1", 2), ("dp-1", 3)]
+            assert record.verify_chain(story.case_id).intact
+        instructions = record.recorder.payment_instructions(limit=10_000)  # type: ignore[attr-defined]
+        paid = Counter((i.case_id, i.agreement_id, i.slot) for i in instructions)
+        assert len(paid) == 3 * CASES and set(paid.values()) == {1}
+    finally:
+        record.close()

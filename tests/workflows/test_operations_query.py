@@ -1,0 +1,66 @@
+"""Operations find stuck cases with the real Temporal CLI and the typed search attributes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.vocabulary import Stage
+from tests.builders import Scenario
+from tests.workflows.driving import send, start
+from workers.temporal_settings import temporal_binary
+from workflows.case_workflow import case_workflow_id
+from workflows.service_levels import ServiceLevels
+
+
+def _temporal_list(address: str, query: str) -> set[str]:
+    result = subprocess.run(
+        [temporal_binary(), "workflow", "list", "--address", address, "--query", query, "--output", "json"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    rows = json.loads(result.stdout or "[]")
+    return {row["execution"]["workflowId"] for row in rows}
+
+
+async def test_the_cli_finds_exactly_the_cases_overdue_at_assessment(
+    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    client = temporal_env.client
+    address = client.service_client.config.target_host
+    quick = ServiceLevels(stage_limits={Stage.ASSESSMENT: timedelta(seconds=2)})
+    overdue, on_time = [Scenario() for _ in range(3)], [Scenario() for _ in range(2)]
+    with temporal_env.with_time_skipping_disabled():  # real time: two seconds really pass
+        for story in overdue:
+            await start(client, story.case_id, task_queue, service_levels=quick)
+        for story in on_time:
+            await start(client, story.case_id, task_queue)
+    for story in overdue + on_time:
+        await send(client, story.referral())
+        await send(client, story.screen())
+
+    await asyncio.sleep(3)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    query = f"TaskQueue = '{task_queue}' AND CaseStage = 'assessment' AND StageDueAt < '{now}'"
+    expected = {case_workflow_id(story.case_id) for story in overdue}
+    found: set[str] = set()
+    for _ in range(50):  # visibility is eventually consistent
+        found = _temporal_list(address, query)
+        if found == expected:
+            break
+        await asyncio.sleep(0.2)
+    assert found == expected
+
+    flagged = set()
+    for _ in range(50):
+        flagged = _temporal_list(address, f"TaskQueue = '{task_queue}' AND CaseFlags = 'overdue'")
+        if flagged == expected:
+            break
+        await asyncio.sleep(0.2)
+    assert flagged == expected
+    everyone = _temporal_list(address, f"TaskQueue = '{task_queue}' AND CaseStage = 'assessment' AND Team = 'east-locality'")
+    assert everyone == expected | {case_workflow_id(story.case_id) for story in on_time}

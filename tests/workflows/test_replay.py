@@ -1,0 +1,64 @@
+"""Committed histories are replayed against today's workflow code: a change that would make a
+running case's workflow non-deterministic fails here, in CI, before it reaches a worker.
+
+(To change a workflow safely see docs/workflows.md; re-record only with a versioned change.)"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from workers.worker import PASSTHROUGH_MODULES, workflow_classes
+from workflows.case_workflow import CaseSummary, CaseWorkflow, CaseWorkflowInput
+from workflows.messages import RecordCommandInput, RecordedCommand
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+def _replayer() -> Replayer:
+    return Replayer(
+        workflows=workflow_classes(), data_converter=pydantic_data_converter,
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)),
+    )
+
+
+@pytest.mark.parametrize("name", ["case_workflow", "payments_workflow"])
+async def test_a_recorded_history_replays_without_non_determinism(name: str) -> None:
+    text = (HISTORIES / f"{name}.json").read_text()
+    history = WorkflowHistory.from_json(f"recorded-{name}", json.loads(text))
+    assert len(history.events) > 20
+    result = await _replayer().replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
+
+
+@workflow.defn(name="CaseWorkflow", sandboxed=False)
+class ReorderedCaseWorkflow(CaseWorkflow):
+    """Today's workflow with one change a careless edit might make: the command activity renamed."""
+
+    @workflow.run
+    async def run(self, state: CaseWorkflowInput) -> CaseSummary:
+        return await super().run(state)
+
+    async def _record(self, name: str, payload: dict) -> RecordedCommand:  # type: ignore[override]
+        return await workflow.execute_activity(
+            "record_command_renamed", RecordCommandInput(command_name=name, command=payload),
+            result_type=RecordedCommand, start_to_close_timeout=timedelta(seconds=10))
+
+
+async def test_a_changed_workflow_fails_the_replay() -> None:
+    """The check itself can fail: the same history against a changed workflow is refused."""
+    text = (HISTORIES / "case_workflow.json").read_text()
+    history = WorkflowHistory.from_json("recorded-case", json.loads(text))
+    replayer = Replayer(workflows=[ReorderedCaseWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None
+    assert "record_command" in str(result.replay_failure) or "nondetermin" in str(result.replay_failure).lower()
