@@ -1,0 +1,87 @@
+"""Direct payments and coordinated reviews under the workflow: each slot paid once, nothing paid
+while suspended, payments stop when the agreement ends; a review asked for one person prompts a
+look at the others."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.application import CaseRecord
+from tests.builders import ADULT, Scenario, plan_for
+from tests.workflows.driving import send, start
+from workflows.case_workflow import case_workflow_id
+
+FOUR_WEEKLY = 7 * 2_300 * 4
+
+
+async def eventually(check: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def _signed_off(temporal_env: WorkflowEnvironment, story: Scenario, task_queue: str) -> None:
+    client = temporal_env.client
+    with temporal_env.with_time_skipping_disabled():
+        await start(client, story.case_id, task_queue)
+    for command in story.up_to_planning(carers=("carer-1",)):
+        await send(client, command)
+    await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
+    await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
+                                                            management="council_managed")))
+    for person in (ADULT, "carer-1"):
+        await send(client, story.submit(person))
+        await send(client, story.sign_off(person))
+
+
+async def test_slots_are_paid_once_nothing_is_paid_while_suspended_and_ending_stops_them(
+    temporal_env: WorkflowEnvironment, worker: Worker, case_record: CaseRecord, task_queue: str
+) -> None:
+    client, story = temporal_env.client, Scenario()
+    await _signed_off(temporal_env, story, task_queue)
+
+    def issued() -> list[int]:
+        return sorted(e.slot for e in case_record.stored_events(story.case_id) if type(e).__name__ == "PaymentIssued")
+
+    # Started 30 days ago: slot 1 (day 0) and slot 2 (day 28) are already due.
+    await send(client, story.agreement(start_date=(date.today() - timedelta(days=30)).isoformat(),
+                                       amount_per_payment_pence=FOUR_WEEKLY))
+    payments = client.get_workflow_handle(f"{case_workflow_id(story.case_id)}/payments/dp-1")
+    await eventually(lambda: issued() == [1, 2], "the two slots already due")
+
+    await send(client, story.suspend(reason="in hospital"))
+    assert await temporal_env.fast_forward(payments, timedelta(weeks=4))  # slot 3 falls due, suspended
+    await asyncio.sleep(0.5)
+    assert issued() == [1, 2]
+
+    await send(client, story.resume(reason="home again"))
+    assert await temporal_env.fast_forward(payments, timedelta(weeks=4))  # slot 4 falls due
+    await eventually(lambda: issued() == [1, 2, 4], "slot 4, slot 3 being skipped for the suspension")
+
+    await send(client, story.end_agreement(reason="moved to a council-managed service"))
+    await payments.result()
+    instructions = case_record.recorder.payment_instructions()  # type: ignore[attr-defined]
+    assert sorted(i.slot for i in instructions if i.case_id == story.case_id) == [1, 2, 4]
+
+
+async def test_a_review_requested_for_the_carer_prompts_one_for_the_adult(
+    temporal_env: WorkflowEnvironment, worker: Worker, case_record: CaseRecord, task_queue: str
+) -> None:
+    client, story = temporal_env.client, Scenario()
+    await _signed_off(temporal_env, story, task_queue)
+
+    await send(client, story.request_review(review_id="carer-asks", person_ids=["carer-1"],
+                                            reason="carer_requested", details="caring has got harder"))
+
+    reviews = case_record.get_case(story.case_id).state.reviews
+    linked = [r for r in reviews.values() if r.reason.value == "linked_person_changed"]
+    assert len(linked) == 1 and linked[0].person_ids == [ADULT] and linked[0].due_on == reviews["carer-asks"].due_on
+    first = [r for r in reviews.values() if r.kind.value == "planned_first"]
+    assert len(first) == 1 and sorted(first[0].person_ids) == [ADULT, "carer-1"]
