@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from temporalio.client import Client, WorkflowHandle
 
 from domain.commands import CaseCommand
+from tests.builders import ADULT, Scenario, plan_for
 from workflows.case_workflow import CaseWorkflow, CommandAccepted, case_workflow_id
 from workflows.client import send_command, start_case
 
@@ -30,3 +33,24 @@ async def start(client: Client, case_id: UUID, task_queue: str, **settings: Any)
 async def history_length(client: Client, case_id: UUID) -> int:
     history = await client.get_workflow_handle(case_workflow_id(case_id)).fetch_history()
     return len(history.events)
+
+
+async def eventually(check: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    """Wait for something the workflows do on their own (a payment, a catch-up) to be recorded."""
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def to_sign_off(client: Client, story: Scenario) -> None:
+    """Referral to sign-off for the adult (a direct payment plan) and one carer (council-managed)."""
+    for command in story.up_to_planning(carers=("carer-1",)):
+        await send(client, command)
+    await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
+    await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
+                                                            management="council_managed")))
+    for person in (ADULT, "carer-1"):
+        await send(client, story.submit(person))
+        await send(client, story.sign_off(person))

@@ -20,8 +20,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
-from tests.builders import ADULT, Scenario, plan_for
-from tests.workflows.driving import send, start
+from tests.builders import Scenario
+from tests.workflows.driving import send, start, to_sign_off
 from workflows.case_workflow import CaseWorkflow
 
 ROOT = Path(__file__).parents[2]
@@ -63,14 +63,7 @@ async def _payments_recorded(client: Client, story: Scenario, store: Path) -> No
 
 
 async def _lifecycle(client: Client, story: Scenario, store: Path) -> None:
-    for command in story.up_to_planning(carers=("carer-1",)):
-        await send(client, command)
-    await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
-    await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                                            management="council_managed")))
-    for person in (ADULT, "carer-1"):
-        await send(client, story.submit(person))
-        await send(client, story.sign_off(person))
+    await to_sign_off(client, story)
     # Started 60 days ago, four-weekly: slots due on days 0, 28 and 56 are all due at once.
     started = (date.today() - timedelta(days=60)).isoformat()
     await send(client, story.agreement(start_date=started, amount_per_payment_pence=FOUR_WEEKLY))

@@ -10,9 +10,7 @@ so the payments workflow's own time is moved first, and it has finished before t
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from temporalio.testing import WorkflowEnvironment
@@ -20,16 +18,8 @@ from temporalio.worker import Worker
 
 from domain.application import CaseRecord
 from tests.builders import ADULT, Scenario, plan_for
-from tests.workflows.driving import send, start
+from tests.workflows.driving import eventually, send, start
 from workflows.case_workflow import CaseWorkflow, case_workflow_id
-
-
-async def eventually(check: Callable[[], bool], what: str, seconds: float = 30) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_a_whole_family_case_from_referral_to_closure(

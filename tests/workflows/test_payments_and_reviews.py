@@ -5,40 +5,24 @@ look at the others."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.application import CaseRecord
-from tests.builders import ADULT, Scenario, plan_for
-from tests.workflows.driving import send, start
+from tests.builders import ADULT, Scenario
+from tests.workflows.driving import eventually, send, start, to_sign_off
 from workflows.case_workflow import case_workflow_id
 
 FOUR_WEEKLY = 7 * 2_300 * 4
-
-
-async def eventually(check: Callable[[], bool], what: str, seconds: float = 20) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def _signed_off(temporal_env: WorkflowEnvironment, story: Scenario, task_queue: str) -> None:
     client = temporal_env.client
     with temporal_env.with_time_skipping_disabled():
         await start(client, story.case_id, task_queue)
-    for command in story.up_to_planning(carers=("carer-1",)):
-        await send(client, command)
-    await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
-    await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                                            management="council_managed")))
-    for person in (ADULT, "carer-1"):
-        await send(client, story.submit(person))
-        await send(client, story.sign_off(person))
+    await to_sign_off(client, story)
 
 
 async def test_slots_are_paid_once_nothing_is_paid_while_suspended_and_ending_stops_them(

@@ -20,8 +20,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
-from tests.builders import ADULT, Scenario, plan_for
-from tests.workflows.driving import send, start
+from tests.builders import Scenario
+from tests.workflows.driving import send, start, to_sign_off
 from workers.dev_server import TIME_SKIPPING_ARGS
 from workers.temporal_settings import temporal_binary
 from workers.worker import running_worker
@@ -43,14 +43,7 @@ async def record() -> None:
         client, story = env.client, Scenario()
         with env.with_time_skipping_disabled():
             case = await start(client, story.case_id, TASK_QUEUE)
-        for command in story.up_to_planning(carers=("carer-1",)):
-            await send(client, command)
-        await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
-        await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                                                management="council_managed")))
-        for person in (ADULT, "carer-1"):
-            await send(client, story.submit(person))
-            await send(client, story.sign_off(person))
+        await to_sign_off(client, story)
         started = (date.today() - timedelta(days=60)).isoformat()
         await send(client, story.agreement(start_date=started, amount_per_payment_pence=7 * 2_300 * 4))
         await asyncio.sleep(2)  # the payments workflow pays the three slots already due
