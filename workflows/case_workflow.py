@@ -204,7 +204,10 @@ class CaseWorkflow:
 
     @workflow.update(dynamic=True)
     async def command(self, name: str, args: Sequence[RawValue]) -> CommandAccepted:
-        payload = self._payload(args)
+        try:
+            payload = self._payload(args)
+        except DomainError as error:  # never a bare exception here: that would fail the workflow task
+            raise as_application_error(error) from None
         # The workflow names the command: the id is stable across replays and unique per update.
         payload["command_id"] = str(workflow.uuid4())
         # Commands wait until the workflow has the council's rule set, so every dry-run is complete.
@@ -296,9 +299,11 @@ class CaseWorkflow:
                    "actor": SYSTEM_ACTOR.model_dump(mode="json"), **fields}
         try:
             self._dry_run(name, payload)
-        except DomainError:
-            return  # the case moved on since the process decided; nothing to record
-        await self._record(name, payload)
+            await self._record(name, payload)
+        except (DomainError, ApplicationError) as refusal:
+            # The case moved on since the process decided (another writer got there first):
+            # nothing to record, and the command that led here stands.
+            workflow.logger.info("process command %s not recorded: %s", name, refusal)
 
     # Keeping the mirror -------------------------------------------------------------------------
 
