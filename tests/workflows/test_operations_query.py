@@ -64,3 +64,35 @@ async def test_the_cli_finds_exactly_the_cases_overdue_at_assessment(
     assert flagged == expected
     everyone = _temporal_list(address, f"TaskQueue = '{task_queue}' AND CaseStage = 'assessment' AND Team = 'east-locality'")
     assert everyone == expected | {case_workflow_id(story.case_id) for story in on_time}
+
+
+async def test_the_overdue_flag_clears_when_the_stage_moves_on(
+    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    client = temporal_env.client
+    address = client.service_client.config.target_host
+    story = Scenario()
+    with temporal_env.with_time_skipping_disabled():
+        await start(client, story.case_id, task_queue,
+                    service_levels=ServiceLevels(stage_limits={Stage.ASSESSMENT: timedelta(seconds=1)}))
+    for command in (story.referral(), story.screen(), story.start_adult()):
+        await send(client, command)
+    workflow_id = {case_workflow_id(story.case_id)}
+
+    async def flagged_overdue() -> set[str]:
+        return _temporal_list(address, f"TaskQueue = '{task_queue}' AND CaseFlags = 'overdue'")
+
+    for _ in range(50):
+        if await flagged_overdue() == workflow_id:
+            break
+        await asyncio.sleep(0.2)
+    assert await flagged_overdue() == workflow_id
+
+    accepted = await send(client, story.complete_adult())  # no carers: assessment is finished
+    assert accepted.stage == "eligibility"
+    for _ in range(50):
+        if not await flagged_overdue():
+            break
+        await asyncio.sleep(0.2)
+    assert await flagged_overdue() == set()
+    assert _temporal_list(address, f"TaskQueue = '{task_queue}' AND CaseStage = 'eligibility'") == workflow_id
