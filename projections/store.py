@@ -1,0 +1,170 @@
+"""The view store: tables on the same database as the events, written one transaction at a time.
+
+Views and their tracking positions share a database (and each batch one transaction) with
+each other, so a view and the position it claims to have reached can never disagree. It sits on
+the same database as the events only for convenience of deployment; the runner never writes to
+the events' tables.
+
+Projections write portable SQL with ``?`` placeholders; on PostgreSQL the cursor translates them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+TRACKING_TABLE = "projection_tracking"
+
+
+class ViewCursor:
+    """The one cursor a projection sees: ``?`` placeholders on both stores, rows as tuples."""
+
+    def __init__(self, raw: Any, dialect: str) -> None:
+        self._raw = raw
+        self.dialect = dialect
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect == "postgres" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> "ViewCursor":
+        self._raw.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> "ViewCursor":
+        if rows:
+            self._raw.executemany(self._sql(sql), [tuple(r) for r in rows])
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row = self._raw.fetchone()
+        return None if row is None else tuple(row)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self._raw.fetchall()]
+
+
+class ViewStore:
+    """Base: a ``transaction()`` yielding a :class:`ViewCursor`, plus the tracking table."""
+
+    dialect = ""
+
+    def __init__(self) -> None:
+        # One connection, used by one transaction at a time (the runner may live in a thread).
+        self._lock = threading.RLock()
+        with self.transaction() as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[ViewCursor]:
+        raise NotImplementedError
+
+    def lock_tracking(self, cursor: ViewCursor) -> None:
+        """Serialise writers of views: two runners must never apply the same notification."""
+
+    def position(self, name: str, cursor: ViewCursor | None = None) -> int:
+        if cursor is None:
+            with self.transaction() as cursor:
+                return self.position(name, cursor)
+        row = cursor.execute(f"SELECT position FROM {TRACKING_TABLE} WHERE projection = ?", (name,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def positions(self, names: Sequence[str], cursor: ViewCursor | None = None) -> dict[str, int]:
+        if cursor is None:
+            with self.transaction() as cursor:
+                return self.positions(names, cursor)
+        return {name: self.position(name, cursor) for name in names}
+
+    @staticmethod
+    def set_position(cursor: ViewCursor, name: str, position: int) -> None:
+        cursor.execute(
+            f"INSERT INTO {TRACKING_TABLE} (projection, position) VALUES (?, ?) "
+            "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+            (name, position),
+        )
+
+    @staticmethod
+    def forget(cursor: ViewCursor, name: str) -> None:
+        cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (name,))
+
+    def dump(self, table: str, order_by: str) -> list[tuple[Any, ...]]:
+        with self.transaction() as cursor:
+            return cursor.execute(f"SELECT * FROM {table} ORDER BY {order_by}").fetchall()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class SQLiteViewStore(ViewStore):
+    dialect = "sqlite"
+
+    def __init__(self, path: str, timeout: float = 30.0) -> None:
+        self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        super().__init__()
+
+    @contextmanager
+    def transaction(self) -> Iterator[ViewCursor]:
+        with self._lock:
+            raw = self._conn.cursor()
+            # IMMEDIATE takes the write lock up front, so the positions read inside the
+            # transaction cannot change under it.
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield ViewCursor(raw, self.dialect)
+            except BaseException:
+                self._conn.rollback()
+                raise
+            else:
+                raw.execute("COMMIT")
+            finally:
+                raw.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresViewStore(ViewStore):
+    dialect = "postgres"
+
+    def __init__(self, *, host: str, port: str | int, user: str, password: str, dbname: str,
+                 schema: str = "public") -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(host=host, port=int(port), user=user, password=password, dbname=dbname,
+                                     autocommit=True)
+        self._conn.execute(f'SET search_path TO "{schema}"')
+        super().__init__()
+
+    @contextmanager
+    def transaction(self) -> Iterator[ViewCursor]:
+        with self._lock, self._conn.transaction(), self._conn.cursor() as raw:
+            yield ViewCursor(raw, self.dialect)
+
+    def lock_tracking(self, cursor: ViewCursor) -> None:
+        # Tracking rows may not exist yet, so row locks are not enough: lock the table. Readers
+        # of views are not blocked (EXCLUSIVE still allows ACCESS SHARE).
+        cursor.execute(f"LOCK TABLE {TRACKING_TABLE} IN EXCLUSIVE MODE")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def view_store_from_env(env: Mapping[str, str]) -> ViewStore:
+    """The view store beside the events, from the same settings the case record reads."""
+    module = env.get("PERSISTENCE_MODULE", "")
+    if module.endswith("postgres"):
+        return PostgresViewStore(
+            host=env.get("POSTGRES_HOST", "127.0.0.1"),
+            port=env.get("POSTGRES_PORT", "5432"),
+            user=env.get("POSTGRES_USER", "postgres"),
+            password=env.get("POSTGRES_PASSWORD", ""),
+            dbname=env.get("POSTGRES_DBNAME", "postgres"),
+            schema=env.get("POSTGRES_SCHEMA", "") or "public",
+        )
+    if module.endswith("sqlite"):
+        return SQLiteViewStore(env["SQLITE_DBNAME"], timeout=float(env.get("SQLITE_LOCK_TIMEOUT", "30")))
+    raise ValueError(f"no view store for PERSISTENCE_MODULE={module!r}")
