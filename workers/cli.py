@@ -20,6 +20,8 @@ audit_app = typer.Typer(help="Auditors' checks: hash chains and as-of reconstruc
 ras_app = typer.Typer(help="Resource allocation: verify recorded budget calculations", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(ras_app, name="ras")
+projections_app = typer.Typer(help="The read side: views built from the event store", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
 
 CaseOption = Annotated[Optional[str], typer.Option("--case", help="One case id; omit for the whole store")]
 
@@ -147,6 +149,44 @@ def dev_server(
 
     raise typer.Exit(run_dev_server(TemporalSettings.from_environment(), time_skipping=time_skipping))
 
+
+@projections_app.command("rebuild")
+def projections_rebuild() -> None:
+    """Empty every view and build it again from the first event, showing progress."""
+    from workers.composition import build_projection_runner
+
+    record = build_case_record()
+    runner = build_projection_runner(record)
+    last = record.recorder.max_notification_id() or 0
+    with typer.progressbar(length=max(last, 1), label="Rebuilding views") as bar:
+        done = 0
+
+        def progress(position: int, _last_id: int) -> None:
+            nonlocal done
+            bar.update(max(position - done, 0))
+            done = max(done, position)
+
+        read = runner.rebuild(progress=progress)
+    typer.echo(f"{read} event(s) read; positions: {runner.positions()}")
+
+
+@projections_app.command("run")
+def projections_run(poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 0.5,
+                    ) -> None:
+    """Keep every view up to date until interrupted (polls the event store)."""
+    import signal
+    import threading
+
+    from workers.composition import build_projection_runner
+
+    record = build_case_record()
+    runner = build_projection_runner(record)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo(f"Projection runner started at positions {runner.positions()}")
+    runner.run_forever(stop, poll_interval=poll_interval)
+    typer.echo(f"Projection runner stopped at positions {runner.positions()}")
 
 def main() -> None:
     try:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
 from workers.logging import configure_logging, log_command
 from workers.settings import Settings
+
+if TYPE_CHECKING:
+    from projections.runner import ProjectionRunner
 
 
 def build_case_record(settings: Settings | None = None) -> CaseRecord:
@@ -17,3 +22,15 @@ def build_case_record(settings: Settings | None = None) -> CaseRecord:
         configure_logging(settings.log_level)
     catalogue = RuleSetCatalogue(settings.policy_folder) if settings.policy_folder else RuleSetCatalogue()
     return CaseRecord(settings.store_env(), rule_sets=catalogue, council=settings.council, observers=[log_command])
+
+
+def build_projection_runner(record: CaseRecord, settings: Settings | None = None) -> "ProjectionRunner":
+    """The read side beside the record: every view, on the same database as the events."""
+    from projections.audit_timeline import AuditTimelineView
+    from projections.current_case import CurrentCaseView
+    from projections.runner import ProjectionRunner
+    from projections.store import view_store_from_env
+
+    settings = settings or Settings.from_environment()
+    return ProjectionRunner(record, view_store_from_env(settings.store_env()),
+                            [CurrentCaseView(), AuditTimelineView()])

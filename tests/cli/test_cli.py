@@ -81,3 +81,20 @@ def test_ras_verify_detects_a_rule_set_file_edited_after_the_fact(tmp_path: Path
     edited = carecase("ras", "verify", cwd=tmp_path, **env)
     assert edited.returncode == 1
     assert edited.stdout.count("MISMATCH") == 2 and "rule set file changed" in edited.stdout
+
+
+def test_projections_rebuild_builds_every_view_from_the_store(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = tmp_path / "store.sqlite"
+    assert carecase("demo", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).returncode == 0
+    events = sqlite3.connect(store).execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+
+    for _ in range(2):  # a second rebuild starts from zero again and ends the same
+        rebuilt = carecase("projections", "rebuild", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        assert f"{events} event(s) read" in rebuilt.stdout
+        with sqlite3.connect(store) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM view_audit_timeline").fetchone()[0] == events
+            row = conn.execute("SELECT adult_name, carers_identified, carers_outstanding FROM view_current_case").fetchone()
+        assert row == ("Margaret Oduya", 2, 0)
