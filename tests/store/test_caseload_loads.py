@@ -1,0 +1,24 @@
+"""A generated caseload loads into the record on both stores: no refusal, every chain intact."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from domain.application import CaseRecord
+from workers.caseload import generate_caseload, load
+
+
+def test_forty_generated_cases_load_without_a_refusal(record: CaseRecord):
+    scripts = list(generate_caseload(40, seed=2026))
+    seen = []
+    stats = load(record, scripts, progress=lambda s: seen.append(s.cases))
+
+    assert stats.cases == 40 == len(seen)
+    assert stats.commands == sum(len(s.commands) for s in scripts)
+    assert stats.profiles == Counter(s.profile for s in scripts)
+    stored = {case_id: record.stored_events(case_id) for case_id in record.case_ids()}
+    assert set(stored) == {s.case_id for s in scripts}
+    assert sum(len(events) for events in stored.values()) == stats.events
+    for script in scripts:
+        report = record.verify_chain(script.case_id)
+        assert report.intact, report
