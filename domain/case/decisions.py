@@ -22,8 +22,9 @@ from domain.case.rules import (
     must_be_eligible,
     no_open_challenge,
     person_must_exist,
+    recorded_carer_support,
 )
-from domain.case.state import AssessmentStatus, Challenge, Person
+from domain.case.state import Challenge, Person
 from domain.eligibility import EligibilityDetermination, determine_adult_eligibility, determine_carer_eligibility
 from domain.errors import RuleViolation
 from domain.people import Role
@@ -174,11 +175,7 @@ class DecisionSteps(Recording):
             # The carer-neutral adjustment comes only from carers' recorded assessments, so every
             # carer's assessment must be finished before the adult's figure can be worked out.
             assessments_must_be_complete_before_planning(self.state)
-            support = [
-                c.carer_support
-                for c in self.state.carers()
-                if c.assessment == AssessmentStatus.COMPLETED and c.carer_support is not None
-            ]
+            support = recorded_carer_support(self.state)
             calculation = calculate_adult_budget(
                 rule_set, person_id=person_id, answers=person.ras_answers, carer_support=support
             )

@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.case.state import FINISHED_FOR_GATE, AssessmentStatus, CaseState, Person, PlanStatus
 from domain.errors import NotFound, RuleViolation
+from domain.ras import CarerSupport
 from domain.vocabulary import PaymentRecipient, ScreeningOutcome
 
 
@@ -180,12 +181,13 @@ def budget_must_exceed_cap_to_override(person: Person) -> None:
         )
 
 
-def recorded_carer_support(state: CaseState) -> list[dict[str, Any]]:
-    """What every assessed carer is recorded as willing and able to do, in carer id order."""
+def recorded_carer_support(state: CaseState) -> list[CarerSupport]:
+    """What every assessed carer is recorded as willing and able to do, in carer id order: the only
+    source of the carer-neutral adjustment (never assumed)."""
     return sorted(
-        (c.carer_support.model_dump(mode="json") for c in state.carers()
+        (c.carer_support for c in state.carers()
          if c.assessment == AssessmentStatus.COMPLETED and c.carer_support is not None),
-        key=lambda support: support["carer_id"],
+        key=lambda support: support.carer_id,
     )
 
 
@@ -195,7 +197,7 @@ def adult_budget_must_reflect_carers_recorded_support(state: CaseState, person: 
     if person.kind != "adult" or person.budget is None:
         return
     used = sorted(person.budget.inputs.get("carer_support", []), key=lambda support: support["carer_id"])
-    if used != recorded_carer_support(state):
+    if used != [support.model_dump(mode="json") for support in recorded_carer_support(state)]:
         raise RuleViolation(
             "carers' recorded support has changed since the adult's indicative budget was worked out; "
             "recalculate it first",
