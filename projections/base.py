@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from typing import Any
 
 from projections.store import ViewCursor
 
 
-class Projection:
+class Projection(ABC):
     """Subclasses define ``on_<EventType>(cursor, event, notification_id)`` for the event types
     they read; every other type is ignored. Handlers write through the cursor they are given and
     never commit: the runner commits view rows and the tracking position together."""
@@ -15,8 +17,9 @@ class Projection:
     name: str = ""
     tables: tuple[str, ...] = ()
 
+    @abstractmethod
     def create_tables(self, cursor: ViewCursor) -> None:
-        raise NotImplementedError
+        """Create this view's tables if they do not exist."""
 
     def reset(self, cursor: ViewCursor) -> None:
         for table in self.tables:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 TRACKING_TABLE = "projection_tracking"
@@ -46,7 +47,7 @@ class ViewCursor:
         return [tuple(r) for r in self._raw.fetchall()]
 
 
-class ViewStore:
+class ViewStore(ABC):
     """Base: a ``transaction()`` yielding a :class:`ViewCursor`, plus the tracking table."""
 
     dialect = ""
@@ -59,9 +60,9 @@ class ViewStore:
                 f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)"
             )
 
-    @contextmanager
-    def transaction(self) -> Iterator[ViewCursor]:
-        raise NotImplementedError
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[ViewCursor]:
+        """One transaction: view rows and tracking positions commit together or not at all."""
 
     def lock_tracking(self, cursor: ViewCursor) -> None:
         """Serialise writers of views: two runners must never apply the same notification."""
@@ -95,8 +96,9 @@ class ViewStore:
         with self.transaction() as cursor:
             return cursor.execute(f"SELECT * FROM {table} ORDER BY {order_by}").fetchall()
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the connection."""
 
 
 class SQLiteViewStore(ViewStore):
