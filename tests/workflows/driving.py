@@ -48,6 +48,12 @@ async def to_sign_off(client: Client, story: Scenario) -> None:
     """Referral to sign-off for the adult (a direct payment plan) and one carer (council-managed)."""
     for command in story.up_to_planning(carers=("carer-1",)):
         await send(client, command)
+    await plans_signed_off(client, story)
+
+
+async def plans_signed_off(client: Client, story: Scenario) -> None:
+    """From an open gate: the adult's direct payment plan and carer-1's council-managed plan,
+    drafted, submitted and signed off."""
     await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
     await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
                                                             management="council_managed")))

@@ -18,7 +18,7 @@ from temporalio.worker import Worker
 
 from domain.application import CaseRecord
 from tests.builders import ADULT, Scenario, plan_for
-from tests.workflows.driving import eventually, send, start
+from tests.workflows.driving import eventually, plans_signed_off, send, start
 from workflows.case_workflow import CaseWorkflow, case_workflow_id
 
 
@@ -45,12 +45,7 @@ async def test_a_whole_family_case_from_referral_to_closure(
 
     today = date.today()
     four_weekly = 7 * 2_300 * 4
-    await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
-    await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                                            management="council_managed")))
-    for person in (ADULT, "carer-1"):
-        await send(client, story.submit(person))
-        await send(client, story.sign_off(person))
+    await plans_signed_off(client, story)
     await send(client, story.agreement(start_date=today.isoformat(), amount_per_payment_pence=four_weekly))
     payments = client.get_workflow_handle(f"{case_workflow_id(story.case_id)}/payments/dp-1")
 
