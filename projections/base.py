@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 
 from typing import Any
 
+from projections.case_states import CaseStates
 from projections.store import ViewCursor
 
 
@@ -16,6 +17,8 @@ class Projection(ABC):
 
     name: str = ""
     tables: tuple[str, ...] = ()
+    # Set by the runner: the case's state after each event, for views of what the domain derives.
+    states: CaseStates
 
     @abstractmethod
     def create_tables(self, cursor: ViewCursor) -> None:
@@ -24,6 +27,12 @@ class Projection(ABC):
     def reset(self, cursor: ViewCursor) -> None:
         for table in self.tables:
             cursor.execute(f"DELETE FROM {table}")
+
+    def flush(self, cursor: ViewCursor) -> None:
+        """Called once at the end of each batch, inside its transaction."""
+
+    def discard(self) -> None:
+        """Called when a batch is abandoned or rolled back."""
 
     def handler_for(self, event: Any) -> Any:
         return getattr(self, f"on_{type(event).__name__}", None)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from projections.base import Projection
+from projections.case_states import CaseStates
 from projections.store import ViewStore
 
 Progress = Callable[[int, int], None]  # (position reached, last notification id)
@@ -26,6 +27,9 @@ class ProjectionRunner:
         self.record = record
         self.store = store
         self.projections = list(projections)
+        self.states = CaseStates(record)
+        for projection in self.projections:
+            projection.states = self.states
         with store.transaction() as cursor:
             for projection in self.projections:
                 projection.create_tables(cursor)
@@ -44,23 +48,31 @@ class ProjectionRunner:
         if not notifications:
             return 0
         last = notifications[-1].id
-        with self.store.transaction() as cursor:
-            self.store.lock_tracking(cursor)
-            positions = self.store.positions(self.names, cursor)
-            if min(positions.values()) < low:
-                # A rebuild reset the views since we read: this batch no longer starts where
-                # they are. Apply nothing; the next call starts from the new position.
-                return 0
-            for notification in notifications:
-                behind = [p for p in self.projections if positions[p.name] < notification.id]
-                if not behind:
-                    continue
-                event = self.record.mapper.to_domain_event(notification)
-                for projection in behind:
-                    projection.handle(cursor, event, notification.id)
+        try:
+            with self.store.transaction() as cursor:
+                self.store.lock_tracking(cursor)
+                positions = self.store.positions(self.names, cursor)
+                if min(positions.values()) < low:
+                    # A rebuild reset the views since we read: this batch no longer starts where
+                    # they are. Apply nothing; the next call starts from the new position.
+                    return 0
+                for notification in notifications:
+                    behind = [p for p in self.projections if positions[p.name] < notification.id]
+                    if not behind:
+                        continue
+                    event = self.record.mapper.to_domain_event(notification)
+                    for projection in behind:
+                        projection.handle(cursor, event, notification.id)
+                for projection in self.projections:
+                    projection.flush(cursor)
+                    if positions[projection.name] < last:
+                        self.store.set_position(cursor, projection.name, last)
+        except BaseException:
             for projection in self.projections:
-                if positions[projection.name] < last:
-                    self.store.set_position(cursor, projection.name, last)
+                projection.discard()
+            # The cached cases may be ahead of what the views now say; reload as needed.
+            self.states.forget()
+            raise
         return len(notifications)
 
     def run_until_caught_up(self, batch: int = 500, progress: Progress | None = None) -> int:

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import datetime, timezone
 from collections.abc import Iterator, Mapping, Sequence
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 TRACKING_TABLE = "projection_tracking"
+
+
+def utc_text(moment: datetime) -> str:
+    """An instant as fixed-width UTC text, so comparing the text compares the instants on both stores."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class ViewCursor:

@@ -26,11 +26,10 @@ def build_case_record(settings: Settings | None = None) -> CaseRecord:
 
 def build_projection_runner(record: CaseRecord, settings: Settings | None = None) -> "ProjectionRunner":
     """The read side beside the record: every view, on the same database as the events."""
-    from projections.audit_timeline import AuditTimelineView
-    from projections.current_case import CurrentCaseView
+    from projections.catalogue import all_views
     from projections.runner import ProjectionRunner
     from projections.store import view_store_from_env
 
     settings = settings or Settings.from_environment()
     return ProjectionRunner(record, view_store_from_env(settings.store_env()),
-                            [CurrentCaseView(), AuditTimelineView()])
+                            all_views(panel_threshold_pence=settings.council.panel_threshold_pence))

@@ -95,6 +95,17 @@ class Scenario:
         return self._make(c.ScreenReferral, {"outcome": "proceed_to_assessment",
                                              "reasons": "needs appear to be ongoing"}, kw)
 
+    def allocate(self, worker_id: str = "sw-ayesha", **kw: Any) -> c.AllocateCase:
+        return self._make(c.AllocateCase, {"worker_id": worker_id, "reason": "allocated at the team's allocation meeting",
+                                           "actor": MANAGER}, kw)
+
+    def escalate(self, **kw: Any) -> c.EscalateCase:
+        return self._make(c.EscalateCase, {"reason": "assessment overdue and the worker is off sick",
+                                           "escalated_to": "tm-morgan"}, kw)
+
+    def resolve_escalation(self, **kw: Any) -> c.ResolveEscalation:
+        return self._make(c.ResolveEscalation, {"outcome": "reallocated within the team", "actor": MANAGER}, kw)
+
     def identify_carer(self, carer_id: str = "carer-1", **kw: Any) -> c.IdentifyCarer:
         return self._make(c.IdentifyCarer, {
             "carer_id": carer_id, "name": "Daniel Oduya", "date_of_birth": "1968-07-11",

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
     from domain.case.aggregate import Case, CaseSnapshot
+    from domain.case.flags import case_flags
     from domain.case.rules import outstanding_assessments
     from domain.case.state import PlanStatus
     from domain.commands import COMMANDS, CouncilSettings, Services
@@ -38,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.mapper import event_from_state
     from domain.people import SYSTEM_ACTOR
     from domain.ras import RuleSet
+    from domain.service_levels import ServiceLevels
     from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason
     from workflows.messages import CatchUpInput, RecordCommandInput, RecordedCommand, StoredEventData
     from workflows.search_attributes import (
@@ -48,7 +50,6 @@ with workflow.unsafe.imports_passed_through():
         STAGE_ENTERED_AT,
         TEAM,
     )
-    from workflows.service_levels import ServiceLevels, end_of_day
 
 # A command touches one case in one transaction: seconds at most. A worker that dies mid-activity
 # is noticed when this runs out, and the activity is retried (appending nothing twice).
@@ -443,18 +444,9 @@ class CaseWorkflow:
 
     def _deadlines(self) -> list[tuple[str, datetime]]:
         """What falls due and is not yet flagged: the stage, and each open review."""
-        if self.case is None or self._closed():
+        if self.case is None:
             return []
-        state = self.case.state
-        due: list[tuple[str, datetime]] = []
-        stage_due = self.state.service_levels.due_at(state.stage, state.stage_entered_at)
-        if stage_due is not None and state.stage.value not in state.overdue:
-            due.append((state.stage.value, stage_due))
-        for review in state.reviews.values():
-            key = f"review:{review.review_id}"
-            if review.status == "scheduled" and key not in state.overdue:
-                due.append((key, end_of_day(review.due_on, state.stage_entered_at.tzinfo)))
-        return due
+        return [(d.what, d.due_at) for d in self.state.service_levels.deadlines(self.case.state) if not d.flagged]
 
     def _next_deadline(self) -> datetime | None:
         deadlines = [when for _, when in self._deadlines()]
@@ -469,24 +461,7 @@ class CaseWorkflow:
     # What operations see -----------------------------------------------------------------------
 
     def _flags(self) -> list[str]:
-        if self.case is None:
-            return []
-        state = self.case.state
-        flags = []
-        if state.overdue:
-            flags.append("overdue")
-        if any(not c.resolved for p in state.people.values() for c in p.challenges):
-            flags.append("challenged")
-        if any(a.status == "suspended" for a in state.agreements.values()):
-            flags.append("payment_suspended")
-        if any(p.budget is not None and p.budget.exceeds_cap and p.cap_override_pence is None
-               for p in state.people.values()):
-            flags.append("cap_override_needed")
-        if any(p.young_carer for p in state.people.values()):
-            flags.append("young_carer")
-        if any(r.status == "scheduled" and r.kind == ReviewKind.UNPLANNED for r in state.reviews.values()):
-            flags.append("review_requested")
-        return flags
+        return case_flags(self.case.state) if self.case is not None else []
 
     def _refresh_search_attributes(self) -> None:
         if self.case is None:

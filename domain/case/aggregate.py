@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.canonical import GENESIS_HASH, event_chain_hash
+from domain.case.allocation import AllocationSteps
 from domain.case.assessment import AssessmentSteps
 from domain.case.base import CommandContext
 from domain.case.carers import CarerSteps
@@ -28,7 +29,7 @@ from domain.vocabulary import PrimarySupportReason, ReferralRoute
 
 
 class Case(
-    ReferralSteps, CarerSteps, AssessmentSteps, DecisionSteps, PlanningSteps, PaymentSteps, ReviewSteps, Aggregate
+    ReferralSteps, AllocationSteps, CarerSteps, AssessmentSteps, DecisionSteps, PlanningSteps, PaymentSteps, ReviewSteps, Aggregate
 ):
     state: CaseState
 

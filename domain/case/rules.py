@@ -19,6 +19,11 @@ def case_must_be_open(state: CaseState) -> None:
         raise RuleViolation("the case is closed; nothing more can be recorded on it", code="case_closed")
 
 
+def escalation_must_be_raised(state: CaseState) -> None:
+    if state.escalation is None:
+        raise RuleViolation("the case has no escalation to resolve", code="no_escalation")
+
+
 def referral_must_be_unscreened(state: CaseState) -> None:
     if state.screening is not None:
         raise RuleViolation("the referral has already been screened", code="referral_already_screened")

@@ -165,6 +165,13 @@ class Review(Model):
     completed_at: datetime | None = None
 
 
+class Escalation(Model):
+    reason: str
+    escalated_to: str | None = None
+    raised_by: str
+    raised_at: datetime
+
+
 class ProcessedCommand(Model):
     name: str
     digest: str
@@ -175,6 +182,8 @@ class CaseState(Model):
     case_id: str
     council_code: str
     team: str
+    worker_id: str | None = None
+    escalation: Escalation | None = None
     referral_route: ReferralRoute
     referral_reason: str
     received_at: datetime

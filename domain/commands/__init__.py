@@ -1,5 +1,6 @@
 """Every command the case record accepts, by name (the API and the workflow use this table)."""
 
+from domain.commands.allocation import AllocateCase, EscalateCase, ResolveEscalation
 from domain.commands.assessment import (
     CompleteCarerAssessment,
     CompleteNeedsAssessment,
@@ -50,6 +51,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         RecordSignOffDecision, MakeDirectPaymentAgreement, SchedulePayment, IssuePayment, RecordPaymentFailure,
         SuspendDirectPayments, ResumeDirectPayments, EndDirectPaymentAgreement, ReceiveMonitoringReturn,
         RecoverUnspentFunds, ScheduleReview, RequestReview, CompleteReview, RecordStageOverdue, CloseCase,
+        AllocateCase, EscalateCase, ResolveEscalation,
     )
 }
 

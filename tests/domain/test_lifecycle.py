@@ -136,7 +136,7 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         c.EndDirectPaymentAgreement.model_validate({"case_id": s.case_id, "command_id": "end-dp-1", "actor": FINANCE,
                                                     "agreement_id": "dp-1", "reason": "no longer needed"}),
         s.monitoring_return(), s.recover(), s.schedule_review(review_id="rv-2"), s.request_review(),
-        s.complete_review(), s.overdue(stage="in_service"), s.close(),
+        s.complete_review(), s.overdue(stage="in_service"), s.close(), s.allocate(), s.escalate(), s.resolve_escalation(),
     ]
 
 

@@ -12,15 +12,17 @@ from domain.case.rules import outstanding_assessments
 from domain.case.state import CaseState
 from projections.audit_timeline import AuditTimelineView
 from projections.current_case import CurrentCaseView
+from projections.overdue import DeadlinesView
 from projections.runner import ProjectionRunner
+from projections.worklists import WorklistView
 from projections.store import ViewStore
 from tests.builders import Scenario
 
 TABLES = {
     "view_current_case": "case_id",
     "view_current_case_person": "case_id, person_id",
-    "view_current_case_challenge": "case_id, person_id, raised_version",
-    "view_current_case_review": "case_id, review_id",
+    "view_worklist": "case_id, item_id",
+    "view_deadline": "case_id, what",
     "view_audit_timeline": "case_id, version",
     "projection_tracking": "projection",
 }
@@ -30,7 +32,7 @@ def a_long_case(s: Scenario) -> list[c.CaseCommand]:
     """Two adult carers (one declines, asks again and declines again) and a young carer; a budget
     challenged and revised; a plan signed off; a review that reassesses; then closure."""
     return [
-        s.referral(), s.screen(),
+        s.referral(), s.screen(), s.allocate(), s.escalate(),
         s.identify_carer("carer-1"),
         s.identify_carer("carer-2", name="Grace Oduya", date_of_birth="1970-01-05", relationship_to_adult="daughter",
                          lives_with_adult=False),
@@ -40,7 +42,8 @@ def a_long_case(s: Scenario) -> list[c.CaseCommand]:
         s.decline("carer-2"), s.request_carer_assessment("carer-2"), s.decline("carer-2"),
         s.complete_carer("carer-1"),
         s.eligibility(), s.budget(), s.eligibility("carer-1"), s.budget("carer-1"), s.finances(),
-        s.draft(), s.challenge(), s.resolve(revised_pence=1_000_000), s.submit(), s.sign_off(),
+        s.draft(), s.challenge(), s.allocate("sw-ben", reason="Ayesha moved team"),
+        s.resolve(revised_pence=1_000_000), s.submit(), s.sign_off(),
         s.schedule_review(), s.complete_review(outcome="reassess"),
         s.start_adult(), s.complete_adult(), s.eligibility(), s.budget(),
         s.close(),
@@ -68,6 +71,10 @@ def expected_current_case(state: CaseState, version: int) -> dict[str, Any]:
         "case_id": state.case_id,
         "council_code": state.council_code,
         "team": state.team,
+        "worker_id": state.worker_id,
+        "stage": state.stage.value,
+        "stage_entered_at": state.stage_entered_at.isoformat(),
+        "escalated": int(state.escalation is not None),
         "adult_id": state.adult_id,
         "adult_name": state.adult.name,
         "carers_identified": len(carers),
@@ -81,15 +88,16 @@ def expected_current_case(state: CaseState, version: int) -> dict[str, Any]:
     }
 
 
+CURRENT_CASE_NAMES = ["case_id", "council_code", "team", "worker_id", "stage", "stage_entered_at", "escalated",
+                      "adult_id", "adult_name", "carers_identified", "carers_outstanding", "eligible_people",
+                      "budget_total_pence", "next_review_due", "closed", "version", "updated_at"]
+
+
 def current_case_rows(store: ViewStore) -> dict[str, dict[str, Any]]:
     with store.transaction() as cursor:
         rows = cursor.execute(
-            "SELECT case_id, council_code, team, adult_id, adult_name, carers_identified, carers_outstanding, "
-            "eligible_people, budget_total_pence, next_review_due, closed, version, updated_at "
-            "FROM view_current_case ORDER BY case_id").fetchall()
-    names = ["case_id", "council_code", "team", "adult_id", "adult_name", "carers_identified",
-             "carers_outstanding", "eligible_people", "budget_total_pence", "next_review_due", "closed",
-             "version", "updated_at"]
+            f"SELECT {', '.join(CURRENT_CASE_NAMES)} FROM view_current_case ORDER BY case_id").fetchall()
+    names = CURRENT_CASE_NAMES
     return {row[0]: dict(zip(names, row)) for row in rows}
 
 
@@ -105,4 +113,4 @@ def dump(store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def runner(record: CaseRecord, store: ViewStore) -> ProjectionRunner:
-    return ProjectionRunner(record, store, [CurrentCaseView(), AuditTimelineView()])
+    return ProjectionRunner(record, store, [CurrentCaseView(), AuditTimelineView(), WorklistView(), DeadlinesView()])

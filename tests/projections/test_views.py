@@ -29,6 +29,10 @@ from tests.projections.story import (
 )
 
 
+def every_view_at(position: int) -> dict[str, int]:
+    return {name: position for name in ("current_case", "audit_timeline", "worklists", "deadlines")}
+
+
 def record_all(record: CaseRecord, commands: list[Any]) -> None:
     for command in commands:
         record.handle(command)
@@ -52,17 +56,21 @@ def test_the_story_ends_with_the_figures_a_worker_expects(record: CaseRecord, vi
     views = runner(record, view_store)
     signed_off = next(i for i, step in enumerate(steps) if step.type_name() == "RecordSignOffDecision")
 
-    record_all(record, steps[:5])  # three carers identified, nobody assessed yet
+    record_all(record, steps[:7])  # allocated, escalated, three carers identified, nobody assessed yet
     views.run_until_caught_up()
     row = current_case_rows(view_store)[s.case_id.hex]
+    assert (row["stage"], row["worker_id"], row["escalated"]) == ("assessment", "sw-ayesha", 1)
     # The young carer is identified but referred to children's services, so not outstanding here.
     assert (row["carers_identified"], row["carers_outstanding"], row["eligible_people"]) == (3, 2, 0)
     assert (row["adult_id"], row["adult_name"], row["team"], row["closed"]) == (ADULT, "Margaret Oduya",
                                                                                  "east-locality", 0)
 
-    record_all(record, steps[5:signed_off + 1])
+    record_all(record, steps[7:signed_off + 1])
     views.run_until_caught_up()
     row = current_case_rows(view_store)[s.case_id.hex]
+    # Reallocated to Ben during planning, which also cleared the escalation; the carer's own plan
+    # is still to be written, so the case stays in support planning.
+    assert (row["stage"], row["worker_id"], row["escalated"]) == ("support_planning", "sw-ben", 0)
     adult = record.get_case(s.case_id).state.adult
     assert adult.sign_off is not None
     assert (row["carers_outstanding"], row["eligible_people"]) == (0, 2)
@@ -106,7 +114,7 @@ def test_running_again_appends_nothing_twice(record: CaseRecord, view_store: Vie
     assert runner(record, view_store).run_until_caught_up() == 0  # a new runner resumes from the positions
     assert dump(view_store) == first
     last_id = record.recorder.max_notification_id()
-    assert views.positions() == {"current_case": last_id, "audit_timeline": last_id}
+    assert views.positions() == every_view_at(last_id)
 
 
 def test_applying_a_notification_twice_would_fail_loudly(record: CaseRecord, view_store: ViewStore):
@@ -130,7 +138,7 @@ def test_a_runner_stopped_half_way_and_restarted_ends_like_a_clean_rebuild(recor
     stopped = runner(record, view_store)
     for _ in range(3):
         assert stopped.run_once(batch=7) == 7
-    assert stopped.positions() == {"current_case": 21, "audit_timeline": 21}
+    assert stopped.positions() == every_view_at(21)
     assert runner(record, view_store).run_until_caught_up() == total - 21
     resumed = dump(view_store)
 
@@ -154,7 +162,7 @@ def test_a_runner_killed_mid_rebuild_and_restarted_ends_like_a_clean_rebuild(rec
 
     with pytest.raises(Killed):
         views.rebuild(progress=kill, batch=5)
-    assert views.positions() == {"current_case": 5, "audit_timeline": 5}
+    assert views.positions() == every_view_at(5)
     assert len(timeline_rows(view_store, s.case_id.hex)) == 5
 
     runner(record, view_store).run_until_caught_up(batch=3)
@@ -209,7 +217,7 @@ def test_run_forever_polls_until_stopped(record: CaseRecord, view_store: ViewSto
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
-    assert views.positions() == {"current_case": total, "audit_timeline": total}
+    assert views.positions() == every_view_at(total)
     case = record.get_case(s.case_id)
     assert current_case_rows(view_store)[s.case_id.hex] == expected_current_case(case.state, case.version)
 

@@ -15,7 +15,7 @@ from tests.builders import Scenario
 from tests.workflows.driving import send, start
 from workers.temporal_settings import temporal_binary
 from workflows.case_workflow import case_workflow_id
-from workflows.service_levels import ServiceLevels
+from domain.service_levels import ServiceLevels
 
 
 def _temporal_list(address: str, query: str) -> set[str]:

@@ -7,7 +7,19 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.case.state import CaseState
 from domain.vocabulary import Stage
+
+
+class Deadline(BaseModel):
+    """Something on a case with a service level: the stage it is in, or an open review."""
+
+    model_config = ConfigDict(frozen=True)
+
+    what: str  # a stage name, or review:<review id>
+    since: datetime | None  # when the stage was entered; None for a review
+    due_at: datetime
+    flagged: bool  # the record says it went overdue (StageOverdue)
 
 
 class ServiceLevels(BaseModel):
@@ -31,6 +43,23 @@ class ServiceLevels(BaseModel):
     first_review_weeks: int = Field(default=8, ge=6, le=8)  # light touch, 6-8 weeks after sign-off
     review_interval_days: int = Field(default=365, le=365)  # then at least every 12 months
     direct_payment_first_review_days: int = Field(default=182, le=183)  # a direct payment within 6 months
+
+    def deadlines(self, state: CaseState) -> list[Deadline]:
+        """Every deadline open on the case: its stage's, and each scheduled review's."""
+        if state.closed:
+            return []
+        found: list[Deadline] = []
+        stage_due = self.due_at(state.stage, state.stage_entered_at)
+        if stage_due is not None:
+            found.append(Deadline(what=state.stage.value, since=state.stage_entered_at, due_at=stage_due,
+                                  flagged=state.stage.value in state.overdue))
+        for review in state.reviews.values():
+            if review.status == "scheduled":
+                key = f"review:{review.review_id}"
+                found.append(Deadline(what=key, since=None,
+                                      due_at=end_of_day(review.due_on, state.stage_entered_at.tzinfo),
+                                      flagged=key in state.overdue))
+        return found
 
     def due_at(self, stage: Stage, entered_at: datetime) -> datetime | None:
         if stage == Stage.SCREENING:

@@ -1,0 +1,100 @@
+"""What is waiting to be done on a case, and whose job it is: the lines of everyone's worklist.
+
+Derived from the case state, like the stage, so a worklist can never show a task the record has
+already done. Each item names the role that can do it (a social worker assesses, a team manager
+or the panel signs off, finance completes the financial assessment) and the person it concerns.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.case.rules import outstanding_assessments
+from domain.case.stage import USES_DIRECT_PAYMENT
+from domain.case.state import AssessmentStatus, CaseState, PlanStatus
+from domain.people import Role
+from domain.planning import SupportPlan
+from domain.vocabulary import SignOffRoute
+
+
+class WorkItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    role: Role
+    person_id: str | None = None
+    detail: str = ""
+
+    @property
+    def item_id(self) -> str:
+        return f"{self.kind}:{self.person_id or '-'}"
+
+
+SIGN_OFF_ROLE = {SignOffRoute.PANEL: Role.PANEL_MEMBER, SignOffRoute.DELEGATED: Role.TEAM_MANAGER}
+
+
+def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> list[WorkItem]:
+    if state.closed:
+        return []
+    items: list[WorkItem] = []
+    add = items.append
+    if state.worker_id is None:
+        add(WorkItem(kind="allocate", role=Role.TEAM_MANAGER, detail="allocate the case to a worker"))
+    if state.escalation is not None:
+        add(WorkItem(kind="escalation", role=Role.TEAM_MANAGER, detail=state.escalation.reason))
+    if state.screening is None:
+        add(WorkItem(kind="screen_referral", role=Role.SOCIAL_WORKER, detail="screen the referral"))
+        return items
+    for waiting in outstanding_assessments(state):
+        add(WorkItem(kind=f"{waiting['kind']}_assessment", role=Role.SOCIAL_WORKER, person_id=waiting["person_id"],
+                     detail=f"assessment {waiting['assessment']}"))
+    gate_open = not outstanding_assessments(state)
+    for person in state.people.values():
+        if person.young_carer or person.assessment != AssessmentStatus.COMPLETED:
+            continue
+        pid = person.person_id
+        for challenge in person.challenges:
+            if not challenge.resolved:
+                add(WorkItem(kind="resolve_challenge", role=Role.TEAM_MANAGER, person_id=pid, detail=challenge.grounds))
+        if person.eligibility is None:
+            add(WorkItem(kind="determine_eligibility", role=Role.SOCIAL_WORKER, person_id=pid))
+            continue
+        if not person.eligibility.eligible:
+            continue
+        if person.budget is None:
+            add(WorkItem(kind="calculate_budget", role=Role.SOCIAL_WORKER, person_id=pid))
+            continue
+        if person.budget.exceeds_cap and person.cap_override_pence is None:
+            add(WorkItem(kind="cap_override", role=Role.TEAM_MANAGER, person_id=pid,
+                         detail="the indicative budget is over the cap"))
+        if person.kind == "adult" and person.statement is None:
+            add(WorkItem(kind="financial_assessment", role=Role.FINANCE_OFFICER, person_id=pid))
+            continue
+        if not gate_open:
+            continue
+        if person.plan_status in (PlanStatus.NONE, PlanStatus.DRAFT, PlanStatus.DEFERRED, PlanStatus.DECLINED):
+            add(WorkItem(kind="support_plan", role=Role.SOCIAL_WORKER, person_id=pid,
+                         detail=f"plan {person.plan_status.value}"))
+        elif person.plan_status == PlanStatus.SUBMITTED:
+            add(WorkItem(kind="sign_off", role=_sign_off_role(person.plan, panel_threshold_pence), person_id=pid))
+        elif (person.plan is not None and person.plan.management in USES_DIRECT_PAYMENT
+              and not any(a.person_id == pid for a in state.agreements.values())):
+            add(WorkItem(kind="direct_payment_agreement", role=Role.FINANCE_OFFICER, person_id=pid))
+    for agreement in state.agreements.values():
+        if any(slot.status == "failed" for slot in agreement.slots.values()):
+            add(WorkItem(kind="payment_failed", role=Role.FINANCE_OFFICER, person_id=agreement.person_id,
+                         detail=f"agreement {agreement.agreement_id}"))
+    for review in state.reviews.values():
+        if review.status == "scheduled":
+            add(WorkItem(kind="review", role=Role.SOCIAL_WORKER, person_id=",".join(review.person_ids),
+                         detail=f"{review.kind.value} review due {review.due_on.isoformat()}"))
+    return items
+
+
+def _sign_off_role(plan: SupportPlan | None, panel_threshold_pence: int | None) -> Role:
+    # The route is named when the decision is recorded; until then a plan whose annual cost is
+    # above the panel threshold can only go to the panel (rule panel_required), and one within it
+    # is a team manager's to sign off under delegated authority.
+    if plan is not None and panel_threshold_pence is not None and plan.annual_cost_pence <= panel_threshold_pence:
+        return SIGN_OFF_ROLE[SignOffRoute.DELEGATED]
+    return SIGN_OFF_ROLE[SignOffRoute.PANEL]

@@ -1,0 +1,20 @@
+"""Every view the product keeps, in one list: the runner, the rebuild command and the API share it."""
+
+from __future__ import annotations
+
+from domain.service_levels import ServiceLevels
+from projections.audit_timeline import AuditTimelineView
+from projections.base import Projection
+from projections.current_case import CurrentCaseView
+from projections.overdue import DeadlinesView
+from projections.worklists import WorklistView
+
+
+def all_views(service_levels: ServiceLevels | None = None, panel_threshold_pence: int | None = None) -> list[Projection]:
+    levels = service_levels or ServiceLevels()
+    return [
+        CurrentCaseView(levels),
+        WorklistView(levels, panel_threshold_pence),
+        DeadlinesView(levels),
+        AuditTimelineView(),
+    ]

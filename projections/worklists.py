@@ -1,0 +1,46 @@
+"""Worklists: every piece of work waiting on an open case, with the role that does it.
+
+A social worker's list is the items for the role on the cases allocated to them; a team's list is
+every item on its cases (unallocated ones first for the manager); a stage's list is every item on
+cases in that stage. The items are the domain's (``domain.case.work``).
+"""
+
+from __future__ import annotations
+
+from domain.case.state import CaseState
+from domain.case.work import work_items
+from domain.service_levels import ServiceLevels
+from projections.derived import CaseDerivedView, Row
+from projections.store import ViewCursor, utc_text
+
+WORKLIST = "view_worklist"
+COLUMNS = ("case_id", "item_id", "kind", "role", "person_id", "detail", "team", "worker_id", "stage",
+           "stage_due_at", "adult_name", "version")
+
+
+class WorklistView(CaseDerivedView):
+    name = "worklists"
+    columns = {WORKLIST: COLUMNS}
+
+    def __init__(self, service_levels: ServiceLevels | None = None, panel_threshold_pence: int | None = None) -> None:
+        super().__init__()
+        self.service_levels = service_levels or ServiceLevels()
+        self.panel_threshold_pence = panel_threshold_pence
+
+    def create_tables(self, cursor: ViewCursor) -> None:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {WORKLIST} ("
+            "case_id TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL, role TEXT NOT NULL, person_id TEXT, "
+            "detail TEXT NOT NULL, team TEXT NOT NULL, worker_id TEXT, stage TEXT NOT NULL, stage_due_at TEXT, "
+            "adult_name TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (case_id, item_id))"
+        )
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {WORKLIST}_by_worker ON {WORKLIST} (worker_id, role)")
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {WORKLIST}_by_team ON {WORKLIST} (team, stage)")
+
+    def rows(self, state: CaseState, version: int) -> dict[str, list[Row]]:
+        due = self.service_levels.due_at(state.stage, state.stage_entered_at)
+        return {WORKLIST: [
+            (state.case_id, item.item_id, item.kind, item.role.value, item.person_id, item.detail, state.team,
+             state.worker_id, state.stage.value, utc_text(due) if due else None, state.adult.name, version)
+            for item in work_items(state, self.panel_threshold_pence)
+        ]}

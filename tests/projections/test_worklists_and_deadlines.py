@@ -1,0 +1,87 @@
+"""Worklists and deadlines: what waits on each case, for whom, and by when, as the case moves on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.application import CaseRecord
+from domain.case.work import work_items
+from domain.service_levels import ServiceLevels
+from projections.overdue import DeadlinesView
+from projections.runner import ProjectionRunner
+from projections.store import ViewStore, utc_text
+from projections.worklists import WorklistView
+from tests.builders import Scenario
+from tests.projections.story import a_long_case
+
+
+def worklist(store: ViewStore, case_id: str) -> set[tuple[Any, ...]]:
+    with store.transaction() as cursor:
+        return set(cursor.execute("SELECT kind, role, person_id, worker_id, stage FROM view_worklist "
+                                  "WHERE case_id = ?", (case_id,)).fetchall())
+
+
+def deadlines(store: ViewStore, case_id: str) -> set[tuple[Any, ...]]:
+    with store.transaction() as cursor:
+        return set(cursor.execute("SELECT what, due_at, flagged FROM view_deadline WHERE case_id = ?",
+                                  (case_id,)).fetchall())
+
+
+def test_the_worklist_and_the_deadlines_follow_the_case_after_every_command(record: CaseRecord,
+                                                                          view_store: ViewStore):
+    s = Scenario()
+    views = ProjectionRunner(record, view_store, [WorklistView(), DeadlinesView()])
+    levels = ServiceLevels()
+    seen_kinds: set[str] = set()
+    for command in a_long_case(s):
+        record.handle(command)
+        views.run_until_caught_up()
+        state = record.get_case(s.case_id).state
+        expected = {(i.kind, i.role.value, i.person_id, state.worker_id, state.stage.value)
+                    for i in work_items(state)}
+        assert worklist(view_store, s.case_id.hex) == expected, command.type_name()
+        assert deadlines(view_store, s.case_id.hex) == {
+            (d.what, utc_text(d.due_at), int(d.flagged)) for d in levels.deadlines(state)}, command.type_name()
+        seen_kinds |= {row[0] for row in expected}
+    # The story passes through every kind of work a worker, a manager and finance meet in it.
+    assert seen_kinds >= {"allocate", "escalation", "screen_referral", "adult_assessment", "carer_assessment",
+                          "determine_eligibility", "calculate_budget", "financial_assessment", "support_plan",
+                          "resolve_challenge", "sign_off", "review"}
+    assert worklist(view_store, s.case_id.hex) == set() and deadlines(view_store, s.case_id.hex) == set()
+
+
+def test_a_new_referral_is_on_the_team_managers_list_to_allocate_and_due_for_screening(record: CaseRecord,
+                                                                                     view_store: ViewStore):
+    s = Scenario()
+    views = ProjectionRunner(record, view_store, [WorklistView(), DeadlinesView()])
+    record.handle(s.referral())
+    views.run_until_caught_up()
+    assert worklist(view_store, s.case_id.hex) == {
+        ("allocate", "team_manager", None, None, "screening"),
+        ("screen_referral", "social_worker", None, None, "screening"),
+    }
+    state = record.get_case(s.case_id).state
+    [(what, due_at, flagged)] = deadlines(view_store, s.case_id.hex)
+    assert (what, flagged) == ("screening", 0)
+    assert due_at == utc_text(ServiceLevels().due_at(state.stage, state.stage_entered_at))
+
+    record.handle(s.allocate("sw-ayesha"))
+    record.handle(s.screen())
+    views.run_until_caught_up()
+    assert worklist(view_store, s.case_id.hex) == {("adult_assessment", "social_worker", "adult-1", "sw-ayesha",
+                                                    "assessment")}
+
+
+def test_a_submitted_plan_waits_for_the_panel_above_the_threshold_and_a_manager_within_it(record: CaseRecord,
+                                                                                        view_store: ViewStore):
+    s = Scenario()
+    for command in s.up_to_planning(carers=()):
+        record.handle(command)
+    record.handle(s.draft())
+    record.handle(s.submit())
+    state = record.get_case(s.case_id).state
+    cost = state.adult.plan.annual_cost_pence
+    for threshold, role in ((cost - 1, "panel_member"), (cost, "team_manager")):
+        store_rows = ProjectionRunner(record, view_store, [WorklistView(panel_threshold_pence=threshold)])
+        store_rows.rebuild()
+        assert ("sign_off", role) in {(k, r) for k, r, *_ in worklist(view_store, s.case_id.hex)}
