@@ -5,7 +5,9 @@ from __future__ import annotations
 from domain.service_levels import ServiceLevels
 from projections.audit_timeline import AuditTimelineView
 from projections.base import Projection
+from projections.carers_register import CarersRegisterView
 from projections.current_case import CurrentCaseView
+from projections.ledger import BudgetLedgerView
 from projections.overdue import DeadlinesView
 from projections.worklists import WorklistView
 
@@ -16,5 +18,7 @@ def all_views(service_levels: ServiceLevels | None = None, panel_threshold_pence
         CurrentCaseView(levels),
         WorklistView(levels, panel_threshold_pence),
         DeadlinesView(levels),
+        CarersRegisterView(),
+        BudgetLedgerView(),
         AuditTimelineView(),
     ]

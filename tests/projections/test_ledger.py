@@ -1,0 +1,230 @@
+"""The budget ledger says what each case says about its money, after every command, and its
+entries add up to its figures. Expectations come from the case (``CaseState``), never from the
+projection. Every test runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain import commands as c
+from domain.application import CaseRecord
+from domain.case.decisions import current_budget_pence
+from domain.case.state import CaseState
+from domain.planning import PERIODS_PER_YEAR
+from domain.vocabulary import BudgetManagement
+from projections.ledger import BudgetLedgerView
+from projections.runner import ProjectionRunner
+from projections.store import ViewStore
+from tests.builders import ADULT, Scenario, plan_for
+from tests.domain.story import CARER_BUDGET_PENCE, adult_only_signed_off, carer_plan
+from tests.projections.story import a_short_case, interleaved
+
+COLUMNS = ("case_id", "council_code", "team", "allocated_pence", "committed_pence", "paid_pence", "failed_payments",
+           "suspended", "underspent_pence", "recovered_pence", "closed", "updated_at")
+TABLES = {
+    "view_budget_ledger": "case_id",
+    "view_budget_ledger_entry": "case_id, version, seq",
+    "view_budget_ledger_person": "case_id, person_id",
+    "view_budget_ledger_agreement": "case_id, agreement_id",
+    "projection_tracking": "projection",
+}
+# Which figure each kind of entry moves.
+MOVES = {"allocated": "allocated_pence", "committed": "committed_pence", "paid": "paid_pence",
+         "failed": "paid_pence", "underspend_reported": "underspent_pence", "recovered": "recovered_pence"}
+PAYMENT = 92_000  # the adult's four-weekly direct payment
+A_YEAR = 1_196_000  # 10 hours x £23.00 x 52 weeks, and 13 four-weekly payments of £920.00
+
+
+def a_family_paid_by_direct_payment(s: Scenario) -> list[c.CaseCommand]:
+    """The adult and carer-1 both paid by direct payment: a failed payment reissued, a suspension,
+    a revision on challenge, monitoring and recovery, a reassessment and a new sign-off with changes,
+    the carer's agreement ended, payments suspended again, and closure while suspended."""
+    return [
+        *s.up_to_planning(),
+        s.draft(), s.draft("carer-1", plan=carer_plan()), s.submit(), s.submit("carer-1"),
+        s.sign_off(), s.sign_off("carer-1"),
+        s.agreement(), s.agreement("carer-1", agreement_id="dp-2", recipient_name="Daniel Oduya", frequency="annual",
+                                   amount_per_payment_pence=CARER_BUDGET_PENCE),
+        s.schedule_payment(1), s.schedule_payment(2), s.issue_payment(1), s.fail_payment(1),
+        s.issue_payment(1, payment_reference="PAY-0001-R1"), s.suspend(), s.resume(), s.issue_payment(2),
+        s.schedule_payment(1, agreement_id="dp-2", amount_pence=CARER_BUDGET_PENCE),
+        s.issue_payment(1, agreement_id="dp-2", payment_reference="PAY-C-0001"),
+        s.challenge("carer-1"), s.resolve("carer-1", revised_pence=80_000),
+        s.monitoring_return(underspend_pence=26_000), s.recover(amount_pence=20_000),
+        s.schedule_review(), s.complete_review(outcome="reassess"),
+        s.start_adult(), s.complete_adult(), s.eligibility(), s.budget(), s.finances(), s.submit(),
+        s.sign_off(outcome="approved_with_changes", approved_pence=1_100_000),
+        s.end_agreement(agreement_id="dp-2"), s.suspend(reason="in hospital again"),
+        s.close(),
+    ]
+
+
+def a_council_managed_plan(s: Scenario) -> list[c.CaseCommand]:
+    """The carer declines; the adult's plan is managed by the council, revised after a review."""
+    return [
+        s.referral(team="west-locality"), s.screen(), s.identify_carer(), s.decline(), s.start_adult(),
+        s.complete_adult(), s.eligibility(), s.budget(), s.finances(),
+        s.draft(plan=plan_for(ADULT, management="council_managed")), s.submit(), s.sign_off(),
+        s.schedule_review(kind="planned_annual"), s.complete_review(outcome="revise_plan"),
+        s.revise(plan=plan_for(ADULT, management="council_managed", weekly_hours=12)), s.submit(), s.sign_off(),
+        s.close(),
+    ]
+
+
+def a_mixed_plan(s: Scenario) -> list[c.CaseCommand]:
+    """Half the adult's budget paid as a four-weekly direct payment, half arranged by the council."""
+    return [
+        s.referral(), s.screen(), s.identify_carer(), s.decline(), s.start_adult(), s.complete_adult(),
+        s.eligibility(), s.budget(), s.finances(),
+        s.draft(plan=plan_for(ADULT, management="mix", direct_payment_pence=PAYMENT // 2)), s.submit(), s.sign_off(),
+        s.agreement(amount_per_payment_pence=PAYMENT // 2), s.schedule_payment(1, amount_pence=PAYMENT // 2),
+        s.issue_payment(1),
+    ]
+
+
+def expected_committed(state: CaseState) -> int:
+    """What the arrangements in force commit a year, from the case: live agreements at their yearly
+    value, and the approved amount of a signed-off plan the council holds itself (for a mix, less
+    the plan's own direct payment a year)."""
+    if state.closed:
+        return 0
+    total = sum(a.amount_per_payment_pence * PERIODS_PER_YEAR[a.frequency]
+                for a in state.agreements.values() if a.status != "stopped")
+    for person in state.people.values():
+        if person.sign_off is None or person.plan is None:
+            continue
+        held = state.budget_management[person.person_id]
+        if held == BudgetManagement.MIX:
+            assert person.plan.direct_payment_pence is not None and person.plan.direct_payment_frequency is not None
+            paid_directly = person.plan.direct_payment_pence * PERIODS_PER_YEAR[person.plan.direct_payment_frequency]
+            total += max(person.sign_off.approved_pence - paid_directly, 0)
+        elif held != BudgetManagement.DIRECT_PAYMENT:
+            total += person.sign_off.approved_pence
+    return total
+
+
+def expected_ledger(record: CaseRecord, case_id: UUID) -> dict[str, Any]:
+    state = record.get_case(case_id).state
+    agreements = state.agreements.values()
+    return {
+        "case_id": case_id.hex,
+        "council_code": state.council_code,
+        "team": state.team,
+        "allocated_pence": sum(current_budget_pence(p) for p in state.people.values() if p.sign_off is not None),
+        "committed_pence": expected_committed(state),
+        "paid_pence": sum(a.paid_pence for a in agreements),
+        "failed_payments": sum(slot.failures for a in agreements for slot in a.slots.values()),
+        "suspended": int(any(a.status == "suspended" for a in agreements)),
+        "underspent_pence": sum(a.reported_underspend_pence for a in agreements),
+        "recovered_pence": sum(a.recovered_pence for a in agreements),
+        "closed": int(state.closed),
+    }
+
+
+def ledger_rows(store: ViewStore) -> dict[str, dict[str, Any]]:
+    with store.transaction() as cursor:
+        rows = cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM view_budget_ledger").fetchall()
+    return {row[0]: dict(zip(COLUMNS, row)) for row in rows}
+
+
+def entries(store: ViewStore, case_id: UUID) -> list[tuple[Any, ...]]:
+    with store.transaction() as cursor:
+        return cursor.execute(
+            "SELECT version, kind, person_id, agreement_id, amount_pence, at FROM view_budget_ledger_entry "
+            "WHERE case_id = ? ORDER BY version, seq", (case_id.hex,)).fetchall()
+
+
+def dump(store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: store.dump(table, order_by) for table, order_by in TABLES.items()}
+
+
+def ledger(record: CaseRecord, store: ViewStore) -> ProjectionRunner:
+    return ProjectionRunner(record, store, [BudgetLedgerView()])
+
+
+def test_the_ledger_agrees_with_each_case_after_every_command(record: CaseRecord, view_store: ViewStore):
+    paid, managed, mixed, short = Scenario(), Scenario(), Scenario(), Scenario()
+    views = ledger(record, view_store)
+    expected: dict[str, dict[str, Any]] = {}
+    seen = {figure: set() for figure in ("allocated_pence", "committed_pence", "suspended", "failed_payments",
+                                         "underspent_pence", "recovered_pence")}
+
+    for command in interleaved(a_family_paid_by_direct_payment(paid), a_council_managed_plan(managed),
+                               a_mixed_plan(mixed), a_short_case(short)):
+        record.handle(command)
+        views.run_until_caught_up()
+        case_id = command.case_id
+        row = expected_ledger(record, case_id)
+        before = expected.get(case_id.hex)
+        unchanged = before is not None and {k: v for k, v in before.items() if k != "updated_at"} == row
+        recorded_at = record.stored_events(case_id)[-1].timestamp.isoformat()
+        expected[case_id.hex] = {**row, "updated_at": before["updated_at"] if unchanged else recorded_at}
+        assert ledger_rows(view_store) == expected, command.type_name()
+
+        # Each figure is the sum of the movements that made it.
+        sums: dict[str, int] = {}
+        for _, kind, _, _, amount, _ in entries(view_store, case_id):
+            if kind in MOVES:
+                sums[MOVES[kind]] = sums.get(MOVES[kind], 0) + amount
+        assert {figure: sums.get(figure, 0) for figure in set(MOVES.values())} == {
+            figure: row[figure] for figure in set(MOVES.values())}, command.type_name()
+        for figure, values in seen.items():
+            values.add(row[figure])
+
+    # The stories reach every state the ledger can show, so a figure stuck at one value would fail.
+    assert all(len(values) >= 2 for values in seen.values()), seen
+    mixed_row = ledger_rows(view_store)[mixed.case_id.hex]
+    assert (mixed_row["allocated_pence"], mixed_row["committed_pence"]) == (A_YEAR, A_YEAR)
+
+
+def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, view_store: ViewStore):
+    s = Scenario()
+    for command in [*adult_only_signed_off(s), s.agreement(), s.schedule_payment(1), s.issue_payment(1),
+                    s.fail_payment(1), s.issue_payment(1, payment_reference="PAY-0001-R1"), s.suspend(), s.resume(),
+                    s.monitoring_return(underspend_pence=26_000), s.recover(amount_pence=20_000), s.close()]:
+        record.handle(command)
+    ledger(record, view_store).run_until_caught_up()
+
+    events = record.stored_events(s.case_id)
+    lines = [(type(events[version - 1]).__name__, kind, person, agreement, amount)
+             for version, kind, person, agreement, amount, at in entries(view_store, s.case_id)]
+    assert lines == [
+        ("SignOffDecisionRecorded", "allocated", ADULT, None, A_YEAR),
+        ("DirectPaymentAgreementMade", "committed", ADULT, "dp-1", A_YEAR),
+        ("PaymentIssued", "paid", ADULT, "dp-1", PAYMENT),
+        ("PaymentFailed", "failed", ADULT, "dp-1", -PAYMENT),
+        ("PaymentIssued", "paid", ADULT, "dp-1", PAYMENT),
+        ("DirectPaymentsSuspended", "suspended", ADULT, "dp-1", None),
+        ("DirectPaymentsResumed", "resumed", ADULT, "dp-1", None),
+        ("MonitoringReturnReceived", "underspend_reported", ADULT, "dp-1", 26_000),
+        ("UnspentFundsRecovered", "recovered", ADULT, "dp-1", 20_000),
+        ("CaseClosed", "committed", ADULT, None, -A_YEAR),
+    ]
+    assert [at for *_, at in entries(view_store, s.case_id)] == [
+        events[version - 1].timestamp.isoformat() for version, *_ in entries(view_store, s.case_id)]
+    row = ledger_rows(view_store)[s.case_id.hex]
+    assert {k: row[k] for k in COLUMNS[3:-1]} == {
+        "allocated_pence": A_YEAR, "committed_pence": 0, "paid_pence": PAYMENT, "failed_payments": 1,
+        "suspended": 0, "underspent_pence": 26_000, "recovered_pence": 20_000, "closed": 1,
+    }
+    assert row["updated_at"] == events[-1].timestamp.isoformat()
+
+
+def test_a_rebuild_gives_the_same_ledger(record: CaseRecord, view_store: ViewStore):
+    paid, managed, mixed, short = Scenario(), Scenario(), Scenario(), Scenario()
+    views = ledger(record, view_store)
+    for command in interleaved(a_family_paid_by_direct_payment(paid), a_council_managed_plan(managed),
+                               a_mixed_plan(mixed), a_short_case(short)):
+        record.handle(command)
+        views.run_once(batch=4)
+    views.run_until_caught_up()
+    built = dump(view_store)
+    assert len(built["view_budget_ledger"]) == 4 and len(built["view_budget_ledger_entry"]) > 20
+
+    assert ledger(record, view_store).rebuild() == record.recorder.max_notification_id()
+
+    assert dump(view_store) == built
+    rows = ledger_rows(view_store)
+    for s in (paid, managed, mixed, short):
+        assert {k: v for k, v in rows[s.case_id.hex].items() if k != "updated_at"} == expected_ledger(record, s.case_id)
