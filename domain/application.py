@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
 
+from domain.decision_audit import DECISIONS, DecisionCheck, check_judgement, check_recomputable, is_decision
 from domain.audit import ChainReport, check_chain
 from domain.case.aggregate import Case, CaseSnapshot
 from domain.commands import CaseCommand, CouncilSettings, Services
@@ -246,6 +247,31 @@ class CaseRecord(Application[UUID]):
         mapper = self.mapper
         assert isinstance(mapper, CanonicalMapper)
         return check_chain(case_id.hex, records, index, mapper.decode_state)
+
+    def decision_at(self, case_id: UUID, version: int) -> Any:
+        """The recorded decision at ``version`` of a case (404 if there is none there)."""
+        found = list(self.events.get(case_id, gt=version - 1, lte=version))
+        if not found or not is_decision(found[0]):
+            raise NotFound(f"version {version} of case {case_id.hex} is not a recorded decision",
+                           code="no_decision_there", field="version",
+                           details={"decisions": list(DECISIONS)})
+        return found[0]
+
+    def verify_decision(self, case_id: UUID, version: int) -> DecisionCheck:
+        """Recompute the decision from what was recorded before it, or check the judgement's authority."""
+        event = self.decision_at(case_id, version)
+        name = type(event).__name__
+        method: Literal["recomputed", "authority_and_reasons"] = "recomputed"
+        if name == "IndicativeBudgetCalculated":
+            mismatch = self._check_calculation(case_id.hex, version, event.calculation)
+            problems = [] if mismatch is None else [mismatch.problem]
+        elif name in ("EligibilityDetermined", "FinancialAssessmentCompleted"):
+            problems = check_recomputable(event, self.case_at_version(case_id, version - 1).state)
+        else:
+            method = "authority_and_reasons"
+            problems = check_judgement(event)
+        return DecisionCheck(case_id=case_id.hex, version=version, decision=name, method=method,
+                             verified=not problems, problems=problems)
 
     def verify_all_chains(self) -> Iterator[ChainReport]:
         for case_id in self.case_ids():

@@ -12,9 +12,13 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import structlog
+
 from projections.base import Projection
 from projections.case_states import CaseStates
 from projections.store import ViewStore
+
+log = structlog.get_logger("carecase.projections")
 
 Progress = Callable[[int, int], None]  # (position reached, last notification id)
 
@@ -99,6 +103,16 @@ class ProjectionRunner:
 
     def run_forever(self, stop_event: threading.Event, poll_interval: float = 0.5, batch: int = 500) -> None:
         """Poll until ``stop_event`` is set; a full batch is followed at once by the next."""
+        failures = 0
         while not stop_event.is_set():
-            if self.run_once(batch) < batch:
+            try:
+                read = self.run_once(batch)
+            except Exception as error:  # the views stand still, loudly, and the runner tries again
+                failures += 1
+                log.error("projection_batch_failed", error=repr(error), failures=failures,
+                          position=min(self.positions().values(), default=0))
+                stop_event.wait(min(poll_interval * 2 ** failures, 30.0))
+                continue
+            failures = 0
+            if read < batch:
                 stop_event.wait(poll_interval)

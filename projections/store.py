@@ -52,6 +52,11 @@ class ViewCursor:
     def fetchall(self) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self._raw.fetchall()]
 
+    def dicts(self) -> list[dict[str, Any]]:
+        """The rows of the last query as dicts keyed by column name."""
+        names = [d[0] for d in self._raw.description]
+        return [dict(zip(names, row)) for row in self._raw.fetchall()]
+
 
 class ViewStore(ABC):
     """Base: a ``transaction()`` yielding a :class:`ViewCursor`, plus the tracking table."""
@@ -69,6 +74,10 @@ class ViewStore(ABC):
     @abstractmethod
     def transaction(self) -> AbstractContextManager[ViewCursor]:
         """One transaction: view rows and tracking positions commit together or not at all."""
+
+    def read(self) -> AbstractContextManager[ViewCursor]:
+        """A transaction for reading: one consistent snapshot that takes no write lock."""
+        return self.transaction()
 
     def lock_tracking(self, cursor: ViewCursor) -> None:
         """Serialise writers of views: two runners must never apply the same notification."""
@@ -112,6 +121,7 @@ class SQLiteViewStore(ViewStore):
 
     def __init__(self, path: str, timeout: float = 30.0) -> None:
         self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
         super().__init__()
 
     @contextmanager
@@ -129,6 +139,17 @@ class SQLiteViewStore(ViewStore):
             else:
                 raw.execute("COMMIT")
             finally:
+                raw.close()
+
+    @contextmanager
+    def read(self) -> Iterator[ViewCursor]:
+        with self._lock:
+            raw = self._conn.cursor()
+            raw.execute("BEGIN")  # deferred: readers never wait for the runner's write lock (WAL)
+            try:
+                yield ViewCursor(raw, self.dialect)
+            finally:
+                self._conn.rollback()
                 raw.close()
 
     def close(self) -> None:

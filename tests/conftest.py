@@ -20,6 +20,9 @@ from policy.catalogue import RuleSetCatalogue
 from tests.clock import SteppingClock
 from tests.postgres_cluster import Cluster, start_cluster
 
+# The Temporal dev server and workers, for the workflow and API tests.
+pytest_plugins = ["tests.temporal_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[Cluster]:

@@ -209,8 +209,10 @@ class CaseWorkflow:
             payload = self._payload(args)
         except DomainError as error:  # never a bare exception here: that would fail the workflow task
             raise as_application_error(error) from None
-        # The workflow names the command: the id is stable across replays and unique per update.
-        payload["command_id"] = str(workflow.uuid4())
+        # A caller's idempotency key arrives as the command id; otherwise the workflow names the
+        # command, with an id stable across replays and unique per update.
+        if "command_id" not in payload:
+            payload["command_id"] = str(workflow.uuid4())
         # Commands wait until the workflow has the council's rule set, so every dry-run is complete.
         await workflow.wait_condition(lambda: self.rule_set is not None)
         async with self.lock:
@@ -264,6 +266,14 @@ class CaseWorkflow:
         ctx = command.context(workflow.now())
         services = Services(council=self.state.council, rule_sets=_MirroredRuleSets(self.rule_set))
         try:
+            seen = self.case.state.processed_commands.get(command.command_id) if self.case is not None else None
+            if seen is not None:
+                # A repeat of a recorded command: the record answers it with the first outcome, and
+                # the same id with different content is refused here as it would be there.
+                if seen.digest != command.digest():
+                    raise RuleViolation(f"command id {command.command_id!r} was used for a different command",
+                                        code="command_id_reused", field="command_id")
+                return
             if command.creates_case:
                 if self.case is not None:
                     raise RuleViolation(f"case {self.state.case_id} already exists", code="case_already_exists",

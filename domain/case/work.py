@@ -23,11 +23,12 @@ class WorkItem(BaseModel):
     kind: str
     role: Role
     person_id: str | None = None
+    ref: str | None = None  # the review, agreement or challenge it is about, where there can be several
     detail: str = ""
 
     @property
     def item_id(self) -> str:
-        return f"{self.kind}:{self.person_id or '-'}"
+        return ":".join([self.kind, self.person_id or "-", *([self.ref] if self.ref else [])])
 
 
 SIGN_OFF_ROLE = {SignOffRoute.PANEL: Role.PANEL_MEMBER, SignOffRoute.DELEGATED: Role.TEAM_MANAGER}
@@ -55,7 +56,8 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
         pid = person.person_id
         for challenge in person.challenges:
             if not challenge.resolved:
-                add(WorkItem(kind="resolve_challenge", role=Role.TEAM_MANAGER, person_id=pid, detail=challenge.grounds))
+                add(WorkItem(kind="resolve_challenge", role=Role.TEAM_MANAGER, person_id=pid,
+                             ref=challenge.challenge_id, detail=challenge.grounds))
         if person.eligibility is None:
             add(WorkItem(kind="determine_eligibility", role=Role.SOCIAL_WORKER, person_id=pid))
             continue
@@ -83,11 +85,11 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
     for agreement in state.agreements.values():
         if any(slot.status == "failed" for slot in agreement.slots.values()):
             add(WorkItem(kind="payment_failed", role=Role.FINANCE_OFFICER, person_id=agreement.person_id,
-                         detail=f"agreement {agreement.agreement_id}"))
+                         ref=agreement.agreement_id, detail=f"agreement {agreement.agreement_id}"))
     for review in state.reviews.values():
         if review.status == "scheduled":
             add(WorkItem(kind="review", role=Role.SOCIAL_WORKER, person_id=",".join(review.person_ids),
-                         detail=f"{review.kind.value} review due {review.due_on.isoformat()}"))
+                         ref=review.review_id, detail=f"{review.kind.value} review due {review.due_on.isoformat()}"))
     return items
 
 

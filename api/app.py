@@ -1,0 +1,74 @@
+"""The composition root of the API process: settings in, a FastAPI app out.
+
+``create_app(backend)`` serves an already wired backend (the tests, ``carecase run``);
+``create_app()`` wires one from the environment when the server starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from api import audit, errors, ops, queries
+from api.access_log import AccessLog
+from api.backend import Backend
+from api.commands import command_router
+from api.keys import KeyRing
+
+DESCRIPTION = """
+The council's case record for adults' personal budgets and direct payments, and their carers.
+
+Every command is a `POST` that returns the events it appended and a `position`; pass that
+position as `min_position` to any query to read your own write. Refusals are `409` with a stable
+`code` (e.g. `assessments_outstanding`: support planning waits until the adult's and every
+carer's assessment is finished), bad input is `422` naming the `field` and the rule, and an
+unknown case is `404`. Send `Idempotency-Key` to make a retry safe.
+
+Authenticate with `Authorization: Bearer <API key>`; each key belongs to a user and one role.
+"""
+
+
+async def build_backend(keys_path: Path) -> Backend:
+    """Wire a backend from the environment (the same settings the worker reads), on the server's loop."""
+    from projections.catalogue import all_views
+    from projections.store import view_store_from_env
+    from workers.composition import build_case_record
+    from workers.settings import Settings
+    from workers.temporal_settings import TemporalSettings, connect
+
+    settings = Settings.from_environment()
+    temporal = TemporalSettings.from_environment()
+    views = view_store_from_env(settings.store_env())
+    return Backend(
+        record=build_case_record(settings), views=views, view_names=[v.name for v in all_views()],
+        log=AccessLog(views), keys=KeyRing.load(keys_path), temporal=await connect(temporal),
+        task_queue=temporal.task_queue, council=settings.council,
+    )
+
+
+def create_app(backend: Backend | None = None, keys_path: Path | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.backend is None:
+            app.state.backend = await build_backend(keys_path or Path("var/api-keys.toml"))
+        yield
+
+    app = FastAPI(title="carecase", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.backend = backend
+    errors.install(app)
+    app.include_router(command_router())
+    app.include_router(queries.router)
+    app.include_router(audit.router)
+    app.include_router(ops.router)
+
+    @app.get("/health", tags=["service"], summary="Is the API able to reach its views and Temporal?")
+    async def health() -> dict[str, Any]:
+        wired: Backend = app.state.backend
+        return {"status": "ok", "views_position": wired.views_position(),
+                "temporal": await wired.temporal.service_client.check_health()}
+
+    return app

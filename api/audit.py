@@ -1,0 +1,105 @@
+"""What auditors use: a case as of any instant, its decisions explained and verified, its hash
+chain checked, its whole record exported, and who read it. Auditors read; they never write.
+
+These read the case record itself rather than the views: the point is to check the record.
+Every read of a case here is in the access log, like any other.
+"""
+
+# FastAPI reads these endpoints' annotations at run time; see api/commands.py.
+
+import uuid
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import AwareDatetime
+
+from api.auth import allow, backend
+from api.backend import Backend
+from api.keys import ApiUser
+from api.queries import Limit, logged_read
+from api.roles import AUDITORS
+from domain.audit import ChainReport
+from domain.decision_audit import DecisionCheck, DecisionExplanation, explain, is_decision
+from domain.errors import NotFound
+from domain.mapper import CanonicalMapper
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+Auditor = Annotated[ApiUser, Depends(allow(AUDITORS))]
+App = Annotated[Backend, Depends(backend)]
+
+
+def _known(app: Backend, case_id: uuid.UUID) -> None:
+    if not app.record.recorder.select_events(case_id, limit=1):
+        raise NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
+
+
+@router.get("/cases/{case_id}/as-of", summary="The case exactly as the record stood at an instant")
+def as_of(case_id: uuid.UUID, request: Request, user: Auditor, app: App,
+          at: Annotated[AwareDatetime, Query(description="An instant with its time zone, e.g. 2026-05-01T09:00:00Z")],
+          ) -> dict[str, Any]:
+    _known(app, case_id)
+    logged_read(app, user, request, case_id, f"as-of {at.isoformat()}")
+    case = app.record.case_as_of(case_id, at)
+    if case is None:
+        return {"case_id": case_id.hex, "as_of": at.isoformat(), "exists": False, "version": 0, "state": None}
+    return {"case_id": case_id.hex, "as_of": at.isoformat(), "exists": True, "version": case.version,
+            "state": case.state.model_dump(mode="json")}
+
+
+@router.get("/cases/{case_id}/decisions", response_model=list[DecisionExplanation],
+            summary="Every decision on the case, explained in plain English with its breakdown")
+def decisions(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> list[DecisionExplanation]:
+    _known(app, case_id)
+    logged_read(app, user, request, case_id, "decisions")
+    return [explain(e) for e in app.record.stored_events(case_id) if is_decision(e)]
+
+
+@router.get("/cases/{case_id}/decisions/{version}", response_model=DecisionExplanation,
+            summary="One decision explained")
+def decision(case_id: uuid.UUID, version: Annotated[int, Path(ge=1)], request: Request, user: Auditor,
+             app: App) -> DecisionExplanation:
+    _known(app, case_id)
+    logged_read(app, user, request, case_id, f"decision {version}")
+    return explain(app.record.decision_at(case_id, version))
+
+
+@router.get("/cases/{case_id}/decisions/{version}/verify", response_model=DecisionCheck,
+            summary="Recompute a decision from what was recorded before it (or check a judgement's authority)")
+def verify_decision(case_id: uuid.UUID, version: Annotated[int, Path(ge=1)], request: Request, user: Auditor, app: App) -> DecisionCheck:
+    _known(app, case_id)
+    logged_read(app, user, request, case_id, f"verify decision {version}")
+    return app.record.verify_decision(case_id, version)
+
+
+@router.get("/cases/{case_id}/verify", response_model=ChainReport, summary="Check the case's hash chain")
+def verify_chain(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> ChainReport:
+    _known(app, case_id)
+    logged_read(app, user, request, case_id, "verify chain")
+    return app.record.verify_chain(case_id)
+
+
+@router.get("/cases/{case_id}/export", summary="The case's whole record as JSON: every event as stored, with its hash")
+def export(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> dict[str, Any]:
+    _known(app, case_id)
+    logged_read(app, user, request, case_id, "export")
+    mapper = app.record.mapper
+    assert isinstance(mapper, CanonicalMapper)
+    stored = app.record.recorder.select_events(case_id)
+    index = {row.originator_version: row for row in app.record.recorder.index_rows(case_id)}  # type: ignore[attr-defined]
+    events = [{"version": s.originator_version, "topic": s.topic, "state": mapper.decode_state(s),
+               "chain_hash": getattr(index.get(s.originator_version), "chain_hash", None)} for s in stored]
+    return {"case_id": case_id.hex, "exported_at": datetime.now(timezone.utc).isoformat(), "events": events,
+            "chain": app.record.verify_chain(case_id).model_dump(mode="json")}
+
+
+@router.get("/access-log", summary="Who read which case, when, and what")
+def access_log(user: Auditor, app: App, case_id: uuid.UUID | None = None, user_id: str | None = None,
+               limit: Limit = 200) -> list[dict[str, Any]]:
+    return app.log.reads(case_id=case_id.hex if case_id else None, user_id=user_id, limit=limit)
+
+
+@router.get("/ops-actions", summary="Every operations action (retry, escalate, reassign) and its outcome")
+def ops_actions(user: Auditor, app: App, case_id: uuid.UUID | None = None, user_id: str | None = None,
+                limit: Limit = 200) -> list[dict[str, Any]]:
+    return app.log.actions(case_id=case_id.hex if case_id else None, user_id=user_id, limit=limit)

@@ -1,0 +1,44 @@
+"""Bearer API keys → the user and role of the request; every endpoint declares the roles it allows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.backend import Backend
+from api.errors import Forbidden, Unauthorised
+from api.keys import ApiUser
+from domain.people import Role
+
+bearer = HTTPBearer(auto_error=False, description="An API key issued by `carecase keys add`")
+
+
+def backend(request: Request) -> Backend:
+    return request.app.state.backend  # type: ignore[no-any-return]
+
+
+def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+           request: Request) -> ApiUser:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorised("send an API key as `Authorization: Bearer <key>`", field="Authorization")
+    user = backend(request).keys.user_for(credentials.credentials)
+    if user is None:
+        raise Unauthorised("that API key is not known", field="Authorization")
+    return user
+
+
+def allow(roles: Iterable[Role]) -> Callable[..., Any]:
+    """A dependency that admits only the roles named; the set is kept on it for the role matrix."""
+    allowed = frozenset(roles)
+
+    def check(user: Annotated[ApiUser, Depends(caller)]) -> ApiUser:
+        if user.role not in allowed:
+            raise Forbidden(f"a {user.role.value} may not do this; allowed: "
+                            f"{', '.join(sorted(r.value for r in allowed))}", details={"role": user.role.value})
+        return user
+
+    check.allowed_roles = allowed  # type: ignore[attr-defined]
+    return check

@@ -1,0 +1,57 @@
+"""Everything a request handler needs, wired once per process by ``api.app`` (the composition root)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from temporalio.client import Client
+
+from api.access_log import AccessLog
+from api.keys import KeyRing
+from domain.application import CaseRecord
+from domain.commands import CouncilSettings
+from domain.errors import DomainError
+from domain.service_levels import ServiceLevels
+from projections.store import ViewStore
+
+
+class ViewsBehind(DomainError):
+    """The views have not reached the position a caller asked to read after (503)."""
+
+    code = "views_behind"
+
+
+@dataclass
+class Backend:
+    record: CaseRecord
+    views: ViewStore
+    view_names: list[str]
+    log: AccessLog
+    keys: KeyRing
+    temporal: Client
+    task_queue: str
+    council: CouncilSettings = field(default_factory=CouncilSettings)
+    service_levels: ServiceLevels = field(default_factory=ServiceLevels)
+    position_patience_seconds: float = 10.0
+
+    def views_position(self) -> int:
+        positions = self.views.positions(self.view_names)
+        return min(positions.values(), default=0)
+
+    async def wait_for_position(self, position: int | None) -> int:
+        """Read-your-writes: wait until every view has applied the notification a command returned."""
+        reached = await asyncio.to_thread(self.views_position)
+        if position is None or reached >= position:
+            return reached
+        deadline = time.monotonic() + self.position_patience_seconds
+        delay = 0.01
+        while time.monotonic() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+            reached = await asyncio.to_thread(self.views_position)
+            if reached >= position:
+                return reached
+        raise ViewsBehind(f"the views reached position {reached}, not yet {position}; try again shortly",
+                          field="min_position", details={"reached": reached, "wanted": position})

@@ -1,0 +1,154 @@
+"""Every command of the case record as an endpoint: POST the command's fields, get the events back.
+
+``POST /cases`` receives a referral and opens a case; every other command is
+``POST /cases/{case_id}/<command-in-kebab-case>``. The caller's identity comes from the API key
+(never the body), and the case's workflow runs the command as an update: refused by its
+validator (409/422, nothing written) or recorded and answered with the appended events and the
+notification position to read after. ``Idempotency-Key`` makes a retry safe: it becomes the
+command id (and the update id), so a repeat returns the first answer and appends nothing, and
+the same key with a different command is refused (409 ``command_id_reused``).
+"""
+
+# No `from __future__ import annotations` here: the endpoints are made at run time and FastAPI
+# reads their annotations as objects.
+
+import re
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.auth import allow, backend
+from api.backend import Backend
+from api.examples import command_examples
+from api.keys import ApiUser
+from api.roles import COMMAND_ROLES
+from domain.commands import COMMANDS, CaseCommand
+from domain.errors import NotFound, RuleViolation
+from workflows.client import send_command, start_case
+
+CALLER_FIELDS = {"case_id", "command_id", "actor"}
+KEY_NAMESPACE = uuid.UUID("6f1c2a4e-8d1b-4c59-9a57-2f4c1d7e0b11")
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+    description="Your id for this request: a retry with the same key returns the first answer and records nothing",
+)]
+
+
+class AppendedEvent(BaseModel):
+    event_id: str = Field(description="<case id>/<version>: unique and stable")
+    type: str
+    version: int
+    position: int | None = Field(description="The event's notification id in the store's log")
+
+
+class CommandResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": {
+        "case_id": "00000000000040008000000000000001", "command": "ScreenReferral", "command_id": "api:screen-1",
+        "duplicate": False, "stage": "assessment", "position": 42,
+        "events": [{"event_id": "00000000000040008000000000000001/2", "type": "ReferralScreened", "version": 2,
+                    "position": 42}]}})
+
+    case_id: str
+    command: str
+    command_id: str
+    duplicate: bool = Field(description="True when this repeats a recorded command: nothing new was appended")
+    stage: str
+    position: int = Field(description="Read after this position (min_position) to see the command in every view")
+    events: list[AppendedEvent]
+
+
+def path_for(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def body_model(command: type[CaseCommand], example: dict[str, Any]) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in command.model_fields.items() if name not in CALLER_FIELDS
+    }
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{command.__name__}Request",
+        __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [example]}),
+        __doc__=(command.__doc__ or f"The fields of {command.__name__}."),
+        **fields,
+    )
+
+
+async def run_command(backend: Backend, user: ApiUser, case_id: uuid.UUID, name: str, fields: dict[str, Any],
+                      key: str | None) -> CommandResult:
+    payload = {**fields, "actor": {"user_id": user.user_id, "role": user.role.value}}
+    update_id = None
+    if key is not None:
+        payload["command_id"] = f"api:{key}"
+        update_id = f"{name}:{key}"
+    if COMMANDS[name].creates_case:
+        await start_case(backend.temporal, case_id, backend.task_queue, council=backend.council,
+                         service_levels=backend.service_levels)
+    try:
+        accepted = await send_command(backend.temporal, case_id, name, payload, update_id=update_id)
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        raise _why_missing(backend, case_id) from None
+    positions = accepted.notification_ids
+    events = [AppendedEvent(event_id=f"{case_id.hex}/{version}", type=kind, version=version,
+                            position=positions[i] if i < len(positions) else None)
+              for i, (kind, version) in enumerate(zip(accepted.event_types, accepted.versions))]
+    position = max(positions) if positions else (backend.record.recorder.max_notification_id() or 0)
+    return CommandResult(case_id=case_id.hex, command=name, command_id=accepted.command_id,
+                         duplicate=accepted.duplicate, stage=accepted.stage, position=position, events=events)
+
+
+def _why_missing(backend: Backend, case_id: uuid.UUID) -> Exception:
+    """No running workflow: either the case was never opened, or it is closed and its workflow done."""
+    if backend.record.recorder.select_events(case_id, desc=True, limit=1):
+        return RuleViolation("the case is closed; nothing more can be recorded on it", code="case_closed")
+    return NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
+
+
+def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:
+    guard = allow(COMMAND_ROLES[name])
+
+    if creates:
+        async def open_case(body: model,  # type: ignore[valid-type]
+                            user: Annotated[ApiUser, Depends(guard)],
+                            app: Annotated[Backend, Depends(backend)],
+                            idempotency_key: IdempotencyKey = None) -> CommandResult:
+            # A retried referral with the same key must reach the same case, so the id derives from it.
+            case_id = (uuid.uuid5(KEY_NAMESPACE, f"{user.user_id}:{idempotency_key}") if idempotency_key
+                       else uuid.uuid4())
+            return await run_command(app, user, case_id, name, body.model_dump(mode="json", exclude_unset=True),
+                                     idempotency_key)
+        return open_case
+
+    async def command(body: model,  # type: ignore[valid-type]
+                      user: Annotated[ApiUser, Depends(guard)],
+                      app: Annotated[Backend, Depends(backend)],
+                      case_id: Annotated[uuid.UUID, Path(description="The case id (32 hex digits or a UUID)")],
+                      idempotency_key: IdempotencyKey = None) -> CommandResult:
+        return await run_command(app, user, case_id, name, body.model_dump(mode="json", exclude_unset=True),
+                                 idempotency_key)
+    return command
+
+
+def command_router() -> APIRouter:
+    router = APIRouter(tags=["commands"])
+    examples = command_examples()
+    for name, roles in COMMAND_ROLES.items():
+        command = COMMANDS[name]
+        model = body_model(command, examples[name])
+        creates = command.creates_case
+        path = "/cases" if creates else f"/cases/{{case_id}}/{path_for(name)}"
+        summary = " ".join(re.findall(r"[A-Z][a-z]*", name)).capitalize()
+        router.add_api_route(
+            path, _endpoint(name, model, creates), methods=["POST"], response_model=CommandResult,
+            status_code=201 if creates else 200, name=name, summary=summary,
+            description=f"{(command.__doc__ or '').strip()}\n\nRoles: {', '.join(sorted(r.value for r in roles))}.",
+            responses={409: {"description": "The case record refuses it now (reason code in `code`)"},
+                       422: {"description": "A field breaks its rule (named in `field`)"},
+                       404: {"description": "No such case"}},
+        )
+    return router

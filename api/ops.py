@@ -1,0 +1,145 @@
+"""What operations staff use: what is overdue or stuck, counts by stage, and three actions —
+retry a failing activity, escalate, reassign — each recorded (the last two on the case itself).
+
+Nothing here shows a person's name or details: ids, stages, teams, times and counts only.
+"""
+
+# FastAPI reads these endpoints' annotations at run time; see api/commands.py.
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import allow, backend
+from api.backend import Backend
+from api.commands import CommandResult, IdempotencyKey, run_command
+from api.keys import ApiUser
+from api.queries import Limit, MinPosition, Team
+from api.roles import OPERATIONS
+from domain.commands.base import Identifier, Reason
+from domain.errors import NotFound
+from domain.vocabulary import Stage
+from projections.current_case import CASE
+from projections.overdue import DEADLINES
+from projections.store import utc_text
+from workflows.case_workflow import case_workflow_id
+from workflows.operations import retry_activities, workflow_problems
+
+router = APIRouter(prefix="/ops", tags=["operations"])
+Ops = Annotated[ApiUser, Depends(allow(OPERATIONS))]
+App = Annotated[Backend, Depends(backend)]
+
+
+class Retry(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "database back after maintenance"}]})
+    reason: Reason
+
+
+class Escalate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "assessment 12 days overdue, worker on leave", "escalated_to": "tm-morgan"}]})
+    reason: Reason
+    escalated_to: Identifier | None = None
+
+
+class Reassign(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"worker_id": "sw-ben", "team": "east-locality", "reason": "worker on long-term leave"}]})
+    worker_id: Identifier
+    team: Identifier | None = None
+    reason: Reason
+
+
+@router.get("/stuck", summary="Deadlines passed: stage or review, entered, due, overdue by (ids only)")
+async def stuck(user: Ops, app: App, stage: Stage | None = None, team: Team = None,
+                overdue_by_days: Annotated[int, Query(ge=0, le=3650)] = 0, limit: Limit = 200,
+                min_position: MinPosition = None) -> dict[str, Any]:
+    position = await app.wait_for_position(min_position)
+    now = datetime.now(timezone.utc)
+    where, params = ["due_at < ?"], [utc_text(now - timedelta(days=overdue_by_days))]
+    if stage is not None:
+        where.append("stage = ?")
+        params.append(stage.value)
+    if team is not None:
+        where.append("team = ?")
+        params.append(team)
+    with app.views.read() as cursor:
+        rows = cursor.execute(
+            f"SELECT case_id, what, stage, team, worker_id, since, due_at, flagged FROM {DEADLINES} "
+            f"WHERE {' AND '.join(where)} ORDER BY due_at LIMIT ?", (*params, limit)).dicts()
+    for row in rows:
+        due = datetime.strptime(row["due_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        row["overdue_by_hours"] = int((now - due).total_seconds() // 3600)
+        row["flagged"] = bool(row["flagged"])
+    return {"position": position, "now": now.isoformat(), "items": rows}
+
+
+@router.get("/counts", summary="Open cases and overdue deadlines by stage")
+async def counts(user: Ops, app: App, team: Team = None, min_position: MinPosition = None) -> dict[str, Any]:
+    position = await app.wait_for_position(min_position)
+    now = utc_text(datetime.now(timezone.utc))
+    team_filter, params = ("AND team = ?", [team]) if team else ("", [])
+    with app.views.read() as cursor:
+        open_cases = cursor.execute(
+            f"SELECT stage, COUNT(*) FROM {CASE} WHERE closed = 0 {team_filter} GROUP BY stage", params).fetchall()
+        overdue = cursor.execute(
+            f"SELECT stage, COUNT(DISTINCT case_id) FROM {DEADLINES} WHERE due_at < ? {team_filter} GROUP BY stage",
+            (now, *params)).fetchall()
+    late = dict(overdue)
+    return {"position": position, "by_stage": {stage: {"open": int(n), "overdue": int(late.get(stage, 0))}
+                                               for stage, n in sorted(open_cases)}}
+
+
+@router.get("/workflow-problems", summary="Activities retrying and workflow tasks failing, read from Temporal")
+async def problems(user: Ops, app: App, team: Team = None, stage: Stage | None = None,
+                   scan: Annotated[int, Query(ge=1, le=10_000)] = 500) -> dict[str, Any]:
+    narrow = []
+    if team is not None:
+        narrow.append(f"Team = '{team}'")
+    if stage is not None:
+        narrow.append(f"CaseStage = '{stage.value}'")
+    return await workflow_problems(app.temporal, " AND ".join(narrow) or None, scan)
+
+
+def _open_case(app: Backend, case_id: uuid.UUID) -> None:
+    with app.views.read() as cursor:
+        row = cursor.execute(f"SELECT closed FROM {CASE} WHERE case_id = ?", (case_id.hex,)).fetchone()
+    if row is None and not app.record.recorder.select_events(case_id, limit=1):
+        raise NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
+
+
+@router.post("/cases/{case_id}/retry", summary="Retry now every failing activity of the case's workflows")
+async def retry(case_id: uuid.UUID, body: Retry, user: Ops, app: App) -> dict[str, Any]:
+    _open_case(app, case_id)
+    root = case_workflow_id(case_id)
+    ids = [root] + [w.id async for w in app.temporal.list_workflows(
+        f"WorkflowType = 'PaymentsWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{root}/'")]
+    reset = await retry_activities(app.temporal, ids)
+    outcome = {"reset": reset}
+    app.log.ops_action(user_id=user.user_id, role=user.role.value, action="retry", case_id=case_id.hex,
+                       reason=body.reason, outcome=outcome)
+    return {"case_id": case_id.hex, **outcome}
+
+
+@router.post("/cases/{case_id}/escalate", response_model=CommandResult,
+             summary="Escalate a stuck case to a team manager (recorded on the case)")
+async def escalate(case_id: uuid.UUID, body: Escalate, user: Ops, app: App,
+                   idempotency_key: IdempotencyKey = None) -> CommandResult:
+    result = await run_command(app, user, case_id, "EscalateCase", body.model_dump(exclude_none=True), idempotency_key)
+    app.log.ops_action(user_id=user.user_id, role=user.role.value, action="escalate", case_id=case_id.hex,
+                       reason=body.reason, outcome={"versions": [e.version for e in result.events]})
+    return result
+
+
+@router.post("/cases/{case_id}/reassign", response_model=CommandResult,
+             summary="Reallocate a case to another worker or team (recorded on the case)")
+async def reassign(case_id: uuid.UUID, body: Reassign, user: Ops, app: App,
+                   idempotency_key: IdempotencyKey = None) -> CommandResult:
+    result = await run_command(app, user, case_id, "AllocateCase", body.model_dump(exclude_none=True), idempotency_key)
+    app.log.ops_action(user_id=user.user_id, role=user.role.value, action="reassign", case_id=case_id.hex,
+                       reason=body.reason, outcome={"versions": [e.version for e in result.events],
+                                                    "worker_id": body.worker_id})
+    return result

@@ -1,0 +1,69 @@
+"""Which roles may call what: one table for commands, named groups for reads.
+
+Casework is done by social workers and team managers; a team manager also holds delegated
+authority (cap overrides, delegated sign-off, challenges, allocation). Panel members record panel
+decisions. Finance officers do the financial assessment and the money. Auditors read and verify
+but never write. Operations see ids and counts, and act only to unstick (retry, escalate,
+reassign). Admins run the service: operations' powers, nothing on a person's care. The domain
+still checks authority where the law asks (a panel decision needs a panel member).
+"""
+
+from __future__ import annotations
+
+from domain.people import Role
+
+SW, TM, PANEL, FIN, AUD, OPS, ADMIN = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.PANEL_MEMBER,
+                                       Role.FINANCE_OFFICER, Role.AUDITOR, Role.OPS, Role.ADMIN)
+CASEWORK = frozenset({SW, TM})
+
+COMMAND_ROLES: dict[str, frozenset[Role]] = {
+    "ReceiveReferral": CASEWORK,
+    "ScreenReferral": CASEWORK,
+    "AllocateCase": frozenset({TM}),
+    "EscalateCase": CASEWORK,
+    "ResolveEscalation": frozenset({TM}),
+    "IdentifyCarer": CASEWORK,
+    "AcceptCarerAssessment": CASEWORK,
+    "DeclineCarerAssessment": CASEWORK,
+    "RequestCarerAssessment": CASEWORK,
+    "RecordCombinedAssessmentConsent": CASEWORK,
+    "StartNeedsAssessment": CASEWORK,
+    "CompleteNeedsAssessment": CASEWORK,
+    "RecordAssessmentRefusal": CASEWORK,
+    "RequestNeedsAssessment": CASEWORK,
+    "StartCarerAssessment": CASEWORK,
+    "CompleteCarerAssessment": CASEWORK,
+    "DetermineEligibility": CASEWORK,
+    "CalculateIndicativeBudget": CASEWORK,
+    "OverrideBudgetCap": frozenset({TM, PANEL}),
+    "CompleteFinancialAssessment": frozenset({FIN}),
+    "ChallengeBudget": CASEWORK,
+    "ResolveChallenge": frozenset({TM, PANEL}),
+    "DraftSupportPlan": CASEWORK,
+    "ReviseSupportPlan": CASEWORK,
+    "SubmitSupportPlan": CASEWORK,
+    "RecordSignOffDecision": frozenset({TM, PANEL}),
+    "MakeDirectPaymentAgreement": frozenset({FIN}),
+    "SchedulePayment": frozenset({FIN}),
+    "IssuePayment": frozenset({FIN}),
+    "RecordPaymentFailure": frozenset({FIN}),
+    "SuspendDirectPayments": frozenset({FIN, TM}),
+    "ResumeDirectPayments": frozenset({FIN, TM}),
+    "EndDirectPaymentAgreement": frozenset({FIN, TM}),
+    "ReceiveMonitoringReturn": frozenset({FIN}),
+    "RecoverUnspentFunds": frozenset({FIN}),
+    "ScheduleReview": CASEWORK,
+    "RequestReview": CASEWORK,
+    "CompleteReview": CASEWORK,
+    "CloseCase": CASEWORK,
+}
+
+# Commands the process issues itself (the service-level timer), never a person through the API.
+PROCESS_ONLY = frozenset({"RecordStageOverdue"})
+
+# Reads.
+CASE_READERS = frozenset({SW, TM, PANEL, FIN, AUD})
+WORKLIST_READERS = frozenset({SW, TM, PANEL, FIN})
+FIGURE_READERS = frozenset({TM, AUD, ADMIN})  # council-wide counts, no personal details
+AUDITORS = frozenset({AUD})
+OPERATIONS = frozenset({OPS, ADMIN})

@@ -1,0 +1,78 @@
+"""The API in front of a real Temporal dev server, a real worker, a real SQLite case record and a
+projection runner polling in a thread, called through HTTP (httpx on the ASGI app)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.access_log import AccessLog
+from api.app import create_app
+from api.backend import Backend
+from api.keys import KeyRing, add_key
+from domain.application import CaseRecord
+from domain.people import Role
+from projections.catalogue import all_views
+from projections.runner import ProjectionRunner
+from projections.store import SQLiteViewStore
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.api)
+
+
+@pytest.fixture(scope="session")
+def tokens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """One key per staff role, made the way `carecase keys add` makes them."""
+    path = tmp_path_factory.mktemp("keys") / "api-keys.toml"
+    made = {role.value: add_key(path, f"{role.value.replace('_', '-')}-1", role) for role in Role
+            if role != Role.SYSTEM}
+    return path, made
+
+
+@pytest.fixture
+def views_running(case_record: CaseRecord, sqlite_env: dict[str, str]) -> Iterator[ProjectionRunner]:
+    runner = ProjectionRunner(case_record, SQLiteViewStore(sqlite_env["SQLITE_DBNAME"]), all_views())
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run_forever, args=(stop, 0.02), daemon=True)
+    thread.start()
+    try:
+        yield runner
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        runner.store.close()
+
+
+@pytest.fixture
+def backend(case_record: CaseRecord, sqlite_env: dict[str, str], temporal_env: WorkflowEnvironment, client: Client,
+            task_queue: str, worker: Worker, views_running: ProjectionRunner,
+            tokens: tuple[Path, dict[str, str]]) -> Iterator[Backend]:
+    views = SQLiteViewStore(sqlite_env["SQLITE_DBNAME"])
+    wired = Backend(record=case_record, views=views, view_names=views_running.names, log=AccessLog(views),
+                    keys=KeyRing.load(tokens[0]), temporal=client, task_queue=task_queue)
+    try:
+        # Real time, as in production: no service-level timer is anywhere near firing in a test.
+        with temporal_env.with_time_skipping_disabled():
+            yield wired
+    finally:
+        views.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def http(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(backend))
+    async with httpx.AsyncClient(transport=transport, base_url="http://carecase.test", timeout=60) as client:
+        yield client

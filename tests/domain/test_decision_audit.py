@@ -1,0 +1,44 @@
+"""An auditor explains and verifies recorded decisions: recomputed where they can be, judged for
+authority and reasons where they are judgements, and a tampered figure is caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.application import CaseRecord
+from domain.decision_audit import DECISIONS, explain
+from domain.errors import NotFound
+from tests.builders import Scenario
+
+
+def decisions_of(record: CaseRecord, s: Scenario) -> dict[str, int]:
+    return {type(e).__name__: e.originator_version for e in record.stored_events(s.case_id)
+            if type(e).__name__ in DECISIONS}
+
+
+def test_every_decision_of_a_case_is_explained_and_verifies(record: CaseRecord):
+    s = Scenario()
+    for command in [*s.up_to_planning(carers=()), s.challenge(), s.resolve(revised_pence=1_000_000), s.draft(),
+                    s.submit(), s.sign_off()]:
+        record.handle(command)
+    found = decisions_of(record, s)
+    assert set(found) == set(DECISIONS) - {"BudgetCapOverridden"}
+
+    for name, version in found.items():
+        event = record.decision_at(s.case_id, version)
+        explained = explain(event)
+        assert explained.decision == name and explained.plain_english.strip()
+        check = record.verify_decision(s.case_id, version)
+        assert check.verified, (name, check.problems)
+        expected = "authority_and_reasons" if name in ("ChallengeResolved", "SignOffDecisionRecorded") else "recomputed"
+        assert check.method == expected
+    budget = explain(record.decision_at(s.case_id, found["IndicativeBudgetCalculated"]))
+    assert budget.breakdown["indicative_pence"] > 0 and "point" in budget.plain_english
+
+
+def test_a_version_that_is_not_a_decision_is_not_found(record: CaseRecord):
+    s = Scenario()
+    record.handle(s.referral())
+    with pytest.raises(NotFound) as missing:
+        record.verify_decision(s.case_id, 1)
+    assert missing.value.code == "no_decision_there"

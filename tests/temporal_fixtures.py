@@ -1,0 +1,68 @@
+"""Temporal fixtures shared by the workflow and API tests: one real dev server for the session
+(our search attributes, per-workflow time skipping), and a fresh task queue, case record and
+in-process worker per test. Registered from the root conftest."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.application import CaseRecord
+from domain.commands import CouncilSettings
+from policy.catalogue import RuleSetCatalogue
+from workers.dev_server import TIME_SKIPPING_ARGS
+from workers.temporal_settings import temporal_binary
+from workers.worker import running_worker
+from workflows.search_attributes import ALL
+
+
+# One server and one event loop for the session: every workflow test and worker runs on that loop.
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        data_converter=pydantic_data_converter,
+        search_attributes=ALL,
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=list(TIME_SKIPPING_ARGS),
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def client(temporal_env: WorkflowEnvironment) -> Client:
+    """The environment's client: pydantic payloads, and it stamps time skipping on workflows it starts."""
+    return temporal_env.client
+
+
+@pytest.fixture
+def task_queue(request: pytest.FixtureRequest) -> str:
+    # Unique per test, so a workflow is never picked up by another test's worker; named for the UI.
+    return f"{request.node.name[:60]}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def case_record(sqlite_env: dict[str, str], catalogue: RuleSetCatalogue,
+                council: CouncilSettings) -> Iterator[CaseRecord]:
+    """A fresh case record on an SQLite file, with the real clock (no SteppingClock: Temporal owns time here)."""
+    record = CaseRecord(sqlite_env, rule_sets=catalogue, council=council)
+    try:
+        yield record
+    finally:
+        record.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def worker(client: Client, case_record: CaseRecord, task_queue: str) -> AsyncIterator[Worker]:
+    """The production worker (CaseWorkflow, PaymentsWorkflow, CaseActivities) on this test's task queue."""
+    async with running_worker(client, case_record, task_queue) as running:
+        yield running
