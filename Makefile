@@ -14,11 +14,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## Set up, initialise the SQLite store under var/ and run a realistic demo case, printing its timeline.
+## Set up and start everything on loopback (Temporal dev server, worker, views, API); Ctrl-C stops it.
 run: $(STAMP)
 	@mkdir -p var
-	CARECASE_LOG_FILE=var/carecase.log $(BIN)/carecase demo
-	@echo "Store: var/carecase.sqlite   Logs (JSON): var/carecase.log"
+	CARECASE_LOG_FILE=var/carecase.log $(BIN)/carecase run
 
 ## Set up and run the whole test suite (SQLite and a throwaway PostgreSQL 15 cluster).
 test: $(STAMP)

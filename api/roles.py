@@ -47,8 +47,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "SchedulePayment": frozenset({FIN}),
     "IssuePayment": frozenset({FIN}),
     "RecordPaymentFailure": frozenset({FIN}),
-    "SuspendDirectPayments": frozenset({FIN, TM}),
-    "ResumeDirectPayments": frozenset({FIN, TM}),
+    # A worker pauses payments while the person is in hospital, say, and restarts them after.
+    "SuspendDirectPayments": frozenset({SW, FIN, TM}),
+    "ResumeDirectPayments": frozenset({SW, FIN, TM}),
     "EndDirectPaymentAgreement": frozenset({FIN, TM}),
     "ReceiveMonitoringReturn": frozenset({FIN}),
     "RecoverUnspentFunds": frozenset({FIN}),

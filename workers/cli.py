@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Optional
 from uuid import UUID
 
@@ -12,6 +14,7 @@ import typer
 
 from domain.catalogue import catalogue_markdown, event_catalogue
 from domain.errors import DomainError
+from domain.people import Role
 from workers.composition import build_case_record
 from workers.demo import run_demo, timeline
 
@@ -19,6 +22,10 @@ app = typer.Typer(help="carecase: the case record for personal budgets and direc
 audit_app = typer.Typer(help="Auditors' checks: hash chains and as-of reconstruction", no_args_is_help=True)
 ras_app = typer.Typer(help="Resource allocation: verify recorded budget calculations", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="API keys: one per user, in one role", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+ops_app = typer.Typer(help="Operations: what is overdue or stuck", no_args_is_help=True)
+app.add_typer(ops_app, name="ops")
 app.add_typer(ras_app, name="ras")
 projections_app = typer.Typer(help="The read side: views built from the event store", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
@@ -39,8 +46,8 @@ def _print_timeline(entries: list) -> None:
 
 
 @app.command()
-def demo() -> None:
-    """Run a realistic whole-family case through the case record and print its timeline."""
+def story() -> None:
+    """Run one realistic whole-family case straight through the case record (no Temporal) and print its timeline."""
     record = build_case_record()
     case_id = run_demo(record, say=typer.echo)
     typer.echo(f"\nCase {case_id.hex} — timeline:\n")
@@ -187,6 +194,87 @@ def projections_run(poll_interval: Annotated[float, typer.Option(help="Seconds b
     typer.echo(f"Projection runner started at positions {runner.positions()}")
     runner.run_forever(stop, poll_interval=poll_interval)
     typer.echo(f"Projection runner stopped at positions {runner.positions()}")
+
+@app.command()
+def run(host: Annotated[str, typer.Option(help="Loopback by default")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(envvar="CARECASE_API_PORT")] = 8000) -> None:
+    """Run everything on loopback: Temporal dev server, worker, projection runner and the HTTP API."""
+    from workers.run import run as run_everything
+
+    run_everything(host, port)
+
+
+@app.command()
+def api(host: Annotated[str, typer.Option()] = "127.0.0.1",
+        port: Annotated[int, typer.Option(envvar="CARECASE_API_PORT")] = 8000) -> None:
+    """Run only the HTTP API (a worker, a projection runner and Temporal run elsewhere)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    keys = Path(os.environ.get("CARECASE_API_KEYS", "var/api-keys.toml"))
+    uvicorn.run(create_app(keys_path=keys), host=host, port=port, log_level="warning")
+
+
+@keys_app.command("add")
+def keys_add(user_id: str, role: Role,
+             keys_file: Annotated[Path, typer.Option(envvar="CARECASE_API_KEYS")] = Path("var/api-keys.toml")) -> None:
+    """Make an API key for a user in a role; prints the key once (only its hash is kept)."""
+    from api.keys import add_key
+
+    typer.echo(add_key(keys_file, user_id, role))
+
+
+@ops_app.command("stuck")
+def ops_stuck(stage: Annotated[str | None, typer.Option()] = None, team: Annotated[str | None, typer.Option()] = None,
+              overdue_by_days: Annotated[int, typer.Option()] = 0, as_json: Annotated[bool, typer.Option("--json")] = False,
+              ) -> None:
+    """List deadlines passed (stage or review), most overdue first, from the views: ids only."""
+    from datetime import datetime, timedelta, timezone
+
+    from projections.overdue import DEADLINES
+    from projections.store import utc_text, view_store_from_env
+    from workers.settings import Settings
+
+    views = view_store_from_env(Settings.from_environment().store_env())
+    now = datetime.now(timezone.utc)
+    where, params = ["due_at < ?"], [utc_text(now - timedelta(days=overdue_by_days))]
+    for column, value in (("stage", stage), ("team", team)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    try:
+        with views.read() as cursor:
+            rows = cursor.execute(f"SELECT case_id, what, stage, team, worker_id, due_at, flagged FROM {DEADLINES} "
+                                  f"WHERE {' AND '.join(where)} ORDER BY due_at", params).dicts()
+    except Exception as error:  # no views yet: say so plainly
+        typer.echo(f"no views to read ({error}); run `carecase projections rebuild` first", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    for row in rows:
+        typer.echo(f"{row['case_id']}  {row['what']:<24} {row['team']:<16} {row['worker_id'] or '-':<14} "
+                   f"due {row['due_at'][:16]}{'  flagged' if row['flagged'] else ''}")
+    typer.echo(f"{len(rows)} deadline(s) passed")
+
+
+@app.command()
+def demo(cases: Annotated[int, typer.Option(min=1, help="How many synthetic cases to load")] = 20,
+         seed: Annotated[int, typer.Option()] = 20240401,
+         api_url: Annotated[str, typer.Option("--api", envvar="CARECASE_API_URL")] = "http://127.0.0.1:8000",
+         keys_env: Annotated[Path, typer.Option(help="The keys `carecase run` wrote")] = Path("var/dev-api-keys.env"),
+         ) -> None:
+    """Load a realistic synthetic caseload through the running API (start it with `carecase run`)."""
+    from workers.api_demo import load_through_api, read_keys
+
+    keys = read_keys(keys_env)
+    with typer.progressbar(length=cases, label="Loading cases through the API") as bar:
+        stats = load_through_api(api_url, keys, cases, seed, progress=lambda _: bar.update(1))
+    typer.echo(f"{stats.cases} case(s), {stats.commands} command(s), {stats.events} event(s)"
+               + (f"; refused and left there: {dict(stats.refused)}" if stats.refused else ""))
+    typer.echo(f"Last case: {api_url}/cases/{stats.last_case}")
+
 
 def main() -> None:
     try:

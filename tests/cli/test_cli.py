@@ -45,7 +45,7 @@ def test_docs_events_md_is_generated_from_the_catalogue() -> None:
 
 def test_demo_runs_a_case_and_the_audit_commands_check_it(tmp_path: Path) -> None:
     store = tmp_path / "store.sqlite"
-    demo = carecase("demo", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    demo = carecase("story", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
     assert demo.returncode == 0, demo.stderr
     assert "assessments_outstanding" in demo.stdout
     assert "PaymentIssued" in demo.stdout and "hash chain intact" in demo.stdout
@@ -70,7 +70,7 @@ def test_ras_verify_detects_a_rule_set_file_edited_after_the_fact(tmp_path: Path
     shutil.copytree(ROOT / "policy/councils", policy)
     store = tmp_path / "store.sqlite"
     env = {"CARECASE_SQLITE_PATH": str(store), "CARECASE_POLICY_FOLDER": str(policy)}
-    assert carecase("demo", cwd=tmp_path, **env).returncode == 0
+    assert carecase("story", cwd=tmp_path, **env).returncode == 0
 
     clean = carecase("ras", "verify", cwd=tmp_path, **env)
     assert clean.returncode == 0 and "2 budget calculation(s) recomputed, 0 mismatch(es)" in clean.stdout
@@ -87,7 +87,7 @@ def test_projections_rebuild_builds_every_view_from_the_store(tmp_path: Path) ->
     import sqlite3
 
     store = tmp_path / "store.sqlite"
-    assert carecase("demo", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).returncode == 0
+    assert carecase("story", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).returncode == 0
     events = sqlite3.connect(store).execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
 
     for _ in range(2):  # a second rebuild starts from zero again and ends the same

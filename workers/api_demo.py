@@ -1,0 +1,78 @@
+"""`carecase demo`: load a synthetic caseload through the running API, as the front end would.
+
+Each case of the seeded caseload (``workers/caseload.py``) is sent command by command to the HTTP
+API with the key of the role that does that step. Steps the case's own workflow does by itself
+are left out: it schedules and issues payments from the agreement, and schedules reviews. A
+command the API refuses (4xx) ends that case's story there; the refusal is counted and shown,
+never hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from workers.caseload import generate_caseload
+
+DONE_BY_THE_WORKFLOW = {"SchedulePayment", "IssuePayment", "RecordPaymentFailure", "ScheduleReview",
+                        "CompleteReview", "RequestReview", "RecordStageOverdue"}
+
+
+@dataclass
+class DemoStats:
+    cases: int = 0
+    commands: int = 0
+    events: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+    last_case: str = ""
+
+
+def read_keys(env_file: Path) -> dict[str, str]:
+    """``export SOCIAL_WORKER_KEY=...`` lines → {"social_worker": token}."""
+    keys = {}
+    for line in env_file.read_text(encoding="utf-8").splitlines():
+        found = re.match(r"^export ([A-Z_]+)_KEY=(\S+)$", line.strip())
+        if found:
+            keys[found.group(1).lower()] = found.group(2)
+    return keys
+
+
+def path_for(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def load_through_api(base_url: str, keys: dict[str, str], cases: int, seed: int,
+                     progress: Callable[[DemoStats], None] | None = None) -> DemoStats:
+    stats = DemoStats()
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        for script in generate_caseload(cases, seed):
+            case_id = ""
+            for command in script.commands:
+                name = type(command).__name__
+                if name in DONE_BY_THE_WORKFLOW:
+                    continue
+                body: dict[str, Any] = command.model_dump(mode="json", exclude={"case_id", "command_id", "actor"},
+                                                          exclude_none=True)
+                path = "/cases" if command.creates_case else f"/cases/{case_id}/{path_for(name)}"
+                headers = {"Authorization": f"Bearer {keys[command.actor.role.value]}",
+                           "Idempotency-Key": f"demo-{seed}-{script.case_id.hex[:12]}-{command.command_id}"}
+                response = http.post(path, json=body, headers=headers)
+                if 400 <= response.status_code < 500:
+                    stats.refused[f"{response.status_code} {response.json().get('code', '')}"] += 1
+                    break
+                response.raise_for_status()
+                result = response.json()
+                case_id = result["case_id"]
+                stats.commands += 1
+                stats.events += len(result["events"])
+            stats.cases += 1
+            stats.last_case = case_id
+            if progress is not None:
+                progress(stats)
+    return stats

