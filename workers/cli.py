@@ -158,7 +158,8 @@ def dev_server(
 
 
 @projections_app.command("rebuild")
-def projections_rebuild() -> None:
+def projections_rebuild(batch: Annotated[int, typer.Option(min=1, help="Notifications per transaction")] = 500,
+                        ) -> None:
     """Empty every view and build it again from the first event, showing progress."""
     from workers.composition import build_projection_runner
 
@@ -173,12 +174,13 @@ def projections_rebuild() -> None:
             bar.update(max(position - done, 0))
             done = max(done, position)
 
-        read = runner.rebuild(progress=progress)
+        read = runner.rebuild(progress=progress, batch=batch)
     typer.echo(f"{read} event(s) read; positions: {runner.positions()}")
 
 
 @projections_app.command("run")
 def projections_run(poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 0.5,
+                    until_caught_up: Annotated[bool, typer.Option(help="Stop once the log has nothing new")] = False,
                     ) -> None:
     """Keep every view up to date until interrupted (polls the event store)."""
     import signal
@@ -192,7 +194,10 @@ def projections_run(poll_interval: Annotated[float, typer.Option(help="Seconds b
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     typer.echo(f"Projection runner started at positions {runner.positions()}")
-    runner.run_forever(stop, poll_interval=poll_interval)
+    if until_caught_up:
+        runner.run_until_caught_up()
+    else:
+        runner.run_forever(stop, poll_interval=poll_interval)
     typer.echo(f"Projection runner stopped at positions {runner.positions()}")
 
 @app.command()

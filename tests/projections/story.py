@@ -13,6 +13,7 @@ from domain.case.state import CaseState
 from projections.audit_timeline import AuditTimelineView
 from projections.current_case import CurrentCaseView
 from projections.overdue import DeadlinesView
+from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.worklists import WorklistView
 from projections.store import ViewStore
@@ -24,6 +25,9 @@ TABLES = {
     "view_worklist": "case_id, item_id",
     "view_deadline": "case_id, what",
     "view_audit_timeline": "case_id, version",
+    "view_carers_register": "case_id, carer_id",
+    "view_budget_ledger": "case_id",
+    "view_budget_ledger_entry": "case_id, version, seq",
     "projection_tracking": "projection",
 }
 
@@ -113,4 +117,4 @@ def dump(store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def runner(record: CaseRecord, store: ViewStore) -> ProjectionRunner:
-    return ProjectionRunner(record, store, [CurrentCaseView(), AuditTimelineView(), WorklistView(), DeadlinesView()])
+    return ProjectionRunner(record, store, all_views())

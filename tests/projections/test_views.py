@@ -13,6 +13,7 @@ from domain.application import CaseRecord
 from domain.timeline import timeline_entry
 from projections.audit_timeline import AuditTimelineView
 from projections.base import Projection
+from projections.catalogue import all_views
 from projections.current_case import CurrentCaseView
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
@@ -30,7 +31,7 @@ from tests.projections.story import (
 
 
 def every_view_at(position: int) -> dict[str, int]:
-    return {name: position for name in ("current_case", "audit_timeline", "worklists", "deadlines")}
+    return {view.name: position for view in all_views()}
 
 
 def record_all(record: CaseRecord, commands: list[Any]) -> None:
