@@ -20,6 +20,7 @@ from api.backend import Backend
 from api.keys import KeyRing, add_key
 from domain.application import CaseRecord
 from domain.people import Role
+from domain.service_levels import ServiceLevels
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import SQLiteViewStore
@@ -43,8 +44,12 @@ def tokens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 
 
 @pytest.fixture
-def views_running(case_record: CaseRecord, sqlite_env: dict[str, str]) -> Iterator[ProjectionRunner]:
-    runner = ProjectionRunner(case_record, SQLiteViewStore(sqlite_env["SQLITE_DBNAME"]), all_views())
+def views_running(case_record: CaseRecord, sqlite_env: dict[str, str],
+                  request: pytest.FixtureRequest) -> Iterator[ProjectionRunner]:
+    # A test may shorten the views' service levels: @pytest.mark.service_levels(stage_limits={...}).
+    marker = request.node.get_closest_marker("service_levels")
+    levels = ServiceLevels(**marker.kwargs) if marker else ServiceLevels()
+    runner = ProjectionRunner(case_record, SQLiteViewStore(sqlite_env["SQLITE_DBNAME"]), all_views(levels))
     stop = threading.Event()
     thread = threading.Thread(target=runner.run_forever, args=(stop, 0.02), daemon=True)
     thread.start()
