@@ -8,7 +8,9 @@ concurrent writes, as-of reconstruction, chain and budget verification.
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -22,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.decision_audit import DECISIONS, DecisionCheck, check_judgement, check_recomputable, is_decision
 from domain.audit import ChainReport, check_chain
 from domain.case.aggregate import Case, CaseSnapshot
+from domain.case.state import CaseState
 from domain.commands import CaseCommand, CouncilSettings, Services
 from domain.commands.base import RuleSets
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
@@ -36,6 +39,20 @@ def project_case(case: Case | None, events: Any) -> Case | None:
     every event, which costs more than the mutation itself."""
     for event in events:
         case = event.mutate(case)
+    return case
+
+
+def _freeze(case: Case) -> tuple[int, datetime, datetime, bytes]:
+    # JSON, because pydantic-core reads it back far faster than copy.deepcopy copies the model.
+    return case.version, case.created_on, case.modified_on, case.state.model_dump_json().encode()
+
+
+def _thaw(case_id: UUID, frozen: tuple[int, datetime, datetime, bytes]) -> Case:
+    version, created_on, modified_on, state = frozen
+    case = object.__new__(Case)
+    case.__base_init__(case_id, version, created_on)
+    case.modified_on = modified_on
+    case.state = CaseState.model_validate_json(state)
     return case
 
 
@@ -101,6 +118,10 @@ class CaseRecord(Application[UUID]):
     ) -> None:
         super().__init__(env)
         self.services = Services(council=council or CouncilSettings(), rule_sets=rule_sets)
+        # Cases saved recently, kept to spare the next command a rebuild (0 turns this off).
+        self._cache: OrderedDict[UUID, tuple[int, datetime, datetime, bytes]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._cache_size = int(self.env.get("CASE_CACHE_SIZE", "2000"))
         self.clock = clock
         self.observers = list(observers)
 
@@ -154,6 +175,7 @@ class CaseRecord(Application[UUID]):
             case = existing
             command.execute(case, ctx, self.services)
         recordings = self.save(case)
+        self._remember(case)
         return CommandOutcome(
             case_id=command.case_id,
             command_id=command.command_id,
@@ -200,10 +222,31 @@ class CaseRecord(Application[UUID]):
     # Queries -----------------------------------------------------------------------------------
 
     def _find(self, case_id: UUID) -> Case | None:
+        """The case now. A case this record saved recently is copied from memory and brought up to
+        date with any events written since (by another process, say) instead of being rebuilt
+        from its snapshot: the copy is what a command works on, so a refused command leaves the
+        remembered case untouched."""
+        with self._cache_lock:
+            cached = self._cache.get(case_id)
+            if cached is not None:
+                self._cache.move_to_end(case_id)
+        if cached is not None:
+            case = _thaw(case_id, cached)
+            return project_case(case, self.events.get(case_id, gt=case.version))
         try:
             return self.repository.get(case_id, projector_func=project_case)  # type: ignore[return-value]
         except AggregateNotFoundError:
             return None
+
+    def _remember(self, case: Case) -> None:
+        if self._cache_size <= 0:
+            return
+        frozen = _freeze(case)
+        with self._cache_lock:
+            self._cache[case.id] = frozen
+            self._cache.move_to_end(case.id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def get_case(self, case_id: UUID) -> Case:
         case = self._find(case_id)

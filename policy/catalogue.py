@@ -7,6 +7,7 @@ recorded. The files are few and small, so there is nothing worth caching.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from domain.errors import InvalidInput, NotFound
@@ -20,6 +21,7 @@ _SUFFIX = ".toml"
 
 class RuleSetCatalogue:
     def __init__(self, folder: Path | str = COUNCILS_FOLDER) -> None:
+        self._parsed: dict[tuple[str, bytes], RuleSet] = {}
         self._folder = Path(folder)
         if not self._folder.is_dir():
             raise NotFound(f"no rule set folder at {self._folder}", code="rule_set_folder_not_found")
@@ -65,8 +67,15 @@ class RuleSetCatalogue:
 
     def _load(self, path: Path) -> RuleSet:
         file = path.relative_to(self._folder).as_posix()
+        data = path.read_bytes()
+        # Parsed once per content: the file is read every time, so an edit is seen (and its new
+        # hash recorded) at once, but an unchanged file is not parsed again.
+        key = (file, hashlib.sha256(data).digest())
+        cached = self._parsed.get(key)
+        if cached is not None:
+            return cached
         try:
-            rule_set = parse_rule_set(path.read_bytes())
+            rule_set = parse_rule_set(data)
         except InvalidInput as exc:
             raise InvalidInput(
                 f"{file}: {exc.message}", code=exc.code, field=exc.field, details={**exc.details, "file": file}
@@ -79,6 +88,7 @@ class RuleSetCatalogue:
                 field="version",
                 details={"file": file},
             )
+        self._parsed[key] = rule_set
         return rule_set
 
 

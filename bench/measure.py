@@ -1,0 +1,55 @@
+"""Small measuring tools shared by the benchmarks: percentiles, timers, peak memory."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    """p50/p95/p99 and mean of latencies in milliseconds (nearest-rank on the sorted samples)."""
+    if not samples_ms:
+        return {"n": 0}
+    ordered = sorted(samples_ms)
+
+    def rank(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))], 3)
+
+    return {"n": len(ordered), "p50": rank(50), "p95": rank(95), "p99": rank(99),
+            "mean": round(statistics.fmean(ordered), 3), "max": round(ordered[-1], 3)}
+
+
+@contextmanager
+def stopwatch() -> Iterator[dict[str, float]]:
+    took: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        yield took
+    finally:
+        took["seconds"] = time.perf_counter() - start
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def process_peak_mib(pid: int) -> float | None:
+    """Another process's peak resident memory (VmHWM), while it is still running."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def figure(name: str, value: float, unit: str, limit: str, met: bool | None, method: str,
+           **extra: Any) -> dict[str, Any]:
+    return {"figure": name, "value": value, "unit": unit, "limit": limit, "met": met, "method": method, **extra}
