@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup demo events-doc clean
+.PHONY: run test setup bench events-doc clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 ## Set up and run the whole test suite (SQLite and a throwaway PostgreSQL 15 cluster).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## Measure every figure against its limit; writes docs/benchmarks.md and docs/benchmarks.json (SCALE=4 for more).
+bench: $(STAMP)
+	$(BIN)/python -m bench --scale $(or $(SCALE),1)
 
 events-doc: $(STAMP)
 	$(BIN)/carecase events --markdown > docs/events.md

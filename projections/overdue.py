@@ -32,7 +32,10 @@ class DeadlinesView(CaseDerivedView):
             "since TEXT, due_at TEXT NOT NULL, flagged INTEGER NOT NULL, version BIGINT NOT NULL, "
             "PRIMARY KEY (case_id, what))"
         )
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {DEADLINES}_by_due ON {DEADLINES} (due_at)")
+        # Covering indexes for the operations queries: passed deadlines (by stage, for the counts),
+        # and one stage in one team.
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {DEADLINES}_by_due ON {DEADLINES} (due_at, stage, case_id)")
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {DEADLINES}_by_stage ON {DEADLINES} (stage, team, due_at)")
 
     def rows(self, state: CaseState, version: int) -> dict[str, list[Row]]:
         return {DEADLINES: [

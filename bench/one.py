@@ -1,0 +1,93 @@
+"""One benchmark in a process of its own, so its peak memory is its own: prints one JSON object.
+
+    python -m bench.one NAME '{"param": ...}'
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import tempfile
+from typing import Any
+
+from bench.measure import peak_rss_mib
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _record(env: dict[str, str]) -> Any:
+    from domain.application import CaseRecord
+    from policy.catalogue import RuleSetCatalogue
+
+    return CaseRecord(env, rule_sets=RuleSetCatalogue())
+
+
+def sqlite_env(folder: str, name: str) -> dict[str, str]:
+    return {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": f"{folder}/{name}.sqlite",
+            "SQLITE_LOCK_TIMEOUT": "30"}
+
+
+def run(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    folder = params.get("folder") or tempfile.mkdtemp(prefix="carecase-bench-")
+    if name == "append":
+        from bench.append import run_bare, run_ours
+        from bench.workload import workload
+
+        scripts = workload(params["small_cases"], params["hot_cases"], params["hot_payments"], params["seed"])
+        if params["store"] == "postgres":
+            ours_env, bare_env = params["postgres_env"]["ours"], params["postgres_env"]["bare"]
+        else:
+            ours_env = sqlite_env(folder, "ours")
+            bare_env = {**sqlite_env(folder, "bare"), "PERSISTENCE_MODULE": "eventsourcing.sqlite"}
+        ours = run_ours(ours_env, scripts, params["threads"])
+        bare = run_bare(bare_env, ours.pop("saves"), params["threads"], ours["mean_event_bytes"])
+        return {"ours": ours, "bare": bare, "ratio": round(ours["events_per_second"] / bare["events_per_second"], 3),
+                "store_file": ours_env.get("SQLITE_DBNAME")}
+    if name == "rebuild":
+        from bench.rebuild import decode_rate, per_view, rebuild_rate
+
+        env = sqlite_env(folder, "ours") if not params.get("store_file") else {
+            **sqlite_env(folder, "x"), "SQLITE_DBNAME": params["store_file"]}
+        record = _record(env)
+        decoded = decode_rate(record)
+        rebuilt = rebuild_rate(record, env)
+        return {"decode": decoded, "rebuild": rebuilt, "per_view_events_per_second": per_view(record, env),
+                "ratio_to_decode": round(rebuilt["events_per_second"] / decoded["events_per_second"], 3)}
+    if name == "as_of":
+        from bench import as_of
+        from workers.caseload import generate_caseload, load
+
+        env = sqlite_env(folder, "as_of")
+        record = _record(env)
+        big = as_of.build_big_cases(record, params["big_cases"], params["payments"])
+        templates = [script.case_id for script in generate_caseload(params["templates"], 3)]
+        load(record, generate_caseload(params["templates"], 3))
+        total = as_of.fill_sqlite(env["SQLITE_DBNAME"], templates, params["store_events"])
+        measured = as_of.measure(_record(env), big, params["samples"])
+        return {"store_events": total, **measured}
+    if name == "temporal":
+        from bench import temporal
+
+        record = _record(sqlite_env(folder, "temporal"))
+        return temporal.run(record, folder, (_free_port(), _free_port()), params["cases"], params["concurrency"])
+    if name == "overdue":
+        from bench import overdue
+
+        env = sqlite_env(folder, "overdue")
+        return overdue.run(_record(env), env, folder, params["cases"], params["requests"])
+    raise SystemExit(f"no benchmark {name!r}")
+
+
+if __name__ == "__main__":
+    result = run(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
+    result["peak_rss_mib"] = peak_rss_mib()
+    print(json.dumps(result))
+    sys.stdout.flush()
+    import os
+
+    os._exit(0)  # the Temporal SDK's threads can crash an interpreter's normal exit

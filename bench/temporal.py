@@ -1,0 +1,109 @@
+"""B4: whole lifecycles through Temporal (a dev server and one worker, as `carecase run` has them),
+and the round trip of a command update against an empty update on the same server.
+
+A lifecycle is referral to closure for an adult and one carer: 26 commands, each an update to the
+case's workflow, sent by ``concurrency`` callers at once, each caller running cases one after
+another. The baseline sends the same number of updates, from the same number of callers, to a
+workflow whose update handler returns at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+import uuid
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.measure import percentiles, process_peak_mib
+from bench.probe_workflow import EmptyUpdateWorkflow
+from domain.application import CaseRecord
+from domain.commands import CaseCommand
+from workers.dev_server import dev_server_command, register_search_attributes, wait_until_serving
+from workers.scenario import ADULT, PANEL, Scenario, plan_for
+from workers.temporal_settings import TemporalSettings, temporal_binary
+from workers.worker import build_worker, workflow_classes
+from workflows.client import send_command, start_case
+
+
+def lifecycle(s: Scenario) -> list[CaseCommand]:
+    steps = list(s.up_to_planning(carers=("carer-1",)))
+    steps += [s.draft(plan=plan_for(ADULT, weekly_hours=7, management="council_managed")),
+              s.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
+                                               management="council_managed"))]
+    for person in (ADULT, "carer-1"):
+        steps += [s.submit(person), s.sign_off(person, route="panel", actor=PANEL)]
+    steps.append(s.close())
+    return steps
+
+
+def fields(command: CaseCommand) -> dict[str, Any]:
+    return command.model_dump(mode="json", exclude={"case_id", "command_id"})
+
+
+async def _lifecycles(client: Client, queue: str, cases: int, concurrency: int) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    todo = list(range(cases))
+
+    async def caller() -> None:
+        while todo:
+            todo.pop()
+            s = Scenario()
+            await start_case(client, s.case_id, queue)
+            for command in lifecycle(s):
+                began = time.perf_counter()
+                await send_command(client, s.case_id, command.type_name(), fields(command))
+                latencies.append((time.perf_counter() - began) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - began
+
+
+async def _empty(client: Client, queue: str, updates: int, concurrency: int) -> list[float]:
+    latencies: list[float] = []
+    per_caller = updates // concurrency
+
+    async def caller() -> None:
+        handle = await client.start_workflow(EmptyUpdateWorkflow.run, id=f"probe-{uuid.uuid4().hex}",
+                                             task_queue=queue)
+        for _ in range(per_caller):
+            began = time.perf_counter()
+            await handle.execute_update(EmptyUpdateWorkflow.ping)
+            latencies.append((time.perf_counter() - began) * 1000)
+        await handle.signal(EmptyUpdateWorkflow.finish)
+
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return latencies
+
+
+async def _run(record: CaseRecord, settings: TemporalSettings, cases: int, concurrency: int) -> dict[str, Any]:
+    client = await Client.connect(settings.address, data_converter=pydantic_data_converter)
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    async with build_worker(client, record, queue, workflows=[*workflow_classes(), EmptyUpdateWorkflow]):
+        await _lifecycles(client, queue, max(1, concurrency), concurrency)  # warm-up: imports, caches
+        latencies, seconds = await _lifecycles(client, queue, cases, concurrency)
+        empty = await _empty(client, queue, len(latencies), concurrency)
+    return {"lifecycles": cases, "concurrency": concurrency, "seconds": round(seconds, 3),
+            "lifecycles_per_second": round(cases / seconds, 2), "updates": len(latencies),
+            "update_ms": percentiles(latencies), "empty_update_ms": percentiles(empty)}
+
+
+def run(record: CaseRecord, folder: str, ports: tuple[int, int], cases: int, concurrency: int) -> dict[str, Any]:
+    settings = TemporalSettings(address=f"127.0.0.1:{ports[0]}", ui_port=ports[1],
+                                db_filename=f"{folder}/temporal.db")  # type: ignore[arg-type]
+    binary = temporal_binary()
+    server = subprocess.Popen(dev_server_command(settings, binary=binary), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_until_serving(binary, settings, server)
+        register_search_attributes(binary, settings)
+        result = asyncio.run(_run(record, settings, cases, concurrency))
+        result["dev_server_peak_mib"] = process_peak_mib(server.pid)
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
