@@ -69,7 +69,8 @@ def main() -> None:
     results["rebuild"] = one("rebuild", store_file=results["append_sqlite"]["store_file"])
     results["as_of"] = one("as_of", big_cases=2, payments=495, templates=100, store_events=1_000_000 * k,
                            samples=400)
-    results["temporal"] = one("temporal", cases=40 * k, concurrency=8)
+    results["temporal"] = one("temporal", cases=40 * k, concurrency=8, sandbox="on")
+    results["temporal_unsandboxed"] = one("temporal", cases=40 * k, concurrency=8, sandbox="off")
     results["overdue"] = one("overdue", cases=100_000 * k, requests=200)
     results["total_seconds"] = round(time.perf_counter() - began, 1)
     results["threads"] = load["threads"]
@@ -107,12 +108,18 @@ def write(r: dict[str, Any], scale: int) -> None:
         figure("B4 command update round trip: p50", b4["update_ms"]["p50"], "ms", "<= 40", b4["update_ms"]["p50"] <= 40,
                f"p95 {b4['update_ms']['p95']} ms; empty update on the same server p50 {b4['empty_update_ms']['p50']} "
                f"ms, p95 {b4['empty_update_ms']['p95']} ms"),
+        figure("B4 lifecycles, workflow sandbox off", r["temporal_unsandboxed"]["lifecycles_per_second"],
+               "lifecycles/s", ">= 5", r["temporal_unsandboxed"]["lifecycles_per_second"] >= 5,
+               f"update p50 {r['temporal_unsandboxed']['update_ms']['p50']} ms, p95 "
+               f"{r['temporal_unsandboxed']['update_ms']['p95']} ms; CPU seconds while the lifecycles ran: "
+               f"{r['temporal_unsandboxed']['cpu_seconds_during_lifecycles']} (sandbox on: "
+               f"{b4['cpu_seconds_during_lifecycles']})"),
         figure("B5 overdue/stuck queries, 100k open cases: worst p99", worst_b5, "ms", "<= 100", worst_b5 <= 100,
                "; ".join(f"{n} p50 {v['p50']} p99 {v['p99']} ms" for n, v in stuck.items())
                + f"; first (cold) request {b5['latency_ms']['first_request_ms']} ms"),
     ]
     memory = {name: r[name]["peak_rss_mib"] for name in ("append_sqlite", "append_postgres", "rebuild", "as_of",
-                                                          "temporal", "overdue")}
+                                                          "temporal", "temporal_unsandboxed", "overdue")}
     memory["temporal dev server"] = b4.get("dev_server_peak_mib")
     stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"

@@ -5,12 +5,13 @@ hash-chain the events, write events, the as-of index and any payment outbox row 
 transaction). Bare: `Application.save` of an aggregate kept in memory, whose events carry a
 payload as large as our events' mean stored size, the same number of events per stream and per
 save, on the same number of writer threads. In both runs a catch-up reader follows the log
-while the writers write (ours: the projection runner with every view; bare: decoding every
-notification), as a live system would have.
+from a process of its own while the writers write (ours: the projection runner with every view;
+bare: decoding every notification), as a deployment would have it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import queue
 import threading
 import time
@@ -40,6 +41,26 @@ class Stream(Aggregate):
 
 class BareApplication(Application[Any]):
     pass
+
+
+def follow_with_views(env: dict[str, str], stop: Any) -> None:
+    """Our catch-up reader, in its own process as in a deployment: the projection runner, every view."""
+    record = CaseRecord(env, rule_sets=RuleSetCatalogue())
+    ProjectionRunner(record, view_store_from_env(env), all_views()).run_forever(stop, poll_interval=0.05)
+
+
+def follow_by_decoding(env: dict[str, str], stop: Any) -> None:
+    """The bare run's catch-up reader, in its own process: read and decode every notification."""
+    app = BareApplication(env)
+    position = 0
+    while not stop.is_set():
+        page = app.recorder.select_notifications(start=position + 1, limit=500)
+        for notification in page:
+            app.mapper.to_domain_event(notification)
+        if page:
+            position = page[-1].id
+        else:
+            stop.wait(0.05)
 
 
 def _writers(scripts: list[CaseScript], threads: int, write_one: Any) -> tuple[list[float], float]:
@@ -77,9 +98,9 @@ def _writers(scripts: list[CaseScript], threads: int, write_one: Any) -> tuple[l
 
 def run_ours(env: dict[str, str], scripts: list[CaseScript], threads: int) -> dict[str, Any]:
     record = CaseRecord(env, rule_sets=RuleSetCatalogue())
-    views = ProjectionRunner(record, view_store_from_env(env), all_views())
-    stop = threading.Event()
-    reader = threading.Thread(target=views.run_forever, args=(stop, 0.05))
+    ProjectionRunner(record, view_store_from_env(env), all_views()).store.close()  # the views' tables, first
+    stop = multiprocessing.get_context("spawn").Event()
+    reader = multiprocessing.get_context("spawn").Process(target=follow_with_views, args=(env, stop))
     reader.start()
     saves: dict[Any, list[int]] = {}
 
@@ -96,14 +117,16 @@ def run_ours(env: dict[str, str], scripts: list[CaseScript], threads: int) -> di
     latencies, seconds = _writers(scripts, threads, write_one)
     events_per_case = {case: sum(counts) for case, counts in saves.items()}
     total_events = record.recorder.max_notification_id() or 0
-    lag_at_end = total_events - min(views.positions().values())
+    views = view_store_from_env(env)
+    names = [v.name for v in all_views()]
+    lag_at_end = total_events - min(views.positions(names).values())
     caught_up_started = time.perf_counter()
-    while min(views.positions().values()) < total_events:
+    while min(views.positions(names).values()) < total_events:
         time.sleep(0.05)
     stop.set()
     reader.join()
     sizes = _mean_event_bytes(record)
-    views.store.close()
+    views.close()
     record.close()
     return {"commands": len(latencies), "events": sum(events_per_case.values()), "seconds": round(seconds, 3),
             "events_per_second": round(sum(events_per_case.values()) / seconds, 1),
@@ -122,20 +145,8 @@ def run_bare(env: dict[str, str], per_case: dict[Any, list[int]], threads: int, 
     """Replays the same shape: for each stream, the same sequence of saves with the same event counts."""
     app = BareApplication(env)
     payload = "x" * max(1, event_bytes - 150)  # the rest of the stored state is the library's own fields
-    stop = threading.Event()
-    read = {"position": 0}
-
-    def reader() -> None:
-        while not stop.is_set():
-            page = app.recorder.select_notifications(start=read["position"] + 1, limit=500)
-            for notification in page:
-                app.mapper.to_domain_event(notification)
-            if page:
-                read["position"] = page[-1].id
-            else:
-                stop.wait(0.05)
-
-    follower = threading.Thread(target=reader)
+    stop = multiprocessing.get_context("spawn").Event()
+    follower = multiprocessing.get_context("spawn").Process(target=follow_by_decoding, args=(env, stop))
     follower.start()
     scripts = [CaseScript(case_id=uuid4(), profile="bare", carers=0, age_band="", commands=saves)  # type: ignore[arg-type]
                for saves in per_case.values()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import time
@@ -53,3 +54,19 @@ def process_peak_mib(pid: int) -> float | None:
 def figure(name: str, value: float, unit: str, limit: str, met: bool | None, method: str,
            **extra: Any) -> dict[str, Any]:
     return {"figure": name, "value": value, "unit": unit, "limit": limit, "met": met, "method": method, **extra}
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time another process has used (from /proc/<pid>/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return round((int(fields[11]) + int(fields[12])) / ticks, 2)
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 2)

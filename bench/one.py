@@ -71,8 +71,11 @@ def run(name: str, params: dict[str, Any]) -> dict[str, Any]:
         measured = as_of.measure(_record(env), big, params["samples"])
         return {"store_events": total, **measured}
     if name == "temporal":
+        import os
+
         from bench import temporal
 
+        os.environ["CARECASE_WORKFLOW_SANDBOX"] = params.get("sandbox", "on")
         record = _record(sqlite_env(folder, "temporal"))
         return temporal.run(record, folder, (_free_port(), _free_port()), params["cases"], params["concurrency"])
     if name == "overdue":

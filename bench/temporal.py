@@ -18,7 +18,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench.measure import percentiles, process_peak_mib
+from bench.measure import own_cpu_seconds, percentiles, process_cpu_seconds, process_peak_mib
 from bench.probe_workflow import EmptyUpdateWorkflow
 from domain.application import CaseRecord
 from domain.commands import CaseCommand
@@ -80,14 +80,18 @@ async def _empty(client: Client, queue: str, updates: int, concurrency: int) -> 
     return latencies
 
 
-async def _run(record: CaseRecord, settings: TemporalSettings, cases: int, concurrency: int) -> dict[str, Any]:
+async def _run(record: CaseRecord, settings: TemporalSettings, cases: int, concurrency: int,
+               server_pid: int) -> dict[str, Any]:
     client = await Client.connect(settings.address, data_converter=pydantic_data_converter)
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     async with build_worker(client, record, queue, workflows=[*workflow_classes(), EmptyUpdateWorkflow]):
         await _lifecycles(client, queue, max(1, concurrency), concurrency)  # warm-up: imports, caches
+        cpu = (own_cpu_seconds(), process_cpu_seconds(server_pid))
         latencies, seconds = await _lifecycles(client, queue, cases, concurrency)
+        cpu_used = {"worker_and_callers": round(own_cpu_seconds() - cpu[0], 2),
+                    "dev_server": round((process_cpu_seconds(server_pid) or 0) - (cpu[1] or 0), 2)}
         empty = await _empty(client, queue, len(latencies), concurrency)
-    return {"lifecycles": cases, "concurrency": concurrency, "seconds": round(seconds, 3),
+    return {"cpu_seconds_during_lifecycles": cpu_used, "lifecycles": cases, "concurrency": concurrency, "seconds": round(seconds, 3),
             "lifecycles_per_second": round(cases / seconds, 2), "updates": len(latencies),
             "update_ms": percentiles(latencies), "empty_update_ms": percentiles(empty)}
 
@@ -101,7 +105,7 @@ def run(record: CaseRecord, folder: str, ports: tuple[int, int], cases: int, con
     try:
         wait_until_serving(binary, settings, server)
         register_search_attributes(binary, settings)
-        result = asyncio.run(_run(record, settings, cases, concurrency))
+        result = asyncio.run(_run(record, settings, cases, concurrency, server.pid))
         result["dev_server_peak_mib"] = process_peak_mib(server.pid)
         return result
     finally:

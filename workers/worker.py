@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import structlog
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from domain.application import CaseRecord
@@ -50,6 +50,15 @@ def activities_of(instance: object) -> list[Any]:
             if activity._Definition.from_callable(member) is not None]
 
 
+def workflow_runner() -> Any:
+    """The sandbox by default; ``CARECASE_WORKFLOW_SANDBOX=off`` runs workflows without it
+    (decision 0012: the sandbox costs most of a worker's CPU per update)."""
+    if os.environ.get("CARECASE_WORKFLOW_SANDBOX", "on") == "off":
+        return UnsandboxedWorkflowRunner()
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES))
+
+
 def build_worker(client: Client, record: CaseRecord, task_queue: str, *,
                  workflows: Sequence[type] | None = None, activity_executor: Executor | None = None) -> Worker:
     return Worker(
@@ -59,8 +68,7 @@ def build_worker(client: Client, record: CaseRecord, task_queue: str, *,
         activities=activities_of(CaseActivities(record)),
         activity_executor=activity_executor or ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
         max_concurrent_activities=ACTIVITY_THREADS,
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)),
+        workflow_runner=workflow_runner(),
         # Lets a running activity finish its write to the case record when the worker is stopped.
         graceful_shutdown_timeout=timedelta(seconds=10),
     )

@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from eventsourcing.utils import get_topic
     from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-    from domain.case.aggregate import Case, CaseSnapshot
+    from domain.case.aggregate import Case, CaseSnapshot, copy_of
     from domain.case.flags import case_flags
     from domain.case.rules import outstanding_assessments
     from domain.case.state import PlanStatus
@@ -216,11 +216,10 @@ class CaseWorkflow:
         # Commands wait until the workflow has the council's rule set, so every dry-run is complete.
         await workflow.wait_condition(lambda: self.rule_set is not None)
         async with self.lock:
-            try:
-                # Checked again under the lock: another update may have moved the case meanwhile.
-                self._dry_run(name, payload)
-            except DomainError as error:
-                raise as_application_error(error) from None
+            # The validator has dry-run this command; if another update moved the case on since,
+            # the record's own checks refuse it in the activity, with the same code, and the
+            # mirror catches up (see _record). Dry-running again here would cost a copy of the
+            # case for a race that the record already settles.
             recorded = await self._record(name, payload)
         return CommandAccepted(
             command_id=recorded.command_id, command_name=name, duplicate=recorded.duplicate,
@@ -282,7 +281,7 @@ class CaseWorkflow:
                 return
             if self.case is None:
                 raise NotFound(f"no case {self.state.case_id}", code="unknown_case", field="case_id")
-            command.execute(thaw(self.state.case_id, freeze(self.case)), ctx, services)
+            command.execute(copy_of(self.case), ctx, services)
         except RuleSetNotLoaded:
             pass  # every rule before the calculation passed; the activity's catalogue decides the rest
 
