@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 import statistics
@@ -18,7 +19,8 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     ordered = sorted(samples_ms)
 
     def rank(p: float) -> float:
-        return round(ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))], 3)
+        # Nearest rank: the smallest sample with at least p% of the samples at or below it.
+        return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 3)
 
     return {"n": len(ordered), "p50": rank(50), "p95": rank(95), "p99": rank(99),
             "mean": round(statistics.fmean(ordered), 3), "max": round(ordered[-1], 3)}
