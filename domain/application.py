@@ -23,8 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.decision_audit import DECISIONS, DecisionCheck, check_judgement, check_recomputable, is_decision
 from domain.audit import ChainReport, check_chain
-from domain.case.aggregate import Case, CaseSnapshot
-from domain.case.state import CaseState
+from domain.case.aggregate import Case, CaseSnapshot, FrozenCase, freeze_case, thaw_case
 from domain.commands import CaseCommand, CouncilSettings, Services
 from domain.commands.base import RuleSets
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
@@ -39,20 +38,6 @@ def project_case(case: Case | None, events: Any) -> Case | None:
     every event, which costs more than the mutation itself."""
     for event in events:
         case = event.mutate(case)
-    return case
-
-
-def _freeze(case: Case) -> tuple[int, datetime, datetime, bytes]:
-    # JSON, because pydantic-core reads it back far faster than copy.deepcopy copies the model.
-    return case.version, case.created_on, case.modified_on, case.state.model_dump_json().encode()
-
-
-def _thaw(case_id: UUID, frozen: tuple[int, datetime, datetime, bytes]) -> Case:
-    version, created_on, modified_on, state = frozen
-    case = object.__new__(Case)
-    case.__base_init__(case_id, version, created_on)
-    case.modified_on = modified_on
-    case.state = CaseState.model_validate_json(state)
     return case
 
 
@@ -119,7 +104,7 @@ class CaseRecord(Application[UUID]):
         super().__init__(env)
         self.services = Services(council=council or CouncilSettings(), rule_sets=rule_sets)
         # Cases saved recently, kept to spare the next command a rebuild (0 turns this off).
-        self._cache: OrderedDict[UUID, tuple[int, datetime, datetime, bytes]] = OrderedDict()
+        self._cache: OrderedDict[UUID, FrozenCase] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._cache_size = int(self.env.get("CASE_CACHE_SIZE", "2000"))
         self.clock = clock
@@ -231,7 +216,7 @@ class CaseRecord(Application[UUID]):
             if cached is not None:
                 self._cache.move_to_end(case_id)
         if cached is not None:
-            case = _thaw(case_id, cached)
+            case = thaw_case(case_id, cached)
             return project_case(case, self.events.get(case_id, gt=case.version))
         try:
             return self.repository.get(case_id, projector_func=project_case)  # type: ignore[return-value]
@@ -241,7 +226,7 @@ class CaseRecord(Application[UUID]):
     def _remember(self, case: Case) -> None:
         if self._cache_size <= 0:
             return
-        frozen = _freeze(case)
+        frozen = freeze_case(case)
         with self._cache_lock:
             self._cache[case.id] = frozen
             self._cache.move_to_end(case.id)
