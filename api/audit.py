@@ -21,7 +21,6 @@ from api.queries import Limit, logged_read
 from api.roles import AUDITORS
 from domain.audit import ChainReport
 from domain.decision_audit import DecisionCheck, DecisionExplanation, explain, is_decision
-from domain.errors import NotFound
 from domain.mapper import CanonicalMapper
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -29,16 +28,11 @@ Auditor = Annotated[ApiUser, Depends(allow(AUDITORS))]
 App = Annotated[Backend, Depends(backend)]
 
 
-def _known(app: Backend, case_id: uuid.UUID) -> None:
-    if not app.record.recorder.select_events(case_id, limit=1):
-        raise NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
-
-
 @router.get("/cases/{case_id}/as-of", summary="The case exactly as the record stood at an instant")
 def as_of(case_id: uuid.UUID, request: Request, user: Auditor, app: App,
           at: Annotated[AwareDatetime, Query(description="An instant with its time zone, e.g. 2026-05-01T09:00:00Z")],
           ) -> dict[str, Any]:
-    _known(app, case_id)
+    app.require_case(case_id)
     logged_read(app, user, request, case_id, f"as-of {at.isoformat()}")
     case = app.record.case_as_of(case_id, at)
     if case is None:
@@ -50,7 +44,7 @@ def as_of(case_id: uuid.UUID, request: Request, user: Auditor, app: App,
 @router.get("/cases/{case_id}/decisions", response_model=list[DecisionExplanation],
             summary="Every decision on the case, explained in plain English with its breakdown")
 def decisions(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> list[DecisionExplanation]:
-    _known(app, case_id)
+    app.require_case(case_id)
     logged_read(app, user, request, case_id, "decisions")
     return [explain(e) for e in app.record.stored_events(case_id) if is_decision(e)]
 
@@ -59,7 +53,7 @@ def decisions(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> 
             summary="One decision explained")
 def decision(case_id: uuid.UUID, version: Annotated[int, Path(ge=1)], request: Request, user: Auditor,
              app: App) -> DecisionExplanation:
-    _known(app, case_id)
+    app.require_case(case_id)
     logged_read(app, user, request, case_id, f"decision {version}")
     return explain(app.record.decision_at(case_id, version))
 
@@ -67,21 +61,21 @@ def decision(case_id: uuid.UUID, version: Annotated[int, Path(ge=1)], request: R
 @router.get("/cases/{case_id}/decisions/{version}/verify", response_model=DecisionCheck,
             summary="Recompute a decision from what was recorded before it (or check a judgement's authority)")
 def verify_decision(case_id: uuid.UUID, version: Annotated[int, Path(ge=1)], request: Request, user: Auditor, app: App) -> DecisionCheck:
-    _known(app, case_id)
+    app.require_case(case_id)
     logged_read(app, user, request, case_id, f"verify decision {version}")
     return app.record.verify_decision(case_id, version)
 
 
 @router.get("/cases/{case_id}/verify", response_model=ChainReport, summary="Check the case's hash chain")
 def verify_chain(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> ChainReport:
-    _known(app, case_id)
+    app.require_case(case_id)
     logged_read(app, user, request, case_id, "verify chain")
     return app.record.verify_chain(case_id)
 
 
 @router.get("/cases/{case_id}/export", summary="The case's whole record as JSON: every event as stored, with its hash")
 def export(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> dict[str, Any]:
-    _known(app, case_id)
+    app.require_case(case_id)
     logged_read(app, user, request, case_id, "export")
     mapper = app.record.mapper
     assert isinstance(mapper, CanonicalMapper)

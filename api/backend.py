@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from temporalio.client import Client
 
@@ -12,7 +13,7 @@ from api.access_log import AccessLog
 from api.keys import KeyRing
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.service_levels import ServiceLevels
 from projections.store import ViewStore
 
@@ -35,6 +36,11 @@ class Backend:
     council: CouncilSettings = field(default_factory=CouncilSettings)
     service_levels: ServiceLevels = field(default_factory=ServiceLevels)
     position_patience_seconds: float = 10.0
+
+    def require_case(self, case_id: UUID) -> None:
+        """404 unless the case record holds the case (open or closed)."""
+        if not self.record.recorder.select_events(case_id, limit=1):
+            raise NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
 
     def views_position(self) -> int:
         positions = self.views.positions(self.view_names)

@@ -14,7 +14,7 @@ the same key with a different command is refused (409 ``command_id_reused``).
 
 import re
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, Header, Path
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -26,7 +26,7 @@ from api.examples import command_examples
 from api.keys import ApiUser
 from api.roles import COMMAND_ROLES
 from domain.commands import COMMANDS, CaseCommand
-from domain.errors import NotFound, RuleViolation
+from domain.errors import RuleViolation
 from workflows.client import send_command, start_case
 
 CALLER_FIELDS = {"case_id", "command_id", "actor"}
@@ -92,7 +92,7 @@ async def run_command(backend: Backend, user: ApiUser, case_id: uuid.UUID, name:
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise
-        raise _why_missing(backend, case_id) from None
+        _refuse_missing(backend, case_id)
     positions = accepted.notification_ids
     events = [AppendedEvent(event_id=f"{case_id.hex}/{version}", type=kind, version=version,
                             position=positions[i] if i < len(positions) else None)
@@ -102,11 +102,11 @@ async def run_command(backend: Backend, user: ApiUser, case_id: uuid.UUID, name:
                          duplicate=accepted.duplicate, stage=accepted.stage, position=position, events=events)
 
 
-def _why_missing(backend: Backend, case_id: uuid.UUID) -> Exception:
-    """No running workflow: either the case was never opened, or it is closed and its workflow done."""
-    if backend.record.recorder.select_events(case_id, desc=True, limit=1):
-        return RuleViolation("the case is closed; nothing more can be recorded on it", code="case_closed")
-    return NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
+def _refuse_missing(backend: Backend, case_id: uuid.UUID) -> NoReturn:
+    """No running workflow: either the case was never opened (404), or it is closed and its
+    workflow done (409)."""
+    backend.require_case(case_id)
+    raise RuleViolation("the case is closed; nothing more can be recorded on it", code="case_closed")
 
 
 def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from api.auth import allow, backend
 from api.backend import Backend
@@ -20,7 +20,6 @@ from api.keys import ApiUser
 from api.queries import Limit, MinPosition, Team
 from api.roles import OPERATIONS
 from domain.commands.base import Identifier, Reason
-from domain.errors import NotFound
 from domain.vocabulary import Stage
 from projections.current_case import CASE
 from projections.overdue import DEADLINES
@@ -106,16 +105,9 @@ async def problems(user: Ops, app: App, team: Team = None, stage: Stage | None =
     return await workflow_problems(app.temporal, " AND ".join(narrow) or None, scan)
 
 
-def _open_case(app: Backend, case_id: uuid.UUID) -> None:
-    with app.views.read() as cursor:
-        row = cursor.execute(f"SELECT closed FROM {CASE} WHERE case_id = ?", (case_id.hex,)).fetchone()
-    if row is None and not app.record.recorder.select_events(case_id, limit=1):
-        raise NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
-
-
 @router.post("/cases/{case_id}/retry", summary="Retry now every failing activity of the case's workflows")
 async def retry(case_id: uuid.UUID, body: Retry, user: Ops, app: App) -> dict[str, Any]:
-    _open_case(app, case_id)
+    app.require_case(case_id)
     root = case_workflow_id(case_id)
     ids = [root] + [w.id async for w in app.temporal.list_workflows(
         f"WorkflowType = 'PaymentsWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{root}/'")]

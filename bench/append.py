@@ -133,7 +133,7 @@ def run_ours(env: dict[str, str], scripts: list[CaseScript], threads: int) -> di
             "commands_per_second": round(len(latencies) / seconds, 1), "latency_ms": percentiles(latencies),
             "mean_event_bytes": sizes, "reader_lag_at_end_events": lag_at_end,
             "reader_catch_up_after_writes_s": round(time.perf_counter() - caught_up_started, 3),
-            "shape": stream_shape(scripts, events_per_case), "saves": saves}
+            "shape": stream_shape(events_per_case), "saves": saves}
 
 
 def _mean_event_bytes(record: CaseRecord) -> int:

@@ -4,14 +4,13 @@ years, about a thousand events each), so events per stream follow a long-tailed,
 
 from __future__ import annotations
 
-import itertools
 import random
 from datetime import date, timedelta
 from typing import Any
 
 from domain import commands as c
 from workers.caseload import CaseScript, generate_caseload
-from workers.scenario import ADULT, FINANCE, Scenario, plan_for
+from workers.scenario import ADULT, Scenario, plan_for
 
 
 def hot_case(payments: int, start: date = date(2020, 1, 6)) -> CaseScript:
@@ -37,7 +36,7 @@ def workload(small_cases: int, hot_cases: int, hot_payments: int, seed: int) -> 
     return scripts
 
 
-def stream_shape(scripts: list[CaseScript], events_per_case: dict[Any, int]) -> dict[str, Any]:
+def stream_shape(events_per_case: dict[Any, int]) -> dict[str, Any]:
     """How events spread over streams: the share the hottest 1% of streams hold."""
     counts = sorted(events_per_case.values(), reverse=True)
     total = sum(counts) or 1
@@ -45,10 +44,3 @@ def stream_shape(scripts: list[CaseScript], events_per_case: dict[Any, int]) -> 
     return {"streams": len(counts), "events": sum(counts), "largest_stream": counts[0] if counts else 0,
             "median_stream": counts[len(counts) // 2] if counts else 0,
             "hottest_1pct_share": round(sum(counts[:top]) / total, 3)}
-
-
-def command_count(scripts: list[CaseScript]) -> int:
-    return sum(len(s.commands) for s in scripts)
-
-
-__all__ = ["workload", "hot_case", "stream_shape", "command_count", "itertools"]

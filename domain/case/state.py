@@ -18,7 +18,6 @@ from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings, Eligibili
 from domain.planning import SupportPlan
 from domain.ras import BudgetCalculation, CarerSupport, WellbeingImpact
 from domain.vocabulary import (
-    AssessmentMethod,
     BudgetManagement,
     ClosureReason,
     Frequency,
