@@ -7,7 +7,7 @@ Nothing here shows a person's name or details: ids, stages, teams, times and cou
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -22,7 +22,7 @@ from api.roles import OPERATIONS
 from domain.commands.base import Identifier, Reason
 from domain.vocabulary import Stage
 from projections.current_case import CASE
-from projections.overdue import DEADLINES
+from projections.overdue import DEADLINES, passed_deadlines
 from projections.store import utc_text
 from workflows.case_workflow import case_workflow_id
 from workflows.operations import retry_activities, workflow_problems
@@ -58,21 +58,9 @@ async def stuck(user: Ops, app: App, stage: Stage | None = None, team: Team = No
                 min_position: MinPosition = None) -> dict[str, Any]:
     position = await app.wait_for_position(min_position)
     now = datetime.now(timezone.utc)
-    where, params = ["due_at < ?"], [utc_text(now - timedelta(days=overdue_by_days))]
-    if stage is not None:
-        where.append("stage = ?")
-        params.append(stage.value)
-    if team is not None:
-        where.append("team = ?")
-        params.append(team)
     with app.views.read() as cursor:
-        rows = cursor.execute(
-            f"SELECT case_id, what, stage, team, worker_id, since, due_at, flagged FROM {DEADLINES} "
-            f"WHERE {' AND '.join(where)} ORDER BY due_at LIMIT ?", (*params, limit)).dicts()
-    for row in rows:
-        due = datetime.strptime(row["due_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-        row["overdue_by_hours"] = int((now - due).total_seconds() // 3600)
-        row["flagged"] = bool(row["flagged"])
+        rows = passed_deadlines(cursor, now, stage=stage.value if stage else None, team=team,
+                                overdue_by_days=overdue_by_days, limit=limit)
     return {"position": position, "now": now.isoformat(), "items": rows}
 
 

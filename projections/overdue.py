@@ -8,10 +8,13 @@ noted it (``StageOverdue``, written by the case's workflow timer).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
 from domain.case.state import CaseState
 from domain.service_levels import ServiceLevels
 from projections.derived import CaseDerivedView, Row
-from projections.store import ViewCursor, utc_text
+from projections.store import UTC_TEXT_FORMAT, ViewCursor, utc_text
 
 DEADLINES = "view_deadline"
 COLUMNS = ("case_id", "what", "stage", "team", "worker_id", "since", "due_at", "flagged", "version")
@@ -43,3 +46,26 @@ class DeadlinesView(CaseDerivedView):
              utc_text(d.since) if d.since else None, utc_text(d.due_at), int(d.flagged), version)
             for d in self.service_levels.deadlines(state)
         ]}
+
+
+def passed_deadlines(cursor: ViewCursor, now: datetime, *, stage: str | None = None, team: str | None = None,
+                     overdue_by_days: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+    """Deadlines passed at ``now`` by at least ``overdue_by_days``, most overdue first: ids, stages,
+    teams and times only, each with how many hours it is overdue."""
+    where: list[str] = ["due_at < ?"]
+    params: list[Any] = [utc_text(now - timedelta(days=overdue_by_days))]
+    for column, value in (("stage", stage), ("team", team)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = (f"SELECT case_id, what, stage, team, worker_id, since, due_at, flagged FROM {DEADLINES} "
+           f"WHERE {' AND '.join(where)} ORDER BY due_at")
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    rows = cursor.execute(sql, params).dicts()
+    for row in rows:
+        due = datetime.strptime(row["due_at"], UTC_TEXT_FORMAT).replace(tzinfo=timezone.utc)
+        row["overdue_by_hours"] = int((now - due).total_seconds() // 3600)
+        row["flagged"] = bool(row["flagged"])
+    return rows

@@ -21,9 +21,12 @@ from typing import Any
 TRACKING_TABLE = "projection_tracking"
 
 
+UTC_TEXT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def utc_text(moment: datetime) -> str:
     """An instant as fixed-width UTC text, so comparing the text compares the instants on both stores."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(timezone.utc).strftime(UTC_TEXT_FORMAT)
 
 
 class ViewCursor:

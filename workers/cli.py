@@ -235,23 +235,17 @@ def ops_stuck(stage: Annotated[str | None, typer.Option()] = None, team: Annotat
               overdue_by_days: Annotated[int, typer.Option()] = 0, as_json: Annotated[bool, typer.Option("--json")] = False,
               ) -> None:
     """List deadlines passed (stage or review), most overdue first, from the views: ids only."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
-    from projections.overdue import DEADLINES
-    from projections.store import utc_text, view_store_from_env
+    from projections.overdue import passed_deadlines
+    from projections.store import view_store_from_env
     from workers.settings import Settings
 
     views = view_store_from_env(Settings.from_environment().store_env())
-    now = datetime.now(timezone.utc)
-    where, params = ["due_at < ?"], [utc_text(now - timedelta(days=overdue_by_days))]
-    for column, value in (("stage", stage), ("team", team)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
     try:
         with views.read() as cursor:
-            rows = cursor.execute(f"SELECT case_id, what, stage, team, worker_id, due_at, flagged FROM {DEADLINES} "
-                                  f"WHERE {' AND '.join(where)} ORDER BY due_at", params).dicts()
+            rows = passed_deadlines(cursor, datetime.now(timezone.utc), stage=stage, team=team,
+                                    overdue_by_days=overdue_by_days)
     except Exception as error:  # no views yet: say so plainly
         typer.echo(f"no views to read ({error}); run `carecase projections rebuild` first", err=True)
         raise typer.Exit(1) from None
