@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from temporalio.client import Client
 
 from api import audit, errors, ops, queries
 from api.access_log import AccessLog
 from api.backend import Backend
 from api.commands import command_router
 from api.keys import KeyRing
+from domain.application import CaseRecord
+from workers.settings import Settings
 
 DESCRIPTION = """
 The council's case record for adults' personal budgets and direct payments, and their carers.
@@ -32,22 +35,28 @@ Authenticate with `Authorization: Bearer <API key>`; each key belongs to a user 
 """
 
 
-async def build_backend(keys_path: Path) -> Backend:
-    """Wire a backend from the environment (the same settings the worker reads), on the server's loop."""
+def wire_backend(record: CaseRecord, temporal: Client, settings: Settings, task_queue: str,
+                 keys_path: Path) -> Backend:
+    """The API's backend over a case record and a Temporal client the caller already has (the
+    API's own process, or `carecase run`, which shares them with its worker)."""
     from projections.catalogue import all_views
     from projections.store import view_store_from_env
+
+    views = view_store_from_env(settings.store_env())
+    return Backend(record=record, views=views, view_names=[v.name for v in all_views()], log=AccessLog(views),
+                   keys=KeyRing.load(keys_path), temporal=temporal, task_queue=task_queue,
+                   council=settings.council)
+
+
+async def build_backend(keys_path: Path) -> Backend:
+    """Wire a backend from the environment (the same settings the worker reads), on the server's loop."""
     from workers.composition import build_case_record
-    from workers.settings import Settings
     from workers.temporal_settings import TemporalSettings, connect
 
     settings = Settings.from_environment()
     temporal = TemporalSettings.from_environment()
-    views = view_store_from_env(settings.store_env())
-    return Backend(
-        record=build_case_record(settings), views=views, view_names=[v.name for v in all_views()],
-        log=AccessLog(views), keys=KeyRing.load(keys_path), temporal=await connect(temporal),
-        task_queue=temporal.task_queue, council=settings.council,
-    )
+    return wire_backend(build_case_record(settings), await connect(temporal), settings, temporal.task_queue,
+                        keys_path)
 
 
 def create_app(backend: Backend | None = None, keys_path: Path | None = None) -> FastAPI:

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from api.commands import path_for
 from workers.caseload import generate_caseload
 
 DONE_BY_THE_WORKFLOW = {"SchedulePayment", "IssuePayment", "RecordPaymentFailure", "ScheduleReview",
@@ -41,10 +42,6 @@ def read_keys(env_file: Path) -> dict[str, str]:
         if found:
             keys[found.group(1).lower()] = found.group(2)
     return keys
-
-
-def path_for(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
 def load_through_api(base_url: str, keys: dict[str, str], cases: int, seed: int,

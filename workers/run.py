@@ -45,11 +45,7 @@ def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
 async def serve(settings: Settings, temporal: TemporalSettings, host: str, port: int, keys_path: Path) -> int:
     import uvicorn
 
-    from api.access_log import AccessLog
-    from api.app import create_app
-    from api.backend import Backend
-    from api.keys import KeyRing
-    from projections.store import view_store_from_env
+    from api.app import create_app, wire_backend
     from workers.composition import build_case_record, build_projection_runner
     from workers.temporal_settings import connect
     from workers.worker import running_worker
@@ -62,10 +58,7 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
                                     daemon=True)
     views_thread.start()
     client = await connect(temporal)
-    views = view_store_from_env(settings.store_env())
-    backend = Backend(record=record, views=views, view_names=runner.names, log=AccessLog(views),
-                      keys=KeyRing.load(keys_path), temporal=client, task_queue=temporal.task_queue,
-                      council=settings.council)
+    backend = wire_backend(record, client, settings, temporal.task_queue, keys_path)
     server = uvicorn.Server(uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning",
                                            lifespan="on"))
     loop = asyncio.get_running_loop()
@@ -78,7 +71,7 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
     finally:
         stop_views.set()
         views_thread.join(timeout=10)
-        views.close()
+        backend.views.close()
         record.close()
     return 0
 
