@@ -6,18 +6,12 @@
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import tempfile
 from typing import Any
 
 from bench.measure import peak_rss_mib
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.postgres_cluster import free_port
 
 
 def _record(env: dict[str, str]) -> Any:
@@ -77,7 +71,7 @@ def run(name: str, params: dict[str, Any]) -> dict[str, Any]:
 
         os.environ["CARECASE_WORKFLOW_SANDBOX"] = params.get("sandbox", "on")
         record = _record(sqlite_env(folder, "temporal"))
-        return temporal.run(record, folder, (_free_port(), _free_port()), params["cases"], params["concurrency"])
+        return temporal.run(record, folder, (free_port(), free_port()), params["cases"], params["concurrency"])
     if name == "overdue":
         from bench import overdue
 

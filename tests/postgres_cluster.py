@@ -27,7 +27,8 @@ def _find(tool: str) -> str:
     return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free at this moment (for the cluster, dev servers and `carecase run` in tests)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -67,7 +68,7 @@ def start_cluster() -> Cluster:
     as_postgres = os.geteuid() == 0
     if as_postgres:
         shutil.chown(folder, "postgres", "postgres")
-    cluster = Cluster(folder=folder, port=_free_port(), as_postgres=as_postgres)
+    cluster = Cluster(folder=folder, port=free_port(), as_postgres=as_postgres)
     data = folder / "data"
     cluster._run(_find("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
     options = f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {folder} -c fsync=off -c max_connections=200"

@@ -7,7 +7,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.application import CaseRecord
 from tests.builders import Scenario
+from tests.postgres_cluster import free_port
 from workers.dev_server import DevServerError, register_search_attributes, wait_until_serving
 from workers.temporal_settings import TemporalSettings, temporal_binary
 from workers.worker import running_worker
@@ -44,12 +44,6 @@ def search_attributes(address: str) -> dict[str, str]:
                              "--address", address, "--output", "json"],
                             capture_output=True, text=True, check=True)
     return json.loads(listed.stdout)["customAttributes"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class DevServer:
