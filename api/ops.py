@@ -106,22 +106,25 @@ async def retry(case_id: uuid.UUID, body: Retry, user: Ops, app: App) -> dict[st
     return {"case_id": case_id.hex, **outcome}
 
 
+async def _recorded_action(app: Backend, user: ApiUser, case_id: uuid.UUID, action: str, command: str,
+                           body: Escalate | Reassign, key: str | None, **outcome: Any) -> CommandResult:
+    """An operations action that is a command on the case, also written to the ops log."""
+    result = await run_command(app, user, case_id, command, body.model_dump(exclude_none=True), key)
+    app.log.ops_action(user_id=user.user_id, role=user.role.value, action=action, case_id=case_id.hex,
+                       reason=body.reason, outcome={"versions": [e.version for e in result.events], **outcome})
+    return result
+
+
 @router.post("/cases/{case_id}/escalate", response_model=CommandResult,
              summary="Escalate a stuck case to a team manager (recorded on the case)")
 async def escalate(case_id: uuid.UUID, body: Escalate, user: Ops, app: App,
                    idempotency_key: IdempotencyKey = None) -> CommandResult:
-    result = await run_command(app, user, case_id, "EscalateCase", body.model_dump(exclude_none=True), idempotency_key)
-    app.log.ops_action(user_id=user.user_id, role=user.role.value, action="escalate", case_id=case_id.hex,
-                       reason=body.reason, outcome={"versions": [e.version for e in result.events]})
-    return result
+    return await _recorded_action(app, user, case_id, "escalate", "EscalateCase", body, idempotency_key)
 
 
 @router.post("/cases/{case_id}/reassign", response_model=CommandResult,
              summary="Reallocate a case to another worker or team (recorded on the case)")
 async def reassign(case_id: uuid.UUID, body: Reassign, user: Ops, app: App,
                    idempotency_key: IdempotencyKey = None) -> CommandResult:
-    result = await run_command(app, user, case_id, "AllocateCase", body.model_dump(exclude_none=True), idempotency_key)
-    app.log.ops_action(user_id=user.user_id, role=user.role.value, action="reassign", case_id=case_id.hex,
-                       reason=body.reason, outcome={"versions": [e.version for e in result.events],
-                                                    "worker_id": body.worker_id})
-    return result
+    return await _recorded_action(app, user, case_id, "reassign", "AllocateCase", body, idempotency_key,
+                                  worker_id=body.worker_id)
