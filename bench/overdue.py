@@ -15,6 +15,7 @@ import random
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -90,11 +91,11 @@ async def _measure(app: Any, token: str, requests: int, seed: int) -> dict[str, 
 
 def run(record: Any, env: dict[str, str], folder: str, cases: int, requests: int) -> dict[str, Any]:
     fill(record, env, cases)
-    keys = f"{folder}/keys.toml"
-    token = add_key(__import__("pathlib").Path(keys), "ops-bench", Role.OPS)
+    keys = Path(folder) / "keys.toml"
+    token = add_key(keys, "ops-bench", Role.OPS)
     views = view_store_from_env(env)
     backend = Backend(record=record, views=views, view_names=[v.name for v in all_views()], log=AccessLog(views),
-                      keys=KeyRing.load(__import__("pathlib").Path(keys)), temporal=None,  # type: ignore[arg-type]
+                      keys=KeyRing.load(keys), temporal=None,  # type: ignore[arg-type]
                       task_queue="unused")
     try:
         return {"open_cases": cases, "latency_ms": asyncio.run(_measure(create_app(backend), token, requests, 9))}

@@ -14,7 +14,6 @@ from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
-from domain.case.state import CaseState
 
 
 class CaseStates:
@@ -23,10 +22,6 @@ class CaseStates:
         self.capacity = capacity
         self._cases: OrderedDict[UUID, Any] = OrderedDict()
         self.loads = 0  # cases read back from the store (a figure for the benchmarks)
-
-    def after(self, event: Any) -> CaseState:
-        """The case's state just after ``event`` was applied."""
-        return self.case_after(event).state
 
     def case_after(self, event: Any) -> Any:
         """The case aggregate just after ``event``; it moves on in place with the case's later events."""

@@ -4,6 +4,7 @@ every view checked after every step."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -126,7 +127,6 @@ async def test_referral_to_first_payment_and_review_through_http_only(http: http
                                  min_position=front.position)
         if ledger["ledger"] and ledger["ledger"]["paid_pence"] > 0:
             break
-        import asyncio
         await asyncio.sleep(0.05)
     assert ledger["ledger"]["paid_pence"] == 64_400
     assert [e["kind"] for e in ledger["entries"]].count("paid") == 1
@@ -144,7 +144,8 @@ async def test_referral_to_first_payment_and_review_through_http_only(http: http
     check = await front.get(f"/audit/cases/{front.case_id}/decisions/{budget['version']}/verify", role="auditor")
     assert check["verified"] and check["method"] == "recomputed"
     chain = await front.get(f"/audit/cases/{front.case_id}/verify", role="auditor")
-    assert chain["intact"] and chain["events"] == view["version"] or chain["events"] >= view["version"]
+    # The payments workflow may have added to the case since the view was read.
+    assert chain["intact"] and chain["events"] >= view["version"]
     as_of = await front.get(f"/audit/cases/{front.case_id}/as-of", role="auditor",
                             at=datetime.now(timezone.utc).isoformat())
     assert as_of["exists"] and as_of["state"]["stage"] == "in_service"
