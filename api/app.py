@@ -19,6 +19,7 @@ from api.access_log import AccessLog
 from api.backend import Backend
 from api.commands import command_router
 from api.keys import KeyRing
+from api.limits import BodySizeLimit
 from domain.application import CaseRecord
 from workers.settings import Settings
 
@@ -68,6 +69,7 @@ def create_app(backend: Backend | None = None, keys_path: Path | None = None) ->
 
     app = FastAPI(title="carecase", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.backend = backend
+    app.add_middleware(BodySizeLimit)
     errors.install(app)
     app.include_router(command_router())
     app.include_router(queries.router)

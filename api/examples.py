@@ -18,7 +18,7 @@ def command_examples() -> dict[str, dict[str, Any]]:
         s.accept(), s.decline(), s.request_carer_assessment(), s.consent(ADULT), s.start_adult(),
         s.complete_adult(), s.refuse_adult(), s.request_adult(), s.start_carer(), s.complete_carer(),
         s.eligibility(), s.budget(), s.override_cap(), s.finances(), s.challenge(), s.resolve(), s.draft(),
-        s.revise(), s.submit(), s.sign_off(), s.agreement(), s.schedule_payment(1), s.issue_payment(1),
+        s.revise(), s.submit(), s.sign_off(), s.agreement(), s.confirm_arrears(), s.schedule_payment(1), s.issue_payment(1),
         s.fail_payment(1), s.suspend(), s.resume(), s.end_agreement(), s.monitoring_return(), s.recover(),
         s.schedule_review(), s.request_review(), s.complete_review(), s.close(),
     ]

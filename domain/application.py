@@ -149,6 +149,7 @@ class CaseRecord(Application[UUID]):
             repeat = self._repeat_of(existing, command)
             if repeat is not None:
                 return repeat
+        command.admit(ctx, existing.state.case_began_at if existing is not None else None, self.services.council)
         if command.creates_case:
             if existing is not None:
                 raise RuleViolation(f"case {command.case_id} already exists", code="case_already_exists",

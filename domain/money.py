@@ -2,6 +2,12 @@
 
 ``Pence`` is a non-negative strict integer; ``SignedPence`` allows adjustments below zero.
 Proportions are whole basis points (1% = 100 bp) so arithmetic stays exact.
+
+Every amount has a ceiling (``PENCE_CEILING``, £100 million) in its type, so that no product the
+record computes from accepted amounts (units × unit cost × periods in a year, summed over a
+plan's lines) can leave a 64-bit integer, which is what both stores and the views hold. Below
+that, the council sets its own maximum per amount (``CouncilSettings.max_amount_pence``), checked
+by the case record against every amount a command carries (``amounts_within_council_maximum``).
 """
 
 from __future__ import annotations
@@ -10,8 +16,12 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt
 
-Pence = Annotated[StrictInt, Field(ge=0, description="An amount of money in whole pence, never negative")]
-SignedPence = Annotated[StrictInt, Field(description="A change in money in whole pence; negative reduces")]
+PENCE_CEILING = 10_000_000_000  # £100,000,000.00
+
+Pence = Annotated[StrictInt, Field(ge=0, le=PENCE_CEILING,
+                                   description="An amount of money in whole pence, never negative")]
+SignedPence = Annotated[StrictInt, Field(ge=-PENCE_CEILING, le=PENCE_CEILING,
+                                         description="A change in money in whole pence; negative reduces")]
 BasisPoints = Annotated[StrictInt, Field(ge=0, le=10_000, description="A proportion in basis points: 10000 = 100%")]
 
 

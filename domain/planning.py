@@ -6,13 +6,16 @@ contingency and risks. The spending rules are council policy with the legal defa
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 from domain.money import Pence, format_pounds
+from domain.values import FEW, MANY, SOME, CaseDate, LongText, Name, ShortText
 from domain.vocabulary import BudgetManagement, Frequency, PlanKind, ProviderRelationship, SpendCategory
+
+# A person id (the same shape as domain.commands.base.Identifier, which imports this module).
+Identifier = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 
 PERIODS_PER_YEAR: dict[Frequency, int] = {
     Frequency.ONE_OFF: 1,
@@ -32,17 +35,18 @@ class Frozen(BaseModel):
 class PlanLine(Frozen):
     """One costed way a need is met: what, who, how often, unit cost."""
 
-    need: str = Field(min_length=1, max_length=500)
-    what: str = Field(min_length=1, max_length=500)
+    need: ShortText
+    what: ShortText
     category: SpendCategory
     provider: ProviderRelationship
-    provider_name: str = Field(min_length=1, max_length=200)
+    provider_name: Name
     frequency: Frequency
     units_per_period: StrictInt = Field(ge=1, le=10_000)
     unit_cost_pence: Pence
     held_as: BudgetManagement
     # Recorded decisions that lift a spending rule for this line, each with its reason:
-    necessity_reason: str | None = Field(default=None, max_length=2_000)
+    # A reason, when given, must say something (rule D1): three spaces are not a necessity.
+    necessity_reason: LongText | None = None
     cared_for_person_agreed: bool = False
     emergency: bool = False
     residential_weeks: StrictInt = Field(default=0, ge=0, le=52)
@@ -53,24 +57,25 @@ class PlanLine(Frozen):
 
 
 class Risk(Frozen):
-    risk: str = Field(min_length=1, max_length=1_000)
-    how_managed: str = Field(min_length=1, max_length=1_000)
+    risk: LongText
+    how_managed: LongText
 
 
 class SupportPlan(Frozen):
     """A support plan for one person: the adult or one carer."""
 
     kind: PlanKind = PlanKind.FULL
-    needs: list[str] = Field(min_length=1)
-    outcomes: list[str] = Field(min_length=1)
-    lines: list[PlanLine] = Field(min_length=1)
+    needs: list[ShortText] = Field(min_length=1, max_length=SOME)
+    outcomes: list[ShortText] = Field(min_length=1, max_length=SOME)
+    lines: list[PlanLine] = Field(min_length=1, max_length=MANY)
     management: BudgetManagement
-    contingency: str = Field(min_length=1, max_length=2_000)
-    risks: list[Risk] = Field(default_factory=list)
+    contingency: LongText
+    risks: list[Risk] = Field(default_factory=list, max_length=SOME)
     direct_payment_pence: Pence | None = None
     direct_payment_frequency: Frequency | None = None
-    review_by: date | None = None
-    aligned_with: list[str] = Field(default_factory=list)  # person ids whose plans share a line (e.g. a break)
+    review_by: CaseDate | None = None
+    # Person ids whose plans share a line (e.g. a break).
+    aligned_with: list[Identifier] = Field(default_factory=list, max_length=FEW)
 
     @model_validator(mode="after")
     def _direct_payment_needs_amount_and_frequency(self) -> "SupportPlan":

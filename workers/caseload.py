@@ -148,7 +148,7 @@ class LoadStats:
     profiles: Counter[str] = field(default_factory=Counter)
 
 
-def generate_caseload(size: int, seed: int, start: date = date(2024, 4, 1), years: int = 3,
+def generate_caseload(size: int, seed: int, start: date = date(2023, 4, 1), years: int = 3,
                       council: CouncilSettings | None = None) -> Iterator[CaseScript]:
     """Yield ``size`` case scripts, one at a time; the same seed and size give the same scripts."""
     if size < 0 or years < 1:
@@ -532,7 +532,9 @@ class _CaseBuilder:
             self._after(7, 21)
             self.emit(s.submit, person_id)
             self._after(2, 14)
-        if rng.random() < SIGN_OFF_WITH_CHANGES_SHARE:
+        # Approval with changes lowers the budget below the plan's cost; a direct payment must then
+        # follow a revised plan, so the generator approves direct-payment plans as they stand.
+        if rng.random() < SIGN_OFF_WITH_CHANGES_SHARE and self.management.get(person_id) != "direct_payment":
             self.emit(s.sign_off, person_id, route=route, actor=actor, outcome="approved_with_changes",
                       approved_pence=cost * rng.randint(85, 99) // 100, reasons="approved with fewer hours")
         else:

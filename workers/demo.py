@@ -9,6 +9,7 @@ payments and a planned review.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from uuid import UUID
 
 from domain.application import CaseRecord
@@ -46,12 +47,15 @@ def run_demo(record: CaseRecord, say: Callable[[str], None] = print) -> UUID:
     for person in (ADULT, "carer-1"):
         record.handle(story.submit(person))
         record.handle(story.sign_off(person))
-    record.handle(story.agreement(amount_per_payment_pence=7 * 2_300 * 4))
+    # Payments start today: an agreement may not start further back than the council allows.
+    start = record.clock().date()
+    record.handle(story.agreement(amount_per_payment_pence=7 * 2_300 * 4, start_date=start.isoformat()))
     for slot in (1, 2, 3):
-        record.handle(story.schedule_payment(slot, amount_pence=7 * 2_300 * 4))
+        due_on = start + timedelta(days=28 * (slot - 1))
+        record.handle(story.schedule_payment(slot, amount_pence=7 * 2_300 * 4, due_on=due_on.isoformat()))
         record.handle(story.issue_payment(slot))
     record.handle(story.agreement("carer-1", agreement_id="dp-carer-1", recipient_name="Daniel Oduya",
-                                  frequency="one_off", amount_per_payment_pence=30_000))
+                                  frequency="one_off", amount_per_payment_pence=30_000, start_date=start.isoformat()))
     record.handle(story.schedule_review(person_ids=[ADULT, "carer-1"]))
     return story.case_id
 

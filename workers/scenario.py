@@ -204,6 +204,10 @@ class Scenario:
             "amount_per_payment_pence": 92_000, "actor": FINANCE,
         }, kw)
 
+    def confirm_arrears(self, amount_pence: int = 92_000, **kw: Any) -> c.ConfirmArrearsPayment:
+        return self._make(c.ConfirmArrearsPayment, {"agreement_id": "dp-1", "amount_pence": amount_pence,
+                                                    "actor": FINANCE}, kw)
+
     def schedule_payment(self, slot: int, **kw: Any) -> c.SchedulePayment:
         due = date(2026, 2, 2).toordinal() + 28 * (slot - 1)
         return self._make(c.SchedulePayment, {"agreement_id": "dp-1", "slot": slot,

@@ -273,6 +273,7 @@ class CaseWorkflow:
                     raise RuleViolation(f"command id {command.command_id!r} was used for a different command",
                                         code="command_id_reused", field="command_id")
                 return
+            command.admit(ctx, self.case.state.case_began_at if self.case is not None else None, self.state.council)
             if command.creates_case:
                 if self.case is not None:
                     raise RuleViolation(f"case {self.state.case_id} already exists", code="case_already_exists",
@@ -373,6 +374,9 @@ class CaseWorkflow:
                 "case_id": self.state.case_id, "agreement_id": event.agreement_id,
                 "frequency": event.frequency.value, "amount_per_payment_pence": event.amount_per_payment_pence,
                 "start_date": event.start_date.isoformat(), "parent_workflow_id": workflow.info().workflow_id,
+                # Slots already due when a back-dated agreement was made are paid as one catch-up
+                # payment that a finance officer confirms, never as a burst of slots.
+                **({"next_slot": event.arrears_slots + 1} if event.arrears_slots else {}),
             },
             id=self._payments_id(event.agreement_id),
             # Abandon, so the payments carry on when this workflow continues as new.

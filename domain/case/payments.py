@@ -8,13 +8,17 @@ from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
+    agreement_must_start_within_window,
     case_must_be_open,
+    direct_payment_must_follow_the_signed_off_plan,
     direct_payment_needs_capacity_or_authorised_person,
     person_must_exist,
     plan_must_be_approved,
 )
 from domain.case.state import Agreement, CaseState, PaymentSlot
 from domain.errors import NotFound, RuleViolation
+from domain.money import format_pounds
+from domain.payment_schedule import due_date, slots_due_before
 from domain.vocabulary import BudgetManagement, Frequency, PaymentRecipient
 
 
@@ -39,6 +43,17 @@ def slot_must_exist(agreement: Agreement, slot: int) -> PaymentSlot:
     return found
 
 
+def arrears_are_one_catch_up_payment(agreement: Agreement, slot: int) -> None:
+    """Slots already due when a back-dated agreement was made are not paid one by one: they are
+    paid together, once, when a finance officer confirms the catch-up payment."""
+    if slot <= agreement.arrears_slots:
+        raise RuleViolation(
+            f"slot {slot} was already due when agreement {agreement.agreement_id} was made: it is paid in the "
+            "catch-up payment a finance officer confirms", code="slot_in_arrears", field="slot",
+            details={"arrears_slots": agreement.arrears_slots},
+        )
+
+
 def payment_slot_is_paid_at_most_once(slot: PaymentSlot) -> None:
     """D1: one schedule slot, at most one payment issued (a failed payment may be reissued)."""
     if slot.status == "issued":
@@ -57,13 +72,51 @@ class PaymentSteps(Recording):
         start_date: date
         frequency: Frequency
         amount_per_payment_pence: int
+        # Slots 1..arrears_slots were already due when the agreement was made (a back-dated start):
+        # one catch-up payment of arrears_pence, confirmed by a finance officer, pays them.
+        arrears_slots: int = 0
+        arrears_pence: int = 0
 
         def apply(self, case: Any) -> None:
             case.state.agreements[self.agreement_id] = Agreement(
                 agreement_id=self.agreement_id, person_id=self.person_id, recipient=self.recipient,
                 recipient_name=self.recipient_name, start_date=self.start_date, frequency=self.frequency,
-                amount_per_payment_pence=self.amount_per_payment_pence,
+                amount_per_payment_pence=self.amount_per_payment_pence, arrears_slots=self.arrears_slots,
+                arrears_pence=self.arrears_pence,
+                arrears_status="awaiting_confirmation" if self.arrears_slots else "none",
             )
+
+    class ArrearsPaymentIssued(CaseEvent):
+        """A finance officer confirmed the catch-up payment for the slots already due when a
+        back-dated agreement was made; it is issued once, as one payment instruction."""
+
+        agreement_id: str
+        first_slot: int
+        last_slot: int
+        amount_pence: int
+        payment_reference: str
+
+        def apply(self, case: Any) -> None:
+            agreement = case.state.agreements[self.agreement_id]
+            for slot in range(self.first_slot, self.last_slot + 1):
+                agreement.slots[slot] = PaymentSlot(
+                    slot=slot, due_on=due_date(agreement.start_date, agreement.frequency, slot),
+                    amount_pence=agreement.amount_per_payment_pence, status="issued", issued_at=self.timestamp,
+                    payment_reference=self.payment_reference,
+                )
+            agreement.paid_pence += self.amount_pence
+            agreement.arrears_status = "paid"
+
+        def payment_instruction(self) -> dict[str, Any]:
+            """One instruction for the whole catch-up, under its first slot (docs/payments-outbox.md)."""
+            return {
+                "case_id": self.originator_id.hex,
+                "agreement_id": self.agreement_id,
+                "slot": self.first_slot,
+                "amount_pence": self.amount_pence,
+                "payment_reference": self.payment_reference,
+                "issued_at": self.timestamp.isoformat(),
+            }
 
     class PaymentScheduled(CaseEvent):
         """A direct payment was scheduled in a numbered slot."""
@@ -185,6 +238,9 @@ class PaymentSteps(Recording):
         start_date: date,
         frequency: Frequency,
         amount_per_payment_pence: int,
+        tolerance_basis_points: int = 0,
+        backdating_limit_days: int = 182,
+        future_start_limit_days: int = 366,
     ) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
@@ -197,9 +253,42 @@ class PaymentSteps(Recording):
             raise RuleViolation(f"agreement {agreement_id!r} already exists", code="agreement_id_in_use",
                                 field="agreement_id")
         direct_payment_needs_capacity_or_authorised_person(person, recipient)
+        direct_payment_must_follow_the_signed_off_plan(
+            person, amount_per_payment_pence=amount_per_payment_pence, frequency=frequency,
+            tolerance_basis_points=tolerance_basis_points)
+        # Judged as of the day the agreement takes effect (a record of past events may say when).
+        now = ctx.effective_at or self._now(ctx)
+        agreement_must_start_within_window(start_date, now.date(), backdating_limit_days=backdating_limit_days,
+                                           future_start_limit_days=future_start_limit_days)
+        arrears = slots_due_before(start_date, frequency, now.date())
         self._record(ctx, self.DirectPaymentAgreementMade, person_id=person_id, agreement_id=agreement_id,
                      recipient=recipient, recipient_name=recipient_name, start_date=start_date, frequency=frequency,
-                     amount_per_payment_pence=amount_per_payment_pence)
+                     amount_per_payment_pence=amount_per_payment_pence, arrears_slots=arrears,
+                     arrears_pence=arrears * amount_per_payment_pence)
+
+    def confirm_arrears_payment(self, ctx: CommandContext, *, agreement_id: str, amount_pence: int) -> None:
+        """A finance officer confirms the one catch-up payment of a back-dated agreement, stating the
+        amount they confirm: it must be the arrears the record worked out, to the penny."""
+        case_must_be_open(self.state)
+        agreement = agreement_must_exist(self.state, agreement_id)
+        agreement_must_be_active(agreement)
+        if agreement.arrears_status != "awaiting_confirmation":
+            raise RuleViolation(
+                f"agreement {agreement_id} has no catch-up payment waiting (arrears {agreement.arrears_status})",
+                code="no_arrears_to_confirm", field="agreement_id",
+            )
+        if amount_pence != agreement.arrears_pence:
+            raise RuleViolation(
+                f"the arrears under {agreement_id} are {format_pounds(agreement.arrears_pence)} "
+                f"({agreement.arrears_slots} payment(s) of {format_pounds(agreement.amount_per_payment_pence)}), "
+                f"not {format_pounds(amount_pence)}",
+                code="arrears_amount_mismatch", field="amount_pence",
+                details={"arrears_pence": agreement.arrears_pence, "confirmed_pence": amount_pence,
+                         "arrears_slots": agreement.arrears_slots},
+            )
+        self._record(ctx, self.ArrearsPaymentIssued, agreement_id=agreement_id, first_slot=1,
+                     last_slot=agreement.arrears_slots, amount_pence=agreement.arrears_pence,
+                     payment_reference=f"{agreement_id}-arrears")
 
     def schedule_payment(
         self, ctx: CommandContext, *, agreement_id: str, slot: int, due_on: date, amount_pence: int
@@ -208,6 +297,7 @@ class PaymentSteps(Recording):
         agreement = agreement_must_exist(self.state, agreement_id)
         if agreement.status == "stopped":
             agreement_must_be_active(agreement)
+        arrears_are_one_catch_up_payment(agreement, slot)
         if slot in agreement.slots:
             raise RuleViolation(f"payment slot {slot} is already scheduled", code="payment_slot_already_scheduled",
                                 field="slot")

@@ -39,6 +39,7 @@ class ReferralSteps(Recording):
                 referral_route=self.route,
                 referral_reason=self.reason,
                 received_at=self.timestamp,
+                began_at=self.effective_at or self.timestamp,
                 stage_entered_at=self.timestamp,
                 adult_id=self.adult_id,
                 people={self.adult_id: adult},

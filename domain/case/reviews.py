@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
-from domain.case.rules import case_must_be_open, person_must_exist
+from domain.case.rules import case_must_be_open, person_must_exist, review_needs_a_plan_to_review
 from domain.case.state import AssessmentStatus, Review
 from domain.errors import NotFound, RuleViolation
 from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason, Stage
@@ -81,11 +81,11 @@ class ReviewSteps(Recording):
     ) -> None:
         case_must_be_open(self.state)
         self._review_id_must_be_new(review_id)
-        for person_id in person_ids:
-            person_must_exist(self.state, person_id, field="person_ids")
         if kind == ReviewKind.UNPLANNED:
             raise RuleViolation("an unplanned review is requested, not scheduled", code="unplanned_review_is_requested",
                                 field="kind")
+        for person_id in person_ids:
+            review_needs_a_plan_to_review(person_must_exist(self.state, person_id, field="person_ids"))
         self._record(ctx, self.ReviewScheduled, review_id=review_id, person_ids=person_ids, kind=kind, due_on=due_on)
 
     def request_review(

@@ -6,12 +6,15 @@ return them unchanged, and docs/rules.md maps each rule of the domain brief to t
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from domain.case.state import FINISHED_FOR_GATE, AssessmentStatus, CaseState, Person, PlanStatus
-from domain.errors import NotFound, RuleViolation
+from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.money import format_pounds
+from domain.planning import PERIODS_PER_YEAR
 from domain.ras import CarerSupport
-from domain.vocabulary import PaymentRecipient, ScreeningOutcome
+from domain.vocabulary import Frequency, PaymentRecipient, ScreeningOutcome
 
 
 def case_must_be_open(state: CaseState) -> None:
@@ -272,4 +275,71 @@ def no_open_challenge(person: Person) -> None:
     if any(not c.resolved for c in person.challenges):
         raise RuleViolation(
             f"a challenge to {person.person_id}'s budget is open", code="challenge_already_open"
+        )
+
+
+def direct_payment_must_follow_the_signed_off_plan(
+    person: Person, *, amount_per_payment_pence: int, frequency: Frequency, tolerance_basis_points: int
+) -> None:
+    """D1 and the council's financial regulations: the money paid is the money approved.
+
+    An agreement pays what the signed-off plan holds as a direct payment: the same amount and
+    frequency, or another frequency whose yearly total is the plan's within the council's stated
+    tolerance. Its yearly total never exceeds the budget the sign-off approved."""
+    plan, sign_off = person.plan, person.sign_off
+    assert plan is not None and sign_off is not None  # plan_must_be_approved came first
+    agreed_yearly = amount_per_payment_pence * PERIODS_PER_YEAR[frequency]
+    if plan.direct_payment_pence is None or plan.direct_payment_frequency is None:
+        planned_yearly = 0
+    else:
+        planned_yearly = plan.direct_payment_pence * PERIODS_PER_YEAR[plan.direct_payment_frequency]
+    details = {
+        "agreed_pence": amount_per_payment_pence, "agreed_frequency": frequency.value,
+        "agreed_yearly_pence": agreed_yearly,
+        "signed_off_pence": plan.direct_payment_pence,
+        "signed_off_frequency": plan.direct_payment_frequency.value if plan.direct_payment_frequency else None,
+        "signed_off_yearly_pence": planned_yearly, "approved_budget_pence": sign_off.approved_pence,
+        "tolerance_basis_points": tolerance_basis_points,
+    }
+    same_terms = (amount_per_payment_pence, frequency) == (plan.direct_payment_pence, plan.direct_payment_frequency)
+    within_tolerance = abs(agreed_yearly - planned_yearly) * 10_000 <= tolerance_basis_points * planned_yearly
+    if not (same_terms or (planned_yearly > 0 and within_tolerance)):
+        raise RuleViolation(
+            f"the agreement pays {format_pounds(amount_per_payment_pence)} {frequency.value.replace('_', '-')} "
+            f"({format_pounds(agreed_yearly)} a year) but the signed-off plan holds "
+            f"{format_pounds(plan.direct_payment_pence or 0)} "
+            f"{(plan.direct_payment_frequency.value if plan.direct_payment_frequency else 'none').replace('_', '-')}"
+            f" ({format_pounds(planned_yearly)} a year) as a direct payment",
+            code="agreement_does_not_match_signed_off_plan", field="amount_per_payment_pence", details=details,
+        )
+    if agreed_yearly > sign_off.approved_pence:
+        raise RuleViolation(
+            f"the agreement pays {format_pounds(agreed_yearly)} a year, more than the "
+            f"{format_pounds(sign_off.approved_pence)} a year approved at sign-off",
+            code="agreement_exceeds_approved_budget", field="amount_per_payment_pence", details=details,
+        )
+
+
+def agreement_must_start_within_window(
+    start_date: date, today: date, *, backdating_limit_days: int, future_start_limit_days: int
+) -> None:
+    """An agreement starts no further back than the council allows (its arrears become one
+    catch-up payment) and no further ahead than it plans payments."""
+    earliest = today - timedelta(days=backdating_limit_days)
+    latest = today + timedelta(days=future_start_limit_days)
+    if not earliest <= start_date <= latest:
+        raise InvalidInput(
+            f"start_date: {start_date.isoformat()} is outside the council's window for a direct payment "
+            f"agreement ({earliest.isoformat()} to {latest.isoformat()})",
+            code="agreement_start_out_of_window", field="start_date",
+            details={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+        )
+
+
+def review_needs_a_plan_to_review(person: Person) -> None:
+    """A planned review reviews a plan: none can be scheduled before the person's plan is agreed."""
+    if person.plan_status != PlanStatus.APPROVED:
+        raise RuleViolation(
+            f"{person.person_id} has no approved plan to review yet (plan {person.plan_status.value})",
+            code="review_needs_a_plan", field="person_ids", details={"person_id": person.person_id},
         )

@@ -151,6 +151,9 @@ class Agreement(Model):
     reported_underspend_pence: int = 0
     recovered_pence: int = 0
     monitoring_returns: int = 0
+    arrears_slots: int = 0
+    arrears_pence: int = 0
+    arrears_status: Literal["none", "awaiting_confirmation", "paid"] = "none"
 
 
 class Review(Model):
@@ -186,6 +189,9 @@ class CaseState(Model):
     referral_route: ReferralRoute
     referral_reason: str
     received_at: datetime
+    # When the referral took effect (its effective_at, else when it was recorded): nothing on the
+    # case takes effect before it. None only in states snapshotted before it was kept.
+    began_at: datetime | None = None
     screening: ScreeningOutcome | None = None
     stage: Stage = Stage.SCREENING
     stage_entered_at: datetime
@@ -206,6 +212,10 @@ class CaseState(Model):
     @property
     def adult(self) -> Person:
         return self.people[self.adult_id]
+
+    @property
+    def case_began_at(self) -> datetime:
+        return self.began_at or self.received_at
 
     def carers(self) -> list[Person]:
         return [p for p in self.people.values() if p.kind == "carer"]

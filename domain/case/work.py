@@ -83,6 +83,10 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
               and not any(a.person_id == pid for a in state.agreements.values())):
             add(WorkItem(kind="direct_payment_agreement", role=Role.FINANCE_OFFICER, person_id=pid))
     for agreement in state.agreements.values():
+        if agreement.arrears_status == "awaiting_confirmation" and agreement.status == "active":
+            add(WorkItem(kind="confirm_arrears", role=Role.FINANCE_OFFICER, person_id=agreement.person_id,
+                         ref=agreement.agreement_id,
+                         detail=f"{agreement.arrears_slots} payment(s) already due under {agreement.agreement_id}"))
         if any(slot.status == "failed" for slot in agreement.slots.values()):
             add(WorkItem(kind="payment_failed", role=Role.FINANCE_OFFICER, person_id=agreement.person_id,
                          ref=agreement.agreement_id, detail=f"agreement {agreement.agreement_id}"))

@@ -26,6 +26,7 @@ from domain.commands.decisions import (
     ResolveChallenge,
 )
 from domain.commands.payments import (
+    ConfirmArrearsPayment,
     EndDirectPaymentAgreement,
     IssuePayment,
     MakeDirectPaymentAgreement,
@@ -50,7 +51,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         ChallengeBudget, ResolveChallenge, DraftSupportPlan, ReviseSupportPlan, SubmitSupportPlan,
         RecordSignOffDecision, MakeDirectPaymentAgreement, SchedulePayment, IssuePayment, RecordPaymentFailure,
         SuspendDirectPayments, ResumeDirectPayments, EndDirectPaymentAgreement, ReceiveMonitoringReturn,
-        RecoverUnspentFunds, ScheduleReview, RequestReview, CompleteReview, RecordStageOverdue, CloseCase,
+        RecoverUnspentFunds, ConfirmArrearsPayment, ScheduleReview, RequestReview, CompleteReview, RecordStageOverdue, CloseCase,
         AllocateCase, EscalateCase, ResolveEscalation,
     )
 }

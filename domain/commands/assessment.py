@@ -10,6 +10,7 @@ from domain.commands.base import CaseCommand, Identifier, Notes, Reason, Service
 from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings
 from domain.errors import InvalidInput
 from domain.ras import CarerSupportLevel, WellbeingImpact, check_answers
+from domain.values import FEW, SOME
 from domain.vocabulary import AssessmentMethod, AssessmentRequestReason, CarerAssessmentMethod, RefusalException
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class StartNeedsAssessment(CaseCommand):
 
 class CompleteNeedsAssessment(CaseCommand):
     findings: AdultNeedsFindings
-    ras_answers: dict[Identifier, Identifier] = Field(description="RAS question id -> answer id")
+    ras_answers: dict[Identifier, Identifier] = Field(max_length=SOME, description="RAS question id -> answer id")
     has_capacity: StrictBool = Field(description="Capacity to consent to and manage a direct payment")
     summary: Notes = ""
 
@@ -51,7 +52,7 @@ class CompleteNeedsAssessment(CaseCommand):
 
 class RecordAssessmentRefusal(CaseCommand):
     reason: Reason
-    exceptions: list[RefusalException] = Field(default_factory=list)
+    exceptions: list[RefusalException] = Field(default_factory=list, max_length=FEW)
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
         case.record_assessment_refusal(ctx, reason=self.reason, exceptions=list(self.exceptions))
@@ -81,8 +82,8 @@ class CompleteCarerAssessment(CaseCommand):
     able_to_continue_caring: StrictBool
     support_level: CarerSupportLevel = Field(description="What the carer is willing and able to provide")
     wellbeing_impact: WellbeingImpact
-    outcomes_wanted: list[Identifier] = Field(default_factory=list)
-    ras_answers: dict[Identifier, Identifier] = Field(default_factory=dict)
+    outcomes_wanted: list[Identifier] = Field(default_factory=list, max_length=SOME)
+    ras_answers: dict[Identifier, Identifier] = Field(default_factory=dict, max_length=SOME)
     summary: Notes = ""
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:

@@ -8,16 +8,19 @@ named, before the case is even loaded, so nothing is written.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from domain.canonical import canonical_json
+from domain.errors import InvalidInput
+from domain.money import PENCE_CEILING, format_pounds
 from domain.people import Actor
 from domain.planning import SpendingRules
 from domain.ras import RuleSet
+from domain.values import Instant, LongText, Name, Notes, Reason, ShortText
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
@@ -27,9 +30,9 @@ Identifier = Annotated[
     StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
                      description="An identifier: letters, digits and _ . : - (at most 64)")
 ]
-Reason = Annotated[StrictStr, Field(min_length=1, max_length=4_000, description="Reasons, in plain English")]
-Notes = Annotated[StrictStr, Field(max_length=8_000, description="Free text; may be empty")]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+__all__ = ["CaseCommand", "CouncilSettings", "Identifier", "Instant", "LongText", "Name", "Notes", "Reason",
+           "RuleSets", "Services", "ShortText", "amounts_within_council_maximum",
+           "date_must_not_be_in_the_future"]
 
 
 class RuleSets(Protocol):
@@ -45,8 +48,20 @@ class CouncilSettings(BaseModel):
 
     council_code: str = "E09000099"
     ras_rule_set_id: str = "northmoor-ras"
-    panel_threshold_pence: int = Field(default=1_500_000, ge=0)
+    panel_threshold_pence: int = Field(default=1_500_000, ge=0, le=PENCE_CEILING)
     spending_rules: SpendingRules = Field(default_factory=SpendingRules)
+    # The council's financial regulations: no single amount a command carries may exceed this
+    # (£1,000,000 by default); the types' own ceiling is far above it (domain.money).
+    max_amount_pence: int = Field(default=100_000_000, ge=1, le=PENCE_CEILING)
+    # A direct payment agreement may differ from the signed-off plan's amount and frequency only if
+    # its yearly total is within this many basis points of the plan's (100 = 1%).
+    agreement_tolerance_basis_points: int = Field(default=0, ge=0, le=1_000)
+    # How far back an agreement may start (the arrears become one catch-up payment that a finance
+    # officer confirms) and how far ahead.
+    agreement_backdating_limit_days: int = Field(default=182, ge=0, le=366)
+    agreement_future_start_limit_days: int = Field(default=366, ge=0, le=731)
+    # How far ahead of the record's clock an ``effective_at`` may be (clock skew between systems).
+    clock_skew_seconds: int = Field(default=300, ge=0, le=3_600)
 
 
 class Services(BaseModel):
@@ -67,8 +82,9 @@ class CaseCommand(BaseModel):
     case_id: UUID
     command_id: Identifier
     actor: Actor
-    effective_at: AwareDatetime | None = Field(
-        default=None, description="When the fact took effect, where that differs from when it is recorded"
+    effective_at: Instant | None = Field(
+        default=None, description="When the fact took effect, where that differs from when it is recorded: "
+                                  "not ahead of the record's clock, not before the case began"
     )
 
     @classmethod
@@ -96,3 +112,72 @@ class CaseCommand(BaseModel):
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
         """Call the one aggregate method this command stands for."""
         raise TypeError(f"{self.type_name()} does not act on an existing case")
+
+    def admit(self, ctx: "CommandContext", case_began_at: datetime | None, council: CouncilSettings) -> None:
+        """The checks every command passes before it touches the case, against the council's limits
+        and the record's clock (which a model cannot read: see domain.values). The case record and
+        the workflow's dry-run both call this, so the workflow refuses what the record would.
+        A command adds its own clock checks by extending this."""
+        amounts_within_council_maximum(self, council)
+        if self.effective_at is not None:
+            latest = ctx.recorded_at + timedelta(seconds=council.clock_skew_seconds)
+            if self.effective_at > latest:
+                raise InvalidInput(
+                    f"effective_at: {self.effective_at.isoformat()} is in the future; a fact takes effect "
+                    "no later than it is recorded", code="effective_at_in_the_future", field="effective_at",
+                    details={"recorded_at": ctx.recorded_at.isoformat()},
+                )
+            if case_began_at is not None and self.effective_at < case_began_at:
+                raise InvalidInput(
+                    f"effective_at: {self.effective_at.isoformat()} is before the case began "
+                    f"({case_began_at.isoformat()})", code="effective_at_before_case_began", field="effective_at",
+                    details={"case_began_at": case_began_at.isoformat()},
+                )
+
+
+def date_must_not_be_in_the_future(value: date, ctx: "CommandContext", field: str) -> None:
+    """A date of birth (or any date already past by its nature) cannot be after today."""
+    today = ctx.recorded_at.astimezone(timezone.utc).date()
+    if value > today:
+        raise InvalidInput(f"{field}: {value.isoformat()} is in the future", code="date_in_the_future", field=field,
+                           details={"today": today.isoformat()})
+
+
+def _amounts(model: BaseModel, path: str) -> list[tuple[str, int]]:
+    """Every amount of money in a command, nested plans and lines included, with its field path.
+
+    An amount is any whole number in a field whose name ends in ``_pence``: the record's one
+    convention for money, kept by every model."""
+    found: list[tuple[str, int]] = []
+
+    def visit(value: Any, where: str, is_money: bool) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                visit(getattr(value, name), f"{where}.{name}" if where else name, name.endswith("_pence"))
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                visit(item, f"{where}.{index}", is_money)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, f"{where}.{key}", is_money)
+        elif is_money and isinstance(value, int) and not isinstance(value, bool):
+            found.append((where, value))
+
+    visit(model, path, False)
+    return found
+
+
+def amounts_within_council_maximum(command: CaseCommand, council: CouncilSettings) -> None:
+    """The council's financial regulations: no amount above its maximum per amount, whoever asks.
+
+    Checked by the case record and by the workflow's dry-run before any command runs, so an amount
+    the council would never pay is refused at the door (422, naming the field), not discovered by
+    a payment run."""
+    for field, amount in _amounts(command, ""):
+        if abs(amount) > council.max_amount_pence:
+            raise InvalidInput(
+                f"{field}: {format_pounds(amount)} is above the council's maximum of "
+                f"{format_pounds(council.max_amount_pence)} for one amount",
+                code="amount_above_council_maximum", field=field,
+                details={"amount_pence": amount, "maximum_pence": council.max_amount_pence},
+            )

@@ -3,12 +3,21 @@ and consent to a combined assessment."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pydantic import StrictBool
 
-from domain.commands.base import CaseCommand, Identifier, Name, Reason, Services
+from domain.commands.base import (
+    CaseCommand,
+    CouncilSettings,
+    Identifier,
+    Name,
+    Reason,
+    Services,
+    date_must_not_be_in_the_future,
+)
+from domain.values import CaseDate
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
@@ -18,9 +27,13 @@ if TYPE_CHECKING:
 class IdentifyCarer(CaseCommand):
     carer_id: Identifier
     name: Name
-    date_of_birth: date
+    date_of_birth: CaseDate
     relationship_to_adult: Name
     lives_with_adult: StrictBool
+
+    def admit(self, ctx: "CommandContext", case_began_at: datetime | None, council: CouncilSettings) -> None:
+        super().admit(ctx, case_began_at, council)
+        date_must_not_be_in_the_future(self.date_of_birth, ctx, "date_of_birth")
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
         case.identify_carer(ctx, carer_id=self.carer_id, name=self.name, date_of_birth=self.date_of_birth,

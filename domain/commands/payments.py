@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from pydantic import Field, StrictInt
 
 from domain.commands.base import CaseCommand, Identifier, Name, Notes, Reason, Services
 from domain.money import Pence
+from domain.values import CaseDate
 from domain.vocabulary import Frequency, PaymentRecipient
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class MakeDirectPaymentAgreement(CaseCommand):
     agreement_id: Identifier
     recipient: PaymentRecipient
     recipient_name: Name
-    start_date: date
+    start_date: CaseDate
     frequency: Frequency
     amount_per_payment_pence: Pence = Field(gt=0)
 
@@ -32,13 +32,27 @@ class MakeDirectPaymentAgreement(CaseCommand):
             ctx, person_id=self.person_id, agreement_id=self.agreement_id, recipient=self.recipient,
             recipient_name=self.recipient_name, start_date=self.start_date, frequency=self.frequency,
             amount_per_payment_pence=self.amount_per_payment_pence,
+            tolerance_basis_points=services.council.agreement_tolerance_basis_points,
+            backdating_limit_days=services.council.agreement_backdating_limit_days,
+            future_start_limit_days=services.council.agreement_future_start_limit_days,
         )
+
+
+class ConfirmArrearsPayment(CaseCommand):
+    """A finance officer confirms the one catch-up payment for a back-dated agreement's arrears,
+    stating the amount (it must equal the arrears the record worked out)."""
+
+    agreement_id: Identifier
+    amount_pence: Pence = Field(gt=0)
+
+    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+        case.confirm_arrears_payment(ctx, agreement_id=self.agreement_id, amount_pence=self.amount_pence)
 
 
 class SchedulePayment(CaseCommand):
     agreement_id: Identifier
-    slot: StrictInt = Field(ge=1)
-    due_on: date
+    slot: StrictInt = Field(ge=1, le=100_000)
+    due_on: CaseDate
     amount_pence: Pence = Field(gt=0)
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
@@ -48,7 +62,7 @@ class SchedulePayment(CaseCommand):
 
 class IssuePayment(CaseCommand):
     agreement_id: Identifier
-    slot: StrictInt = Field(ge=1)
+    slot: StrictInt = Field(ge=1, le=100_000)
     payment_reference: Identifier
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
@@ -58,7 +72,7 @@ class IssuePayment(CaseCommand):
 
 class RecordPaymentFailure(CaseCommand):
     agreement_id: Identifier
-    slot: StrictInt = Field(ge=1)
+    slot: StrictInt = Field(ge=1, le=100_000)
     reason: Reason
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
@@ -91,10 +105,10 @@ class EndDirectPaymentAgreement(CaseCommand):
 
 class ReceiveMonitoringReturn(CaseCommand):
     agreement_id: Identifier
-    period_start: date
-    period_end: date
+    period_start: CaseDate
+    period_end: CaseDate
     spent_pence: Pence
-    receipts_over_threshold: StrictInt = Field(ge=0)
+    receipts_over_threshold: StrictInt = Field(ge=0, le=100_000)
     underspend_pence: Pence
     notes: Notes = ""
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from domain.commands.base import CaseCommand, Identifier, Name, Notes, Reason, Services
+from domain.commands.base import (
+    CaseCommand,
+    CouncilSettings,
+    Identifier,
+    Name,
+    Notes,
+    Reason,
+    Services,
+    date_must_not_be_in_the_future,
+)
+from domain.values import CaseDate
 from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
 
 if TYPE_CHECKING:
@@ -21,8 +31,12 @@ class ReceiveReferral(CaseCommand):
     reason: Reason
     adult_id: Identifier
     adult_name: Name
-    adult_date_of_birth: date
+    adult_date_of_birth: CaseDate
     primary_support_reason: PrimarySupportReason | None = None
+
+    def admit(self, ctx: "CommandContext", case_began_at: datetime | None, council: CouncilSettings) -> None:
+        super().admit(ctx, case_began_at, council)
+        date_must_not_be_in_the_future(self.adult_date_of_birth, ctx, "adult_date_of_birth")
 
     def create(self, ctx: "CommandContext", services: Services) -> "Case":
         from domain.case.aggregate import Case

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
-from pydantic import AwareDatetime, Field, StrictStr
+from pydantic import Field, StrictStr
 
-from domain.commands.base import CaseCommand, Identifier, Notes, Services
+from domain.commands.base import CaseCommand, Identifier, Instant, Notes, Services
+from domain.values import FEW, CaseDate
 from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason
 
 if TYPE_CHECKING:
@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 class ScheduleReview(CaseCommand):
     review_id: Identifier
-    person_ids: list[Identifier] = Field(min_length=1)
+    person_ids: list[Identifier] = Field(min_length=1, max_length=FEW)
     kind: ReviewKind
-    due_on: date
+    due_on: CaseDate
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
         case.schedule_review(ctx, review_id=self.review_id, person_ids=list(self.person_ids), kind=self.kind,
@@ -28,9 +28,9 @@ class ScheduleReview(CaseCommand):
 
 class RequestReview(CaseCommand):
     review_id: Identifier
-    person_ids: list[Identifier] = Field(min_length=1)
+    person_ids: list[Identifier] = Field(min_length=1, max_length=FEW)
     reason: ReviewReason
-    due_on: date
+    due_on: CaseDate
     details: Notes = ""
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
@@ -49,7 +49,7 @@ class CompleteReview(CaseCommand):
 
 class RecordStageOverdue(CaseCommand):
     stage: StrictStr = Field(min_length=1, max_length=80, description="A stage name, or review:<review id>")
-    due_at: AwareDatetime
+    due_at: Instant
 
     def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
         case.record_stage_overdue(ctx, stage=self.stage, due_at=self.due_at)

@@ -3,12 +3,13 @@ request reopens it. A carer under 18 is referred to children's services instead.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from domain.application import CaseRecord
 from tests.builders import ADULT, Scenario
+from tests.clock import SteppingClock
 from tests.domain.story import given, last, refused, stage, state, when
 
 YOUNG = "young-1"
@@ -84,12 +85,14 @@ def test_a_carer_under_18_is_referred_to_childrens_services_and_not_offered_an_a
 
 
 def test_a_carer_whose_18th_birthday_is_the_day_they_are_identified_is_offered_an_adult_carers_assessment(
-    record: CaseRecord,
+    record: CaseRecord, clock: SteppingClock,
 ):
     s = Scenario()
     given(record, s.referral(), s.screen())
 
+    # Recorded later the same day: a fact takes effect no later than it is recorded.
     on_the_day = datetime(2026, 3, 14, 10, 0, tzinfo=timezone.utc)
+    clock.now = on_the_day + timedelta(hours=6)
     assert when(record, s.identify_carer(date_of_birth="2008-03-14", effective_at=on_the_day)) == [
         "CarerIdentified", "CarerAssessmentOffered",
     ]

@@ -132,7 +132,7 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.consent(ADULT), s.start_adult(), s.complete_adult(), s.refuse_adult(), s.request_adult(),
         s.start_carer(), s.complete_carer(), s.eligibility(), s.budget(), s.override_cap(), s.finances(),
         s.challenge(), s.resolve(), s.draft(), s.revise(), s.submit(), s.sign_off(), s.agreement(agreement_id="dp-3"),
-        s.schedule_payment(2), s.issue_payment(1), s.fail_payment(1), s.suspend(), s.resume(),
+        s.confirm_arrears(), s.schedule_payment(2), s.issue_payment(1), s.fail_payment(1), s.suspend(), s.resume(),
         c.EndDirectPaymentAgreement.model_validate({"case_id": s.case_id, "command_id": "end-dp-1", "actor": FINANCE,
                                                     "agreement_id": "dp-1", "reason": "no longer needed"}),
         s.monitoring_return(), s.recover(), s.schedule_review(review_id="rv-2"), s.request_review(),
