@@ -61,6 +61,18 @@ def payment_slot_is_paid_at_most_once(slot: PaymentSlot) -> None:
                             field="slot")
 
 
+def payment_instruction(event: Any, slot: int) -> dict[str, Any]:
+    """What the finance system is told to pay for an issuing event, under one slot."""
+    return {
+        "case_id": event.originator_id.hex,
+        "agreement_id": event.agreement_id,
+        "slot": slot,
+        "amount_pence": event.amount_pence,
+        "payment_reference": event.payment_reference,
+        "issued_at": event.timestamp.isoformat(),
+    }
+
+
 class PaymentSteps(Recording):
     class DirectPaymentAgreementMade(CaseEvent):
         """A direct payment agreement was made: recipient, start, frequency, amount."""
@@ -109,14 +121,7 @@ class PaymentSteps(Recording):
 
         def payment_instruction(self) -> dict[str, Any]:
             """One instruction for the whole catch-up, under its first slot (docs/payments-outbox.md)."""
-            return {
-                "case_id": self.originator_id.hex,
-                "agreement_id": self.agreement_id,
-                "slot": self.first_slot,
-                "amount_pence": self.amount_pence,
-                "payment_reference": self.payment_reference,
-                "issued_at": self.timestamp.isoformat(),
-            }
+            return payment_instruction(self, self.first_slot)
 
     class PaymentScheduled(CaseEvent):
         """A direct payment was scheduled in a numbered slot."""
@@ -149,14 +154,7 @@ class PaymentSteps(Recording):
         def payment_instruction(self) -> dict[str, Any]:
             """What the finance system is told to pay; the store writes it to the payment outbox in
             the same transaction as this event (see docs/payments-outbox.md)."""
-            return {
-                "case_id": self.originator_id.hex,
-                "agreement_id": self.agreement_id,
-                "slot": self.slot,
-                "amount_pence": self.amount_pence,
-                "payment_reference": self.payment_reference,
-                "issued_at": self.timestamp.isoformat(),
-            }
+            return payment_instruction(self, self.slot)
 
     class PaymentFailed(CaseEvent):
         """An issued payment failed; the slot may be paid again."""
