@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from temporalio.client import Client
 
 from api import audit, errors, ops, queries
@@ -76,10 +77,27 @@ def create_app(backend: Backend | None = None, keys_path: Path | None = None) ->
     app.include_router(audit.router)
     app.include_router(ops.router)
 
-    @app.get("/health", tags=["service"], summary="Is the API able to reach its views and Temporal?")
-    async def health() -> dict[str, Any]:
+    @app.get("/health", tags=["service"],
+             summary="Is the API able to reach its views and Temporal, and are the views keeping up?")
+    async def health(lag_threshold: Annotated[int, Query(
+            ge=0, description="Notifications the views may be behind the log before the service is degraded")] = 1000,
+    ) -> dict[str, Any]:
+        """``degraded`` (still 200: the API answers, reads may be stale) when any case is quarantined
+        (its events are held back from the views, decision 0013), when the views are more than
+        ``lag_threshold`` notifications behind the log (reads with ``min_position`` will wait and
+        then 503), or when Temporal does not answer (commands will fail); ``ok`` otherwise."""
         wired: Backend = app.state.backend
-        return {"status": "ok", "views_position": wired.views_position(),
-                "temporal": await wired.temporal.service_client.check_health()}
+        position = wired.views_position()
+        lag = max((wired.record.recorder.max_notification_id() or 0) - position, 0)
+        quarantined = wired.views.quarantined_case_count()
+        try:
+            temporal = bool(await wired.temporal.service_client.check_health(timeout=timedelta(seconds=5)))
+        except Exception:  # unreachable, refused, timed out: the answer is "no", not a 500
+            temporal = False
+        problems = ([f"{quarantined} case(s) quarantined"] if quarantined else []) + (
+            [f"views {lag} notification(s) behind the log"] if lag > lag_threshold else []) + (
+            [] if temporal else ["Temporal does not answer"])
+        return {"status": "degraded" if problems else "ok", "views_position": position, "views_lag": lag,
+                "quarantined_cases": quarantined, "temporal": temporal, "problems": problems}
 
     return app

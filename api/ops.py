@@ -1,11 +1,13 @@
-"""What operations staff use: what is overdue or stuck, counts by stage, and three actions —
-retry a failing activity, escalate, reassign — each recorded (the last two on the case itself).
+"""What operations staff use: what is overdue or stuck, counts by stage, the cases the views hold
+in quarantine, and four actions — retry a failing activity, escalate, reassign, release a
+quarantined case — each recorded (escalate and reassign on the case itself, all in the ops log).
 
 Nothing here shows a person's name or details: ids, stages, teams, times and counts only.
 """
 
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
 
+import asyncio
 import uuid
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -20,9 +22,12 @@ from api.keys import ApiUser
 from api.queries import Limit, MinPosition, Team
 from api.roles import OPERATIONS
 from domain.commands.base import Identifier, Reason
+from domain.errors import NotFound, RuleViolation
 from domain.vocabulary import Stage
+from projections.catalogue import all_views
 from projections.current_case import CASE
 from projections.overdue import DEADLINES, passed_deadlines
+from projections.runner import NotQuarantined, ProjectionRunner, Release, StillFailing
 from projections.store import utc_text
 from workflows.case_workflow import case_workflow_id
 from workflows.operations import retry_activities, workflow_problems
@@ -42,6 +47,12 @@ class Escalate(BaseModel):
         {"reason": "assessment 12 days overdue, worker on leave", "escalated_to": "tm-morgan"}]})
     reason: Reason
     escalated_to: Identifier | None = None
+
+
+class ReleaseCase(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "amounts above the ceiling are now refused at the command; this one was corrected"}]})
+    reason: Reason
 
 
 class Reassign(BaseModel):
@@ -128,3 +139,38 @@ async def reassign(case_id: uuid.UUID, body: Reassign, user: Ops, app: App,
                    idempotency_key: IdempotencyKey = None) -> CommandResult:
     return await _recorded_action(app, user, case_id, "reassign", "AllocateCase", body, idempotency_key,
                                   worker_id=body.worker_id)
+
+
+@router.get("/quarantine", summary="Cases the views hold back: the event that failed, where and why, and what waits "
+                                   "behind it (ids only)")
+async def quarantine(user: Ops, app: App, limit: Limit = 200) -> dict[str, Any]:
+    cases, items = await asyncio.to_thread(
+        lambda: (app.views.quarantined_case_count(), app.views.quarantine_summary(limit)))
+    return {"quarantined_cases": cases, "items": items}
+
+
+def _release(app: Backend, case_id: uuid.UUID, released_by: str) -> Release:
+    # The same views as the runner's (catalogue, service levels, panel threshold), over the API's
+    # own view store; the tracking lock serialises the release with the runner, wherever it runs.
+    views = all_views(app.service_levels, app.council.panel_threshold_pence)
+    return ProjectionRunner(app.record, app.views, views).release(case_id, released_by=released_by)
+
+
+@router.post("/quarantine/{case_id}/release",
+             summary="Re-apply a quarantined case to every view once its cause is fixed (recorded in the ops log)")
+async def release(case_id: uuid.UUID, body: ReleaseCase, user: Ops, app: App) -> dict[str, Any]:
+    try:
+        released = await asyncio.to_thread(_release, app, case_id, user.user_id)
+    except NotQuarantined:
+        raise NotFound(f"case {case_id.hex} is not quarantined", code="not_quarantined", field="case_id") from None
+    except StillFailing as still:
+        outcome: dict[str, Any] = {"released": False, "notification_id": still.notification_id,
+                                   "projection": still.projection, "error_class": still.error_class}
+        app.log.ops_action(user_id=user.user_id, role=user.role.value, action="release", case_id=case_id.hex,
+                           reason=body.reason, outcome=outcome)
+        raise RuleViolation(f"case {case_id.hex} still fails: {still.error_class}: {still.error_message}; it stays "
+                            "quarantined", code="still_failing", details=outcome) from None
+    outcome = {"released": True, "notifications": released.notifications, "views": released.views}
+    app.log.ops_action(user_id=user.user_id, role=user.role.value, action="release", case_id=case_id.hex,
+                       reason=body.reason, outcome=outcome)
+    return {"case_id": case_id.hex, **outcome}

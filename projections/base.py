@@ -29,10 +29,12 @@ class Projection(ABC):
             cursor.execute(f"DELETE FROM {table}")
 
     def flush(self, cursor: ViewCursor) -> None:
-        """Called once at the end of each batch, inside its transaction."""
+        """Write what the handlers buffered, inside the batch's transaction: once at the end of each
+        batch, or after every notification while the runner isolates a failing one."""
 
     def discard(self) -> None:
-        """Called when a batch is abandoned or rolled back."""
+        """Forget whatever was buffered since the last flush: the batch, or the one notification
+        being isolated, was rolled back (decision 0013)."""
 
     def handler_for(self, event: Any) -> Any:
         return getattr(self, f"on_{type(event).__name__}", None)

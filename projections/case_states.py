@@ -44,5 +44,9 @@ class CaseStates:
             self._cases.popitem(last=False)
         return case
 
-    def forget(self) -> None:
-        self._cases.clear()
+    def forget(self, case_id: UUID | None = None) -> None:
+        """Drop every cached case, or one: an event rolled back may already have moved its aggregate on."""
+        if case_id is None:
+            self._cases.clear()
+        else:
+            self._cases.pop(case_id, None)

@@ -4,23 +4,131 @@ Each batch is one view-store transaction: the rows every projection writes and t
 reaches commit together, so a runner killed at any instant resumes from a consistent point and
 never applies a notification twice. It polls ``select_notifications`` on both stores (the SQLite
 recorder has no ``subscribe()``; polling on PostgreSQL too keeps one code path).
+
+One event no view can apply must not stop the views for every case (decision 0013). A batch is
+first applied whole, as it always was. If it fails for a reason that is the event's own (a
+*poison* event, see ``is_infrastructure_fault``), it is rolled back and applied again notification
+by notification, each in a savepoint: the one that fails is undone, its case is quarantined (and
+its later events held, so no view of the case is ever built from a partial history), and every
+other case goes on. The positions still advance in the same transaction. A fault of the database
+itself quarantines nothing: the batch fails and is retried, as before.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
+from uuid import UUID
 
+import psycopg
 import structlog
+from eventsourcing import persistence
 
 from projections.base import Projection
 from projections.case_states import CaseStates
-from projections.store import ViewStore
+from projections.store import FAILED, HELD, QuarantineRow, SavepointLost, ViewCursor, ViewStore, utc_text
 
 log = structlog.get_logger("carecase.projections")
 
 Progress = Callable[[int, int], None]  # (position reached, last notification id)
+
+HELD_BEHIND = "held behind an earlier quarantined event"
+
+# The database, or the way to it, failed: whatever the event, the same batch may well succeed later.
+INFRASTRUCTURE_FAULTS: tuple[type[BaseException], ...] = (
+    SavepointLost,
+    sqlite3.OperationalError, sqlite3.InterfaceError, sqlite3.InternalError,
+    psycopg.OperationalError, psycopg.InterfaceError, psycopg.InternalError,
+    persistence.OperationalError, persistence.InterfaceError, persistence.InternalError,
+    persistence.ConnectionPoolClosedError,
+    OSError, MemoryError,
+)
+# A bare DatabaseError, none of its kinds: SQLite says so of a corrupt file or one that is not a database.
+BARE_DATABASE_ERRORS = (sqlite3.DatabaseError, psycopg.DatabaseError, persistence.DatabaseError)
+# PostgreSQL's class 42 (a table or column missing, a privilege revoked): the view's SQL cannot run
+# here at all, the deployment's fault and never one event's. SQLite reports these as OperationalError.
+DEPLOYMENT_SQLSTATE_CLASS = "42"
+
+
+def is_infrastructure_fault(error: BaseException) -> bool:
+    """True when applying the batch failed because of the database, not because of an event.
+
+    Infrastructure: the connection or the server failed, a lock or statement timed out, a
+    transaction was rolled back by the server (deadlock, serialisation), the disk or memory ran
+    out, the file is corrupt, a view's table is missing, a savepoint could not be rolled back —
+    the driver's OperationalError, InterfaceError, InternalError, OSError, MemoryError and kin.
+    The batch fails whole and is retried: nothing is quarantined, because the same events will
+    apply once the database is back.
+
+    Everything else is the event's (a poison event): a value the store cannot hold (OverflowError,
+    DataError), a row that breaks a constraint (IntegrityError), an event that cannot be read or
+    upcast, a handler or the domain raising on this case's history. Retrying would fail the same
+    way for ever, so that case is quarantined and the others go on.
+    """
+    if not isinstance(error, Exception):
+        return True  # KeyboardInterrupt, SystemExit, a cancelled thread: never the event's
+    if isinstance(error, psycopg.Error) and (error.sqlstate or "").startswith(DEPLOYMENT_SQLSTATE_CLASS):
+        return True
+    return type(error) in BARE_DATABASE_ERRORS or isinstance(error, INFRASTRUCTURE_FAULTS)
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def plain_message(error: BaseException, limit: int = 300) -> str:
+    """The error's first line with anything quoted masked, short: drivers and handlers quote the
+    values they choke on, and a value may be a person's name. Never raises, and never returns a
+    character a column cannot hold (PostgreSQL text refuses NUL): writing the quarantine row must
+    not become a second failure that stops the views."""
+    try:
+        text = str(error)
+    except Exception:
+        text = ""
+    first = next(iter(text.strip().splitlines()), "")
+    first = "".join(ch if ch.isprintable() else "?" for ch in first)
+    return _QUOTED.sub("<value>", first)[:limit]
+
+
+def event_type(topic: str) -> str:
+    """``domain.case.aggregate:Case.ReferralReceived`` → ``ReferralReceived``, without reading the event."""
+    return topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Applying one notification raised a poison error; ``projection`` is None if the event could not even be read."""
+
+    projection: str | None
+    error: Exception
+
+
+@dataclass(frozen=True)
+class Release:
+    """What releasing a case did: the notifications re-applied, and who asked."""
+
+    case_id: str
+    released_by: str
+    notifications: int
+    views: list[str]
+
+
+class NotQuarantined(LookupError):
+    """The case has nothing in the quarantine to release."""
+
+
+class StillFailing(Exception):
+    """Re-applying a quarantined case failed again: nothing was changed and the case stays quarantined."""
+
+    def __init__(self, case_id: str, notification_id: int, projection: str | None, error: Exception) -> None:
+        self.case_id, self.notification_id, self.projection = case_id, notification_id, projection
+        self.error_class, self.error_message = type(error).__name__, plain_message(error)
+        super().__init__(f"case {case_id} still fails at notification {notification_id} in "
+                         f"{projection or 'reading the event'}: {self.error_class}: {self.error_message}")
 
 
 class ProjectionRunner:
@@ -46,11 +154,25 @@ class ProjectionRunner:
         return self.store.positions(self.names)
 
     def run_once(self, batch: int = 500) -> int:
-        """Apply the next batch of notifications; returns how many notifications it read."""
+        """Apply the next batch of notifications; returns how many notifications it read.
+
+        The whole batch at once first (one write per case for the derived views, no savepoints);
+        only if that fails on a poison event, again one notification at a time to find and
+        quarantine it."""
         low = min(self.positions().values(), default=0)
         notifications = self.record.recorder.select_notifications(start=low + 1, limit=batch)
         if not notifications:
             return 0
+        try:
+            return self._apply_batch(low, notifications, isolate=False)
+        except Exception as error:
+            if is_infrastructure_fault(error):
+                raise
+            log.warning("projection_batch_isolating", first=notifications[0].id, last=notifications[-1].id,
+                        error_class=type(error).__name__)
+        return self._apply_batch(low, notifications, isolate=True)
+
+    def _apply_batch(self, low: int, notifications: Sequence[Any], *, isolate: bool) -> int:
         last = notifications[-1].id
         try:
             with self.store.transaction() as cursor:
@@ -60,13 +182,23 @@ class ProjectionRunner:
                     # A rebuild reset the views since we read: this batch no longer starts where
                     # they are. Apply nothing; the next call starts from the new position.
                     return 0
+                held = self.store.quarantined_cases(cursor)
                 for notification in notifications:
                     behind = [p for p in self.projections if positions[p.name] < notification.id]
                     if not behind:
                         continue
-                    event = self.record.mapper.to_domain_event(notification)
-                    for projection in behind:
-                        projection.handle(cursor, event, notification.id)
+                    case_id = notification.originator_id.hex
+                    if case_id in held:
+                        self._hold(cursor, notification, behind, HELD_BEHIND)
+                    elif not isolate:
+                        event = self.record.mapper.to_domain_event(notification)
+                        for projection in behind:
+                            projection.handle(cursor, event, notification.id)
+                    else:
+                        failure = self._apply_one(cursor, notification, behind)
+                        if failure is not None:
+                            self._quarantine(cursor, notification, behind, failure)
+                            held.add(case_id)
                 for projection in self.projections:
                     projection.flush(cursor)
                     if positions[projection.name] < last:
@@ -78,6 +210,100 @@ class ProjectionRunner:
             self.states.forget()
             raise
         return len(notifications)
+
+    def _apply_one(self, cursor: ViewCursor, notification: Any, views: Sequence[Projection]) -> Failure | None:
+        """Apply one notification to ``views`` and flush them inside a savepoint, so that if it
+        fails, exactly this event's writes are undone, and its buffers and cached case with them."""
+        current: Projection | None = None
+        try:
+            with cursor.savepoint():
+                event = self.record.mapper.to_domain_event(notification)
+                for current in views:
+                    current.handle(cursor, event, notification.id)
+                for current in views:
+                    current.flush(cursor)
+        except Exception as error:
+            if is_infrastructure_fault(error):
+                raise
+            for projection in self.projections:
+                projection.discard()
+            self.states.forget(notification.originator_id)
+            return Failure(current.name if current is not None else None, error)
+        return None
+
+    def _quarantine(self, cursor: ViewCursor, notification: Any, views: Sequence[Projection],
+                    failure: Failure) -> None:
+        """The failed notification: a ``failed`` row for the view it failed in (every view, if the
+        event could not be read) and a ``held`` row for each other view it was rolled back from."""
+        now = utc_text(datetime.now(timezone.utc))
+        case_id, kind = notification.originator_id.hex, event_type(notification.topic)
+        error_class, message = type(failure.error).__name__, plain_message(failure.error)
+        rows = [
+            QuarantineRow(case_id, notification.id, notification.originator_version, kind, view.name, FAILED,
+                          error_class, message, now)
+            if failure.projection in (None, view.name) else
+            QuarantineRow(case_id, notification.id, notification.originator_version, kind, view.name, HELD, None,
+                          f"held with this event, which failed in {failure.projection}", now)
+            for view in views
+        ]
+        self.store.quarantine(cursor, rows)
+        log.error("projection_event_quarantined", case_id=case_id, notification_id=notification.id,
+                  case_version=notification.originator_version, event_type=kind,
+                  projection=failure.projection, error_class=error_class, error=message)
+
+    def _hold(self, cursor: ViewCursor, notification: Any, views: Sequence[Projection], why: str) -> None:
+        now = utc_text(datetime.now(timezone.utc))
+        case_id, kind = notification.originator_id.hex, event_type(notification.topic)
+        self.store.quarantine(cursor, [
+            QuarantineRow(case_id, notification.id, notification.originator_version, kind, view.name, HELD, None,
+                          why, now)
+            for view in views
+        ])
+        log.warning("projection_event_held", case_id=case_id, notification_id=notification.id,
+                    case_version=notification.originator_version, event_type=kind)
+
+    def release(self, case_id: UUID, released_by: str) -> Release:
+        """Re-apply a quarantined case once its cause is fixed, and say who asked.
+
+        The quarantine lists every notification each view passed without applying for this case
+        (the failed one's writes were rolled back, the later ones never made), so applying exactly
+        those, in order, to exactly those views leaves the case's rows as a clean rebuild would —
+        nothing needs deleting first, and each notification goes through the same savepointed
+        path as the runner's own. One transaction, serialised with the runner by the tracking
+        lock: if any of them fails again, nothing changes, the case stays quarantined and
+        ``StillFailing`` says where."""
+        key = case_id.hex
+        try:
+            with self.store.transaction() as cursor:
+                self.store.lock_tracking(cursor)
+                rows = self.store.quarantine_of(cursor, key)
+                if not rows:
+                    raise NotQuarantined(f"case {key} is not quarantined")
+                strangers = sorted({row.projection for row in rows} - set(self.names))
+                if strangers:
+                    raise ValueError(f"case {key} is quarantined for views this runner does not keep: {strangers}")
+                missed: dict[int, set[str]] = {}
+                for row in rows:
+                    missed.setdefault(row.notification_id, set()).add(row.projection)
+                self.states.forget(case_id)
+                for notification_id, names in sorted(missed.items()):
+                    [notification] = self.record.recorder.select_notifications(
+                        start=notification_id, limit=1, stop=notification_id)
+                    views = [p for p in self.projections if p.name in names]
+                    failure = self._apply_one(cursor, notification, views)
+                    if failure is not None:
+                        raise StillFailing(key, notification_id, failure.projection, failure.error)
+                self.store.release_quarantine(cursor, key)
+        except BaseException:
+            for projection in self.projections:
+                projection.discard()
+            self.states.forget(case_id)
+            raise
+        released = Release(case_id=key, released_by=released_by, notifications=len(missed),
+                           views=sorted({row.projection for row in rows}))
+        log.info("projection_case_released", case_id=key, released_by=released_by,
+                 notifications=released.notifications, views=released.views)
+        return released
 
     def run_until_caught_up(self, batch: int = 500, progress: Progress | None = None) -> int:
         """Run batches until the log has nothing new; returns the notifications read."""
@@ -91,15 +317,26 @@ class ProjectionRunner:
                 progress(min(self.positions().values(), default=0), self.record.recorder.max_notification_id() or 0)
 
     def rebuild(self, progress: Progress | None = None, batch: int = 500) -> int:
-        """Empty every view and forget every position in one transaction, then catch up.
+        """Empty every view, the quarantine and every position in one transaction, then catch up.
 
-        Killed half way, it resumes like any runner: the reset and each batch are atomic."""
+        The quarantine goes too: the rebuild meets every event again, and quarantines afresh any
+        that still fail. Killed half way, it resumes like any runner: the reset and each batch
+        are atomic."""
         with self.store.transaction() as cursor:
             self.store.lock_tracking(cursor)
             for projection in self.projections:
                 projection.reset(cursor)
                 self.store.forget(cursor, projection.name)
+            self.store.release_quarantine(cursor, projections=self.names)
         return self.run_until_caught_up(batch=batch, progress=progress)
+
+    def _position_if_readable(self) -> int | None:
+        """The views' position for a log line; None if the database that just failed still cannot
+        answer (reading it must never end the loop that waits for it to come back)."""
+        try:
+            return min(self.positions().values(), default=0)
+        except Exception:
+            return None
 
     def run_forever(self, stop_event: threading.Event, poll_interval: float = 0.5, batch: int = 500) -> None:
         """Poll until ``stop_event`` is set; a full batch is followed at once by the next."""
@@ -107,10 +344,10 @@ class ProjectionRunner:
         while not stop_event.is_set():
             try:
                 read = self.run_once(batch)
-            except Exception as error:  # the views stand still, loudly, and the runner tries again
+            except Exception as error:  # the database failed: the views stand still, loudly, and try again
                 failures += 1
                 log.error("projection_batch_failed", error=repr(error), failures=failures,
-                          position=min(self.positions().values(), default=0))
+                          position=self._position_if_readable())
                 stop_event.wait(min(poll_interval * 2 ** failures, 30.0))
                 continue
             failures = 0

@@ -6,6 +6,11 @@ the same database as the events only for convenience of deployment; the runner n
 the events' tables.
 
 Projections write portable SQL with ``?`` placeholders; on PostgreSQL the cursor translates them.
+
+Beside the tracking table sits the quarantine (``projection_quarantine``): one row for each
+notification a view has passed without applying, because that event, or an earlier one of the
+same case, could not be applied (decision 0013). It commits with the positions, like everything
+else here.
 """
 
 from __future__ import annotations
@@ -16,9 +21,13 @@ from datetime import datetime, timezone
 from collections.abc import Iterator, Mapping, Sequence
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 TRACKING_TABLE = "projection_tracking"
+QUARANTINE_TABLE = "projection_quarantine"
+QUARANTINE_COLUMNS = ("case_id", "notification_id", "case_version", "event_type", "projection", "reason",
+                      "error_class", "error_message", "quarantined_at")
+FAILED, HELD = "failed", "held"
 
 
 UTC_TEXT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -27,6 +36,28 @@ UTC_TEXT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 def utc_text(moment: datetime) -> str:
     """An instant as fixed-width UTC text, so comparing the text compares the instants on both stores."""
     return moment.astimezone(timezone.utc).strftime(UTC_TEXT_FORMAT)
+
+
+class SavepointLost(Exception):
+    """Rolling back to a savepoint failed: the transaction (and most likely the connection) is gone,
+    so nothing this transaction did can be trusted or kept."""
+
+
+class QuarantineRow(NamedTuple):
+    """A notification one view has passed without applying it. ``reason`` is ``failed`` (applying
+    it raised; ``error_class`` and ``error_message`` say what) or ``held`` (it waits behind, or
+    with, a failed event of the same case). Ids, positions and type names only: never a field of
+    the event, which may name a person."""
+
+    case_id: str
+    notification_id: int
+    case_version: int
+    event_type: str
+    projection: str
+    reason: str
+    error_class: str | None
+    error_message: str
+    quarantined_at: str
 
 
 class ViewCursor:
@@ -60,6 +91,25 @@ class ViewCursor:
         names = [d[0] for d in self._raw.description]
         return [dict(zip(names, row)) for row in self._raw.fetchall()]
 
+    @contextmanager
+    def savepoint(self, name: str = "view_notification") -> Iterator[None]:
+        """Undo only what the block wrote if it raises, keeping the rest of the transaction.
+
+        Plain SQL savepoints, the same on SQLite and PostgreSQL (where rolling back to one also
+        clears the error state a failed statement leaves). If the rollback itself fails, the
+        transaction is lost: ``SavepointLost`` says so, whatever the block raised."""
+        self.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except Exception as error:
+            try:
+                self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.execute(f"RELEASE SAVEPOINT {name}")
+            except Exception as lost:
+                raise SavepointLost(f"could not roll back after {type(error).__name__}") from lost
+            raise
+        self.execute(f"RELEASE SAVEPOINT {name}")
+
 
 class ViewStore(ABC):
     """Base: a ``transaction()`` yielding a :class:`ViewCursor`, plus the tracking table."""
@@ -72,6 +122,14 @@ class ViewStore(ABC):
         with self.transaction() as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+            )
+            # Keyed by case first: the runner asks which cases are held, a release reads one case.
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} ("
+                "case_id TEXT NOT NULL, notification_id BIGINT NOT NULL, case_version BIGINT NOT NULL, "
+                "event_type TEXT NOT NULL, projection TEXT NOT NULL, reason TEXT NOT NULL, error_class TEXT, "
+                "error_message TEXT NOT NULL, quarantined_at TEXT NOT NULL, "
+                "PRIMARY KEY (case_id, notification_id, projection))"
             )
 
     @abstractmethod
@@ -109,6 +167,70 @@ class ViewStore(ABC):
     @staticmethod
     def forget(cursor: ViewCursor, name: str) -> None:
         cursor.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = ?", (name,))
+
+    # The quarantine ---------------------------------------------------------------------------
+
+    @staticmethod
+    def quarantine(cursor: ViewCursor, rows: Sequence[QuarantineRow]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {QUARANTINE_TABLE} ({', '.join(QUARANTINE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in QUARANTINE_COLUMNS)})",
+            rows,
+        )
+
+    @staticmethod
+    def quarantined_cases(cursor: ViewCursor) -> set[str]:
+        """The cases (hex ids) whose events the views hold back."""
+        return {row[0] for row in cursor.execute(f"SELECT DISTINCT case_id FROM {QUARANTINE_TABLE}").fetchall()}
+
+    @staticmethod
+    def quarantine_of(cursor: ViewCursor, case_id: str) -> list[QuarantineRow]:
+        """One case's rows, oldest notification first."""
+        rows = cursor.execute(
+            f"SELECT {', '.join(QUARANTINE_COLUMNS)} FROM {QUARANTINE_TABLE} WHERE case_id = ? "
+            "ORDER BY notification_id, projection", (case_id,)).fetchall()
+        return [QuarantineRow(case_id, int(n), int(v), *rest) for _, n, v, *rest in rows]
+
+    @staticmethod
+    def release_quarantine(cursor: ViewCursor, case_id: str | None = None,
+                           projections: Sequence[str] | None = None) -> None:
+        """Forget one case's rows (it has been released), or every row of the views named (they are
+        being rebuilt from the first event, and will meet every event again)."""
+        if case_id is not None:
+            cursor.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE case_id = ?", (case_id,))
+        elif projections:
+            cursor.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE projection IN ({', '.join('?' for _ in projections)})",
+                           list(projections))
+
+    def quarantined_case_count(self) -> int:
+        with self.read() as cursor:
+            row = cursor.execute(f"SELECT COUNT(DISTINCT case_id) FROM {QUARANTINE_TABLE}").fetchone()
+        return int(row[0]) if row else 0
+
+    def quarantine_summary(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """One item per quarantined case, longest held first: the event that failed (its position,
+        version and type, the views it failed in, the error's class and message), when, and how
+        many of the case's later notifications are held behind it. Ids only."""
+        with self.read() as cursor:
+            sql = (f"SELECT case_id, MIN(quarantined_at), COUNT(DISTINCT notification_id) FROM {QUARANTINE_TABLE} "
+                   "GROUP BY case_id ORDER BY MIN(notification_id)")
+            params: list[Any] = []
+            if limit is not None:
+                sql += " LIMIT ?"
+                params.append(limit)
+            cases = cursor.execute(sql, params).fetchall()
+            failed = cursor.execute(
+                f"SELECT case_id, notification_id, case_version, event_type, projection, error_class, error_message "
+                f"FROM {QUARANTINE_TABLE} WHERE reason = ? ORDER BY notification_id, projection", (FAILED,)).fetchall()
+        failures: dict[str, dict[str, Any]] = {}
+        for case_id, notification_id, version, event_type, projection, error_class, message in failed:
+            failure = failures.setdefault(case_id, {
+                "notification_id": int(notification_id), "case_version": int(version), "event_type": event_type,
+                "failed_in": [], "error_class": error_class, "error_message": message})
+            failure["failed_in"].append(projection)
+        return [{"case_id": case_id, "quarantined_at": since, **failures.get(case_id, {}),
+                 "held_notifications": int(notifications) - (1 if case_id in failures else 0)}
+                for case_id, since, notifications in cases]
 
     def dump(self, table: str, order_by: str) -> list[tuple[Any, ...]]:
         with self.transaction() as cursor:
@@ -174,6 +296,14 @@ class PostgresViewStore(ViewStore):
     @contextmanager
     def transaction(self) -> Iterator[ViewCursor]:
         with self._lock, self._conn.transaction(), self._conn.cursor() as raw:
+            yield ViewCursor(raw, self.dialect)
+
+    @contextmanager
+    def read(self) -> Iterator[ViewCursor]:
+        # READ COMMITTED would give each statement its own snapshot: a position read first could
+        # then disagree with the rows read after it. REPEATABLE READ makes it one snapshot.
+        with self._lock, self._conn.transaction(), self._conn.cursor() as raw:
+            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield ViewCursor(raw, self.dialect)
 
     def lock_tracking(self, cursor: ViewCursor) -> None:

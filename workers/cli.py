@@ -24,7 +24,7 @@ ras_app = typer.Typer(help="Resource allocation: verify recorded budget calculat
 app.add_typer(audit_app, name="audit")
 keys_app = typer.Typer(help="API keys: one per user, in one role", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-ops_app = typer.Typer(help="Operations: what is overdue or stuck", no_args_is_help=True)
+ops_app = typer.Typer(help="Operations: what is overdue, stuck or quarantined", no_args_is_help=True)
 app.add_typer(ops_app, name="ops")
 app.add_typer(ras_app, name="ras")
 projections_app = typer.Typer(help="The read side: views built from the event store", no_args_is_help=True)
@@ -256,6 +256,29 @@ def ops_stuck(stage: Annotated[str | None, typer.Option()] = None, team: Annotat
         typer.echo(f"{row['case_id']}  {row['what']:<24} {row['team']:<16} {row['worker_id'] or '-':<14} "
                    f"due {row['due_at'][:16]}{'  flagged' if row['flagged'] else ''}")
     typer.echo(f"{len(rows)} deadline(s) passed")
+
+
+@ops_app.command("quarantine")
+def ops_quarantine(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the cases the views hold in quarantine: the event that failed, in which view, why, and how
+    many later events wait behind it (ids only). Release one with POST /ops/quarantine/{case_id}/release."""
+    from projections.store import view_store_from_env
+    from workers.settings import Settings
+
+    views = view_store_from_env(Settings.from_environment().store_env())
+    try:
+        items = views.quarantine_summary()
+    finally:
+        views.close()
+    if as_json:
+        typer.echo(json.dumps(items))
+        return
+    for item in items:
+        typer.echo(f"{item['case_id']}  since {item['quarantined_at'][:16]}  v{item.get('case_version', '?')} "
+                   f"{item.get('event_type', '?'):<32} in {','.join(item.get('failed_in', [])) or '-'}: "
+                   f"{item.get('error_class')}: {item.get('error_message')}  "
+                   f"({item['held_notifications']} held behind)")
+    typer.echo(f"{len(items)} case(s) quarantined")
 
 
 @app.command()
