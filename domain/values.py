@@ -38,8 +38,9 @@ def _clean(value: str, *, single_line: bool, required: bool) -> str:
     found = _FORBIDDEN_IN_TEXT.search(value)
     if found:
         raise PydanticCustomError(
-            "control_character", "text may not contain control characters (found U+{code:04X})",
-            {"code": ord(found.group())},
+            # pydantic fills {name} from the context but knows no format spec: the text is made here
+            "control_character", "text may not contain control characters (found U+{code})",
+            {"code": f"{ord(found.group()):04X}"},
         )
     if single_line and _LINE_BREAKS.search(value):
         raise PydanticCustomError("line_break", "a name or short label is one line: no tabs or line breaks")
@@ -83,8 +84,15 @@ def _within_calendar(value: date) -> date:
 
 
 def _instant_within_calendar(value: datetime) -> datetime:
-    _within_calendar(value.astimezone(timezone.utc).date())
-    return value.astimezone(timezone.utc)
+    try:
+        utc = value.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59-01:00, say: held as UTC it is past the year 9999
+        raise PydanticCustomError(
+            "date_out_of_range", "must be between {earliest} and {latest}",
+            {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        ) from None
+    _within_calendar(utc.date())
+    return utc
 
 
 CaseDate = Annotated[date, AfterValidator(_within_calendar),

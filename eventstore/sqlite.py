@@ -29,7 +29,11 @@ from eventstore.outbox import (
 def _micros(when: datetime) -> int:
     # Integer microseconds since the epoch sort and compare exactly; ISO text would too, but only
     # while every writer used the same offset and precision.
-    delta = when.astimezone(timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    # Aware minus aware, never through astimezone: an instant whose UTC time is past the year 9999
+    # (9999-12-31T23:59-01:00) or before the year 1 still has its count of microseconds.
+    if when.tzinfo is None:
+        when = when.astimezone()
+    delta = when - datetime(1970, 1, 1, tzinfo=timezone.utc)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
