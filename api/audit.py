@@ -17,7 +17,7 @@ from pydantic import AwareDatetime
 from api.auth import allow, backend
 from api.backend import Backend
 from api.keys import ApiUser
-from api.queries import Limit, logged_read
+from api.queries import LARGEST_ID, Limit, logged_read
 from api.roles import AUDITORS
 from domain.audit import ChainReport
 from domain.decision_audit import DecisionCheck, DecisionExplanation, explain, is_decision
@@ -26,6 +26,8 @@ from domain.mapper import CanonicalMapper
 router = APIRouter(prefix="/audit", tags=["audit"])
 Auditor = Annotated[ApiUser, Depends(allow(AUDITORS))]
 App = Annotated[Backend, Depends(backend)]
+# A version the store could hold; past it, 422 before the store is asked (SQLite would overflow).
+Version = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The version of the case the decision is at")]
 
 
 @router.get("/cases/{case_id}/as-of", summary="The case exactly as the record stood at an instant")
@@ -51,7 +53,7 @@ def decisions(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> 
 
 @router.get("/cases/{case_id}/decisions/{version}", response_model=DecisionExplanation,
             summary="One decision explained")
-def decision(case_id: uuid.UUID, version: Annotated[int, Path(ge=1)], request: Request, user: Auditor,
+def decision(case_id: uuid.UUID, version: Version, request: Request, user: Auditor,
              app: App) -> DecisionExplanation:
     app.require_case(case_id)
     logged_read(app, user, request, case_id, f"decision {version}")
@@ -60,7 +62,7 @@ def decision(case_id: uuid.UUID, version: Annotated[int, Path(ge=1)], request: R
 
 @router.get("/cases/{case_id}/decisions/{version}/verify", response_model=DecisionCheck,
             summary="Recompute a decision from what was recorded before it (or check a judgement's authority)")
-def verify_decision(case_id: uuid.UUID, version: Annotated[int, Path(ge=1)], request: Request, user: Auditor, app: App) -> DecisionCheck:
+def verify_decision(case_id: uuid.UUID, version: Version, request: Request, user: Auditor, app: App) -> DecisionCheck:
     app.require_case(case_id)
     logged_read(app, user, request, case_id, f"verify decision {version}")
     return app.record.verify_decision(case_id, version)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -15,7 +17,7 @@ from domain.application import CaseRecord
 from domain.commands import CouncilSettings
 from domain.errors import DomainError, NotFound
 from domain.service_levels import ServiceLevels
-from projections.store import ViewStore
+from projections.store import ViewCursor, ViewStore
 
 
 class ViewsBehind(DomainError):
@@ -42,9 +44,18 @@ class Backend:
         if not self.record.recorder.select_events(case_id, limit=1):
             raise NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
 
-    def views_position(self) -> int:
-        positions = self.views.positions(self.view_names)
+    def views_position(self, cursor: ViewCursor | None = None) -> int:
+        positions = self.views.positions(self.view_names, cursor)
         return min(positions.values(), default=0)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[tuple[int, ViewCursor]]:
+        """One read of the views: the position every view has reached, and a cursor for the rows,
+        in the same read transaction (one snapshot on both stores). So the position an answer
+        reports is the one its rows were read at, not one taken a moment before them, and rows
+        read with several SELECTs agree with each other."""
+        with self.views.read() as cursor:
+            yield self.views_position(cursor), cursor
 
     async def wait_for_position(self, position: int | None) -> int:
         """Read-your-writes: wait until every view has applied the notification a command returned."""

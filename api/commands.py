@@ -4,20 +4,31 @@
 ``POST /cases/{case_id}/<command-in-kebab-case>``. The caller's identity comes from the API key
 (never the body), and the case's workflow runs the command as an update: refused by its
 validator (409/422, nothing written) or recorded and answered with the appended events and the
-notification position to read after. ``Idempotency-Key`` makes a retry safe: it becomes the
-command id (and the update id), so a repeat returns the first answer and appends nothing, and
-the same key with a different command is refused (409 ``command_id_reused``).
+notification position to read after (covering the events the case's workflow recorded because
+of it, too: the review scheduled at sign-off, say).
+
+``Idempotency-Key`` makes a retry safe, exactly. The key becomes the command id, and the case
+record keeps a digest of every command it recorded under its id, so the record itself decides,
+across restarts and workflow runs: the same key with the same body gets the first answer with
+``duplicate: true`` and appends nothing; the same key with anything else (another body, another
+command) is refused, 409 ``idempotency_key_reused``, and appends nothing either. A key names a
+request on one case: ``POST /cases`` derives the new case's id from the caller and the key.
+
+Temporal's own dedup of update ids is not relied on for this: it lasts one workflow run and would
+answer a repeat with the first result verbatim (``duplicate: false``) without looking at the
+body. So each request is its own update, and the workflow and the record see every repeat.
 """
 
 # No `from __future__ import annotations` here: the endpoints are made at run time and FastAPI
 # reads their annotations as objects.
 
+import asyncio
 import re
 import uuid
 from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, Header, Path
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import allow, backend
@@ -26,11 +37,12 @@ from api.examples import command_examples
 from api.keys import ApiUser
 from api.roles import COMMAND_ROLES
 from domain.commands import COMMANDS, CaseCommand
-from domain.errors import RuleViolation
+from domain.errors import DomainError, NotFound, RuleViolation
 from workflows.client import send_command, start_case
 
 CALLER_FIELDS = {"case_id", "command_id", "actor"}
 KEY_NAMESPACE = uuid.UUID("6f1c2a4e-8d1b-4c59-9a57-2f4c1d7e0b11")
+KEY_HEADER = "Idempotency-Key"
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
@@ -83,23 +95,80 @@ async def run_command(backend: Backend, user: ApiUser, case_id: uuid.UUID, name:
     update_id = None
     if key is not None:
         payload["command_id"] = f"api:{key}"
-        update_id = f"{name}:{key}"
+        # Unique per request (see the module's docstring); the key is in it for whoever reads history.
+        update_id = f"{name}:{key}:{uuid.uuid4().hex}"
     if COMMANDS[name].creates_case:
+        # A referral sent again after its case was opened is answered by the record alone: starting
+        # the workflow again for a case that is closed would begin a fresh run of it.
+        repeat = await _repeat_in_record(backend, case_id, name, payload, key) if key is not None else None
+        if repeat is not None:
+            return repeat
         await start_case(backend.temporal, case_id, backend.task_queue, council=backend.council,
                          service_levels=backend.service_levels)
     try:
         accepted = await send_command(backend.temporal, case_id, name, payload, update_id=update_id)
+    except DomainError as error:
+        if key is not None and error.code == "command_id_reused":
+            raise _key_reused(key, payload["command_id"]) from None
+        raise
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise
+        # No running workflow. A repeat of a command the case recorded before its workflow ended
+        # (the closing command itself, retried) still gets its first answer from the record.
+        repeat = await _repeat_in_record(backend, case_id, name, payload, key) if key is not None else None
+        if repeat is not None:
+            return repeat
         _refuse_missing(backend, case_id)
     positions = accepted.notification_ids
     events = [AppendedEvent(event_id=f"{case_id.hex}/{version}", type=kind, version=version,
                             position=positions[i] if i < len(positions) else None)
               for i, (kind, version) in enumerate(zip(accepted.event_types, accepted.versions))]
-    position = max(positions) if positions else (backend.record.recorder.max_notification_id() or 0)
+    # The update's own position covers what the process recorded because of the command. A repeat
+    # recorded nothing now, and the record does not say where its first events went in the log:
+    # the log's end covers them and everything the process recorded after them.
+    position = max([accepted.position, *positions])
+    if accepted.duplicate or not position:
+        position = max(position, backend.record.recorder.max_notification_id() or 0)
     return CommandResult(case_id=case_id.hex, command=name, command_id=accepted.command_id,
                          duplicate=accepted.duplicate, stage=accepted.stage, position=position, events=events)
+
+
+def _key_reused(key: str, command_id: str) -> RuleViolation:
+    return RuleViolation(
+        f"{KEY_HEADER} {key!r} was already used for a different request on this case (another body or "
+        "another command); nothing was recorded. Send a new key for a new request",
+        code="idempotency_key_reused", field=KEY_HEADER, details={"command_id": command_id},
+    )
+
+
+async def _repeat_in_record(backend: Backend, case_id: uuid.UUID, name: str, payload: dict[str, Any],
+                            key: str) -> CommandResult | None:
+    """The first answer to a command the case record already holds under this command id, marked
+    a duplicate; None if the record has no command under the id. The same id with anything else is
+    refused, by the same digest the record checks (``CaseCommand.digest``)."""
+    command_id = payload["command_id"]
+    try:
+        case = await asyncio.to_thread(backend.record.get_case, case_id)
+    except NotFound:
+        return None
+    seen = case.state.processed_commands.get(command_id)
+    if seen is None:
+        return None
+    try:
+        command = COMMANDS[name].model_validate({**payload, "case_id": case_id})
+    except ValidationError:
+        raise _key_reused(key, command_id) from None  # it cannot be what was recorded
+    if seen.name != name or seen.digest != command.digest():
+        raise _key_reused(key, command_id)
+    first, last = min(seen.versions), max(seen.versions)
+    recorded = await asyncio.to_thread(lambda: list(backend.record.events.get(case_id, gt=first - 1, lte=last)))
+    return CommandResult(
+        case_id=case_id.hex, command=name, command_id=command_id, duplicate=True, stage=case.state.stage.value,
+        position=backend.record.recorder.max_notification_id() or 0,
+        events=[AppendedEvent(event_id=f"{case_id.hex}/{e.originator_version}", type=type(e).__name__,
+                              version=e.originator_version, position=None) for e in recorded],
+    )
 
 
 def _refuse_missing(backend: Backend, case_id: uuid.UUID) -> NoReturn:
@@ -147,7 +216,8 @@ def command_router() -> APIRouter:
             path, _endpoint(name, model, creates), methods=["POST"], response_model=CommandResult,
             status_code=201 if creates else 200, name=name, summary=summary,
             description=f"{(command.__doc__ or '').strip()}\n\nRoles: {', '.join(sorted(r.value for r in roles))}.",
-            responses={409: {"description": "The case record refuses it now (reason code in `code`)"},
+            responses={409: {"description": "The case record refuses it now (reason code in `code`), or the "
+                                    "Idempotency-Key was used for a different request (`idempotency_key_reused`)"},
                        422: {"description": "A field breaks its rule (named in `field`)"},
                        404: {"description": "No such case"}},
         )

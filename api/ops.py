@@ -67,9 +67,9 @@ class Reassign(BaseModel):
 async def stuck(user: Ops, app: App, stage: Stage | None = None, team: Team = None,
                 overdue_by_days: Annotated[int, Query(ge=0, le=3650)] = 0, limit: Limit = 200,
                 min_position: MinPosition = None) -> dict[str, Any]:
-    position = await app.wait_for_position(min_position)
+    await app.wait_for_position(min_position)
     now = datetime.now(timezone.utc)
-    with app.views.read() as cursor:
+    with app.snapshot() as (position, cursor):
         rows = passed_deadlines(cursor, now, stage=stage.value if stage else None, team=team,
                                 overdue_by_days=overdue_by_days, limit=limit)
     return {"position": position, "now": now.isoformat(), "items": rows}
@@ -77,10 +77,10 @@ async def stuck(user: Ops, app: App, stage: Stage | None = None, team: Team = No
 
 @router.get("/counts", summary="Open cases, and deadlines passed, by stage")
 async def counts(user: Ops, app: App, team: Team = None, min_position: MinPosition = None) -> dict[str, Any]:
-    position = await app.wait_for_position(min_position)
+    await app.wait_for_position(min_position)
     now = utc_text(datetime.now(timezone.utc))
     team_filter, params = ("AND team = ?", [team]) if team else ("", [])
-    with app.views.read() as cursor:
+    with app.snapshot() as (position, cursor):
         open_cases = cursor.execute(
             f"SELECT stage, COUNT(*) FROM {CASE} WHERE closed = 0 {team_filter} GROUP BY stage", params).fetchall()
         overdue = cursor.execute(

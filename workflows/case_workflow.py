@@ -92,6 +92,11 @@ class CommandAccepted(BaseModel):
     versions: list[int]
     notification_ids: list[int]
     stage: str
+    # The highest notification id the update recorded: the command's own events and whatever the
+    # process recorded because of them before answering (the review scheduled at sign-off, say).
+    # A caller reading after it sees all of that; 0 when the update recorded nothing (a repeat),
+    # and 0 from a worker older than this field.
+    position: int = 0
 
 
 class CaseSummary(BaseModel):
@@ -160,6 +165,8 @@ class CaseWorkflow:
         self.stage_due_at: datetime | None = None
         self.rule_set = RuleSet.model_validate(state.rule_set) if state.rule_set else None
         self.review_cycle_ended = False
+        # The highest notification id recorded since the current update took the lock (see command).
+        self.recorded_through = 0
 
     # The process -------------------------------------------------------------------------------
 
@@ -220,11 +227,13 @@ class CaseWorkflow:
             # the record's own checks refuse it in the activity, with the same code, and the
             # mirror catches up (see _record). Dry-running again here would cost a copy of the
             # case for a race that the record already settles.
+            self.recorded_through = 0
             recorded = await self._record(name, payload)
+            position = self.recorded_through
         return CommandAccepted(
             command_id=recorded.command_id, command_name=name, duplicate=recorded.duplicate,
             event_types=recorded.event_types, versions=recorded.versions,
-            notification_ids=recorded.notification_ids, stage=self._stage() or "",
+            notification_ids=recorded.notification_ids, stage=self._stage() or "", position=position,
         )
 
     @command.validator
@@ -301,6 +310,10 @@ class CaseWorkflow:
                 await self._catch_up()
                 raise ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True) from None
             raise
+        # Only counting: no command comes of it, so replaying older histories is unchanged. Every
+        # recording happens under the lock, so this counts the current update's alone, follow-on
+        # recordings (which come back through here from _apply) included.
+        self.recorded_through = max([self.recorded_through, *recorded.notification_ids])
         await self._apply(recorded.events_since)
         return recorded
 
