@@ -6,13 +6,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+import structlog
 from fastapi import FastAPI, Query
+from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
 from api import audit, errors, ops, queries
@@ -80,16 +83,28 @@ def create_app(backend: Backend | None = None, keys_path: Path | None = None) ->
     @app.get("/health", tags=["service"],
              summary="Is the API able to reach its views and Temporal, and are the views keeping up?")
     async def health(lag_threshold: Annotated[int, Query(
-            ge=0, description="Notifications the views may be behind the log before the service is degraded")] = 1000,
-    ) -> dict[str, Any]:
+            ge=0, le=2**63 - 1,
+            description="Notifications the views may be behind the log before the service is degraded")] = 1000,
+    ) -> Any:
         """``degraded`` (still 200: the API answers, reads may be stale) when any case is quarantined
         (its events are held back from the views, decision 0013), when the views are more than
         ``lag_threshold`` notifications behind the log (reads with ``min_position`` will wait and
         then 503), or when Temporal does not answer (commands will fail); ``ok`` otherwise."""
         wired: Backend = app.state.backend
-        position = wired.views_position()
-        lag = max((wired.record.recorder.max_notification_id() or 0) - position, 0)
-        quarantined = wired.views.quarantined_case_count()
+
+        def read_the_views() -> tuple[int, int, int]:
+            position = wired.views_position()
+            lag = max((wired.record.recorder.max_notification_id() or 0) - position, 0)
+            return position, lag, wired.views.quarantined_case_count()
+
+        try:
+            position, lag, quarantined = await asyncio.to_thread(read_the_views)
+        except Exception as error:  # the record or the views cannot be read: nothing can be served
+            structlog.get_logger("carecase.api").error("health_store_unreadable", error=repr(error))
+            body = errors.problem_body(503, "service_down", "the case record or its views cannot be read",
+                                       instance="/health")
+            return JSONResponse({**body, "problems": ["the case record or its views cannot be read"]},
+                                status_code=503, media_type=errors.PROBLEM_JSON)
         try:
             temporal = bool(await wired.temporal.service_client.check_health(timeout=timedelta(seconds=5)))
         except Exception:  # unreachable, refused, timed out: the answer is "no", not a 500

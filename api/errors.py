@@ -36,6 +36,9 @@ PROBLEM_TYPE = "tag:carecase,2026:problem/"
 # Temporal statuses that mean "not now" rather than "never": the service is away or overloaded.
 TEMPORAL_AWAY = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED,
                            RPCStatusCode.RESOURCE_EXHAUSTED})
+# A call cut off in flight (the server died under it: "transport error"): whether a command it
+# carried was recorded is not known, so the caller must ask again with the same key.
+TEMPORAL_CUT_OFF = frozenset({RPCStatusCode.UNKNOWN, RPCStatusCode.CANCELLED})
 TEMPORAL_RETRY_AFTER_SECONDS = 5
 
 STATUS: list[tuple[type[DomainError], int]] = [
@@ -131,6 +134,14 @@ class ProblemOnCrash:
             await JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)(scope, receive, send)
 
 
+def command_pending_problem(request: Request) -> JSONResponse:
+    """A command whose outcome is not known: it may or may not have been recorded."""
+    return problem(request, 503, "command_pending",
+                   "the case's workflow has not answered; the command may still be recorded, so send it again "
+                   "with the same Idempotency-Key to learn its outcome",
+                   headers={"Retry-After": str(TEMPORAL_RETRY_AFTER_SECONDS)})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> JSONResponse:
@@ -154,7 +165,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RPCError)
     async def temporal_error(request: Request, error: RPCError) -> JSONResponse:
-        if error.status not in TEMPORAL_AWAY:
+        if error.status in TEMPORAL_CUT_OFF and request.method == "POST":
+            structlog.get_logger("carecase.api").warning("temporal_cut_off", path=request.url.path,
+                                                         status=error.status.name, error=error.message)
+            return command_pending_problem(request)
+        if error.status not in TEMPORAL_AWAY | TEMPORAL_CUT_OFF:
             raise error  # a call Temporal refused for good is a fault of ours: ProblemOnCrash logs it
         structlog.get_logger("carecase.api").warning("temporal_unavailable", path=request.url.path,
                                                      status=error.status.name, error=error.message)
@@ -166,9 +181,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
     async def command_pending(request: Request, error: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:
-        return problem(request, 503, "command_pending",
-                       "the case's workflow has not answered in time; the command may still be recorded, so "
-                       "send it again with the same Idempotency-Key to learn its outcome",
-                       headers={"Retry-After": str(TEMPORAL_RETRY_AFTER_SECONDS)})
+        return command_pending_problem(request)
 
     app.add_middleware(ProblemOnCrash)

@@ -14,16 +14,16 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import problem_body
+
 MAX_BODY_BYTES = 1_048_576  # 1 MiB
 
 
 def too_large_body(limit: int) -> bytes:
-    """The one problem shape the API answers with (see api.errors), for a body over the limit."""
+    """The one problem shape the API answers with (api.errors), for a body over the limit."""
     detail = f"the request body is larger than the API accepts ({limit:,} bytes)"
-    return json.dumps({
-        "type": "about:blank", "title": "Content Too Large", "status": 413, "detail": detail,
-        "code": "body_too_large", "message": detail, "field": "body", "details": {"max_body_bytes": limit},
-    }).encode()
+    return json.dumps(problem_body(413, "body_too_large", detail, field="body",
+                                   details={"max_body_bytes": limit})).encode()
 
 
 class BodySizeLimit:

@@ -47,6 +47,8 @@ class Page(BaseModel):
 
 class CaseView(BaseModel):
     position: int
+    quarantined: bool = Field(description="True while the views hold this case's events back (an event no view "
+                                          "could apply, decision 0013): the case is shown as it stood before it")
     case: dict[str, Any]
     people: list[dict[str, Any]]
     work: list[dict[str, Any]]
@@ -78,8 +80,10 @@ async def get_case(case_id: uuid.UUID, request: Request, user: Annotated[ApiUser
         work = cursor.execute(f"SELECT kind, role, person_id, detail FROM {WORKLIST} WHERE case_id = ? "
                               "ORDER BY item_id", (case_id.hex,)).dicts()
         ledger = cursor.execute(f"SELECT * FROM {LEDGER} WHERE case_id = ?", (case_id.hex,)).dicts()
+        quarantined = bool(app.views.quarantine_of(cursor, case_id.hex))
     logged_read(app, user, request, case_id, "case")
-    return CaseView(position=position, case=case, people=people, work=work, ledger=ledger[0] if ledger else None)
+    return CaseView(position=position, quarantined=quarantined, case=case, people=people, work=work,
+                    ledger=ledger[0] if ledger else None)
 
 
 @router.get("/cases", response_model=Page, tags=["cases"], summary="Open cases by team, stage or worker")

@@ -144,15 +144,15 @@ class ViewStore(ABC):
         """Serialise writers of views: two runners must never apply the same notification."""
 
     def position(self, name: str, cursor: ViewCursor | None = None) -> int:
-        if cursor is None:
-            with self.transaction() as cursor:
+        if cursor is None:  # a read: it never waits for, nor takes, the runner's write lock
+            with self.read() as cursor:
                 return self.position(name, cursor)
         row = cursor.execute(f"SELECT position FROM {TRACKING_TABLE} WHERE projection = ?", (name,)).fetchone()
         return 0 if row is None else int(row[0])
 
     def positions(self, names: Sequence[str], cursor: ViewCursor | None = None) -> dict[str, int]:
         if cursor is None:
-            with self.transaction() as cursor:
+            with self.read() as cursor:
                 return self.positions(names, cursor)
         return {name: self.position(name, cursor) for name in names}
 

@@ -15,6 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.commands import CouncilSettings
 
 
+# The council's limits that the environment may set, each a whole number checked by CouncilSettings.
+COUNCIL_LIMITS = {
+    "CARECASE_PANEL_THRESHOLD_PENCE": "panel_threshold_pence",
+    "CARECASE_MAX_AMOUNT_PENCE": "max_amount_pence",
+    "CARECASE_AGREEMENT_TOLERANCE_BASIS_POINTS": "agreement_tolerance_basis_points",
+    "CARECASE_AGREEMENT_BACKDATING_LIMIT_DAYS": "agreement_backdating_limit_days",
+    "CARECASE_AGREEMENT_FUTURE_START_LIMIT_DAYS": "agreement_future_start_limit_days",
+    "CARECASE_CLOCK_SKEW_SECONDS": "clock_skew_seconds",
+}
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -29,11 +40,11 @@ class Settings(BaseModel):
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if environ is None else environ)
+        limits = {field: int(env[name]) for name, field in COUNCIL_LIMITS.items() if env.get(name)}
         council = CouncilSettings(
             council_code=env.get("CARECASE_COUNCIL_CODE", CouncilSettings().council_code),
             ras_rule_set_id=env.get("CARECASE_RAS_RULE_SET", CouncilSettings().ras_rule_set_id),
-            panel_threshold_pence=int(env.get("CARECASE_PANEL_THRESHOLD_PENCE",
-                                              CouncilSettings().panel_threshold_pence)),
+            **limits,
         )
         return cls(
             store=env.get("CARECASE_STORE", "sqlite"),  # type: ignore[arg-type]

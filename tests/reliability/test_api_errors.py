@@ -5,9 +5,13 @@ range, Temporal away, or a fault nobody planned for. A refused write appends not
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import signal
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +30,9 @@ from projections.store import SQLiteViewStore
 from tests.api.test_roles import PATH_VALUES, QUERY, allowed_roles, routes
 from tests.builders import Scenario
 from tests.reliability.steps import assert_problem, auth, body_of, events_of, post, run
-from workers.temporal_settings import temporal_binary
+from tests.postgres_cluster import free_port
+from workers.dev_server import dev_server_command, start_dev_server, wait_until_serving
+from workers.temporal_settings import TemporalSettings, temporal_binary
 
 TOO_BIG = 2**63  # one past the largest integer SQLite and PostgreSQL's BIGINT hold
 
@@ -203,6 +209,18 @@ async def test_an_unexpected_fault_is_a_500_problem_that_leaks_nothing_and_is_lo
     assert "closed database" in str(logged["exc_info"]).lower()
 
 
+async def test_health_is_down_with_a_503_problem_when_the_views_cannot_be_read(
+        tokens, backend: Backend, sqlite_env: dict[str, str]):
+    closed = SQLiteViewStore(sqlite_env["SQLITE_DBNAME"])
+    closed.close()
+    transport = httpx.ASGITransport(app=create_app(dataclasses.replace(backend, views=closed)))
+    async with httpx.AsyncClient(transport=transport, base_url="http://carecase.test", timeout=60) as client:
+        response = await client.get("/health")
+    body = assert_problem(response, 503, "service_down")
+    assert body["problems"] == ["the case record or its views cannot be read"]
+    assert "sqlite" not in response.text.lower()
+
+
 async def test_a_body_too_large_is_a_413_problem_and_appends_nothing(http: httpx.AsyncClient, tokens,
                                                                      backend: Backend):
     s = Scenario()
@@ -227,3 +245,40 @@ async def test_any_http_status_raised_in_front_of_a_handler_is_a_problem(backend
         response = await client.post("/refuse", content=b"x")
     body = assert_problem(response, 415, "unsupported_media_type")
     assert body["detail"] == "send JSON" and body["instance"] == "/refuse"
+
+
+async def test_temporal_dying_while_a_command_waits_is_a_503_command_pending_never_a_500(
+        http: httpx.AsyncClient, tokens, backend: Backend, tmp_path: Path):
+    """Seen under load: the server SIGKILLed while the API waited on an update gave
+    ``RPCError(UNKNOWN, "transport error")`` and a 500, though the command may have been recorded.
+    The outcome is unknown, so the answer is 503 ``command_pending``: ask again with the same key."""
+    settings = TemporalSettings(address=f"127.0.0.1:{free_port()}", ui_port=free_port(),
+                                db_filename=tmp_path / "temporal.db")
+    binary = temporal_binary()
+    server = start_dev_server(dev_server_command(settings, binary=binary), output=subprocess.DEVNULL)
+    sent: asyncio.Task[httpx.Response] | None = None
+    try:
+        wait_until_serving(binary, settings, server)
+        client = await Client.connect(settings.address, data_converter=pydantic_data_converter,
+                                      retry_config=RetryConfig(initial_interval_millis=20, max_retries=2))
+        # No worker polls this queue, so the referral's update waits until the server is killed.
+        waiting = dataclasses.replace(backend, temporal=client, task_queue=f"nobody-{uuid.uuid4().hex}")
+        before = store_size(backend)
+        transport = httpx.ASGITransport(app=create_app(waiting))
+        async with httpx.AsyncClient(transport=transport, base_url="http://carecase.test", timeout=60) as caller:
+            sent = asyncio.create_task(post(caller, tokens, Scenario().referral(), key=f"cut-{uuid.uuid4().hex}"))
+            # Past the first round of the update's long poll (about ten seconds): a server killed
+            # then cuts the call off as UNKNOWN "transport error", not UNAVAILABLE.
+            await asyncio.sleep(13)
+            assert not sent.done()
+            server.send_signal(signal.SIGKILL)
+            response = await asyncio.wait_for(sent, 60)
+    finally:
+        if sent is not None and not sent.done():
+            sent.cancel()
+        if server.poll() is None:
+            server.kill()
+        server.wait(timeout=30)
+    assert_problem(response, 503, "command_pending")
+    assert int(response.headers["retry-after"]) >= 1
+    assert store_size(backend) == before

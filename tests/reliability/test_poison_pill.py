@@ -453,10 +453,12 @@ async def test_over_http_one_poisoned_case_is_quarantined_listed_and_released(
     read = await http.get(f"/cases/{case_id}", params={"min_position": position}, headers=sw)
     assert read.status_code == 200, read.text
     assert (read.json()["case"]["version"], read.json()["case"]["carers_identified"]) == (2, 0)
+    assert read.json()["quarantined"] is True  # the screen says it is behind, not that this is all
     # A case after it is applied and readable.
     other_id, other_position = await open_case(http, tokens, t)
     other = await http.get(f"/cases/{other_id}", params={"min_position": other_position}, headers=sw)
     assert other.status_code == 200 and other.json()["case"]["version"] == 2
+    assert other.json()["quarantined"] is False
     # The quarantined case's later events are held behind the one that failed.
     held_position = await send(http, tokens, f"/cases/{case_id}/start-needs-assessment", s.start_adult())
     read = await http.get(f"/cases/{case_id}", params={"min_position": held_position}, headers=sw)
@@ -483,7 +485,9 @@ async def test_over_http_one_poisoned_case_is_quarantined_listed_and_released(
                                json={"reason": "the overflowing amount was corrected"})
     assert released.status_code == 200, released.text
     assert released.json()["released"] is True and released.json()["notifications"] == item["held_notifications"] + 1
-    case = (await http.get(f"/cases/{case_id}", headers=sw)).json()["case"]
+    after = (await http.get(f"/cases/{case_id}", headers=sw)).json()
+    case = after["case"]
+    assert after["quarantined"] is False
     whole = case_record.get_case(UUID(case_id))
     assert (case["version"], case["carers_identified"], case["stage"]) == (whole.version, 1, whole.state.stage.value)
     assert (await http.get("/ops/quarantine", headers=ops)).json() == {"quarantined_cases": 0, "items": []}
