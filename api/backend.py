@@ -15,7 +15,7 @@ from api.access_log import AccessLog
 from api.keys import KeyRing
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, InvalidInput, NotFound
 from domain.service_levels import ServiceLevels
 from projections.store import ViewCursor, ViewStore
 
@@ -58,10 +58,20 @@ class Backend:
             yield self.views_position(cursor), cursor
 
     async def wait_for_position(self, position: int | None) -> int:
-        """Read-your-writes: wait until every view has applied the notification a command returned."""
+        """Read-your-writes: wait until every view has applied the notification a command returned.
+
+        A position past the end of the log is no position a command returned (every answer's
+        position is a notification already committed), so it is refused at once rather than
+        waited on: the caller has a wrong number, not a slow view."""
         reached = await asyncio.to_thread(self.views_position)
         if position is None or reached >= position:
             return reached
+        last = await asyncio.to_thread(self.record.recorder.max_notification_id)
+        if position > (last or 0):
+            raise InvalidInput(
+                f"min_position: {position} is past the end of the log ({last or 0}); pass the position a "
+                "command or a read answered", code="position_beyond_log", field="min_position",
+                details={"last_position": last or 0, "wanted": position})
         deadline = time.monotonic() + self.position_patience_seconds
         delay = 0.01
         while time.monotonic() < deadline:

@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import signal
 import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -144,11 +145,34 @@ async def test_every_integer_parameter_is_bounded(http: httpx.AsyncClient, token
 
 
 async def test_views_behind_is_a_503_with_retry_after(http: httpx.AsyncClient, tokens, backend: Backend):
-    backend.position_patience_seconds = 0.2
-    behind = await http.get("/cases", params={"min_position": TOO_BIG - 1}, headers=auth(tokens, "team_manager"))
+    s = Scenario()
+    _, answer = await run(http, tokens, [s.referral()])
+    # A view that never moves (as if its runner had stopped) holds every read behind it.
+    lagging = dataclasses.replace(backend, view_names=[*backend.view_names, "a_view_nobody_runs"],
+                                  position_patience_seconds=0.2)
+    transport = httpx.ASGITransport(app=create_app(lagging))
+    async with httpx.AsyncClient(transport=transport, base_url="http://carecase.test", timeout=60) as client:
+        behind = await client.get("/cases", params={"min_position": answer["position"]},
+                                  headers=auth(tokens, "team_manager"))
     body = assert_problem(behind, 503, "views_behind", "min_position")
     assert behind.headers["retry-after"] == "1"
-    assert body["details"]["wanted"] == TOO_BIG - 1
+    assert body["details"]["wanted"] == answer["position"]
+
+
+async def test_a_position_past_the_end_of_the_log_is_refused_at_once_not_waited_on(
+        http: httpx.AsyncClient, tokens, backend: Backend):
+    """No command answered it, so no wait can make it true: 422, not ten seconds then 503."""
+    s = Scenario()
+    _, answer = await run(http, tokens, [s.referral()])
+    last = backend.record.recorder.max_notification_id()
+    for beyond in (last + 1, last + 1_000_000, TOO_BIG - 1):
+        started = time.monotonic()
+        response = await http.get("/cases", params={"min_position": beyond}, headers=auth(tokens, "team_manager"))
+        body = assert_problem(response, 422, "position_beyond_log", "min_position")
+        assert body["details"] == {"last_position": last, "wanted": beyond}
+        assert time.monotonic() - started < backend.position_patience_seconds
+    assert (await http.get("/cases", params={"min_position": answer["position"]},
+                           headers=auth(tokens, "team_manager"))).status_code == 200
 
 
 @pytest_asyncio.fixture(loop_scope="session")
