@@ -19,7 +19,8 @@ Each figure is the one the case itself holds (``CaseState``), worked out from ev
   itself, so signing the plan off commits it; for a plan held as a mix, the approved amount less
   the plan's own direct payment a year (never below 0), the direct payment part being committed by
   its agreement. A closed case commits nothing (closure stops every agreement).
-- ``paid_pence``: direct payments issued less those that failed (``Agreement.paid_pence`` summed).
+- ``paid_pence``: direct payments issued (a back-dated start's catch-up included) less those that
+  failed (``Agreement.paid_pence`` summed).
 - ``failed_payments``: how many issued payments failed (a slot reissued and failed again counts twice).
 - ``suspended``: 1 while direct payments under any agreement on the case are suspended. Slots that
   fall due during a suspension are skipped by the payments workflow, which records nothing on the
@@ -277,6 +278,10 @@ class BudgetLedgerView(Projection):
     def on_PaymentIssued(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         self._agreement(cursor, event, "paid_pence = paid_pence + ?", (event.amount_pence,))
         self._agreement_entry(cursor, event, "paid", event.amount_pence)
+
+    def on_ArrearsPaymentIssued(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
+        # The catch-up for a back-dated start is paid money like any slot's payment.
+        self.on_PaymentIssued(cursor, event, notification_id)
 
     def on_PaymentFailed(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         self._agreement(cursor, event, "paid_pence = paid_pence - ?, failed_payments = failed_payments + 1",

@@ -60,6 +60,16 @@ def a_family_paid_by_direct_payment(s: Scenario) -> list[c.CaseCommand]:
     ]
 
 
+def a_back_dated_direct_payment(s: Scenario) -> list[c.CaseCommand]:
+    """An agreement starting four weeks before it is made (the record's clock starts on 5 January
+    2026): its first slot is arrears, paid as one catch-up a finance officer confirms."""
+    return [
+        *s.up_to_planning(), s.draft(), s.draft("carer-1", plan=carer_plan()), s.submit(), s.submit("carer-1"),
+        s.sign_off(), s.sign_off("carer-1"), s.agreement(start_date="2025-12-08"), s.confirm_arrears(amount_pence=PAYMENT),
+        s.schedule_payment(2, due_on="2026-01-05"), s.issue_payment(2),
+    ]
+
+
 def a_council_managed_plan(s: Scenario) -> list[c.CaseCommand]:
     """The carer declines; the adult's plan is managed by the council, revised after a review."""
     return [
@@ -144,14 +154,14 @@ def ledger(record: CaseRecord, store: ViewStore) -> ProjectionRunner:
 
 
 def test_the_ledger_agrees_with_each_case_after_every_command(record: CaseRecord, view_store: ViewStore):
-    paid, managed, mixed, short = Scenario(), Scenario(), Scenario(), Scenario()
+    paid, managed, mixed, short, back_dated = Scenario(), Scenario(), Scenario(), Scenario(), Scenario()
     views = ledger(record, view_store)
     expected: dict[str, dict[str, Any]] = {}
     seen = {figure: set() for figure in ("allocated_pence", "committed_pence", "suspended", "failed_payments",
                                          "underspent_pence", "recovered_pence")}
 
     for command in interleaved(a_family_paid_by_direct_payment(paid), a_council_managed_plan(managed),
-                               a_mixed_plan(mixed), a_short_case(short)):
+                               a_mixed_plan(mixed), a_short_case(short), a_back_dated_direct_payment(back_dated)):
         record.handle(command)
         views.run_until_caught_up()
         case_id = command.case_id
@@ -174,6 +184,7 @@ def test_the_ledger_agrees_with_each_case_after_every_command(record: CaseRecord
 
     # The stories reach every state the ledger can show, so a figure stuck at one value would fail.
     assert all(len(values) >= 2 for values in seen.values()), seen
+    assert ledger_rows(view_store)[back_dated.case_id.hex]["paid_pence"] == 2 * PAYMENT  # the catch-up and slot 2
     mixed_row = ledger_rows(view_store)[mixed.case_id.hex]
     assert (mixed_row["allocated_pence"], mixed_row["committed_pence"]) == (A_YEAR, A_YEAR)
 
