@@ -146,29 +146,37 @@ async def _repeat_in_record(backend: Backend, case_id: uuid.UUID, name: str, pay
                             key: str) -> CommandResult | None:
     """The first answer to a command the case record already holds under this command id, marked
     a duplicate; None if the record has no command under the id. The same id with anything else is
-    refused, by the same digest the record checks (``CaseCommand.digest``)."""
+    refused: the record's own check (``CaseRecord.repeat_of``)."""
     command_id = payload["command_id"]
-    try:
-        case = await asyncio.to_thread(backend.record.get_case, case_id)
-    except NotFound:
-        return None
-    seen = case.state.processed_commands.get(command_id)
-    if seen is None:
-        return None
     try:
         command = COMMANDS[name].model_validate({**payload, "case_id": case_id})
     except ValidationError:
-        raise _key_reused(key, command_id) from None  # it cannot be what was recorded
-    if seen.name != name or seen.digest != command.digest():
-        raise _key_reused(key, command_id)
-    first, last = min(seen.versions), max(seen.versions)
-    recorded = await asyncio.to_thread(lambda: list(backend.record.events.get(case_id, gt=first - 1, lte=last)))
+        # Not a command at all, so not one the record holds: refused if the id is taken, else new.
+        if await asyncio.to_thread(_holds_command_id, backend, case_id, command_id):
+            raise _key_reused(key, command_id) from None
+        return None
+    try:
+        repeat = await asyncio.to_thread(backend.record.repeat_of, command)
+    except RuleViolation as error:
+        if error.code == "command_id_reused":
+            raise _key_reused(key, command_id) from None
+        raise
+    if repeat is None:
+        return None
+    stage = (await asyncio.to_thread(backend.record.get_case, case_id)).state.stage.value
     return CommandResult(
-        case_id=case_id.hex, command=name, command_id=command_id, duplicate=True, stage=case.state.stage.value,
+        case_id=case_id.hex, command=name, command_id=command_id, duplicate=True, stage=stage,
         position=backend.record.recorder.max_notification_id() or 0,
-        events=[AppendedEvent(event_id=f"{case_id.hex}/{e.originator_version}", type=type(e).__name__,
-                              version=e.originator_version, position=None) for e in recorded],
+        events=[AppendedEvent(event_id=f"{case_id.hex}/{e.version}", type=e.type, version=e.version, position=None)
+                for e in repeat.events],
     )
+
+
+def _holds_command_id(backend: Backend, case_id: uuid.UUID, command_id: str) -> bool:
+    try:
+        return command_id in backend.record.get_case(case_id).state.processed_commands
+    except NotFound:
+        return False
 
 
 def _refuse_missing(backend: Backend, case_id: uuid.UUID) -> NoReturn:

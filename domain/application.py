@@ -178,6 +178,13 @@ class CaseRecord(Application[UUID]):
             ],
         )
 
+    def repeat_of(self, command: CaseCommand) -> CommandOutcome | None:
+        """The first answer to a command the record already holds under its id (``duplicate``), or
+        None if it holds none (nor the case); the same id with other content is refused
+        (``command_id_reused``). Records nothing: for answering a repeat where no workflow runs."""
+        case = self._find(command.case_id)
+        return None if case is None else self._repeat_of(case, command)
+
     def _repeat_of(self, case: Case, command: CaseCommand) -> CommandOutcome | None:
         processed = case.state.processed_commands.get(command.command_id)
         if processed is None:
