@@ -83,7 +83,7 @@ def create_app(backend: Backend | None = None, keys_path: Path | None = None) ->
     @app.get("/health", tags=["service"],
              summary="Is the API able to reach its views and Temporal, and are the views keeping up?")
     async def health(lag_threshold: Annotated[int, Query(
-            ge=0, le=2**63 - 1,
+            ge=0, le=queries.LARGEST_ID,
             description="Notifications the views may be behind the log before the service is degraded")] = 1000,
     ) -> Any:
         """``degraded`` (still 200: the API answers, reads may be stale) when any case is quarantined

@@ -5,7 +5,7 @@ The case workflow starts it as a child when a ``DirectPaymentAgreementMade`` is 
 and the id ``payments_workflow_id(case workflow id, agreement id)``. The case workflow tells it of
 the record's changes by signal: ``suspend``, ``resume``, ``stop`` (agreement ended, case closed).
 
-For each slot in turn it waits until 09:00 UTC on the slot's due date (``workflows.schedule``),
+For each slot in turn it waits until 09:00 UTC on the slot's due date (``domain.payment_schedule``),
 then runs the ``issue_scheduled_payment`` activity, which schedules and issues that one slot with
 command ids derived from the slot: however often the activity is retried or this workflow replayed,
 the case record issues the slot at most once, and the store writes one payment instruction to the
@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
 
     from domain.vocabulary import Frequency
     from workflows.messages import IssuedPayment, IssueScheduledPaymentInput
-    from workflows.schedule import due_at, last_slot
+    from domain.payment_schedule import due_at, last_slot
 
 PAYMENTS_WORKFLOW = "PaymentsWorkflow"
 ISSUE_ACTIVITY = "issue_scheduled_payment"

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.vocabulary import Frequency
-from workflows.schedule import due_at, due_date, last_slot
+from domain.payment_schedule import due_at, due_date, last_slot
 
 pytestmark = pytest.mark.unit
 
