@@ -6,16 +6,13 @@ contingency and risks. The spending rules are council policy with the legal defa
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from domain.money import Pence, format_pounds
-from domain.values import FEW, MANY, SOME, CaseDate, LongText, Name, ShortText
+from domain.values import FEW, MANY, SOME, CaseDate, Identifier, LongText, Name, ShortText
 from domain.vocabulary import BudgetManagement, Frequency, PlanKind, ProviderRelationship, SpendCategory
-
-# A person id (the same shape as domain.commands.base.Identifier, which imports this module).
-Identifier = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 
 PERIODS_PER_YEAR: dict[Frequency, int] = {
     Frequency.ONE_OFF: 1,

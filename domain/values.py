@@ -62,6 +62,10 @@ def _single_line(value: str) -> str:
     return _clean(value, single_line=True, required=True)
 
 
+Identifier = Annotated[
+    StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+                     description="An identifier: letters, digits and _ . : - (at most 64)")
+]
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=4_000), AfterValidator(_required_text),
                    Field(description="Reasons, in plain English: required, not blank (at most 4,000 characters)")]
 Notes = Annotated[StrictStr, Field(max_length=8_000), AfterValidator(_optional_text),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.canonical import canonical_json
 from domain.errors import InvalidInput
@@ -20,16 +20,12 @@ from domain.money import PENCE_CEILING, format_pounds
 from domain.people import Actor
 from domain.planning import SpendingRules
 from domain.ras import RuleSet
-from domain.values import Instant, LongText, Name, Notes, Reason, ShortText
+from domain.values import Identifier, Instant, LongText, Name, Notes, Reason, ShortText
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
     from domain.case.base import CommandContext
 
-Identifier = Annotated[
-    StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
-                     description="An identifier: letters, digits and _ . : - (at most 64)")
-]
 __all__ = ["CaseCommand", "CouncilSettings", "Identifier", "Instant", "LongText", "Name", "Notes", "Reason",
            "RuleSets", "Services", "ShortText", "amounts_within_council_maximum",
            "date_must_not_be_in_the_future"]
