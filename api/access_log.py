@@ -9,7 +9,7 @@ reading a case is not a fact about the person's care, but it is a fact an audito
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from projections.store import ViewStore, utc_text
@@ -34,28 +34,40 @@ class AccessLog:
 
     def case_read(self, *, user_id: str, role: str, case_id: str, what: str, path: str) -> None:
         with self.store.transaction() as cursor:
-            cursor.execute(f"INSERT INTO {ACCESS} (at, user_id, role, case_id, what, path) VALUES (?, ?, ?, ?, ?, ?)",
-                           (utc_text(datetime.now(timezone.utc)), user_id, role, case_id, what, path))
+            cursor.execute(
+                f"INSERT INTO {ACCESS} (at, user_id, role, case_id, what, path) VALUES (?, ?, ?, ?, ?, ?)",
+                (utc_text(datetime.now(UTC)), user_id, role, case_id, what, path),
+            )
 
-    def ops_action(self, *, user_id: str, role: str, action: str, case_id: str, reason: str,
-                   outcome: dict[str, Any]) -> None:
+    def ops_action(
+        self, *, user_id: str, role: str, action: str, case_id: str, reason: str, outcome: dict[str, Any]
+    ) -> None:
         with self.store.transaction() as cursor:
             cursor.execute(
                 f"INSERT INTO {OPS} (at, user_id, role, action, case_id, reason, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (utc_text(datetime.now(timezone.utc)), user_id, role, action, case_id, reason,
-                 json.dumps(outcome, sort_keys=True)),
+                (
+                    utc_text(datetime.now(UTC)),
+                    user_id,
+                    role,
+                    action,
+                    case_id,
+                    reason,
+                    json.dumps(outcome, sort_keys=True),
+                ),
             )
 
     def reads(self, *, case_id: str | None, user_id: str | None, limit: int) -> list[dict[str, Any]]:
         return self._select(ACCESS, ("at", "user_id", "role", "case_id", "what", "path"), case_id, user_id, limit)
 
     def actions(self, *, case_id: str | None, user_id: str | None, limit: int) -> list[dict[str, Any]]:
-        rows = self._select(OPS, ("at", "user_id", "role", "action", "case_id", "reason", "outcome"), case_id,
-                            user_id, limit)
+        rows = self._select(
+            OPS, ("at", "user_id", "role", "action", "case_id", "reason", "outcome"), case_id, user_id, limit
+        )
         return [{**row, "outcome": json.loads(row["outcome"])} for row in rows]
 
-    def _select(self, table: str, columns: tuple[str, ...], case_id: str | None, user_id: str | None,
-                limit: int) -> list[dict[str, Any]]:
+    def _select(
+        self, table: str, columns: tuple[str, ...], case_id: str | None, user_id: str | None, limit: int
+    ) -> list[dict[str, Any]]:
         where, params = [], []
         if case_id is not None:
             where.append("case_id = ?")
@@ -68,4 +80,4 @@ class AccessLog:
             sql += " WHERE " + " AND ".join(where)
         with self.store.read() as cursor:
             rows = cursor.execute(sql + " ORDER BY at DESC LIMIT ?", (*params, limit)).fetchall()
-        return [dict(zip(columns, row)) for row in rows]
+        return [dict(zip(columns, row, strict=True)) for row in rows]

@@ -40,17 +40,23 @@ Authenticate with `Authorization: Bearer <API key>`; each key belongs to a user 
 """
 
 
-def wire_backend(record: CaseRecord, temporal: Client, settings: Settings, task_queue: str,
-                 keys_path: Path) -> Backend:
+def wire_backend(record: CaseRecord, temporal: Client, settings: Settings, task_queue: str, keys_path: Path) -> Backend:
     """The API's backend over a case record and a Temporal client the caller already has (the
     API's own process, or `carecase run`, which shares them with its worker)."""
     from projections.catalogue import all_views
     from projections.store import view_store_from_env
 
     views = view_store_from_env(settings.store_env())
-    return Backend(record=record, views=views, view_names=[v.name for v in all_views()], log=AccessLog(views),
-                   keys=KeyRing.load(keys_path), temporal=temporal, task_queue=task_queue,
-                   council=settings.council)
+    return Backend(
+        record=record,
+        views=views,
+        view_names=[v.name for v in all_views()],
+        log=AccessLog(views),
+        keys=KeyRing.load(keys_path),
+        temporal=temporal,
+        task_queue=task_queue,
+        council=settings.council,
+    )
 
 
 async def build_backend(keys_path: Path) -> Backend:
@@ -60,8 +66,7 @@ async def build_backend(keys_path: Path) -> Backend:
 
     settings = Settings.from_environment()
     temporal = TemporalSettings.from_environment()
-    return wire_backend(build_case_record(settings), await connect(temporal), settings, temporal.task_queue,
-                        keys_path)
+    return wire_backend(build_case_record(settings), await connect(temporal), settings, temporal.task_queue, keys_path)
 
 
 def create_app(backend: Backend | None = None, keys_path: Path | None = None) -> FastAPI:
@@ -80,11 +85,20 @@ def create_app(backend: Backend | None = None, keys_path: Path | None = None) ->
     app.include_router(audit.router)
     app.include_router(ops.router)
 
-    @app.get("/health", tags=["service"],
-             summary="Is the API able to reach its views and Temporal, and are the views keeping up?")
-    async def health(lag_threshold: Annotated[int, Query(
-            ge=0, le=queries.LARGEST_ID,
-            description="Notifications the views may be behind the log before the service is degraded")] = 1000,
+    @app.get(
+        "/health",
+        tags=["service"],
+        summary="Is the API able to reach its views and Temporal, and are the views keeping up?",
+    )
+    async def health(
+        lag_threshold: Annotated[
+            int,
+            Query(
+                ge=0,
+                le=queries.LARGEST_ID,
+                description="Notifications the views may be behind the log before the service is degraded",
+            ),
+        ] = 1000,
     ) -> Any:
         """``degraded`` (still 200: the API answers, reads may be stale) when any case is quarantined
         (its events are held back from the views, decision 0013), when the views are more than
@@ -101,18 +115,30 @@ def create_app(backend: Backend | None = None, keys_path: Path | None = None) ->
             position, lag, quarantined = await asyncio.to_thread(read_the_views)
         except Exception as error:  # the record or the views cannot be read: nothing can be served
             structlog.get_logger("carecase.api").error("health_store_unreadable", error=repr(error))
-            body = errors.problem_body(503, "service_down", "the case record or its views cannot be read",
-                                       instance="/health")
-            return JSONResponse({**body, "problems": ["the case record or its views cannot be read"]},
-                                status_code=503, media_type=errors.PROBLEM_JSON)
+            body = errors.problem_body(
+                503, "service_down", "the case record or its views cannot be read", instance="/health"
+            )
+            return JSONResponse(
+                {**body, "problems": ["the case record or its views cannot be read"]},
+                status_code=503,
+                media_type=errors.PROBLEM_JSON,
+            )
         try:
             temporal = bool(await wired.temporal.service_client.check_health(timeout=timedelta(seconds=5)))
         except Exception:  # unreachable, refused, timed out: the answer is "no", not a 500
             temporal = False
-        problems = ([f"{quarantined} case(s) quarantined"] if quarantined else []) + (
-            [f"views {lag} notification(s) behind the log"] if lag > lag_threshold else []) + (
-            [] if temporal else ["Temporal does not answer"])
-        return {"status": "degraded" if problems else "ok", "views_position": position, "views_lag": lag,
-                "quarantined_cases": quarantined, "temporal": temporal, "problems": problems}
+        problems = (
+            ([f"{quarantined} case(s) quarantined"] if quarantined else [])
+            + ([f"views {lag} notification(s) behind the log"] if lag > lag_threshold else [])
+            + ([] if temporal else ["Temporal does not answer"])
+        )
+        return {
+            "status": "degraded" if problems else "ok",
+            "views_position": position,
+            "views_lag": lag,
+            "quarantined_cases": quarantined,
+            "temporal": temporal,
+            "problems": problems,
+        }
 
     return app

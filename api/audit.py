@@ -8,7 +8,7 @@ Every read of a case here is in the access log, like any other.
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -31,37 +31,52 @@ Version = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The version of t
 
 
 @router.get("/cases/{case_id}/as-of", summary="The case exactly as the record stood at an instant")
-def as_of(case_id: uuid.UUID, request: Request, user: Auditor, app: App,
-          at: Annotated[AwareDatetime, Query(description="An instant with its time zone, e.g. 2026-05-01T09:00:00Z")],
-          ) -> dict[str, Any]:
+def as_of(
+    case_id: uuid.UUID,
+    request: Request,
+    user: Auditor,
+    app: App,
+    at: Annotated[AwareDatetime, Query(description="An instant with its time zone, e.g. 2026-05-01T09:00:00Z")],
+) -> dict[str, Any]:
     app.require_case(case_id)
     logged_read(app, user, request, case_id, f"as-of {at.isoformat()}")
     case = app.record.case_as_of(case_id, at)
     if case is None:
         return {"case_id": case_id.hex, "as_of": at.isoformat(), "exists": False, "version": 0, "state": None}
-    return {"case_id": case_id.hex, "as_of": at.isoformat(), "exists": True, "version": case.version,
-            "state": case.state.model_dump(mode="json")}
+    return {
+        "case_id": case_id.hex,
+        "as_of": at.isoformat(),
+        "exists": True,
+        "version": case.version,
+        "state": case.state.model_dump(mode="json"),
+    }
 
 
-@router.get("/cases/{case_id}/decisions", response_model=list[DecisionExplanation],
-            summary="Every decision on the case, explained in plain English with its breakdown")
+@router.get(
+    "/cases/{case_id}/decisions",
+    response_model=list[DecisionExplanation],
+    summary="Every decision on the case, explained in plain English with its breakdown",
+)
 def decisions(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> list[DecisionExplanation]:
     app.require_case(case_id)
     logged_read(app, user, request, case_id, "decisions")
     return [explain(e) for e in app.record.stored_events(case_id) if is_decision(e)]
 
 
-@router.get("/cases/{case_id}/decisions/{version}", response_model=DecisionExplanation,
-            summary="One decision explained")
-def decision(case_id: uuid.UUID, version: Version, request: Request, user: Auditor,
-             app: App) -> DecisionExplanation:
+@router.get(
+    "/cases/{case_id}/decisions/{version}", response_model=DecisionExplanation, summary="One decision explained"
+)
+def decision(case_id: uuid.UUID, version: Version, request: Request, user: Auditor, app: App) -> DecisionExplanation:
     app.require_case(case_id)
     logged_read(app, user, request, case_id, f"decision {version}")
     return explain(app.record.decision_at(case_id, version))
 
 
-@router.get("/cases/{case_id}/decisions/{version}/verify", response_model=DecisionCheck,
-            summary="Recompute a decision from what was recorded before it (or check a judgement's authority)")
+@router.get(
+    "/cases/{case_id}/decisions/{version}/verify",
+    response_model=DecisionCheck,
+    summary="Recompute a decision from what was recorded before it (or check a judgement's authority)",
+)
 def verify_decision(case_id: uuid.UUID, version: Version, request: Request, user: Auditor, app: App) -> DecisionCheck:
     app.require_case(case_id)
     logged_read(app, user, request, case_id, f"verify decision {version}")
@@ -83,19 +98,32 @@ def export(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> dic
     assert isinstance(mapper, CanonicalMapper)
     stored = app.record.recorder.select_events(case_id)
     index = {row.originator_version: row for row in app.record.recorder.index_rows(case_id)}  # type: ignore[attr-defined]
-    events = [{"version": s.originator_version, "topic": s.topic, "state": mapper.decode_state(s),
-               "chain_hash": getattr(index.get(s.originator_version), "chain_hash", None)} for s in stored]
-    return {"case_id": case_id.hex, "exported_at": datetime.now(timezone.utc).isoformat(), "events": events,
-            "chain": app.record.verify_chain(case_id).model_dump(mode="json")}
+    events = [
+        {
+            "version": s.originator_version,
+            "topic": s.topic,
+            "state": mapper.decode_state(s),
+            "chain_hash": getattr(index.get(s.originator_version), "chain_hash", None),
+        }
+        for s in stored
+    ]
+    return {
+        "case_id": case_id.hex,
+        "exported_at": datetime.now(UTC).isoformat(),
+        "events": events,
+        "chain": app.record.verify_chain(case_id).model_dump(mode="json"),
+    }
 
 
 @router.get("/access-log", summary="Who read which case, when, and what")
-def access_log(user: Auditor, app: App, case_id: uuid.UUID | None = None, user_id: str | None = None,
-               limit: Limit = 200) -> list[dict[str, Any]]:
+def access_log(
+    user: Auditor, app: App, case_id: uuid.UUID | None = None, user_id: str | None = None, limit: Limit = 200
+) -> list[dict[str, Any]]:
     return app.log.reads(case_id=case_id.hex if case_id else None, user_id=user_id, limit=limit)
 
 
 @router.get("/ops-actions", summary="Every operations action (retry, escalate, reassign) and its outcome")
-def ops_actions(user: Auditor, app: App, case_id: uuid.UUID | None = None, user_id: str | None = None,
-                limit: Limit = 200) -> list[dict[str, Any]]:
+def ops_actions(
+    user: Auditor, app: App, case_id: uuid.UUID | None = None, user_id: str | None = None, limit: Limit = 200
+) -> list[dict[str, Any]]:
     return app.log.actions(case_id=case_id.hex if case_id else None, user_id=user_id, limit=limit)

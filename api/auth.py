@@ -20,8 +20,7 @@ def backend(request: Request) -> Backend:
     return request.app.state.backend  # type: ignore[no-any-return]
 
 
-def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-           request: Request) -> ApiUser:
+def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], request: Request) -> ApiUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorised("send an API key as `Authorization: Bearer <key>`", field="Authorization")
     user = backend(request).keys.user_for(credentials.credentials)
@@ -36,8 +35,10 @@ def allow(roles: Iterable[Role]) -> Callable[..., Any]:
 
     def check(user: Annotated[ApiUser, Depends(caller)]) -> ApiUser:
         if user.role not in allowed:
-            raise Forbidden(f"a {user.role.value} may not do this; allowed: "
-                            f"{', '.join(sorted(r.value for r in allowed))}", details={"role": user.role.value})
+            raise Forbidden(
+                f"a {user.role.value} may not do this; allowed: {', '.join(sorted(r.value for r in allowed))}",
+                details={"role": user.role.value},
+            )
         return user
 
     check.allowed_roles = allowed  # type: ignore[attr-defined]

@@ -70,8 +70,11 @@ class Backend:
         if position > (last or 0):
             raise InvalidInput(
                 f"min_position: {position} is past the end of the log ({last or 0}); pass the position a "
-                "command or a read answered", code="position_beyond_log", field="min_position",
-                details={"last_position": last or 0, "wanted": position})
+                "command or a read answered",
+                code="position_beyond_log",
+                field="min_position",
+                details={"last_position": last or 0, "wanted": position},
+            )
         deadline = time.monotonic() + self.position_patience_seconds
         delay = 0.01
         while time.monotonic() < deadline:
@@ -80,5 +83,8 @@ class Backend:
             reached = await asyncio.to_thread(self.views_position)
             if reached >= position:
                 return reached
-        raise ViewsBehind(f"the views reached position {reached}, not yet {position}; try again shortly",
-                          field="min_position", details={"reached": reached, "wanted": position})
+        raise ViewsBehind(
+            f"the views reached position {reached}, not yet {position}; try again shortly",
+            field="min_position",
+            details={"reached": reached, "wanted": position},
+        )

@@ -44,10 +44,16 @@ CALLER_FIELDS = {"case_id", "command_id", "actor"}
 KEY_NAMESPACE = uuid.UUID("6f1c2a4e-8d1b-4c59-9a57-2f4c1d7e0b11")
 KEY_HEADER = "Idempotency-Key"
 
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
-    description="Your id for this request: a retry with the same key returns the first answer and records nothing",
-)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=60,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+        description="Your id for this request: a retry with the same key returns the first answer and records nothing",
+    ),
+]
 
 
 class AppendedEvent(BaseModel):
@@ -58,11 +64,26 @@ class AppendedEvent(BaseModel):
 
 
 class CommandResult(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "case_id": "00000000000040008000000000000001", "command": "ScreenReferral", "command_id": "api:screen-1",
-        "duplicate": False, "stage": "assessment", "position": 42,
-        "events": [{"event_id": "00000000000040008000000000000001/2", "type": "ReferralScreened", "version": 2,
-                    "position": 42}]}})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "case_id": "00000000000040008000000000000001",
+                "command": "ScreenReferral",
+                "command_id": "api:screen-1",
+                "duplicate": False,
+                "stage": "assessment",
+                "position": 42,
+                "events": [
+                    {
+                        "event_id": "00000000000040008000000000000001/2",
+                        "type": "ReferralScreened",
+                        "version": 2,
+                        "position": 42,
+                    }
+                ],
+            }
+        }
+    )
 
     case_id: str
     command: str
@@ -89,8 +110,9 @@ def body_model(command: type[CaseCommand], example: dict[str, Any]) -> type[Base
     )
 
 
-async def run_command(backend: Backend, user: ApiUser, case_id: uuid.UUID, name: str, fields: dict[str, Any],
-                      key: str | None) -> CommandResult:
+async def run_command(
+    backend: Backend, user: ApiUser, case_id: uuid.UUID, name: str, fields: dict[str, Any], key: str | None
+) -> CommandResult:
     payload = {**fields, "actor": {"user_id": user.user_id, "role": user.role.value}}
     update_id = None
     if key is not None:
@@ -103,8 +125,13 @@ async def run_command(backend: Backend, user: ApiUser, case_id: uuid.UUID, name:
         repeat = await _repeat_in_record(backend, case_id, name, payload, key) if key is not None else None
         if repeat is not None:
             return repeat
-        await start_case(backend.temporal, case_id, backend.task_queue, council=backend.council,
-                         service_levels=backend.service_levels)
+        await start_case(
+            backend.temporal,
+            case_id,
+            backend.task_queue,
+            council=backend.council,
+            service_levels=backend.service_levels,
+        )
     try:
         accepted = await send_command(backend.temporal, case_id, name, payload, update_id=update_id)
     except DomainError as error:
@@ -121,29 +148,45 @@ async def run_command(backend: Backend, user: ApiUser, case_id: uuid.UUID, name:
             return repeat
         _refuse_missing(backend, case_id)
     positions = accepted.notification_ids
-    events = [AppendedEvent(event_id=f"{case_id.hex}/{version}", type=kind, version=version,
-                            position=positions[i] if i < len(positions) else None)
-              for i, (kind, version) in enumerate(zip(accepted.event_types, accepted.versions))]
+    events = [
+        AppendedEvent(
+            event_id=f"{case_id.hex}/{version}",
+            type=kind,
+            version=version,
+            position=positions[i] if i < len(positions) else None,
+        )
+        for i, (kind, version) in enumerate(zip(accepted.event_types, accepted.versions, strict=True))
+    ]
     # The update's own position covers what the process recorded because of the command. A repeat
     # recorded nothing now, and the record does not say where its first events went in the log:
     # the log's end covers them and everything the process recorded after them.
     position = max([accepted.position, *positions])
     if accepted.duplicate or not position:
         position = max(position, backend.record.recorder.max_notification_id() or 0)
-    return CommandResult(case_id=case_id.hex, command=name, command_id=accepted.command_id,
-                         duplicate=accepted.duplicate, stage=accepted.stage, position=position, events=events)
+    return CommandResult(
+        case_id=case_id.hex,
+        command=name,
+        command_id=accepted.command_id,
+        duplicate=accepted.duplicate,
+        stage=accepted.stage,
+        position=position,
+        events=events,
+    )
 
 
 def _key_reused(key: str, command_id: str) -> RuleViolation:
     return RuleViolation(
         f"{KEY_HEADER} {key!r} was already used for a different request on this case (another body or "
         "another command); nothing was recorded. Send a new key for a new request",
-        code="idempotency_key_reused", field=KEY_HEADER, details={"command_id": command_id},
+        code="idempotency_key_reused",
+        field=KEY_HEADER,
+        details={"command_id": command_id},
     )
 
 
-async def _repeat_in_record(backend: Backend, case_id: uuid.UUID, name: str, payload: dict[str, Any],
-                            key: str) -> CommandResult | None:
+async def _repeat_in_record(
+    backend: Backend, case_id: uuid.UUID, name: str, payload: dict[str, Any], key: str
+) -> CommandResult | None:
     """The first answer to a command the case record already holds under this command id, marked
     a duplicate; None if the record has no command under the id. The same id with anything else is
     refused: the record's own check (``CaseRecord.repeat_of``)."""
@@ -165,10 +208,16 @@ async def _repeat_in_record(backend: Backend, case_id: uuid.UUID, name: str, pay
         return None
     stage = (await asyncio.to_thread(backend.record.get_case, case_id)).state.stage.value
     return CommandResult(
-        case_id=case_id.hex, command=name, command_id=command_id, duplicate=True, stage=stage,
+        case_id=case_id.hex,
+        command=name,
+        command_id=command_id,
+        duplicate=True,
+        stage=stage,
         position=backend.record.recorder.max_notification_id() or 0,
-        events=[AppendedEvent(event_id=f"{case_id.hex}/{e.version}", type=e.type, version=e.version, position=None)
-                for e in repeat.events],
+        events=[
+            AppendedEvent(event_id=f"{case_id.hex}/{e.version}", type=e.type, version=e.version, position=None)
+            for e in repeat.events
+        ],
     )
 
 
@@ -190,24 +239,34 @@ def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:
     guard = allow(COMMAND_ROLES[name])
 
     if creates:
-        async def open_case(body: model,  # type: ignore[valid-type]
-                            user: Annotated[ApiUser, Depends(guard)],
-                            app: Annotated[Backend, Depends(backend)],
-                            idempotency_key: IdempotencyKey = None) -> CommandResult:
+
+        async def open_case(
+            body: model,  # type: ignore[valid-type]
+            user: Annotated[ApiUser, Depends(guard)],
+            app: Annotated[Backend, Depends(backend)],
+            idempotency_key: IdempotencyKey = None,
+        ) -> CommandResult:
             # A retried referral with the same key must reach the same case, so the id derives from it.
-            case_id = (uuid.uuid5(KEY_NAMESPACE, f"{user.user_id}:{idempotency_key}") if idempotency_key
-                       else uuid.uuid4())
-            return await run_command(app, user, case_id, name, body.model_dump(mode="json", exclude_unset=True),
-                                     idempotency_key)
+            case_id = (
+                uuid.uuid5(KEY_NAMESPACE, f"{user.user_id}:{idempotency_key}") if idempotency_key else uuid.uuid4()
+            )
+            return await run_command(
+                app, user, case_id, name, body.model_dump(mode="json", exclude_unset=True), idempotency_key
+            )
+
         return open_case
 
-    async def command(body: model,  # type: ignore[valid-type]
-                      user: Annotated[ApiUser, Depends(guard)],
-                      app: Annotated[Backend, Depends(backend)],
-                      case_id: Annotated[uuid.UUID, Path(description="The case id (32 hex digits or a UUID)")],
-                      idempotency_key: IdempotencyKey = None) -> CommandResult:
-        return await run_command(app, user, case_id, name, body.model_dump(mode="json", exclude_unset=True),
-                                 idempotency_key)
+    async def command(
+        body: model,  # type: ignore[valid-type]
+        user: Annotated[ApiUser, Depends(guard)],
+        app: Annotated[Backend, Depends(backend)],
+        case_id: Annotated[uuid.UUID, Path(description="The case id (32 hex digits or a UUID)")],
+        idempotency_key: IdempotencyKey = None,
+    ) -> CommandResult:
+        return await run_command(
+            app, user, case_id, name, body.model_dump(mode="json", exclude_unset=True), idempotency_key
+        )
+
     return command
 
 
@@ -221,12 +280,21 @@ def command_router() -> APIRouter:
         path = "/cases" if creates else f"/cases/{{case_id}}/{path_for(name)}"
         summary = " ".join(re.findall(r"[A-Z][a-z]*", name)).capitalize()
         router.add_api_route(
-            path, _endpoint(name, model, creates), methods=["POST"], response_model=CommandResult,
-            status_code=201 if creates else 200, name=name, summary=summary,
+            path,
+            _endpoint(name, model, creates),
+            methods=["POST"],
+            response_model=CommandResult,
+            status_code=201 if creates else 200,
+            name=name,
+            summary=summary,
             description=f"{(command.__doc__ or '').strip()}\n\nRoles: {', '.join(sorted(r.value for r in roles))}.",
-            responses={409: {"description": "The case record refuses it now (reason code in `code`), or the "
-                                    "Idempotency-Key was used for a different request (`idempotency_key_reused`)"},
-                       422: {"description": "A field breaks its rule (named in `field`)"},
-                       404: {"description": "No such case"}},
+            responses={
+                409: {
+                    "description": "The case record refuses it now (reason code in `code`), or the "
+                    "Idempotency-Key was used for a different request (`idempotency_key_reused`)"
+                },
+                422: {"description": "A field breaks its rule (named in `field`)"},
+                404: {"description": "No such case"},
+            },
         )
     return router

@@ -34,19 +34,32 @@ PROBLEM_JSON = "application/problem+json"
 # Problem types are tag URIs (RFC 4151): stable names, never fetched; the code says which.
 PROBLEM_TYPE = "tag:carecase,2026:problem/"
 # Temporal statuses that mean "not now" rather than "never": the service is away or overloaded.
-TEMPORAL_AWAY = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED,
-                           RPCStatusCode.RESOURCE_EXHAUSTED})
+TEMPORAL_AWAY = frozenset(
+    {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED}
+)
 # A call cut off in flight (the server died under it: "transport error"): whether a command it
 # carried was recorded is not known, so the caller must ask again with the same key.
 TEMPORAL_CUT_OFF = frozenset({RPCStatusCode.UNKNOWN, RPCStatusCode.CANCELLED})
 TEMPORAL_RETRY_AFTER_SECONDS = 5
 
 STATUS: list[tuple[type[DomainError], int]] = [
-    (InvalidInput, 422), (NotFound, 404), (ViewsBehind, 503), (ConcurrencyConflict, 409), (RuleViolation, 409),
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (ViewsBehind, 503),
+    (ConcurrencyConflict, 409),
+    (RuleViolation, 409),
 ]
-HTTP_CODES = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large",
-              415: "unsupported_media_type", 429: "too_many_requests"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorised",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
 
 
 class Unauthorised(DomainError):
@@ -75,11 +88,24 @@ def field_of(location: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def problem_body(status: int, code: str, message: str, *, field: str | None = None,
-                 details: dict[str, Any] | None = None, instance: str | None = None) -> dict[str, Any]:
+def problem_body(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    field: str | None = None,
+    details: dict[str, Any] | None = None,
+    instance: str | None = None,
+) -> dict[str, Any]:
     """The one error body: RFC 9457's members and this API's own, ``detail`` and ``message`` alike."""
-    body: dict[str, Any] = {"type": PROBLEM_TYPE + code, "title": code.replace("_", " ").capitalize(),
-                            "status": status, "detail": message, "code": code, "message": message}
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + code,
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": message,
+        "code": code,
+        "message": message,
+    }
     if instance is not None:
         body["instance"] = instance
     if field is not None:
@@ -89,10 +115,19 @@ def problem_body(status: int, code: str, message: str, *, field: str | None = No
     return body
 
 
-def problem(request: Request | None, status: int, code: str, message: str, *, field: str | None = None,
-            details: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = problem_body(status, code, message, field=field, details=details,
-                        instance=request.url.path if request is not None else None)
+def problem(
+    request: Request | None,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    field: str | None = None,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = problem_body(
+        status, code, message, field=field, details=details, instance=request.url.path if request is not None else None
+    )
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -124,22 +159,35 @@ class ProblemOnCrash:
         except Exception as error:
             error_id = uuid.uuid4().hex
             structlog.get_logger("carecase.api").error(
-                "unexpected_error", error_id=error_id, method=scope.get("method"), path=scope.get("path"),
-                error=repr(error), exc_info=error)
+                "unexpected_error",
+                error_id=error_id,
+                method=scope.get("method"),
+                path=scope.get("path"),
+                error=repr(error),
+                exc_info=error,
+            )
             if started:
                 raise  # part of an answer has gone out: nothing sound can follow it
-            body = problem_body(500, "internal_error",
-                                f"something went wrong on our side; it is logged as {error_id}",
-                                details={"error_id": error_id}, instance=scope.get("path"))
+            body = problem_body(
+                500,
+                "internal_error",
+                f"something went wrong on our side; it is logged as {error_id}",
+                details={"error_id": error_id},
+                instance=scope.get("path"),
+            )
             await JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)(scope, receive, send)
 
 
 def command_pending_problem(request: Request) -> JSONResponse:
     """A command whose outcome is not known: it may or may not have been recorded."""
-    return problem(request, 503, "command_pending",
-                   "the case's workflow has not answered; the command may still be recorded, so send it again "
-                   "with the same Idempotency-Key to learn its outcome",
-                   headers={"Retry-After": str(TEMPORAL_RETRY_AFTER_SECONDS)})
+    return problem(
+        request,
+        503,
+        "command_pending",
+        "the case's workflow has not answered; the command may still be recorded, so send it again "
+        "with the same Idempotency-Key to learn its outcome",
+        headers={"Retry-After": str(TEMPORAL_RETRY_AFTER_SECONDS)},
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -148,36 +196,60 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorised) else None
         if isinstance(error, ViewsBehind):
             headers = {"Retry-After": "1"}
-        return problem(request, status_of(error), error.code, error.message, field=error.field,
-                       details=error.details, headers=headers)
+        return problem(
+            request,
+            status_of(error),
+            error.code,
+            error.message,
+            field=error.field,
+            details=error.details,
+            headers=headers,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [{"field": field_of(tuple(e["loc"])), "rule": e["type"], "message": e["msg"]} for e in error.errors()]
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
-        return problem(request, 422, "invalid_input", f"{first['field']}: {first['message']}", field=first["field"],
-                       details={"errors": errors})
+        return problem(
+            request,
+            422,
+            "invalid_input",
+            f"{first['field']}: {first['message']}",
+            field=first["field"],
+            details={"errors": errors},
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(request, error.status_code, HTTP_CODES.get(error.status_code, "http_error"), str(error.detail),
-                       headers=getattr(error, "headers", None))
+        return problem(
+            request,
+            error.status_code,
+            HTTP_CODES.get(error.status_code, "http_error"),
+            str(error.detail),
+            headers=getattr(error, "headers", None),
+        )
 
     @app.exception_handler(RPCError)
     async def temporal_error(request: Request, error: RPCError) -> JSONResponse:
         if error.status in TEMPORAL_CUT_OFF and request.method == "POST":
-            structlog.get_logger("carecase.api").warning("temporal_cut_off", path=request.url.path,
-                                                         status=error.status.name, error=error.message)
+            structlog.get_logger("carecase.api").warning(
+                "temporal_cut_off", path=request.url.path, status=error.status.name, error=error.message
+            )
             return command_pending_problem(request)
         if error.status not in TEMPORAL_AWAY | TEMPORAL_CUT_OFF:
             raise error  # a call Temporal refused for good is a fault of ours: ProblemOnCrash logs it
-        structlog.get_logger("carecase.api").warning("temporal_unavailable", path=request.url.path,
-                                                     status=error.status.name, error=error.message)
-        return problem(request, 503, "temporal_unavailable",
-                       "the workflow service cannot be reached just now; try again shortly. A command sent "
-                       "with an Idempotency-Key is safe to send again: if it was recorded after all, the "
-                       "repeat gets its first answer",
-                       headers={"Retry-After": str(TEMPORAL_RETRY_AFTER_SECONDS)})
+        structlog.get_logger("carecase.api").warning(
+            "temporal_unavailable", path=request.url.path, status=error.status.name, error=error.message
+        )
+        return problem(
+            request,
+            503,
+            "temporal_unavailable",
+            "the workflow service cannot be reached just now; try again shortly. A command sent "
+            "with an Idempotency-Key is safe to send again: if it was recorded after all, the "
+            "repeat gets its first answer",
+            headers={"Retry-After": str(TEMPORAL_RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
     async def command_pending(request: Request, error: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:

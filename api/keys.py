@@ -47,7 +47,7 @@ class KeyRing:
         self.keys = list(keys)
 
     @classmethod
-    def load(cls, path: Path) -> "KeyRing":
+    def load(cls, path: Path) -> KeyRing:
         if not path.exists():
             return cls([])
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -22,8 +22,9 @@ MAX_BODY_BYTES = 1_048_576  # 1 MiB
 def too_large_body(limit: int) -> bytes:
     """The one problem shape the API answers with (api.errors), for a body over the limit."""
     detail = f"the request body is larger than the API accepts ({limit:,} bytes)"
-    return json.dumps(problem_body(413, "body_too_large", detail, field="body",
-                                   details={"max_body_bytes": limit})).encode()
+    return json.dumps(
+        problem_body(413, "body_too_large", detail, field="body", details={"max_body_bytes": limit})
+    ).encode()
 
 
 class BodySizeLimit:
@@ -72,7 +73,9 @@ class BodySizeLimit:
 
     async def _refuse(self, send: Send) -> None:
         body = too_large_body(self.limit)
-        headers: list[Any] = [(b"content-type", b"application/problem+json"),
-                              (b"content-length", str(len(body)).encode())]
+        headers: list[Any] = [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

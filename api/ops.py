@@ -9,7 +9,7 @@ Nothing here shows a person's name or details: ids, stages, teams, times and cou
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -38,64 +38,94 @@ App = Annotated[Backend, Depends(backend)]
 
 
 class Retry(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "database back after maintenance"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "database back after maintenance"}]}
+    )
     reason: Reason
 
 
 class Escalate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"reason": "assessment 12 days overdue, worker on leave", "escalated_to": "tm-morgan"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "assessment 12 days overdue, worker on leave", "escalated_to": "tm-morgan"}]
+        },
+    )
     reason: Reason
     escalated_to: Identifier | None = None
 
 
 class ReleaseCase(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"reason": "amounts above the ceiling are now refused at the command; this one was corrected"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "amounts above the ceiling are now refused at the command; this one was corrected"}]
+        },
+    )
     reason: Reason
 
 
 class Reassign(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"worker_id": "sw-ben", "team": "east-locality", "reason": "worker on long-term leave"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"worker_id": "sw-ben", "team": "east-locality", "reason": "worker on long-term leave"}]
+        },
+    )
     worker_id: Identifier
     team: Identifier | None = None
     reason: Reason
 
 
 @router.get("/stuck", summary="Deadlines passed: stage or review, entered, due, overdue by (ids only)")
-async def stuck(user: Ops, app: App, stage: Stage | None = None, team: Team = None,
-                overdue_by_days: Annotated[int, Query(ge=0, le=3650)] = 0, limit: Limit = 200,
-                min_position: MinPosition = None) -> dict[str, Any]:
+async def stuck(
+    user: Ops,
+    app: App,
+    stage: Stage | None = None,
+    team: Team = None,
+    overdue_by_days: Annotated[int, Query(ge=0, le=3650)] = 0,
+    limit: Limit = 200,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
     await app.wait_for_position(min_position)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.snapshot() as (position, cursor):
-        rows = passed_deadlines(cursor, now, stage=stage.value if stage else None, team=team,
-                                overdue_by_days=overdue_by_days, limit=limit)
+        rows = passed_deadlines(
+            cursor, now, stage=stage.value if stage else None, team=team, overdue_by_days=overdue_by_days, limit=limit
+        )
     return {"position": position, "now": now.isoformat(), "items": rows}
 
 
 @router.get("/counts", summary="Open cases, and deadlines passed, by stage")
 async def counts(user: Ops, app: App, team: Team = None, min_position: MinPosition = None) -> dict[str, Any]:
     await app.wait_for_position(min_position)
-    now = utc_text(datetime.now(timezone.utc))
+    now = utc_text(datetime.now(UTC))
     team_filter, params = ("AND team = ?", [team]) if team else ("", [])
     with app.snapshot() as (position, cursor):
         open_cases = cursor.execute(
-            f"SELECT stage, COUNT(*) FROM {CASE} WHERE closed = 0 {team_filter} GROUP BY stage", params).fetchall()
+            f"SELECT stage, COUNT(*) FROM {CASE} WHERE closed = 0 {team_filter} GROUP BY stage", params
+        ).fetchall()
         overdue = cursor.execute(
             # Deadlines passed, not distinct cases: a case late with its stage and a review counts
             # twice, and the count stays a cheap index scan at a national scale.
             f"SELECT stage, COUNT(*) FROM {DEADLINES} WHERE due_at < ? {team_filter} GROUP BY stage",
-            (now, *params)).fetchall()
+            (now, *params),
+        ).fetchall()
     late = dict(overdue)
-    return {"position": position, "by_stage": {stage: {"open": int(n), "overdue": int(late.get(stage, 0))}
-                                               for stage, n in sorted(open_cases)}}
+    return {
+        "position": position,
+        "by_stage": {stage: {"open": int(n), "overdue": int(late.get(stage, 0))} for stage, n in sorted(open_cases)},
+    }
 
 
 @router.get("/workflow-problems", summary="Activities retrying and workflow tasks failing, read from Temporal")
-async def problems(user: Ops, app: App, team: Team = None, stage: Stage | None = None,
-                   scan: Annotated[int, Query(ge=1, le=10_000)] = 500) -> dict[str, Any]:
+async def problems(
+    user: Ops,
+    app: App,
+    team: Team = None,
+    stage: Stage | None = None,
+    scan: Annotated[int, Query(ge=1, le=10_000)] = 500,
+) -> dict[str, Any]:
     narrow = []
     if team is not None:
         narrow.append(f"Team = '{team}'")
@@ -108,44 +138,80 @@ async def problems(user: Ops, app: App, team: Team = None, stage: Stage | None =
 async def retry(case_id: uuid.UUID, body: Retry, user: Ops, app: App) -> dict[str, Any]:
     app.require_case(case_id)
     root = case_workflow_id(case_id)
-    ids = [root] + [w.id async for w in app.temporal.list_workflows(
-        f"WorkflowType = 'PaymentsWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{root}/'")]
+    ids = [root] + [
+        w.id
+        async for w in app.temporal.list_workflows(
+            f"WorkflowType = 'PaymentsWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{root}/'"
+        )
+    ]
     reset = await retry_activities(app.temporal, ids)
     outcome = {"reset": reset}
-    app.log.ops_action(user_id=user.user_id, role=user.role.value, action="retry", case_id=case_id.hex,
-                       reason=body.reason, outcome=outcome)
+    app.log.ops_action(
+        user_id=user.user_id,
+        role=user.role.value,
+        action="retry",
+        case_id=case_id.hex,
+        reason=body.reason,
+        outcome=outcome,
+    )
     return {"case_id": case_id.hex, **outcome}
 
 
-async def _recorded_action(app: Backend, user: ApiUser, case_id: uuid.UUID, action: str, command: str,
-                           body: Escalate | Reassign, key: str | None, **outcome: Any) -> CommandResult:
+async def _recorded_action(
+    app: Backend,
+    user: ApiUser,
+    case_id: uuid.UUID,
+    action: str,
+    command: str,
+    body: Escalate | Reassign,
+    key: str | None,
+    **outcome: Any,
+) -> CommandResult:
     """An operations action that is a command on the case, also written to the ops log."""
     result = await run_command(app, user, case_id, command, body.model_dump(exclude_none=True), key)
-    app.log.ops_action(user_id=user.user_id, role=user.role.value, action=action, case_id=case_id.hex,
-                       reason=body.reason, outcome={"versions": [e.version for e in result.events], **outcome})
+    app.log.ops_action(
+        user_id=user.user_id,
+        role=user.role.value,
+        action=action,
+        case_id=case_id.hex,
+        reason=body.reason,
+        outcome={"versions": [e.version for e in result.events], **outcome},
+    )
     return result
 
 
-@router.post("/cases/{case_id}/escalate", response_model=CommandResult,
-             summary="Escalate a stuck case to a team manager (recorded on the case)")
-async def escalate(case_id: uuid.UUID, body: Escalate, user: Ops, app: App,
-                   idempotency_key: IdempotencyKey = None) -> CommandResult:
+@router.post(
+    "/cases/{case_id}/escalate",
+    response_model=CommandResult,
+    summary="Escalate a stuck case to a team manager (recorded on the case)",
+)
+async def escalate(
+    case_id: uuid.UUID, body: Escalate, user: Ops, app: App, idempotency_key: IdempotencyKey = None
+) -> CommandResult:
     return await _recorded_action(app, user, case_id, "escalate", "EscalateCase", body, idempotency_key)
 
 
-@router.post("/cases/{case_id}/reassign", response_model=CommandResult,
-             summary="Reallocate a case to another worker or team (recorded on the case)")
-async def reassign(case_id: uuid.UUID, body: Reassign, user: Ops, app: App,
-                   idempotency_key: IdempotencyKey = None) -> CommandResult:
-    return await _recorded_action(app, user, case_id, "reassign", "AllocateCase", body, idempotency_key,
-                                  worker_id=body.worker_id)
+@router.post(
+    "/cases/{case_id}/reassign",
+    response_model=CommandResult,
+    summary="Reallocate a case to another worker or team (recorded on the case)",
+)
+async def reassign(
+    case_id: uuid.UUID, body: Reassign, user: Ops, app: App, idempotency_key: IdempotencyKey = None
+) -> CommandResult:
+    return await _recorded_action(
+        app, user, case_id, "reassign", "AllocateCase", body, idempotency_key, worker_id=body.worker_id
+    )
 
 
-@router.get("/quarantine", summary="Cases the views hold back: the event that failed, where and why, and what waits "
-                                   "behind it (ids only)")
+@router.get(
+    "/quarantine",
+    summary="Cases the views hold back: the event that failed, where and why, and what waits behind it (ids only)",
+)
 async def quarantine(user: Ops, app: App, limit: Limit = 200) -> dict[str, Any]:
     cases, items = await asyncio.to_thread(
-        lambda: (app.views.quarantined_case_count(), app.views.quarantine_summary(limit)))
+        lambda: (app.views.quarantined_case_count(), app.views.quarantine_summary(limit))
+    )
     return {"quarantined_cases": cases, "items": items}
 
 
@@ -156,21 +222,42 @@ def _release(app: Backend, case_id: uuid.UUID, released_by: str) -> Release:
     return ProjectionRunner(app.record, app.views, views).release(case_id, released_by=released_by)
 
 
-@router.post("/quarantine/{case_id}/release",
-             summary="Re-apply a quarantined case to every view once its cause is fixed (recorded in the ops log)")
+@router.post(
+    "/quarantine/{case_id}/release",
+    summary="Re-apply a quarantined case to every view once its cause is fixed (recorded in the ops log)",
+)
 async def release(case_id: uuid.UUID, body: ReleaseCase, user: Ops, app: App) -> dict[str, Any]:
     try:
         released = await asyncio.to_thread(_release, app, case_id, user.user_id)
     except NotQuarantined:
         raise NotFound(f"case {case_id.hex} is not quarantined", code="not_quarantined", field="case_id") from None
     except StillFailing as still:
-        outcome: dict[str, Any] = {"released": False, "notification_id": still.notification_id,
-                                   "projection": still.projection, "error_class": still.error_class}
-        app.log.ops_action(user_id=user.user_id, role=user.role.value, action="release", case_id=case_id.hex,
-                           reason=body.reason, outcome=outcome)
-        raise RuleViolation(f"case {case_id.hex} still fails: {still.error_class}: {still.error_message}; it stays "
-                            "quarantined", code="still_failing", details=outcome) from None
+        outcome: dict[str, Any] = {
+            "released": False,
+            "notification_id": still.notification_id,
+            "projection": still.projection,
+            "error_class": still.error_class,
+        }
+        app.log.ops_action(
+            user_id=user.user_id,
+            role=user.role.value,
+            action="release",
+            case_id=case_id.hex,
+            reason=body.reason,
+            outcome=outcome,
+        )
+        raise RuleViolation(
+            f"case {case_id.hex} still fails: {still.error_class}: {still.error_message}; it stays quarantined",
+            code="still_failing",
+            details=outcome,
+        ) from None
     outcome = {"released": True, "notifications": released.notifications, "views": released.views}
-    app.log.ops_action(user_id=user.user_id, role=user.role.value, action="release", case_id=case_id.hex,
-                       reason=body.reason, outcome=outcome)
+    app.log.ops_action(
+        user_id=user.user_id,
+        role=user.role.value,
+        action="release",
+        case_id=case_id.hex,
+        reason=body.reason,
+        outcome=outcome,
+    )
     return {"case_id": case_id.hex, **outcome}

@@ -12,8 +12,15 @@ from __future__ import annotations
 
 from domain.people import Role
 
-SW, TM, PANEL, FIN, AUD, OPS, ADMIN = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.PANEL_MEMBER,
-                                       Role.FINANCE_OFFICER, Role.AUDITOR, Role.OPS, Role.ADMIN)
+SW, TM, PANEL, FIN, AUD, OPS, ADMIN = (
+    Role.SOCIAL_WORKER,
+    Role.TEAM_MANAGER,
+    Role.PANEL_MEMBER,
+    Role.FINANCE_OFFICER,
+    Role.AUDITOR,
+    Role.OPS,
+    Role.ADMIN,
+)
 CASEWORK = frozenset({SW, TM})
 
 COMMAND_ROLES: dict[str, frozenset[Role]] = {

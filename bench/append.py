@@ -128,12 +128,19 @@ def run_ours(env: dict[str, str], scripts: list[CaseScript], threads: int) -> di
     sizes = _mean_event_bytes(record)
     views.close()
     record.close()
-    return {"commands": len(latencies), "events": sum(events_per_case.values()), "seconds": round(seconds, 3),
-            "events_per_second": round(sum(events_per_case.values()) / seconds, 1),
-            "commands_per_second": round(len(latencies) / seconds, 1), "latency_ms": percentiles(latencies),
-            "mean_event_bytes": sizes, "reader_lag_at_end_events": lag_at_end,
-            "reader_catch_up_after_writes_s": round(time.perf_counter() - caught_up_started, 3),
-            "shape": stream_shape(events_per_case), "saves": saves}
+    return {
+        "commands": len(latencies),
+        "events": sum(events_per_case.values()),
+        "seconds": round(seconds, 3),
+        "events_per_second": round(sum(events_per_case.values()) / seconds, 1),
+        "commands_per_second": round(len(latencies) / seconds, 1),
+        "latency_ms": percentiles(latencies),
+        "mean_event_bytes": sizes,
+        "reader_lag_at_end_events": lag_at_end,
+        "reader_catch_up_after_writes_s": round(time.perf_counter() - caught_up_started, 3),
+        "shape": stream_shape(events_per_case),
+        "saves": saves,
+    }
 
 
 def _mean_event_bytes(record: CaseRecord) -> int:
@@ -148,8 +155,10 @@ def run_bare(env: dict[str, str], per_case: dict[Any, list[int]], threads: int, 
     stop = multiprocessing.get_context("spawn").Event()
     follower = multiprocessing.get_context("spawn").Process(target=follow_by_decoding, args=(env, stop))
     follower.start()
-    scripts = [CaseScript(case_id=uuid4(), profile="bare", carers=0, age_band="", commands=saves)  # type: ignore[arg-type]
-               for saves in per_case.values()]
+    scripts = [
+        CaseScript(case_id=uuid4(), profile="bare", carers=0, age_band="", commands=saves)  # type: ignore[arg-type]
+        for saves in per_case.values()
+    ]
 
     def write_one(script: CaseScript) -> list[float]:
         took = []
@@ -171,6 +180,11 @@ def run_bare(env: dict[str, str], per_case: dict[Any, list[int]], threads: int, 
     follower.join()
     stored = app.recorder.select_notifications(start=1, limit=1000)
     app.close()
-    return {"saves": len(latencies), "events": events, "seconds": round(seconds, 3),
-            "events_per_second": round(events / seconds, 1), "latency_ms": percentiles(latencies),
-            "mean_event_bytes": int(sum(len(n.state) for n in stored) / max(1, len(stored)))}
+    return {
+        "saves": len(latencies),
+        "events": events,
+        "seconds": round(seconds, 3),
+        "events_per_second": round(events / seconds, 1),
+        "latency_ms": percentiles(latencies),
+        "mean_event_bytes": int(sum(len(n.state) for n in stored) / max(1, len(stored))),
+    }

@@ -29,21 +29,29 @@ def fill_sqlite(path: str, template_ids: list[uuid.UUID], target_events: int) ->
         count = conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
         stored = {row[0] for row in conn.execute("SELECT DISTINCT originator_id FROM case_event_index")}
         # Ids as the recorder writes them (with or without hyphens).
-        templates = [t for t in (str(i) for i in template_ids) if t in stored] or \
-                    [t for t in (i.hex for i in template_ids) if t in stored]
+        templates = [t for t in (str(i) for i in template_ids) if t in stored] or [
+            t for t in (i.hex for i in template_ids) if t in stored
+        ]
         hyphens = "-" in templates[0]
-        sizes = {t: conn.execute("SELECT COUNT(*) FROM stored_events WHERE originator_id = ?", (t,)).fetchone()[0]
-                 for t in templates}
+        sizes = {
+            t: conn.execute("SELECT COUNT(*) FROM stored_events WHERE originator_id = ?", (t,)).fetchone()[0]
+            for t in templates
+        }
         while count < target_events:
             conn.execute("BEGIN")
             for _ in range(200):
                 template = random.choice(templates)
                 new = str(uuid.uuid4()) if hyphens else uuid.uuid4().hex
-                conn.execute("INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-                             "SELECT ?, originator_version, topic, state FROM stored_events WHERE originator_id = ?",
-                             (new, template))
-                conn.execute("INSERT INTO case_event_index SELECT ?, originator_version, recorded_at_us, chain_hash "
-                             "FROM case_event_index WHERE originator_id = ?", (new, template))
+                conn.execute(
+                    "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+                    "SELECT ?, originator_version, topic, state FROM stored_events WHERE originator_id = ?",
+                    (new, template),
+                )
+                conn.execute(
+                    "INSERT INTO case_event_index SELECT ?, originator_version, recorded_at_us, chain_hash "
+                    "FROM case_event_index WHERE originator_id = ?",
+                    (new, template),
+                )
                 count += sizes[template]
             conn.execute("COMMIT")
         return int(count)
@@ -76,5 +84,8 @@ def measure(record: CaseRecord, case_ids: list[uuid.UUID], samples: int, seed: i
         case = record.case_as_of(case_id, instant)
         latencies.append((time.perf_counter() - began) * 1000)
         assert case is not None
-    return {"cases": len(case_ids), "events_per_case": [s[2] for s in spans.values()],
-            "latency_ms": percentiles(latencies)}
+    return {
+        "cases": len(case_ids),
+        "events_per_case": [s[2] for s in spans.values()],
+        "latency_ms": percentiles(latencies),
+    }

@@ -22,8 +22,14 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
         # Nearest rank: the smallest sample with at least p% of the samples at or below it.
         return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 3)
 
-    return {"n": len(ordered), "p50": rank(50), "p95": rank(95), "p99": rank(99),
-            "mean": round(statistics.fmean(ordered), 3), "max": round(ordered[-1], 3)}
+    return {
+        "n": len(ordered),
+        "p50": rank(50),
+        "p95": rank(95),
+        "p99": rank(99),
+        "mean": round(statistics.fmean(ordered), 3),
+        "max": round(ordered[-1], 3),
+    }
 
 
 @contextmanager
@@ -53,8 +59,9 @@ def process_peak_mib(pid: int) -> float | None:
     return None
 
 
-def figure(name: str, value: float, unit: str, limit: str, met: bool | None, method: str,
-           **extra: Any) -> dict[str, Any]:
+def figure(
+    name: str, value: float, unit: str, limit: str, met: bool | None, method: str, **extra: Any
+) -> dict[str, Any]:
     return {"figure": name, "value": value, "unit": unit, "limit": limit, "met": met, "method": method, **extra}
 
 

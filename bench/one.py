@@ -1,6 +1,6 @@
 """One benchmark in a process of its own, so its peak memory is its own: prints one JSON object.
 
-    python -m bench.one NAME '{"param": ...}'
+python -m bench.one NAME '{"param": ...}'
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ def _record(env: dict[str, str]) -> Any:
 
 
 def sqlite_env(folder: str, name: str) -> dict[str, str]:
-    return {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": f"{folder}/{name}.sqlite",
-            "SQLITE_LOCK_TIMEOUT": "30"}
+    return {
+        "PERSISTENCE_MODULE": "eventstore.sqlite",
+        "SQLITE_DBNAME": f"{folder}/{name}.sqlite",
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
 
 
 def run(name: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -40,18 +43,29 @@ def run(name: str, params: dict[str, Any]) -> dict[str, Any]:
             bare_env = {**sqlite_env(folder, "bare"), "PERSISTENCE_MODULE": "eventsourcing.sqlite"}
         ours = run_ours(ours_env, scripts, params["threads"])
         bare = run_bare(bare_env, ours.pop("saves"), params["threads"], ours["mean_event_bytes"])
-        return {"ours": ours, "bare": bare, "ratio": round(ours["events_per_second"] / bare["events_per_second"], 3),
-                "store_file": ours_env.get("SQLITE_DBNAME")}
+        return {
+            "ours": ours,
+            "bare": bare,
+            "ratio": round(ours["events_per_second"] / bare["events_per_second"], 3),
+            "store_file": ours_env.get("SQLITE_DBNAME"),
+        }
     if name == "rebuild":
         from bench.rebuild import decode_rate, per_view, rebuild_rate
 
-        env = sqlite_env(folder, "ours") if not params.get("store_file") else {
-            **sqlite_env(folder, "x"), "SQLITE_DBNAME": params["store_file"]}
+        env = (
+            sqlite_env(folder, "ours")
+            if not params.get("store_file")
+            else {**sqlite_env(folder, "x"), "SQLITE_DBNAME": params["store_file"]}
+        )
         record = _record(env)
         decoded = decode_rate(record)
         rebuilt = rebuild_rate(record, env)
-        return {"decode": decoded, "rebuild": rebuilt, "per_view_events_per_second": per_view(record, env),
-                "ratio_to_decode": round(rebuilt["events_per_second"] / decoded["events_per_second"], 3)}
+        return {
+            "decode": decoded,
+            "rebuild": rebuilt,
+            "per_view_events_per_second": per_view(record, env),
+            "ratio_to_decode": round(rebuilt["events_per_second"] / decoded["events_per_second"], 3),
+        }
     if name == "as_of":
         from bench import as_of
         from workers.caseload import generate_caseload, load

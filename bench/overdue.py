@@ -14,7 +14,7 @@ import json
 import random
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,17 @@ from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import utc_text, view_store_from_env
 
-STAGES = [Stage.SCREENING, Stage.ASSESSMENT, Stage.ELIGIBILITY, Stage.RESOURCE_ALLOCATION,
-          Stage.FINANCIAL_ASSESSMENT, Stage.SUPPORT_PLANNING, Stage.SIGN_OFF, Stage.PAYMENT_SETUP, Stage.IN_SERVICE]
+STAGES = [
+    Stage.SCREENING,
+    Stage.ASSESSMENT,
+    Stage.ELIGIBILITY,
+    Stage.RESOURCE_ALLOCATION,
+    Stage.FINANCIAL_ASSESSMENT,
+    Stage.SUPPORT_PLANNING,
+    Stage.SIGN_OFF,
+    Stage.PAYMENT_SETUP,
+    Stage.IN_SERVICE,
+]
 WEIGHTS = [3, 10, 3, 3, 4, 6, 2, 2, 67]
 TEAMS = [f"team-{i:02d}" for i in range(40)]
 
@@ -41,7 +50,7 @@ def fill(record: Any, env: dict[str, str], cases: int, seed: int = 5) -> None:
     store = view_store_from_env(env)
     ProjectionRunner(record, store, all_views())  # creates the tables and indexes
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     case_rows, deadline_rows = [], []
     for _ in range(cases):
         case_id = uuid.uuid4().hex
@@ -51,11 +60,44 @@ def fill(record: Any, env: dict[str, str], cases: int, seed: int = 5) -> None:
         overdue = rng.random() < 0.2
         due = now - timedelta(days=rng.uniform(0, 90)) if overdue else now + timedelta(days=rng.uniform(1, 365))
         worker = f"sw-{rng.randrange(600)}"
-        case_rows.append((case_id, "E09000099", team, worker, "adult-1", "A Person", stage, entered.isoformat(),
-                          utc_text(due), json.dumps(["overdue"] if overdue else []), 0, 1, 0, 1, 1_000_000, None,
-                          entered.isoformat(), 0, None, 20, entered.isoformat()))
-        deadline_rows.append((case_id, "review:rv-1" if stage == "in_service" else stage, stage, team, worker,
-                              utc_text(entered), utc_text(due), int(overdue), 20))
+        case_rows.append(
+            (
+                case_id,
+                "E09000099",
+                team,
+                worker,
+                "adult-1",
+                "A Person",
+                stage,
+                entered.isoformat(),
+                utc_text(due),
+                json.dumps(["overdue"] if overdue else []),
+                0,
+                1,
+                0,
+                1,
+                1_000_000,
+                None,
+                entered.isoformat(),
+                0,
+                None,
+                20,
+                entered.isoformat(),
+            )
+        )
+        deadline_rows.append(
+            (
+                case_id,
+                "review:rv-1" if stage == "in_service" else stage,
+                stage,
+                team,
+                worker,
+                utc_text(entered),
+                utc_text(due),
+                int(overdue),
+                20,
+            )
+        )
     with store.transaction() as cursor:
         cursor.executemany(f"INSERT INTO view_current_case VALUES ({', '.join('?' * 21)})", case_rows)
         cursor.executemany(f"INSERT INTO view_deadline VALUES ({', '.join('?' * 9)})", deadline_rows)
@@ -64,8 +106,12 @@ def fill(record: Any, env: dict[str, str], cases: int, seed: int = 5) -> None:
 
 async def _measure(app: Any, token: str, requests: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
-    results: dict[str, list[float]] = {"stuck (all, first 200)": [], "stuck (stage and team)": [],
-                                       "stuck (overdue by 30 days)": [], "counts by stage": []}
+    results: dict[str, list[float]] = {
+        "stuck (all, first 200)": [],
+        "stuck (stage and team)": [],
+        "stuck (overdue by 30 days)": [],
+        "counts by stage": [],
+    }
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
@@ -94,9 +140,15 @@ def run(record: Any, env: dict[str, str], folder: str, cases: int, requests: int
     keys = Path(folder) / "keys.toml"
     token = add_key(keys, "ops-bench", Role.OPS)
     views = view_store_from_env(env)
-    backend = Backend(record=record, views=views, view_names=[v.name for v in all_views()], log=AccessLog(views),
-                      keys=KeyRing.load(keys), temporal=None,  # type: ignore[arg-type]
-                      task_queue="unused")
+    backend = Backend(
+        record=record,
+        views=views,
+        view_names=[v.name for v in all_views()],
+        log=AccessLog(views),
+        keys=KeyRing.load(keys),
+        temporal=None,  # type: ignore[arg-type]
+        task_queue="unused",
+    )
     try:
         return {"open_cases": cases, "latency_ms": asyncio.run(_measure(create_app(backend), token, requests, 9))}
     finally:

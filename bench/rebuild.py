@@ -35,8 +35,12 @@ def rebuild_rate(record: CaseRecord, env: dict[str, str], views: list[Any] | Non
     seconds = time.perf_counter() - began
     loads = runner.states.loads
     store.close()
-    return {"events": read, "seconds": round(seconds, 3), "events_per_second": round(read / seconds, 1),
-            "cases_reloaded_from_store": loads}
+    return {
+        "events": read,
+        "seconds": round(seconds, 3),
+        "events_per_second": round(read / seconds, 1),
+        "cases_reloaded_from_store": loads,
+    }
 
 
 def per_view(record: CaseRecord, env: dict[str, str]) -> dict[str, float]:

@@ -31,9 +31,12 @@ from workflows.client import send_command, start_case
 
 def lifecycle(s: Scenario) -> list[CaseCommand]:
     steps = list(s.up_to_planning(carers=("carer-1",)))
-    steps += [s.draft(plan=plan_for(ADULT, weekly_hours=7, management="council_managed")),
-              s.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                               management="council_managed"))]
+    steps += [
+        s.draft(plan=plan_for(ADULT, weekly_hours=7, management="council_managed")),
+        s.draft(
+            "carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000, management="council_managed")
+        ),
+    ]
     for person in (ADULT, "carer-1"):
         steps += [s.submit(person), s.sign_off(person, route="panel", actor=PANEL)]
     steps.append(s.close())
@@ -68,8 +71,7 @@ async def _empty(client: Client, queue: str, updates: int, concurrency: int) -> 
     per_caller = updates // concurrency
 
     async def caller() -> None:
-        handle = await client.start_workflow(EmptyUpdateWorkflow.run, id=f"probe-{uuid.uuid4().hex}",
-                                             task_queue=queue)
+        handle = await client.start_workflow(EmptyUpdateWorkflow.run, id=f"probe-{uuid.uuid4().hex}", task_queue=queue)
         for _ in range(per_caller):
             began = time.perf_counter()
             await handle.execute_update(EmptyUpdateWorkflow.ping)
@@ -80,28 +82,41 @@ async def _empty(client: Client, queue: str, updates: int, concurrency: int) -> 
     return latencies
 
 
-async def _run(record: CaseRecord, settings: TemporalSettings, cases: int, concurrency: int,
-               server_pid: int) -> dict[str, Any]:
+async def _run(
+    record: CaseRecord, settings: TemporalSettings, cases: int, concurrency: int, server_pid: int
+) -> dict[str, Any]:
     client = await Client.connect(settings.address, data_converter=pydantic_data_converter)
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     async with build_worker(client, record, queue, workflows=[*workflow_classes(), EmptyUpdateWorkflow]):
         await _lifecycles(client, queue, max(1, concurrency), concurrency)  # warm-up: imports, caches
         cpu = (own_cpu_seconds(), process_cpu_seconds(server_pid))
         latencies, seconds = await _lifecycles(client, queue, cases, concurrency)
-        cpu_used = {"worker_and_callers": round(own_cpu_seconds() - cpu[0], 2),
-                    "dev_server": round((process_cpu_seconds(server_pid) or 0) - (cpu[1] or 0), 2)}
+        cpu_used = {
+            "worker_and_callers": round(own_cpu_seconds() - cpu[0], 2),
+            "dev_server": round((process_cpu_seconds(server_pid) or 0) - (cpu[1] or 0), 2),
+        }
         empty = await _empty(client, queue, len(latencies), concurrency)
-    return {"cpu_seconds_during_lifecycles": cpu_used, "lifecycles": cases, "concurrency": concurrency, "seconds": round(seconds, 3),
-            "lifecycles_per_second": round(cases / seconds, 2), "updates": len(latencies),
-            "update_ms": percentiles(latencies), "empty_update_ms": percentiles(empty)}
+    return {
+        "cpu_seconds_during_lifecycles": cpu_used,
+        "lifecycles": cases,
+        "concurrency": concurrency,
+        "seconds": round(seconds, 3),
+        "lifecycles_per_second": round(cases / seconds, 2),
+        "updates": len(latencies),
+        "update_ms": percentiles(latencies),
+        "empty_update_ms": percentiles(empty),
+    }
 
 
 def run(record: CaseRecord, folder: str, ports: tuple[int, int], cases: int, concurrency: int) -> dict[str, Any]:
-    settings = TemporalSettings(address=f"127.0.0.1:{ports[0]}", ui_port=ports[1],
-                                db_filename=f"{folder}/temporal.db")  # type: ignore[arg-type]
+    settings = TemporalSettings(address=f"127.0.0.1:{ports[0]}", ui_port=ports[1], db_filename=f"{folder}/temporal.db")  # type: ignore[arg-type]
     binary = temporal_binary()
-    server = subprocess.Popen(dev_server_command(settings, binary=binary), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        dev_server_command(settings, binary=binary),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_until_serving(binary, settings, server)
         register_search_attributes(binary, settings)

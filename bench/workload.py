@@ -20,8 +20,12 @@ def hot_case(payments: int, start: date = date(2020, 1, 6)) -> CaseScript:
     plan = plan_for(ADULT, weekly_hours=10)
     plan["direct_payment_pence"] = 23_000
     plan["direct_payment_frequency"] = "weekly"
-    commands += [s.draft(plan=plan), s.submit(), s.sign_off(),
-                 s.agreement(start_date=start.isoformat(), frequency="weekly", amount_per_payment_pence=23_000)]
+    commands += [
+        s.draft(plan=plan),
+        s.submit(),
+        s.sign_off(),
+        s.agreement(start_date=start.isoformat(), frequency="weekly", amount_per_payment_pence=23_000),
+    ]
     for slot in range(1, payments + 1):
         due = start + timedelta(weeks=slot - 1)
         commands.append(s.schedule_payment(slot, due_on=due.isoformat(), amount_pence=23_000))
@@ -41,6 +45,10 @@ def stream_shape(events_per_case: dict[Any, int]) -> dict[str, Any]:
     counts = sorted(events_per_case.values(), reverse=True)
     total = sum(counts) or 1
     top = max(1, len(counts) // 100)
-    return {"streams": len(counts), "events": sum(counts), "largest_stream": counts[0] if counts else 0,
-            "median_stream": counts[len(counts) // 2] if counts else 0,
-            "hottest_1pct_share": round(sum(counts[:top]) / total, 3)}
+    return {
+        "streams": len(counts),
+        "events": sum(counts),
+        "largest_stream": counts[0] if counts else 0,
+        "median_stream": counts[len(counts) // 2] if counts else 0,
+        "hottest_1pct_share": round(sum(counts[:top]) / total, 3),
+    }

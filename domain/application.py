@@ -12,8 +12,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timezone
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -21,11 +21,11 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
 
-from domain.decision_audit import DECISIONS, DecisionCheck, check_judgement, check_recomputable, is_decision
 from domain.audit import ChainReport, check_chain
 from domain.case.aggregate import Case, CaseSnapshot, FrozenCase, freeze_case, thaw_case
 from domain.commands import CaseCommand, CouncilSettings, Services
 from domain.commands.base import RuleSets
+from domain.decision_audit import DECISIONS, DecisionCheck, check_judgement, check_recomputable, is_decision
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
 from domain.mapper import CanonicalMapper
 from domain.ras import BudgetCalculation, recalculate
@@ -42,7 +42,7 @@ def project_case(case: Case | None, events: Any) -> Case | None:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class RecordedEvent(BaseModel):
@@ -88,8 +88,8 @@ CommandObserver = Callable[[CaseCommand, "CommandOutcome | None", "DomainError |
 
 class CaseRecord(Application[UUID]):
     name = "carecase"
-    snapshotting_intervals = {Case: 100}
-    snapshotting_projectors = {Case: project_case}
+    snapshotting_intervals: ClassVar = {Case: 100}
+    snapshotting_projectors: ClassVar = {Case: project_case}
     snapshot_class = CaseSnapshot
 
     def __init__(
@@ -152,8 +152,9 @@ class CaseRecord(Application[UUID]):
         command.admit(ctx, existing.state.case_began_at if existing is not None else None, self.services.council)
         if command.creates_case:
             if existing is not None:
-                raise RuleViolation(f"case {command.case_id} already exists", code="case_already_exists",
-                                    field="case_id")
+                raise RuleViolation(
+                    f"case {command.case_id} already exists", code="case_already_exists", field="case_id"
+                )
             case = command.create(ctx, self.services)  # type: ignore[attr-defined]
         else:
             if existing is None:
@@ -192,7 +193,8 @@ class CaseRecord(Application[UUID]):
         if processed.name != command.type_name() or processed.digest != command.digest():
             raise RuleViolation(
                 f"command id {command.command_id} was already used for a different {processed.name}",
-                code="command_id_reused", field="command_id",
+                code="command_id_reused",
+                field="command_id",
             )
         first, last = min(processed.versions), max(processed.versions)
         events = self.events.get(command.case_id, gt=first - 1, lte=last)
@@ -201,8 +203,12 @@ class CaseRecord(Application[UUID]):
             command_id=command.command_id,
             command_name=command.type_name(),
             events=[
-                RecordedEvent(type=type(e).__name__, version=e.originator_version, recorded_at=e.timestamp,
-                              chain_hash=e.chain_hash)  # type: ignore[attr-defined]
+                RecordedEvent(
+                    type=type(e).__name__,
+                    version=e.originator_version,
+                    recorded_at=e.timestamp,
+                    chain_hash=e.chain_hash,
+                )  # type: ignore[attr-defined]
                 for e in events
             ],
             duplicate=True,
@@ -288,9 +294,12 @@ class CaseRecord(Application[UUID]):
         """The recorded decision at ``version`` of a case (404 if there is none there)."""
         found = list(self.events.get(case_id, gt=version - 1, lte=version))
         if not found or not is_decision(found[0]):
-            raise NotFound(f"version {version} of case {case_id.hex} is not a recorded decision",
-                           code="no_decision_there", field="version",
-                           details={"decisions": list(DECISIONS)})
+            raise NotFound(
+                f"version {version} of case {case_id.hex} is not a recorded decision",
+                code="no_decision_there",
+                field="version",
+                details={"decisions": list(DECISIONS)},
+            )
         return found[0]
 
     def verify_decision(self, case_id: UUID, version: int) -> DecisionCheck:
@@ -306,14 +315,17 @@ class CaseRecord(Application[UUID]):
         else:
             method = "authority_and_reasons"
             problems = check_judgement(event)
-        return DecisionCheck(case_id=case_id.hex, version=version, decision=name, method=method,
-                             verified=not problems, problems=problems)
+        return DecisionCheck(
+            case_id=case_id.hex, version=version, decision=name, method=method, verified=not problems, problems=problems
+        )
 
     def verify_all_chains(self) -> Iterator[ChainReport]:
         for case_id in self.case_ids():
             yield self.verify_chain(case_id)
 
-    def verify_budget_calculations(self, case_ids: Sequence[UUID] | None = None) -> Iterator[tuple[str, BudgetMismatch | None]]:
+    def verify_budget_calculations(
+        self, case_ids: Sequence[UUID] | None = None
+    ) -> Iterator[tuple[str, BudgetMismatch | None]]:
         """Recompute every recorded budget from its recorded inputs and its rule set; a rule-set file
         changed since (its hash differs) is reported, never silently used."""
         topic = get_topic(Case.IndicativeBudgetCalculated)
@@ -333,9 +345,14 @@ class CaseRecord(Application[UUID]):
 
     def _check_calculation(self, case_hex: str, version: int, recorded: BudgetCalculation) -> BudgetMismatch | None:
         def mismatch(problem: str) -> BudgetMismatch:
-            return BudgetMismatch(case_id=case_hex, version=version, person_id=recorded.person_id,
-                                  rule_set_id=recorded.rule_set_id, rule_set_version=recorded.rule_set_version,
-                                  problem=problem)
+            return BudgetMismatch(
+                case_id=case_hex,
+                version=version,
+                person_id=recorded.person_id,
+                rule_set_id=recorded.rule_set_id,
+                rule_set_version=recorded.rule_set_version,
+                problem=problem,
+            )
 
         try:
             rule_set = self.services.rule_sets.get(recorded.rule_set_id, recorded.rule_set_version)

@@ -46,9 +46,12 @@ def check_chain(
         version = record.originator_version
         seen.add(version)
         if version != expected_version:
-            problems.append(ChainProblem(
-                version=version, problem=f"expected version {expected_version} next, found {version}: events missing"
-            ))
+            problems.append(
+                ChainProblem(
+                    version=version,
+                    problem=f"expected version {expected_version} next, found {version}: events missing",
+                )
+            )
         expected_version = version + 1
         try:
             state = decode(record)
@@ -59,9 +62,9 @@ def check_chain(
         recorded = state.get(CHAIN_FIELD, "")
         recomputed = chain_hash(previous, record.topic, _id_text(record.originator_id), version, state)
         if recomputed != recorded:
-            problems.append(ChainProblem(
-                version=version, problem="content does not match its chain hash (altered, or reordered)"
-            ))
+            problems.append(
+                ChainProblem(version=version, problem="content does not match its chain hash (altered, or reordered)")
+            )
         indexed = index_hashes.get(version)
         if indexed is None:
             problems.append(ChainProblem(version=version, problem="no index entry for this event"))

@@ -55,11 +55,11 @@ def chain_hash(
 
 def event_chain_hash(previous_hash: str, event: object) -> str:
     """Chain hash of a not-yet-stored event, computed exactly as the auditor will recompute it."""
-    originator = getattr(event, "originator_id")
+    originator = event.originator_id
     return chain_hash(
         previous_hash,
         get_topic(type(event)),
         originator.hex if hasattr(originator, "hex") else str(originator),
-        getattr(event, "originator_version"),
+        event.originator_version,
         stored_state(event),
     )

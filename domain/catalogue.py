@@ -15,8 +15,18 @@ from typing import Any
 from domain.case.aggregate import Case
 from domain.case.base import CaseEvent
 
-ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic", "command_id", "command_name",
-            "command_digest", "actor", "effective_at", "chain_hash")
+ENVELOPE = (
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_topic",
+    "command_id",
+    "command_name",
+    "command_digest",
+    "actor",
+    "effective_at",
+    "chain_hash",
+)
 
 
 def _meaning(cls: type) -> str:
@@ -51,8 +61,10 @@ def event_types() -> list[type[CaseEvent]]:
         value = getattr(Case, name)
         if isinstance(value, type) and issubclass(value, CaseEvent) and name not in ("Event", "Created"):
             found.append(value)
-    order = {part: i for i, part in enumerate(
-        ["referral", "carers", "assessment", "decisions", "planning", "payments", "reviews"])}
+    order = {
+        part: i
+        for i, part in enumerate(["referral", "carers", "assessment", "decisions", "planning", "payments", "reviews"])
+    }
     return sorted(found, key=lambda c: (order.get(_part(c), 99), _declared_at(c)))
 
 
@@ -75,14 +87,16 @@ def event_catalogue() -> list[dict[str, Any]]:
             for f in dataclasses.fields(cls)  # type: ignore[arg-type]
             if f.name not in ENVELOPE
         ]
-        catalogue.append({
-            "type": cls.__name__,
-            "topic": f"{cls.__module__}:{cls.__qualname__}",
-            "version": getattr(cls, "class_version", 1),
-            "part": _part(cls),
-            "meaning": _meaning(cls),
-            "fields": fields,
-        })
+        catalogue.append(
+            {
+                "type": cls.__name__,
+                "topic": f"{cls.__module__}:{cls.__qualname__}",
+                "version": getattr(cls, "class_version", 1),
+                "part": _part(cls),
+                "meaning": _meaning(cls),
+                "fields": fields,
+            }
+        )
     return catalogue
 
 

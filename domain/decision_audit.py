@@ -22,8 +22,14 @@ from domain.eligibility import determine_adult_eligibility, determine_carer_elig
 from domain.money import format_pounds
 from domain.people import Role
 
-DECISIONS = ("EligibilityDetermined", "IndicativeBudgetCalculated", "BudgetCapOverridden",
-             "FinancialAssessmentCompleted", "ChallengeResolved", "SignOffDecisionRecorded")
+DECISIONS = (
+    "EligibilityDetermined",
+    "IndicativeBudgetCalculated",
+    "BudgetCapOverridden",
+    "FinancialAssessmentCompleted",
+    "ChallengeResolved",
+    "SignOffDecisionRecorded",
+)
 
 
 class DecisionExplanation(BaseModel):
@@ -60,34 +66,60 @@ def explain(event: Any) -> DecisionExplanation:
         text = event.calculation.explanation
         breakdown = event.calculation.model_dump(mode="json", exclude={"explanation"})
     elif name == "BudgetCapOverridden":
-        text = (f"The indicative budget of {format_pounds(event.indicative_pence)} was above the cap of "
-                f"{format_pounds(event.cap_pence)}; {format_pounds(event.approved_pence)} was approved because: "
-                f"{event.reasons}")
-        breakdown = {"cap_pence": event.cap_pence, "indicative_pence": event.indicative_pence,
-                     "approved_pence": event.approved_pence}
+        text = (
+            f"The indicative budget of {format_pounds(event.indicative_pence)} was above the cap of "
+            f"{format_pounds(event.cap_pence)}; {format_pounds(event.approved_pence)} was approved because: "
+            f"{event.reasons}"
+        )
+        breakdown = {
+            "cap_pence": event.cap_pence,
+            "indicative_pence": event.indicative_pence,
+            "approved_pence": event.approved_pence,
+        }
     elif name == "FinancialAssessmentCompleted":
         text = event.statement.explanation
-        breakdown = {"assessed_contribution_pence": event.assessed_contribution_pence,
-                     **event.statement.model_dump(mode="json", exclude={"explanation"})}
+        breakdown = {
+            "assessed_contribution_pence": event.assessed_contribution_pence,
+            **event.statement.model_dump(mode="json", exclude={"explanation"}),
+        }
     elif name == "ChallengeResolved":
-        revised = "" if event.revised_pence is None else f" The amount was revised to {format_pounds(event.revised_pence)}."
+        revised = (
+            "" if event.revised_pence is None else f" The amount was revised to {format_pounds(event.revised_pence)}."
+        )
         text = f"The challenge was {event.outcome.value.replace('_', ' ')}: {event.reasons}.{revised}"
-        breakdown = {"challenge_id": event.challenge_id, "outcome": event.outcome.value,
-                     "revised_pence": event.revised_pence}
+        breakdown = {
+            "challenge_id": event.challenge_id,
+            "outcome": event.outcome.value,
+            "revised_pence": event.revised_pence,
+        }
     elif name == "SignOffDecisionRecorded":
-        text = (f"The {event.route.value} decision was {event.outcome.value.replace('_', ' ')} at "
-                f"{format_pounds(event.approved_pence)} for a plan costing {format_pounds(event.plan_annual_cost_pence)}"
-                f" a year (panel threshold {format_pounds(event.panel_threshold_pence)}): {event.reasons}")
-        breakdown = {"route": event.route.value, "outcome": event.outcome.value, "plan_version": event.plan_version,
-                     "approved_pence": event.approved_pence, "plan_annual_cost_pence": event.plan_annual_cost_pence,
-                     "panel_threshold_pence": event.panel_threshold_pence, "rule_set_id": event.rule_set_id,
-                     "rule_set_hash": event.rule_set_hash}
+        text = (
+            f"The {event.route.value} decision was {event.outcome.value.replace('_', ' ')} at "
+            f"{format_pounds(event.approved_pence)} for a plan costing {format_pounds(event.plan_annual_cost_pence)}"
+            f" a year (panel threshold {format_pounds(event.panel_threshold_pence)}): {event.reasons}"
+        )
+        breakdown = {
+            "route": event.route.value,
+            "outcome": event.outcome.value,
+            "plan_version": event.plan_version,
+            "approved_pence": event.approved_pence,
+            "plan_annual_cost_pence": event.plan_annual_cost_pence,
+            "panel_threshold_pence": event.panel_threshold_pence,
+            "rule_set_id": event.rule_set_id,
+            "rule_set_hash": event.rule_set_hash,
+        }
     else:
         raise ValueError(f"{name} is not a decision")
     return DecisionExplanation(
-        case_id=event.originator_id.hex, version=event.originator_version, decision=name,
-        person_id=event.person_id, decided_by=event.actor.user_id, role=event.actor.role.value,
-        recorded_at=event.timestamp.isoformat(), plain_english=text, breakdown=breakdown,
+        case_id=event.originator_id.hex,
+        version=event.originator_version,
+        decision=name,
+        person_id=event.person_id,
+        decided_by=event.actor.user_id,
+        role=event.actor.role.value,
+        recorded_at=event.timestamp.isoformat(),
+        plain_english=text,
+        breakdown=breakdown,
     )
 
 
@@ -109,8 +141,11 @@ def check_recomputable(event: Any, before: CaseState) -> list[str]:
         return []
     if name == "FinancialAssessmentCompleted":
         cost = event.statement.cost_pence
-        again = (personal_budget_statement(cost_pence=cost, assessed_contribution_pence=event.assessed_contribution_pence)
-                 if person.kind == "adult" else carer_budget_statement(cost_pence=cost))
+        again = (
+            personal_budget_statement(cost_pence=cost, assessed_contribution_pence=event.assessed_contribution_pence)
+            if person.kind == "adult"
+            else carer_budget_statement(cost_pence=cost)
+        )
         if again.model_dump(mode="json") != event.statement.model_dump(mode="json"):
             return ["the s.26 statement does not follow from its recorded figures"]
         return []

@@ -75,8 +75,12 @@ class CanonicalMapper(Mapper[Any]):
         return state
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        return event_from_state(stored_event.topic, stored_event.originator_id, stored_event.originator_version,
-                                self.decode_state(stored_event))
+        return event_from_state(
+            stored_event.topic,
+            stored_event.originator_id,
+            stored_event.originator_version,
+            self.decode_state(stored_event),
+        )
 
 
 def event_from_state(topic: str, originator_id: Any, originator_version: int, stored: dict[str, Any]) -> Any:

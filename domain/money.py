@@ -18,10 +18,13 @@ from pydantic import Field, StrictInt
 
 PENCE_CEILING = 10_000_000_000  # £100,000,000.00
 
-Pence = Annotated[StrictInt, Field(ge=0, le=PENCE_CEILING,
-                                   description="An amount of money in whole pence, never negative")]
-SignedPence = Annotated[StrictInt, Field(ge=-PENCE_CEILING, le=PENCE_CEILING,
-                                         description="A change in money in whole pence; negative reduces")]
+Pence = Annotated[
+    StrictInt, Field(ge=0, le=PENCE_CEILING, description="An amount of money in whole pence, never negative")
+]
+SignedPence = Annotated[
+    StrictInt,
+    Field(ge=-PENCE_CEILING, le=PENCE_CEILING, description="A change in money in whole pence; negative reduces"),
+]
 BasisPoints = Annotated[StrictInt, Field(ge=0, le=10_000, description="A proportion in basis points: 10000 = 100%")]
 
 

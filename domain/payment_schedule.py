@@ -14,13 +14,12 @@ agreement was made.
 
 from __future__ import annotations
 
-
 import calendar
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from domain.vocabulary import Frequency
 
-DUE_TIME = time(9, 0, tzinfo=timezone.utc)
+DUE_TIME = time(9, 0, tzinfo=UTC)
 
 _DAYS_APART = {Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14, Frequency.FOUR_WEEKLY: 28}
 _MONTHS_APART = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.ANNUAL: 12}

@@ -75,7 +75,7 @@ class SupportPlan(Frozen):
     aligned_with: list[Identifier] = Field(default_factory=list, max_length=FEW)
 
     @model_validator(mode="after")
-    def _direct_payment_needs_amount_and_frequency(self) -> "SupportPlan":
+    def _direct_payment_needs_amount_and_frequency(self) -> SupportPlan:
         uses_dp = self.management in (BudgetManagement.DIRECT_PAYMENT, BudgetManagement.MIX)
         if uses_dp and (self.direct_payment_pence is None or self.direct_payment_frequency is None):
             raise ValueError(
@@ -120,31 +120,51 @@ def check_plan_lines(
     for index, line in enumerate(plan.lines):
         by_dp = line.held_as == BudgetManagement.DIRECT_PAYMENT
         if line.category in rules.excluded_categories:
-            breaches.append(SpendingBreach(
-                rule="spend_category_excluded_by_council", line=index,
-                message=f"line {index}: the council does not fund {line.category.value.replace('_', ' ')}",
-            ))
-        if (by_dp and line.provider == ProviderRelationship.CLOSE_RELATIVE_SAME_HOUSEHOLD
-                and not line.necessity_reason):
-            breaches.append(SpendingBreach(
-                rule="direct_payment_must_not_pay_household_relative_without_recorded_necessity", line=index,
-                message=(f"line {index}: a direct payment may pay a close relative living in the same "
-                         "household only where the council records that it is necessary"),
-            ))
-        if (plan_for == "carer" and line.category == SpendCategory.INTIMATE_CARE_FOR_CARED_FOR_PERSON
-                and not (line.cared_for_person_agreed or line.emergency)):
-            breaches.append(SpendingBreach(
-                rule="carer_budget_intimate_care_needs_agreement_or_emergency", line=index,
-                message=(f"line {index}: a carer's budget may buy intimate care for the person cared for "
-                         "only with that person's agreement or in an emergency"),
-            ))
+            breaches.append(
+                SpendingBreach(
+                    rule="spend_category_excluded_by_council",
+                    line=index,
+                    message=f"line {index}: the council does not fund {line.category.value.replace('_', ' ')}",
+                )
+            )
+        if by_dp and line.provider == ProviderRelationship.CLOSE_RELATIVE_SAME_HOUSEHOLD and not line.necessity_reason:
+            breaches.append(
+                SpendingBreach(
+                    rule="direct_payment_must_not_pay_household_relative_without_recorded_necessity",
+                    line=index,
+                    message=(
+                        f"line {index}: a direct payment may pay a close relative living in the same "
+                        "household only where the council records that it is necessary"
+                    ),
+                )
+            )
+        if (
+            plan_for == "carer"
+            and line.category == SpendCategory.INTIMATE_CARE_FOR_CARED_FOR_PERSON
+            and not (line.cared_for_person_agreed or line.emergency)
+        ):
+            breaches.append(
+                SpendingBreach(
+                    rule="carer_budget_intimate_care_needs_agreement_or_emergency",
+                    line=index,
+                    message=(
+                        f"line {index}: a carer's budget may buy intimate care for the person cared for "
+                        "only with that person's agreement or in an emergency"
+                    ),
+                )
+            )
         if by_dp and line.residential_weeks > rules.max_residential_weeks_by_direct_payment:
-            breaches.append(SpendingBreach(
-                rule="residential_care_by_direct_payment_is_limited", line=index,
-                message=(f"line {index}: {line.residential_weeks} weeks of residential care by direct payment "
-                         f"exceeds the council's limit of {rules.max_residential_weeks_by_direct_payment} weeks "
-                         "in 12 months"),
-            ))
+            breaches.append(
+                SpendingBreach(
+                    rule="residential_care_by_direct_payment_is_limited",
+                    line=index,
+                    message=(
+                        f"line {index}: {line.residential_weeks} weeks of residential care by direct payment "
+                        f"exceeds the council's limit of {rules.max_residential_weeks_by_direct_payment} weeks "
+                        "in 12 months"
+                    ),
+                )
+            )
     return breaches
 
 

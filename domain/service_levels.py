@@ -30,16 +30,18 @@ class ServiceLevels(BaseModel):
     screening_working_days: int = Field(default=2, ge=1)
     # Eligibility, resource allocation and the financial assessment have no national figure: these
     # are local defaults.
-    stage_limits: dict[Stage, timedelta] = Field(default_factory=lambda: {
-        Stage.ASSESSMENT: timedelta(days=28),
-        Stage.ELIGIBILITY: timedelta(days=14),
-        Stage.RESOURCE_ALLOCATION: timedelta(days=14),
-        Stage.FINANCIAL_ASSESSMENT: timedelta(days=28),
-        Stage.SUPPORT_PLANNING: timedelta(days=28),
-        Stage.SIGN_OFF: timedelta(days=14),
-        Stage.PAYMENT_SETUP: timedelta(days=10),
-        Stage.REVIEW: timedelta(days=28),
-    })
+    stage_limits: dict[Stage, timedelta] = Field(
+        default_factory=lambda: {
+            Stage.ASSESSMENT: timedelta(days=28),
+            Stage.ELIGIBILITY: timedelta(days=14),
+            Stage.RESOURCE_ALLOCATION: timedelta(days=14),
+            Stage.FINANCIAL_ASSESSMENT: timedelta(days=28),
+            Stage.SUPPORT_PLANNING: timedelta(days=28),
+            Stage.SIGN_OFF: timedelta(days=14),
+            Stage.PAYMENT_SETUP: timedelta(days=10),
+            Stage.REVIEW: timedelta(days=28),
+        }
+    )
     first_review_weeks: int = Field(default=8, ge=6, le=8)  # light touch, 6-8 weeks after sign-off
     review_interval_days: int = Field(default=365, le=365)  # then at least every 12 months
     direct_payment_first_review_days: int = Field(default=182, le=183)  # a direct payment within 6 months
@@ -51,14 +53,25 @@ class ServiceLevels(BaseModel):
         found: list[Deadline] = []
         stage_due = self.due_at(state.stage, state.stage_entered_at)
         if stage_due is not None:
-            found.append(Deadline(what=state.stage.value, since=state.stage_entered_at, due_at=stage_due,
-                                  flagged=state.stage.value in state.overdue))
+            found.append(
+                Deadline(
+                    what=state.stage.value,
+                    since=state.stage_entered_at,
+                    due_at=stage_due,
+                    flagged=state.stage.value in state.overdue,
+                )
+            )
         for review in state.reviews.values():
             if review.status == "scheduled":
                 key = f"review:{review.review_id}"
-                found.append(Deadline(what=key, since=None,
-                                      due_at=end_of_day(review.due_on, state.stage_entered_at.tzinfo),
-                                      flagged=key in state.overdue))
+                found.append(
+                    Deadline(
+                        what=key,
+                        since=None,
+                        due_at=end_of_day(review.due_on, state.stage_entered_at.tzinfo),
+                        flagged=key in state.overdue,
+                    )
+                )
         return found
 
     def due_at(self, stage: Stage, entered_at: datetime) -> datetime | None:

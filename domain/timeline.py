@@ -13,16 +13,25 @@ from domain.money import format_pounds
 
 # Large nested records are summarised by their headline figure rather than printed whole.
 HEADLINES = {
-    "calculation": lambda c: (f"indicative {format_pounds(c.indicative_pence)} a year by {c.rule_set_id} "
-                              f"v{c.rule_set_version}" + (" (exceeds cap)" if c.exceeds_cap else "")),
+    "calculation": lambda c: (
+        f"indicative {format_pounds(c.indicative_pence)} a year by {c.rule_set_id} "
+        f"v{c.rule_set_version}" + (" (exceeds cap)" if c.exceeds_cap else "")
+    ),
     "determination": lambda d: "eligible" if d.eligible else "not eligible",
-    "statement": lambda s: None if s is None else (
-        f"cost {format_pounds(s.cost_pence)}, person pays {format_pounds(s.adult_contribution_pence)}, "
-        f"council pays {format_pounds(s.council_amount_pence)}"),
+    "statement": lambda s: (
+        None
+        if s is None
+        else (
+            f"cost {format_pounds(s.cost_pence)}, person pays {format_pounds(s.adult_contribution_pence)}, "
+            f"council pays {format_pounds(s.council_amount_pence)}"
+        )
+    ),
     "plan": lambda p: f"{p.management.value.replace('_', ' ')}, {format_pounds(p.annual_cost_pence)} a year",
     "findings": lambda f: None,
-    "support": lambda s: (f"willing {'yes' if s.willing_to_continue_caring else 'no'}, able "
-                          f"{'yes' if s.able_to_continue_caring else 'no'}, support {s.support_level.value}"),
+    "support": lambda s: (
+        f"willing {'yes' if s.willing_to_continue_caring else 'no'}, able "
+        f"{'yes' if s.able_to_continue_caring else 'no'}, support {s.support_level.value}"
+    ),
     "ras_answers": lambda a: None,
 }
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field, StrictStr
@@ -39,7 +39,8 @@ def _clean(value: str, *, single_line: bool, required: bool) -> str:
     if found:
         raise PydanticCustomError(
             # pydantic fills {name} from the context but knows no format spec: the text is made here
-            "control_character", "text may not contain control characters (found U+{code})",
+            "control_character",
+            "text may not contain control characters (found U+{code})",
             {"code": f"{ord(found.group()):04X}"},
         )
     if single_line and _LINE_BREAKS.search(value):
@@ -63,25 +64,51 @@ def _single_line(value: str) -> str:
 
 
 Identifier = Annotated[
-    StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
-                     description="An identifier: letters, digits and _ . : - (at most 64)")
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+        description="An identifier: letters, digits and _ . : - (at most 64)",
+    ),
 ]
-Reason = Annotated[StrictStr, Field(min_length=1, max_length=4_000), AfterValidator(_required_text),
-                   Field(description="Reasons, in plain English: required, not blank (at most 4,000 characters)")]
-Notes = Annotated[StrictStr, Field(max_length=8_000), AfterValidator(_optional_text),
-                  Field(description="Free text; may be empty (at most 8,000 characters)")]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(_single_line),
-                 Field(description="A name: one line, not blank (at most 200 characters)")]
-ShortText = Annotated[StrictStr, Field(min_length=1, max_length=500), AfterValidator(_required_text),
-                      Field(description="A short statement, not blank (at most 500 characters)")]
-LongText = Annotated[StrictStr, Field(min_length=1, max_length=2_000), AfterValidator(_required_text),
-                     Field(description="A statement, not blank (at most 2,000 characters)")]
+Reason = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=4_000),
+    AfterValidator(_required_text),
+    Field(description="Reasons, in plain English: required, not blank (at most 4,000 characters)"),
+]
+Notes = Annotated[
+    StrictStr,
+    Field(max_length=8_000),
+    AfterValidator(_optional_text),
+    Field(description="Free text; may be empty (at most 8,000 characters)"),
+]
+Name = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=200),
+    AfterValidator(_single_line),
+    Field(description="A name: one line, not blank (at most 200 characters)"),
+]
+ShortText = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=500),
+    AfterValidator(_required_text),
+    Field(description="A short statement, not blank (at most 500 characters)"),
+]
+LongText = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=2_000),
+    AfterValidator(_required_text),
+    Field(description="A statement, not blank (at most 2,000 characters)"),
+]
 
 
 def _within_calendar(value: date) -> date:
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise PydanticCustomError(
-            "date_out_of_range", "must be between {earliest} and {latest}",
+            "date_out_of_range",
+            "must be between {earliest} and {latest}",
             {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
         )
     return value
@@ -89,20 +116,25 @@ def _within_calendar(value: date) -> date:
 
 def _instant_within_calendar(value: datetime) -> datetime:
     try:
-        utc = value.astimezone(timezone.utc)
+        utc = value.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:59-01:00, say: held as UTC it is past the year 9999
         raise PydanticCustomError(
-            "date_out_of_range", "must be between {earliest} and {latest}",
+            "date_out_of_range",
+            "must be between {earliest} and {latest}",
             {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
         ) from None
     _within_calendar(utc.date())
     return utc
 
 
-CaseDate = Annotated[date, AfterValidator(_within_calendar),
-                     Field(description=f"A date from {EARLIEST_DATE} to {LATEST_DATE}")]
-Instant = Annotated[AwareDatetime, AfterValidator(_instant_within_calendar),
-                    Field(description="An instant with its time zone (held as UTC), within the case calendar")]
+CaseDate = Annotated[
+    date, AfterValidator(_within_calendar), Field(description=f"A date from {EARLIEST_DATE} to {LATEST_DATE}")
+]
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_instant_within_calendar),
+    Field(description="An instant with its time zone (held as UTC), within the case calendar"),
+]
 
 # How many items a list in a command may hold: far more than any real plan, far less than would
 # push a workflow payload near Temporal's limits.

@@ -25,6 +25,12 @@ def index_params(stored_events: Sequence[StoredEvent], id_form: Any) -> list[tup
         recorded_at = getattr(event, "recorded_at", None)
         if recorded_at is None:
             continue  # not a case event (e.g. a snapshot): nothing to index
-        rows.append((id_form(event.originator_id), event.originator_version, recorded_at,
-                     getattr(event, "chain_hash", None) or ""))
+        rows.append(
+            (
+                id_form(event.originator_id),
+                event.originator_version,
+                recorded_at,
+                getattr(event, "chain_hash", None) or "",
+            )
+        )
     return rows

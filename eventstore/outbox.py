@@ -13,7 +13,7 @@ the event's ``payment_instruction()``), so the recorder never parses state bytes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
@@ -68,15 +68,17 @@ def outbox_rows(stored_events: Sequence[StoredEvent]) -> list[OutboxRow]:
         issued_at = datetime.fromisoformat(instruction["issued_at"])
         if issued_at.tzinfo is None:
             raise ValueError("a payment instruction's issued_at must carry its time zone")
-        rows.append(OutboxRow(
-            case_id=case_id,
-            event_version=event.originator_version,
-            agreement_id=str(instruction["agreement_id"]),
-            slot=int(instruction["slot"]),
-            amount_pence=int(instruction["amount_pence"]),
-            payment_reference=str(instruction["payment_reference"]),
-            issued_at=issued_at.astimezone(timezone.utc),
-        ))
+        rows.append(
+            OutboxRow(
+                case_id=case_id,
+                event_version=event.originator_version,
+                agreement_id=str(instruction["agreement_id"]),
+                slot=int(instruction["slot"]),
+                amount_pence=int(instruction["amount_pence"]),
+                payment_reference=str(instruction["payment_reference"]),
+                issued_at=issued_at.astimezone(UTC),
+            )
+        )
     return rows
 
 
@@ -94,9 +96,10 @@ def _check_page(after_id: int, limit: int) -> None:
 # Writers to one SQLite file are serialised by the database itself, so AUTOINCREMENT ids are handed
 # out in commit order and never reused: a reader reading forward by id misses nothing.
 
+
 def _sqlite_time(when: datetime) -> str:
     # One fixed form (UTC, microseconds, +00:00), so the text sorts and compares as the instant does.
-    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def sqlite_create_statements(table: str = OUTBOX_TABLE) -> list[str]:
@@ -116,24 +119,43 @@ def insert_outbox_rows_sqlite(cursor: Any, rows: Sequence[OutboxRow], table: str
         return
     cursor.executemany(
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
-        [(r.case_id.hex, r.event_version, r.agreement_id, r.slot, r.amount_pence, r.payment_reference,
-          _sqlite_time(r.issued_at)) for r in rows],
+        [
+            (
+                r.case_id.hex,
+                r.event_version,
+                r.agreement_id,
+                r.slot,
+                r.amount_pence,
+                r.payment_reference,
+                _sqlite_time(r.issued_at),
+            )
+            for r in rows
+        ],
     )
 
 
-def select_instructions_sqlite(cursor: Any, after_id: int, limit: int,
-                               table: str = OUTBOX_TABLE) -> list[PaymentInstruction]:
+def select_instructions_sqlite(
+    cursor: Any, after_id: int, limit: int, table: str = OUTBOX_TABLE
+) -> list[PaymentInstruction]:
     _check_page(after_id, limit)
     cursor.execute(
         f"SELECT instruction_id, {', '.join(COLUMNS)} FROM {table} "
         "WHERE instruction_id > ? ORDER BY instruction_id LIMIT ?",
         (after_id, limit),
     )
-    return [PaymentInstruction(
-        instruction_id=r["instruction_id"], case_id=UUID(r["case_id"]), event_version=r["event_version"],
-        agreement_id=r["agreement_id"], slot=r["slot"], amount_pence=r["amount_pence"],
-        payment_reference=r["payment_reference"], issued_at=datetime.fromisoformat(r["issued_at"]),
-    ) for r in cursor.fetchall()]
+    return [
+        PaymentInstruction(
+            instruction_id=r["instruction_id"],
+            case_id=UUID(r["case_id"]),
+            event_version=r["event_version"],
+            agreement_id=r["agreement_id"],
+            slot=r["slot"],
+            amount_pence=r["amount_pence"],
+            payment_reference=r["payment_reference"],
+            issued_at=datetime.fromisoformat(r["issued_at"]),
+        )
+        for r in cursor.fetchall()
+    ]
 
 
 # PostgreSQL --------------------------------------------------------------------------------------
@@ -141,6 +163,7 @@ def select_instructions_sqlite(cursor: Any, after_id: int, limit: int,
 # ids 5 and 6 and commit 6 first, and a reader at 6 would then never see 5. So the recorder takes
 # the event table's exclusive lock (the one eventsourcing takes for the same reason for
 # notification ids) *before* inserting outbox rows: ids are then handed out in commit order.
+
 
 class PostgresOutboxStatements(NamedTuple):
     create: list[Composed]
@@ -151,16 +174,19 @@ class PostgresOutboxStatements(NamedTuple):
 def postgres_statements(schema: str, table: str) -> PostgresOutboxStatements:
     s, t = Identifier(schema), Identifier(table)
     return PostgresOutboxStatements(
-        create=[SQL(
-            "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
-            "instruction_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-            "case_id uuid NOT NULL, event_version bigint NOT NULL, "
-            "agreement_id text NOT NULL, slot integer NOT NULL, amount_pence bigint NOT NULL, "
-            "payment_reference text NOT NULL, issued_at timestamptz NOT NULL, "
-            "UNIQUE (case_id, event_version))"
-        ).format(schema=s, table=t)],
+        create=[
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "instruction_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                "case_id uuid NOT NULL, event_version bigint NOT NULL, "
+                "agreement_id text NOT NULL, slot integer NOT NULL, amount_pence bigint NOT NULL, "
+                "payment_reference text NOT NULL, issued_at timestamptz NOT NULL, "
+                "UNIQUE (case_id, event_version))"
+            ).format(schema=s, table=t)
+        ],
         insert=SQL("INSERT INTO {schema}.{table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)").format(
-            schema=s, table=t, columns=SQL(", ").join(Identifier(c) for c in COLUMNS)),
+            schema=s, table=t, columns=SQL(", ").join(Identifier(c) for c in COLUMNS)
+        ),
         select=SQL(
             "SELECT instruction_id, {columns} FROM {schema}.{table} "
             "WHERE instruction_id > %s ORDER BY instruction_id LIMIT %s"
@@ -174,9 +200,11 @@ def insert_outbox_rows_postgres(cursor: Any, statement: Composed, rows: Sequence
         cursor.executemany(statement, [tuple(r) for r in rows])
 
 
-def select_instructions_postgres(cursor: Any, statement: Composed, after_id: int,
-                                 limit: int) -> list[PaymentInstruction]:
+def select_instructions_postgres(
+    cursor: Any, statement: Composed, after_id: int, limit: int
+) -> list[PaymentInstruction]:
     _check_page(after_id, limit)
     cursor.execute(statement, (after_id, limit), prepare=True)
-    return [PaymentInstruction(instruction_id=r["instruction_id"], **{c: r[c] for c in COLUMNS})
-            for r in cursor.fetchall()]
+    return [
+        PaymentInstruction(instruction_id=r["instruction_id"], **{c: r[c] for c in COLUMNS}) for r in cursor.fetchall()
+    ]

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
 import eventsourcing.postgres as library
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -39,17 +39,22 @@ class CaseRecorder(PostgresApplicationRecorder):
         self.index_table = f"{events_table_name}_{INDEX_TABLE}"
         self.check_identifier_length(self.index_table)
         schema, table = Identifier(self.datastore.schema), Identifier(self.index_table)
-        self.sql_create_statements.append(SQL(
-            "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
-            "originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
-            "recorded_at timestamptz NOT NULL, chain_hash text NOT NULL, "
-            "PRIMARY KEY (originator_id, originator_version))"
-        ).format(schema=schema, table=table))
-        self.sql_create_statements.append(SQL(
-            "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} (originator_id, recorded_at)"
-        ).format(index=Identifier(f"{self.index_table}_time"), schema=schema, table=table))
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+                "recorded_at timestamptz NOT NULL, chain_hash text NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            ).format(schema=schema, table=table)
+        )
+        self.sql_create_statements.append(
+            SQL("CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} (originator_id, recorded_at)").format(
+                index=Identifier(f"{self.index_table}_time"), schema=schema, table=table
+            )
+        )
         self.insert_index_statement = SQL("INSERT INTO {schema}.{table} VALUES (%s, %s, %s, %s)").format(
-            schema=schema, table=table)
+            schema=schema, table=table
+        )
         self.version_as_of_statement = SQL(
             "SELECT MAX(originator_version) AS v FROM {schema}.{table} WHERE originator_id = %s AND recorded_at <= %s"
         ).format(schema=schema, table=table)

@@ -7,12 +7,12 @@ in the same transaction as the events.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
 import eventsourcing.sqlite as library
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from eventstore.index import INDEX_TABLE, IndexRow, index_params
@@ -33,13 +33,13 @@ def _micros(when: datetime) -> int:
     # (9999-12-31T23:59-01:00) or before the year 1 still has its count of microseconds.
     if when.tzinfo is None:
         when = when.astimezone()
-    delta = when - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    delta = when - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _from_micros(micros: int) -> datetime:
     seconds, rest = divmod(micros, 1_000_000)
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(microsecond=rest)
+    return datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=rest)
 
 
 def _id_text(originator_id: UUID | str) -> str:
@@ -71,8 +71,7 @@ class CaseRecorder(SQLiteApplicationRecorder):
     def version_as_of(self, originator_id: UUID, instant: datetime) -> int | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT MAX(originator_version) AS v FROM {INDEX_TABLE} "
-                "WHERE originator_id=? AND recorded_at_us<=?",
+                f"SELECT MAX(originator_version) AS v FROM {INDEX_TABLE} WHERE originator_id=? AND recorded_at_us<=?",
                 (_id_text(originator_id), _micros(instant)),
             )
             row = c.fetchone()
@@ -86,8 +85,10 @@ class CaseRecorder(SQLiteApplicationRecorder):
                 (_id_text(originator_id),),
             )
             rows = c.fetchall()
-        return [IndexRow(originator_id, r["originator_version"], _from_micros(r["recorded_at_us"]), r["chain_hash"])
-                for r in rows]
+        return [
+            IndexRow(originator_id, r["originator_version"], _from_micros(r["recorded_at_us"]), r["chain_hash"])
+            for r in rows
+        ]
 
     def payment_instructions(self, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
         """Payment instructions with ids after ``after_id``, oldest first (the finance system's read)."""

@@ -35,9 +35,7 @@ class RuleSetCatalogue:
             if rule_set.id == rule_set_id
         ]
         if not found:
-            raise NotFound(
-                f"no rule set {rule_set_id} version {version} is published", code="rule_set_not_found"
-            )
+            raise NotFound(f"no rule set {rule_set_id} version {version} is published", code="rule_set_not_found")
         _refuse_duplicates(found)
         return found[0]
 

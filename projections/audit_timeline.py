@@ -33,6 +33,15 @@ class AuditTimelineView(Projection):
         cursor.execute(
             "INSERT INTO view_audit_timeline (case_id, version, recorded_at, effective_at, event, actor, role, "
             "command_id, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (event.originator_id.hex, entry.version, entry.recorded_at, entry.effective_at, entry.event,
-             entry.actor, entry.role, entry.command_id, entry.summary),
+            (
+                event.originator_id.hex,
+                entry.version,
+                entry.recorded_at,
+                entry.effective_at,
+                entry.event,
+                entry.actor,
+                entry.role,
+                entry.command_id,
+                entry.summary,
+            ),
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-
 from typing import Any
 
 from projections.case_states import CaseStates
@@ -28,11 +27,11 @@ class Projection(ABC):
         for table in self.tables:
             cursor.execute(f"DELETE FROM {table}")
 
-    def flush(self, cursor: ViewCursor) -> None:
+    def flush(self, cursor: ViewCursor) -> None:  # noqa: B027 - a hook most views need not override
         """Write what the handlers buffered, inside the batch's transaction: once at the end of each
         batch, or after every notification while the runner isolates a failing one."""
 
-    def discard(self) -> None:
+    def discard(self) -> None:  # noqa: B027 - a hook most views need not override
         """Forget whatever was buffered since the last flush: the batch, or the one notification
         being isolated, was rolled back (decision 0013)."""
 

@@ -53,9 +53,23 @@ REVIEW = "view_carers_register_review"
 APPROVED = (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
 
 # Every column but the keys and updated_at: a change in any of them moves updated_at on.
-FIGURES = ("young_carer", "team", "council_code", "identified_at", "referred_to_childrens_services_at",
-           "told_of_right_at", "offered_at", "declined", "last_declined_at", "requested_at", "assessment",
-           "assessed_at", "eligible", "supported", "support_pence")
+FIGURES = (
+    "young_carer",
+    "team",
+    "council_code",
+    "identified_at",
+    "referred_to_childrens_services_at",
+    "told_of_right_at",
+    "offered_at",
+    "declined",
+    "last_declined_at",
+    "requested_at",
+    "assessment",
+    "assessed_at",
+    "eligible",
+    "supported",
+    "support_pence",
+)
 
 
 def _case_id(event: Any) -> str:
@@ -123,23 +137,28 @@ class CarersRegisterView(Projection):
         # would claim a change that did not happen.
         for carer_id, figures in self._figures(cursor, case_id).items():
             if before.get(carer_id) != figures:
-                cursor.execute(f"UPDATE {REGISTER} SET updated_at = ? WHERE case_id = ? AND carer_id = ?",
-                               (event.timestamp.isoformat(), case_id, carer_id))
+                cursor.execute(
+                    f"UPDATE {REGISTER} SET updated_at = ? WHERE case_id = ? AND carer_id = ?",
+                    (event.timestamp.isoformat(), case_id, carer_id),
+                )
         return True
 
     # Helpers -------------------------------------------------------------------------------------
 
     @staticmethod
     def _figures(cursor: ViewCursor, case_id: str) -> dict[str, tuple[Any, ...]]:
-        rows = cursor.execute(f"SELECT carer_id, {', '.join(FIGURES)} FROM {REGISTER} WHERE case_id = ?",
-                              (case_id,)).fetchall()
+        rows = cursor.execute(
+            f"SELECT carer_id, {', '.join(FIGURES)} FROM {REGISTER} WHERE case_id = ?", (case_id,)
+        ).fetchall()
         return {row[0]: row[1:] for row in rows}
 
     @staticmethod
     def _carer(cursor: ViewCursor, event: Any, carer_id: str, assignments: str, params: tuple[Any, ...]) -> None:
         # Events about a person may be about the adult: they match no row here and change nothing.
-        cursor.execute(f"UPDATE {REGISTER} SET {assignments} WHERE case_id = ? AND carer_id = ?",
-                       (*params, _case_id(event), carer_id))
+        cursor.execute(
+            f"UPDATE {REGISTER} SET {assignments} WHERE case_id = ? AND carer_id = ?",
+            (*params, _case_id(event), carer_id),
+        )
 
     @staticmethod
     def _settle_support(cursor: ViewCursor, case_id: str) -> None:
@@ -156,8 +175,10 @@ class CarersRegisterView(Projection):
     # Handlers: the case --------------------------------------------------------------------------
 
     def on_ReferralReceived(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(f"INSERT INTO {CASE} (case_id, council_code, team) VALUES (?, ?, ?)",
-                       (_case_id(event), event.council_code, event.team))
+        cursor.execute(
+            f"INSERT INTO {CASE} (case_id, council_code, team) VALUES (?, ?, ?)",
+            (_case_id(event), event.council_code, event.team),
+        )
 
     def on_CaseClosed(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         # Closing a case stops every agreement on it (domain CaseClosed.apply).
@@ -168,8 +189,9 @@ class CarersRegisterView(Projection):
 
     def on_CarerIdentified(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         case_id = _case_id(event)
-        council_code, team = cursor.execute(f"SELECT council_code, team FROM {CASE} WHERE case_id = ?",
-                                            (case_id,)).fetchone() or ("", "")
+        council_code, team = cursor.execute(
+            f"SELECT council_code, team FROM {CASE} WHERE case_id = ?", (case_id,)
+        ).fetchone() or ("", "")
         at = event.timestamp.isoformat()
         cursor.execute(
             f"INSERT INTO {REGISTER} (case_id, carer_id, young_carer, team, council_code, identified_at, "
@@ -178,27 +200,37 @@ class CarersRegisterView(Projection):
         )
 
     def on_YoungCarerReferredToChildrensServices(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(cursor, event, event.carer_id, "referred_to_childrens_services_at = ?",
-                    (event.timestamp.isoformat(),))
+        self._carer(
+            cursor, event, event.carer_id, "referred_to_childrens_services_at = ?", (event.timestamp.isoformat(),)
+        )
 
     def on_CarerAssessmentOffered(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         at = event.timestamp.isoformat()
-        self._carer(cursor, event, event.carer_id,
-                    "assessment = 'offered', offered_at = COALESCE(offered_at, ?), "
-                    "told_of_right_at = COALESCE(told_of_right_at, ?)",
-                    (at, at if event.told_of_right else None))
+        self._carer(
+            cursor,
+            event,
+            event.carer_id,
+            "assessment = 'offered', offered_at = COALESCE(offered_at, ?), "
+            "told_of_right_at = COALESCE(told_of_right_at, ?)",
+            (at, at if event.told_of_right else None),
+        )
 
     def on_CarerAssessmentAccepted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         self._carer(cursor, event, event.carer_id, "assessment = 'accepted'", ())
 
     def on_CarerAssessmentDeclined(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(cursor, event, event.carer_id,
-                    "assessment = 'declined', declined = declined + 1, last_declined_at = ?",
-                    (event.timestamp.isoformat(),))
+        self._carer(
+            cursor,
+            event,
+            event.carer_id,
+            "assessment = 'declined', declined = declined + 1, last_declined_at = ?",
+            (event.timestamp.isoformat(),),
+        )
 
     def on_CarerAssessmentRequested(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(cursor, event, event.carer_id, "assessment = 'requested', requested_at = ?",
-                    (event.timestamp.isoformat(),))
+        self._carer(
+            cursor, event, event.carer_id, "assessment = 'requested', requested_at = ?", (event.timestamp.isoformat(),)
+        )
 
     # Handlers: assessment and decisions ----------------------------------------------------------
 
@@ -207,9 +239,13 @@ class CarersRegisterView(Projection):
 
     def on_CarerAssessmentCompleted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         # A fresh assessment supersedes the decisions built on the old one (domain _reopen_decisions).
-        self._carer(cursor, event, event.carer_id,
-                    "assessment = 'completed', assessed_at = ?, eligible = NULL, support_pence = NULL",
-                    (event.timestamp.isoformat(),))
+        self._carer(
+            cursor,
+            event,
+            event.carer_id,
+            "assessment = 'completed', assessed_at = ?, eligible = NULL, support_pence = NULL",
+            (event.timestamp.isoformat(),),
+        )
 
     def on_EligibilityDetermined(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         self._carer(cursor, event, event.person_id, "eligible = ?", (int(event.determination.eligible),))
@@ -221,9 +257,13 @@ class CarersRegisterView(Projection):
     def on_ChallengeResolved(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         # A revision replaces the approved amount only where a sign-off stands.
         if event.revised_pence is not None:
-            self._carer(cursor, event, event.person_id,
-                        "support_pence = CASE WHEN support_pence IS NULL THEN NULL ELSE ? END",
-                        (event.revised_pence,))
+            self._carer(
+                cursor,
+                event,
+                event.person_id,
+                "support_pence = CASE WHEN support_pence IS NULL THEN NULL ELSE ? END",
+                (event.revised_pence,),
+            )
 
     def on_SupportPlanRevised(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         self._carer(cursor, event, event.person_id, "support_pence = NULL", ())
@@ -231,12 +271,16 @@ class CarersRegisterView(Projection):
     # Handlers: direct payments -------------------------------------------------------------------
 
     def on_DirectPaymentAgreementMade(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(f"INSERT INTO {AGREEMENT} (case_id, agreement_id, person_id) VALUES (?, ?, ?)",
-                       (_case_id(event), event.agreement_id, event.person_id))
+        cursor.execute(
+            f"INSERT INTO {AGREEMENT} (case_id, agreement_id, person_id) VALUES (?, ?, ?)",
+            (_case_id(event), event.agreement_id, event.person_id),
+        )
 
     def on_DirectPaymentAgreementEnded(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(f"UPDATE {AGREEMENT} SET ended = 1 WHERE case_id = ? AND agreement_id = ?",
-                       (_case_id(event), event.agreement_id))
+        cursor.execute(
+            f"UPDATE {AGREEMENT} SET ended = 1 WHERE case_id = ? AND agreement_id = ?",
+            (_case_id(event), event.agreement_id),
+        )
 
     # Handlers: reviews ---------------------------------------------------------------------------
 
@@ -257,8 +301,9 @@ class CarersRegisterView(Projection):
     def on_ReviewCompleted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         if event.outcome != ReviewOutcome.REASSESS:
             return
-        row = cursor.execute(f"SELECT person_ids FROM {REVIEW} WHERE case_id = ? AND review_id = ?",
-                             (_case_id(event), event.review_id)).fetchone()
+        row = cursor.execute(
+            f"SELECT person_ids FROM {REVIEW} WHERE case_id = ? AND review_id = ?", (_case_id(event), event.review_id)
+        ).fetchone()
         # A budget is never cut without a reassessment: each carer reviewed is outstanding again.
         for person_id in json.loads(row[0]) if row else []:
             self._carer(cursor, event, person_id, "assessment = 'requested'", ())
@@ -298,4 +343,4 @@ def register_figures(cursor: ViewCursor, council_code: str | None = None, team: 
         params.append(team)
     columns = ", ".join(f"COALESCE(SUM(CASE WHEN {test} THEN 1 ELSE 0 END), 0)" for test in FIGURE_TESTS.values())
     row = cursor.execute(f"SELECT {columns} FROM {REGISTER} WHERE {' AND '.join(where)}", params).fetchone()
-    return {name: int(value) for name, value in zip(FIGURE_TESTS, row or (0,) * len(FIGURE_TESTS))}
+    return {name: int(value) for name, value in zip(FIGURE_TESTS, row or (0,) * len(FIGURE_TESTS), strict=True)}

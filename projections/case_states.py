@@ -15,7 +15,6 @@ from typing import Any
 from uuid import UUID
 
 
-
 class CaseStates:
     def __init__(self, record: Any, capacity: int = 20_000) -> None:
         self.record = record

@@ -12,7 +12,9 @@ from projections.overdue import DeadlinesView
 from projections.worklists import WorklistView
 
 
-def all_views(service_levels: ServiceLevels | None = None, panel_threshold_pence: int | None = None) -> list[Projection]:
+def all_views(
+    service_levels: ServiceLevels | None = None, panel_threshold_pence: int | None = None
+) -> list[Projection]:
     levels = service_levels or ServiceLevels()
     return [
         CurrentCaseView(levels),

@@ -9,7 +9,7 @@ clock, flags, who is outstanding at the gate, each person's current budget), wri
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.case.decisions import current_budget_pence
 from domain.case.flags import case_flags
@@ -23,19 +23,45 @@ CASE = "view_current_case"
 PERSON = "view_current_case_person"
 
 CASE_COLUMNS = (
-    "case_id", "council_code", "team", "worker_id", "adult_id", "adult_name", "stage", "stage_entered_at",
-    "stage_due_at", "flags", "escalated", "carers_identified", "carers_outstanding", "eligible_people",
-    "budget_total_pence", "next_review_due", "received_at", "closed", "closure_reason", "version", "updated_at",
+    "case_id",
+    "council_code",
+    "team",
+    "worker_id",
+    "adult_id",
+    "adult_name",
+    "stage",
+    "stage_entered_at",
+    "stage_due_at",
+    "flags",
+    "escalated",
+    "carers_identified",
+    "carers_outstanding",
+    "eligible_people",
+    "budget_total_pence",
+    "next_review_due",
+    "received_at",
+    "closed",
+    "closure_reason",
+    "version",
+    "updated_at",
 )
 PERSON_COLUMNS = (
-    "case_id", "person_id", "kind", "name", "young_carer", "assessment", "eligible", "budget_pence",
-    "plan_status", "management",
+    "case_id",
+    "person_id",
+    "kind",
+    "name",
+    "young_carer",
+    "assessment",
+    "eligible",
+    "budget_pence",
+    "plan_status",
+    "management",
 )
 
 
 class CurrentCaseView(CaseDerivedView):
     name = "current_case"
-    columns = {CASE: CASE_COLUMNS, PERSON: PERSON_COLUMNS}
+    columns: ClassVar = {CASE: CASE_COLUMNS, PERSON: PERSON_COLUMNS}
 
     def __init__(self, service_levels: ServiceLevels | None = None) -> None:
         super().__init__()
@@ -67,20 +93,41 @@ class CurrentCaseView(CaseDerivedView):
         due = [r.due_on.isoformat() for r in state.reviews.values() if r.status == "scheduled"]
         stage_due = None if state.closed else self.service_levels.due_at(state.stage, state.stage_entered_at)
         case_row: list[Any] = [
-            state.case_id, state.council_code, state.team, state.worker_id, state.adult_id, state.adult.name,
-            state.stage.value, state.stage_entered_at.isoformat(), utc_text(stage_due) if stage_due else None,
-            json.dumps(case_flags(state)), int(state.escalation is not None), len(carers),
+            state.case_id,
+            state.council_code,
+            state.team,
+            state.worker_id,
+            state.adult_id,
+            state.adult.name,
+            state.stage.value,
+            state.stage_entered_at.isoformat(),
+            utc_text(stage_due) if stage_due else None,
+            json.dumps(case_flags(state)),
+            int(state.escalation is not None),
+            len(carers),
             len([w for w in outstanding_assessments(state) if w["kind"] == "carer"]),
             len([p for p in people if p.eligibility is not None and p.eligibility.eligible]),
-            sum(current_budget_pence(p) for p in people), min(due) if due else None,
-            state.received_at.isoformat(), int(state.closed),
-            state.closure_reason.value if state.closure_reason else None, version,
+            sum(current_budget_pence(p) for p in people),
+            min(due) if due else None,
+            state.received_at.isoformat(),
+            int(state.closed),
+            state.closure_reason.value if state.closure_reason else None,
+            version,
             state.last_recorded_at.isoformat(),
         ]
         person_rows: list[Row] = [
-            (state.case_id, p.person_id, p.kind, p.name, int(p.young_carer), p.assessment.value,
-             None if p.eligibility is None else int(p.eligibility.eligible), current_budget_pence(p),
-             p.plan_status.value, p.plan.management.value if p.plan is not None else None)
+            (
+                state.case_id,
+                p.person_id,
+                p.kind,
+                p.name,
+                int(p.young_carer),
+                p.assessment.value,
+                None if p.eligibility is None else int(p.eligibility.eligible),
+                current_budget_pence(p),
+                p.plan_status.value,
+                p.plan.management.value if p.plan is not None else None,
+            )
             for p in people
         ]
         return {CASE: [case_row], PERSON: person_rows}

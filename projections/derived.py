@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.case.base import CaseEvent
 from domain.case.state import CaseState
@@ -23,7 +23,7 @@ Row = Sequence[Any]
 class CaseDerivedView(Projection):
     # Each table whose rows belong to one case (keyed by case_id), with its columns in the order
     # ``rows`` gives them.
-    columns: dict[str, tuple[str, ...]] = {}
+    columns: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init__(self) -> None:
         self._touched: dict[str, Any] = {}
@@ -45,7 +45,7 @@ class CaseDerivedView(Projection):
         rows = [self.rows(case.state, case.version) for case in touched.values()]
         for table, columns in self.columns.items():
             for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+                chunk = ids[start : start + 500]
                 cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({', '.join('?' for _ in chunk)})", chunk)
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",

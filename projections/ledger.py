@@ -67,16 +67,29 @@ PERSON = "view_budget_ledger_person"
 AGREEMENT = "view_budget_ledger_agreement"
 
 APPROVED = (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
-FIGURES = ("allocated_pence", "committed_pence", "paid_pence", "failed_payments", "suspended", "underspent_pence",
-           "recovered_pence", "closed")
+FIGURES = (
+    "allocated_pence",
+    "committed_pence",
+    "paid_pence",
+    "failed_payments",
+    "suspended",
+    "underspent_pence",
+    "recovered_pence",
+    "closed",
+)
 
 
 def _case_id(event: Any) -> str:
     return event.originator_id.hex
 
 
-def committed_by_person(approved: int | None, management: str | None, plan_direct_payment_a_year: int | None,
-                        agreements_a_year: int, closed: bool) -> int:
+def committed_by_person(
+    approved: int | None,
+    management: str | None,
+    plan_direct_payment_a_year: int | None,
+    agreements_a_year: int,
+    closed: bool,
+) -> int:
     """What one person's arrangements commit a year (see ``committed_pence`` above)."""
     if closed:
         return 0
@@ -133,8 +146,9 @@ class BudgetLedgerView(Projection):
         handler(cursor, event, notification_id)
         self._settle(cursor, event, case_id)
         if self._figures(cursor, case_id) != before:
-            cursor.execute(f"UPDATE {LEDGER} SET updated_at = ? WHERE case_id = ?",
-                           (event.timestamp.isoformat(), case_id))
+            cursor.execute(
+                f"UPDATE {LEDGER} SET updated_at = ? WHERE case_id = ?", (event.timestamp.isoformat(), case_id)
+            )
         return True
 
     # Helpers -------------------------------------------------------------------------------------
@@ -144,32 +158,53 @@ class BudgetLedgerView(Projection):
         return cursor.execute(f"SELECT {', '.join(FIGURES)} FROM {LEDGER} WHERE case_id = ?", (case_id,)).fetchone()
 
     @staticmethod
-    def _entry(cursor: ViewCursor, event: Any, kind: str, person_id: str | None, agreement_id: str | None,
-               amount_pence: int | None) -> None:
+    def _entry(
+        cursor: ViewCursor,
+        event: Any,
+        kind: str,
+        person_id: str | None,
+        agreement_id: str | None,
+        amount_pence: int | None,
+    ) -> None:
         case_id, version = _case_id(event), event.originator_version
-        seq = cursor.execute(f"SELECT COUNT(*) FROM {ENTRY} WHERE case_id = ? AND version = ?",
-                             (case_id, version)).fetchone()
+        seq = cursor.execute(
+            f"SELECT COUNT(*) FROM {ENTRY} WHERE case_id = ? AND version = ?", (case_id, version)
+        ).fetchone()
         # A plain INSERT: applying an event twice fails loudly instead of doubling money.
         cursor.execute(
             f"INSERT INTO {ENTRY} (case_id, version, seq, kind, person_id, agreement_id, amount_pence, at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (case_id, version, int(seq[0]) if seq else 0, kind, person_id, agreement_id, amount_pence,
-             event.timestamp.isoformat()),
+            (
+                case_id,
+                version,
+                int(seq[0]) if seq else 0,
+                kind,
+                person_id,
+                agreement_id,
+                amount_pence,
+                event.timestamp.isoformat(),
+            ),
         )
 
     def _agreement_entry(self, cursor: ViewCursor, event: Any, kind: str, amount_pence: int | None) -> None:
-        row = cursor.execute(f"SELECT person_id FROM {AGREEMENT} WHERE case_id = ? AND agreement_id = ?",
-                             (_case_id(event), event.agreement_id)).fetchone()
+        row = cursor.execute(
+            f"SELECT person_id FROM {AGREEMENT} WHERE case_id = ? AND agreement_id = ?",
+            (_case_id(event), event.agreement_id),
+        ).fetchone()
         self._entry(cursor, event, kind, row[0] if row else None, event.agreement_id, amount_pence)
 
     def _agreement(self, cursor: ViewCursor, event: Any, assignments: str, params: tuple[Any, ...]) -> None:
-        cursor.execute(f"UPDATE {AGREEMENT} SET {assignments} WHERE case_id = ? AND agreement_id = ?",
-                       (*params, _case_id(event), event.agreement_id))
+        cursor.execute(
+            f"UPDATE {AGREEMENT} SET {assignments} WHERE case_id = ? AND agreement_id = ?",
+            (*params, _case_id(event), event.agreement_id),
+        )
 
     @staticmethod
     def _person(cursor: ViewCursor, event: Any, person_id: str, assignments: str, params: tuple[Any, ...]) -> None:
-        cursor.execute(f"UPDATE {PERSON} SET {assignments} WHERE case_id = ? AND person_id = ?",
-                       (*params, _case_id(event), person_id))
+        cursor.execute(
+            f"UPDATE {PERSON} SET {assignments} WHERE case_id = ? AND person_id = ?",
+            (*params, _case_id(event), person_id),
+        )
 
     def _settle(self, cursor: ViewCursor, event: Any, case_id: str) -> None:
         """Work each person's allocated and committed figures out again, write an entry for each one
@@ -177,7 +212,9 @@ class BudgetLedgerView(Projection):
         closed = bool(cursor.execute(f"SELECT closed FROM {LEDGER} WHERE case_id = ?", (case_id,)).fetchone()[0])
         agreements = cursor.execute(
             f"SELECT agreement_id, person_id, a_year_pence, status, paid_pence, failed_payments, underspent_pence, "
-            f"recovered_pence FROM {AGREEMENT} WHERE case_id = ? ORDER BY agreement_id", (case_id,)).fetchall()
+            f"recovered_pence FROM {AGREEMENT} WHERE case_id = ? ORDER BY agreement_id",
+            (case_id,),
+        ).fetchall()
         in_force: dict[str, int] = {}
         for _, person_id, a_year, status, *_ in agreements:
             if status != "stopped":
@@ -187,41 +224,65 @@ class BudgetLedgerView(Projection):
         allocated_total = committed_total = 0
         for person_id, approved, management, plan_dp, was_allocated, was_committed in cursor.execute(
             f"SELECT person_id, approved_pence, management, plan_direct_payment_a_year_pence, allocated_pence, "
-            f"committed_pence FROM {PERSON} WHERE case_id = ? ORDER BY person_id", (case_id,)).fetchall():
+            f"committed_pence FROM {PERSON} WHERE case_id = ? ORDER BY person_id",
+            (case_id,),
+        ).fetchall():
             allocated = int(approved) if approved is not None else 0
-            committed = committed_by_person(None if approved is None else int(approved), management,
-                                            None if plan_dp is None else int(plan_dp), in_force.get(person_id, 0),
-                                            closed)
+            committed = committed_by_person(
+                None if approved is None else int(approved),
+                management,
+                None if plan_dp is None else int(plan_dp),
+                in_force.get(person_id, 0),
+                closed,
+            )
             if allocated != was_allocated:
                 self._entry(cursor, event, "allocated", person_id, None, allocated - int(was_allocated))
             if committed != was_committed:
-                self._entry(cursor, event, "committed", person_id, named if owner == person_id else None,
-                            committed - int(was_committed))
+                self._entry(
+                    cursor,
+                    event,
+                    "committed",
+                    person_id,
+                    named if owner == person_id else None,
+                    committed - int(was_committed),
+                )
             if (allocated, committed) != (was_allocated, was_committed):
-                self._person(cursor, event, person_id, "allocated_pence = ?, committed_pence = ?",
-                             (allocated, committed))
+                self._person(
+                    cursor, event, person_id, "allocated_pence = ?, committed_pence = ?", (allocated, committed)
+                )
             allocated_total += allocated
             committed_total += committed
         cursor.execute(
             f"UPDATE {LEDGER} SET allocated_pence = ?, committed_pence = ?, paid_pence = ?, failed_payments = ?, "
             "suspended = ?, underspent_pence = ?, recovered_pence = ? WHERE case_id = ?",
-            (allocated_total, committed_total, sum(int(a[4]) for a in agreements),
-             sum(int(a[5]) for a in agreements), int(any(a[3] == "suspended" for a in agreements)),
-             sum(int(a[6]) for a in agreements), sum(int(a[7]) for a in agreements), case_id),
+            (
+                allocated_total,
+                committed_total,
+                sum(int(a[4]) for a in agreements),
+                sum(int(a[5]) for a in agreements),
+                int(any(a[3] == "suspended" for a in agreements)),
+                sum(int(a[6]) for a in agreements),
+                sum(int(a[7]) for a in agreements),
+                case_id,
+            ),
         )
 
     # Handlers: the case and its people -----------------------------------------------------------
 
     def on_ReferralReceived(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         case_id = _case_id(event)
-        cursor.execute(f"INSERT INTO {LEDGER} (case_id, council_code, team, updated_at) VALUES (?, ?, ?, ?)",
-                       (case_id, event.council_code, event.team, event.timestamp.isoformat()))
-        cursor.execute(f"INSERT INTO {PERSON} (case_id, person_id, kind) VALUES (?, ?, 'adult')",
-                       (case_id, event.adult_id))
+        cursor.execute(
+            f"INSERT INTO {LEDGER} (case_id, council_code, team, updated_at) VALUES (?, ?, ?, ?)",
+            (case_id, event.council_code, event.team, event.timestamp.isoformat()),
+        )
+        cursor.execute(
+            f"INSERT INTO {PERSON} (case_id, person_id, kind) VALUES (?, ?, 'adult')", (case_id, event.adult_id)
+        )
 
     def on_CarerIdentified(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(f"INSERT INTO {PERSON} (case_id, person_id, kind) VALUES (?, ?, 'carer')",
-                       (_case_id(event), event.carer_id))
+        cursor.execute(
+            f"INSERT INTO {PERSON} (case_id, person_id, kind) VALUES (?, ?, 'carer')", (_case_id(event), event.carer_id)
+        )
 
     def on_CaseClosed(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         # Closure stops every agreement (domain CaseClosed.apply); _settle then drops what they committed.
@@ -253,14 +314,19 @@ class BudgetLedgerView(Projection):
     def on_ChallengeResolved(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         # A revision replaces the approved amount only where a sign-off stands (domain ChallengeResolved.apply).
         if event.revised_pence is not None:
-            self._person(cursor, event, event.person_id,
-                         "approved_pence = CASE WHEN approved_pence IS NULL THEN NULL ELSE ? END",
-                         (event.revised_pence,))
+            self._person(
+                cursor,
+                event,
+                event.person_id,
+                "approved_pence = CASE WHEN approved_pence IS NULL THEN NULL ELSE ? END",
+                (event.revised_pence,),
+            )
 
     def on_NeedsAssessmentCompleted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         # A fresh assessment lifts the sign-off built on the old one (domain _reopen_decisions).
-        cursor.execute(f"UPDATE {PERSON} SET approved_pence = NULL WHERE case_id = ? AND kind = 'adult'",
-                       (_case_id(event),))
+        cursor.execute(
+            f"UPDATE {PERSON} SET approved_pence = NULL WHERE case_id = ? AND kind = 'adult'", (_case_id(event),)
+        )
 
     def on_CarerAssessmentCompleted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         self._person(cursor, event, event.carer_id, "approved_pence = NULL", ())
@@ -271,8 +337,12 @@ class BudgetLedgerView(Projection):
         cursor.execute(
             f"INSERT INTO {AGREEMENT} (case_id, agreement_id, person_id, a_year_pence, status) "
             "VALUES (?, ?, ?, ?, 'active')",
-            (_case_id(event), event.agreement_id, event.person_id,
-             event.amount_per_payment_pence * PERIODS_PER_YEAR[event.frequency]),
+            (
+                _case_id(event),
+                event.agreement_id,
+                event.person_id,
+                event.amount_per_payment_pence * PERIODS_PER_YEAR[event.frequency],
+            ),
         )
 
     def on_PaymentIssued(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
@@ -284,8 +354,9 @@ class BudgetLedgerView(Projection):
         self.on_PaymentIssued(cursor, event, notification_id)
 
     def on_PaymentFailed(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._agreement(cursor, event, "paid_pence = paid_pence - ?, failed_payments = failed_payments + 1",
-                        (event.amount_pence,))
+        self._agreement(
+            cursor, event, "paid_pence = paid_pence - ?, failed_payments = failed_payments + 1", (event.amount_pence,)
+        )
         self._agreement_entry(cursor, event, "failed", -event.amount_pence)
 
     def on_DirectPaymentsSuspended(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:

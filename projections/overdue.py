@@ -8,8 +8,8 @@ noted it (``StageOverdue``, written by the case's workflow timer).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 from domain.case.state import CaseState
 from domain.service_levels import ServiceLevels
@@ -22,7 +22,7 @@ COLUMNS = ("case_id", "what", "stage", "team", "worker_id", "since", "due_at", "
 
 class DeadlinesView(CaseDerivedView):
     name = "deadlines"
-    columns = {DEADLINES: COLUMNS}
+    columns: ClassVar = {DEADLINES: COLUMNS}
 
     def __init__(self, service_levels: ServiceLevels | None = None) -> None:
         super().__init__()
@@ -41,15 +41,33 @@ class DeadlinesView(CaseDerivedView):
         cursor.execute(f"CREATE INDEX IF NOT EXISTS {DEADLINES}_by_stage ON {DEADLINES} (stage, team, due_at)")
 
     def rows(self, state: CaseState, version: int) -> dict[str, list[Row]]:
-        return {DEADLINES: [
-            (state.case_id, d.what, state.stage.value, state.team, state.worker_id,
-             utc_text(d.since) if d.since else None, utc_text(d.due_at), int(d.flagged), version)
-            for d in self.service_levels.deadlines(state)
-        ]}
+        return {
+            DEADLINES: [
+                (
+                    state.case_id,
+                    d.what,
+                    state.stage.value,
+                    state.team,
+                    state.worker_id,
+                    utc_text(d.since) if d.since else None,
+                    utc_text(d.due_at),
+                    int(d.flagged),
+                    version,
+                )
+                for d in self.service_levels.deadlines(state)
+            ]
+        }
 
 
-def passed_deadlines(cursor: ViewCursor, now: datetime, *, stage: str | None = None, team: str | None = None,
-                     overdue_by_days: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+def passed_deadlines(
+    cursor: ViewCursor,
+    now: datetime,
+    *,
+    stage: str | None = None,
+    team: str | None = None,
+    overdue_by_days: int = 0,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     """Deadlines passed at ``now`` by at least ``overdue_by_days``, most overdue first: ids, stages,
     teams and times only, each with how many hours it is overdue."""
     where: list[str] = ["due_at < ?"]
@@ -58,14 +76,16 @@ def passed_deadlines(cursor: ViewCursor, now: datetime, *, stage: str | None = N
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    sql = (f"SELECT case_id, what, stage, team, worker_id, since, due_at, flagged FROM {DEADLINES} "
-           f"WHERE {' AND '.join(where)} ORDER BY due_at")
+    sql = (
+        f"SELECT case_id, what, stage, team, worker_id, since, due_at, flagged FROM {DEADLINES} "
+        f"WHERE {' AND '.join(where)} ORDER BY due_at"
+    )
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
     rows = cursor.execute(sql, params).dicts()
     for row in rows:
-        due = datetime.strptime(row["due_at"], UTC_TEXT_FORMAT).replace(tzinfo=timezone.utc)
+        due = datetime.strptime(row["due_at"], UTC_TEXT_FORMAT).replace(tzinfo=UTC)
         row["overdue_by_hours"] = int((now - due).total_seconds() // 3600)
         row["flagged"] = bool(row["flagged"])
     return rows

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -42,11 +42,18 @@ HELD_BEHIND = "held behind an earlier quarantined event"
 # The database, or the way to it, failed: whatever the event, the same batch may well succeed later.
 INFRASTRUCTURE_FAULTS: tuple[type[BaseException], ...] = (
     SavepointLost,
-    sqlite3.OperationalError, sqlite3.InterfaceError, sqlite3.InternalError,
-    psycopg.OperationalError, psycopg.InterfaceError, psycopg.InternalError,
-    persistence.OperationalError, persistence.InterfaceError, persistence.InternalError,
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+    sqlite3.InternalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg.InternalError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    persistence.InternalError,
     persistence.ConnectionPoolClosedError,
-    OSError, MemoryError,
+    OSError,
+    MemoryError,
 )
 # A bare DatabaseError, none of its kinds: SQLite says so of a corrupt file or one that is not a database.
 BARE_DATABASE_ERRORS = (sqlite3.DatabaseError, psycopg.DatabaseError, persistence.DatabaseError)
@@ -127,8 +134,10 @@ class StillFailing(Exception):
     def __init__(self, case_id: str, notification_id: int, projection: str | None, error: Exception) -> None:
         self.case_id, self.notification_id, self.projection = case_id, notification_id, projection
         self.error_class, self.error_message = type(error).__name__, plain_message(error)
-        super().__init__(f"case {case_id} still fails at notification {notification_id} in "
-                         f"{projection or 'reading the event'}: {self.error_class}: {self.error_message}")
+        super().__init__(
+            f"case {case_id} still fails at notification {notification_id} in "
+            f"{projection or 'reading the event'}: {self.error_class}: {self.error_message}"
+        )
 
 
 class ProjectionRunner:
@@ -168,8 +177,12 @@ class ProjectionRunner:
         except Exception as error:
             if is_infrastructure_fault(error):
                 raise
-            log.warning("projection_batch_isolating", first=notifications[0].id, last=notifications[-1].id,
-                        error_class=type(error).__name__)
+            log.warning(
+                "projection_batch_isolating",
+                first=notifications[0].id,
+                last=notifications[-1].id,
+                error_class=type(error).__name__,
+            )
         return self._apply_batch(low, notifications, isolate=True)
 
     def _apply_batch(self, low: int, notifications: Sequence[Any], *, isolate: bool) -> int:
@@ -231,36 +244,69 @@ class ProjectionRunner:
             return Failure(current.name if current is not None else None, error)
         return None
 
-    def _quarantine(self, cursor: ViewCursor, notification: Any, views: Sequence[Projection],
-                    failure: Failure) -> None:
+    def _quarantine(self, cursor: ViewCursor, notification: Any, views: Sequence[Projection], failure: Failure) -> None:
         """The failed notification: a ``failed`` row for the view it failed in (every view, if the
         event could not be read) and a ``held`` row for each other view it was rolled back from."""
-        now = utc_text(datetime.now(timezone.utc))
+        now = utc_text(datetime.now(UTC))
         case_id, kind = notification.originator_id.hex, event_type(notification.topic)
         error_class, message = type(failure.error).__name__, plain_message(failure.error)
         rows = [
-            QuarantineRow(case_id, notification.id, notification.originator_version, kind, view.name, FAILED,
-                          error_class, message, now)
-            if failure.projection in (None, view.name) else
-            QuarantineRow(case_id, notification.id, notification.originator_version, kind, view.name, HELD, None,
-                          f"held with this event, which failed in {failure.projection}", now)
+            QuarantineRow(
+                case_id,
+                notification.id,
+                notification.originator_version,
+                kind,
+                view.name,
+                FAILED,
+                error_class,
+                message,
+                now,
+            )
+            if failure.projection in (None, view.name)
+            else QuarantineRow(
+                case_id,
+                notification.id,
+                notification.originator_version,
+                kind,
+                view.name,
+                HELD,
+                None,
+                f"held with this event, which failed in {failure.projection}",
+                now,
+            )
             for view in views
         ]
         self.store.quarantine(cursor, rows)
-        log.error("projection_event_quarantined", case_id=case_id, notification_id=notification.id,
-                  case_version=notification.originator_version, event_type=kind,
-                  projection=failure.projection, error_class=error_class, error=message)
+        log.error(
+            "projection_event_quarantined",
+            case_id=case_id,
+            notification_id=notification.id,
+            case_version=notification.originator_version,
+            event_type=kind,
+            projection=failure.projection,
+            error_class=error_class,
+            error=message,
+        )
 
     def _hold(self, cursor: ViewCursor, notification: Any, views: Sequence[Projection], why: str) -> None:
-        now = utc_text(datetime.now(timezone.utc))
+        now = utc_text(datetime.now(UTC))
         case_id, kind = notification.originator_id.hex, event_type(notification.topic)
-        self.store.quarantine(cursor, [
-            QuarantineRow(case_id, notification.id, notification.originator_version, kind, view.name, HELD, None,
-                          why, now)
-            for view in views
-        ])
-        log.warning("projection_event_held", case_id=case_id, notification_id=notification.id,
-                    case_version=notification.originator_version, event_type=kind)
+        self.store.quarantine(
+            cursor,
+            [
+                QuarantineRow(
+                    case_id, notification.id, notification.originator_version, kind, view.name, HELD, None, why, now
+                )
+                for view in views
+            ],
+        )
+        log.warning(
+            "projection_event_held",
+            case_id=case_id,
+            notification_id=notification.id,
+            case_version=notification.originator_version,
+            event_type=kind,
+        )
 
     def release(self, case_id: UUID, released_by: str) -> Release:
         """Re-apply a quarantined case once its cause is fixed, and say who asked.
@@ -288,7 +334,8 @@ class ProjectionRunner:
                 self.states.forget(case_id)
                 for notification_id, names in sorted(missed.items()):
                     [notification] = self.record.recorder.select_notifications(
-                        start=notification_id, limit=1, stop=notification_id)
+                        start=notification_id, limit=1, stop=notification_id
+                    )
                     views = [p for p in self.projections if p.name in names]
                     failure = self._apply_one(cursor, notification, views)
                     if failure is not None:
@@ -299,10 +346,19 @@ class ProjectionRunner:
                 projection.discard()
             self.states.forget(case_id)
             raise
-        released = Release(case_id=key, released_by=released_by, notifications=len(missed),
-                           views=sorted({row.projection for row in rows}))
-        log.info("projection_case_released", case_id=key, released_by=released_by,
-                 notifications=released.notifications, views=released.views)
+        released = Release(
+            case_id=key,
+            released_by=released_by,
+            notifications=len(missed),
+            views=sorted({row.projection for row in rows}),
+        )
+        log.info(
+            "projection_case_released",
+            case_id=key,
+            released_by=released_by,
+            notifications=released.notifications,
+            views=released.views,
+        )
         return released
 
     def run_until_caught_up(self, batch: int = 500, progress: Progress | None = None) -> int:
@@ -346,9 +402,13 @@ class ProjectionRunner:
                 read = self.run_once(batch)
             except Exception as error:  # the database failed: the views stand still, loudly, and try again
                 failures += 1
-                log.error("projection_batch_failed", error=repr(error), failures=failures,
-                          position=self._position_if_readable())
-                stop_event.wait(min(poll_interval * 2 ** failures, 30.0))
+                log.error(
+                    "projection_batch_failed",
+                    error=repr(error),
+                    failures=failures,
+                    position=self._position_if_readable(),
+                )
+                stop_event.wait(min(poll_interval * 2**failures, 30.0))
                 continue
             failures = 0
             if read < batch:

@@ -17,16 +17,25 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timezone
-from collections.abc import Iterator, Mapping, Sequence
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 TRACKING_TABLE = "projection_tracking"
 QUARANTINE_TABLE = "projection_quarantine"
-QUARANTINE_COLUMNS = ("case_id", "notification_id", "case_version", "event_type", "projection", "reason",
-                      "error_class", "error_message", "quarantined_at")
+QUARANTINE_COLUMNS = (
+    "case_id",
+    "notification_id",
+    "case_version",
+    "event_type",
+    "projection",
+    "reason",
+    "error_class",
+    "error_message",
+    "quarantined_at",
+)
 FAILED, HELD = "failed", "held"
 
 
@@ -35,7 +44,7 @@ UTC_TEXT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 def utc_text(moment: datetime) -> str:
     """An instant as fixed-width UTC text, so comparing the text compares the instants on both stores."""
-    return moment.astimezone(timezone.utc).strftime(UTC_TEXT_FORMAT)
+    return moment.astimezone(UTC).strftime(UTC_TEXT_FORMAT)
 
 
 class SavepointLost(Exception):
@@ -70,11 +79,11 @@ class ViewCursor:
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> "ViewCursor":
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> ViewCursor:
         self._raw.execute(self._sql(sql), tuple(params))
         return self
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> "ViewCursor":
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> ViewCursor:
         if rows:
             self._raw.executemany(self._sql(sql), [tuple(r) for r in rows])
         return self
@@ -89,7 +98,7 @@ class ViewCursor:
     def dicts(self) -> list[dict[str, Any]]:
         """The rows of the last query as dicts keyed by column name."""
         names = [d[0] for d in self._raw.description]
-        return [dict(zip(names, row)) for row in self._raw.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in self._raw.fetchall()]
 
     @contextmanager
     def savepoint(self, name: str = "view_notification") -> Iterator[None]:
@@ -140,7 +149,7 @@ class ViewStore(ABC):
         """A transaction for reading: one consistent snapshot that takes no write lock."""
         return self.transaction()
 
-    def lock_tracking(self, cursor: ViewCursor) -> None:
+    def lock_tracking(self, cursor: ViewCursor) -> None:  # noqa: B027 - SQLite serialises writers itself
         """Serialise writers of views: two runners must never apply the same notification."""
 
     def position(self, name: str, cursor: ViewCursor | None = None) -> int:
@@ -188,19 +197,24 @@ class ViewStore(ABC):
         """One case's rows, oldest notification first."""
         rows = cursor.execute(
             f"SELECT {', '.join(QUARANTINE_COLUMNS)} FROM {QUARANTINE_TABLE} WHERE case_id = ? "
-            "ORDER BY notification_id, projection", (case_id,)).fetchall()
+            "ORDER BY notification_id, projection",
+            (case_id,),
+        ).fetchall()
         return [QuarantineRow(case_id, int(n), int(v), *rest) for _, n, v, *rest in rows]
 
     @staticmethod
-    def release_quarantine(cursor: ViewCursor, case_id: str | None = None,
-                           projections: Sequence[str] | None = None) -> None:
+    def release_quarantine(
+        cursor: ViewCursor, case_id: str | None = None, projections: Sequence[str] | None = None
+    ) -> None:
         """Forget one case's rows (it has been released), or every row of the views named (they are
         being rebuilt from the first event, and will meet every event again)."""
         if case_id is not None:
             cursor.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE case_id = ?", (case_id,))
         elif projections:
-            cursor.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE projection IN ({', '.join('?' for _ in projections)})",
-                           list(projections))
+            cursor.execute(
+                f"DELETE FROM {QUARANTINE_TABLE} WHERE projection IN ({', '.join('?' for _ in projections)})",
+                list(projections),
+            )
 
     def quarantined_case_count(self) -> int:
         with self.read() as cursor:
@@ -212,8 +226,10 @@ class ViewStore(ABC):
         version and type, the views it failed in, the error's class and message), when, and how
         many of the case's later notifications are held behind it. Ids only."""
         with self.read() as cursor:
-            sql = (f"SELECT case_id, MIN(quarantined_at), COUNT(DISTINCT notification_id) FROM {QUARANTINE_TABLE} "
-                   "GROUP BY case_id ORDER BY MIN(notification_id)")
+            sql = (
+                f"SELECT case_id, MIN(quarantined_at), COUNT(DISTINCT notification_id) FROM {QUARANTINE_TABLE} "
+                "GROUP BY case_id ORDER BY MIN(notification_id)"
+            )
             params: list[Any] = []
             if limit is not None:
                 sql += " LIMIT ?"
@@ -221,16 +237,32 @@ class ViewStore(ABC):
             cases = cursor.execute(sql, params).fetchall()
             failed = cursor.execute(
                 f"SELECT case_id, notification_id, case_version, event_type, projection, error_class, error_message "
-                f"FROM {QUARANTINE_TABLE} WHERE reason = ? ORDER BY notification_id, projection", (FAILED,)).fetchall()
+                f"FROM {QUARANTINE_TABLE} WHERE reason = ? ORDER BY notification_id, projection",
+                (FAILED,),
+            ).fetchall()
         failures: dict[str, dict[str, Any]] = {}
         for case_id, notification_id, version, event_type, projection, error_class, message in failed:
-            failure = failures.setdefault(case_id, {
-                "notification_id": int(notification_id), "case_version": int(version), "event_type": event_type,
-                "failed_in": [], "error_class": error_class, "error_message": message})
+            failure = failures.setdefault(
+                case_id,
+                {
+                    "notification_id": int(notification_id),
+                    "case_version": int(version),
+                    "event_type": event_type,
+                    "failed_in": [],
+                    "error_class": error_class,
+                    "error_message": message,
+                },
+            )
             failure["failed_in"].append(projection)
-        return [{"case_id": case_id, "quarantined_at": since, **failures.get(case_id, {}),
-                 "held_notifications": int(notifications) - (1 if case_id in failures else 0)}
-                for case_id, since, notifications in cases]
+        return [
+            {
+                "case_id": case_id,
+                "quarantined_at": since,
+                **failures.get(case_id, {}),
+                "held_notifications": int(notifications) - (1 if case_id in failures else 0),
+            }
+            for case_id, since, notifications in cases
+        ]
 
     def dump(self, table: str, order_by: str) -> list[tuple[Any, ...]]:
         with self.transaction() as cursor:
@@ -284,12 +316,14 @@ class SQLiteViewStore(ViewStore):
 class PostgresViewStore(ViewStore):
     dialect = "postgres"
 
-    def __init__(self, *, host: str, port: str | int, user: str, password: str, dbname: str,
-                 schema: str = "public") -> None:
+    def __init__(
+        self, *, host: str, port: str | int, user: str, password: str, dbname: str, schema: str = "public"
+    ) -> None:
         import psycopg
 
-        self._conn = psycopg.connect(host=host, port=int(port), user=user, password=password, dbname=dbname,
-                                     autocommit=True)
+        self._conn = psycopg.connect(
+            host=host, port=int(port), user=user, password=password, dbname=dbname, autocommit=True
+        )
         self._conn.execute(f'SET search_path TO "{schema}"')
         super().__init__()
 

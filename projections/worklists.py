@@ -7,6 +7,8 @@ cases in that stage. The items are the domain's (``domain.case.work``).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from domain.case.state import CaseState
 from domain.case.work import work_items
 from domain.service_levels import ServiceLevels
@@ -14,13 +16,25 @@ from projections.derived import CaseDerivedView, Row
 from projections.store import ViewCursor, utc_text
 
 WORKLIST = "view_worklist"
-COLUMNS = ("case_id", "item_id", "kind", "role", "person_id", "detail", "team", "worker_id", "stage",
-           "stage_due_at", "adult_name", "version")
+COLUMNS = (
+    "case_id",
+    "item_id",
+    "kind",
+    "role",
+    "person_id",
+    "detail",
+    "team",
+    "worker_id",
+    "stage",
+    "stage_due_at",
+    "adult_name",
+    "version",
+)
 
 
 class WorklistView(CaseDerivedView):
     name = "worklists"
-    columns = {WORKLIST: COLUMNS}
+    columns: ClassVar = {WORKLIST: COLUMNS}
 
     def __init__(self, service_levels: ServiceLevels | None = None, panel_threshold_pence: int | None = None) -> None:
         super().__init__()
@@ -39,8 +53,22 @@ class WorklistView(CaseDerivedView):
 
     def rows(self, state: CaseState, version: int) -> dict[str, list[Row]]:
         due = self.service_levels.due_at(state.stage, state.stage_entered_at)
-        return {WORKLIST: [
-            (state.case_id, item.item_id, item.kind, item.role.value, item.person_id, item.detail, state.team,
-             state.worker_id, state.stage.value, utc_text(due) if due else None, state.adult.name, version)
-            for item in work_items(state, self.panel_threshold_pence)
-        ]}
+        return {
+            WORKLIST: [
+                (
+                    state.case_id,
+                    item.item_id,
+                    item.kind,
+                    item.role.value,
+                    item.person_id,
+                    item.detail,
+                    state.team,
+                    state.worker_id,
+                    state.stage.value,
+                    utc_text(due) if due else None,
+                    state.adult.name,
+                    version,
+                )
+                for item in work_items(state, self.panel_threshold_pence)
+            ]
+        }

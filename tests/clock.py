@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class SteppingClock:
     def __init__(self, start: datetime | None = None, step: timedelta = timedelta(minutes=1)) -> None:
-        self.now = start or datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+        self.now = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         self.step = step
 
     def __call__(self) -> datetime:

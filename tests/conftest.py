@@ -37,8 +37,9 @@ def postgres_cluster() -> Iterator[Cluster]:
 def postgres_env(postgres_cluster: Cluster) -> dict[str, str]:
     """A fresh schema per test, so tests never see each other's events."""
     schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(host="127.0.0.1", port=postgres_cluster.port, user="postgres", dbname="postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        host="127.0.0.1", port=postgres_cluster.port, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return {
         "PERSISTENCE_MODULE": "eventstore.postgres",
@@ -58,7 +59,9 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.sqlite), pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[pytest.param("sqlite", marks=pytest.mark.sqlite), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def store_env(request: pytest.FixtureRequest) -> dict[str, str]:
     return request.getfixturevalue(f"{request.param}_env")
 
@@ -79,8 +82,9 @@ def council() -> CouncilSettings:
 
 
 @pytest.fixture
-def record(store_env: dict[str, str], catalogue: RuleSetCatalogue, council: CouncilSettings,
-           clock: SteppingClock) -> Iterator[CaseRecord]:
+def record(
+    store_env: dict[str, str], catalogue: RuleSetCatalogue, council: CouncilSettings, clock: SteppingClock
+) -> Iterator[CaseRecord]:
     app = CaseRecord(store_env, rule_sets=catalogue, council=council, clock=clock)
     try:
         yield app

@@ -51,8 +51,9 @@ def task_queue(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def case_record(sqlite_env: dict[str, str], catalogue: RuleSetCatalogue,
-                council: CouncilSettings) -> Iterator[CaseRecord]:
+def case_record(
+    sqlite_env: dict[str, str], catalogue: RuleSetCatalogue, council: CouncilSettings
+) -> Iterator[CaseRecord]:
     """A fresh case record on an SQLite file, with the real clock (no SteppingClock: Temporal owns time here)."""
     record = CaseRecord(sqlite_env, rule_sets=catalogue, council=council)
     try:

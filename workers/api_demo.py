@@ -21,8 +21,15 @@ import httpx
 from api.commands import path_for
 from workers.caseload import generate_caseload
 
-DONE_BY_THE_WORKFLOW = {"SchedulePayment", "IssuePayment", "RecordPaymentFailure", "ScheduleReview",
-                        "CompleteReview", "RequestReview", "RecordStageOverdue"}
+DONE_BY_THE_WORKFLOW = {
+    "SchedulePayment",
+    "IssuePayment",
+    "RecordPaymentFailure",
+    "ScheduleReview",
+    "CompleteReview",
+    "RequestReview",
+    "RecordStageOverdue",
+}
 
 
 @dataclass
@@ -44,8 +51,9 @@ def read_keys(env_file: Path) -> dict[str, str]:
     return keys
 
 
-def load_through_api(base_url: str, keys: dict[str, str], cases: int, seed: int,
-                     progress: Callable[[DemoStats], None] | None = None) -> DemoStats:
+def load_through_api(
+    base_url: str, keys: dict[str, str], cases: int, seed: int, progress: Callable[[DemoStats], None] | None = None
+) -> DemoStats:
     stats = DemoStats()
     with httpx.Client(base_url=base_url, timeout=60) as http:
         for script in generate_caseload(cases, seed):
@@ -54,11 +62,14 @@ def load_through_api(base_url: str, keys: dict[str, str], cases: int, seed: int,
                 name = type(command).__name__
                 if name in DONE_BY_THE_WORKFLOW:
                     continue
-                body: dict[str, Any] = command.model_dump(mode="json", exclude={"case_id", "command_id", "actor"},
-                                                          exclude_none=True)
+                body: dict[str, Any] = command.model_dump(
+                    mode="json", exclude={"case_id", "command_id", "actor"}, exclude_none=True
+                )
                 path = "/cases" if command.creates_case else f"/cases/{case_id}/{path_for(name)}"
-                headers = {"Authorization": f"Bearer {keys[command.actor.role.value]}",
-                           "Idempotency-Key": f"demo-{seed}-{script.case_id.hex[:12]}-{command.command_id}"}
+                headers = {
+                    "Authorization": f"Bearer {keys[command.actor.role.value]}",
+                    "Idempotency-Key": f"demo-{seed}-{script.case_id.hex[:12]}-{command.command_id}",
+                }
                 response = http.post(path, json=body, headers=headers)
                 if 400 <= response.status_code < 500:
                     stats.refused[f"{response.status_code} {response.json().get('code', '')}"] += 1

@@ -48,7 +48,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from domain import commands as c
@@ -86,40 +86,145 @@ RECOVERY_SHARE = 0.5  # of monitoring returns with an underspend
 PROFILES = ("signposted", "carer_only", "not_eligible", "supported")
 
 # Vocabulary to draw from ---------------------------------------------------------------------
-TEAMS = ("north-locality", "east-locality", "south-locality", "west-locality", "learning-disability",
-         "mental-health", "hospital-social-work")
-ROUTES = (("self", 12), ("family", 15), ("gp", 14), ("hospital_discharge", 25), ("reablement", 14),
-          ("community", 12), ("other", 8))
+TEAMS = (
+    "north-locality",
+    "east-locality",
+    "south-locality",
+    "west-locality",
+    "learning-disability",
+    "mental-health",
+    "hospital-social-work",
+)
+ROUTES = (
+    ("self", 12),
+    ("family", 15),
+    ("gp", 14),
+    ("hospital_discharge", 25),
+    ("reablement", 14),
+    ("community", 12),
+    ("other", 8),
+)
 REASONS = {
-    "self": "asked for help with managing at home", "family": "family worried about coping at home",
-    "gp": "GP concerned about falls and weight loss", "hospital_discharge": "discharge after a stay in hospital",
-    "reablement": "needs continue after reablement", "community": "community nurse raised concerns",
+    "self": "asked for help with managing at home",
+    "family": "family worried about coping at home",
+    "gp": "GP concerned about falls and weight loss",
+    "hospital_discharge": "discharge after a stay in hospital",
+    "reablement": "needs continue after reablement",
+    "community": "community nurse raised concerns",
     "other": "contact from the housing officer",
 }
 SUPPORT_REASONS = {
-    "older": (("physical_support", 55), ("support_with_memory_and_cognition", 20), ("sensory_support", 8),
-              ("mental_health_support", 7), ("social_support", 10)),
-    "younger": (("learning_disability_support", 35), ("physical_support", 25), ("mental_health_support", 25),
-                ("sensory_support", 5), ("social_support", 10)),
+    "older": (
+        ("physical_support", 55),
+        ("support_with_memory_and_cognition", 20),
+        ("sensory_support", 8),
+        ("mental_health_support", 7),
+        ("social_support", 10),
+    ),
+    "younger": (
+        ("learning_disability_support", 35),
+        ("physical_support", 25),
+        ("mental_health_support", 25),
+        ("sensory_support", 5),
+        ("social_support", 10),
+    ),
 }
-FIRST_NAMES = ("Margaret", "Daniel", "Aisha", "John", "Priya", "Tomasz", "Grace", "Mohammed", "Sian", "Peter",
-               "Olu", "Fatima", "Hannah", "Kwame", "Eileen", "Ravi", "Chloe", "Declan", "Yusuf", "Mary")
-SURNAMES = ("Oduya", "Smith", "Khan", "Jones", "Patel", "Nowak", "Williams", "Ahmed", "Evans", "Brown",
-            "Okafor", "Murphy", "Taylor", "Singh", "Hughes", "Begum", "Clarke", "Walsh", "Davies", "Shah")
-RELATIONSHIPS = {"older": ("spouse", "daughter", "son", "partner", "friend", "neighbour"),
-                 "younger": ("mother", "father", "partner", "sister", "brother", "friend")}
+FIRST_NAMES = (
+    "Margaret",
+    "Daniel",
+    "Aisha",
+    "John",
+    "Priya",
+    "Tomasz",
+    "Grace",
+    "Mohammed",
+    "Sian",
+    "Peter",
+    "Olu",
+    "Fatima",
+    "Hannah",
+    "Kwame",
+    "Eileen",
+    "Ravi",
+    "Chloe",
+    "Declan",
+    "Yusuf",
+    "Mary",
+)
+SURNAMES = (
+    "Oduya",
+    "Smith",
+    "Khan",
+    "Jones",
+    "Patel",
+    "Nowak",
+    "Williams",
+    "Ahmed",
+    "Evans",
+    "Brown",
+    "Okafor",
+    "Murphy",
+    "Taylor",
+    "Singh",
+    "Hughes",
+    "Begum",
+    "Clarke",
+    "Walsh",
+    "Davies",
+    "Shah",
+)
+RELATIONSHIPS = {
+    "older": ("spouse", "daughter", "son", "partner", "friend", "neighbour"),
+    "younger": ("mother", "father", "partner", "sister", "brother", "friend"),
+}
 WORKERS = tuple(f"sw-{n:03d}" for n in range(1, 61))
-ADULT_OUTCOMES = ("nutrition", "personal_hygiene", "toilet_needs", "appropriately_clothed", "using_home_safely",
-                  "habitable_home", "relationships", "work_training_education_volunteering",
-                  "community_facilities", "caring_for_a_child")
-ADULT_LIMBS = ("needs_assistance", "significant_pain_distress_or_anxiety", "endangers_health_or_safety",
-               "takes_significantly_longer")
-CARER_OUTCOMES = ("caring_for_a_child", "caring_for_others", "habitable_home", "nutrition", "relationships",
-                  "work_training_education_volunteering", "community_facilities", "recreation")
-ADULT_QUESTIONS = ("nutrition", "personal_hygiene", "toilet_needs", "clothing", "home_safety", "habitable_home",
-                   "relationships", "work_education", "community", "caring_for_child")
-CLOSURE_REASONS = (("needs_met", 25), ("moved_away", 10), ("deceased", 35), ("moved_to_residential_care", 20),
-                   ("declined", 10))
+ADULT_OUTCOMES = (
+    "nutrition",
+    "personal_hygiene",
+    "toilet_needs",
+    "appropriately_clothed",
+    "using_home_safely",
+    "habitable_home",
+    "relationships",
+    "work_training_education_volunteering",
+    "community_facilities",
+    "caring_for_a_child",
+)
+ADULT_LIMBS = (
+    "needs_assistance",
+    "significant_pain_distress_or_anxiety",
+    "endangers_health_or_safety",
+    "takes_significantly_longer",
+)
+CARER_OUTCOMES = (
+    "caring_for_a_child",
+    "caring_for_others",
+    "habitable_home",
+    "nutrition",
+    "relationships",
+    "work_training_education_volunteering",
+    "community_facilities",
+    "recreation",
+)
+ADULT_QUESTIONS = (
+    "nutrition",
+    "personal_hygiene",
+    "toilet_needs",
+    "clothing",
+    "home_safety",
+    "habitable_home",
+    "relationships",
+    "work_education",
+    "community",
+    "caring_for_child",
+)
+CLOSURE_REASONS = (
+    ("needs_met", 25),
+    ("moved_away", 10),
+    ("deceased", 35),
+    ("moved_to_residential_care", 20),
+    ("declined", 10),
+)
 
 _MAX_FULL_HELP = 2  # keeps every adult's points under the RAS cap (92 points at most, cap at 80)
 
@@ -148,8 +253,9 @@ class LoadStats:
     profiles: Counter[str] = field(default_factory=Counter)
 
 
-def generate_caseload(size: int, seed: int, start: date = date(2023, 4, 1), years: int = 3,
-                      council: CouncilSettings | None = None) -> Iterator[CaseScript]:
+def generate_caseload(
+    size: int, seed: int, start: date = date(2023, 4, 1), years: int = 3, council: CouncilSettings | None = None
+) -> Iterator[CaseScript]:
     """Yield ``size`` case scripts, one at a time; the same seed and size give the same scripts."""
     if size < 0 or years < 1:
         raise ValueError("size must be at least 0 and years at least 1")
@@ -161,8 +267,7 @@ def generate_caseload(size: int, seed: int, start: date = date(2023, 4, 1), year
         yield _CaseBuilder(case_rng, start, end, threshold).build()
 
 
-def load(record: Any, scripts: Iterable[CaseScript],
-         progress: Callable[[LoadStats], None] | None = None) -> LoadStats:
+def load(record: Any, scripts: Iterable[CaseScript], progress: Callable[[LoadStats], None] | None = None) -> LoadStats:
     """Feed every script's commands to the record in order; a refusal propagates."""
     stats = LoadStats()
     for script in scripts:
@@ -178,6 +283,7 @@ def load(record: Any, scripts: Iterable[CaseScript],
 
 
 # Building one case ---------------------------------------------------------------------------
+
 
 class _PastHorizon(Exception):
     """The story has reached the end of the period; the script stops here."""
@@ -246,11 +352,15 @@ class _CaseBuilder:
         self.carers: list[_Carer] = []
         for n in range(1, self.n_carers + 1):
             accepts = rng.random() >= CARER_DECLINES_SHARE
-            self.carers.append(_Carer(
-                carer_id=f"carer-{n}", name=f"{rng.choice(FIRST_NAMES)} {self.surname}", accepts=accepts,
-                later_asks=(not accepts) and rng.random() < DECLINED_CARER_LATER_ASKS_SHARE,
-                eligible=rng.random() >= CARER_NOT_ELIGIBLE_SHARE,
-            ))
+            self.carers.append(
+                _Carer(
+                    carer_id=f"carer-{n}",
+                    name=f"{rng.choice(FIRST_NAMES)} {self.surname}",
+                    accepts=accepts,
+                    later_asks=(not accepts) and rng.random() < DECLINED_CARER_LATER_ASKS_SHARE,
+                    eligible=rng.random() >= CARER_NOT_ELIGIBLE_SHARE,
+                )
+            )
         if self.profile == "carer_only":
             # The carer's own support is the point of this profile: the first carer takes it up.
             self.carers[0].accepts, self.carers[0].later_asks, self.carers[0].eligible = True, False, True
@@ -266,7 +376,7 @@ class _CaseBuilder:
 
     def _at(self) -> datetime:
         minutes = self.rng.randrange(8 * 60, 17 * 60)
-        moment = datetime.combine(self.day, time(minutes // 60, minutes % 60), tzinfo=timezone.utc)
+        moment = datetime.combine(self.day, time(minutes // 60, minutes % 60), tzinfo=UTC)
         if self.last_at is not None and moment <= self.last_at:
             moment = self.last_at + timedelta(minutes=self.rng.randint(1, 20))  # later the same day
         if moment.date() > self.end:
@@ -282,37 +392,60 @@ class _CaseBuilder:
             self._story()
         except _PastHorizon:
             pass
-        return CaseScript(case_id=self.case_id, profile=self.profile, carers=self.n_carers,
-                          age_band=self.age_band, commands=self.commands)
+        return CaseScript(
+            case_id=self.case_id,
+            profile=self.profile,
+            carers=self.n_carers,
+            age_band=self.age_band,
+            commands=self.commands,
+        )
 
     # The story ------------------------------------------------------------------------------
 
     def _story(self) -> None:
         rng, s = self.rng, self.s
         route = _weighted(rng, ROUTES)
-        team = ("hospital-social-work" if route == "hospital_discharge" and rng.random() < 0.5
-                else rng.choice(TEAMS[:4]) if self.age_band == "older" else rng.choice(TEAMS))
+        team = (
+            "hospital-social-work"
+            if route == "hospital_discharge" and rng.random() < 0.5
+            else rng.choice(TEAMS[:4])
+            if self.age_band == "older"
+            else rng.choice(TEAMS)
+        )
         low, high = (65, 99) if self.age_band == "older" else (18, 64)
-        self.emit(s.referral, team=team, route=route, reason=REASONS[route], adult_name=self.adult_name,
-                  adult_date_of_birth=_birth_date(rng, self.day, low, high).isoformat(),
-                  primary_support_reason=_weighted(rng, SUPPORT_REASONS[self.age_band]))
+        self.emit(
+            s.referral,
+            team=team,
+            route=route,
+            reason=REASONS[route],
+            adult_name=self.adult_name,
+            adult_date_of_birth=_birth_date(rng, self.day, low, high).isoformat(),
+            primary_support_reason=_weighted(rng, SUPPORT_REASONS[self.age_band]),
+        )
         self._after(0, 3)
         for carer in self.carers:
             relationship = rng.choice(RELATIONSHIPS[self.age_band])
-            self.emit(s.identify_carer, carer.carer_id, name=carer.name,
-                      date_of_birth=_birth_date(rng, self.day, 25, 85).isoformat(),
-                      relationship_to_adult=relationship, lives_with_adult=rng.random() < 0.6)
+            self.emit(
+                s.identify_carer,
+                carer.carer_id,
+                name=carer.name,
+                date_of_birth=_birth_date(rng, self.day, 25, 85).isoformat(),
+                relationship_to_adult=relationship,
+                lives_with_adult=rng.random() < 0.6,
+            )
         self._after(1, 3)
         if self.profile == "signposted":
-            self.emit(s.screen, outcome="information_and_advice",
-                      reasons="needs can be met by community services; signposted")
+            self.emit(
+                s.screen, outcome="information_and_advice", reasons="needs can be met by community services; signposted"
+            )
             return
         self.emit(s.screen)
         self._carers_respond()
         if self.profile == "carer_only":
             self._after(2, 10)
-            self.emit(s.refuse_adult, reason=rng.choice(("does not want the council involved",
-                                                         "says the family will manage")))
+            self.emit(
+                s.refuse_adult, reason=rng.choice(("does not want the council involved", "says the family will manage"))
+            )
             self._assess_carers()
             self._carer_decisions()
         else:
@@ -341,16 +474,23 @@ class _CaseBuilder:
             if carer.accepts:
                 self.emit(self.s.accept, carer.carer_id)
             else:
-                self.emit(self.s.decline, carer.carer_id,
-                          reason=self.rng.choice(("does not want an assessment now", "managing for now")))
+                self.emit(
+                    self.s.decline,
+                    carer.carer_id,
+                    reason=self.rng.choice(("does not want an assessment now", "managing for now")),
+                )
 
     def _adult_findings(self, eligible: bool) -> dict[str, Any]:
         rng = self.rng
         outcomes = rng.sample(ADULT_OUTCOMES[:9], rng.randint(2, 5) if eligible else 1)
         unable = {o: rng.sample(ADULT_LIMBS, rng.randint(1, 2)) for o in outcomes}
         helps = [o for o in outcomes if self.carers and rng.random() < 0.5]
-        return {"needs_arise_from_impairment_or_illness": True, "unable_to_achieve": unable,
-                "significant_impact_on_wellbeing": True, "carer_currently_helps_with": helps}
+        return {
+            "needs_arise_from_impairment_or_illness": True,
+            "unable_to_achieve": unable,
+            "significant_impact_on_wellbeing": True,
+            "carer_currently_helps_with": helps,
+        }
 
     def _adult_answers(self) -> dict[str, str]:
         rng = self.rng
@@ -380,33 +520,50 @@ class _CaseBuilder:
             self.emit(s.start_carer, first.carer_id, method="combined")
             self.combined = first.carer_id
         else:
-            self.emit(s.start_adult, method=rng.choice(("face_to_face", "face_to_face", "supported_self_assessment",
-                                                        "self_assessment")))
+            self.emit(
+                s.start_adult,
+                method=rng.choice(("face_to_face", "face_to_face", "supported_self_assessment", "self_assessment")),
+            )
         self._after(5, 28)
-        self.emit(s.complete_adult, findings=self._adult_findings(eligible), ras_answers=self._adult_answers(),
-                  has_capacity=self.has_capacity,
-                  summary="needs help with daily living" if eligible else "managing most things day to day")
+        self.emit(
+            s.complete_adult,
+            findings=self._adult_findings(eligible),
+            ras_answers=self._adult_answers(),
+            has_capacity=self.has_capacity,
+            summary="needs help with daily living" if eligible else "managing most things day to day",
+        )
 
     def _carer_findings(self, eligible: bool) -> dict[str, Any]:
         rng = self.rng
         if not eligible:
-            return {"needs_arise_from_providing_necessary_care": True, "health_deteriorating_or_at_risk": False,
-                    "unable_to_achieve": {}, "significant_impact_on_wellbeing": False}
+            return {
+                "needs_arise_from_providing_necessary_care": True,
+                "health_deteriorating_or_at_risk": False,
+                "unable_to_achieve": {},
+                "significant_impact_on_wellbeing": False,
+            }
         outcomes = rng.sample(CARER_OUTCOMES[2:], rng.randint(1, 3))
-        return {"needs_arise_from_providing_necessary_care": True,
-                "health_deteriorating_or_at_risk": rng.random() < 0.6,
-                "unable_to_achieve": {o: rng.sample(ADULT_LIMBS[:3], rng.randint(1, 2)) for o in outcomes},
-                "significant_impact_on_wellbeing": True}
+        return {
+            "needs_arise_from_providing_necessary_care": True,
+            "health_deteriorating_or_at_risk": rng.random() < 0.6,
+            "unable_to_achieve": {o: rng.sample(ADULT_LIMBS[:3], rng.randint(1, 2)) for o in outcomes},
+            "significant_impact_on_wellbeing": True,
+        }
 
     def _carer_answers(self) -> dict[str, str]:
         # At most 38 points: under the carer RAS cap of 40, so no override is needed.
         rng = self.rng
         health = rng.choice(("not_at_risk", "at_risk", "at_risk", "deteriorating"))
-        extra = None if health == "deteriorating" or rng.random() < 0.8 else rng.choice(("caring_for_child",
-                                                                                          "caring_for_others"))
-        answers = {"health": health,
-                   "caring_for_child": "unable" if extra == "caring_for_child" else "not_applicable",
-                   "caring_for_others": "unable" if extra == "caring_for_others" else "not_applicable"}
+        extra = (
+            None
+            if health == "deteriorating" or rng.random() < 0.8
+            else rng.choice(("caring_for_child", "caring_for_others"))
+        )
+        answers = {
+            "health": health,
+            "caring_for_child": "unable" if extra == "caring_for_child" else "not_applicable",
+            "caring_for_others": "unable" if extra == "caring_for_others" else "not_applicable",
+        }
         for question in ("habitable_home", "nutrition", "relationships", "work_education", "community", "recreation"):
             answers[question] = "unable" if rng.random() < 0.45 else "achieves"
         return answers
@@ -418,15 +575,21 @@ class _CaseBuilder:
             self.emit(s.start_carer, carer.carer_id)
         self._after(5, 28)
         willing = rng.random() < 0.9
-        self.emit(s.complete_carer, carer.carer_id, findings=self._carer_findings(carer.eligible),
-                  hours_caring_per_week=rng.randint(5, 70), willing_to_continue_caring=willing,
-                  able_to_continue_caring=willing and rng.random() < 0.85,
-                  support_level=rng.choice(("none", "occasional", "regular", "substantial")),
-                  wellbeing_impact=rng.choice(("moderate", "substantial", "critical")),
-                  outcomes_wanted=rng.sample(["work", "education", "training", "leisure", "relationships",
-                                              "looking_after_others"], rng.randint(1, 3)),
-                  ras_answers=self._carer_answers(),
-                  summary="caring most days; few breaks")
+        self.emit(
+            s.complete_carer,
+            carer.carer_id,
+            findings=self._carer_findings(carer.eligible),
+            hours_caring_per_week=rng.randint(5, 70),
+            willing_to_continue_caring=willing,
+            able_to_continue_caring=willing and rng.random() < 0.85,
+            support_level=rng.choice(("none", "occasional", "regular", "substantial")),
+            wellbeing_impact=rng.choice(("moderate", "substantial", "critical")),
+            outcomes_wanted=rng.sample(
+                ["work", "education", "training", "leisure", "relationships", "looking_after_others"], rng.randint(1, 3)
+            ),
+            ras_answers=self._carer_answers(),
+            summary="caring most days; few breaks",
+        )
         carer.assessed = True
 
     def _assess_carers(self) -> None:
@@ -472,15 +635,24 @@ class _CaseBuilder:
             plan["direct_payment_frequency"] = freq
             plan["direct_payment_pence"] = hours * cost * 52 // (13 if freq == "four_weekly" else 12)
         else:
-            line["provider"] = rng.choice(("agency", "council_service")) if management == "council_managed" else "agency"
+            line["provider"] = (
+                rng.choice(("agency", "council_service")) if management == "council_managed" else "agency"
+            )
             line["provider_name"] = rng.choice(("Homecare North Ltd", "Caring Hands", "Council reablement team"))
         if self.age_band == "younger" and rng.random() < 0.4:
-            plan["lines"].append({
-                "need": "community", "what": "day opportunities", "category": "day_opportunities",
-                "provider": "agency", "provider_name": "Bridges Day Centre", "frequency": "weekly",
-                "units_per_period": rng.randint(1, 3), "unit_cost_pence": rng.randrange(3_500, 6_000, 50),
-                "held_as": management,
-            })
+            plan["lines"].append(
+                {
+                    "need": "community",
+                    "what": "day opportunities",
+                    "category": "day_opportunities",
+                    "provider": "agency",
+                    "provider_name": "Bridges Day Centre",
+                    "frequency": "weekly",
+                    "units_per_period": rng.randint(1, 3),
+                    "unit_cost_pence": rng.randrange(3_500, 6_000, 50),
+                    "held_as": management,
+                }
+            )
         self.management[ADULT] = management
         return plan
 
@@ -489,22 +661,42 @@ class _CaseBuilder:
         amount = rng.randrange(15_000, 100_000, 500)
         if rng.random() < CARER_ONE_OFF_PAYMENT_SHARE:
             management = "direct_payment"
-            line = {"need": "a break from caring", "what": "one-off carer's payment for breaks and leisure",
-                    "category": "leisure_and_wellbeing", "provider": "other", "provider_name": carer.name,
-                    "frequency": "annual", "units_per_period": 1, "unit_cost_pence": amount,
-                    "held_as": "direct_payment"}
+            line = {
+                "need": "a break from caring",
+                "what": "one-off carer's payment for breaks and leisure",
+                "category": "leisure_and_wellbeing",
+                "provider": "other",
+                "provider_name": carer.name,
+                "frequency": "annual",
+                "units_per_period": 1,
+                "unit_cost_pence": amount,
+                "held_as": "direct_payment",
+            }
             extra = {"direct_payment_pence": amount, "direct_payment_frequency": "annual"}
         else:
             management = "council_managed"
-            line = {"need": "a break from caring", "what": "replacement care so the carer can go out",
-                    "category": "replacement_care_break", "provider": "agency", "provider_name": "Caring Hands",
-                    "frequency": "monthly", "units_per_period": 1, "unit_cost_pence": max(amount // 12, 1_000),
-                    "held_as": "council_managed"}
+            line = {
+                "need": "a break from caring",
+                "what": "replacement care so the carer can go out",
+                "category": "replacement_care_break",
+                "provider": "agency",
+                "provider_name": "Caring Hands",
+                "frequency": "monthly",
+                "units_per_period": 1,
+                "unit_cost_pence": max(amount // 12, 1_000),
+                "held_as": "council_managed",
+            }
             extra = {}
         self.management[carer.carer_id] = management
-        return {"needs": [f"{carer.carer_id}: time for themselves"], "outcomes": ["to keep caring and stay well"],
-                "lines": [line], "management": management, "contingency": "the carers' centre helpline",
-                "risks": [], **extra}
+        return {
+            "needs": [f"{carer.carer_id}: time for themselves"],
+            "outcomes": ["to keep caring and stay well"],
+            "lines": [line],
+            "management": management,
+            "contingency": "the carers' centre helpline",
+            "risks": [],
+            **extra,
+        }
 
     def _plan_carer(self, carer: _Carer) -> None:
         self._after(3, 21)
@@ -527,19 +719,33 @@ class _CaseBuilder:
         route, actor = ("panel", PANEL) if panel else ("delegated", MANAGER)
         self._after(2, 14)
         if rng.random() < SIGN_OFF_DEFERRED_SHARE:
-            self.emit(s.sign_off, person_id, route=route, actor=actor, outcome="deferred",
-                      reasons="more information needed on night-time needs")
+            self.emit(
+                s.sign_off,
+                person_id,
+                route=route,
+                actor=actor,
+                outcome="deferred",
+                reasons="more information needed on night-time needs",
+            )
             self._after(7, 21)
             self.emit(s.submit, person_id)
             self._after(2, 14)
         # Approval with changes lowers the budget below the plan's cost; a direct payment must then
         # follow a revised plan, so the generator approves direct-payment plans as they stand.
         if rng.random() < SIGN_OFF_WITH_CHANGES_SHARE and self.management.get(person_id) != "direct_payment":
-            self.emit(s.sign_off, person_id, route=route, actor=actor, outcome="approved_with_changes",
-                      approved_pence=cost * rng.randint(85, 99) // 100, reasons="approved with fewer hours")
+            self.emit(
+                s.sign_off,
+                person_id,
+                route=route,
+                actor=actor,
+                outcome="approved_with_changes",
+                approved_pence=cost * rng.randint(85, 99) // 100,
+                reasons="approved with fewer hours",
+            )
         else:
-            self.emit(s.sign_off, person_id, route=route, actor=actor, outcome="approved",
-                      reasons="meets eligible needs")
+            self.emit(
+                s.sign_off, person_id, route=route, actor=actor, outcome="approved", reasons="meets eligible needs"
+            )
         if person_id not in self.approved:
             self.approved.append(person_id)
 
@@ -554,8 +760,11 @@ class _CaseBuilder:
 
     def _make_agreement(self, person_id: str) -> None:
         rng = self.rng
-        plan = next(cmd.plan for cmd in reversed(self.commands)  # type: ignore[attr-defined]
-                    if isinstance(cmd, (c.DraftSupportPlan, c.ReviseSupportPlan)) and cmd.person_id == person_id)
+        plan = next(
+            cmd.plan
+            for cmd in reversed(self.commands)  # type: ignore[attr-defined]
+            if isinstance(cmd, (c.DraftSupportPlan, c.ReviseSupportPlan)) and cmd.person_id == person_id
+        )
         agreement_id = f"dp-{next(self.ids)}"
         self._after(3, 10)
         start = self.day + timedelta(days=rng.randint(3, 14))
@@ -565,10 +774,24 @@ class _CaseBuilder:
         else:
             recipient, name = "person", next(cr.name for cr in self.carers if cr.carer_id == person_id)
         frequency = plan.direct_payment_frequency.value
-        self.emit(self.s.agreement, person_id, agreement_id=agreement_id, recipient=recipient, recipient_name=name,
-                  start_date=start.isoformat(), frequency=frequency, amount_per_payment_pence=plan.direct_payment_pence)
-        self.agreements[agreement_id] = {"person_id": person_id, "start": start, "frequency": frequency,
-                                         "amount": plan.direct_payment_pence, "status": "active", "slots": 0}
+        self.emit(
+            self.s.agreement,
+            person_id,
+            agreement_id=agreement_id,
+            recipient=recipient,
+            recipient_name=name,
+            start_date=start.isoformat(),
+            frequency=frequency,
+            amount_per_payment_pence=plan.direct_payment_pence,
+        )
+        self.agreements[agreement_id] = {
+            "person_id": person_id,
+            "start": start,
+            "frequency": frequency,
+            "amount": plan.direct_payment_pence,
+            "status": "active",
+            "slots": 0,
+        }
 
     def _set_up_payments(self) -> None:
         for person_id in self.approved:
@@ -602,11 +825,19 @@ class _CaseBuilder:
         if people:
             add(begun + timedelta(days=rng.randint(42, 56)), "review", kind="planned_first", people=people)
             if self.agreements:
-                add(begun + timedelta(days=rng.randint(150, 180)), "review", kind="direct_payment_first",
-                    people=[a["person_id"] for a in self.agreements.values()])
+                add(
+                    begun + timedelta(days=rng.randint(150, 180)),
+                    "review",
+                    kind="direct_payment_first",
+                    people=[a["person_id"] for a in self.agreements.values()],
+                )
             for year in range(1, horizon_days // 365 + 1):
-                add(begun + timedelta(days=365 * year - rng.randint(0, 30)), "review", kind="planned_annual",
-                    people=people)
+                add(
+                    begun + timedelta(days=365 * year - rng.randint(0, 30)),
+                    "review",
+                    kind="planned_annual",
+                    people=people,
+                )
             day = 0.0
             while True:
                 day += rng.expovariate(UNPLANNED_REVIEWS_PER_YEAR / 365)
@@ -633,12 +864,18 @@ class _CaseBuilder:
         agreement = self.agreements[agreement_id]
         if agreement["status"] == "stopped":
             return
-        self.emit(self.s.schedule_payment, slot, agreement_id=agreement_id, due_on=due.isoformat(),
-                  amount_pence=agreement["amount"])
+        self.emit(
+            self.s.schedule_payment,
+            slot,
+            agreement_id=agreement_id,
+            due_on=due.isoformat(),
+            amount_pence=agreement["amount"],
+        )
         if agreement["status"] != "active":
             return
-        self.emit(self.s.issue_payment, slot, agreement_id=agreement_id,
-                  payment_reference=f"PAY-{agreement_id}-{slot:03d}")
+        self.emit(
+            self.s.issue_payment, slot, agreement_id=agreement_id, payment_reference=f"PAY-{agreement_id}-{slot:03d}"
+        )
         if self.rng.random() < PAYMENT_FAILURE_SHARE:
             self.emit(self.s.fail_payment, slot, agreement_id=agreement_id, reason="bank account closed")
 
@@ -658,13 +895,23 @@ class _CaseBuilder:
         period_start = agreement["start"]
         paid = agreement["amount"] * 3
         underspend = rng.choice((0, 0, paid * rng.randint(5, 25) // 100))
-        self.emit(self.s.monitoring_return, agreement_id=agreement_id, period_start=period_start.isoformat(),
-                  period_end=(period_start + timedelta(days=83)).isoformat(), spent_pence=paid - underspend,
-                  receipts_over_threshold=rng.randint(0, 4), underspend_pence=underspend)
+        self.emit(
+            self.s.monitoring_return,
+            agreement_id=agreement_id,
+            period_start=period_start.isoformat(),
+            period_end=(period_start + timedelta(days=83)).isoformat(),
+            spent_pence=paid - underspend,
+            receipts_over_threshold=rng.randint(0, 4),
+            underspend_pence=underspend,
+        )
         if underspend and rng.random() < RECOVERY_SHARE:
             self._after(7, 30)
-            self.emit(self.s.recover, agreement_id=agreement_id, amount_pence=underspend,
-                      reason="unspent after the first quarter")
+            self.emit(
+                self.s.recover,
+                agreement_id=agreement_id,
+                amount_pence=underspend,
+                reason="unspent after the first quarter",
+            )
 
     def _new_review_id(self) -> str:
         return f"rv-{next(self.ids)}"
@@ -702,8 +949,13 @@ class _CaseBuilder:
 
     def _do_review(self, kind: str, people: list[str]) -> None:
         review_id = self._new_review_id()
-        self.emit(self.s.schedule_review, review_id=review_id, person_ids=people, kind=kind,
-                  due_on=(self.day + timedelta(days=21)).isoformat())
+        self.emit(
+            self.s.schedule_review,
+            review_id=review_id,
+            person_ids=people,
+            kind=kind,
+            due_on=(self.day + timedelta(days=21)).isoformat(),
+        )
         self._after(14, 28)
         self._finish_review(review_id, people)
 
@@ -711,8 +963,14 @@ class _CaseBuilder:
         rng = self.rng
         review_id = self._new_review_id()
         reason = rng.choice(("person_requested", "carer_requested", "change_of_circumstances", "safeguarding"))
-        self.emit(self.s.request_review, review_id=review_id, person_ids=people, reason=reason,
-                  due_on=(self.day + timedelta(days=14)).isoformat(), details="asked for a review")
+        self.emit(
+            self.s.request_review,
+            review_id=review_id,
+            person_ids=people,
+            reason=reason,
+            due_on=(self.day + timedelta(days=14)).isoformat(),
+            details="asked for a review",
+        )
         self._finish_review(review_id, people)
 
     def _do_challenge(self, person_id: str) -> None:
@@ -724,8 +982,14 @@ class _CaseBuilder:
         revised = None
         if outcome != "not_upheld":
             revised = self._plan_cost()[person_id] * rng.randint(101, 115) // 100
-        self.emit(s.resolve, person_id, challenge_id=challenge_id, outcome=outcome, revised_pence=revised,
-                  reasons="reconsidered against the assessment")
+        self.emit(
+            s.resolve,
+            person_id,
+            challenge_id=challenge_id,
+            outcome=outcome,
+            revised_pence=revised,
+            reasons="reconsidered against the assessment",
+        )
 
     def _do_carer_asks(self, carer: _Carer) -> None:
         s = self.s

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 from uuid import UUID
 
 import typer
@@ -30,7 +30,7 @@ app.add_typer(ras_app, name="ras")
 projections_app = typer.Typer(help="The read side: views built from the event store", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
 
-CaseOption = Annotated[Optional[str], typer.Option("--case", help="One case id; omit for the whole store")]
+CaseOption = Annotated[str | None, typer.Option("--case", help="One case id; omit for the whole store")]
 
 
 def _case_id(text: str) -> UUID:
@@ -54,8 +54,10 @@ def story() -> None:
     _print_timeline(timeline(record, case_id))
     case = record.get_case(case_id)
     report = record.verify_chain(case_id)
-    typer.echo(f"\nStage now: {case.state.stage.value}; {case.version} events; hash chain "
-               f"{'intact' if report.intact else 'BROKEN'}.")
+    typer.echo(
+        f"\nStage now: {case.state.stage.value}; {case.version} events; hash chain "
+        f"{'intact' if report.intact else 'BROKEN'}."
+    )
 
 
 @app.command("timeline")
@@ -115,8 +117,17 @@ def audit_as_of(case: str, instant: str) -> None:
     if found is None:
         typer.echo(json.dumps({"case_id": case, "as_of": when.isoformat(), "exists": False}))
         raise typer.Exit(1)
-    typer.echo(json.dumps({"case_id": case, "as_of": when.isoformat(), "version": found.version,
-                           "state": found.state.model_dump(mode="json")}, indent=2))
+    typer.echo(
+        json.dumps(
+            {
+                "case_id": case,
+                "as_of": when.isoformat(),
+                "version": found.version,
+                "state": found.state.model_dump(mode="json"),
+            },
+            indent=2,
+        )
+    )
 
 
 @ras_app.command("verify")
@@ -147,8 +158,9 @@ def worker() -> None:
 
 @app.command("dev-server")
 def dev_server(
-    time_skipping: Annotated[bool, typer.Option("--time-skipping",
-                                                help="Allow per-workflow time skipping (as the tests do)")] = False,
+    time_skipping: Annotated[
+        bool, typer.Option("--time-skipping", help="Allow per-workflow time skipping (as the tests do)")
+    ] = False,
 ) -> None:
     """Run a local Temporal dev server with the case search attributes, its state in var/temporal.db."""
     from workers.dev_server import run_dev_server
@@ -158,8 +170,9 @@ def dev_server(
 
 
 @projections_app.command("rebuild")
-def projections_rebuild(batch: Annotated[int, typer.Option(min=1, help="Notifications per transaction")] = 500,
-                        ) -> None:
+def projections_rebuild(
+    batch: Annotated[int, typer.Option(min=1, help="Notifications per transaction")] = 500,
+) -> None:
     """Empty every view and build it again from the first event, showing progress."""
     from workers.composition import build_projection_runner
 
@@ -179,9 +192,10 @@ def projections_rebuild(batch: Annotated[int, typer.Option(min=1, help="Notifica
 
 
 @projections_app.command("run")
-def projections_run(poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 0.5,
-                    until_caught_up: Annotated[bool, typer.Option(help="Stop once the log has nothing new")] = False,
-                    ) -> None:
+def projections_run(
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 0.5,
+    until_caught_up: Annotated[bool, typer.Option(help="Stop once the log has nothing new")] = False,
+) -> None:
     """Keep every view up to date until interrupted (polls the event store)."""
     import signal
     import threading
@@ -200,9 +214,12 @@ def projections_run(poll_interval: Annotated[float, typer.Option(help="Seconds b
         runner.run_forever(stop, poll_interval=poll_interval)
     typer.echo(f"Projection runner stopped at positions {runner.positions()}")
 
+
 @app.command()
-def run(host: Annotated[str, typer.Option(help="Loopback by default")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(envvar="CARECASE_API_PORT")] = 8000) -> None:
+def run(
+    host: Annotated[str, typer.Option(help="Loopback by default")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="CARECASE_API_PORT")] = 8000,
+) -> None:
     """Run everything on loopback: Temporal dev server, worker, projection runner and the HTTP API."""
     from workers.run import run as run_everything
 
@@ -210,8 +227,10 @@ def run(host: Annotated[str, typer.Option(help="Loopback by default")] = "127.0.
 
 
 @app.command()
-def api(host: Annotated[str, typer.Option()] = "127.0.0.1",
-        port: Annotated[int, typer.Option(envvar="CARECASE_API_PORT")] = 8000) -> None:
+def api(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="CARECASE_API_PORT")] = 8000,
+) -> None:
     """Run only the HTTP API (a worker, a projection runner and Temporal run elsewhere)."""
     import uvicorn
 
@@ -222,8 +241,11 @@ def api(host: Annotated[str, typer.Option()] = "127.0.0.1",
 
 
 @keys_app.command("add")
-def keys_add(user_id: str, role: Role,
-             keys_file: Annotated[Path, typer.Option(envvar="CARECASE_API_KEYS")] = Path("var/api-keys.toml")) -> None:
+def keys_add(
+    user_id: str,
+    role: Role,
+    keys_file: Annotated[Path, typer.Option(envvar="CARECASE_API_KEYS")] = Path("var/api-keys.toml"),
+) -> None:
     """Make an API key for a user in a role; prints the key once (only its hash is kept)."""
     from api.keys import add_key
 
@@ -231,11 +253,14 @@ def keys_add(user_id: str, role: Role,
 
 
 @ops_app.command("stuck")
-def ops_stuck(stage: Annotated[str | None, typer.Option()] = None, team: Annotated[str | None, typer.Option()] = None,
-              overdue_by_days: Annotated[int, typer.Option()] = 0, as_json: Annotated[bool, typer.Option("--json")] = False,
-              ) -> None:
+def ops_stuck(
+    stage: Annotated[str | None, typer.Option()] = None,
+    team: Annotated[str | None, typer.Option()] = None,
+    overdue_by_days: Annotated[int, typer.Option()] = 0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """List deadlines passed (stage or review), most overdue first, from the views: ids only."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from projections.overdue import passed_deadlines
     from projections.store import view_store_from_env
@@ -244,8 +269,7 @@ def ops_stuck(stage: Annotated[str | None, typer.Option()] = None, team: Annotat
     views = view_store_from_env(Settings.from_environment().store_env())
     try:
         with views.read() as cursor:
-            rows = passed_deadlines(cursor, datetime.now(timezone.utc), stage=stage, team=team,
-                                    overdue_by_days=overdue_by_days)
+            rows = passed_deadlines(cursor, datetime.now(UTC), stage=stage, team=team, overdue_by_days=overdue_by_days)
     except Exception as error:  # no views yet: say so plainly
         typer.echo(f"no views to read ({error}); run `carecase projections rebuild` first", err=True)
         raise typer.Exit(1) from None
@@ -253,8 +277,10 @@ def ops_stuck(stage: Annotated[str | None, typer.Option()] = None, team: Annotat
         typer.echo(json.dumps(rows))
         return
     for row in rows:
-        typer.echo(f"{row['case_id']}  {row['what']:<24} {row['team']:<16} {row['worker_id'] or '-':<14} "
-                   f"due {row['due_at'][:16]}{'  flagged' if row['flagged'] else ''}")
+        typer.echo(
+            f"{row['case_id']}  {row['what']:<24} {row['team']:<16} {row['worker_id'] or '-':<14} "
+            f"due {row['due_at'][:16]}{'  flagged' if row['flagged'] else ''}"
+        )
     typer.echo(f"{len(rows)} deadline(s) passed")
 
 
@@ -274,27 +300,32 @@ def ops_quarantine(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
         typer.echo(json.dumps(items))
         return
     for item in items:
-        typer.echo(f"{item['case_id']}  since {item['quarantined_at'][:16]}  v{item.get('case_version', '?')} "
-                   f"{item.get('event_type', '?'):<32} in {','.join(item.get('failed_in', [])) or '-'}: "
-                   f"{item.get('error_class')}: {item.get('error_message')}  "
-                   f"({item['held_notifications']} held behind)")
+        typer.echo(
+            f"{item['case_id']}  since {item['quarantined_at'][:16]}  v{item.get('case_version', '?')} "
+            f"{item.get('event_type', '?'):<32} in {','.join(item.get('failed_in', [])) or '-'}: "
+            f"{item.get('error_class')}: {item.get('error_message')}  "
+            f"({item['held_notifications']} held behind)"
+        )
     typer.echo(f"{len(items)} case(s) quarantined")
 
 
 @app.command()
-def demo(cases: Annotated[int, typer.Option(min=1, help="How many synthetic cases to load")] = 20,
-         seed: Annotated[int, typer.Option()] = 20240401,
-         api_url: Annotated[str, typer.Option("--api", envvar="CARECASE_API_URL")] = "http://127.0.0.1:8000",
-         keys_env: Annotated[Path, typer.Option(help="The keys `carecase run` wrote")] = Path("var/dev-api-keys.env"),
-         ) -> None:
+def demo(
+    cases: Annotated[int, typer.Option(min=1, help="How many synthetic cases to load")] = 20,
+    seed: Annotated[int, typer.Option()] = 20240401,
+    api_url: Annotated[str, typer.Option("--api", envvar="CARECASE_API_URL")] = "http://127.0.0.1:8000",
+    keys_env: Annotated[Path, typer.Option(help="The keys `carecase run` wrote")] = Path("var/dev-api-keys.env"),
+) -> None:
     """Load a realistic synthetic caseload through the running API (start it with `carecase run`)."""
     from workers.api_demo import load_through_api, read_keys
 
     keys = read_keys(keys_env)
     with typer.progressbar(length=cases, label="Loading cases through the API") as bar:
         stats = load_through_api(api_url, keys, cases, seed, progress=lambda _: bar.update(1))
-    typer.echo(f"{stats.cases} case(s), {stats.commands} command(s), {stats.events} event(s)"
-               + (f"; refused and left there: {dict(stats.refused)}" if stats.refused else ""))
+    typer.echo(
+        f"{stats.cases} case(s), {stats.commands} command(s), {stats.events} event(s)"
+        + (f"; refused and left there: {dict(stats.refused)}" if stats.refused else "")
+    )
     typer.echo(f"Last case: {api_url}/cases/{stats.last_case}")
 
 

@@ -24,12 +24,15 @@ def build_case_record(settings: Settings | None = None) -> CaseRecord:
     return CaseRecord(settings.store_env(), rule_sets=catalogue, council=settings.council, observers=[log_command])
 
 
-def build_projection_runner(record: CaseRecord, settings: Settings | None = None) -> "ProjectionRunner":
+def build_projection_runner(record: CaseRecord, settings: Settings | None = None) -> ProjectionRunner:
     """The read side beside the record: every view, on the same database as the events."""
     from projections.catalogue import all_views
     from projections.runner import ProjectionRunner
     from projections.store import view_store_from_env
 
     settings = settings or Settings.from_environment()
-    return ProjectionRunner(record, view_store_from_env(settings.store_env()),
-                            all_views(panel_threshold_pence=settings.council.panel_threshold_pence))
+    return ProjectionRunner(
+        record,
+        view_store_from_env(settings.store_env()),
+        all_views(panel_threshold_pence=settings.council.panel_threshold_pence),
+    )

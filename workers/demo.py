@@ -22,8 +22,15 @@ def run_demo(record: CaseRecord, say: Callable[[str], None] = print) -> UUID:
     story = Scenario()
     for command in story.up_to_gate(carers=("carer-1",)):
         record.handle(command)
-    record.handle(story.identify_carer("carer-2", name="Priya Shah", date_of_birth="1979-05-30",
-                                       relationship_to_adult="neighbour", lives_with_adult=False))
+    record.handle(
+        story.identify_carer(
+            "carer-2",
+            name="Priya Shah",
+            date_of_birth="1979-05-30",
+            relationship_to_adult="neighbour",
+            lives_with_adult=False,
+        )
+    )
     try:
         record.handle(story.draft())
     except RuleViolation as refusal:
@@ -37,12 +44,27 @@ def run_demo(record: CaseRecord, say: Callable[[str], None] = print) -> UUID:
     record.handle(story.finances())
     # Seven hours a week of a personal assistant keeps the plan within the indicative budget.
     record.handle(story.draft(plan=plan_for(ADULT, weekly_hours=7)))
-    carer_plan = plan_for("carer-1", weekly_hours=1, unit_cost_pence=30_000, management="direct_payment",
-                          lines=[{"need": "a break from caring", "what": "gym membership and a short break",
-                                  "category": "leisure_and_wellbeing", "provider": "other",
-                                  "provider_name": "Northmoor Leisure", "frequency": "annual", "units_per_period": 1,
-                                  "unit_cost_pence": 30_000, "held_as": "direct_payment"}],
-                          direct_payment_pence=30_000, direct_payment_frequency="one_off")
+    carer_plan = plan_for(
+        "carer-1",
+        weekly_hours=1,
+        unit_cost_pence=30_000,
+        management="direct_payment",
+        lines=[
+            {
+                "need": "a break from caring",
+                "what": "gym membership and a short break",
+                "category": "leisure_and_wellbeing",
+                "provider": "other",
+                "provider_name": "Northmoor Leisure",
+                "frequency": "annual",
+                "units_per_period": 1,
+                "unit_cost_pence": 30_000,
+                "held_as": "direct_payment",
+            }
+        ],
+        direct_payment_pence=30_000,
+        direct_payment_frequency="one_off",
+    )
     record.handle(story.draft("carer-1", plan=carer_plan))
     for person in (ADULT, "carer-1"):
         record.handle(story.submit(person))
@@ -54,8 +76,16 @@ def run_demo(record: CaseRecord, say: Callable[[str], None] = print) -> UUID:
         due_on = start + timedelta(days=28 * (slot - 1))
         record.handle(story.schedule_payment(slot, amount_pence=7 * 2_300 * 4, due_on=due_on.isoformat()))
         record.handle(story.issue_payment(slot))
-    record.handle(story.agreement("carer-1", agreement_id="dp-carer-1", recipient_name="Daniel Oduya",
-                                  frequency="one_off", amount_per_payment_pence=30_000, start_date=start.isoformat()))
+    record.handle(
+        story.agreement(
+            "carer-1",
+            agreement_id="dp-carer-1",
+            recipient_name="Daniel Oduya",
+            frequency="one_off",
+            amount_per_payment_pence=30_000,
+            start_date=start.isoformat(),
+        )
+    )
     record.handle(story.schedule_review(person_ids=[ADULT, "carer-1"]))
     return story.case_id
 

@@ -32,9 +32,12 @@ SQLITE_PRAGMAS = ("--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "syn
 # Without the two timer-queue settings a skipped-to timer fires about a second late (and then five
 # a second at most), so a fast-forward across many timers takes minutes; with them, milliseconds.
 TIME_SKIPPING_ARGS = (
-    "--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true",
-    "--dynamic-config-value", 'history.timerProcessorMaxTimeShift="1ms"',
-    "--dynamic-config-value", "history.timerProcessorMaxPollRPS=10000",
+    "--dynamic-config-value",
+    "frontend.WorkflowTimeSkippingEnabled=true",
+    "--dynamic-config-value",
+    'history.timerProcessorMaxTimeShift="1ms"',
+    "--dynamic-config-value",
+    "history.timerProcessorMaxPollRPS=10000",
 )
 STARTUP_TIMEOUT_SECONDS = 30.0
 LOG_TAIL_LINES = 20
@@ -57,13 +60,24 @@ class DevServerError(RuntimeError):
     pass
 
 
-def dev_server_command(settings: TemporalSettings, *, time_skipping: bool = False,
-                       binary: str | None = None) -> list[str]:
+def dev_server_command(
+    settings: TemporalSettings, *, time_skipping: bool = False, binary: str | None = None
+) -> list[str]:
     command = [
-        binary or temporal_binary(), "server", "start-dev",
-        "--ip", IP, "--port", str(settings.port), "--ui-port", str(settings.ui_port),
-        "--db-filename", str(settings.db_filename), *SQLITE_PRAGMAS,
-        "--log-level", "warn",
+        binary or temporal_binary(),
+        "server",
+        "start-dev",
+        "--ip",
+        IP,
+        "--port",
+        str(settings.port),
+        "--ui-port",
+        str(settings.ui_port),
+        "--db-filename",
+        str(settings.db_filename),
+        *SQLITE_PRAGMAS,
+        "--log-level",
+        "warn",
         # Otherwise the Web UI fetches a newsfeed from the internet.
         "--ui-disable-news-fetch",
     ]
@@ -99,8 +113,10 @@ def port_in_use(port: int, host: str = IP) -> bool:
 def port_taken(port: int, what: str, remedy: str, host: str = IP, *, temporal: bool = True) -> str:
     """What to tell an operator about a port another process holds: which, the likely culprit, what to do."""
     culprit = "a Temporal server left running? " if temporal else ""
-    return (f"port {port} ({what}) on {host} is already in use by another process "
-            f"({culprit}`ss -ltnp 'sport = :{port}'` shows which): stop it, or {remedy}")
+    return (
+        f"port {port} ({what}) on {host} is already in use by another process "
+        f"({culprit}`ss -ltnp 'sport = :{port}'` shows which): stop it, or {remedy}"
+    )
 
 
 def taken_ports(settings: TemporalSettings) -> list[str]:
@@ -110,9 +126,10 @@ def taken_ports(settings: TemporalSettings) -> list[str]:
     health check against the port would pass against whatever Temporal server holds it, and we
     would go on with a server we did not start and will never stop.
     """
-    ports = ((settings.port, "Temporal gRPC",
-              f"set CARECASE_TEMPORAL_ADDRESS (now {settings.address}) to use another port"),
-             (settings.ui_port, "Temporal Web UI", "set CARECASE_TEMPORAL_UI_PORT to another port"))
+    ports = (
+        (settings.port, "Temporal gRPC", f"set CARECASE_TEMPORAL_ADDRESS (now {settings.address}) to use another port"),
+        (settings.ui_port, "Temporal Web UI", "set CARECASE_TEMPORAL_UI_PORT to another port"),
+    )
     return [port_taken(port, what, remedy) for port, what, remedy in ports if port_in_use(port)]
 
 
@@ -136,8 +153,12 @@ def start_dev_server(command: list[str], *, output: IO[bytes] | None = None) -> 
     In a session of its own, so a Ctrl-C in the terminal does not reach it directly: we stop it
     ourselves, after what uses it (`carecase run`) or once by forwarding the signal (`carecase dev-server`).
     """
-    return subprocess.Popen(die_with_parent(command), start_new_session=True, stdout=output,
-                            stderr=None if output is None else subprocess.STDOUT)
+    return subprocess.Popen(
+        die_with_parent(command),
+        start_new_session=True,
+        stdout=output,
+        stderr=None if output is None else subprocess.STDOUT,
+    )
 
 
 def log_tail(log: Path, offset: int = 0, lines: int = LOG_TAIL_LINES) -> str:
@@ -151,8 +172,14 @@ def log_tail(log: Path, offset: int = 0, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def wait_until_serving(binary: str, settings: TemporalSettings, server: subprocess.Popen[bytes], *,
-                       log: Path | None = None, log_offset: int = 0) -> None:
+def wait_until_serving(
+    binary: str,
+    settings: TemporalSettings,
+    server: subprocess.Popen[bytes],
+    *,
+    log: Path | None = None,
+    log_offset: int = 0,
+) -> None:
     """Return once the dev server answers health checks; raise DevServerError if it exits first or is slow.
 
     ``server`` is checked after a health check passes too: one that has exited by then (a bind
@@ -166,8 +193,10 @@ def wait_until_serving(binary: str, settings: TemporalSettings, server: subproce
         answered = subprocess.run(health, capture_output=True).returncode == 0
         if server.poll() is not None:
             tail = log_tail(log, log_offset) if log is not None else ""
-            raise DevServerError(f"the Temporal dev server exited during start-up with status {server.returncode}"
-                                 + (f"; the end of {log}:\n{tail}" if tail else ""))
+            raise DevServerError(
+                f"the Temporal dev server exited during start-up with status {server.returncode}"
+                + (f"; the end of {log}:\n{tail}" if tail else "")
+            )
         if answered:
             return
         if time.monotonic() > deadline:
@@ -188,20 +217,29 @@ def register_search_attributes(binary: str, settings: TemporalSettings) -> None:
     `--name`s silently adds only the first (CLI 1.9.1), hence one call per missing attribute.
     """
     address = ["--address", local_address(settings), "--namespace", settings.namespace]
-    listed = subprocess.run([binary, "operator", "search-attribute", "list", *address, "--output", "json"],
-                            capture_output=True, text=True)
+    listed = subprocess.run(
+        [binary, "operator", "search-attribute", "list", *address, "--output", "json"], capture_output=True, text=True
+    )
     if listed.returncode != 0:
         raise DevServerError(f"listing search attributes failed: {listed.stderr.strip()}")
     registered: dict[str, str] = json.loads(listed.stdout).get("customAttributes", {})
-    conflicts = [f"{name} is registered as {registered[name]}, not {cli_type}" for name, cli_type in CLI_TYPES.items()
-                 if name in registered and registered[name] != indexed_value_type(cli_type)]
+    conflicts = [
+        f"{name} is registered as {registered[name]}, not {cli_type}"
+        for name, cli_type in CLI_TYPES.items()
+        if name in registered and registered[name] != indexed_value_type(cli_type)
+    ]
     if conflicts:
-        raise DevServerError(f"search attribute {'; '.join(conflicts)}: use a new database file, not {settings.db_filename}")
+        raise DevServerError(
+            f"search attribute {'; '.join(conflicts)}: use a new database file, not {settings.db_filename}"
+        )
     for name, cli_type in CLI_TYPES.items():
         if name in registered:
             continue
-        created = subprocess.run([binary, "operator", "search-attribute", "create", *address,
-                                  "--name", name, "--type", cli_type], capture_output=True, text=True)
+        created = subprocess.run(
+            [binary, "operator", "search-attribute", "create", *address, "--name", name, "--type", cli_type],
+            capture_output=True,
+            text=True,
+        )
         if created.returncode != 0:
             raise DevServerError(f"registering search attribute {name} ({cli_type}) failed: {created.stderr.strip()}")
 
@@ -233,10 +271,13 @@ def run_dev_server(settings: TemporalSettings, *, time_skipping: bool = False) -
                 return server.wait()
             print(f"carecase dev-server: {error}", file=sys.stderr, flush=True)
             return 1
-        print(f"Temporal dev server ready (time skipping {'on' if time_skipping else 'off'})\n"
-              f"  state:  {settings.db_filename}\n"
-              f"  gRPC:   {local_address(settings)}, namespace {settings.namespace}\n"
-              f"  Web UI: http://{IP}:{settings.ui_port}", flush=True)
+        print(
+            f"Temporal dev server ready (time skipping {'on' if time_skipping else 'off'})\n"
+            f"  state:  {settings.db_filename}\n"
+            f"  gRPC:   {local_address(settings)}, namespace {settings.namespace}\n"
+            f"  Web UI: http://{IP}:{settings.ui_port}",
+            flush=True,
+        )
         return server.wait()
     finally:
         if server.poll() is None:

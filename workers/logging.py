@@ -45,5 +45,6 @@ def log_command(command: Any, outcome: Any, error: Any) -> None:
     elif outcome.duplicate:
         log.info("command_repeated", versions=[e.version for e in outcome.events])
     else:
-        log.info("command_recorded", events=[e.type for e in outcome.events],
-                 versions=[e.version for e in outcome.events])
+        log.info(
+            "command_recorded", events=[e.type for e in outcome.events], versions=[e.version for e in outcome.events]
+        )

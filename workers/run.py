@@ -26,8 +26,16 @@ import structlog
 
 from api.keys import add_key
 from domain.people import Role
-from workers.dev_server import (DevServerError, dev_server_command, port_in_use, port_taken,
-                                register_search_attributes, start_dev_server, taken_ports, wait_until_serving)
+from workers.dev_server import (
+    DevServerError,
+    dev_server_command,
+    port_in_use,
+    port_taken,
+    register_search_attributes,
+    start_dev_server,
+    taken_ports,
+    wait_until_serving,
+)
 from workers.settings import Settings
 from workers.temporal_settings import TemporalSettings, temporal_binary
 
@@ -59,13 +67,13 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
     record = build_case_record(settings)
     runner = build_projection_runner(record, settings)
     stop_views = threading.Event()
-    views_thread = threading.Thread(target=runner.run_forever, args=(stop_views, 0.05), name="projections",
-                                    daemon=True)
+    views_thread = threading.Thread(target=runner.run_forever, args=(stop_views, 0.05), name="projections", daemon=True)
     views_thread.start()
     client = await connect(temporal)
     backend = wire_backend(record, client, settings, temporal.task_queue, keys_path)
-    server = uvicorn.Server(uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning", lifespan="on")
+    )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
@@ -115,16 +123,19 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
     try:
         wait_until_serving(binary, temporal, dev, log=dev_log_path, log_offset=log_offset)
         register_search_attributes(binary, temporal)
-        print("carecase is running (Ctrl-C stops everything)\n"
-              f"  API:             http://{host}:{port}   (OpenAPI: http://{host}:{port}/openapi.json, "
-              f"docs: http://{host}:{port}/docs)\n"
-              f"  Temporal Web UI: http://127.0.0.1:{temporal.ui_port}\n"
-              f"  Temporal gRPC:   {temporal.address}, namespace {temporal.namespace}, "
-              f"task queue {temporal.task_queue}\n"
-              f"  Case record:     {settings.sqlite_path if settings.store == 'sqlite' else 'PostgreSQL'}\n"
-              f"  API keys:        {keys_path}" + (f" (new; tokens in {env_path})" if made else "") + "\n"
-              f"  Try:             source {env_path} && curl -s -H \"Authorization: Bearer $OPS_KEY\" "
-              f"http://{host}:{port}/ops/counts", flush=True)
+        print(
+            "carecase is running (Ctrl-C stops everything)\n"
+            f"  API:             http://{host}:{port}   (OpenAPI: http://{host}:{port}/openapi.json, "
+            f"docs: http://{host}:{port}/docs)\n"
+            f"  Temporal Web UI: http://127.0.0.1:{temporal.ui_port}\n"
+            f"  Temporal gRPC:   {temporal.address}, namespace {temporal.namespace}, "
+            f"task queue {temporal.task_queue}\n"
+            f"  Case record:     {settings.sqlite_path if settings.store == 'sqlite' else 'PostgreSQL'}\n"
+            f"  API keys:        {keys_path}" + (f" (new; tokens in {env_path})" if made else "") + "\n"
+            f'  Try:             source {env_path} && curl -s -H "Authorization: Bearer $OPS_KEY" '
+            f"http://{host}:{port}/ops/counts",
+            flush=True,
+        )
         status = asyncio.run(serve(settings, temporal, host, port, keys_path))
     except DevServerError as error:
         print(f"carecase run: {error}", file=sys.stderr)

@@ -22,15 +22,27 @@ FINANCE = Actor(user_id="fin-olu", role=Role.FINANCE_OFFICER)
 ADULT = "adult-1"
 
 ADULT_ANSWERS = {
-    "nutrition": "some_help", "personal_hygiene": "full_help", "toilet_needs": "some_help",
-    "clothing": "some_help", "home_safety": "with_difficulty", "habitable_home": "some_help",
-    "relationships": "with_difficulty", "work_education": "achieves", "community": "some_help",
+    "nutrition": "some_help",
+    "personal_hygiene": "full_help",
+    "toilet_needs": "some_help",
+    "clothing": "some_help",
+    "home_safety": "with_difficulty",
+    "habitable_home": "some_help",
+    "relationships": "with_difficulty",
+    "work_education": "achieves",
+    "community": "some_help",
     "caring_for_child": "not_applicable",
 }
 CARER_ANSWERS = {
-    "health": "at_risk", "caring_for_child": "not_applicable", "caring_for_others": "not_applicable",
-    "habitable_home": "achieves", "nutrition": "achieves", "relationships": "unable",
-    "work_education": "unable", "community": "achieves", "recreation": "unable",
+    "health": "at_risk",
+    "caring_for_child": "not_applicable",
+    "caring_for_others": "not_applicable",
+    "habitable_home": "achieves",
+    "nutrition": "achieves",
+    "relationships": "unable",
+    "work_education": "unable",
+    "community": "achieves",
+    "recreation": "unable",
 }
 ADULT_FINDINGS = {
     "needs_arise_from_impairment_or_illness": True,
@@ -46,21 +58,38 @@ ADULT_FINDINGS = {
 CARER_FINDINGS = {
     "needs_arise_from_providing_necessary_care": True,
     "health_deteriorating_or_at_risk": True,
-    "unable_to_achieve": {"recreation": ["needs_assistance"], "relationships": ["significant_pain_distress_or_anxiety"]},
+    "unable_to_achieve": {
+        "recreation": ["needs_assistance"],
+        "relationships": ["significant_pain_distress_or_anxiety"],
+    },
     "significant_impact_on_wellbeing": True,
 }
 
 
-def plan_for(person: str, *, weekly_hours: int = 10, unit_cost_pence: int = 2_300, management: str = "direct_payment",
-             **overrides: Any) -> dict[str, Any]:
+def plan_for(
+    person: str,
+    *,
+    weekly_hours: int = 10,
+    unit_cost_pence: int = 2_300,
+    management: str = "direct_payment",
+    **overrides: Any,
+) -> dict[str, Any]:
     plan: dict[str, Any] = {
         "needs": [f"{person}: help with personal care each morning"],
         "outcomes": ["to stay living at home safely"],
-        "lines": [{
-            "need": "personal care", "what": "personal assistant, morning visits", "category": "personal_care",
-            "provider": "personal_assistant", "provider_name": "Jo Smith PA", "frequency": "weekly",
-            "units_per_period": weekly_hours, "unit_cost_pence": unit_cost_pence, "held_as": management,
-        }],
+        "lines": [
+            {
+                "need": "personal care",
+                "what": "personal assistant, morning visits",
+                "category": "personal_care",
+                "provider": "personal_assistant",
+                "provider_name": "Jo Smith PA",
+                "frequency": "weekly",
+                "units_per_period": weekly_hours,
+                "unit_cost_pence": unit_cost_pence,
+                "held_as": management,
+            }
+        ],
         "management": management,
         "contingency": "agency cover from the council's framework if the PA is ill",
         "risks": [{"risk": "falls at night", "how_managed": "pendant alarm and evening check call"}],
@@ -85,39 +114,60 @@ class Scenario:
 
     # Referral and carers
     def referral(self, **kw: Any) -> c.ReceiveReferral:
-        return self._make(c.ReceiveReferral, {
-            "team": "east-locality", "route": "hospital_discharge", "reason": "discharge after a fall at home",
-            "adult_id": ADULT, "adult_name": "Margaret Oduya", "adult_date_of_birth": "1941-03-02",
-            "primary_support_reason": "physical_support",
-        }, kw)
+        return self._make(
+            c.ReceiveReferral,
+            {
+                "team": "east-locality",
+                "route": "hospital_discharge",
+                "reason": "discharge after a fall at home",
+                "adult_id": ADULT,
+                "adult_name": "Margaret Oduya",
+                "adult_date_of_birth": "1941-03-02",
+                "primary_support_reason": "physical_support",
+            },
+            kw,
+        )
 
     def screen(self, **kw: Any) -> c.ScreenReferral:
-        return self._make(c.ScreenReferral, {"outcome": "proceed_to_assessment",
-                                             "reasons": "needs appear to be ongoing"}, kw)
+        return self._make(
+            c.ScreenReferral, {"outcome": "proceed_to_assessment", "reasons": "needs appear to be ongoing"}, kw
+        )
 
     def allocate(self, worker_id: str = "sw-ayesha", **kw: Any) -> c.AllocateCase:
-        return self._make(c.AllocateCase, {"worker_id": worker_id, "reason": "allocated at the team's allocation meeting",
-                                           "actor": MANAGER}, kw)
+        return self._make(
+            c.AllocateCase,
+            {"worker_id": worker_id, "reason": "allocated at the team's allocation meeting", "actor": MANAGER},
+            kw,
+        )
 
     def escalate(self, **kw: Any) -> c.EscalateCase:
-        return self._make(c.EscalateCase, {"reason": "assessment overdue and the worker is off sick",
-                                           "escalated_to": "tm-morgan"}, kw)
+        return self._make(
+            c.EscalateCase, {"reason": "assessment overdue and the worker is off sick", "escalated_to": "tm-morgan"}, kw
+        )
 
     def resolve_escalation(self, **kw: Any) -> c.ResolveEscalation:
         return self._make(c.ResolveEscalation, {"outcome": "reallocated within the team", "actor": MANAGER}, kw)
 
     def identify_carer(self, carer_id: str = "carer-1", **kw: Any) -> c.IdentifyCarer:
-        return self._make(c.IdentifyCarer, {
-            "carer_id": carer_id, "name": "Daniel Oduya", "date_of_birth": "1968-07-11",
-            "relationship_to_adult": "son", "lives_with_adult": True,
-        }, kw)
+        return self._make(
+            c.IdentifyCarer,
+            {
+                "carer_id": carer_id,
+                "name": "Daniel Oduya",
+                "date_of_birth": "1968-07-11",
+                "relationship_to_adult": "son",
+                "lives_with_adult": True,
+            },
+            kw,
+        )
 
     def accept(self, carer_id: str = "carer-1", **kw: Any) -> c.AcceptCarerAssessment:
         return self._make(c.AcceptCarerAssessment, {"carer_id": carer_id}, kw)
 
     def decline(self, carer_id: str = "carer-1", **kw: Any) -> c.DeclineCarerAssessment:
-        return self._make(c.DeclineCarerAssessment, {"carer_id": carer_id,
-                                                     "reason": "does not want an assessment now"}, kw)
+        return self._make(
+            c.DeclineCarerAssessment, {"carer_id": carer_id, "reason": "does not want an assessment now"}, kw
+        )
 
     def request_carer_assessment(self, carer_id: str = "carer-1", **kw: Any) -> c.RequestCarerAssessment:
         return self._make(c.RequestCarerAssessment, {"carer_id": carer_id, "reason": "caring has got harder"}, kw)
@@ -130,10 +180,16 @@ class Scenario:
         return self._make(c.StartNeedsAssessment, {"method": "face_to_face"}, kw)
 
     def complete_adult(self, **kw: Any) -> c.CompleteNeedsAssessment:
-        return self._make(c.CompleteNeedsAssessment, {
-            "findings": ADULT_FINDINGS, "ras_answers": ADULT_ANSWERS, "has_capacity": True,
-            "summary": "needs help with personal care and meals",
-        }, kw)
+        return self._make(
+            c.CompleteNeedsAssessment,
+            {
+                "findings": ADULT_FINDINGS,
+                "ras_answers": ADULT_ANSWERS,
+                "has_capacity": True,
+                "summary": "needs help with personal care and meals",
+            },
+            kw,
+        )
 
     def refuse_adult(self, **kw: Any) -> c.RecordAssessmentRefusal:
         return self._make(c.RecordAssessmentRefusal, {"reason": "does not want the council involved"}, kw)
@@ -145,12 +201,22 @@ class Scenario:
         return self._make(c.StartCarerAssessment, {"carer_id": carer_id}, kw)
 
     def complete_carer(self, carer_id: str = "carer-1", **kw: Any) -> c.CompleteCarerAssessment:
-        return self._make(c.CompleteCarerAssessment, {
-            "carer_id": carer_id, "findings": CARER_FINDINGS, "hours_caring_per_week": 35,
-            "willing_to_continue_caring": True, "able_to_continue_caring": True, "support_level": "regular",
-            "wellbeing_impact": "substantial", "outcomes_wanted": ["leisure", "work"], "ras_answers": CARER_ANSWERS,
-            "summary": "caring most evenings and weekends; no breaks",
-        }, kw)
+        return self._make(
+            c.CompleteCarerAssessment,
+            {
+                "carer_id": carer_id,
+                "findings": CARER_FINDINGS,
+                "hours_caring_per_week": 35,
+                "willing_to_continue_caring": True,
+                "able_to_continue_caring": True,
+                "support_level": "regular",
+                "wellbeing_impact": "substantial",
+                "outcomes_wanted": ["leisure", "work"],
+                "ras_answers": CARER_ANSWERS,
+                "summary": "caring most evenings and weekends; no breaks",
+            },
+            kw,
+        )
 
     # Decisions
     def eligibility(self, person_id: str = ADULT, **kw: Any) -> c.DetermineEligibility:
@@ -160,23 +226,44 @@ class Scenario:
         return self._make(c.CalculateIndicativeBudget, {"person_id": person_id}, kw)
 
     def override_cap(self, person_id: str = ADULT, **kw: Any) -> c.OverrideBudgetCap:
-        return self._make(c.OverrideBudgetCap, {"person_id": person_id, "approved_pence": 2_100_000,
-                                                "reasons": "no cheaper way meets the eligible needs",
-                                                "actor": MANAGER}, kw)
+        return self._make(
+            c.OverrideBudgetCap,
+            {
+                "person_id": person_id,
+                "approved_pence": 2_100_000,
+                "reasons": "no cheaper way meets the eligible needs",
+                "actor": MANAGER,
+            },
+            kw,
+        )
 
     def finances(self, person_id: str = ADULT, **kw: Any) -> c.CompleteFinancialAssessment:
-        return self._make(c.CompleteFinancialAssessment, {"person_id": person_id,
-                                                          "assessed_contribution_pence": 150_000,
-                                                          "actor": FINANCE}, kw)
+        return self._make(
+            c.CompleteFinancialAssessment,
+            {"person_id": person_id, "assessed_contribution_pence": 150_000, "actor": FINANCE},
+            kw,
+        )
 
     def challenge(self, person_id: str = ADULT, **kw: Any) -> c.ChallengeBudget:
-        return self._make(c.ChallengeBudget, {"person_id": person_id, "challenge_id": "ch-1",
-                                              "grounds": "the figure does not cover night care"}, kw)
+        return self._make(
+            c.ChallengeBudget,
+            {"person_id": person_id, "challenge_id": "ch-1", "grounds": "the figure does not cover night care"},
+            kw,
+        )
 
     def resolve(self, person_id: str = ADULT, **kw: Any) -> c.ResolveChallenge:
-        return self._make(c.ResolveChallenge, {"person_id": person_id, "challenge_id": "ch-1",
-                                               "outcome": "upheld", "revised_pence": 1_400_000,
-                                               "reasons": "night care was left out", "actor": MANAGER}, kw)
+        return self._make(
+            c.ResolveChallenge,
+            {
+                "person_id": person_id,
+                "challenge_id": "ch-1",
+                "outcome": "upheld",
+                "revised_pence": 1_400_000,
+                "reasons": "night care was left out",
+                "actor": MANAGER,
+            },
+            kw,
+        )
 
     # Planning and sign-off
     def draft(self, person_id: str = ADULT, **kw: Any) -> c.DraftSupportPlan:
@@ -185,42 +272,75 @@ class Scenario:
 
     def revise(self, person_id: str = ADULT, **kw: Any) -> c.ReviseSupportPlan:
         plan = kw.pop("plan", None) or plan_for(person_id, weekly_hours=12)
-        return self._make(c.ReviseSupportPlan, {"person_id": person_id, "plan": plan,
-                                                "reason": "more hours after review"}, kw)
+        return self._make(
+            c.ReviseSupportPlan, {"person_id": person_id, "plan": plan, "reason": "more hours after review"}, kw
+        )
 
     def submit(self, person_id: str = ADULT, **kw: Any) -> c.SubmitSupportPlan:
         return self._make(c.SubmitSupportPlan, {"person_id": person_id}, kw)
 
     def sign_off(self, person_id: str = ADULT, **kw: Any) -> c.RecordSignOffDecision:
-        return self._make(c.RecordSignOffDecision, {"person_id": person_id, "route": "delegated",
-                                                    "outcome": "approved", "reasons": "meets eligible needs",
-                                                    "actor": MANAGER}, kw)
+        return self._make(
+            c.RecordSignOffDecision,
+            {
+                "person_id": person_id,
+                "route": "delegated",
+                "outcome": "approved",
+                "reasons": "meets eligible needs",
+                "actor": MANAGER,
+            },
+            kw,
+        )
 
     # Payments
     def agreement(self, person_id: str = ADULT, **kw: Any) -> c.MakeDirectPaymentAgreement:
-        return self._make(c.MakeDirectPaymentAgreement, {
-            "person_id": person_id, "agreement_id": "dp-1", "recipient": "person",
-            "recipient_name": "Margaret Oduya", "start_date": "2026-02-02", "frequency": "four_weekly",
-            "amount_per_payment_pence": 92_000, "actor": FINANCE,
-        }, kw)
+        return self._make(
+            c.MakeDirectPaymentAgreement,
+            {
+                "person_id": person_id,
+                "agreement_id": "dp-1",
+                "recipient": "person",
+                "recipient_name": "Margaret Oduya",
+                "start_date": "2026-02-02",
+                "frequency": "four_weekly",
+                "amount_per_payment_pence": 92_000,
+                "actor": FINANCE,
+            },
+            kw,
+        )
 
     def confirm_arrears(self, amount_pence: int = 92_000, **kw: Any) -> c.ConfirmArrearsPayment:
-        return self._make(c.ConfirmArrearsPayment, {"agreement_id": "dp-1", "amount_pence": amount_pence,
-                                                    "actor": FINANCE}, kw)
+        return self._make(
+            c.ConfirmArrearsPayment, {"agreement_id": "dp-1", "amount_pence": amount_pence, "actor": FINANCE}, kw
+        )
 
     def schedule_payment(self, slot: int, **kw: Any) -> c.SchedulePayment:
         due = date(2026, 2, 2).toordinal() + 28 * (slot - 1)
-        return self._make(c.SchedulePayment, {"agreement_id": "dp-1", "slot": slot,
-                                              "due_on": date.fromordinal(due).isoformat(), "amount_pence": 92_000,
-                                              "actor": FINANCE}, kw)
+        return self._make(
+            c.SchedulePayment,
+            {
+                "agreement_id": "dp-1",
+                "slot": slot,
+                "due_on": date.fromordinal(due).isoformat(),
+                "amount_pence": 92_000,
+                "actor": FINANCE,
+            },
+            kw,
+        )
 
     def issue_payment(self, slot: int, **kw: Any) -> c.IssuePayment:
-        return self._make(c.IssuePayment, {"agreement_id": "dp-1", "slot": slot,
-                                           "payment_reference": f"PAY-{slot:04d}", "actor": FINANCE}, kw)
+        return self._make(
+            c.IssuePayment,
+            {"agreement_id": "dp-1", "slot": slot, "payment_reference": f"PAY-{slot:04d}", "actor": FINANCE},
+            kw,
+        )
 
     def fail_payment(self, slot: int, **kw: Any) -> c.RecordPaymentFailure:
-        return self._make(c.RecordPaymentFailure, {"agreement_id": "dp-1", "slot": slot,
-                                                   "reason": "bank account closed", "actor": FINANCE}, kw)
+        return self._make(
+            c.RecordPaymentFailure,
+            {"agreement_id": "dp-1", "slot": slot, "reason": "bank account closed", "actor": FINANCE},
+            kw,
+        )
 
     def suspend(self, **kw: Any) -> c.SuspendDirectPayments:
         return self._make(c.SuspendDirectPayments, {"agreement_id": "dp-1", "reason": "in hospital"}, kw)
@@ -232,23 +352,46 @@ class Scenario:
         return self._make(c.EndDirectPaymentAgreement, {"agreement_id": "dp-1", "reason": "no longer needed"}, kw)
 
     def monitoring_return(self, **kw: Any) -> c.ReceiveMonitoringReturn:
-        return self._make(c.ReceiveMonitoringReturn, {
-            "agreement_id": "dp-1", "period_start": "2026-02-02", "period_end": "2026-04-26",
-            "spent_pence": 250_000, "receipts_over_threshold": 2, "underspend_pence": 26_000, "actor": FINANCE,
-        }, kw)
+        return self._make(
+            c.ReceiveMonitoringReturn,
+            {
+                "agreement_id": "dp-1",
+                "period_start": "2026-02-02",
+                "period_end": "2026-04-26",
+                "spent_pence": 250_000,
+                "receipts_over_threshold": 2,
+                "underspend_pence": 26_000,
+                "actor": FINANCE,
+            },
+            kw,
+        )
 
     def recover(self, **kw: Any) -> c.RecoverUnspentFunds:
-        return self._make(c.RecoverUnspentFunds, {"agreement_id": "dp-1", "amount_pence": 26_000,
-                                                  "reason": "unspent after the first quarter", "actor": FINANCE}, kw)
+        return self._make(
+            c.RecoverUnspentFunds,
+            {
+                "agreement_id": "dp-1",
+                "amount_pence": 26_000,
+                "reason": "unspent after the first quarter",
+                "actor": FINANCE,
+            },
+            kw,
+        )
 
     # Reviews and closure
     def schedule_review(self, **kw: Any) -> c.ScheduleReview:
-        return self._make(c.ScheduleReview, {"review_id": "rv-1", "person_ids": [ADULT], "kind": "planned_first",
-                                             "due_on": "2026-03-30"}, kw)
+        return self._make(
+            c.ScheduleReview,
+            {"review_id": "rv-1", "person_ids": [ADULT], "kind": "planned_first", "due_on": "2026-03-30"},
+            kw,
+        )
 
     def request_review(self, **kw: Any) -> c.RequestReview:
-        return self._make(c.RequestReview, {"review_id": "rv-9", "person_ids": [ADULT],
-                                            "reason": "change_of_circumstances", "due_on": "2026-05-01"}, kw)
+        return self._make(
+            c.RequestReview,
+            {"review_id": "rv-9", "person_ids": [ADULT], "reason": "change_of_circumstances", "due_on": "2026-05-01"},
+            kw,
+        )
 
     def complete_review(self, **kw: Any) -> c.CompleteReview:
         return self._make(c.CompleteReview, {"review_id": "rv-1", "outcome": "no_change"}, kw)

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.commands import CouncilSettings
 
-
 # The council's limits that the environment may set, each a whole number checked by CouncilSettings.
 COUNCIL_LIMITS = {
     "CARECASE_PANEL_THRESHOLD_PENCE": "panel_threshold_pence",
@@ -38,7 +37,7 @@ class Settings(BaseModel):
     log_file: Path | None = None
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         limits = {field: int(env[name]) for name, field in COUNCIL_LIMITS.items() if env.get(name)}
         council = CouncilSettings(

@@ -22,7 +22,7 @@ class TemporalSettings(BaseModel):
     db_filename: Path = Path("var/temporal.db")
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> "TemporalSettings":
+    def from_environment(cls, environ: dict[str, str] | None = None) -> TemporalSettings:
         env = dict(os.environ if environ is None else environ)
         defaults = cls()
         return cls(
@@ -55,5 +55,4 @@ def temporal_binary() -> str:
 
 async def connect(settings: TemporalSettings) -> Client:
     # Workflow and activity inputs are pydantic models: every client must use the pydantic converter.
-    return await Client.connect(settings.address, namespace=settings.namespace,
-                                data_converter=pydantic_data_converter)
+    return await Client.connect(settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter)

@@ -46,8 +46,11 @@ def workflow_classes() -> list[type]:
 
 def activities_of(instance: object) -> list[Any]:
     """Every ``@activity.defn`` method of the instance, so a new activity cannot be left unregistered."""
-    return [getattr(instance, name) for name, member in vars(type(instance)).items()
-            if activity._Definition.from_callable(member) is not None]
+    return [
+        getattr(instance, name)
+        for name, member in vars(type(instance)).items()
+        if activity._Definition.from_callable(member) is not None
+    ]
 
 
 def workflow_runner() -> Any:
@@ -56,11 +59,18 @@ def workflow_runner() -> Any:
     if os.environ.get("CARECASE_WORKFLOW_SANDBOX", "on") == "off":
         return UnsandboxedWorkflowRunner()
     return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES))
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
 
 
-def build_worker(client: Client, record: CaseRecord, task_queue: str, *,
-                 workflows: Sequence[type] | None = None, activity_executor: Executor | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    record: CaseRecord,
+    task_queue: str,
+    *,
+    workflows: Sequence[type] | None = None,
+    activity_executor: Executor | None = None,
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
@@ -75,8 +85,9 @@ def build_worker(client: Client, record: CaseRecord, task_queue: str, *,
 
 
 @asynccontextmanager
-async def running_worker(client: Client, record: CaseRecord, task_queue: str, *,
-                         workflows: Sequence[type] | None = None) -> AsyncIterator[Worker]:
+async def running_worker(
+    client: Client, record: CaseRecord, task_queue: str, *, workflows: Sequence[type] | None = None
+) -> AsyncIterator[Worker]:
     """A worker polling for the duration of the block, then shut down with its thread pool."""
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         async with build_worker(client, record, task_queue, workflows=workflows, activity_executor=executor) as worker:
@@ -87,8 +98,10 @@ async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
     """Run the worker until SIGINT/SIGTERM or until it fails; the process's exit status."""
     record = build_case_record(settings)
     log = structlog.get_logger("carecase.worker").bind(
-        address=temporal_settings.address, namespace=temporal_settings.namespace,
-        task_queue=temporal_settings.task_queue)
+        address=temporal_settings.address,
+        namespace=temporal_settings.namespace,
+        task_queue=temporal_settings.task_queue,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -101,8 +114,9 @@ async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
             return 1
         with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
             workflows = workflow_classes()
-            worker = build_worker(client, record, temporal_settings.task_queue, workflows=workflows,
-                                  activity_executor=executor)
+            worker = build_worker(
+                client, record, temporal_settings.task_queue, workflows=workflows, activity_executor=executor
+            )
             running = asyncio.create_task(worker.run())
             log.info("worker_started", workflows=[w.__name__ for w in workflows], store=settings.store)
             stopping = asyncio.create_task(stop.wait())

@@ -32,8 +32,9 @@ PAYMENTS_ACTOR = Actor(user_id="carecase-payments", role=Role.SYSTEM)
 
 def refusal(error: DomainError) -> ApplicationError:
     """A rule of the case record refused: final, with its stable code (never retried)."""
-    return ApplicationError(error.message, {**error.as_dict(), "kind": type(error).__name__}, type=error.code,
-                            non_retryable=True)
+    return ApplicationError(
+        error.message, {**error.as_dict(), "kind": type(error).__name__}, type=error.code, non_retryable=True
+    )
 
 
 class CaseActivities:
@@ -90,15 +91,30 @@ class CaseActivities:
             if agreement is None or agreement.status == "stopped" or case.state.closed:
                 return IssuedPayment(slot=request.slot, issued=False, reason="agreement_stopped")
             if request.slot not in agreement.slots:
-                scheduled = self.record.handle(COMMANDS["SchedulePayment"].model_validate({
-                    **base, "command_id": f"{prefix}:schedule", "agreement_id": request.agreement_id,
-                    "slot": request.slot, "due_on": request.due_on.isoformat(), "amount_pence": request.amount_pence,
-                }))
+                scheduled = self.record.handle(
+                    COMMANDS["SchedulePayment"].model_validate(
+                        {
+                            **base,
+                            "command_id": f"{prefix}:schedule",
+                            "agreement_id": request.agreement_id,
+                            "slot": request.slot,
+                            "due_on": request.due_on.isoformat(),
+                            "amount_pence": request.amount_pence,
+                        }
+                    )
+                )
                 versions += [e.version for e in scheduled.events]
-            issued = self.record.handle(COMMANDS["IssuePayment"].model_validate({
-                **base, "command_id": f"{prefix}:issue", "agreement_id": request.agreement_id, "slot": request.slot,
-                "payment_reference": f"{request.agreement_id}-{request.slot:05d}",
-            }))
+            issued = self.record.handle(
+                COMMANDS["IssuePayment"].model_validate(
+                    {
+                        **base,
+                        "command_id": f"{prefix}:issue",
+                        "agreement_id": request.agreement_id,
+                        "slot": request.slot,
+                        "payment_reference": f"{request.agreement_id}-{request.slot:05d}",
+                    }
+                )
+            )
             versions += [e.version for e in issued.events]
         except DomainError as error:
             if error.code in ("payment_already_issued",):

@@ -139,8 +139,10 @@ def freeze(case: Case) -> dict[str, Any]:
 
 def thaw(case_id: str, frozen: dict[str, Any]) -> Case:
     snapshot = CaseSnapshot(  # type: ignore[call-arg]
-        originator_id=UUID(case_id), originator_version=frozen["version"],
-        timestamp=datetime.fromisoformat(frozen["modified_on"]), topic=get_topic(Case),
+        originator_id=UUID(case_id),
+        originator_version=frozen["version"],
+        timestamp=datetime.fromisoformat(frozen["modified_on"]),
+        topic=get_topic(Case),
         state={k: v for k, v in frozen.items() if k != "version"},
     )
     return snapshot.mutate(None)
@@ -148,8 +150,9 @@ def thaw(case_id: str, frozen: dict[str, Any]) -> Case:
 
 def as_application_error(error: DomainError) -> ApplicationError:
     """A refusal as Temporal carries it: the stable code as the error type, the body as details."""
-    return ApplicationError(error.message, {**error.as_dict(), "kind": type(error).__name__}, type=error.code,
-                            non_retryable=True)
+    return ApplicationError(
+        error.message, {**error.as_dict(), "kind": type(error).__name__}, type=error.code, non_retryable=True
+    )
 
 
 @workflow.defn
@@ -174,8 +177,11 @@ class CaseWorkflow:
     async def run(self, state: CaseWorkflowInput) -> CaseSummary:
         if self.state.rule_set is None:
             self.state.rule_set = await workflow.execute_activity(
-                "current_rule_set", self.state.council.ras_rule_set_id, result_type=dict,
-                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+                "current_rule_set",
+                self.state.council.ras_rule_set_id,
+                result_type=dict,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
             )
             self.rule_set = RuleSet.model_validate(self.state.rule_set)
         self._refresh_search_attributes()
@@ -184,7 +190,7 @@ class CaseWorkflow:
             timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
             try:
                 await workflow.wait_condition(lambda: self.wake or self.catch_up_wanted, timeout=timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self.wake = False
             async with self.lock:
@@ -201,8 +207,11 @@ class CaseWorkflow:
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
-        return (self.review_cycle_ended or info.is_continue_as_new_suggested()
-                or info.get_current_history_length() > self.state.continue_after_history_events)
+        return (
+            self.review_cycle_ended
+            or info.is_continue_as_new_suggested()
+            or info.get_current_history_length() > self.state.continue_after_history_events
+        )
 
     def _hand_on_state(self) -> None:
         self.state.mirror = freeze(self.case) if self.case is not None else None
@@ -231,9 +240,14 @@ class CaseWorkflow:
             recorded = await self._record(name, payload)
             position = self.recorded_through
         return CommandAccepted(
-            command_id=recorded.command_id, command_name=name, duplicate=recorded.duplicate,
-            event_types=recorded.event_types, versions=recorded.versions,
-            notification_ids=recorded.notification_ids, stage=self._stage() or "", position=position,
+            command_id=recorded.command_id,
+            command_name=name,
+            duplicate=recorded.duplicate,
+            event_types=recorded.event_types,
+            versions=recorded.versions,
+            notification_ids=recorded.notification_ids,
+            stage=self._stage() or "",
+            position=position,
         )
 
     @command.validator
@@ -259,17 +273,21 @@ class CaseWorkflow:
     def _dry_run(self, name: str, payload: dict[str, Any]) -> None:
         command_class = COMMANDS.get(name)
         if command_class is None:
-            raise InvalidInput(f"{name!r} is not a command of the case record", code="unknown_command",
-                               field="command")
+            raise InvalidInput(f"{name!r} is not a command of the case record", code="unknown_command", field="command")
         try:
             command = command_class.model_validate({**payload, "command_id": payload["command_id"]})
         except ValidationError as error:
             first = error.errors()[0]
             raise InvalidInput(
-                f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", code="invalid_input",
+                f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}",
+                code="invalid_input",
                 field=".".join(str(p) for p in first["loc"]),
-                details={"errors": [{"field": ".".join(str(p) for p in e["loc"]), "rule": e["type"],
-                                     "message": e["msg"]} for e in error.errors()]},
+                details={
+                    "errors": [
+                        {"field": ".".join(str(p) for p in e["loc"]), "rule": e["type"], "message": e["msg"]}
+                        for e in error.errors()
+                    ]
+                },
             ) from None
         ctx = command.context(workflow.now())
         services = Services(council=self.state.council, rule_sets=_MirroredRuleSets(self.rule_set))
@@ -279,14 +297,18 @@ class CaseWorkflow:
                 # A repeat of a recorded command: the record answers it with the first outcome, and
                 # the same id with different content is refused here as it would be there.
                 if seen.digest != command.digest():
-                    raise RuleViolation(f"command id {command.command_id!r} was used for a different command",
-                                        code="command_id_reused", field="command_id")
+                    raise RuleViolation(
+                        f"command id {command.command_id!r} was used for a different command",
+                        code="command_id_reused",
+                        field="command_id",
+                    )
                 return
             command.admit(ctx, self.case.state.case_began_at if self.case is not None else None, self.state.council)
             if command.creates_case:
                 if self.case is not None:
-                    raise RuleViolation(f"case {self.state.case_id} already exists", code="case_already_exists",
-                                        field="case_id")
+                    raise RuleViolation(
+                        f"case {self.state.case_id} already exists", code="case_already_exists", field="case_id"
+                    )
                 command.create(ctx, services)  # type: ignore[attr-defined]
                 return
             if self.case is None:
@@ -300,7 +322,9 @@ class CaseWorkflow:
             recorded: RecordedCommand = await workflow.execute_activity(
                 "record_command",
                 RecordCommandInput(command_name=name, command=payload, since_version=self._version()),
-                result_type=RecordedCommand, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+                result_type=RecordedCommand,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as error:
             cause = error.cause
@@ -319,8 +343,12 @@ class CaseWorkflow:
 
     async def _system(self, name: str, fields: dict[str, Any]) -> None:
         """A command the process itself issues (overdue flags, review scheduling)."""
-        payload = {"case_id": self.state.case_id, "command_id": str(workflow.uuid4()),
-                   "actor": SYSTEM_ACTOR.model_dump(mode="json"), **fields}
+        payload = {
+            "case_id": self.state.case_id,
+            "command_id": str(workflow.uuid4()),
+            "actor": SYSTEM_ACTOR.model_dump(mode="json"),
+            **fields,
+        }
         try:
             self._dry_run(name, payload)
             await self._record(name, payload)
@@ -333,8 +361,11 @@ class CaseWorkflow:
 
     async def _catch_up(self) -> None:
         events: list[StoredEventData] = await workflow.execute_activity(
-            "catch_up", CatchUpInput(case_id=self.state.case_id, since_version=self._version()),
-            result_type=list[StoredEventData], start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+            "catch_up",
+            CatchUpInput(case_id=self.state.case_id, since_version=self._version()),
+            result_type=list[StoredEventData],
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
         )
         await self._apply(events)
 
@@ -358,8 +389,11 @@ class CaseWorkflow:
         if kind == "DirectPaymentAgreementMade":
             await self._start_payments(event)
         elif kind in ("DirectPaymentsSuspended", "DirectPaymentsResumed", "DirectPaymentAgreementEnded"):
-            signal = {"DirectPaymentsSuspended": "suspend", "DirectPaymentsResumed": "resume",
-                      "DirectPaymentAgreementEnded": "stop"}[kind]
+            signal = {
+                "DirectPaymentsSuspended": "suspend",
+                "DirectPaymentsResumed": "resume",
+                "DirectPaymentAgreementEnded": "stop",
+            }[kind]
             await self._signal_payments(event.agreement_id, signal)
         elif kind == "CaseClosed":
             for agreement_id in list(self.state.payment_workflows):
@@ -384,9 +418,12 @@ class CaseWorkflow:
         await workflow.start_child_workflow(
             "PaymentsWorkflow",
             {
-                "case_id": self.state.case_id, "agreement_id": event.agreement_id,
-                "frequency": event.frequency.value, "amount_per_payment_pence": event.amount_per_payment_pence,
-                "start_date": event.start_date.isoformat(), "parent_workflow_id": workflow.info().workflow_id,
+                "case_id": self.state.case_id,
+                "agreement_id": event.agreement_id,
+                "frequency": event.frequency.value,
+                "amount_per_payment_pence": event.amount_per_payment_pence,
+                "start_date": event.start_date.isoformat(),
+                "parent_workflow_id": workflow.info().workflow_id,
                 # Slots already due when a back-dated agreement was made are paid as one catch-up
                 # payment that a finance officer confirms, never as a burst of slots.
                 **({"next_slot": event.arrears_slots + 1} if event.arrears_slots else {}),
@@ -423,10 +460,15 @@ class CaseWorkflow:
 
     async def _schedule(self, kind: ReviewKind, due_on: date) -> None:
         self.state.reviews_scheduled += 1
-        await self._system("ScheduleReview", {
-            "review_id": f"{kind.value}-{self.state.reviews_scheduled}", "person_ids": self._reviewed_people(),
-            "kind": kind.value, "due_on": due_on.isoformat(),
-        })
+        await self._system(
+            "ScheduleReview",
+            {
+                "review_id": f"{kind.value}-{self.state.reviews_scheduled}",
+                "person_ids": self._reviewed_people(),
+                "kind": kind.value,
+                "due_on": due_on.isoformat(),
+            },
+        )
 
     async def _schedule_first_review(self, signed_off: date) -> None:
         """One coordinated review for the family: scheduled once every plan in hand is decided."""
@@ -435,13 +477,16 @@ class CaseWorkflow:
         if any(p.plan_status in undecided for p in self.case.state.people.values()):
             return
         if not self._has_open(ReviewKind.PLANNED_FIRST, ReviewKind.PLANNED_ANNUAL):
-            await self._schedule(ReviewKind.PLANNED_FIRST,
-                                 signed_off + timedelta(weeks=self.state.service_levels.first_review_weeks))
+            await self._schedule(
+                ReviewKind.PLANNED_FIRST, signed_off + timedelta(weeks=self.state.service_levels.first_review_weeks)
+            )
 
     async def _schedule_direct_payment_review(self, start: date) -> None:
         if not self._has_open(ReviewKind.DIRECT_PAYMENT_FIRST):
-            await self._schedule(ReviewKind.DIRECT_PAYMENT_FIRST,
-                                 start + timedelta(days=self.state.service_levels.direct_payment_first_review_days))
+            await self._schedule(
+                ReviewKind.DIRECT_PAYMENT_FIRST,
+                start + timedelta(days=self.state.service_levels.direct_payment_first_review_days),
+            )
 
     async def _schedule_next_review(self, event: Any) -> None:
         if event.outcome == ReviewOutcome.CLOSE or self._closed():
@@ -450,8 +495,10 @@ class CaseWorkflow:
         if self.case.state.reviews[event.review_id].kind in (ReviewKind.PLANNED_FIRST, ReviewKind.PLANNED_ANNUAL):
             self.review_cycle_ended = True  # a natural point to hand on to a fresh run
         if not self._has_open(ReviewKind.PLANNED_FIRST, ReviewKind.PLANNED_ANNUAL):
-            await self._schedule(ReviewKind.PLANNED_ANNUAL, workflow.now().date()
-                                 + timedelta(days=self.state.service_levels.review_interval_days))
+            await self._schedule(
+                ReviewKind.PLANNED_ANNUAL,
+                workflow.now().date() + timedelta(days=self.state.service_levels.review_interval_days),
+            )
 
     async def _coordinate_review(self, event: Any) -> None:
         """A change for one person prompts a look at the others whose plans were agreed with it."""
@@ -460,11 +507,16 @@ class CaseWorkflow:
         others = [p for p in self._reviewed_people() if p not in event.person_ids]
         if others:
             self.state.reviews_scheduled += 1
-            await self._system("RequestReview", {
-                "review_id": f"linked-{self.state.reviews_scheduled}", "person_ids": others,
-                "reason": ReviewReason.LINKED_PERSON_CHANGED.value, "due_on": event.due_on.isoformat(),
-                "details": f"linked to review {event.review_id}",
-            })
+            await self._system(
+                "RequestReview",
+                {
+                    "review_id": f"linked-{self.state.reviews_scheduled}",
+                    "person_ids": others,
+                    "reason": ReviewReason.LINKED_PERSON_CHANGED.value,
+                    "due_on": event.due_on.isoformat(),
+                    "details": f"linked to review {event.review_id}",
+                },
+            )
 
     # Service levels ----------------------------------------------------------------------------
 
@@ -520,11 +572,15 @@ class CaseWorkflow:
     def summary(self) -> CaseSummary:
         state = self.case.state if self.case is not None else None
         return CaseSummary(
-            case_id=self.state.case_id, version=self._version(),
-            stage=state.stage.value if state else None, stage_entered_at=state.stage_entered_at if state else None,
-            stage_due_at=self.stage_due_at, flags=self._flags(),
+            case_id=self.state.case_id,
+            version=self._version(),
+            stage=state.stage.value if state else None,
+            stage_entered_at=state.stage_entered_at if state else None,
+            stage_due_at=self.stage_due_at,
+            flags=self._flags(),
             outstanding=outstanding_assessments(state) if state else [],
-            payment_workflows=list(self.state.payment_workflows), continued=self.state.continued,
+            payment_workflows=list(self.state.payment_workflows),
+            continued=self.state.continued,
         )
 
     # Small helpers -----------------------------------------------------------------------------
@@ -537,5 +593,3 @@ class CaseWorkflow:
 
     def _closed(self) -> bool:
         return self.case is not None and self.case.state.closed
-
-

@@ -19,7 +19,11 @@ from temporalio.exceptions import ApplicationError
 from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput, CommandAccepted, case_workflow_id
 
-KINDS: dict[str, type[DomainError]] = {"InvalidInput": InvalidInput, "NotFound": NotFound, "RuleViolation": RuleViolation}
+KINDS: dict[str, type[DomainError]] = {
+    "InvalidInput": InvalidInput,
+    "NotFound": NotFound,
+    "RuleViolation": RuleViolation,
+}
 
 
 class CommandRefused(DomainError):
@@ -31,21 +35,31 @@ def refusal_from(error: WorkflowUpdateFailedError) -> DomainError:
     if isinstance(cause, ApplicationError) and cause.type:
         body = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
         kind = KINDS.get(body.get("kind", ""), RuleViolation)
-        return kind(body.get("message", cause.message), code=cause.type, field=body.get("field"),
-                    details=body.get("details"))
+        return kind(
+            body.get("message", cause.message), code=cause.type, field=body.get("field"), details=body.get("details")
+        )
     return CommandRefused(str(cause or error), code="workflow_update_failed")
 
 
 async def start_case(client: Client, case_id: UUID, task_queue: str, **settings: Any) -> WorkflowHandle[Any, Any]:
     """Start (or find, if already running) the workflow for a case."""
     return await client.start_workflow(
-        CaseWorkflow.run, CaseWorkflowInput(case_id=case_id.hex, **settings), id=case_workflow_id(case_id),
-        task_queue=task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        CaseWorkflow.run,
+        CaseWorkflowInput(case_id=case_id.hex, **settings),
+        id=case_workflow_id(case_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
 
 
-async def send_command(client: Client, case_id: UUID, command_name: str, fields: dict[str, Any],
-                       update_id: str | None = None, patience: timedelta = timedelta(minutes=5)) -> CommandAccepted:
+async def send_command(
+    client: Client,
+    case_id: UUID,
+    command_name: str,
+    fields: dict[str, Any],
+    update_id: str | None = None,
+    patience: timedelta = timedelta(minutes=5),
+) -> CommandAccepted:
     """Send one command as an update; a refusal comes back as the domain error with its code.
 
     The update id makes the call safe to repeat: while no worker is there to finish the update

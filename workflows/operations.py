@@ -43,14 +43,27 @@ async def _describe(client: Client, workflow_id: str) -> list[WorkflowProblem]:
     found = []
     for pending in raw.pending_activities:
         if pending.attempt > 1:
-            found.append(WorkflowProblem(
-                workflow_id=workflow_id, case_id=case_of(workflow_id), kind="activity_retrying",
-                activity=pending.activity_type.name, activity_id=pending.activity_id, attempt=pending.attempt,
-                last_failure=pending.last_failure.message or None))
+            found.append(
+                WorkflowProblem(
+                    workflow_id=workflow_id,
+                    case_id=case_of(workflow_id),
+                    kind="activity_retrying",
+                    activity=pending.activity_type.name,
+                    activity_id=pending.activity_id,
+                    attempt=pending.attempt,
+                    last_failure=pending.last_failure.message or None,
+                )
+            )
     task = raw.pending_workflow_task
     if raw.HasField("pending_workflow_task") and task.attempt > 1:
-        found.append(WorkflowProblem(workflow_id=workflow_id, case_id=case_of(workflow_id),
-                                     kind="workflow_task_failing", attempt=task.attempt))
+        found.append(
+            WorkflowProblem(
+                workflow_id=workflow_id,
+                case_id=case_of(workflow_id),
+                kind="workflow_task_failing",
+                attempt=task.attempt,
+            )
+        )
     return found
 
 
@@ -62,10 +75,14 @@ async def workflow_problems(client: Client, narrow: str | None = None, scan: int
     ids = list(dict.fromkeys(reported + scanned))
     found: list[WorkflowProblem] = []
     for start in range(0, len(ids), 50):
-        for problems in await asyncio.gather(*(_describe(client, i) for i in ids[start:start + 50])):
+        for problems in await asyncio.gather(*(_describe(client, i) for i in ids[start : start + 50])):
             found.extend(problems)
-    return {"scanned": len(scanned), "scan_limit": scan, "reported_by_server": reported,
-            "problems": [p.model_dump() for p in found]}
+    return {
+        "scanned": len(scanned),
+        "scan_limit": scan,
+        "reported_by_server": reported,
+        "problems": [p.model_dump() for p in found],
+    }
 
 
 async def retry_activities(client: Client, workflow_ids: list[str]) -> list[dict[str, Any]]:
@@ -80,8 +97,13 @@ async def retry_activities(client: Client, workflow_ids: list[str]) -> list[dict
         for problem in problems:
             if problem.kind != "activity_retrying":
                 continue
-            await client.workflow_service.reset_activity(ResetActivityRequest(
-                namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id),
-                id=problem.activity_id, identity="carecase-ops"))
+            await client.workflow_service.reset_activity(
+                ResetActivityRequest(
+                    namespace=client.namespace,
+                    execution=WorkflowExecution(workflow_id=workflow_id),
+                    id=problem.activity_id,
+                    identity="carecase-ops",
+                )
+            )
             reset.append({"workflow_id": workflow_id, "activity": problem.activity, "attempt": problem.attempt})
     return reset

@@ -23,7 +23,6 @@ so continue-as-new hands it on whole.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
@@ -33,9 +32,9 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ConfigDict, Field
 
+    from domain.payment_schedule import due_at, last_slot
     from domain.vocabulary import Frequency
     from workflows.messages import IssuedPayment, IssueScheduledPaymentInput
-    from domain.payment_schedule import due_at, last_slot
 
 PAYMENTS_WORKFLOW = "PaymentsWorkflow"
 ISSUE_ACTIVITY = "issue_scheduled_payment"
@@ -43,8 +42,9 @@ ISSUE_TIMEOUT = timedelta(seconds=30)
 # Infrastructure faults (the database away) retry for ever with backoff, visible to operations as a
 # retrying activity; a rule of the case record refusing arrives as a non-retryable ApplicationError
 # whose type is the domain error code, and ends the attempt at once.
-ISSUE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                          maximum_interval=timedelta(minutes=5))
+ISSUE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
+)
 SLOTS_PER_RUN = 24
 PAYMENT_RECORDED_SIGNAL = "payment_recorded"
 
@@ -125,8 +125,11 @@ class PaymentsWorkflow:
                 if outcome.reason == AGREEMENT_STOPPED:
                     s.stopped = True
                     break
-                raise ApplicationError(f"slot {slot} was neither issued nor refused: {outcome.reason}",
-                                       type="unexpected_payment_outcome", non_retryable=True)
+                raise ApplicationError(
+                    f"slot {slot} was neither issued nor refused: {outcome.reason}",
+                    type="unexpected_payment_outcome",
+                    non_retryable=True,
+                )
             s.issued_slots.append(slot)
             s.next_slot += 1
             slots_this_run += 1
@@ -177,9 +180,10 @@ class PaymentsWorkflow:
             if remaining <= timedelta(0):
                 return True
             try:
-                await workflow.wait_condition(lambda: s.stopped or s.suspended, timeout=remaining,
-                                              timeout_summary=f"slot {slot} due")
-            except asyncio.TimeoutError:
+                await workflow.wait_condition(
+                    lambda: s.stopped or s.suspended, timeout=remaining, timeout_summary=f"slot {slot} due"
+                )
+            except TimeoutError:
                 pass  # due now; the loop checks once more that nothing changed in the same instant
         return False
 
@@ -201,8 +205,13 @@ class PaymentsWorkflow:
         try:
             return await workflow.execute_activity(
                 ISSUE_ACTIVITY,
-                IssueScheduledPaymentInput(case_id=s.case_id, agreement_id=s.agreement_id, slot=slot,
-                                           due_on=due.date(), amount_pence=s.amount_per_payment_pence),
+                IssueScheduledPaymentInput(
+                    case_id=s.case_id,
+                    agreement_id=s.agreement_id,
+                    slot=slot,
+                    due_on=due.date(),
+                    amount_pence=s.amount_per_payment_pence,
+                ),
                 result_type=IssuedPayment,
                 start_to_close_timeout=ISSUE_TIMEOUT,
                 retry_policy=ISSUE_RETRY,
@@ -229,9 +238,9 @@ class PaymentsWorkflow:
             return
         try:
             await workflow.get_external_workflow_handle(self.state.parent_workflow_id).signal(
-                PAYMENT_RECORDED_SIGNAL, versions)
+                PAYMENT_RECORDED_SIGNAL, versions
+            )
         except FailureError:
             # The case workflow has closed (or is between runs and gone): the record itself is
             # complete, and the case workflow catches up from the store when it next runs.
-            workflow.logger.info("case workflow %s not told of versions %s", self.state.parent_workflow_id,
-                                 versions)
+            workflow.logger.info("case workflow %s not told of versions %s", self.state.parent_workflow_id, versions)

@@ -29,7 +29,15 @@ from domain.vocabulary import PrimarySupportReason, ReferralRoute
 
 
 class Case(
-    ReferralSteps, AllocationSteps, CarerSteps, AssessmentSteps, DecisionSteps, PlanningSteps, PaymentSteps, ReviewSteps, Aggregate
+    ReferralSteps,
+    AllocationSteps,
+    CarerSteps,
+    AssessmentSteps,
+    DecisionSteps,
+    PlanningSteps,
+    PaymentSteps,
+    ReviewSteps,
+    Aggregate,
 ):
     state: CaseState
 
@@ -51,7 +59,7 @@ class Case(
         adult_name: str,
         adult_date_of_birth: date,
         primary_support_reason: PrimarySupportReason | None,
-    ) -> "Case":
+    ) -> Case:
         fields: dict[str, Any] = dict(
             council_code=council_code,
             team=team,
@@ -69,8 +77,11 @@ class Case(
             timestamp=ctx.recorded_at,
         )
         provisional = cls.ReferralReceived(  # type: ignore[call-arg]
-            originator_id=case_id, originator_version=cls.INITIAL_VERSION, originator_topic=get_topic(cls),
-            chain_hash="", **fields,
+            originator_id=case_id,
+            originator_version=cls.INITIAL_VERSION,
+            originator_topic=get_topic(cls),
+            chain_hash="",
+            **fields,
         )
         link = event_chain_hash(GENESIS_HASH, provisional)
         return cls._create(cls.ReferralReceived, id=case_id, chain_hash=link, **fields)
@@ -80,7 +91,7 @@ class CaseSnapshot(Snapshot):
     """A snapshot holds the case's one state model as JSON, so it needs no special transcoding."""
 
     @classmethod
-    def take(cls, aggregate: Any) -> "CaseSnapshot":
+    def take(cls, aggregate: Any) -> CaseSnapshot:
         return cls(  # type: ignore[call-arg]
             originator_id=aggregate.id,
             originator_version=aggregate.version,
@@ -96,8 +107,9 @@ class CaseSnapshot(Snapshot):
     def mutate(self, _: None) -> Any:
         cls = resolve_topic(self.topic)
         aggregate = object.__new__(cls)
-        aggregate.__base_init__(self.originator_id, self.originator_version,
-                                datetime.fromisoformat(self.state["created_on"]))
+        aggregate.__base_init__(
+            self.originator_id, self.originator_version, datetime.fromisoformat(self.state["created_on"])
+        )
         aggregate.modified_on = datetime.fromisoformat(self.state["modified_on"])
         aggregate.state = CaseState.model_validate(self.state["case"])
         return aggregate

@@ -38,7 +38,9 @@ class AllocationSteps(Recording):
 
         def apply(self, case: Any) -> None:
             case.state.escalation = Escalation(
-                reason=self.reason, escalated_to=self.escalated_to, raised_by=self.actor.user_id,
+                reason=self.reason,
+                escalated_to=self.escalated_to,
+                raised_by=self.actor.user_id,
                 raised_at=self.timestamp,
             )
 
@@ -52,8 +54,15 @@ class AllocationSteps(Recording):
 
     def allocate_case(self, ctx: CommandContext, *, worker_id: str, team: str | None, reason: str) -> None:
         case_must_be_open(self.state)
-        self._record(ctx, self.CaseAllocated, worker_id=worker_id, team=team or self.state.team,
-                     previous_worker_id=self.state.worker_id, previous_team=self.state.team, reason=reason)
+        self._record(
+            ctx,
+            self.CaseAllocated,
+            worker_id=worker_id,
+            team=team or self.state.team,
+            previous_worker_id=self.state.worker_id,
+            previous_team=self.state.team,
+            reason=reason,
+        )
 
     def escalate_case(self, ctx: CommandContext, *, reason: str, escalated_to: str | None) -> None:
         case_must_be_open(self.state)

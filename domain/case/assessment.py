@@ -79,7 +79,8 @@ class AssessmentSteps(Recording):
                 adult.assessment = AssessmentStatus.REFUSED
 
     class NeedsAssessmentRequested(CaseEvent):
-        """The adult's assessment is outstanding again: the adult asked, circumstances changed, or a review proposes a cut."""
+        """The adult's assessment is outstanding again: the adult asked, circumstances changed, or a
+        review proposes a cut."""
 
         reason: AssessmentRequestReason
         notes: str
@@ -133,14 +134,20 @@ class AssessmentSteps(Recording):
         assessment_must_be_startable(adult)
         if method == AssessmentMethod.COMBINED:
             if combined_with_carer_id is None:
-                raise RuleViolation("a combined assessment names the carer it is combined with",
-                                    code="combined_assessment_needs_carer", field="combined_with_carer_id")
+                raise RuleViolation(
+                    "a combined assessment names the carer it is combined with",
+                    code="combined_assessment_needs_carer",
+                    field="combined_with_carer_id",
+                )
             carer = carer_must_exist(self.state, combined_with_carer_id)
             adult_carer_rules_exclude_young_carers(carer)
             combined_assessment_needs_consent_from_each_person(adult, carer)
         elif combined_with_carer_id is not None:
-            raise RuleViolation("only a combined assessment names a carer", code="carer_named_for_single_assessment",
-                                field="combined_with_carer_id")
+            raise RuleViolation(
+                "only a combined assessment names a carer",
+                code="carer_named_for_single_assessment",
+                field="combined_with_carer_id",
+            )
         self._record(ctx, self.NeedsAssessmentStarted, method=method, combined_with_carer_id=combined_with_carer_id)
 
     def complete_needs_assessment(
@@ -154,8 +161,14 @@ class AssessmentSteps(Recording):
     ) -> None:
         case_must_be_open(self.state)
         assessment_must_be_in_progress(self.state.adult)
-        self._record(ctx, self.NeedsAssessmentCompleted, findings=findings, ras_answers=ras_answers,
-                     has_capacity=has_capacity, summary=summary)
+        self._record(
+            ctx,
+            self.NeedsAssessmentCompleted,
+            findings=findings,
+            ras_answers=ras_answers,
+            has_capacity=has_capacity,
+            summary=summary,
+        )
 
     def record_assessment_refusal(
         self, ctx: CommandContext, *, reason: str, exceptions: list[RefusalException]
@@ -164,8 +177,9 @@ class AssessmentSteps(Recording):
         case_must_be_open(self.state)
         adult = self.state.adult
         if adult.assessment in (AssessmentStatus.COMPLETED, AssessmentStatus.REFUSED):
-            raise RuleViolation(f"the adult's assessment is already {adult.assessment.value}",
-                                code="assessment_already_finished")
+            raise RuleViolation(
+                f"the adult's assessment is already {adult.assessment.value}", code="assessment_already_finished"
+            )
         unique = sorted(set(exceptions), key=list(RefusalException).index)
         self._record(ctx, self.NeedsAssessmentRefused, reason=reason, exceptions=unique, duty_ends=not unique)
 
@@ -175,11 +189,13 @@ class AssessmentSteps(Recording):
         adult = self.state.adult
         if reason == AssessmentRequestReason.REVIEW_REDUCTION:
             if adult.assessment != AssessmentStatus.COMPLETED:
-                raise RuleViolation("a reassessment after review follows a completed assessment",
-                                    code="assessment_not_completed")
+                raise RuleViolation(
+                    "a reassessment after review follows a completed assessment", code="assessment_not_completed"
+                )
         elif adult.assessment != AssessmentStatus.REFUSED:
-            raise RuleViolation("the adult has not refused assessment; there is nothing to reopen",
-                                code="assessment_not_refused")
+            raise RuleViolation(
+                "the adult has not refused assessment; there is nothing to reopen", code="assessment_not_refused"
+            )
         self._record(ctx, self.NeedsAssessmentRequested, reason=reason, notes=notes)
 
     def start_carer_assessment(self, ctx: CommandContext, *, carer_id: str, method: CarerAssessmentMethod) -> None:

@@ -34,7 +34,7 @@ class CommandContext(BaseModel):
     effective_at: AwareDatetime | None = None
 
 
-def _note(case: Any, event: "CaseEvent") -> None:
+def _note(case: Any, event: CaseEvent) -> None:
     """Bookkeeping every event does after its own apply: chain head, command ids, clock."""
     state: CaseState = case.state
     state.chain_head = event.chain_hash

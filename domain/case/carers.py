@@ -124,13 +124,17 @@ class CarerSteps(Recording):
     ) -> None:
         case_must_be_open(self.state)
         if carer_id in self.state.people:
-            raise RuleViolation(f"person {carer_id!r} is already on this case", code="person_already_on_case",
-                                field="carer_id")
+            raise RuleViolation(
+                f"person {carer_id!r} is already on this case", code="person_already_on_case", field="carer_id"
+            )
         day = (ctx.effective_at or self._now(ctx)).date()
         age = age_on(date_of_birth, day)
         if age < 0:
-            raise RuleViolation("the date of birth is after the date of identification", code="date_of_birth_in_future",
-                                field="date_of_birth")
+            raise RuleViolation(
+                "the date of birth is after the date of identification",
+                code="date_of_birth_in_future",
+                field="date_of_birth",
+            )
         young = age < ADULTHOOD_AGE
         self._record(
             ctx,

@@ -42,7 +42,8 @@ def current_budget_pence(person: Person) -> int:
     # A reassessment supersedes decisions built on the old assessment, a challenge's revision included.
     since = person.assessment_completed_at
     revised = [
-        c.revised_pence for c in person.challenges
+        c.revised_pence
+        for c in person.challenges
         if c.resolved and c.revised_pence is not None and (since is None or c.raised_at > since)
     ]
     if revised:
@@ -162,8 +163,13 @@ class DecisionSteps(Recording):
         else:
             assert person.carer_findings is not None
             determination = determine_carer_eligibility(person.carer_findings)
-        self._record(ctx, self.EligibilityDetermined, person_id=person_id, determination=determination,
-                     practitioner_notes=practitioner_notes)
+        self._record(
+            ctx,
+            self.EligibilityDetermined,
+            person_id=person_id,
+            determination=determination,
+            practitioner_notes=practitioner_notes,
+        )
 
     def calculate_indicative_budget(self, ctx: CommandContext, *, person_id: str, rule_set: RuleSet) -> None:
         case_must_be_open(self.state)
@@ -190,13 +196,21 @@ class DecisionSteps(Recording):
         """P2: never silently capped: the override states the figure and why it meets eligible needs."""
         case_must_be_open(self.state)
         if ctx.actor.role not in (Role.TEAM_MANAGER, Role.PANEL_MEMBER):
-            raise RuleViolation("a cap override is a funding decision for a team manager or the panel",
-                                code="override_needs_authority")
+            raise RuleViolation(
+                "a cap override is a funding decision for a team manager or the panel", code="override_needs_authority"
+            )
         person = person_must_exist(self.state, person_id)
         budget_must_exceed_cap_to_override(person)
         assert person.budget is not None and person.budget.cap_pence is not None
-        self._record(ctx, self.BudgetCapOverridden, person_id=person_id, cap_pence=person.budget.cap_pence,
-                     indicative_pence=person.budget.indicative_pence, approved_pence=approved_pence, reasons=reasons)
+        self._record(
+            ctx,
+            self.BudgetCapOverridden,
+            person_id=person_id,
+            cap_pence=person.budget.cap_pence,
+            indicative_pence=person.budget.indicative_pence,
+            approved_pence=approved_pence,
+            reasons=reasons,
+        )
 
     def complete_financial_assessment(
         self, ctx: CommandContext, *, person_id: str, assessed_contribution_pence: int, notes: str
@@ -204,14 +218,23 @@ class DecisionSteps(Recording):
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
         if person.kind != "adult":
-            raise RuleViolation("carers are not charged for care given to the person they care for",
-                                code="carers_not_charged", field="person_id")
+            raise RuleViolation(
+                "carers are not charged for care given to the person they care for",
+                code="carers_not_charged",
+                field="person_id",
+            )
         budget_must_be_calculated(person)
         statement = personal_budget_statement(
             cost_pence=current_budget_pence(person), assessed_contribution_pence=assessed_contribution_pence
         )
-        self._record(ctx, self.FinancialAssessmentCompleted, person_id=person_id,
-                     assessed_contribution_pence=assessed_contribution_pence, statement=statement, notes=notes)
+        self._record(
+            ctx,
+            self.FinancialAssessmentCompleted,
+            person_id=person_id,
+            assessed_contribution_pence=assessed_contribution_pence,
+            statement=statement,
+            notes=notes,
+        )
 
     def challenge_budget(self, ctx: CommandContext, *, person_id: str, challenge_id: str, grounds: str) -> None:
         case_must_be_open(self.state)
@@ -219,10 +242,17 @@ class DecisionSteps(Recording):
         budget_must_be_calculated(person)
         no_open_challenge(person)
         if any(c.challenge_id == challenge_id for c in person.challenges):
-            raise RuleViolation(f"challenge {challenge_id!r} already exists", code="challenge_id_in_use",
-                                field="challenge_id")
-        self._record(ctx, self.BudgetChallenged, person_id=person_id, challenge_id=challenge_id, grounds=grounds,
-                     amount_challenged_pence=current_budget_pence(person))
+            raise RuleViolation(
+                f"challenge {challenge_id!r} already exists", code="challenge_id_in_use", field="challenge_id"
+            )
+        self._record(
+            ctx,
+            self.BudgetChallenged,
+            person_id=person_id,
+            challenge_id=challenge_id,
+            grounds=grounds,
+            amount_challenged_pence=current_budget_pence(person),
+        )
 
     def resolve_challenge(
         self,
@@ -241,8 +271,19 @@ class DecisionSteps(Recording):
         if challenge_id not in open_ids:
             raise RuleViolation(f"no open challenge {challenge_id!r}", code="no_open_challenge", field="challenge_id")
         if outcome == ChallengeOutcome.NOT_UPHELD and revised_pence is not None:
-            raise RuleViolation("a challenge not upheld does not revise the amount", code="revision_without_upholding",
-                                field="revised_pence")
+            raise RuleViolation(
+                "a challenge not upheld does not revise the amount",
+                code="revision_without_upholding",
+                field="revised_pence",
+            )
         statement = budget_statement_for(person, revised_pence) if revised_pence is not None else None
-        self._record(ctx, self.ChallengeResolved, person_id=person_id, challenge_id=challenge_id, outcome=outcome,
-                     revised_pence=revised_pence, reasons=reasons, statement=statement)
+        self._record(
+            ctx,
+            self.ChallengeResolved,
+            person_id=person_id,
+            challenge_id=challenge_id,
+            outcome=outcome,
+            revised_pence=revised_pence,
+            reasons=reasons,
+            statement=statement,
+        )

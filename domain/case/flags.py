@@ -18,8 +18,9 @@ def case_flags(state: CaseState) -> list[str]:
         flags.append("challenged")
     if any(a.status == "suspended" for a in state.agreements.values()):
         flags.append("payment_suspended")
-    if any(p.budget is not None and p.budget.exceeds_cap and p.cap_override_pence is None
-           for p in state.people.values()):
+    if any(
+        p.budget is not None and p.budget.exceeds_cap and p.cap_override_pence is None for p in state.people.values()
+    ):
         flags.append("cap_override_needed")
     if any(p.young_carer for p in state.people.values()):
         flags.append("young_carer")

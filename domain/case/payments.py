@@ -31,15 +31,18 @@ def agreement_must_exist(state: CaseState, agreement_id: str) -> Agreement:
 
 def agreement_must_be_active(agreement: Agreement) -> None:
     if agreement.status != "active":
-        raise RuleViolation(f"direct payments under {agreement.agreement_id} are {agreement.status}",
-                            code=f"payments_{agreement.status}")
+        raise RuleViolation(
+            f"direct payments under {agreement.agreement_id} are {agreement.status}",
+            code=f"payments_{agreement.status}",
+        )
 
 
 def slot_must_exist(agreement: Agreement, slot: int) -> PaymentSlot:
     found = agreement.slots.get(slot)
     if found is None:
-        raise NotFound(f"no payment slot {slot} under {agreement.agreement_id}", code="unknown_payment_slot",
-                       field="slot")
+        raise NotFound(
+            f"no payment slot {slot} under {agreement.agreement_id}", code="unknown_payment_slot", field="slot"
+        )
     return found
 
 
@@ -49,7 +52,9 @@ def arrears_are_one_catch_up_payment(agreement: Agreement, slot: int) -> None:
     if slot <= agreement.arrears_slots:
         raise RuleViolation(
             f"slot {slot} was already due when agreement {agreement.agreement_id} was made: it is paid in the "
-            "catch-up payment a finance officer confirms", code="slot_in_arrears", field="slot",
+            "catch-up payment a finance officer confirms",
+            code="slot_in_arrears",
+            field="slot",
             details={"arrears_slots": agreement.arrears_slots},
         )
 
@@ -57,8 +62,9 @@ def arrears_are_one_catch_up_payment(agreement: Agreement, slot: int) -> None:
 def payment_slot_is_paid_at_most_once(slot: PaymentSlot) -> None:
     """D1: one schedule slot, at most one payment issued (a failed payment may be reissued)."""
     if slot.status == "issued":
-        raise RuleViolation(f"payment slot {slot.slot} has already been issued", code="payment_already_issued",
-                            field="slot")
+        raise RuleViolation(
+            f"payment slot {slot.slot} has already been issued", code="payment_already_issued", field="slot"
+        )
 
 
 def payment_instruction(event: Any, slot: int) -> dict[str, Any]:
@@ -91,9 +97,14 @@ class PaymentSteps(Recording):
 
         def apply(self, case: Any) -> None:
             case.state.agreements[self.agreement_id] = Agreement(
-                agreement_id=self.agreement_id, person_id=self.person_id, recipient=self.recipient,
-                recipient_name=self.recipient_name, start_date=self.start_date, frequency=self.frequency,
-                amount_per_payment_pence=self.amount_per_payment_pence, arrears_slots=self.arrears_slots,
+                agreement_id=self.agreement_id,
+                person_id=self.person_id,
+                recipient=self.recipient,
+                recipient_name=self.recipient_name,
+                start_date=self.start_date,
+                frequency=self.frequency,
+                amount_per_payment_pence=self.amount_per_payment_pence,
+                arrears_slots=self.arrears_slots,
                 arrears_pence=self.arrears_pence,
                 arrears_status="awaiting_confirmation" if self.arrears_slots else "none",
             )
@@ -112,8 +123,11 @@ class PaymentSteps(Recording):
             agreement = case.state.agreements[self.agreement_id]
             for slot in range(self.first_slot, self.last_slot + 1):
                 agreement.slots[slot] = PaymentSlot(
-                    slot=slot, due_on=due_date(agreement.start_date, agreement.frequency, slot),
-                    amount_pence=agreement.amount_per_payment_pence, status="issued", issued_at=self.timestamp,
+                    slot=slot,
+                    due_on=due_date(agreement.start_date, agreement.frequency, slot),
+                    amount_pence=agreement.amount_per_payment_pence,
+                    status="issued",
+                    issued_at=self.timestamp,
                     payment_reference=self.payment_reference,
                 )
             agreement.paid_pence += self.amount_pence
@@ -245,24 +259,42 @@ class PaymentSteps(Recording):
         plan_must_be_approved(person)
         assert person.plan is not None
         if person.plan.management not in (BudgetManagement.DIRECT_PAYMENT, BudgetManagement.MIX):
-            raise RuleViolation(f"the approved plan for {person_id} is not held as a direct payment",
-                                code="plan_not_direct_payment")
+            raise RuleViolation(
+                f"the approved plan for {person_id} is not held as a direct payment", code="plan_not_direct_payment"
+            )
         if agreement_id in self.state.agreements:
-            raise RuleViolation(f"agreement {agreement_id!r} already exists", code="agreement_id_in_use",
-                                field="agreement_id")
+            raise RuleViolation(
+                f"agreement {agreement_id!r} already exists", code="agreement_id_in_use", field="agreement_id"
+            )
         direct_payment_needs_capacity_or_authorised_person(person, recipient)
         direct_payment_must_follow_the_signed_off_plan(
-            person, amount_per_payment_pence=amount_per_payment_pence, frequency=frequency,
-            tolerance_basis_points=tolerance_basis_points)
+            person,
+            amount_per_payment_pence=amount_per_payment_pence,
+            frequency=frequency,
+            tolerance_basis_points=tolerance_basis_points,
+        )
         # Judged as of the day the agreement takes effect (a record of past events may say when).
         now = ctx.effective_at or self._now(ctx)
-        agreement_must_start_within_window(start_date, now.date(), backdating_limit_days=backdating_limit_days,
-                                           future_start_limit_days=future_start_limit_days)
+        agreement_must_start_within_window(
+            start_date,
+            now.date(),
+            backdating_limit_days=backdating_limit_days,
+            future_start_limit_days=future_start_limit_days,
+        )
         arrears = slots_due_before(start_date, frequency, now.date())
-        self._record(ctx, self.DirectPaymentAgreementMade, person_id=person_id, agreement_id=agreement_id,
-                     recipient=recipient, recipient_name=recipient_name, start_date=start_date, frequency=frequency,
-                     amount_per_payment_pence=amount_per_payment_pence, arrears_slots=arrears,
-                     arrears_pence=arrears * amount_per_payment_pence)
+        self._record(
+            ctx,
+            self.DirectPaymentAgreementMade,
+            person_id=person_id,
+            agreement_id=agreement_id,
+            recipient=recipient,
+            recipient_name=recipient_name,
+            start_date=start_date,
+            frequency=frequency,
+            amount_per_payment_pence=amount_per_payment_pence,
+            arrears_slots=arrears,
+            arrears_pence=arrears * amount_per_payment_pence,
+        )
 
     def confirm_arrears_payment(self, ctx: CommandContext, *, agreement_id: str, amount_pence: int) -> None:
         """A finance officer confirms the one catch-up payment of a back-dated agreement, stating the
@@ -273,20 +305,31 @@ class PaymentSteps(Recording):
         if agreement.arrears_status != "awaiting_confirmation":
             raise RuleViolation(
                 f"agreement {agreement_id} has no catch-up payment waiting (arrears {agreement.arrears_status})",
-                code="no_arrears_to_confirm", field="agreement_id",
+                code="no_arrears_to_confirm",
+                field="agreement_id",
             )
         if amount_pence != agreement.arrears_pence:
             raise RuleViolation(
                 f"the arrears under {agreement_id} are {format_pounds(agreement.arrears_pence)} "
                 f"({agreement.arrears_slots} payment(s) of {format_pounds(agreement.amount_per_payment_pence)}), "
                 f"not {format_pounds(amount_pence)}",
-                code="arrears_amount_mismatch", field="amount_pence",
-                details={"arrears_pence": agreement.arrears_pence, "confirmed_pence": amount_pence,
-                         "arrears_slots": agreement.arrears_slots},
+                code="arrears_amount_mismatch",
+                field="amount_pence",
+                details={
+                    "arrears_pence": agreement.arrears_pence,
+                    "confirmed_pence": amount_pence,
+                    "arrears_slots": agreement.arrears_slots,
+                },
             )
-        self._record(ctx, self.ArrearsPaymentIssued, agreement_id=agreement_id, first_slot=1,
-                     last_slot=agreement.arrears_slots, amount_pence=agreement.arrears_pence,
-                     payment_reference=f"{agreement_id}-arrears")
+        self._record(
+            ctx,
+            self.ArrearsPaymentIssued,
+            agreement_id=agreement_id,
+            first_slot=1,
+            last_slot=agreement.arrears_slots,
+            amount_pence=agreement.arrears_pence,
+            payment_reference=f"{agreement_id}-arrears",
+        )
 
     def schedule_payment(
         self, ctx: CommandContext, *, agreement_id: str, slot: int, due_on: date, amount_pence: int
@@ -297,13 +340,16 @@ class PaymentSteps(Recording):
             agreement_must_be_active(agreement)
         arrears_are_one_catch_up_payment(agreement, slot)
         if slot in agreement.slots:
-            raise RuleViolation(f"payment slot {slot} is already scheduled", code="payment_slot_already_scheduled",
-                                field="slot")
+            raise RuleViolation(
+                f"payment slot {slot} is already scheduled", code="payment_slot_already_scheduled", field="slot"
+            )
         if due_on < agreement.start_date:
-            raise RuleViolation("a payment cannot fall due before the agreement starts", code="payment_before_start",
-                                field="due_on")
-        self._record(ctx, self.PaymentScheduled, agreement_id=agreement_id, slot=slot, due_on=due_on,
-                     amount_pence=amount_pence)
+            raise RuleViolation(
+                "a payment cannot fall due before the agreement starts", code="payment_before_start", field="due_on"
+            )
+        self._record(
+            ctx, self.PaymentScheduled, agreement_id=agreement_id, slot=slot, due_on=due_on, amount_pence=amount_pence
+        )
 
     def issue_payment(self, ctx: CommandContext, *, agreement_id: str, slot: int, payment_reference: str) -> None:
         case_must_be_open(self.state)
@@ -311,18 +357,31 @@ class PaymentSteps(Recording):
         agreement_must_be_active(agreement)
         scheduled = slot_must_exist(agreement, slot)
         payment_slot_is_paid_at_most_once(scheduled)
-        self._record(ctx, self.PaymentIssued, agreement_id=agreement_id, slot=slot, amount_pence=scheduled.amount_pence,
-                     payment_reference=payment_reference)
+        self._record(
+            ctx,
+            self.PaymentIssued,
+            agreement_id=agreement_id,
+            slot=slot,
+            amount_pence=scheduled.amount_pence,
+            payment_reference=payment_reference,
+        )
 
     def record_payment_failure(self, ctx: CommandContext, *, agreement_id: str, slot: int, reason: str) -> None:
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
         issued = slot_must_exist(agreement, slot)
         if issued.status != "issued":
-            raise RuleViolation(f"payment slot {slot} was not issued, so it cannot fail", code="payment_not_issued",
-                                field="slot")
-        self._record(ctx, self.PaymentFailed, agreement_id=agreement_id, slot=slot, amount_pence=issued.amount_pence,
-                     reason=reason)
+            raise RuleViolation(
+                f"payment slot {slot} was not issued, so it cannot fail", code="payment_not_issued", field="slot"
+            )
+        self._record(
+            ctx,
+            self.PaymentFailed,
+            agreement_id=agreement_id,
+            slot=slot,
+            amount_pence=issued.amount_pence,
+            reason=reason,
+        )
 
     def suspend_direct_payments(self, ctx: CommandContext, *, agreement_id: str, reason: str) -> None:
         case_must_be_open(self.state)
@@ -358,11 +417,18 @@ class PaymentSteps(Recording):
         case_must_be_open(self.state)
         agreement_must_exist(self.state, agreement_id)
         if period_end < period_start:
-            raise RuleViolation("a monitoring period ends after it starts", code="period_reversed",
-                                field="period_end")
-        self._record(ctx, self.MonitoringReturnReceived, agreement_id=agreement_id, period_start=period_start,
-                     period_end=period_end, spent_pence=spent_pence, receipts_over_threshold=receipts_over_threshold,
-                     underspend_pence=underspend_pence, notes=notes)
+            raise RuleViolation("a monitoring period ends after it starts", code="period_reversed", field="period_end")
+        self._record(
+            ctx,
+            self.MonitoringReturnReceived,
+            agreement_id=agreement_id,
+            period_start=period_start,
+            period_end=period_end,
+            spent_pence=spent_pence,
+            receipts_over_threshold=receipts_over_threshold,
+            underspend_pence=underspend_pence,
+            notes=notes,
+        )
 
     def recover_unspent_funds(self, ctx: CommandContext, *, agreement_id: str, amount_pence: int, reason: str) -> None:
         """s.33: only what monitoring showed unspent, and not yet recovered, can be recovered."""
@@ -372,8 +438,10 @@ class PaymentSteps(Recording):
         if amount_pence > recoverable:
             raise RuleViolation(
                 f"only {recoverable} pence is reported unspent and not yet recovered",
-                code="recovery_exceeds_underspend", field="amount_pence",
+                code="recovery_exceeds_underspend",
+                field="amount_pence",
                 details={"recoverable_pence": recoverable},
             )
-        self._record(ctx, self.UnspentFundsRecovered, agreement_id=agreement_id, amount_pence=amount_pence,
-                     reason=reason)
+        self._record(
+            ctx, self.UnspentFundsRecovered, agreement_id=agreement_id, amount_pence=amount_pence, reason=reason
+        )

@@ -116,8 +116,13 @@ class PlanningSteps(Recording):
                 SignOffOutcome.DECLINED: PlanStatus.DECLINED,
             }[self.outcome]
             if approved:
-                person.sign_off = SignOff(route=self.route, outcome=self.outcome, approved_pence=self.approved_pence,
-                                          reasons=self.reasons, decided_at=self.timestamp)
+                person.sign_off = SignOff(
+                    route=self.route,
+                    outcome=self.outcome,
+                    approved_pence=self.approved_pence,
+                    reasons=self.reasons,
+                    decided_at=self.timestamp,
+                )
                 person.statement = self.statement
 
     def draft_support_plan(
@@ -129,10 +134,18 @@ class PlanningSteps(Recording):
         must_be_eligible(person)
         budget_must_be_calculated(person)
         if person.plan is not None:
-            raise RuleViolation(f"a plan for {person_id} already exists; revise it instead", code="plan_already_drafted")
+            raise RuleViolation(
+                f"a plan for {person_id} already exists; revise it instead", code="plan_already_drafted"
+            )
         plan_must_keep_spending_rules(plan, person.kind, spending_rules)
-        self._record(ctx, self.SupportPlanDrafted, person_id=person_id, plan=plan, plan_version=1,
-                     annual_cost_pence=plan.annual_cost_pence)
+        self._record(
+            ctx,
+            self.SupportPlanDrafted,
+            person_id=person_id,
+            plan=plan,
+            plan_version=1,
+            annual_cost_pence=plan.annual_cost_pence,
+        )
 
     def revise_support_plan(
         self, ctx: CommandContext, *, person_id: str, plan: SupportPlan, reason: str, spending_rules: SpendingRules
@@ -146,11 +159,20 @@ class PlanningSteps(Recording):
         else:
             reviews = [r for r in self.state.reviews.values() if person_id in r.person_ids and r.status == "completed"]
             if not reviews or reviews[-1].outcome != ReviewOutcome.REVISE_PLAN:
-                raise RuleViolation("an approved plan is revised after a review that decides to revise it",
-                                    code="plan_revision_needs_review")
+                raise RuleViolation(
+                    "an approved plan is revised after a review that decides to revise it",
+                    code="plan_revision_needs_review",
+                )
         plan_must_keep_spending_rules(plan, person.kind, spending_rules)
-        self._record(ctx, self.SupportPlanRevised, person_id=person_id, plan=plan, plan_version=person.plan_version + 1,
-                     annual_cost_pence=plan.annual_cost_pence, reason=reason)
+        self._record(
+            ctx,
+            self.SupportPlanRevised,
+            person_id=person_id,
+            plan=plan,
+            plan_version=person.plan_version + 1,
+            annual_cost_pence=plan.annual_cost_pence,
+            reason=reason,
+        )
 
     def submit_support_plan(self, ctx: CommandContext, *, person_id: str) -> None:
         case_must_be_open(self.state)
@@ -158,14 +180,22 @@ class PlanningSteps(Recording):
         person = person_must_exist(self.state, person_id)
         plan_must_exist(person)
         if person.plan_status not in (PlanStatus.DRAFT, PlanStatus.DEFERRED):
-            raise RuleViolation(f"the plan for {person_id} is {person.plan_status.value}; only a draft is submitted",
-                                code="plan_not_draft")
+            raise RuleViolation(
+                f"the plan for {person_id} is {person.plan_status.value}; only a draft is submitted",
+                code="plan_not_draft",
+            )
         adult_budget_must_reflect_carers_recorded_support(self.state, person)
         capped_budget_needs_reasoned_override(person)
         financial_assessment_must_be_complete(person)
         assert person.plan is not None
-        self._record(ctx, self.SupportPlanSubmitted, person_id=person_id, plan_version=person.plan_version,
-                     annual_cost_pence=person.plan.annual_cost_pence, budget_pence=current_budget_pence(person))
+        self._record(
+            ctx,
+            self.SupportPlanSubmitted,
+            person_id=person_id,
+            plan_version=person.plan_version,
+            annual_cost_pence=person.plan.annual_cost_pence,
+            budget_pence=current_budget_pence(person),
+        )
 
     def record_sign_off_decision(
         self,
@@ -195,12 +225,16 @@ class PlanningSteps(Recording):
         if approved:
             if approved_pence is None:
                 if outcome == SignOffOutcome.APPROVED_WITH_CHANGES:
-                    raise RuleViolation("approval with changes states the approved amount",
-                                        code="approved_amount_required", field="approved_pence")
+                    raise RuleViolation(
+                        "approval with changes states the approved amount",
+                        code="approved_amount_required",
+                        field="approved_pence",
+                    )
                 approved_pence = cost
         elif approved_pence is not None:
-            raise RuleViolation(f"a {outcome.value} decision approves no amount", code="amount_without_approval",
-                                field="approved_pence")
+            raise RuleViolation(
+                f"a {outcome.value} decision approves no amount", code="amount_without_approval", field="approved_pence"
+            )
         statement = budget_statement_for(person, approved_pence) if approved_pence is not None else None
         self._record(
             ctx,

@@ -73,9 +73,7 @@ class ReferralSteps(Recording):
         self._record(ctx, self.ReferralScreened, outcome=outcome, reasons=reasons)
         if outcome == ScreeningOutcome.INFORMATION_AND_ADVICE:
             # Signposting is an outcome in its own right and ends this episode.
-            self._record(
-                ctx, self.CaseClosed, reason=ClosureReason.INFORMATION_AND_ADVICE_ONLY, notes=reasons
-            )
+            self._record(ctx, self.CaseClosed, reason=ClosureReason.INFORMATION_AND_ADVICE_ONLY, notes=reasons)
 
     def close_case(self, ctx: CommandContext, *, reason: ClosureReason, notes: str) -> None:
         case_must_be_open(self.state)

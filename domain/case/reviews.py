@@ -27,8 +27,11 @@ class ReviewSteps(Recording):
 
         def apply(self, case: Any) -> None:
             case.state.reviews[self.review_id] = Review(
-                review_id=self.review_id, person_ids=list(self.person_ids), kind=self.kind,
-                reason=ReviewReason.SCHEDULED, due_on=self.due_on,
+                review_id=self.review_id,
+                person_ids=list(self.person_ids),
+                kind=self.kind,
+                reason=ReviewReason.SCHEDULED,
+                due_on=self.due_on,
             )
 
     class ReviewRequested(CaseEvent):
@@ -42,8 +45,11 @@ class ReviewSteps(Recording):
 
         def apply(self, case: Any) -> None:
             case.state.reviews[self.review_id] = Review(
-                review_id=self.review_id, person_ids=list(self.person_ids), kind=ReviewKind.UNPLANNED,
-                reason=self.reason, due_on=self.due_on,
+                review_id=self.review_id,
+                person_ids=list(self.person_ids),
+                kind=ReviewKind.UNPLANNED,
+                reason=self.reason,
+                due_on=self.due_on,
             )
 
     class ReviewCompleted(CaseEvent):
@@ -82,14 +88,21 @@ class ReviewSteps(Recording):
         case_must_be_open(self.state)
         self._review_id_must_be_new(review_id)
         if kind == ReviewKind.UNPLANNED:
-            raise RuleViolation("an unplanned review is requested, not scheduled", code="unplanned_review_is_requested",
-                                field="kind")
+            raise RuleViolation(
+                "an unplanned review is requested, not scheduled", code="unplanned_review_is_requested", field="kind"
+            )
         for person_id in person_ids:
             review_needs_a_plan_to_review(person_must_exist(self.state, person_id, field="person_ids"))
         self._record(ctx, self.ReviewScheduled, review_id=review_id, person_ids=person_ids, kind=kind, due_on=due_on)
 
     def request_review(
-        self, ctx: CommandContext, *, review_id: str, person_ids: list[str], reason: ReviewReason, due_on: date,
+        self,
+        ctx: CommandContext,
+        *,
+        review_id: str,
+        person_ids: list[str],
+        reason: ReviewReason,
+        due_on: date,
         details: str,
     ) -> None:
         """s.27: any reasonable request for a review must be considered, so every request is recorded."""
@@ -97,8 +110,15 @@ class ReviewSteps(Recording):
         self._review_id_must_be_new(review_id)
         for person_id in person_ids:
             person_must_exist(self.state, person_id, field="person_ids")
-        self._record(ctx, self.ReviewRequested, review_id=review_id, person_ids=person_ids, reason=reason,
-                     due_on=due_on, details=details)
+        self._record(
+            ctx,
+            self.ReviewRequested,
+            review_id=review_id,
+            person_ids=person_ids,
+            reason=reason,
+            due_on=due_on,
+            details=details,
+        )
 
     def complete_review(self, ctx: CommandContext, *, review_id: str, outcome: ReviewOutcome, notes: str) -> None:
         case_must_be_open(self.state)

@@ -62,9 +62,7 @@ def outstanding_assessments(state: CaseState) -> list[dict[str, Any]]:
             # Young carers are referred to children's services; adult carer assessment does not apply.
             continue
         if person.assessment not in FINISHED_FOR_GATE[person.kind]:
-            waiting.append(
-                {"person_id": person.person_id, "kind": person.kind, "assessment": person.assessment.value}
-            )
+            waiting.append({"person_id": person.person_id, "kind": person.kind, "assessment": person.assessment.value})
     return waiting
 
 
@@ -193,8 +191,11 @@ def recorded_carer_support(state: CaseState) -> list[CarerSupport]:
     """What every assessed carer is recorded as willing and able to do, in carer id order: the only
     source of the carer-neutral adjustment (never assumed)."""
     return sorted(
-        (c.carer_support for c in state.carers()
-         if c.assessment == AssessmentStatus.COMPLETED and c.carer_support is not None),
+        (
+            c.carer_support
+            for c in state.carers()
+            if c.assessment == AssessmentStatus.COMPLETED and c.carer_support is not None
+        ),
         key=lambda support: support.carer_id,
     )
 
@@ -273,9 +274,7 @@ def direct_payment_needs_capacity_or_authorised_person(person: Person, recipient
 
 def no_open_challenge(person: Person) -> None:
     if any(not c.resolved for c in person.challenges):
-        raise RuleViolation(
-            f"a challenge to {person.person_id}'s budget is open", code="challenge_already_open"
-        )
+        raise RuleViolation(f"a challenge to {person.person_id}'s budget is open", code="challenge_already_open")
 
 
 def direct_payment_must_follow_the_signed_off_plan(
@@ -294,11 +293,13 @@ def direct_payment_must_follow_the_signed_off_plan(
     else:
         planned_yearly = plan.direct_payment_pence * PERIODS_PER_YEAR[plan.direct_payment_frequency]
     details = {
-        "agreed_pence": amount_per_payment_pence, "agreed_frequency": frequency.value,
+        "agreed_pence": amount_per_payment_pence,
+        "agreed_frequency": frequency.value,
         "agreed_yearly_pence": agreed_yearly,
         "signed_off_pence": plan.direct_payment_pence,
         "signed_off_frequency": plan.direct_payment_frequency.value if plan.direct_payment_frequency else None,
-        "signed_off_yearly_pence": planned_yearly, "approved_budget_pence": sign_off.approved_pence,
+        "signed_off_yearly_pence": planned_yearly,
+        "approved_budget_pence": sign_off.approved_pence,
         "tolerance_basis_points": tolerance_basis_points,
     }
     same_terms = (amount_per_payment_pence, frequency) == (plan.direct_payment_pence, plan.direct_payment_frequency)
@@ -310,13 +311,17 @@ def direct_payment_must_follow_the_signed_off_plan(
             f"{format_pounds(plan.direct_payment_pence or 0)} "
             f"{(plan.direct_payment_frequency.value if plan.direct_payment_frequency else 'none').replace('_', '-')}"
             f" ({format_pounds(planned_yearly)} a year) as a direct payment",
-            code="agreement_does_not_match_signed_off_plan", field="amount_per_payment_pence", details=details,
+            code="agreement_does_not_match_signed_off_plan",
+            field="amount_per_payment_pence",
+            details=details,
         )
     if agreed_yearly > sign_off.approved_pence:
         raise RuleViolation(
             f"the agreement pays {format_pounds(agreed_yearly)} a year, more than the "
             f"{format_pounds(sign_off.approved_pence)} a year approved at sign-off",
-            code="agreement_exceeds_approved_budget", field="amount_per_payment_pence", details=details,
+            code="agreement_exceeds_approved_budget",
+            field="amount_per_payment_pence",
+            details=details,
         )
 
 
@@ -331,7 +336,8 @@ def agreement_must_start_within_window(
         raise InvalidInput(
             f"start_date: {start_date.isoformat()} is outside the council's window for a direct payment "
             f"agreement ({earliest.isoformat()} to {latest.isoformat()})",
-            code="agreement_start_out_of_window", field="start_date",
+            code="agreement_start_out_of_window",
+            field="start_date",
             details={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
         )
 
@@ -341,5 +347,7 @@ def review_needs_a_plan_to_review(person: Person) -> None:
     if person.plan_status != PlanStatus.APPROVED:
         raise RuleViolation(
             f"{person.person_id} has no approved plan to review yet (plan {person.plan_status.value})",
-            code="review_needs_a_plan", field="person_ids", details={"person_id": person.person_id},
+            code="review_needs_a_plan",
+            field="person_ids",
+            details={"person_id": person.person_id},
         )

@@ -32,17 +32,20 @@ def current_stage(state: CaseState) -> Stage:
     if adult in eligible and adult.statement is None:
         return Stage.FINANCIAL_ASSESSMENT
     # A plan the panel declined leaves eligible needs unmet: it goes back to planning, not into service.
-    if any(p.plan_status in (PlanStatus.NONE, PlanStatus.DRAFT, PlanStatus.DEFERRED, PlanStatus.DECLINED)
-           for p in eligible):
+    if any(
+        p.plan_status in (PlanStatus.NONE, PlanStatus.DRAFT, PlanStatus.DEFERRED, PlanStatus.DECLINED) for p in eligible
+    ):
         return Stage.SUPPORT_PLANNING
     if any(p.plan_status == PlanStatus.SUBMITTED for p in eligible):
         return Stage.SIGN_OFF
     for person in eligible:
-        if person.plan_status == PlanStatus.APPROVED and person.plan is not None:
-            if person.plan.management in USES_DIRECT_PAYMENT and not any(
-                a.person_id == person.person_id for a in state.agreements.values()
-            ):
-                return Stage.PAYMENT_SETUP
+        if (
+            person.plan_status == PlanStatus.APPROVED
+            and person.plan is not None
+            and person.plan.management in USES_DIRECT_PAYMENT
+            and not any(a.person_id == person.person_id for a in state.agreements.values())
+        ):
+            return Stage.PAYMENT_SETUP
     if any(r.status == "scheduled" and r.kind.value == "unplanned" for r in state.reviews.values()):
         return Stage.REVIEW
     return Stage.IN_SERVICE

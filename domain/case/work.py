@@ -47,8 +47,14 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
         add(WorkItem(kind="screen_referral", role=Role.SOCIAL_WORKER, detail="screen the referral"))
         return items
     for waiting in outstanding_assessments(state):
-        add(WorkItem(kind=f"{waiting['kind']}_assessment", role=Role.SOCIAL_WORKER, person_id=waiting["person_id"],
-                     detail=f"assessment {waiting['assessment']}"))
+        add(
+            WorkItem(
+                kind=f"{waiting['kind']}_assessment",
+                role=Role.SOCIAL_WORKER,
+                person_id=waiting["person_id"],
+                detail=f"assessment {waiting['assessment']}",
+            )
+        )
     gate_open = not outstanding_assessments(state)
     for person in state.people.values():
         if person.young_carer or person.assessment != AssessmentStatus.COMPLETED:
@@ -56,8 +62,15 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
         pid = person.person_id
         for challenge in person.challenges:
             if not challenge.resolved:
-                add(WorkItem(kind="resolve_challenge", role=Role.TEAM_MANAGER, person_id=pid,
-                             ref=challenge.challenge_id, detail=challenge.grounds))
+                add(
+                    WorkItem(
+                        kind="resolve_challenge",
+                        role=Role.TEAM_MANAGER,
+                        person_id=pid,
+                        ref=challenge.challenge_id,
+                        detail=challenge.grounds,
+                    )
+                )
         if person.eligibility is None:
             add(WorkItem(kind="determine_eligibility", role=Role.SOCIAL_WORKER, person_id=pid))
             continue
@@ -67,33 +80,68 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
             add(WorkItem(kind="calculate_budget", role=Role.SOCIAL_WORKER, person_id=pid))
             continue
         if person.budget.exceeds_cap and person.cap_override_pence is None:
-            add(WorkItem(kind="cap_override", role=Role.TEAM_MANAGER, person_id=pid,
-                         detail="the indicative budget is over the cap"))
+            add(
+                WorkItem(
+                    kind="cap_override",
+                    role=Role.TEAM_MANAGER,
+                    person_id=pid,
+                    detail="the indicative budget is over the cap",
+                )
+            )
         if person.kind == "adult" and person.statement is None:
             add(WorkItem(kind="financial_assessment", role=Role.FINANCE_OFFICER, person_id=pid))
             continue
         if not gate_open:
             continue
         if person.plan_status in (PlanStatus.NONE, PlanStatus.DRAFT, PlanStatus.DEFERRED, PlanStatus.DECLINED):
-            add(WorkItem(kind="support_plan", role=Role.SOCIAL_WORKER, person_id=pid,
-                         detail=f"plan {person.plan_status.value}"))
+            add(
+                WorkItem(
+                    kind="support_plan",
+                    role=Role.SOCIAL_WORKER,
+                    person_id=pid,
+                    detail=f"plan {person.plan_status.value}",
+                )
+            )
         elif person.plan_status == PlanStatus.SUBMITTED:
             add(WorkItem(kind="sign_off", role=_sign_off_role(person.plan, panel_threshold_pence), person_id=pid))
-        elif (person.plan is not None and person.plan.management in USES_DIRECT_PAYMENT
-              and not any(a.person_id == pid for a in state.agreements.values())):
+        elif (
+            person.plan is not None
+            and person.plan.management in USES_DIRECT_PAYMENT
+            and not any(a.person_id == pid for a in state.agreements.values())
+        ):
             add(WorkItem(kind="direct_payment_agreement", role=Role.FINANCE_OFFICER, person_id=pid))
     for agreement in state.agreements.values():
         if agreement.arrears_status == "awaiting_confirmation" and agreement.status == "active":
-            add(WorkItem(kind="confirm_arrears", role=Role.FINANCE_OFFICER, person_id=agreement.person_id,
-                         ref=agreement.agreement_id,
-                         detail=f"{agreement.arrears_slots} payment(s) already due under {agreement.agreement_id}"))
+            add(
+                WorkItem(
+                    kind="confirm_arrears",
+                    role=Role.FINANCE_OFFICER,
+                    person_id=agreement.person_id,
+                    ref=agreement.agreement_id,
+                    detail=f"{agreement.arrears_slots} payment(s) already due under {agreement.agreement_id}",
+                )
+            )
         if any(slot.status == "failed" for slot in agreement.slots.values()):
-            add(WorkItem(kind="payment_failed", role=Role.FINANCE_OFFICER, person_id=agreement.person_id,
-                         ref=agreement.agreement_id, detail=f"agreement {agreement.agreement_id}"))
+            add(
+                WorkItem(
+                    kind="payment_failed",
+                    role=Role.FINANCE_OFFICER,
+                    person_id=agreement.person_id,
+                    ref=agreement.agreement_id,
+                    detail=f"agreement {agreement.agreement_id}",
+                )
+            )
     for review in state.reviews.values():
         if review.status == "scheduled":
-            add(WorkItem(kind="review", role=Role.SOCIAL_WORKER, person_id=",".join(review.person_ids),
-                         ref=review.review_id, detail=f"{review.kind.value} review due {review.due_on.isoformat()}"))
+            add(
+                WorkItem(
+                    kind="review",
+                    role=Role.SOCIAL_WORKER,
+                    person_id=",".join(review.person_ids),
+                    ref=review.review_id,
+                    detail=f"{review.kind.value} review due {review.due_on.isoformat()}",
+                )
+            )
     return items
 
 

@@ -16,7 +16,7 @@ class AllocateCase(CaseCommand):
     team: Identifier | None = None
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.allocate_case(ctx, worker_id=self.worker_id, team=self.team, reason=self.reason)
 
 
@@ -24,12 +24,12 @@ class EscalateCase(CaseCommand):
     reason: Reason
     escalated_to: Identifier | None = None
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.escalate_case(ctx, reason=self.reason, escalated_to=self.escalated_to)
 
 
 class ResolveEscalation(CaseCommand):
     outcome: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.resolve_escalation(ctx, outcome=self.outcome)

@@ -34,7 +34,7 @@ class StartNeedsAssessment(CaseCommand):
     method: AssessmentMethod
     combined_with_carer_id: Identifier | None = None
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.start_needs_assessment(ctx, method=self.method, combined_with_carer_id=self.combined_with_carer_id)
 
 
@@ -44,17 +44,22 @@ class CompleteNeedsAssessment(CaseCommand):
     has_capacity: StrictBool = Field(description="Capacity to consent to and manage a direct payment")
     summary: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         answers_must_fit_the_rule_set(services, "adult", dict(self.ras_answers), complete=True)
-        case.complete_needs_assessment(ctx, findings=self.findings, ras_answers=dict(self.ras_answers),
-                                       has_capacity=self.has_capacity, summary=self.summary)
+        case.complete_needs_assessment(
+            ctx,
+            findings=self.findings,
+            ras_answers=dict(self.ras_answers),
+            has_capacity=self.has_capacity,
+            summary=self.summary,
+        )
 
 
 class RecordAssessmentRefusal(CaseCommand):
     reason: Reason
     exceptions: list[RefusalException] = Field(default_factory=list, max_length=FEW)
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_assessment_refusal(ctx, reason=self.reason, exceptions=list(self.exceptions))
 
 
@@ -62,7 +67,7 @@ class RequestNeedsAssessment(CaseCommand):
     reason: AssessmentRequestReason
     notes: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.request_needs_assessment(ctx, reason=self.reason, notes=self.notes)
 
 
@@ -70,7 +75,7 @@ class StartCarerAssessment(CaseCommand):
     carer_id: Identifier
     method: CarerAssessmentMethod = CarerAssessmentMethod.SEPARATE
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.start_carer_assessment(ctx, carer_id=self.carer_id, method=self.method)
 
 
@@ -86,14 +91,21 @@ class CompleteCarerAssessment(CaseCommand):
     ras_answers: dict[Identifier, Identifier] = Field(default_factory=dict, max_length=SOME)
     summary: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         # With no impact on wellbeing there is nothing to price, so answers may be left out.
-        answers_must_fit_the_rule_set(services, "carer", dict(self.ras_answers),
-                                      complete=self.wellbeing_impact != WellbeingImpact.NONE)
+        answers_must_fit_the_rule_set(
+            services, "carer", dict(self.ras_answers), complete=self.wellbeing_impact != WellbeingImpact.NONE
+        )
         case.complete_carer_assessment(
-            ctx, carer_id=self.carer_id, findings=self.findings, hours_caring_per_week=self.hours_caring_per_week,
+            ctx,
+            carer_id=self.carer_id,
+            findings=self.findings,
+            hours_caring_per_week=self.hours_caring_per_week,
             willing_to_continue_caring=self.willing_to_continue_caring,
-            able_to_continue_caring=self.able_to_continue_caring, support_level=self.support_level,
-            wellbeing_impact=self.wellbeing_impact, outcomes_wanted=list(self.outcomes_wanted),
-            ras_answers=dict(self.ras_answers), summary=self.summary,
+            able_to_continue_caring=self.able_to_continue_caring,
+            support_level=self.support_level,
+            wellbeing_impact=self.wellbeing_impact,
+            outcomes_wanted=list(self.outcomes_wanted),
+            ras_answers=dict(self.ras_answers),
+            summary=self.summary,
         )

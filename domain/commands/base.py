@@ -8,7 +8,7 @@ named, before the case is even loaded, so nothing is written.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from uuid import UUID
 
@@ -26,9 +26,21 @@ if TYPE_CHECKING:
     from domain.case.aggregate import Case
     from domain.case.base import CommandContext
 
-__all__ = ["CaseCommand", "CouncilSettings", "Identifier", "Instant", "LongText", "Name", "Notes", "Reason",
-           "RuleSets", "Services", "ShortText", "amounts_within_council_maximum",
-           "date_must_not_be_in_the_future"]
+__all__ = [
+    "CaseCommand",
+    "CouncilSettings",
+    "Identifier",
+    "Instant",
+    "LongText",
+    "Name",
+    "Notes",
+    "Reason",
+    "RuleSets",
+    "Services",
+    "ShortText",
+    "amounts_within_council_maximum",
+    "date_must_not_be_in_the_future",
+]
 
 
 class RuleSets(Protocol):
@@ -79,8 +91,9 @@ class CaseCommand(BaseModel):
     command_id: Identifier
     actor: Actor
     effective_at: Instant | None = Field(
-        default=None, description="When the fact took effect, where that differs from when it is recorded: "
-                                  "not ahead of the record's clock, not before the case began"
+        default=None,
+        description="When the fact took effect, where that differs from when it is recorded: "
+        "not ahead of the record's clock, not before the case began",
     )
 
     @classmethod
@@ -93,7 +106,7 @@ class CaseCommand(BaseModel):
         content = self.model_dump(mode="json", exclude={"command_id"})
         return "sha256:" + hashlib.sha256(canonical_json([self.type_name(), content])).hexdigest()
 
-    def context(self, recorded_at: datetime) -> "CommandContext":
+    def context(self, recorded_at: datetime) -> CommandContext:
         from domain.case.base import CommandContext
 
         return CommandContext(
@@ -105,11 +118,11 @@ class CaseCommand(BaseModel):
             effective_at=self.effective_at,
         )
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         """Call the one aggregate method this command stands for."""
         raise TypeError(f"{self.type_name()} does not act on an existing case")
 
-    def admit(self, ctx: "CommandContext", case_began_at: datetime | None, council: CouncilSettings) -> None:
+    def admit(self, ctx: CommandContext, case_began_at: datetime | None, council: CouncilSettings) -> None:
         """The checks every command passes before it touches the case, against the council's limits
         and the record's clock (which a model cannot read: see domain.values). The case record and
         the workflow's dry-run both call this, so the workflow refuses what the record would.
@@ -120,23 +133,31 @@ class CaseCommand(BaseModel):
             if self.effective_at > latest:
                 raise InvalidInput(
                     f"effective_at: {self.effective_at.isoformat()} is in the future; a fact takes effect "
-                    "no later than it is recorded", code="effective_at_in_the_future", field="effective_at",
+                    "no later than it is recorded",
+                    code="effective_at_in_the_future",
+                    field="effective_at",
                     details={"recorded_at": ctx.recorded_at.isoformat()},
                 )
             if case_began_at is not None and self.effective_at < case_began_at:
                 raise InvalidInput(
                     f"effective_at: {self.effective_at.isoformat()} is before the case began "
-                    f"({case_began_at.isoformat()})", code="effective_at_before_case_began", field="effective_at",
+                    f"({case_began_at.isoformat()})",
+                    code="effective_at_before_case_began",
+                    field="effective_at",
                     details={"case_began_at": case_began_at.isoformat()},
                 )
 
 
-def date_must_not_be_in_the_future(value: date, ctx: "CommandContext", field: str) -> None:
+def date_must_not_be_in_the_future(value: date, ctx: CommandContext, field: str) -> None:
     """A date of birth (or any date already past by its nature) cannot be after today."""
-    today = ctx.recorded_at.astimezone(timezone.utc).date()
+    today = ctx.recorded_at.astimezone(UTC).date()
     if value > today:
-        raise InvalidInput(f"{field}: {value.isoformat()} is in the future", code="date_in_the_future", field=field,
-                           details={"today": today.isoformat()})
+        raise InvalidInput(
+            f"{field}: {value.isoformat()} is in the future",
+            code="date_in_the_future",
+            field=field,
+            details={"today": today.isoformat()},
+        )
 
 
 def _amounts(model: BaseModel, path: str) -> list[tuple[str, int]]:
@@ -174,6 +195,7 @@ def amounts_within_council_maximum(command: CaseCommand, council: CouncilSetting
             raise InvalidInput(
                 f"{field}: {format_pounds(amount)} is above the council's maximum of "
                 f"{format_pounds(council.max_amount_pence)} for one amount",
-                code="amount_above_council_maximum", field=field,
+                code="amount_above_council_maximum",
+                field=field,
                 details={"amount_pence": amount, "maximum_pence": council.max_amount_pence},
             )

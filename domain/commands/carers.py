@@ -31,19 +31,25 @@ class IdentifyCarer(CaseCommand):
     relationship_to_adult: Name
     lives_with_adult: StrictBool
 
-    def admit(self, ctx: "CommandContext", case_began_at: datetime | None, council: CouncilSettings) -> None:
+    def admit(self, ctx: CommandContext, case_began_at: datetime | None, council: CouncilSettings) -> None:
         super().admit(ctx, case_began_at, council)
         date_must_not_be_in_the_future(self.date_of_birth, ctx, "date_of_birth")
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.identify_carer(ctx, carer_id=self.carer_id, name=self.name, date_of_birth=self.date_of_birth,
-                            relationship_to_adult=self.relationship_to_adult, lives_with_adult=self.lives_with_adult)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.identify_carer(
+            ctx,
+            carer_id=self.carer_id,
+            name=self.name,
+            date_of_birth=self.date_of_birth,
+            relationship_to_adult=self.relationship_to_adult,
+            lives_with_adult=self.lives_with_adult,
+        )
 
 
 class AcceptCarerAssessment(CaseCommand):
     carer_id: Identifier
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.accept_carer_assessment(ctx, carer_id=self.carer_id)
 
 
@@ -51,7 +57,7 @@ class DeclineCarerAssessment(CaseCommand):
     carer_id: Identifier
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.decline_carer_assessment(ctx, carer_id=self.carer_id, reason=self.reason)
 
 
@@ -59,7 +65,7 @@ class RequestCarerAssessment(CaseCommand):
     carer_id: Identifier
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.request_carer_assessment(ctx, carer_id=self.carer_id, reason=self.reason)
 
 
@@ -67,5 +73,5 @@ class RecordCombinedAssessmentConsent(CaseCommand):
     person_id: Identifier
     consented: StrictBool
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_combined_assessment_consent(ctx, person_id=self.person_id, consented=self.consented)

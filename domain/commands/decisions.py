@@ -18,14 +18,14 @@ class DetermineEligibility(CaseCommand):
     person_id: Identifier
     practitioner_notes: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.determine_eligibility(ctx, person_id=self.person_id, practitioner_notes=self.practitioner_notes)
 
 
 class CalculateIndicativeBudget(CaseCommand):
     person_id: Identifier
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         rule_set = services.rule_sets.current(services.council.ras_rule_set_id)
         case.calculate_indicative_budget(ctx, person_id=self.person_id, rule_set=rule_set)
 
@@ -35,9 +35,10 @@ class OverrideBudgetCap(CaseCommand):
     approved_pence: Pence
     reasons: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.override_budget_cap(ctx, person_id=self.person_id, approved_pence=self.approved_pence,
-                                 reasons=self.reasons)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.override_budget_cap(
+            ctx, person_id=self.person_id, approved_pence=self.approved_pence, reasons=self.reasons
+        )
 
 
 class CompleteFinancialAssessment(CaseCommand):
@@ -45,10 +46,13 @@ class CompleteFinancialAssessment(CaseCommand):
     assessed_contribution_pence: Pence
     notes: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.complete_financial_assessment(ctx, person_id=self.person_id,
-                                           assessed_contribution_pence=self.assessed_contribution_pence,
-                                           notes=self.notes)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.complete_financial_assessment(
+            ctx,
+            person_id=self.person_id,
+            assessed_contribution_pence=self.assessed_contribution_pence,
+            notes=self.notes,
+        )
 
 
 class ChallengeBudget(CaseCommand):
@@ -56,7 +60,7 @@ class ChallengeBudget(CaseCommand):
     challenge_id: Identifier
     grounds: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.challenge_budget(ctx, person_id=self.person_id, challenge_id=self.challenge_id, grounds=self.grounds)
 
 
@@ -67,6 +71,12 @@ class ResolveChallenge(CaseCommand):
     revised_pence: Pence | None = None
     reasons: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.resolve_challenge(ctx, person_id=self.person_id, challenge_id=self.challenge_id, outcome=self.outcome,
-                               revised_pence=self.revised_pence, reasons=self.reasons)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.resolve_challenge(
+            ctx,
+            person_id=self.person_id,
+            challenge_id=self.challenge_id,
+            outcome=self.outcome,
+            revised_pence=self.revised_pence,
+            reasons=self.reasons,
+        )

@@ -27,10 +27,15 @@ class MakeDirectPaymentAgreement(CaseCommand):
     frequency: Frequency
     amount_per_payment_pence: Pence = Field(gt=0)
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.make_direct_payment_agreement(
-            ctx, person_id=self.person_id, agreement_id=self.agreement_id, recipient=self.recipient,
-            recipient_name=self.recipient_name, start_date=self.start_date, frequency=self.frequency,
+            ctx,
+            person_id=self.person_id,
+            agreement_id=self.agreement_id,
+            recipient=self.recipient,
+            recipient_name=self.recipient_name,
+            start_date=self.start_date,
+            frequency=self.frequency,
             amount_per_payment_pence=self.amount_per_payment_pence,
             tolerance_basis_points=services.council.agreement_tolerance_basis_points,
             backdating_limit_days=services.council.agreement_backdating_limit_days,
@@ -45,7 +50,7 @@ class ConfirmArrearsPayment(CaseCommand):
     agreement_id: Identifier
     amount_pence: Pence = Field(gt=0)
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.confirm_arrears_payment(ctx, agreement_id=self.agreement_id, amount_pence=self.amount_pence)
 
 
@@ -55,9 +60,10 @@ class SchedulePayment(CaseCommand):
     due_on: CaseDate
     amount_pence: Pence = Field(gt=0)
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.schedule_payment(ctx, agreement_id=self.agreement_id, slot=self.slot, due_on=self.due_on,
-                              amount_pence=self.amount_pence)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.schedule_payment(
+            ctx, agreement_id=self.agreement_id, slot=self.slot, due_on=self.due_on, amount_pence=self.amount_pence
+        )
 
 
 class IssuePayment(CaseCommand):
@@ -65,9 +71,10 @@ class IssuePayment(CaseCommand):
     slot: StrictInt = Field(ge=1, le=100_000)
     payment_reference: Identifier
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.issue_payment(ctx, agreement_id=self.agreement_id, slot=self.slot,
-                           payment_reference=self.payment_reference)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.issue_payment(
+            ctx, agreement_id=self.agreement_id, slot=self.slot, payment_reference=self.payment_reference
+        )
 
 
 class RecordPaymentFailure(CaseCommand):
@@ -75,7 +82,7 @@ class RecordPaymentFailure(CaseCommand):
     slot: StrictInt = Field(ge=1, le=100_000)
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_payment_failure(ctx, agreement_id=self.agreement_id, slot=self.slot, reason=self.reason)
 
 
@@ -83,7 +90,7 @@ class SuspendDirectPayments(CaseCommand):
     agreement_id: Identifier
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.suspend_direct_payments(ctx, agreement_id=self.agreement_id, reason=self.reason)
 
 
@@ -91,7 +98,7 @@ class ResumeDirectPayments(CaseCommand):
     agreement_id: Identifier
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.resume_direct_payments(ctx, agreement_id=self.agreement_id, reason=self.reason)
 
 
@@ -99,7 +106,7 @@ class EndDirectPaymentAgreement(CaseCommand):
     agreement_id: Identifier
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.end_direct_payment_agreement(ctx, agreement_id=self.agreement_id, reason=self.reason)
 
 
@@ -112,11 +119,16 @@ class ReceiveMonitoringReturn(CaseCommand):
     underspend_pence: Pence
     notes: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.receive_monitoring_return(
-            ctx, agreement_id=self.agreement_id, period_start=self.period_start, period_end=self.period_end,
-            spent_pence=self.spent_pence, receipts_over_threshold=self.receipts_over_threshold,
-            underspend_pence=self.underspend_pence, notes=self.notes,
+            ctx,
+            agreement_id=self.agreement_id,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            spent_pence=self.spent_pence,
+            receipts_over_threshold=self.receipts_over_threshold,
+            underspend_pence=self.underspend_pence,
+            notes=self.notes,
         )
 
 
@@ -125,6 +137,7 @@ class RecoverUnspentFunds(CaseCommand):
     amount_pence: Pence = Field(gt=0)
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.recover_unspent_funds(ctx, agreement_id=self.agreement_id, amount_pence=self.amount_pence,
-                                   reason=self.reason)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.recover_unspent_funds(
+            ctx, agreement_id=self.agreement_id, amount_pence=self.amount_pence, reason=self.reason
+        )

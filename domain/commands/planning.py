@@ -18,9 +18,10 @@ class DraftSupportPlan(CaseCommand):
     person_id: Identifier
     plan: SupportPlan
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.draft_support_plan(ctx, person_id=self.person_id, plan=self.plan,
-                                spending_rules=services.council.spending_rules)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.draft_support_plan(
+            ctx, person_id=self.person_id, plan=self.plan, spending_rules=services.council.spending_rules
+        )
 
 
 class ReviseSupportPlan(CaseCommand):
@@ -28,15 +29,20 @@ class ReviseSupportPlan(CaseCommand):
     plan: SupportPlan
     reason: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.revise_support_plan(ctx, person_id=self.person_id, plan=self.plan, reason=self.reason,
-                                 spending_rules=services.council.spending_rules)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.revise_support_plan(
+            ctx,
+            person_id=self.person_id,
+            plan=self.plan,
+            reason=self.reason,
+            spending_rules=services.council.spending_rules,
+        )
 
 
 class SubmitSupportPlan(CaseCommand):
     person_id: Identifier
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.submit_support_plan(ctx, person_id=self.person_id)
 
 
@@ -47,7 +53,13 @@ class RecordSignOffDecision(CaseCommand):
     approved_pence: Pence | None = None
     reasons: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.record_sign_off_decision(ctx, person_id=self.person_id, route=self.route, outcome=self.outcome,
-                                      approved_pence=self.approved_pence, reasons=self.reasons,
-                                      panel_threshold_pence=services.council.panel_threshold_pence)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.record_sign_off_decision(
+            ctx,
+            person_id=self.person_id,
+            route=self.route,
+            outcome=self.outcome,
+            approved_pence=self.approved_pence,
+            reasons=self.reasons,
+            panel_threshold_pence=services.council.panel_threshold_pence,
+        )

@@ -34,17 +34,24 @@ class ReceiveReferral(CaseCommand):
     adult_date_of_birth: CaseDate
     primary_support_reason: PrimarySupportReason | None = None
 
-    def admit(self, ctx: "CommandContext", case_began_at: datetime | None, council: CouncilSettings) -> None:
+    def admit(self, ctx: CommandContext, case_began_at: datetime | None, council: CouncilSettings) -> None:
         super().admit(ctx, case_began_at, council)
         date_must_not_be_in_the_future(self.adult_date_of_birth, ctx, "adult_date_of_birth")
 
-    def create(self, ctx: "CommandContext", services: Services) -> "Case":
+    def create(self, ctx: CommandContext, services: Services) -> Case:
         from domain.case.aggregate import Case
 
         return Case.receive_referral(
-            ctx, case_id=self.case_id, council_code=services.council.council_code, team=self.team,
-            route=self.route, reason=self.reason, adult_id=self.adult_id, adult_name=self.adult_name,
-            adult_date_of_birth=self.adult_date_of_birth, primary_support_reason=self.primary_support_reason,
+            ctx,
+            case_id=self.case_id,
+            council_code=services.council.council_code,
+            team=self.team,
+            route=self.route,
+            reason=self.reason,
+            adult_id=self.adult_id,
+            adult_name=self.adult_name,
+            adult_date_of_birth=self.adult_date_of_birth,
+            primary_support_reason=self.primary_support_reason,
         )
 
 
@@ -52,7 +59,7 @@ class ScreenReferral(CaseCommand):
     outcome: ScreeningOutcome
     reasons: Reason
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.screen_referral(ctx, outcome=self.outcome, reasons=self.reasons)
 
 
@@ -60,5 +67,5 @@ class CloseCase(CaseCommand):
     reason: ClosureReason
     notes: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.close_case(ctx, reason=self.reason, notes=self.notes)

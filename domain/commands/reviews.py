@@ -21,9 +21,10 @@ class ScheduleReview(CaseCommand):
     kind: ReviewKind
     due_on: CaseDate
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.schedule_review(ctx, review_id=self.review_id, person_ids=list(self.person_ids), kind=self.kind,
-                             due_on=self.due_on)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.schedule_review(
+            ctx, review_id=self.review_id, person_ids=list(self.person_ids), kind=self.kind, due_on=self.due_on
+        )
 
 
 class RequestReview(CaseCommand):
@@ -33,9 +34,15 @@ class RequestReview(CaseCommand):
     due_on: CaseDate
     details: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
-        case.request_review(ctx, review_id=self.review_id, person_ids=list(self.person_ids), reason=self.reason,
-                            due_on=self.due_on, details=self.details)
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.request_review(
+            ctx,
+            review_id=self.review_id,
+            person_ids=list(self.person_ids),
+            reason=self.reason,
+            due_on=self.due_on,
+            details=self.details,
+        )
 
 
 class CompleteReview(CaseCommand):
@@ -43,7 +50,7 @@ class CompleteReview(CaseCommand):
     outcome: ReviewOutcome
     notes: Notes = ""
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.complete_review(ctx, review_id=self.review_id, outcome=self.outcome, notes=self.notes)
 
 
@@ -51,5 +58,5 @@ class RecordStageOverdue(CaseCommand):
     stage: StrictStr = Field(min_length=1, max_length=80, description="A stage name, or review:<review id>")
     due_at: Instant
 
-    def execute(self, case: "Case", ctx: "CommandContext", services: Services) -> None:
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_stage_overdue(ctx, stage=self.stage, due_at=self.due_at)

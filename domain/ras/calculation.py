@@ -245,9 +245,9 @@ def calculate_carer_budget(
         rule_set_version=rule_set.version,
         rule_set_hash=rule_set.content_hash,
         method=section.method,
-        inputs=_CarerInputs(
-            impact=impact, answers={line.question_id: line.answer_id for line in lines}
-        ).model_dump(mode="json"),
+        inputs=_CarerInputs(impact=impact, answers={line.question_id: line.answer_id for line in lines}).model_dump(
+            mode="json"
+        ),
         points=lines,
         total_points=total_points,
         price_table=price_table,
@@ -285,9 +285,7 @@ def recalculate(calculation: BudgetCalculation, rule_set: RuleSet) -> BudgetCalc
         raise InvalidInput(
             f"the recorded inputs cannot be read back: {exc}", code="invalid_recorded_inputs", field="inputs"
         ) from exc
-    return calculate_carer_budget(
-        rule_set, person_id=calculation.person_id, impact=carer.impact, answers=carer.answers
-    )
+    return calculate_carer_budget(rule_set, person_id=calculation.person_id, impact=carer.impact, answers=carer.answers)
 
 
 def _require_person_id(person_id: str) -> None:
@@ -408,9 +406,7 @@ def _carer_neutral_adjustments(
                 f"so this carer reduces it by {_percent(granted_bp)}."
             )
         adjustments.append(
-            Adjustment(
-                kind=CARER_NEUTRAL_REDUCTION, reason=reason, amount_pence=-amount_pence, carer_id=carer.carer_id
-            )
+            Adjustment(kind=CARER_NEUTRAL_REDUCTION, reason=reason, amount_pence=-amount_pence, carer_id=carer.carer_id)
         )
     if policy.carer_break_reinflation_bp is not None:
         share = _percent(policy.carer_break_reinflation_bp)

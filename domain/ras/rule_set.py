@@ -97,9 +97,7 @@ class BandsAdultSection(_RuleSetPart):
 
     @field_validator("band_table")
     @classmethod
-    def _every_possible_total_has_one_band(
-        cls, band_table: tuple[Band, ...], info: ValidationInfo
-    ) -> tuple[Band, ...]:
+    def _every_possible_total_has_one_band(cls, band_table: tuple[Band, ...], info: ValidationInfo) -> tuple[Band, ...]:
         if not band_table:
             raise ValueError("at least one band is needed")
         # Gaps or overlaps would leave some totals priced twice or not at all.
@@ -195,9 +193,7 @@ class PointsCarerSection(_RuleSetPart):
     cap_pence: Pence | None = None
 
 
-CarerSection = Annotated[
-    TieredCarerSection | FlatCarerSection | PointsCarerSection, Field(discriminator="method")
-]
+CarerSection = Annotated[TieredCarerSection | FlatCarerSection | PointsCarerSection, Field(discriminator="method")]
 
 
 class RuleSet(_RuleSetPart):
@@ -214,9 +210,7 @@ class RuleSet(_RuleSetPart):
 def parse_rule_set(data: bytes) -> RuleSet:
     """Parse and validate the TOML bytes of a rule set file, stamping the hash of those exact bytes."""
     if not isinstance(data, bytes):
-        raise InvalidInput(
-            "a rule set is parsed from the exact bytes of its file", code="invalid_rule_set_file"
-        )
+        raise InvalidInput("a rule set is parsed from the exact bytes of its file", code="invalid_rule_set_file")
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -38,14 +38,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def tokens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """One key per staff role, made the way `carecase keys add` makes them."""
     path = tmp_path_factory.mktemp("keys") / "api-keys.toml"
-    made = {role.value: add_key(path, f"{role.value.replace('_', '-')}-1", role) for role in Role
-            if role != Role.SYSTEM}
+    made = {
+        role.value: add_key(path, f"{role.value.replace('_', '-')}-1", role) for role in Role if role != Role.SYSTEM
+    }
     return path, made
 
 
 @pytest.fixture
-def views_running(case_record: CaseRecord, sqlite_env: dict[str, str],
-                  request: pytest.FixtureRequest) -> Iterator[ProjectionRunner]:
+def views_running(
+    case_record: CaseRecord, sqlite_env: dict[str, str], request: pytest.FixtureRequest
+) -> Iterator[ProjectionRunner]:
     # A test may shorten the views' service levels: @pytest.mark.service_levels(stage_limits={...}).
     marker = request.node.get_closest_marker("service_levels")
     levels = ServiceLevels(**marker.kwargs) if marker else ServiceLevels()
@@ -62,12 +64,26 @@ def views_running(case_record: CaseRecord, sqlite_env: dict[str, str],
 
 
 @pytest.fixture
-def backend(case_record: CaseRecord, sqlite_env: dict[str, str], temporal_env: WorkflowEnvironment, client: Client,
-            task_queue: str, worker: Worker, views_running: ProjectionRunner,
-            tokens: tuple[Path, dict[str, str]]) -> Iterator[Backend]:
+def backend(
+    case_record: CaseRecord,
+    sqlite_env: dict[str, str],
+    temporal_env: WorkflowEnvironment,
+    client: Client,
+    task_queue: str,
+    worker: Worker,
+    views_running: ProjectionRunner,
+    tokens: tuple[Path, dict[str, str]],
+) -> Iterator[Backend]:
     views = SQLiteViewStore(sqlite_env["SQLITE_DBNAME"])
-    wired = Backend(record=case_record, views=views, view_names=views_running.names, log=AccessLog(views),
-                    keys=KeyRing.load(tokens[0]), temporal=client, task_queue=task_queue)
+    wired = Backend(
+        record=case_record,
+        views=views,
+        view_names=views_running.names,
+        log=AccessLog(views),
+        keys=KeyRing.load(tokens[0]),
+        temporal=client,
+        task_queue=task_queue,
+    )
     try:
         # Real time, as in production: no service-level timer is anywhere near firing in a test.
         with temporal_env.with_time_skipping_disabled():

@@ -5,7 +5,7 @@ every view checked after every step."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -62,8 +62,9 @@ class FrontEnd:
         timeline = await self.get(f"/cases/{self.case_id}/timeline", role="auditor")
         versions = [row["version"] for row in timeline["items"]]
         assert versions == list(range(1, len(versions) + 1)) and len(versions) >= view["case"]["version"]
-        assert [row["event"] for row in timeline["items"][version - len(result["events"]):version]] == [
-            e["type"] for e in result["events"]]
+        assert [row["event"] for row in timeline["items"][version - len(result["events"]) : version]] == [
+            e["type"] for e in result["events"]
+        ]
         team = await self.get(f"/worklists/teams/{view['case']['team']}", role="team_manager")
         on_case = sorted((i["kind"], i["role"]) for i in team["items"] if i["case_id"] == self.case_id)
         assert on_case == sorted((w["kind"], w["role"]) for w in view["work"])
@@ -76,7 +77,7 @@ class FrontEnd:
 async def test_referral_to_first_payment_and_review_through_http_only(http: httpx.AsyncClient, tokens):
     front = FrontEnd(http, tokens[1])
     s = Scenario()
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
 
     opened = await front.do(s.referral(), "social_worker")
     assert [e["type"] for e in opened["events"]] == ["ReferralReceived"] and opened["stage"] == "screening"
@@ -89,16 +90,20 @@ async def test_referral_to_first_payment_and_review_through_http_only(http: http
 
     # Too early: the carer's assessment is outstanding. 409 with the reason code, nothing written.
     before = (await front.get(f"/cases/{front.case_id}"))["case"]["version"]
-    early = await http.post(f"/cases/{front.case_id}/draft-support-plan", json=body_of(s.draft()),
-                            headers=front.as_("social_worker"))
+    early = await http.post(
+        f"/cases/{front.case_id}/draft-support-plan", json=body_of(s.draft()), headers=front.as_("social_worker")
+    )
     assert early.status_code == 409
     assert early.json()["code"] == "assessments_outstanding"
-    assert early.json()["details"]["outstanding"] == [{"person_id": "carer-1", "kind": "carer",
-                                                      "assessment": "accepted"}]
+    assert early.json()["details"]["outstanding"] == [
+        {"person_id": "carer-1", "kind": "carer", "assessment": "accepted"}
+    ]
     mine = await front.get("/worklists/mine")
     # The worker's own list says what to do instead: the carer's assessment, and the adult's eligibility.
     assert {(i["kind"], i["person_id"]) for i in mine["items"] if i["case_id"] == front.case_id} == {
-        ("carer_assessment", "carer-1"), ("determine_eligibility", "adult-1")}
+        ("carer_assessment", "carer-1"),
+        ("determine_eligibility", "adult-1"),
+    }
     assert (await front.get(f"/cases/{front.case_id}"))["case"]["version"] == before
 
     await front.do(s.start_carer("carer-1"), "social_worker")
@@ -111,8 +116,12 @@ async def test_referral_to_first_payment_and_review_through_http_only(http: http
     assert (case["stage"], case["carers_outstanding"], case["eligible_people"]) == ("support_planning", 0, 2)
 
     await front.do(s.draft(plan=plan_for(ADULT, weekly_hours=7)), "social_worker")
-    await front.do(s.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                                    management="council_managed")), "social_worker")
+    await front.do(
+        s.draft(
+            "carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000, management="council_managed")
+        ),
+        "social_worker",
+    )
     for person in (ADULT, "carer-1"):
         await front.do(s.submit(person), "social_worker")
         await front.do(s.sign_off(person, route="panel"), "panel_member")
@@ -123,8 +132,7 @@ async def test_referral_to_first_payment_and_review_through_http_only(http: http
 
     # The first payment is the case's own workflow's doing: wait for it to reach the ledger.
     for _ in range(200):
-        ledger = await front.get(f"/cases/{front.case_id}/ledger", role="finance_officer",
-                                 min_position=front.position)
+        ledger = await front.get(f"/cases/{front.case_id}/ledger", role="finance_officer", min_position=front.position)
         if ledger["ledger"] and ledger["ledger"]["paid_pence"] > 0:
             break
         await asyncio.sleep(0.05)
@@ -146,8 +154,7 @@ async def test_referral_to_first_payment_and_review_through_http_only(http: http
     chain = await front.get(f"/audit/cases/{front.case_id}/verify", role="auditor")
     # The payments workflow may have added to the case since the view was read.
     assert chain["intact"] and chain["events"] >= view["version"]
-    as_of = await front.get(f"/audit/cases/{front.case_id}/as-of", role="auditor",
-                            at=datetime.now(timezone.utc).isoformat())
+    as_of = await front.get(f"/audit/cases/{front.case_id}/as-of", role="auditor", at=datetime.now(UTC).isoformat())
     assert as_of["exists"] and as_of["state"]["stage"] == "in_service"
     reads = await front.get("/audit/access-log", role="auditor", case_id=front.case_id)
     assert {"case", "timeline", "ledger", "decisions"} <= {r["what"] for r in reads}

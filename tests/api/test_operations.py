@@ -21,8 +21,9 @@ def auth(tokens, role: str) -> dict[str, str]:
 async def open_case(http: httpx.AsyncClient, tokens, s: Scenario) -> tuple[str, int]:
     made = (await http.post("/cases", json=body_of(s.referral()), headers=auth(tokens, "social_worker"))).json()
     case_id = made["case_id"]
-    screened = await http.post(f"/cases/{case_id}/screen-referral", json=body_of(s.screen()),
-                               headers=auth(tokens, "social_worker"))
+    screened = await http.post(
+        f"/cases/{case_id}/screen-referral", json=body_of(s.screen()), headers=auth(tokens, "social_worker")
+    )
     assert screened.status_code == 200, screened.text
     return case_id, screened.json()["position"]
 
@@ -33,40 +34,60 @@ async def test_an_overdue_case_is_listed_by_id_escalated_and_reassigned(http: ht
     case_id, position = await open_case(http, tokens, s)
     ops = auth(tokens, "ops")
 
-    stuck = (await http.get("/ops/stuck", params={"stage": "assessment", "min_position": position},
-                            headers=ops)).json()
+    stuck = (await http.get("/ops/stuck", params={"stage": "assessment", "min_position": position}, headers=ops)).json()
     [row] = [r for r in stuck["items"] if r["case_id"] == case_id]
-    assert (row["what"], row["stage"], row["team"], row["flagged"]) == ("assessment", "assessment", "east-locality",
-                                                                        False)
+    assert (row["what"], row["stage"], row["team"], row["flagged"]) == (
+        "assessment",
+        "assessment",
+        "east-locality",
+        False,
+    )
     assert row["overdue_by_hours"] >= 0 and "adult_name" not in row
     assert not (await http.get("/ops/stuck", params={"team": "west-locality"}, headers=ops)).json()["items"]
     counts = (await http.get("/ops/counts", headers=ops)).json()["by_stage"]
     assert counts["assessment"] == {"open": 1, "overdue": 1}
 
-    escalated = await http.post(f"/ops/cases/{case_id}/escalate", headers=ops,
-                                json={"reason": "assessment overdue, worker away", "escalated_to": "tm-morgan"})
+    escalated = await http.post(
+        f"/ops/cases/{case_id}/escalate",
+        headers=ops,
+        json={"reason": "assessment overdue, worker away", "escalated_to": "tm-morgan"},
+    )
     assert escalated.status_code == 200 and escalated.json()["events"][0]["type"] == "CaseEscalated"
-    manager = (await http.get("/worklists/teams/east-locality", headers=auth(tokens, "team_manager"),
-                              params={"role": "team_manager", "min_position": escalated.json()["position"]})).json()
+    manager = (
+        await http.get(
+            "/worklists/teams/east-locality",
+            headers=auth(tokens, "team_manager"),
+            params={"role": "team_manager", "min_position": escalated.json()["position"]},
+        )
+    ).json()
     assert "escalation" in {i["kind"] for i in manager["items"] if i["case_id"] == case_id}
 
-    moved = await http.post(f"/ops/cases/{case_id}/reassign", headers=ops,
-                            json={"worker_id": "sw-ben", "reason": "worker on long-term leave"})
+    moved = await http.post(
+        f"/ops/cases/{case_id}/reassign",
+        headers=ops,
+        json={"worker_id": "sw-ben", "reason": "worker on long-term leave"},
+    )
     assert moved.status_code == 200
-    case = (await http.get(f"/cases/{case_id}", params={"min_position": moved.json()["position"]},
-                           headers=auth(tokens, "social_worker"))).json()["case"]
+    case = (
+        await http.get(
+            f"/cases/{case_id}",
+            params={"min_position": moved.json()["position"]},
+            headers=auth(tokens, "social_worker"),
+        )
+    ).json()["case"]
     assert (case["worker_id"], case["escalated"]) == ("sw-ben", 0)
 
     log = (await http.get("/audit/ops-actions", params={"case_id": case_id}, headers=auth(tokens, "auditor"))).json()
     assert [(a["action"], a["user_id"]) for a in log] == [("reassign", "ops-1"), ("escalate", "ops-1")]
-    refused = await http.post(f"/ops/cases/{case_id}/reassign", headers=auth(tokens, "auditor"),
-                              json={"worker_id": "sw-x", "reason": "no"})
+    refused = await http.post(
+        f"/ops/cases/{case_id}/reassign", headers=auth(tokens, "auditor"), json={"worker_id": "sw-x", "reason": "no"}
+    )
     assert refused.status_code == 403
 
 
-async def test_a_failing_activity_is_seen_and_retried_at_once(http: httpx.AsyncClient, tokens,
-                                                            case_record: CaseRecord,
-                                                            monkeypatch: pytest.MonkeyPatch):
+async def test_a_failing_activity_is_seen_and_retried_at_once(
+    http: httpx.AsyncClient, tokens, case_record: CaseRecord, monkeypatch: pytest.MonkeyPatch
+):
     s = Scenario()
     case_id, _ = await open_case(http, tokens, s)
     real_handle = case_record.handle
@@ -78,8 +99,11 @@ async def test_a_failing_activity_is_seen_and_retried_at_once(http: httpx.AsyncC
         return real_handle(command)
 
     monkeypatch.setattr(case_record, "handle", handle)
-    pending = asyncio.create_task(http.post(f"/cases/{case_id}/identify-carer", json=body_of(s.identify_carer()),
-                                            headers=auth(tokens, "social_worker")))
+    pending = asyncio.create_task(
+        http.post(
+            f"/cases/{case_id}/identify-carer", json=body_of(s.identify_carer()), headers=auth(tokens, "social_worker")
+        )
+    )
     ops = auth(tokens, "ops")
     for _ in range(100):
         found = (await http.get("/ops/workflow-problems", headers=ops)).json()

@@ -17,8 +17,13 @@ from domain.people import Role
 
 UNGUARDED = {"/health"}  # says only whether the service is up; no case data
 STAFF = [r for r in Role if r != Role.SYSTEM]
-PATH_VALUES = {"case_id": uuid.UUID(int=7).hex, "worker_id": "sw-nobody", "team": "east-locality",
-               "stage": "assessment", "version": "3"}
+PATH_VALUES = {
+    "case_id": uuid.UUID(int=7).hex,
+    "worker_id": "sw-nobody",
+    "team": "east-locality",
+    "stage": "assessment",
+    "version": "3",
+}
 QUERY = {"/audit/cases/{case_id}/as-of": {"at": "2026-01-01T00:00:00Z"}}
 
 

@@ -19,8 +19,9 @@ pytestmark = [pytest.mark.cli, pytest.mark.sqlite]
 
 def carecase(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = dict(os.environ, PYTHONPATH=str(ROOT), CARECASE_LOG_LEVEL="warning", **env)
-    return subprocess.run([sys.executable, "-m", "workers.cli", *args], cwd=cwd, env=environ,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "workers.cli", *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=180
+    )
 
 
 def test_the_event_catalogue_lists_every_event_with_version_fields_and_meaning(tmp_path: Path) -> None:
@@ -28,9 +29,19 @@ def test_the_event_catalogue_lists_every_event_with_version_fields_and_meaning(t
     assert result.returncode == 0, result.stderr
     catalogue = json.loads(result.stdout)
     types = {entry["type"] for entry in catalogue}
-    for expected in ("ReferralReceived", "CarerAssessmentDeclined", "EligibilityDetermined",
-                     "IndicativeBudgetCalculated", "SignOffDecisionRecorded", "PaymentIssued", "StageOverdue",
-                     "CaseClosed", "BudgetChallenged", "ChallengeResolved", "UnspentFundsRecovered"):
+    for expected in (
+        "ReferralReceived",
+        "CarerAssessmentDeclined",
+        "EligibilityDetermined",
+        "IndicativeBudgetCalculated",
+        "SignOffDecisionRecorded",
+        "PaymentIssued",
+        "StageOverdue",
+        "CaseClosed",
+        "BudgetChallenged",
+        "ChallengeResolved",
+        "UnspentFundsRecovered",
+    ):
         assert expected in types
     assert all(entry["meaning"] and entry["version"] >= 1 for entry in catalogue)
     carer = next(e for e in catalogue if e["type"] == "CarerIdentified")
@@ -38,8 +49,9 @@ def test_the_event_catalogue_lists_every_event_with_version_fields_and_meaning(t
 
 
 def test_docs_events_md_is_generated_from_the_catalogue() -> None:
-    assert (ROOT / "docs/events.md").read_text() == catalogue_markdown() + "\n", \
+    assert (ROOT / "docs/events.md").read_text() == catalogue_markdown() + "\n", (
         "docs/events.md is stale: run `make events-doc`"
+    )
     assert len(event_catalogue()) >= 39
 
 
@@ -54,8 +66,7 @@ def test_demo_runs_a_case_and_the_audit_commands_check_it(tmp_path: Path) -> Non
     verify = carecase("audit", "verify", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
     assert verify.returncode == 0 and "1 case(s) checked, 0 with a broken chain" in verify.stdout
 
-    timeline = json.loads(carecase("timeline", case_id, "--json", cwd=tmp_path,
-                                   CARECASE_SQLITE_PATH=str(store)).stdout)
+    timeline = json.loads(carecase("timeline", case_id, "--json", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).stdout)
     early = timeline[5]["recorded_at"]
     as_of = carecase("audit", "as-of", case_id, early, cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
     assert as_of.returncode == 0, as_of.stderr
@@ -76,8 +87,9 @@ def test_ras_verify_detects_a_rule_set_file_edited_after_the_fact(tmp_path: Path
     assert clean.returncode == 0 and "2 budget calculation(s) recomputed, 0 mismatch(es)" in clean.stdout
 
     rule_file = policy / "northmoor/ras-2026.1.toml"
-    rule_file.write_text(rule_file.read_text().replace("price_per_point_pence = 25_000",
-                                                       "price_per_point_pence = 26_000"))
+    rule_file.write_text(
+        rule_file.read_text().replace("price_per_point_pence = 25_000", "price_per_point_pence = 26_000")
+    )
     edited = carecase("ras", "verify", cwd=tmp_path, **env)
     assert edited.returncode == 1
     assert edited.stdout.count("MISMATCH") == 2 and "rule set file changed" in edited.stdout
@@ -96,5 +108,7 @@ def test_projections_rebuild_builds_every_view_from_the_store(tmp_path: Path) ->
         assert f"{events} event(s) read" in rebuilt.stdout
         with sqlite3.connect(store) as conn:
             assert conn.execute("SELECT COUNT(*) FROM view_audit_timeline").fetchone()[0] == events
-            row = conn.execute("SELECT adult_name, carers_identified, carers_outstanding FROM view_current_case").fetchone()
+            row = conn.execute(
+                "SELECT adult_name, carers_identified, carers_outstanding FROM view_current_case"
+            ).fetchone()
         assert row == ("Margaret Oduya", 2, 0)

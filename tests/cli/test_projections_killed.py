@@ -24,8 +24,9 @@ pytestmark = [pytest.mark.cli, pytest.mark.sqlite]
 
 def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
     with sqlite3.connect(path) as conn:
-        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
-                for table, order in TABLES.items()}
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall() for table, order in TABLES.items()
+        }
 
 
 def lowest_position(path: Path) -> int:
@@ -39,8 +40,9 @@ def lowest_position(path: Path) -> int:
 
 def test_a_rebuild_killed_part_way_and_restarted_ends_like_a_clean_rebuild(tmp_path: Path):
     store = tmp_path / "carecase.sqlite"
-    record = CaseRecord({"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
-                        rule_sets=RuleSetCatalogue())
+    record = CaseRecord(
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
+    )
     load(record, generate_caseload(40, seed=7))
     total = record.recorder.max_notification_id()
     record.close()
@@ -51,8 +53,13 @@ def test_a_rebuild_killed_part_way_and_restarted_ends_like_a_clean_rebuild(tmp_p
     assert len(clean["view_current_case"]) == 40
 
     environ = dict(os.environ, PYTHONPATH=str(ROOT), CARECASE_LOG_LEVEL="warning", **env)
-    rebuild = subprocess.Popen([sys.executable, "-m", "workers.cli", "projections", "rebuild", "--batch", "20"],
-                               cwd=tmp_path, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "projections", "rebuild", "--batch", "20"],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     # Wait until the reset has committed and at least one batch after it, then kill without warning.
     deadline = time.monotonic() + 60
     while not (0 < lowest_position(store) < total) and time.monotonic() < deadline:

@@ -56,8 +56,11 @@ def last(record: CaseRecord, case_id: UUID, event_type: str) -> Any:
 
 def budget_for(record: CaseRecord, case_id: UUID, person_id: str) -> Any:
     """The latest IndicativeBudgetCalculated event for one person."""
-    found = [e for e in record.stored_events(case_id)
-             if type(e).__name__ == "IndicativeBudgetCalculated" and e.person_id == person_id]
+    found = [
+        e
+        for e in record.stored_events(case_id)
+        if type(e).__name__ == "IndicativeBudgetCalculated" and e.person_id == person_id
+    ]
     assert found, f"no indicative budget was calculated for {person_id}"
     return found[-1]
 
@@ -73,19 +76,28 @@ def stage(record: CaseRecord, case_id: UUID) -> str:
 def carer_plan(**overrides: Any) -> dict[str, Any]:
     """The commonest carer's support: a one-off annual direct payment for a break (72% of councils)."""
     plan = plan_for("carer-1")
-    plan.update({
-        "needs": ["carer-1: no break from caring in two years"],
-        "outcomes": ["to have regular time for leisure"],
-        "lines": [{
-            "need": "a break from caring", "what": "gym membership and a short course",
-            "category": "leisure_and_wellbeing",
-            "provider": "other", "provider_name": "Northmoor Leisure", "frequency": "annual", "units_per_period": 1,
-            "unit_cost_pence": CARER_BUDGET_PENCE, "held_as": "direct_payment",
-        }],
-        "direct_payment_pence": CARER_BUDGET_PENCE,
-        "direct_payment_frequency": "annual",
-        "risks": [],
-    })
+    plan.update(
+        {
+            "needs": ["carer-1: no break from caring in two years"],
+            "outcomes": ["to have regular time for leisure"],
+            "lines": [
+                {
+                    "need": "a break from caring",
+                    "what": "gym membership and a short course",
+                    "category": "leisure_and_wellbeing",
+                    "provider": "other",
+                    "provider_name": "Northmoor Leisure",
+                    "frequency": "annual",
+                    "units_per_period": 1,
+                    "unit_cost_pence": CARER_BUDGET_PENCE,
+                    "held_as": "direct_payment",
+                }
+            ],
+            "direct_payment_pence": CARER_BUDGET_PENCE,
+            "direct_payment_frequency": "annual",
+            "risks": [],
+        }
+    )
     plan.update(overrides)
     return plan
 
@@ -93,6 +105,16 @@ def carer_plan(**overrides: Any) -> dict[str, Any]:
 def adult_only_signed_off(s: Scenario, **assessment: Any) -> list[c.CaseCommand]:
     """A case whose only carer declined, with the adult's direct-payment plan approved."""
     return [
-        s.referral(), s.screen(), s.identify_carer(), s.decline(), s.start_adult(), s.complete_adult(**assessment),
-        s.eligibility(), s.budget(), s.finances(), s.draft(), s.submit(), s.sign_off(),
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.decline(),
+        s.start_adult(),
+        s.complete_adult(**assessment),
+        s.eligibility(),
+        s.budget(),
+        s.finances(),
+        s.draft(),
+        s.submit(),
+        s.sign_off(),
     ]

@@ -9,8 +9,7 @@ from domain.errors import RuleViolation
 from tests.builders import Scenario
 
 
-def test_a_case_arrives_unallocated_and_is_allocated_then_reallocated_with_the_previous_holder_kept(
-        record: CaseRecord):
+def test_a_case_arrives_unallocated_and_is_allocated_then_reallocated_with_the_previous_holder_kept(record: CaseRecord):
     s = Scenario()
     record.handle(s.referral())
     assert record.get_case(s.case_id).state.worker_id is None

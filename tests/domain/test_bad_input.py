@@ -18,8 +18,10 @@ from tests.domain.story import adult_only_signed_off, given, refused, when
 MALFORMED: dict[str, tuple[Callable[[Scenario], Any], tuple]] = {
     "negative contribution": (lambda s: s.finances(assessed_contribution_pence=-1), ("assessed_contribution_pence",)),
     "fractional pence": (lambda s: s.finances(assessed_contribution_pence=12.5), ("assessed_contribution_pence",)),
-    "whole pounds as a float": (lambda s: s.finances(assessed_contribution_pence=1500.0),
-                                ("assessed_contribution_pence",)),
+    "whole pounds as a float": (
+        lambda s: s.finances(assessed_contribution_pence=1500.0),
+        ("assessed_contribution_pence",),
+    ),
     "pence as text": (lambda s: s.finances(assessed_contribution_pence="150000"), ("assessed_contribution_pence",)),
     "pence as a boolean": (lambda s: s.override_cap(approved_pence=True), ("approved_pence",)),
     "negative approved amount": (lambda s: s.sign_off(approved_pence=-100), ("approved_pence",)),
@@ -60,8 +62,9 @@ def test_a_malformed_command_is_refused_naming_its_field_and_nothing_is_stored(r
 def test_a_command_as_json_from_outside_is_held_to_the_same_rules():
     s = Scenario()
     good = s.finances()
-    as_json = good.model_dump_json().replace('"assessed_contribution_pence":150000',
-                                             '"assessed_contribution_pence":12.5')
+    as_json = good.model_dump_json().replace(
+        '"assessed_contribution_pence":150000', '"assessed_contribution_pence":12.5'
+    )
 
     with pytest.raises(ValidationError) as caught:
         c.CompleteFinancialAssessment.model_validate_json(as_json)
@@ -113,8 +116,9 @@ def test_a_ras_answer_the_rule_set_does_not_know_is_refused_when_the_assessment_
     s = Scenario()
     given(record, s.referral(), s.screen(), s.start_adult())
 
-    error = refused(record, s.complete_adult(ras_answers={**ADULT_ANSWERS, "nutrition": "a_little_help"}),
-                    "unknown_ras_answer")
+    error = refused(
+        record, s.complete_adult(ras_answers={**ADULT_ANSWERS, "nutrition": "a_little_help"}), "unknown_ras_answer"
+    )
 
     assert isinstance(error, InvalidInput)
     assert error.field == "ras_answers.nutrition"

@@ -23,18 +23,32 @@ def test_the_adults_budget_event_holds_the_whole_working(record: CaseRecord, cat
     published = catalogue.get("northmoor-ras", "2026.1")
     assert (calculation.subject, calculation.person_id, calculation.method) == ("adult", ADULT, "points")
     assert (calculation.rule_set_id, calculation.rule_set_version, calculation.rule_set_hash) == (
-        "northmoor-ras", "2026.1", published.content_hash,
+        "northmoor-ras",
+        "2026.1",
+        published.content_hash,
     )
     assert calculation.rule_set_hash.startswith("sha256:")
     assert calculation.inputs == {
         "answers": ADULT_ANSWERS,
-        "carer_support": [{"carer_id": "carer-1", "willing_to_continue_caring": True,
-                           "able_to_continue_caring": True, "support_level": "regular"}],
+        "carer_support": [
+            {
+                "carer_id": "carer-1",
+                "willing_to_continue_caring": True,
+                "able_to_continue_caring": True,
+                "support_level": "regular",
+            }
+        ],
     }
     assert {line.question_id: (line.answer_id, line.points) for line in calculation.points} == {
-        "nutrition": ("some_help", 6), "personal_hygiene": ("full_help", 12), "toilet_needs": ("some_help", 8),
-        "clothing": ("some_help", 4), "home_safety": ("with_difficulty", 3), "habitable_home": ("some_help", 4),
-        "relationships": ("with_difficulty", 2), "work_education": ("achieves", 0), "community": ("some_help", 5),
+        "nutrition": ("some_help", 6),
+        "personal_hygiene": ("full_help", 12),
+        "toilet_needs": ("some_help", 8),
+        "clothing": ("some_help", 4),
+        "home_safety": ("with_difficulty", 3),
+        "habitable_home": ("some_help", 4),
+        "relationships": ("with_difficulty", 2),
+        "work_education": ("achieves", 0),
+        "community": ("some_help", 5),
         "caring_for_child": ("not_applicable", 0),
     }
     assert calculation.total_points == 44
@@ -53,16 +67,23 @@ def test_the_adults_budget_event_holds_the_whole_working(record: CaseRecord, cat
     assert published.content_hash in calculation.explanation
 
 
-@pytest.mark.parametrize(("willing", "able", "said"), [
-    (False, True, "recorded as not willing to continue caring"),
-    (True, False, "recorded as not able to continue caring"),
-])
+@pytest.mark.parametrize(
+    ("willing", "able", "said"),
+    [
+        (False, True, "recorded as not willing to continue caring"),
+        (True, False, "recorded as not able to continue caring"),
+    ],
+)
 def test_a_carer_not_both_willing_and_able_reduces_nothing(record: CaseRecord, willing: bool, able: bool, said: str):
     s = Scenario()
-    given(record, s.up_to_gate(), s.accept(), s.start_carer(),
-          s.complete_carer(willing_to_continue_caring=willing, able_to_continue_caring=able,
-                           support_level="substantial"),
-          s.eligibility())
+    given(
+        record,
+        s.up_to_gate(),
+        s.accept(),
+        s.start_carer(),
+        s.complete_carer(willing_to_continue_caring=willing, able_to_continue_caring=able, support_level="substantial"),
+        s.eligibility(),
+    )
 
     when(record, s.budget())
 
@@ -95,7 +116,9 @@ def test_the_carers_own_budget_event_holds_its_answers_points_and_impact(record:
     calculation = budget_for(record, s.case_id, "carer-1").calculation
     assert calculation.inputs == {"impact": "substantial", "answers": CARER_ANSWERS}
     assert (calculation.total_points, calculation.price_table, calculation.indicative_pence) == (
-        21, {"price_per_point_pence": 2_500}, 52_500,
+        21,
+        {"price_per_point_pence": 2_500},
+        52_500,
     )
     assert (calculation.cap_pence, calculation.exceeds_cap, calculation.adjustments) == (100_000, False, [])
 
@@ -123,13 +146,19 @@ def test_the_sign_off_decision_records_the_outcome_amount_and_the_rule_set_it_re
     calculation = budget_for(record, s.case_id, ADULT).calculation
     assert (decision.person_id, decision.route.value, decision.outcome.value) == (ADULT, "delegated", "approved")
     assert (decision.approved_pence, decision.plan_annual_cost_pence, decision.panel_threshold_pence) == (
-        1_196_000, 1_196_000, 1_500_000,
+        1_196_000,
+        1_196_000,
+        1_500_000,
     )
     assert (decision.rule_set_id, decision.rule_set_hash, decision.indicative_pence) == (
-        calculation.rule_set_id, calculation.rule_set_hash, 880_000,
+        calculation.rule_set_id,
+        calculation.rule_set_hash,
+        880_000,
     )
     assert (decision.reasons, decision.actor, decision.plan_version) == (
-        "meets the eligible needs at the lowest cost", MANAGER, 1,
+        "meets the eligible needs at the lowest cost",
+        MANAGER,
+        1,
     )
 
 
@@ -141,12 +170,22 @@ def test_a_plan_above_the_panel_threshold_goes_to_the_panel_whose_decision_is_re
     assert error.details == {"plan_cost_pence": 1_794_000, "panel_threshold_pence": 1_500_000}
     refused(record, s.sign_off(route="panel", actor=MANAGER), "sign_off_needs_authority")
 
-    when(record, s.sign_off(route="panel", actor=PANEL, outcome="approved_with_changes", approved_pence=1_600_000,
-                            reasons="approved at 13 hours with a day centre place"))
+    when(
+        record,
+        s.sign_off(
+            route="panel",
+            actor=PANEL,
+            outcome="approved_with_changes",
+            approved_pence=1_600_000,
+            reasons="approved at 13 hours with a day centre place",
+        ),
+    )
 
     decision = last(record, s.case_id, "SignOffDecisionRecorded")
     assert (decision.route.value, decision.outcome.value, decision.approved_pence) == (
-        "panel", "approved_with_changes", 1_600_000,
+        "panel",
+        "approved_with_changes",
+        1_600_000,
     )
 
 
@@ -154,13 +193,20 @@ def test_a_deferred_panel_decision_is_recorded_with_no_amount_and_the_plan_can_c
     s = Scenario()
     given(record, s.up_to_planning(), s.draft("carer-1", plan=carer_plan()), s.submit("carer-1"))
 
-    when(record, s.sign_off("carer-1", route="panel", actor=PANEL, outcome="deferred",
-                            reasons="ask for the carer's work pattern"))
+    when(
+        record,
+        s.sign_off(
+            "carer-1", route="panel", actor=PANEL, outcome="deferred", reasons="ask for the carer's work pattern"
+        ),
+    )
 
     decision = last(record, s.case_id, "SignOffDecisionRecorded")
     assert (decision.outcome.value, decision.approved_pence, decision.statement) == ("deferred", 0, None)
-    refused(record, s.sign_off("carer-1", route="panel", actor=PANEL, outcome="declined", approved_pence=1,
-                               reasons="x"), "plan_not_submitted")
+    refused(
+        record,
+        s.sign_off("carer-1", route="panel", actor=PANEL, outcome="declined", approved_pence=1, reasons="x"),
+        "plan_not_submitted",
+    )
     assert when(record, s.submit("carer-1")) == ["SupportPlanSubmitted"]
 
 
@@ -168,8 +214,16 @@ def test_a_plan_declined_at_panel_goes_back_to_support_planning_to_be_revised_an
     s = Scenario()
     given(record, s.up_to_planning(), s.draft("carer-1", plan=carer_plan()), s.submit("carer-1"))
 
-    when(record, s.sign_off("carer-1", route="panel", actor=PANEL, outcome="declined",
-                            reasons="a gym membership does not meet the need for a break from caring"))
+    when(
+        record,
+        s.sign_off(
+            "carer-1",
+            route="panel",
+            actor=PANEL,
+            outcome="declined",
+            reasons="a gym membership does not meet the need for a break from caring",
+        ),
+    )
 
     decision = last(record, s.case_id, "SignOffDecisionRecorded")
     assert (decision.outcome.value, decision.approved_pence, decision.statement) == ("declined", 0, None)

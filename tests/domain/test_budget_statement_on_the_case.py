@@ -12,8 +12,14 @@ ADULT_PLAN_PENCE = 1_196_000  # 10 hours a week x £23.00 x 52 weeks
 
 
 def assessed_and_budgeted(s: Scenario):
-    return [s.up_to_gate(), s.carers_assessed(), s.eligibility(), s.eligibility("carer-1"), s.budget(),
-            s.budget("carer-1")]
+    return [
+        s.up_to_gate(),
+        s.carers_assessed(),
+        s.eligibility(),
+        s.eligibility("carer-1"),
+        s.budget(),
+        s.budget("carer-1"),
+    ]
 
 
 def test_the_financial_assessment_states_cost_contribution_and_council_amount_that_add_up(record: CaseRecord):
@@ -27,7 +33,9 @@ def test_the_financial_assessment_states_cost_contribution_and_council_amount_th
     assert budget_for(record, s.case_id, ADULT).calculation.indicative_pence == INDICATIVE_PENCE
     # The cost is the indicative figure itself: its carer-break line is already inside it.
     assert (statement.cost_pence, statement.adult_contribution_pence, statement.council_amount_pence) == (
-        INDICATIVE_PENCE, 150_000, INDICATIVE_PENCE - 150_000,
+        INDICATIVE_PENCE,
+        150_000,
+        INDICATIVE_PENCE - 150_000,
     )
     assert statement.adult_contribution_pence + statement.council_amount_pence == statement.cost_pence
     assert "£8,800.00" in statement.explanation and "£7,300.00" in statement.explanation
@@ -42,8 +50,11 @@ def test_a_contribution_assessed_above_the_cost_is_limited_to_the_cost(record: C
 
     event = last(record, s.case_id, "FinancialAssessmentCompleted")
     assert event.assessed_contribution_pence == 1_000_000  # what the means test found is kept as found
-    assert (event.statement.cost_pence, event.statement.adult_contribution_pence,
-            event.statement.council_amount_pence) == (INDICATIVE_PENCE, INDICATIVE_PENCE, 0)
+    assert (
+        event.statement.cost_pence,
+        event.statement.adult_contribution_pence,
+        event.statement.council_amount_pence,
+    ) == (INDICATIVE_PENCE, INDICATIVE_PENCE, 0)
     assert "never pays more than the cost" in event.statement.explanation
 
 
@@ -89,8 +100,11 @@ def test_the_sign_off_restates_the_adults_budget_for_the_approved_amount(record:
 
     decision = last(record, s.case_id, "SignOffDecisionRecorded")
     assert decision.approved_pence == ADULT_PLAN_PENCE
-    assert (decision.statement.cost_pence, decision.statement.adult_contribution_pence,
-            decision.statement.council_amount_pence) == (ADULT_PLAN_PENCE, 150_000, ADULT_PLAN_PENCE - 150_000)
+    assert (
+        decision.statement.cost_pence,
+        decision.statement.adult_contribution_pence,
+        decision.statement.council_amount_pence,
+    ) == (ADULT_PLAN_PENCE, 150_000, ADULT_PLAN_PENCE - 150_000)
     assert state(record, s.case_id).adult.statement == decision.statement
 
 
@@ -102,6 +116,8 @@ def test_the_carers_sign_off_statement_charges_the_carer_nothing(record: CaseRec
 
     statement = last(record, s.case_id, "SignOffDecisionRecorded").statement
     assert (statement.cost_pence, statement.adult_contribution_pence, statement.council_amount_pence) == (
-        CARER_BUDGET_PENCE, 0, CARER_BUDGET_PENCE,
+        CARER_BUDGET_PENCE,
+        0,
+        CARER_BUDGET_PENCE,
     )
     assert "Carers are not charged" in statement.explanation

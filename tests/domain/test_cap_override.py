@@ -36,7 +36,9 @@ def test_an_indicative_budget_above_the_cap_is_flagged_and_not_cut(record: CaseR
 
     calculation = budget_for(record, s.case_id, ADULT).calculation
     assert (calculation.cap_pence, calculation.exceeds_cap, calculation.indicative_pence) == (
-        LOW_CAP_PENCE, True, INDICATIVE_PENCE,
+        LOW_CAP_PENCE,
+        True,
+        INDICATIVE_PENCE,
     )
     assert "£3,800.00 above the rule set's upper limit of £5,000.00" in calculation.explanation
     assert "The limit has not been applied" in calculation.explanation
@@ -65,14 +67,19 @@ def test_a_reasoned_override_is_recorded_and_the_plan_can_then_be_submitted(reco
     s = Scenario()
     given(record, s.up_to_planning(), s.draft())
 
-    assert when(record, s.override_cap(approved_pence=INDICATIVE_PENCE,
-                                       reasons="two carers visits a day are the least that meets her needs")) == [
-        "BudgetCapOverridden"
-    ]
+    assert when(
+        record,
+        s.override_cap(
+            approved_pence=INDICATIVE_PENCE, reasons="two carers visits a day are the least that meets her needs"
+        ),
+    ) == ["BudgetCapOverridden"]
 
     override = last(record, s.case_id, "BudgetCapOverridden")
     assert (override.person_id, override.cap_pence, override.indicative_pence, override.approved_pence) == (
-        ADULT, LOW_CAP_PENCE, INDICATIVE_PENCE, INDICATIVE_PENCE,
+        ADULT,
+        LOW_CAP_PENCE,
+        INDICATIVE_PENCE,
+        INDICATIVE_PENCE,
     )
     assert override.reasons == "two carers visits a day are the least that meets her needs"
     assert override.actor == MANAGER

@@ -3,7 +3,7 @@ request reopens it. A carer under 18 is referred to children's services instead.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -73,9 +73,11 @@ def test_a_carer_under_18_is_referred_to_childrens_services_and_not_offered_an_a
     s = Scenario()
     given(record, s.referral(), s.screen())
 
-    assert when(record, s.identify_carer(YOUNG, name="Sam Oduya", date_of_birth=YOUNG_BORN,
-                                         relationship_to_adult="grandson")) == [
-        "CarerIdentified", "YoungCarerReferredToChildrensServices",
+    assert when(
+        record, s.identify_carer(YOUNG, name="Sam Oduya", date_of_birth=YOUNG_BORN, relationship_to_adult="grandson")
+    ) == [
+        "CarerIdentified",
+        "YoungCarerReferredToChildrensServices",
     ]
 
     referral = last(record, s.case_id, "YoungCarerReferredToChildrensServices")
@@ -85,26 +87,35 @@ def test_a_carer_under_18_is_referred_to_childrens_services_and_not_offered_an_a
 
 
 def test_a_carer_whose_18th_birthday_is_the_day_they_are_identified_is_offered_an_adult_carers_assessment(
-    record: CaseRecord, clock: SteppingClock,
+    record: CaseRecord,
+    clock: SteppingClock,
 ):
     s = Scenario()
     given(record, s.referral(), s.screen())
 
     # Recorded later the same day: a fact takes effect no later than it is recorded.
-    on_the_day = datetime(2026, 3, 14, 10, 0, tzinfo=timezone.utc)
+    on_the_day = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
     clock.now = on_the_day + timedelta(hours=6)
     assert when(record, s.identify_carer(date_of_birth="2008-03-14", effective_at=on_the_day)) == [
-        "CarerIdentified", "CarerAssessmentOffered",
+        "CarerIdentified",
+        "CarerAssessmentOffered",
     ]
     assert when(record, s.identify_carer("carer-2", date_of_birth="2008-03-15", effective_at=on_the_day)) == [
-        "CarerIdentified", "YoungCarerReferredToChildrensServices",
+        "CarerIdentified",
+        "YoungCarerReferredToChildrensServices",
     ]
 
 
 def test_a_young_carer_does_not_hold_the_adults_planning_gate(record: CaseRecord):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.identify_carer(YOUNG, date_of_birth=YOUNG_BORN),
-          s.start_adult(), s.complete_adult())
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(YOUNG, date_of_birth=YOUNG_BORN),
+        s.start_adult(),
+        s.complete_adult(),
+    )
     assert stage(record, s.case_id) == "eligibility"
 
     given(record, s.eligibility(), s.budget(), s.finances())

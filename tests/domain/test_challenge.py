@@ -21,7 +21,9 @@ def test_a_challenge_to_the_approved_amount_is_recorded_with_its_grounds(record:
 
     challenge = last(record, s.case_id, "BudgetChallenged")
     assert (challenge.person_id, challenge.challenge_id, challenge.amount_challenged_pence) == (
-        ADULT, "ch-1", APPROVED_PENCE,
+        ADULT,
+        "ch-1",
+        APPROVED_PENCE,
     )
     assert challenge.grounds == "the figure does not cover night care"
     assert [(c.challenge_id, c.resolved) for c in state(record, s.case_id).adult.challenges] == [("ch-1", False)]
@@ -31,17 +33,24 @@ def test_an_upheld_challenge_revises_the_approved_amount_and_restates_the_budget
     s = Scenario()
     given(record, adult_only_signed_off(s), s.challenge())
 
-    assert when(record, s.resolve(outcome="upheld", revised_pence=1_400_000,
-                                  reasons="night care was left out")) == ["ChallengeResolved"]
+    assert when(record, s.resolve(outcome="upheld", revised_pence=1_400_000, reasons="night care was left out")) == [
+        "ChallengeResolved"
+    ]
 
     resolved = last(record, s.case_id, "ChallengeResolved")
     assert (resolved.outcome.value, resolved.revised_pence, resolved.reasons, resolved.actor) == (
-        "upheld", 1_400_000, "night care was left out", MANAGER,
+        "upheld",
+        1_400_000,
+        "night care was left out",
+        MANAGER,
     )
     adult = state(record, s.case_id).adult
     assert adult.sign_off.approved_pence == 1_400_000
-    assert (adult.statement.cost_pence, adult.statement.adult_contribution_pence,
-            adult.statement.council_amount_pence) == (1_400_000, 150_000, 1_250_000)
+    assert (
+        adult.statement.cost_pence,
+        adult.statement.adult_contribution_pence,
+        adult.statement.council_amount_pence,
+    ) == (1_400_000, 150_000, 1_250_000)
     assert adult.challenges[0].resolved is True
 
 
@@ -49,8 +58,12 @@ def test_a_challenge_not_upheld_is_resolved_with_reasons_and_leaves_the_amount(r
     s = Scenario()
     given(record, adult_only_signed_off(s), s.challenge())
 
-    when(record, s.resolve(outcome="not_upheld", revised_pence=None,
-                           reasons="night needs are met by the pendant alarm and check call"))
+    when(
+        record,
+        s.resolve(
+            outcome="not_upheld", revised_pence=None, reasons="night needs are met by the pendant alarm and check call"
+        ),
+    )
 
     resolved = last(record, s.case_id, "ChallengeResolved")
     assert (resolved.outcome.value, resolved.revised_pence, resolved.statement) == ("not_upheld", None, None)
@@ -88,14 +101,22 @@ def test_one_challenge_at_a_time_and_each_resolved_once(record: CaseRecord):
 
 def test_a_carers_upheld_challenge_still_charges_the_carer_nothing(record: CaseRecord):
     s = Scenario()
-    given(record, s.up_to_planning(), s.draft("carer-1", plan=carer_plan()), s.submit("carer-1"),
-          s.sign_off("carer-1"), s.challenge("carer-1", grounds="a break needs more than a gym membership"))
+    given(
+        record,
+        s.up_to_planning(),
+        s.draft("carer-1", plan=carer_plan()),
+        s.submit("carer-1"),
+        s.sign_off("carer-1"),
+        s.challenge("carer-1", grounds="a break needs more than a gym membership"),
+    )
 
     when(record, s.resolve("carer-1", revised_pence=80_000, reasons="a week's respite break added"))
 
     statement = last(record, s.case_id, "ChallengeResolved").statement
     assert (statement.cost_pence, statement.adult_contribution_pence, statement.council_amount_pence) == (
-        80_000, 0, 80_000,
+        80_000,
+        0,
+        80_000,
     )
     assert state(record, s.case_id).people["carer-1"].sign_off.approved_pence == 80_000
 
@@ -113,9 +134,18 @@ def test_an_indicative_figure_can_be_challenged_before_sign_off_and_the_revision
 
 def test_a_reassessment_supersedes_an_earlier_challenges_revised_amount(record: CaseRecord):
     s = Scenario()
-    given(record, adult_only_signed_off(s), s.challenge(), s.resolve(revised_pence=1_400_000),
-          s.schedule_review(), s.complete_review(outcome="reassess"), s.start_adult(), s.complete_adult(),
-          s.eligibility(), s.budget())
+    given(
+        record,
+        adult_only_signed_off(s),
+        s.challenge(),
+        s.resolve(revised_pence=1_400_000),
+        s.schedule_review(),
+        s.complete_review(outcome="reassess"),
+        s.start_adult(),
+        s.complete_adult(),
+        s.eligibility(),
+        s.budget(),
+    )
 
     when(record, s.finances())
 

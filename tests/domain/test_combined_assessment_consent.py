@@ -67,8 +67,15 @@ def test_a_consent_recorded_as_refused_still_blocks_the_combined_assessment(reco
 
 def test_a_consent_later_withdrawn_blocks_the_combined_assessment_again(record: CaseRecord):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.identify_carer(), s.consent(ADULT), s.consent("carer-1"),
-          s.consent(ADULT, consented=False))
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.consent(ADULT),
+        s.consent("carer-1"),
+        s.consent(ADULT, consented=False),
+    )
 
     error = refused(record, combined(s), "combined_assessment_consent_missing")
 
@@ -94,6 +101,9 @@ def test_a_combined_assessment_names_the_carer_it_is_combined_with(record: CaseR
 
     error = refused(record, s.start_adult(method="combined"), "combined_assessment_needs_carer")
     assert error.field == "combined_with_carer_id"
-    error = refused(record, s.start_adult(method="face_to_face", combined_with_carer_id="carer-1"),
-                    "carer_named_for_single_assessment")
+    error = refused(
+        record,
+        s.start_adult(method="face_to_face", combined_with_carer_id="carer-1"),
+        "carer_named_for_single_assessment",
+    )
     assert error.field == "combined_with_carer_id"

@@ -12,14 +12,21 @@ from tests.builders import Scenario
 
 
 def decisions_of(record: CaseRecord, s: Scenario) -> dict[str, int]:
-    return {type(e).__name__: e.originator_version for e in record.stored_events(s.case_id)
-            if type(e).__name__ in DECISIONS}
+    return {
+        type(e).__name__: e.originator_version for e in record.stored_events(s.case_id) if type(e).__name__ in DECISIONS
+    }
 
 
 def test_every_decision_of_a_case_is_explained_and_verifies(record: CaseRecord):
     s = Scenario()
-    for command in [*s.up_to_planning(carers=()), s.challenge(), s.resolve(revised_pence=1_000_000), s.draft(),
-                    s.submit(), s.sign_off()]:
+    for command in [
+        *s.up_to_planning(carers=()),
+        s.challenge(),
+        s.resolve(revised_pence=1_000_000),
+        s.draft(),
+        s.submit(),
+        s.sign_off(),
+    ]:
         record.handle(command)
     found = decisions_of(record, s)
     assert set(found) == set(DECISIONS) - {"BudgetCapOverridden"}

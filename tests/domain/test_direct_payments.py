@@ -14,8 +14,14 @@ PAYMENT_PENCE = 92_000
 
 def household_relative_plan(**line_overrides) -> dict:
     plan = plan_for(ADULT)
-    plan["lines"] = [{**plan["lines"][0], "provider": "close_relative_same_household", "provider_name": "Daniel Oduya",
-                      **line_overrides}]
+    plan["lines"] = [
+        {
+            **plan["lines"][0],
+            "provider": "close_relative_same_household",
+            "provider_name": "Daniel Oduya",
+            **line_overrides,
+        }
+    ]
     return plan
 
 
@@ -44,7 +50,9 @@ def test_an_adult_without_capacity_has_their_direct_payment_made_to_an_authorise
 
     agreement = last(record, s.case_id, "DirectPaymentAgreementMade")
     assert (agreement.person_id, agreement.recipient.value, agreement.recipient_name) == (
-        ADULT, "authorised_person", "Daniel Oduya",
+        ADULT,
+        "authorised_person",
+        "Daniel Oduya",
     )
 
 

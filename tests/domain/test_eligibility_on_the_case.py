@@ -69,8 +69,15 @@ def test_the_adult_is_eligible_even_though_the_carer_helps_with_every_outcome_th
 ):
     s = Scenario()
     findings = {**TWO_OUTCOMES, "carer_currently_helps_with": ["nutrition", "personal_hygiene"]}
-    given(record, s.referral(), s.screen(), s.identify_carer(), s.decline(), s.start_adult(),
-          s.complete_adult(findings=findings))
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.decline(),
+        s.start_adult(),
+        s.complete_adult(findings=findings),
+    )
 
     when(record, s.eligibility())
 
@@ -81,13 +88,25 @@ def test_the_adult_is_eligible_even_though_the_carer_helps_with_every_outcome_th
 
 def test_reassessing_the_adult_with_different_carer_help_gives_the_same_determination(record: CaseRecord):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.identify_carer(), s.decline(), s.start_adult(),
-          s.complete_adult(findings={**ADULT_FINDINGS, "carer_currently_helps_with": []}), s.eligibility())
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.decline(),
+        s.start_adult(),
+        s.complete_adult(findings={**ADULT_FINDINGS, "carer_currently_helps_with": []}),
+        s.eligibility(),
+    )
     without_carer = last(record, s.case_id, "EligibilityDetermined").determination
 
     helped_with_everything = ["nutrition", "personal_hygiene", "toilet_needs", "using_home_safely"]
-    given(record, s.request_adult(reason="review_reduction"), s.start_adult(),
-          s.complete_adult(findings={**ADULT_FINDINGS, "carer_currently_helps_with": helped_with_everything}))
+    given(
+        record,
+        s.request_adult(reason="review_reduction"),
+        s.start_adult(),
+        s.complete_adult(findings={**ADULT_FINDINGS, "carer_currently_helps_with": helped_with_everything}),
+    )
     when(record, s.eligibility())
 
     with_carer = last(record, s.case_id, "EligibilityDetermined").determination
@@ -97,8 +116,15 @@ def test_reassessing_the_adult_with_different_carer_help_gives_the_same_determin
 
 def test_an_adult_unable_to_achieve_only_one_outcome_is_not_eligible_and_gets_advice_not_a_plan(record: CaseRecord):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.identify_carer(), s.decline(), s.start_adult(),
-          s.complete_adult(findings=ONE_OUTCOME_ONLY))
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.decline(),
+        s.start_adult(),
+        s.complete_adult(findings=ONE_OUTCOME_ONLY),
+    )
 
     when(record, s.eligibility())
 
@@ -126,9 +152,18 @@ def test_a_carer_coping_without_risk_or_impact_is_not_eligible_and_gets_no_budge
 
 def test_a_carer_is_supported_in_their_own_right_when_the_adult_is_not_eligible(record: CaseRecord):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.identify_carer(), s.start_adult(),
-          s.complete_adult(findings=ONE_OUTCOME_ONLY), s.carers_assessed(), s.eligibility(),
-          s.eligibility("carer-1"), s.budget("carer-1"))
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.start_adult(),
+        s.complete_adult(findings=ONE_OUTCOME_ONLY),
+        s.carers_assessed(),
+        s.eligibility(),
+        s.eligibility("carer-1"),
+        s.budget("carer-1"),
+    )
 
     assert when(record, s.draft("carer-1", plan=carer_plan())) == ["SupportPlanDrafted"]
     assert when(record, s.submit("carer-1")) == ["SupportPlanSubmitted"]

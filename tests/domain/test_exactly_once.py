@@ -15,9 +15,21 @@ from tests.domain.story import carer_plan, given, refused, state, when
 
 def whole_story(s: Scenario):
     return [
-        *s.up_to_planning(), s.draft(), s.draft("carer-1", plan=carer_plan()), s.submit(), s.submit("carer-1"),
-        s.sign_off(), s.sign_off("carer-1"), s.agreement(), s.schedule_payment(1), s.issue_payment(1),
-        s.challenge(), s.resolve(), s.schedule_review(), s.complete_review(), s.close(),
+        *s.up_to_planning(),
+        s.draft(),
+        s.draft("carer-1", plan=carer_plan()),
+        s.submit(),
+        s.submit("carer-1"),
+        s.sign_off(),
+        s.sign_off("carer-1"),
+        s.agreement(),
+        s.schedule_payment(1),
+        s.issue_payment(1),
+        s.challenge(),
+        s.resolve(),
+        s.schedule_review(),
+        s.complete_review(),
+        s.close(),
     ]
 
 
@@ -31,7 +43,9 @@ def test_repeating_any_command_appends_nothing_and_answers_the_original_events(r
 
     for original, repeat in zip(first, again, strict=True):
         assert (repeat.duplicate, repeat.command_id, repeat.command_name) == (
-            True, original.command_id, original.command_name,
+            True,
+            original.command_id,
+            original.command_name,
         )
         assert [(e.type, e.version, e.chain_hash, e.recorded_at) for e in repeat.events] == [
             (e.type, e.version, e.chain_hash, e.recorded_at) for e in original.events
@@ -86,8 +100,17 @@ def test_a_command_for_an_unknown_case_is_refused_and_creates_nothing(record: Ca
 
 def test_a_command_id_sent_again_with_different_content_is_refused_not_taken_as_a_repeat(record: CaseRecord):
     s = Scenario()
-    given(record, s.up_to_planning(), s.draft(), s.submit(), s.sign_off(), s.agreement(),
-          s.schedule_payment(1), s.schedule_payment(2), s.issue_payment(1, command_id="pay-once"))
+    given(
+        record,
+        s.up_to_planning(),
+        s.draft(),
+        s.submit(),
+        s.sign_off(),
+        s.agreement(),
+        s.schedule_payment(1),
+        s.schedule_payment(2),
+        s.issue_payment(1, command_id="pay-once"),
+    )
 
     error = refused(record, s.issue_payment(2, command_id="pay-once"), "command_id_reused")
 

@@ -4,7 +4,7 @@ from the record at every point; once closed, nothing more is recorded."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from domain import commands as c
 from domain.application import CaseRecord
@@ -14,8 +14,10 @@ from tests.domain.story import CARER_BUDGET_PENCE, carer_plan, given, last, refu
 REASSESSED_FINDINGS = {
     "needs_arise_from_impairment_or_illness": True,
     "unable_to_achieve": {
-        "nutrition": ["needs_assistance"], "personal_hygiene": ["needs_assistance"],
-        "toilet_needs": ["needs_assistance"], "using_home_safely": ["endangers_health_or_safety"],
+        "nutrition": ["needs_assistance"],
+        "personal_hygiene": ["needs_assistance"],
+        "toilet_needs": ["needs_assistance"],
+        "using_home_safely": ["endangers_health_or_safety"],
         "appropriately_clothed": ["takes_significantly_longer"],
     },
     "significant_impact_on_wellbeing": True,
@@ -23,14 +25,27 @@ REASSESSED_FINDINGS = {
 
 
 def carer_agreement(s: Scenario) -> c.MakeDirectPaymentAgreement:
-    return s.agreement("carer-1", agreement_id="dp-2", recipient_name="Daniel Oduya", frequency="annual",
-                       amount_per_payment_pence=CARER_BUDGET_PENCE)
+    return s.agreement(
+        "carer-1",
+        agreement_id="dp-2",
+        recipient_name="Daniel Oduya",
+        frequency="annual",
+        amount_per_payment_pence=CARER_BUDGET_PENCE,
+    )
 
 
 def in_service(s: Scenario) -> list[c.CaseCommand]:
     return [
-        s.up_to_planning(), s.draft(), s.draft("carer-1", plan=carer_plan()), s.submit(), s.submit("carer-1"),
-        s.sign_off(), s.sign_off("carer-1"), s.agreement(), carer_agreement(s), s.schedule_payment(1),
+        s.up_to_planning(),
+        s.draft(),
+        s.draft("carer-1", plan=carer_plan()),
+        s.submit(),
+        s.submit("carer-1"),
+        s.sign_off(),
+        s.sign_off("carer-1"),
+        s.agreement(),
+        carer_agreement(s),
+        s.schedule_payment(1),
         s.issue_payment(1),
     ]
 
@@ -73,7 +88,7 @@ def test_a_case_from_referral_to_closure(record: CaseRecord):
 
     # The light-touch first review runs late, is seen as overdue, then completes with no change.
     then_stage(s.schedule_review(person_ids=[ADULT, "carer-1"], due_on="2026-03-30"), "in_service")
-    when(record, s.overdue(stage="review:rv-1", due_at=datetime(2026, 3, 30, 17, 0, tzinfo=timezone.utc)))
+    when(record, s.overdue(stage="review:rv-1", due_at=datetime(2026, 3, 30, 17, 0, tzinfo=UTC)))
     assert "review:rv-1" in state(record, case).overdue
     assert when(record, s.complete_review(outcome="no_change")) == ["ReviewCompleted"]
     assert "review:rv-1" not in state(record, case).overdue
@@ -94,9 +109,12 @@ def test_a_case_from_referral_to_closure(record: CaseRecord):
 
     # The reassessment supersedes every decision built on the old one; the plan stays as a draft.
     then_stage(s.start_adult(), "assessment")
-    then_stage(s.complete_adult(findings=REASSESSED_FINDINGS,
-                                ras_answers={**dict(s.complete_adult().ras_answers), "clothing": "full_help"}),
-               "eligibility")
+    then_stage(
+        s.complete_adult(
+            findings=REASSESSED_FINDINGS, ras_answers={**dict(s.complete_adult().ras_answers), "clothing": "full_help"}
+        ),
+        "eligibility",
+    )
     adult = state(record, case).adult
     assert (adult.eligibility, adult.budget, adult.statement, adult.sign_off) == (None, None, None, None)
     assert (adult.plan_status.value, adult.plan_version) == ("draft", 1)
@@ -115,12 +133,12 @@ def test_a_case_from_referral_to_closure(record: CaseRecord):
     assert state(record, case).agreements["dp-1"].recovered_pence == 26_000
 
     # Closure stops the direct payments; the record is kept.
-    assert when(record, s.close(reason="moved_to_residential_care", notes="moved to Oakfield House")) == [
-        "CaseClosed"
-    ]
+    assert when(record, s.close(reason="moved_to_residential_care", notes="moved to Oakfield House")) == ["CaseClosed"]
     closed = state(record, case)
     assert (closed.stage.value, closed.closed, closed.closure_reason.value) == (
-        "closed", True, "moved_to_residential_care",
+        "closed",
+        True,
+        "moved_to_residential_care",
     )
     assert {a.agreement_id: a.status for a in closed.agreements.values()} == {"dp-1": "stopped", "dp-2": "stopped"}
     assert record.verify_chain(case).intact
@@ -128,15 +146,54 @@ def test_a_case_from_referral_to_closure(record: CaseRecord):
 
 def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
     return [
-        s.screen(), s.identify_carer("carer-2"), s.accept(), s.decline(), s.request_carer_assessment(),
-        s.consent(ADULT), s.start_adult(), s.complete_adult(), s.refuse_adult(), s.request_adult(),
-        s.start_carer(), s.complete_carer(), s.eligibility(), s.budget(), s.override_cap(), s.finances(),
-        s.challenge(), s.resolve(), s.draft(), s.revise(), s.submit(), s.sign_off(), s.agreement(agreement_id="dp-3"),
-        s.confirm_arrears(), s.schedule_payment(2), s.issue_payment(1), s.fail_payment(1), s.suspend(), s.resume(),
-        c.EndDirectPaymentAgreement.model_validate({"case_id": s.case_id, "command_id": "end-dp-1", "actor": FINANCE,
-                                                    "agreement_id": "dp-1", "reason": "no longer needed"}),
-        s.monitoring_return(), s.recover(), s.schedule_review(review_id="rv-2"), s.request_review(),
-        s.complete_review(), s.overdue(stage="in_service"), s.close(), s.allocate(), s.escalate(), s.resolve_escalation(),
+        s.screen(),
+        s.identify_carer("carer-2"),
+        s.accept(),
+        s.decline(),
+        s.request_carer_assessment(),
+        s.consent(ADULT),
+        s.start_adult(),
+        s.complete_adult(),
+        s.refuse_adult(),
+        s.request_adult(),
+        s.start_carer(),
+        s.complete_carer(),
+        s.eligibility(),
+        s.budget(),
+        s.override_cap(),
+        s.finances(),
+        s.challenge(),
+        s.resolve(),
+        s.draft(),
+        s.revise(),
+        s.submit(),
+        s.sign_off(),
+        s.agreement(agreement_id="dp-3"),
+        s.confirm_arrears(),
+        s.schedule_payment(2),
+        s.issue_payment(1),
+        s.fail_payment(1),
+        s.suspend(),
+        s.resume(),
+        c.EndDirectPaymentAgreement.model_validate(
+            {
+                "case_id": s.case_id,
+                "command_id": "end-dp-1",
+                "actor": FINANCE,
+                "agreement_id": "dp-1",
+                "reason": "no longer needed",
+            }
+        ),
+        s.monitoring_return(),
+        s.recover(),
+        s.schedule_review(review_id="rv-2"),
+        s.request_review(),
+        s.complete_review(),
+        s.overdue(stage="in_service"),
+        s.close(),
+        s.allocate(),
+        s.escalate(),
+        s.resolve_escalation(),
     ]
 
 
@@ -156,7 +213,8 @@ def test_a_referral_screened_to_information_and_advice_is_closed_at_once_with_th
     given(record, s.referral(route="self", reason="asking about day centres"))
 
     assert when(record, s.screen(outcome="information_and_advice", reasons="signposted to Age UK day centres")) == [
-        "ReferralScreened", "CaseClosed",
+        "ReferralScreened",
+        "CaseClosed",
     ]
 
     assert last(record, s.case_id, "CaseClosed").reason.value == "information_and_advice_only"
@@ -170,8 +228,9 @@ def test_an_approved_plan_is_revised_only_after_a_review_decides_to_revise_it(re
 
     refused(record, s.revise(), "plan_revision_needs_review")
 
-    given(record, s.schedule_review(kind="planned_annual", due_on="2027-01-05"),
-          s.complete_review(outcome="revise_plan"))
+    given(
+        record, s.schedule_review(kind="planned_annual", due_on="2027-01-05"), s.complete_review(outcome="revise_plan")
+    )
     assert when(record, s.revise(reason="more hours agreed at review")) == ["SupportPlanRevised"]
     adult = state(record, s.case_id).adult
     assert (adult.plan_status.value, adult.plan_version, adult.sign_off) == ("draft", 2, None)

@@ -36,20 +36,37 @@ def test_no_planning_step_is_taken_for_the_carer_while_the_adults_assessment_is_
     record: CaseRecord, command: str
 ):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.identify_carer(), s.start_adult(), s.carers_assessed(),
-          s.eligibility("carer-1"), s.budget("carer-1"))
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.start_adult(),
+        s.carers_assessed(),
+        s.eligibility("carer-1"),
+        s.budget("carer-1"),
+    )
 
     planning_step = {
-        "draft": s.draft("carer-1", plan=carer_plan()), "revise": s.revise("carer-1", plan=carer_plan()),
-        "submit": s.submit("carer-1"), "sign_off": s.sign_off("carer-1"),
+        "draft": s.draft("carer-1", plan=carer_plan()),
+        "revise": s.revise("carer-1", plan=carer_plan()),
+        "submit": s.submit("carer-1"),
+        "sign_off": s.sign_off("carer-1"),
     }[command]
     assert outstanding(record, planning_step) == [{"person_id": ADULT, "kind": "adult", "assessment": "in_progress"}]
 
 
 def test_the_gate_names_everyone_still_outstanding(record: CaseRecord):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.identify_carer(), s.identify_carer("carer-2", name="Grace Oduya"),
-          s.accept("carer-2"), s.start_adult())
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.identify_carer("carer-2", name="Grace Oduya"),
+        s.accept("carer-2"),
+        s.start_adult(),
+    )
 
     assert outstanding(record, s.draft()) == [
         {"person_id": ADULT, "kind": "adult", "assessment": "in_progress"},
@@ -63,8 +80,15 @@ def test_planning_opens_when_the_last_carers_assessment_is_completed(record: Cas
     given(record, s.up_to_gate(), s.accept(), s.start_carer())
     refused(record, s.draft(), "assessments_outstanding")
 
-    given(record, s.complete_carer(), s.eligibility(), s.eligibility("carer-1"), s.budget(), s.budget("carer-1"),
-          s.finances())
+    given(
+        record,
+        s.complete_carer(),
+        s.eligibility(),
+        s.eligibility("carer-1"),
+        s.budget(),
+        s.budget("carer-1"),
+        s.finances(),
+    )
 
     assert when(record, s.draft()) == ["SupportPlanDrafted"]
     assert when(record, s.draft("carer-1", plan=carer_plan())) == ["SupportPlanDrafted"]
@@ -89,12 +113,16 @@ def test_a_carer_identified_during_planning_holds_every_planning_step_until_they
     if command == "sign_off":
         given(record, s.submit())
     planning_step = {
-        "draft": s.draft("carer-1", plan=carer_plan()), "revise": s.revise(), "submit": s.submit(),
+        "draft": s.draft("carer-1", plan=carer_plan()),
+        "revise": s.revise(),
+        "submit": s.submit(),
         "sign_off": s.sign_off(),
     }[command]
 
-    given(record, s.identify_carer("carer-2", name="Grace Oduya", relationship_to_adult="daughter",
-                                   lives_with_adult=False))
+    given(
+        record,
+        s.identify_carer("carer-2", name="Grace Oduya", relationship_to_adult="daughter", lives_with_adult=False),
+    )
 
     assert stage(record, s.case_id) == "assessment"
     assert outstanding(record, planning_step) == [{"person_id": "carer-2", "kind": "carer", "assessment": "offered"}]
@@ -123,7 +151,9 @@ def test_a_late_carer_leaves_drafts_in_place_and_sign_off_waits_for_their_assess
     refused(record, s.sign_off(), "budget_out_of_date")
     given(record, s.budget())
     assert {a.carer_id for a in budget_for(record, s.case_id, ADULT).calculation.adjustments if a.carer_id} == {
-        "carer-1", "carer-2"}
+        "carer-1",
+        "carer-2",
+    }
     assert when(record, s.sign_off()) == ["SignOffDecisionRecorded"]
     assert when(record, s.submit("carer-1")) == ["SupportPlanSubmitted"]
 
@@ -135,8 +165,15 @@ def test_with_two_carers_one_declining_and_one_assessed_planning_opens_for_the_a
     given(record, s.up_to_gate(carers=("carer-1", "carer-2")), s.carers_assessed(carers=("carer-1",)))
     assert outstanding(record, s.draft()) == [{"person_id": "carer-2", "kind": "carer", "assessment": "offered"}]
 
-    given(record, s.decline("carer-2"), s.eligibility(), s.eligibility("carer-1"), s.budget(), s.budget("carer-1"),
-          s.finances())
+    given(
+        record,
+        s.decline("carer-2"),
+        s.eligibility(),
+        s.eligibility("carer-1"),
+        s.budget(),
+        s.budget("carer-1"),
+        s.finances(),
+    )
 
     assert when(record, s.draft()) == ["SupportPlanDrafted"]
     assert when(record, s.draft("carer-1", plan=carer_plan())) == ["SupportPlanDrafted"]

@@ -83,8 +83,17 @@ def test_an_adult_who_refused_and_later_asks_is_assessed_again_and_the_gate_clos
     record: CaseRecord, reason: str
 ):
     s = Scenario()
-    given(record, s.referral(), s.screen(), s.identify_carer(), s.refuse_adult(), s.carers_assessed(),
-          s.eligibility("carer-1"), s.budget("carer-1"), s.draft("carer-1", plan=carer_plan()))
+    given(
+        record,
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.refuse_adult(),
+        s.carers_assessed(),
+        s.eligibility("carer-1"),
+        s.budget("carer-1"),
+        s.draft("carer-1", plan=carer_plan()),
+    )
 
     assert when(record, s.request_adult(reason=reason)) == ["NeedsAssessmentRequested"]
 

@@ -42,11 +42,22 @@ class Product:
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     folder = tmp_path_factory.mktemp("product")
     api_port = free_port()
-    env = {**os.environ, "CARECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-           "CARECASE_TEMPORAL_UI_PORT": str(free_port()), "CARECASE_LOG_FILE": "var/carecase.log"}
+    env = {
+        **os.environ,
+        "CARECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "CARECASE_TEMPORAL_UI_PORT": str(free_port()),
+        "CARECASE_LOG_FILE": "var/carecase.log",
+    }
     log = (folder / "run.out").open("w")
-    process = subprocess.Popen([CARECASE, "run", "--port", str(api_port)], cwd=folder, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [CARECASE, "run", "--port", str(api_port)],
+        cwd=folder,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     base_url = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + 90
     while True:

@@ -24,11 +24,18 @@ MISSING: Any = object()
 # What a wire request can carry beyond any bound the schema states.
 HUGE_INTS = [("2**63", 2**63), ("-2**63-1", -(2**63) - 1), ("10**25", 10**25)]
 DATES = ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01", "1900-01-01", "2199-12-31", "2026-02-30"]
-INSTANTS = ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1899-12-31T23:59:59Z", "2200-01-01T00:00:00Z",
-            "1900-01-01T00:00:00Z", "2199-12-31T23:59:59Z",
-            # in range as written, out of range once held as UTC
-            "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59",
-            "2026-01-01T09:00:00"]  # no time zone
+INSTANTS = [
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "1899-12-31T23:59:59Z",
+    "2200-01-01T00:00:00Z",
+    "1900-01-01T00:00:00Z",
+    "2199-12-31T23:59:59Z",
+    # in range as written, out of range once held as UTC
+    "9999-12-31T23:59:59-23:59",
+    "0001-01-01T00:00:00+23:59",
+    "2026-01-01T09:00:00",
+]  # no time zone
 SPECIAL_TEXT = {"nul": "a\x00b", "c1-nel": "a\x85b", "c1-csi": "\x9b", "c1-apc": "a\x9fb", "lone-surrogate": "a\ud800b"}
 
 
@@ -110,8 +117,9 @@ def sample(node: Any, root: dict[str, Any]) -> Any:
 Step = tuple[str, Any, Any]
 
 
-def leaves(node: Any, root: dict[str, Any], steps: tuple[Step, ...] = (), depth: int = 0
-           ) -> Iterator[tuple[tuple[Step, ...], dict[str, Any], str]]:
+def leaves(
+    node: Any, root: dict[str, Any], steps: tuple[Step, ...] = (), depth: int = 0
+) -> Iterator[tuple[tuple[Step, ...], dict[str, Any], str]]:
     """Every bounded place in a body: (steps to it, its schema, what it is: value or key)."""
     if depth > 10:
         return
@@ -134,9 +142,7 @@ def leaves(node: Any, root: dict[str, Any], steps: tuple[Step, ...] = (), depth:
         if "maxItems" in s or "minItems" in s:
             yield steps, s, "value"
         yield from leaves(s.get("items", {}), root, (*steps, ("item", 0, s.get("items", {}))), depth + 1)
-    elif kind in ("integer", "number"):
-        yield steps, s, "value"
-    elif kind == "string" and "enum" not in s:
+    elif kind in ("integer", "number") or (kind == "string" and "enum" not in s):
         yield steps, s, "value"
 
 
@@ -191,8 +197,12 @@ def at_end(doc: Any, steps: tuple[Step, ...]) -> Any:
 def integers(s: dict[str, Any]) -> list[tuple[str, int | float]]:
     """Each bound the schema states and one past it, then what no bound allows for."""
     out: list[tuple[str, int | float]] = []
-    for key, label, past in (("minimum", "min", -1), ("exclusiveMinimum", "exclusive-min", +1),
-                             ("maximum", "max", +1), ("exclusiveMaximum", "exclusive-max", -1)):
+    for key, label, past in (
+        ("minimum", "min", -1),
+        ("exclusiveMinimum", "exclusive-min", +1),
+        ("maximum", "max", +1),
+        ("exclusiveMaximum", "exclusive-max", -1),
+    ):
         if key in s and not isinstance(s[key], bool):
             bound = int(s[key])
             out += [(label, bound), (f"{label}{past:+d}", bound + past)]
@@ -239,8 +249,11 @@ def sized(s: dict[str, Any], existing: Any, root: dict[str, Any]) -> list[tuple[
     if not isinstance(values, dict):
         values = next(iter(s.get("patternProperties", {}).values()), {})
     value = next(iter(existing.values())) if isinstance(existing, dict) and existing else sample(values, root)
-    counts = [("maxProperties", int(s["maxProperties"])), ("maxProperties+1", int(s["maxProperties"]) + 1)] \
-        if "maxProperties" in s else []
+    counts = (
+        [("maxProperties", int(s["maxProperties"])), ("maxProperties+1", int(s["maxProperties"]) + 1)]
+        if "maxProperties" in s
+        else []
+    )
     return [(f"{label} ({n})", {f"q{i}": value for i in range(n)}) for label, n in counts]
 
 
@@ -272,16 +285,21 @@ def example_body(operation: dict[str, Any], root: dict[str, Any]) -> Any:
     return json.loads(json.dumps(examples[0])) if examples else sample(schema, root)
 
 
-def probes(document: dict[str, Any], method: str, path: str, path_values: dict[str, str],
-           headers: dict[str, str] | None = None) -> list[Probe]:
+def probes(
+    document: dict[str, Any], method: str, path: str, path_values: dict[str, str], headers: dict[str, str] | None = None
+) -> list[Probe]:
     """Every boundary probe of one operation; ``path_values`` fills the path (a case id, say)."""
     operation = document["paths"][path][method.lower()]
     root = document
     params = [resolve(p, root) for p in operation.get("parameters", [])]
-    base_path = {p["name"]: path_values.get(p["name"], str(sample(p.get("schema", {}), root)))
-                 for p in params if p["in"] == "path"}
-    base_query = {p["name"]: str(sample(p.get("schema", {}), root)) for p in params
-                  if p["in"] == "query" and p.get("required")}
+    base_path = {
+        p["name"]: path_values.get(p["name"], str(sample(p.get("schema", {}), root)))
+        for p in params
+        if p["in"] == "path"
+    }
+    base_query = {
+        p["name"]: str(sample(p.get("schema", {}), root)) for p in params if p["in"] == "query" and p.get("required")
+    }
     body = example_body(operation, root)
     out: list[Probe] = []
 
@@ -307,8 +325,10 @@ def probes(document: dict[str, Any], method: str, path: str, path_values: dict[s
     if body is not MISSING:
         content = operation["requestBody"]["content"]["application/json"]["schema"]
         for steps, schema, what in leaves(content, root):
-            where_to = ".".join(str(arg) if kind == "prop" else ("0" if kind == "item" else "*")
-                                for kind, arg, _ in steps) or "(body)"
+            where_to = (
+                ".".join(str(arg) if kind == "prop" else ("0" if kind == "item" else "*") for kind, arg, _ in steps)
+                or "(body)"
+            )
             existing = at_end(body, steps)
             for label, value in values_for(schema, existing, root):
                 if what == "key" and not isinstance(value, str):
@@ -319,8 +339,14 @@ def probes(document: dict[str, Any], method: str, path: str, path_values: dict[s
     return out
 
 
-def oversized(document: dict[str, Any], method: str, path: str, path_values: dict[str, str], limit: int,
-              headers: dict[str, str] | None = None) -> list[Probe]:
+def oversized(
+    document: dict[str, Any],
+    method: str,
+    path: str,
+    path_values: dict[str, str],
+    limit: int,
+    headers: dict[str, str] | None = None,
+) -> list[Probe]:
     """The example body padded past the API's body-size limit, with a Content-Length and without."""
     operation = document["paths"][path][method.lower()]
     body = example_body(operation, document)
@@ -330,8 +356,17 @@ def oversized(document: dict[str, Any], method: str, path: str, path_values: dic
     url = path
     for name, value in path_values.items():
         url = url.replace("{" + name + "}", url_text(value))
-    return [Probe(f"body over {limit:,} bytes{' (chunked)' if chunked else ''}", method, url, dict(headers or {}),
-                  padded, chunked=chunked) for chunked in (False, True)]
+    return [
+        Probe(
+            f"body over {limit:,} bytes{' (chunked)' if chunked else ''}",
+            method,
+            url,
+            dict(headers or {}),
+            padded,
+            chunked=chunked,
+        )
+        for chunked in (False, True)
+    ]
 
 
 def sendable_header(value: str) -> bool:

@@ -120,8 +120,11 @@ class Fuzz:
         """The events past a notification id: a line for each, and whether the workflow recorded it
         itself (the system actor: an overdue stage, a review scheduled, a payment)."""
         with sqlite3.connect(self.product.folder / "var" / "carecase.sqlite", timeout=30) as conn:
-            rows = conn.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-                                "WHERE rowid > ? ORDER BY rowid", (last_id,)).fetchall()
+            rows = conn.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+                "WHERE rowid > ? ORDER BY rowid",
+                (last_id,),
+            ).fetchall()
         out = []
         for rowid, case_id, version, topic, state in rows:
             try:
@@ -164,8 +167,10 @@ class Fuzz:
                 return "\n    server log: " + line[:3000]
             out = []
             for exc in entry.get("exception", []):
-                frames = [f"{f['filename'].replace(str(ROOT) + '/', '')}:{f['lineno']} in {f['name']}"
-                          for f in exc.get("frames", [])]
+                frames = [
+                    f"{f['filename'].replace(str(ROOT) + '/', '')}:{f['lineno']} in {f['name']}"
+                    for f in exc.get("frames", [])
+                ]
                 out.append(f"{exc.get('exc_type')}: {exc.get('exc_value')}\n      " + "\n      ".join(frames[-8:]))
             shown = "\n    ".join(out or [str(entry.get("error", ""))])
             return f"\n    server log (error id {found.group(0)}): {shown}"
@@ -185,8 +190,11 @@ class Fuzz:
                 parsed = json.loads(body)
             except ValueError:
                 parsed = None
-            if media not in ("application/json", "application/problem+json") or not isinstance(parsed, dict) \
-                    or not isinstance(parsed.get("code"), str):
+            if (
+                media not in ("application/json", "application/problem+json")
+                or not isinstance(parsed, dict)
+                or not isinstance(parsed.get("code"), str)
+            ):
                 self.problem(f"error without a JSON code from {operation} ({status})", where)
             if UNFILLED.search(body):
                 self.problem(f"error text with a template left unfilled from {operation} ({status})", where)
@@ -210,8 +218,10 @@ class Fuzz:
         if now != self.expected:
             foreign = [line for line, system in self.events_after(self.expected.last_id) if not system]
             if foreign:
-                self.problem("events appended after the answer to a request",
-                             f"after {self.last_request}\n    appended: " + "; ".join(foreign))
+                self.problem(
+                    "events appended after the answer to a request",
+                    f"after {self.last_request}\n    appended: " + "; ".join(foreign),
+                )
             self.expected = now
 
     def exchange(self, operation: str, method: str, request: str, send: Any) -> None:
@@ -236,8 +246,10 @@ class Fuzz:
             return
         after = self.mark()
         if after != before:
-            self.problem(f"write from a rejected {operation} ({status})", where + "\n    appended: "
-                         + "; ".join(line for line, _ in self.events_after(before.last_id)))
+            self.problem(
+                f"write from a rejected {operation} ({status})",
+                where + "\n    appended: " + "; ".join(line for line, _ in self.events_after(before.last_id)),
+            )
         self.expected = after
 
     def send_probe(self, operation: str, probe: Probe) -> None:
@@ -255,13 +267,18 @@ class Fuzz:
         def send() -> tuple[int, str, str]:
             sent: Any = content
             if probe.chunked and content is not None:
-                sent = (content[i:i + 65536] for i in range(0, len(content), 65536))
+                sent = (content[i : i + 65536] for i in range(0, len(content), 65536))
             answer = self.http.request(probe.method, url, headers=headers, content=sent)
             return answer.status_code, answer.headers.get("content-type", ""), answer.text
 
         shown = (content or b"")[:1200]
-        self.exchange(operation, probe.method, f"[{probe.label}] {probe.method} {url} {shown!r}"
-                      + ("..." if content and len(content) > len(shown) else ""), send)
+        self.exchange(
+            operation,
+            probe.method,
+            f"[{probe.label}] {probe.method} {url} {shown!r}"
+            + ("..." if content and len(content) > len(shown) else ""),
+            send,
+        )
 
     def send_case(self, operation: str, case: schemathesis.Case, headers: dict[str, str]) -> None:
         self.generated[operation] += 1
@@ -318,16 +335,24 @@ class Fuzz:
         beyond = self.mark().last_id + 1_000_000
         started = time.monotonic()
         try:
-            answer = self.http.get("/cases", params={"min_position": beyond}, headers=self.auth("social_worker"),
-                                   timeout=3)
+            answer = self.http.get(
+                "/cases", params={"min_position": beyond}, headers=self.auth("social_worker"), timeout=3
+            )
         except httpx.TimeoutException:
             self.clamp_positions = True
-            self.problem("5xx (or no answer) for a min_position past the log's end",
-                         f"GET /cases?min_position={beyond}: no answer in {time.monotonic() - started:.1f}s "
-                         "(the API waits position_patience_seconds, then answers 503 views_behind)")
+            self.problem(
+                "5xx (or no answer) for a min_position past the log's end",
+                f"GET /cases?min_position={beyond}: no answer in {time.monotonic() - started:.1f}s "
+                "(the API waits position_patience_seconds, then answers 503 views_behind)",
+            )
             return
-        self.judge("GET /cases", f"GET /cases?min_position={beyond}", answer.status_code,
-                   answer.headers.get("content-type", ""), answer.text)
+        self.judge(
+            "GET /cases",
+            f"GET /cases?min_position={beyond}",
+            answer.status_code,
+            answer.headers.get("content-type", ""),
+            answer.text,
+        )
         if answer.status_code >= 500:
             self.clamp_positions = True
 
@@ -335,8 +360,10 @@ class Fuzz:
 def describe(case: schemathesis.Case) -> str:
     """What was sent, enough to send it again (the key is the only header left out)."""
     body = "" if case.body is NOT_SET else json.dumps(case.body, default=repr)[:1200]
-    return (f"{case.method.upper()} {case.formatted_path} query={case.query!r} headers={case.headers!r} "
-            f"media_type={case.media_type} body={body}")
+    return (
+        f"{case.method.upper()} {case.formatted_path} query={case.query!r} headers={case.headers!r} "
+        f"media_type={case.media_type} body={body}"
+    )
 
 
 def fuzz_operation(fuzz: Fuzz, operation: Any, headers: dict[str, str], case_ids: list[str]) -> None:
@@ -347,12 +374,20 @@ def fuzz_operation(fuzz: Fuzz, operation: Any, headers: dict[str, str], case_ids
     for mode, examples in ((GenerationMode.POSITIVE, POSITIVE_EXAMPLES), (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)):
         strategies = [operation.as_strategy(generation_mode=mode)]
         if has_case and (mode is GenerationMode.POSITIVE or has_more):
-            strategies += [operation.as_strategy(generation_mode=mode, path_parameters={"case_id": case_id})
-                           for case_id in case_ids]
+            strategies += [
+                operation.as_strategy(generation_mode=mode, path_parameters={"case_id": case_id})
+                for case_id in case_ids
+            ]
 
         @given(case=st.one_of(strategies))
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def call(case: schemathesis.Case) -> None:
             fuzz.send_case(label, case, headers)
 
@@ -380,8 +415,13 @@ def test_no_server_error_and_no_write_from_a_rejected_request(product: Product):
             label = f"{method} {path}"
             # Each probe at one of the real cases, in turn: what passes the schema meets a case early
             # in its story or one with an agreement and payments.
-            for i, (probe_a, probe_b) in enumerate(zip(probes(document, method, path, {"case_id": case_a}, headers),
-                                                       probes(document, method, path, {"case_id": case_b}, headers))):
+            for i, (probe_a, probe_b) in enumerate(
+                zip(
+                    probes(document, method, path, {"case_id": case_a}, headers),
+                    probes(document, method, path, {"case_id": case_b}, headers),
+                    strict=True,
+                )
+            ):
                 fuzz.send_probe(label, (probe_a, probe_b)[i % 2])
             for probe in oversized(document, method, path, {"case_id": case_b}, MAX_BODY_BYTES, headers):
                 fuzz.send_probe(label, probe)
@@ -390,21 +430,25 @@ def test_no_server_error_and_no_write_from_a_rejected_request(product: Product):
         fuzz.between()  # a late write from the last requests
 
     elapsed = time.monotonic() - started
-    print(f"requests: {sum(fuzz.seen.values())} over {len(operations)} operations in {elapsed:.0f}s "
-          f"(fewest for one operation: {min(fuzz.per_operation.values())}, of them generated by schemathesis: "
-          f"{min(fuzz.generated.values())}); "
-          f"status codes seen: {dict(sorted(fuzz.seen.items()))}"
-          + (f"; min_position clamped into the log {fuzz.clamped} times" if fuzz.clamped else "")
-          + (f"; not sendable by the client: {dict(fuzz.unsendable)}" if fuzz.unsendable else ""))
+    print(
+        f"requests: {sum(fuzz.seen.values())} over {len(operations)} operations in {elapsed:.0f}s "
+        f"(fewest for one operation: {min(fuzz.per_operation.values())}, of them generated by schemathesis: "
+        f"{min(fuzz.generated.values())}); "
+        f"status codes seen: {dict(sorted(fuzz.seen.items()))}"
+        + (f"; min_position clamped into the log {fuzz.clamped} times" if fuzz.clamped else "")
+        + (f"; not sendable by the client: {dict(fuzz.unsendable)}" if fuzz.unsendable else "")
+    )
     for status in sorted(fuzz.by_status):
         if status not in (200, 201, 404, 409, 422):
-            print(f"  {status} from: {dict(fuzz.by_status[status].most_common(6))}; "
-                  f"first: {fuzz.first_of_status[status]}")
+            print(
+                f"  {status} from: {dict(fuzz.by_status[status].most_common(6))}; first: {fuzz.first_of_status[status]}"
+            )
     assert not fuzz.problems, "\n\n".join(
-        f"{kind}: {fuzz.problem_counts[kind]} time(s)\n  " + "\n  ".join(texts)
-        for kind, texts in fuzz.problems.items())
+        f"{kind}: {fuzz.problem_counts[kind]} time(s)\n  " + "\n  ".join(texts) for kind, texts in fuzz.problems.items()
+    )
     short = {op: n for op, n in fuzz.generated.items() if n < MIN_GENERATED_PER_OPERATION}
     assert len(fuzz.generated) == len(operations) and not short, short
     # The run reached the case record's own refusals and successes, not only the schema's 422s.
-    assert fuzz.seen.get(422) and fuzz.seen.get(404) and fuzz.seen.get(409) and fuzz.seen.get(200) \
-        and fuzz.seen.get(201), fuzz.seen
+    assert (
+        fuzz.seen.get(422) and fuzz.seen.get(404) and fuzz.seen.get(409) and fuzz.seen.get(200) and fuzz.seen.get(201)
+    ), fuzz.seen

@@ -19,9 +19,14 @@ def curl_session() -> str:
 
 
 def test_the_readme_curl_session_takes_a_case_from_referral_to_its_first_payment(product: Product):
-    done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", curl_session()], cwd=product.folder,
-                          env={"API": product.base_url, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", curl_session()],
+        cwd=product.folder,
+        env={"API": product.base_url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("screening ['ReferralReceived']"), lines

@@ -10,12 +10,8 @@ from domain.application import CaseRecord
 from domain.case.decisions import current_budget_pence
 from domain.case.rules import outstanding_assessments
 from domain.case.state import CaseState
-from projections.audit_timeline import AuditTimelineView
-from projections.current_case import CurrentCaseView
-from projections.overdue import DeadlinesView
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
-from projections.worklists import WorklistView
 from projections.store import ViewStore
 from tests.builders import Scenario
 
@@ -36,28 +32,54 @@ def a_long_case(s: Scenario) -> list[c.CaseCommand]:
     """Two adult carers (one declines, asks again and declines again) and a young carer; a budget
     challenged and revised; a plan signed off; a review that reassesses; then closure."""
     return [
-        s.referral(), s.screen(), s.allocate(), s.escalate(),
+        s.referral(),
+        s.screen(),
+        s.allocate(),
+        s.escalate(),
         s.identify_carer("carer-1"),
-        s.identify_carer("carer-2", name="Grace Oduya", date_of_birth="1970-01-05", relationship_to_adult="daughter",
-                         lives_with_adult=False),
+        s.identify_carer(
+            "carer-2",
+            name="Grace Oduya",
+            date_of_birth="1970-01-05",
+            relationship_to_adult="daughter",
+            lives_with_adult=False,
+        ),
         s.identify_carer("carer-3", name="Sam Oduya", date_of_birth="2014-06-01", relationship_to_adult="grandson"),
-        s.start_adult(), s.complete_adult(),
-        s.accept("carer-1"), s.start_carer("carer-1"),
-        s.decline("carer-2"), s.request_carer_assessment("carer-2"), s.decline("carer-2"),
+        s.start_adult(),
+        s.complete_adult(),
+        s.accept("carer-1"),
+        s.start_carer("carer-1"),
+        s.decline("carer-2"),
+        s.request_carer_assessment("carer-2"),
+        s.decline("carer-2"),
         s.complete_carer("carer-1"),
-        s.eligibility(), s.budget(), s.eligibility("carer-1"), s.budget("carer-1"), s.finances(),
-        s.draft(), s.challenge(), s.allocate("sw-ben", reason="Ayesha moved team"),
-        s.resolve(revised_pence=1_000_000), s.submit(), s.sign_off(),
-        s.schedule_review(), s.complete_review(outcome="reassess"),
-        s.start_adult(), s.complete_adult(), s.eligibility(), s.budget(),
+        s.eligibility(),
+        s.budget(),
+        s.eligibility("carer-1"),
+        s.budget("carer-1"),
+        s.finances(),
+        s.draft(),
+        s.challenge(),
+        s.allocate("sw-ben", reason="Ayesha moved team"),
+        s.resolve(revised_pence=1_000_000),
+        s.submit(),
+        s.sign_off(),
+        s.schedule_review(),
+        s.complete_review(outcome="reassess"),
+        s.start_adult(),
+        s.complete_adult(),
+        s.eligibility(),
+        s.budget(),
         s.close(),
     ]
 
 
 def a_short_case(s: Scenario) -> list[c.CaseCommand]:
     """Signposted at screening: the case closes at once."""
-    return [s.referral(adult_id="adult-9", adult_name="Peter Lane"),
-            s.screen(outcome="information_and_advice", reasons="needs met by a community group")]
+    return [
+        s.referral(adult_id="adult-9", adult_name="Peter Lane"),
+        s.screen(outcome="information_and_advice", reasons="needs met by a community group"),
+    ]
 
 
 def interleaved(*stories: list[c.CaseCommand]) -> list[c.CaseCommand]:
@@ -92,24 +114,43 @@ def expected_current_case(state: CaseState, version: int) -> dict[str, Any]:
     }
 
 
-CURRENT_CASE_NAMES = ["case_id", "council_code", "team", "worker_id", "stage", "stage_entered_at", "escalated",
-                      "adult_id", "adult_name", "carers_identified", "carers_outstanding", "eligible_people",
-                      "budget_total_pence", "next_review_due", "closed", "version", "updated_at"]
+CURRENT_CASE_NAMES = [
+    "case_id",
+    "council_code",
+    "team",
+    "worker_id",
+    "stage",
+    "stage_entered_at",
+    "escalated",
+    "adult_id",
+    "adult_name",
+    "carers_identified",
+    "carers_outstanding",
+    "eligible_people",
+    "budget_total_pence",
+    "next_review_due",
+    "closed",
+    "version",
+    "updated_at",
+]
 
 
 def current_case_rows(store: ViewStore) -> dict[str, dict[str, Any]]:
     with store.transaction() as cursor:
         rows = cursor.execute(
-            f"SELECT {', '.join(CURRENT_CASE_NAMES)} FROM view_current_case ORDER BY case_id").fetchall()
+            f"SELECT {', '.join(CURRENT_CASE_NAMES)} FROM view_current_case ORDER BY case_id"
+        ).fetchall()
     names = CURRENT_CASE_NAMES
-    return {row[0]: dict(zip(names, row)) for row in rows}
+    return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
 
 
 def timeline_rows(store: ViewStore, case_id: str) -> list[tuple[Any, ...]]:
     with store.transaction() as cursor:
         return cursor.execute(
             "SELECT version, recorded_at, effective_at, event, actor, role, command_id, summary "
-            "FROM view_audit_timeline WHERE case_id = ? ORDER BY version", (case_id,)).fetchall()
+            "FROM view_audit_timeline WHERE case_id = ? ORDER BY version",
+            (case_id,),
+        ).fetchall()
 
 
 def dump(store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:

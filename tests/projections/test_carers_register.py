@@ -17,9 +17,26 @@ from tests.builders import ADULT, Scenario
 from tests.domain.story import CARER_BUDGET_PENCE, carer_plan
 from tests.projections.story import a_long_case, a_short_case, interleaved
 
-COLUMNS = ("case_id", "carer_id", "young_carer", "team", "council_code", "identified_at",
-           "referred_to_childrens_services_at", "told_of_right_at", "offered_at", "declined", "last_declined_at",
-           "requested_at", "assessment", "assessed_at", "eligible", "supported", "support_pence", "updated_at")
+COLUMNS = (
+    "case_id",
+    "carer_id",
+    "young_carer",
+    "team",
+    "council_code",
+    "identified_at",
+    "referred_to_childrens_services_at",
+    "told_of_right_at",
+    "offered_at",
+    "declined",
+    "last_declined_at",
+    "requested_at",
+    "assessment",
+    "assessed_at",
+    "eligible",
+    "supported",
+    "support_pence",
+    "updated_at",
+)
 TABLES = {
     "view_carers_register": "case_id, carer_id",
     "view_carers_register_case": "case_id",
@@ -34,23 +51,58 @@ def a_carer_supported_in_their_own_right(s: Scenario, team: str = "east-locality
     """carer-1's own plan is signed off, its amount revised on challenge and paid as a direct
     payment; a review reassesses them (the sign-off lifts, the payment carries on), the agreement
     ends, a new sign-off follows; a carer identified late; then closure."""
-    carer_agreement = s.agreement("carer-1", agreement_id="dp-2", recipient_name="Daniel Oduya", frequency="annual",
-                                  amount_per_payment_pence=CARER_BUDGET_PENCE)
+    carer_agreement = s.agreement(
+        "carer-1",
+        agreement_id="dp-2",
+        recipient_name="Daniel Oduya",
+        frequency="annual",
+        amount_per_payment_pence=CARER_BUDGET_PENCE,
+    )
     return [
-        s.referral(team=team), s.screen(), s.identify_carer("carer-1"), s.start_adult(), s.complete_adult(),
-        s.accept("carer-1"), s.start_carer("carer-1"), s.complete_carer("carer-1"),
-        s.eligibility(), s.eligibility("carer-1"), s.budget(), s.budget("carer-1"), s.finances(),
-        s.draft(), s.draft("carer-1", plan=carer_plan()), s.submit(), s.submit("carer-1"),
-        s.sign_off(), s.sign_off("carer-1"),
-        s.challenge("carer-1"), s.resolve("carer-1", revised_pence=80_000),
-        s.agreement(), carer_agreement,
-        s.schedule_review(person_ids=[ADULT, "carer-1"]), s.complete_review(outcome="reassess"),
-        s.start_carer("carer-1"), s.complete_carer("carer-1"),
+        s.referral(team=team),
+        s.screen(),
+        s.identify_carer("carer-1"),
+        s.start_adult(),
+        s.complete_adult(),
+        s.accept("carer-1"),
+        s.start_carer("carer-1"),
+        s.complete_carer("carer-1"),
+        s.eligibility(),
+        s.eligibility("carer-1"),
+        s.budget(),
+        s.budget("carer-1"),
+        s.finances(),
+        s.draft(),
+        s.draft("carer-1", plan=carer_plan()),
+        s.submit(),
+        s.submit("carer-1"),
+        s.sign_off(),
+        s.sign_off("carer-1"),
+        s.challenge("carer-1"),
+        s.resolve("carer-1", revised_pence=80_000),
+        s.agreement(),
+        carer_agreement,
+        s.schedule_review(person_ids=[ADULT, "carer-1"]),
+        s.complete_review(outcome="reassess"),
+        s.start_carer("carer-1"),
+        s.complete_carer("carer-1"),
         s.end_agreement(agreement_id="dp-2"),
-        s.start_adult(), s.complete_adult(), s.eligibility(), s.eligibility("carer-1"), s.budget("carer-1"),
-        s.budget(), s.finances(), s.submit("carer-1"), s.sign_off("carer-1"),
-        s.identify_carer("carer-4", name="Ruth Oduya", date_of_birth="1975-02-02",
-                         relationship_to_adult="daughter-in-law", lives_with_adult=False),
+        s.start_adult(),
+        s.complete_adult(),
+        s.eligibility(),
+        s.eligibility("carer-1"),
+        s.budget("carer-1"),
+        s.budget(),
+        s.finances(),
+        s.submit("carer-1"),
+        s.sign_off("carer-1"),
+        s.identify_carer(
+            "carer-4",
+            name="Ruth Oduya",
+            date_of_birth="1975-02-02",
+            relationship_to_adult="daughter-in-law",
+            lives_with_adult=False,
+        ),
         s.close(),
     ]
 
@@ -63,15 +115,23 @@ def expected_register(record: CaseRecord, case_id: UUID) -> dict[tuple[str, str]
     for carer in state.carers():
         about = [e for e in events if getattr(e, "carer_id", None) == carer.person_id]
 
-        def times(event_type: str, *, told: bool = False) -> list[str]:
-            return [e.timestamp.isoformat() for e in about
-                    if type(e).__name__ == event_type and (not told or e.told_of_right)]
+        def times(event_type: str, *, told: bool = False, about: list[Any] = about) -> list[str]:
+            return [
+                e.timestamp.isoformat()
+                for e in about
+                if type(e).__name__ == event_type and (not told or e.told_of_right)
+            ]
 
-        offers, told, declines, requests = (times("CarerAssessmentOffered"), times("CarerAssessmentOffered", told=True),
-                                            times("CarerAssessmentDeclined"), times("CarerAssessmentRequested"))
+        offers, told, declines, requests = (
+            times("CarerAssessmentOffered"),
+            times("CarerAssessmentOffered", told=True),
+            times("CarerAssessmentDeclined"),
+            times("CarerAssessmentRequested"),
+        )
         referred = times("YoungCarerReferredToChildrensServices")
-        agreement_in_force = any(a.person_id == carer.person_id and a.status != "stopped"
-                                 for a in state.agreements.values())
+        agreement_in_force = any(
+            a.person_id == carer.person_id and a.status != "stopped" for a in state.agreements.values()
+        )
         rows[(case_id.hex, carer.person_id)] = {
             "case_id": case_id.hex,
             "carer_id": carer.person_id,
@@ -97,7 +157,7 @@ def expected_register(record: CaseRecord, case_id: UUID) -> dict[tuple[str, str]
 def register_rows(store: ViewStore) -> dict[tuple[str, str], dict[str, Any]]:
     with store.transaction() as cursor:
         rows = cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM view_carers_register").fetchall()
-    return {(row[0], row[1]): dict(zip(COLUMNS, row)) for row in rows}
+    return {(row[0], row[1]): dict(zip(COLUMNS, row, strict=True)) for row in rows}
 
 
 def figures(store: ViewStore, **where: str) -> dict[str, int]:
@@ -118,8 +178,7 @@ def test_the_register_agrees_with_each_case_after_every_command(record: CaseReco
     views = register(record, view_store)
     expected: dict[tuple[str, str], dict[str, Any]] = {}
 
-    for command in interleaved(a_long_case(long), a_carer_supported_in_their_own_right(supported),
-                               a_short_case(short)):
+    for command in interleaved(a_long_case(long), a_carer_supported_in_their_own_right(supported), a_short_case(short)):
         record.handle(command)
         views.run_until_caught_up()
         recorded_at = record.stored_events(command.case_id)[-1].timestamp.isoformat()
@@ -171,8 +230,7 @@ def test_a_carers_story_moves_through_the_register_as_the_case_says(record: Case
 def test_a_rebuild_gives_the_same_register(record: CaseRecord, view_store: ViewStore):
     long, supported, short = Scenario(), Scenario(), Scenario()
     views = register(record, view_store)
-    for command in interleaved(a_long_case(long), a_carer_supported_in_their_own_right(supported),
-                               a_short_case(short)):
+    for command in interleaved(a_long_case(long), a_carer_supported_in_their_own_right(supported), a_short_case(short)):
         record.handle(command)
         views.run_once(batch=3)
     views.run_until_caught_up()
@@ -190,13 +248,30 @@ def test_a_rebuild_gives_the_same_register(record: CaseRecord, view_store: ViewS
 def a_declined_and_a_supported_carer(s: Scenario) -> list[c.CaseCommand]:
     """West team: carer-1 assessed, eligible and signed off in their own right; carer-2 declines."""
     return [
-        s.referral(team="west-locality"), s.screen(), s.identify_carer("carer-1"),
-        s.identify_carer("carer-2", name="Grace Oduya", date_of_birth="1970-01-05", relationship_to_adult="daughter",
-                         lives_with_adult=False),
-        s.start_adult(), s.complete_adult(), s.accept("carer-1"), s.start_carer("carer-1"),
-        s.complete_carer("carer-1"), s.decline("carer-2"),
-        s.eligibility(), s.eligibility("carer-1"), s.budget(), s.budget("carer-1"), s.finances(),
-        s.draft("carer-1", plan=carer_plan()), s.submit("carer-1"), s.sign_off("carer-1"),
+        s.referral(team="west-locality"),
+        s.screen(),
+        s.identify_carer("carer-1"),
+        s.identify_carer(
+            "carer-2",
+            name="Grace Oduya",
+            date_of_birth="1970-01-05",
+            relationship_to_adult="daughter",
+            lives_with_adult=False,
+        ),
+        s.start_adult(),
+        s.complete_adult(),
+        s.accept("carer-1"),
+        s.start_carer("carer-1"),
+        s.complete_carer("carer-1"),
+        s.decline("carer-2"),
+        s.eligibility(),
+        s.eligibility("carer-1"),
+        s.budget(),
+        s.budget("carer-1"),
+        s.finances(),
+        s.draft("carer-1", plan=carer_plan()),
+        s.submit("carer-1"),
+        s.sign_off("carer-1"),
     ]
 
 
@@ -204,34 +279,47 @@ def a_young_carer_and_a_carer_who_declined_then_asked(s: Scenario) -> list[c.Cas
     """Another council, east team: a young carer referred on, and an adult carer who declined and
     later asked for an assessment (still counted as having declined)."""
     return [
-        s.referral(), s.screen(),
+        s.referral(),
+        s.screen(),
         s.identify_carer("carer-1", name="Sam Oduya", date_of_birth="2013-09-09", relationship_to_adult="grandson"),
-        s.identify_carer("carer-2"), s.decline("carer-2"), s.request_carer_assessment("carer-2"),
+        s.identify_carer("carer-2"),
+        s.decline("carer-2"),
+        s.request_carer_assessment("carer-2"),
     ]
 
 
-def test_register_figures_count_carers_by_council_and_team(record: CaseRecord, view_store: ViewStore,
-                                                           store_env: dict[str, str], catalogue: Any, clock: Any):
+def test_register_figures_count_carers_by_council_and_team(
+    record: CaseRecord, view_store: ViewStore, store_env: dict[str, str], catalogue: Any, clock: Any
+):
     other = CaseRecord(store_env, rule_sets=catalogue, council=CouncilSettings(council_code=OTHER_COUNCIL), clock=clock)
     try:
         long, west, elsewhere = Scenario(), Scenario(), Scenario()
         # a_long_case (east): carer-1 assessed and eligible but never given support of their own, and the
         # case is closed; carer-2 declines twice; carer-3 is a young carer.
-        steps = interleaved([(record, step) for step in a_long_case(long)],
-                            [(record, step) for step in a_declined_and_a_supported_carer(west)],
-                            [(other, step) for step in a_young_carer_and_a_carer_who_declined_then_asked(elsewhere)])
+        steps = interleaved(
+            [(record, step) for step in a_long_case(long)],
+            [(record, step) for step in a_declined_and_a_supported_carer(west)],
+            [(other, step) for step in a_young_carer_and_a_carer_who_declined_then_asked(elsewhere)],
+        )
         for app, command in steps:
             app.handle(command)
         register(record, view_store).run_until_caught_up()
     finally:
         other.close()
 
-    names = ["carers_identified", "carers_told_of_their_right_to_an_assessment", "carers_offered_an_assessment",
-             "carers_who_declined_an_assessment", "carers_assessed", "carers_with_eligible_needs",
-             "carers_supported_in_their_own_right", "young_carers_referred_to_childrens_services"]
+    names = [
+        "carers_identified",
+        "carers_told_of_their_right_to_an_assessment",
+        "carers_offered_an_assessment",
+        "carers_who_declined_an_assessment",
+        "carers_assessed",
+        "carers_with_eligible_needs",
+        "carers_supported_in_their_own_right",
+        "young_carers_referred_to_childrens_services",
+    ]
 
     def counts(*values: int) -> dict[str, int]:
-        return dict(zip(names, values))
+        return dict(zip(names, values, strict=True))
 
     assert figures(view_store) == counts(7, 5, 5, 3, 2, 2, 1, 2)
     assert figures(view_store, council_code="E09000099") == counts(5, 4, 4, 2, 2, 2, 1, 1)

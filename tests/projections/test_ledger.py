@@ -20,8 +20,20 @@ from tests.builders import ADULT, Scenario, plan_for
 from tests.domain.story import CARER_BUDGET_PENCE, adult_only_signed_off, carer_plan
 from tests.projections.story import a_short_case, interleaved
 
-COLUMNS = ("case_id", "council_code", "team", "allocated_pence", "committed_pence", "paid_pence", "failed_payments",
-           "suspended", "underspent_pence", "recovered_pence", "closed", "updated_at")
+COLUMNS = (
+    "case_id",
+    "council_code",
+    "team",
+    "allocated_pence",
+    "committed_pence",
+    "paid_pence",
+    "failed_payments",
+    "suspended",
+    "underspent_pence",
+    "recovered_pence",
+    "closed",
+    "updated_at",
+)
 TABLES = {
     "view_budget_ledger": "case_id",
     "view_budget_ledger_entry": "case_id, version, seq",
@@ -30,8 +42,14 @@ TABLES = {
     "projection_tracking": "projection",
 }
 # Which figure each kind of entry moves.
-MOVES = {"allocated": "allocated_pence", "committed": "committed_pence", "paid": "paid_pence",
-         "failed": "paid_pence", "underspend_reported": "underspent_pence", "recovered": "recovered_pence"}
+MOVES = {
+    "allocated": "allocated_pence",
+    "committed": "committed_pence",
+    "paid": "paid_pence",
+    "failed": "paid_pence",
+    "underspend_reported": "underspent_pence",
+    "recovered": "recovered_pence",
+}
 PAYMENT = 92_000  # the adult's four-weekly direct payment
 A_YEAR = 1_196_000  # 10 hours x £23.00 x 52 weeks, and 13 four-weekly payments of £920.00
 
@@ -42,20 +60,45 @@ def a_family_paid_by_direct_payment(s: Scenario) -> list[c.CaseCommand]:
     the carer's agreement ended, payments suspended again, and closure while suspended."""
     return [
         *s.up_to_planning(),
-        s.draft(), s.draft("carer-1", plan=carer_plan()), s.submit(), s.submit("carer-1"),
-        s.sign_off(), s.sign_off("carer-1"),
-        s.agreement(), s.agreement("carer-1", agreement_id="dp-2", recipient_name="Daniel Oduya", frequency="annual",
-                                   amount_per_payment_pence=CARER_BUDGET_PENCE),
-        s.schedule_payment(1), s.schedule_payment(2), s.issue_payment(1), s.fail_payment(1),
-        s.issue_payment(1, payment_reference="PAY-0001-R1"), s.suspend(), s.resume(), s.issue_payment(2),
+        s.draft(),
+        s.draft("carer-1", plan=carer_plan()),
+        s.submit(),
+        s.submit("carer-1"),
+        s.sign_off(),
+        s.sign_off("carer-1"),
+        s.agreement(),
+        s.agreement(
+            "carer-1",
+            agreement_id="dp-2",
+            recipient_name="Daniel Oduya",
+            frequency="annual",
+            amount_per_payment_pence=CARER_BUDGET_PENCE,
+        ),
+        s.schedule_payment(1),
+        s.schedule_payment(2),
+        s.issue_payment(1),
+        s.fail_payment(1),
+        s.issue_payment(1, payment_reference="PAY-0001-R1"),
+        s.suspend(),
+        s.resume(),
+        s.issue_payment(2),
         s.schedule_payment(1, agreement_id="dp-2", amount_pence=CARER_BUDGET_PENCE),
         s.issue_payment(1, agreement_id="dp-2", payment_reference="PAY-C-0001"),
-        s.challenge("carer-1"), s.resolve("carer-1", revised_pence=80_000),
-        s.monitoring_return(underspend_pence=26_000), s.recover(amount_pence=20_000),
-        s.schedule_review(), s.complete_review(outcome="reassess"),
-        s.start_adult(), s.complete_adult(), s.eligibility(), s.budget(), s.finances(), s.submit(),
+        s.challenge("carer-1"),
+        s.resolve("carer-1", revised_pence=80_000),
+        s.monitoring_return(underspend_pence=26_000),
+        s.recover(amount_pence=20_000),
+        s.schedule_review(),
+        s.complete_review(outcome="reassess"),
+        s.start_adult(),
+        s.complete_adult(),
+        s.eligibility(),
+        s.budget(),
+        s.finances(),
+        s.submit(),
         s.sign_off(outcome="approved_with_changes", approved_pence=1_100_000),
-        s.end_agreement(agreement_id="dp-2"), s.suspend(reason="in hospital again"),
+        s.end_agreement(agreement_id="dp-2"),
+        s.suspend(reason="in hospital again"),
         s.close(),
     ]
 
@@ -64,20 +107,40 @@ def a_back_dated_direct_payment(s: Scenario) -> list[c.CaseCommand]:
     """An agreement starting four weeks before it is made (the record's clock starts on 5 January
     2026): its first slot is arrears, paid as one catch-up a finance officer confirms."""
     return [
-        *s.up_to_planning(), s.draft(), s.draft("carer-1", plan=carer_plan()), s.submit(), s.submit("carer-1"),
-        s.sign_off(), s.sign_off("carer-1"), s.agreement(start_date="2025-12-08"), s.confirm_arrears(amount_pence=PAYMENT),
-        s.schedule_payment(2, due_on="2026-01-05"), s.issue_payment(2),
+        *s.up_to_planning(),
+        s.draft(),
+        s.draft("carer-1", plan=carer_plan()),
+        s.submit(),
+        s.submit("carer-1"),
+        s.sign_off(),
+        s.sign_off("carer-1"),
+        s.agreement(start_date="2025-12-08"),
+        s.confirm_arrears(amount_pence=PAYMENT),
+        s.schedule_payment(2, due_on="2026-01-05"),
+        s.issue_payment(2),
     ]
 
 
 def a_council_managed_plan(s: Scenario) -> list[c.CaseCommand]:
     """The carer declines; the adult's plan is managed by the council, revised after a review."""
     return [
-        s.referral(team="west-locality"), s.screen(), s.identify_carer(), s.decline(), s.start_adult(),
-        s.complete_adult(), s.eligibility(), s.budget(), s.finances(),
-        s.draft(plan=plan_for(ADULT, management="council_managed")), s.submit(), s.sign_off(),
-        s.schedule_review(kind="planned_annual"), s.complete_review(outcome="revise_plan"),
-        s.revise(plan=plan_for(ADULT, management="council_managed", weekly_hours=12)), s.submit(), s.sign_off(),
+        s.referral(team="west-locality"),
+        s.screen(),
+        s.identify_carer(),
+        s.decline(),
+        s.start_adult(),
+        s.complete_adult(),
+        s.eligibility(),
+        s.budget(),
+        s.finances(),
+        s.draft(plan=plan_for(ADULT, management="council_managed")),
+        s.submit(),
+        s.sign_off(),
+        s.schedule_review(kind="planned_annual"),
+        s.complete_review(outcome="revise_plan"),
+        s.revise(plan=plan_for(ADULT, management="council_managed", weekly_hours=12)),
+        s.submit(),
+        s.sign_off(),
         s.close(),
     ]
 
@@ -85,10 +148,20 @@ def a_council_managed_plan(s: Scenario) -> list[c.CaseCommand]:
 def a_mixed_plan(s: Scenario) -> list[c.CaseCommand]:
     """Half the adult's budget paid as a four-weekly direct payment, half arranged by the council."""
     return [
-        s.referral(), s.screen(), s.identify_carer(), s.decline(), s.start_adult(), s.complete_adult(),
-        s.eligibility(), s.budget(), s.finances(),
-        s.draft(plan=plan_for(ADULT, management="mix", direct_payment_pence=PAYMENT // 2)), s.submit(), s.sign_off(),
-        s.agreement(amount_per_payment_pence=PAYMENT // 2), s.schedule_payment(1, amount_pence=PAYMENT // 2),
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.decline(),
+        s.start_adult(),
+        s.complete_adult(),
+        s.eligibility(),
+        s.budget(),
+        s.finances(),
+        s.draft(plan=plan_for(ADULT, management="mix", direct_payment_pence=PAYMENT // 2)),
+        s.submit(),
+        s.sign_off(),
+        s.agreement(amount_per_payment_pence=PAYMENT // 2),
+        s.schedule_payment(1, amount_pence=PAYMENT // 2),
         s.issue_payment(1),
     ]
 
@@ -99,8 +172,11 @@ def expected_committed(state: CaseState) -> int:
     the plan's own direct payment a year)."""
     if state.closed:
         return 0
-    total = sum(a.amount_per_payment_pence * PERIODS_PER_YEAR[a.frequency]
-                for a in state.agreements.values() if a.status != "stopped")
+    total = sum(
+        a.amount_per_payment_pence * PERIODS_PER_YEAR[a.frequency]
+        for a in state.agreements.values()
+        if a.status != "stopped"
+    )
     for person in state.people.values():
         if person.sign_off is None or person.plan is None:
             continue
@@ -135,14 +211,16 @@ def expected_ledger(record: CaseRecord, case_id: UUID) -> dict[str, Any]:
 def ledger_rows(store: ViewStore) -> dict[str, dict[str, Any]]:
     with store.transaction() as cursor:
         rows = cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM view_budget_ledger").fetchall()
-    return {row[0]: dict(zip(COLUMNS, row)) for row in rows}
+    return {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in rows}
 
 
 def entries(store: ViewStore, case_id: UUID) -> list[tuple[Any, ...]]:
     with store.transaction() as cursor:
         return cursor.execute(
             "SELECT version, kind, person_id, agreement_id, amount_pence, at FROM view_budget_ledger_entry "
-            "WHERE case_id = ? ORDER BY version, seq", (case_id.hex,)).fetchall()
+            "WHERE case_id = ? ORDER BY version, seq",
+            (case_id.hex,),
+        ).fetchall()
 
 
 def dump(store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:
@@ -157,11 +235,25 @@ def test_the_ledger_agrees_with_each_case_after_every_command(record: CaseRecord
     paid, managed, mixed, short, back_dated = Scenario(), Scenario(), Scenario(), Scenario(), Scenario()
     views = ledger(record, view_store)
     expected: dict[str, dict[str, Any]] = {}
-    seen = {figure: set() for figure in ("allocated_pence", "committed_pence", "suspended", "failed_payments",
-                                         "underspent_pence", "recovered_pence")}
+    seen = {
+        figure: set()
+        for figure in (
+            "allocated_pence",
+            "committed_pence",
+            "suspended",
+            "failed_payments",
+            "underspent_pence",
+            "recovered_pence",
+        )
+    }
 
-    for command in interleaved(a_family_paid_by_direct_payment(paid), a_council_managed_plan(managed),
-                               a_mixed_plan(mixed), a_short_case(short), a_back_dated_direct_payment(back_dated)):
+    for command in interleaved(
+        a_family_paid_by_direct_payment(paid),
+        a_council_managed_plan(managed),
+        a_mixed_plan(mixed),
+        a_short_case(short),
+        a_back_dated_direct_payment(back_dated),
+    ):
         record.handle(command)
         views.run_until_caught_up()
         case_id = command.case_id
@@ -178,7 +270,8 @@ def test_the_ledger_agrees_with_each_case_after_every_command(record: CaseRecord
             if kind in MOVES:
                 sums[MOVES[kind]] = sums.get(MOVES[kind], 0) + amount
         assert {figure: sums.get(figure, 0) for figure in set(MOVES.values())} == {
-            figure: row[figure] for figure in set(MOVES.values())}, command.type_name()
+            figure: row[figure] for figure in set(MOVES.values())
+        }, command.type_name()
         for figure, values in seen.items():
             values.add(row[figure])
 
@@ -191,15 +284,27 @@ def test_the_ledger_agrees_with_each_case_after_every_command(record: CaseRecord
 
 def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, view_store: ViewStore):
     s = Scenario()
-    for command in [*adult_only_signed_off(s), s.agreement(), s.schedule_payment(1), s.issue_payment(1),
-                    s.fail_payment(1), s.issue_payment(1, payment_reference="PAY-0001-R1"), s.suspend(), s.resume(),
-                    s.monitoring_return(underspend_pence=26_000), s.recover(amount_pence=20_000), s.close()]:
+    for command in [
+        *adult_only_signed_off(s),
+        s.agreement(),
+        s.schedule_payment(1),
+        s.issue_payment(1),
+        s.fail_payment(1),
+        s.issue_payment(1, payment_reference="PAY-0001-R1"),
+        s.suspend(),
+        s.resume(),
+        s.monitoring_return(underspend_pence=26_000),
+        s.recover(amount_pence=20_000),
+        s.close(),
+    ]:
         record.handle(command)
     ledger(record, view_store).run_until_caught_up()
 
     events = record.stored_events(s.case_id)
-    lines = [(type(events[version - 1]).__name__, kind, person, agreement, amount)
-             for version, kind, person, agreement, amount, at in entries(view_store, s.case_id)]
+    lines = [
+        (type(events[version - 1]).__name__, kind, person, agreement, amount)
+        for version, kind, person, agreement, amount, at in entries(view_store, s.case_id)
+    ]
     assert lines == [
         ("SignOffDecisionRecorded", "allocated", ADULT, None, A_YEAR),
         ("DirectPaymentAgreementMade", "committed", ADULT, "dp-1", A_YEAR),
@@ -213,11 +318,18 @@ def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, vi
         ("CaseClosed", "committed", ADULT, None, -A_YEAR),
     ]
     assert [at for *_, at in entries(view_store, s.case_id)] == [
-        events[version - 1].timestamp.isoformat() for version, *_ in entries(view_store, s.case_id)]
+        events[version - 1].timestamp.isoformat() for version, *_ in entries(view_store, s.case_id)
+    ]
     row = ledger_rows(view_store)[s.case_id.hex]
     assert {k: row[k] for k in COLUMNS[3:-1]} == {
-        "allocated_pence": A_YEAR, "committed_pence": 0, "paid_pence": PAYMENT, "failed_payments": 1,
-        "suspended": 0, "underspent_pence": 26_000, "recovered_pence": 20_000, "closed": 1,
+        "allocated_pence": A_YEAR,
+        "committed_pence": 0,
+        "paid_pence": PAYMENT,
+        "failed_payments": 1,
+        "suspended": 0,
+        "underspent_pence": 26_000,
+        "recovered_pence": 20_000,
+        "closed": 1,
     }
     assert row["updated_at"] == events[-1].timestamp.isoformat()
 
@@ -225,8 +337,9 @@ def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, vi
 def test_a_rebuild_gives_the_same_ledger(record: CaseRecord, view_store: ViewStore):
     paid, managed, mixed, short = Scenario(), Scenario(), Scenario(), Scenario()
     views = ledger(record, view_store)
-    for command in interleaved(a_family_paid_by_direct_payment(paid), a_council_managed_plan(managed),
-                               a_mixed_plan(mixed), a_short_case(short)):
+    for command in interleaved(
+        a_family_paid_by_direct_payment(paid), a_council_managed_plan(managed), a_mixed_plan(mixed), a_short_case(short)
+    ):
         record.handle(command)
         views.run_once(batch=4)
     views.run_until_caught_up()

@@ -17,18 +17,21 @@ from tests.projections.story import a_long_case
 
 def worklist(store: ViewStore, case_id: str) -> set[tuple[Any, ...]]:
     with store.transaction() as cursor:
-        return set(cursor.execute("SELECT kind, role, person_id, worker_id, stage FROM view_worklist "
-                                  "WHERE case_id = ?", (case_id,)).fetchall())
+        return set(
+            cursor.execute(
+                "SELECT kind, role, person_id, worker_id, stage FROM view_worklist WHERE case_id = ?", (case_id,)
+            ).fetchall()
+        )
 
 
 def deadlines(store: ViewStore, case_id: str) -> set[tuple[Any, ...]]:
     with store.transaction() as cursor:
-        return set(cursor.execute("SELECT what, due_at, flagged FROM view_deadline WHERE case_id = ?",
-                                  (case_id,)).fetchall())
+        return set(
+            cursor.execute("SELECT what, due_at, flagged FROM view_deadline WHERE case_id = ?", (case_id,)).fetchall()
+        )
 
 
-def test_the_worklist_and_the_deadlines_follow_the_case_after_every_command(record: CaseRecord,
-                                                                          view_store: ViewStore):
+def test_the_worklist_and_the_deadlines_follow_the_case_after_every_command(record: CaseRecord, view_store: ViewStore):
     s = Scenario()
     views = ProjectionRunner(record, view_store, [WorklistView(), DeadlinesView()])
     levels = ServiceLevels()
@@ -37,21 +40,33 @@ def test_the_worklist_and_the_deadlines_follow_the_case_after_every_command(reco
         record.handle(command)
         views.run_until_caught_up()
         state = record.get_case(s.case_id).state
-        expected = {(i.kind, i.role.value, i.person_id, state.worker_id, state.stage.value)
-                    for i in work_items(state)}
+        expected = {(i.kind, i.role.value, i.person_id, state.worker_id, state.stage.value) for i in work_items(state)}
         assert worklist(view_store, s.case_id.hex) == expected, command.type_name()
         assert deadlines(view_store, s.case_id.hex) == {
-            (d.what, utc_text(d.due_at), int(d.flagged)) for d in levels.deadlines(state)}, command.type_name()
+            (d.what, utc_text(d.due_at), int(d.flagged)) for d in levels.deadlines(state)
+        }, command.type_name()
         seen_kinds |= {row[0] for row in expected}
     # The story passes through every kind of work a worker, a manager and finance meet in it.
-    assert seen_kinds >= {"allocate", "escalation", "screen_referral", "adult_assessment", "carer_assessment",
-                          "determine_eligibility", "calculate_budget", "financial_assessment", "support_plan",
-                          "resolve_challenge", "sign_off", "review"}
+    assert seen_kinds >= {
+        "allocate",
+        "escalation",
+        "screen_referral",
+        "adult_assessment",
+        "carer_assessment",
+        "determine_eligibility",
+        "calculate_budget",
+        "financial_assessment",
+        "support_plan",
+        "resolve_challenge",
+        "sign_off",
+        "review",
+    }
     assert worklist(view_store, s.case_id.hex) == set() and deadlines(view_store, s.case_id.hex) == set()
 
 
-def test_a_new_referral_is_on_the_team_managers_list_to_allocate_and_due_for_screening(record: CaseRecord,
-                                                                                     view_store: ViewStore):
+def test_a_new_referral_is_on_the_team_managers_list_to_allocate_and_due_for_screening(
+    record: CaseRecord, view_store: ViewStore
+):
     s = Scenario()
     views = ProjectionRunner(record, view_store, [WorklistView(), DeadlinesView()])
     record.handle(s.referral())
@@ -68,12 +83,14 @@ def test_a_new_referral_is_on_the_team_managers_list_to_allocate_and_due_for_scr
     record.handle(s.allocate("sw-ayesha"))
     record.handle(s.screen())
     views.run_until_caught_up()
-    assert worklist(view_store, s.case_id.hex) == {("adult_assessment", "social_worker", "adult-1", "sw-ayesha",
-                                                    "assessment")}
+    assert worklist(view_store, s.case_id.hex) == {
+        ("adult_assessment", "social_worker", "adult-1", "sw-ayesha", "assessment")
+    }
 
 
-def test_a_submitted_plan_waits_for_the_panel_above_the_threshold_and_a_manager_within_it(record: CaseRecord,
-                                                                                        view_store: ViewStore):
+def test_a_submitted_plan_waits_for_the_panel_above_the_threshold_and_a_manager_within_it(
+    record: CaseRecord, view_store: ViewStore
+):
     s = Scenario()
     for command in s.up_to_planning(carers=()):
         record.handle(command)

@@ -40,10 +40,14 @@ class Caller:
     def key(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
-    async def post(self, command: CaseCommand, body: dict[str, Any] | None = None, *,
-                   role: str | None = None) -> httpx.Response:
-        response = await self.http.post(self.path_of(command), json=body_of(command) if body is None else body,
-                                        headers=self.key(role or command.actor.role.value))
+    async def post(
+        self, command: CaseCommand, body: dict[str, Any] | None = None, *, role: str | None = None
+    ) -> httpx.Response:
+        response = await self.http.post(
+            self.path_of(command),
+            json=body_of(command) if body is None else body,
+            headers=self.key(role or command.actor.role.value),
+        )
         if command.creates_case and response.status_code == 201:
             self.case_ids[command.case_id] = UUID(response.json()["case_id"])
         return response
@@ -59,9 +63,17 @@ class Caller:
     def events_in_store(self) -> int:
         return self.backend.record.recorder.max_notification_id() or 0
 
-    async def refused(self, command: CaseCommand, body: dict[str, Any] | None = None, *, status: int,
-                      code: str | None = None, field: str | None = None, rule: str | None = None,
-                      role: str | None = None) -> dict[str, Any]:
+    async def refused(
+        self,
+        command: CaseCommand,
+        body: dict[str, Any] | None = None,
+        *,
+        status: int,
+        code: str | None = None,
+        field: str | None = None,
+        rule: str | None = None,
+        role: str | None = None,
+    ) -> dict[str, Any]:
         """Send it, expect the refusal named, and check that nothing at all was appended."""
         before = self.events_in_store()
         response = await self.post(command, body, role=role)
@@ -82,7 +94,10 @@ async def to_sign_off(caller: Caller, story: Scenario) -> None:
     """Referral to sign-off over HTTP: the adult's direct payment plan and carer-1's council-managed one."""
     await caller.do(*story.up_to_planning(carers=("carer-1",)))
     await caller.do(story.draft(plan=plan_for(ADULT, weekly_hours=7)))
-    await caller.do(story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                                           management="council_managed")))
+    await caller.do(
+        story.draft(
+            "carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000, management="council_managed")
+        )
+    )
     for person in (ADULT, "carer-1"):
         await caller.do(story.submit(person), story.sign_off(person))

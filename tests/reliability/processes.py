@@ -39,7 +39,7 @@ def children_of(pid: int) -> list[int]:
             text = (entry / "stat").read_text()
         except OSError:
             continue
-        if int(text[text.rindex(")") + 2:].split()[1]) == pid:
+        if int(text[text.rindex(")") + 2 :].split()[1]) == pid:
             found.append(int(entry.name))
     return found
 
@@ -50,7 +50,7 @@ def alive(pid: int) -> bool:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return text[text.rindex(")") + 2:].split()[0] != "Z"
+    return text[text.rindex(")") + 2 :].split()[0] != "Z"
 
 
 def kill_group(pid: int) -> None:
@@ -63,6 +63,7 @@ def kill_group(pid: int) -> None:
 @dataclass
 class Outage:
     """One SIGKILL and the restart after it, in seconds since the load began."""
+
     name: str
     killed_at: float
     restarted_at: float | None = None  # when it was started again
@@ -101,17 +102,25 @@ class Service:
         with self.log.open("ab") as out:
             out.write(f"\n===== start {self.starts + 1} of {self.name} at {time.time():.3f}\n".encode())
             out.flush()
-            self.process = subprocess.Popen([CARECASE, *self.args], cwd=self.cwd, env=self.env, stdout=out,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [CARECASE, *self.args],
+                cwd=self.cwd,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.starts += 1
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while not self._is_ready(offset):
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode} while starting:\n"
-                                   f"{self.tail(offset=offset)}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode} while starting:\n{self.tail(offset=offset)}"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} was not ready within {READY_TIMEOUT_SECONDS:.0f} s:\n"
-                                   f"{self.tail(offset=offset)}")
+                raise RuntimeError(
+                    f"{self.name} was not ready within {READY_TIMEOUT_SECONDS:.0f} s:\n{self.tail(offset=offset)}"
+                )
             time.sleep(0.05)
         self.strays = [pid for pid in children_of(self.process.pid) if alive(pid)]
 
@@ -170,6 +179,7 @@ class Service:
 class Stack:
     """A Temporal dev server (state in a file), one worker, one projection runner and one API
     server, all over one SQLite case record in ``folder``; every port a free loopback one."""
+
     folder: Path
     env: dict[str, str]
     api_url: str
@@ -177,13 +187,20 @@ class Stack:
     tokens: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def in_folder(cls, folder: Path, roles: tuple[str, ...]) -> "Stack":
+    def in_folder(cls, folder: Path, roles: tuple[str, ...]) -> Stack:
         grpc, ui, api = free_port(), free_port(), free_port()
-        env = {**os.environ, "CARECASE_STORE": "sqlite", "CARECASE_SQLITE_PATH": str(folder / "carecase.sqlite"),
-               "CARECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{grpc}", "CARECASE_TEMPORAL_UI_PORT": str(ui),
-               "CARECASE_TEMPORAL_DB": str(folder / "temporal.db"), "CARECASE_TASK_QUEUE": "crash-under-load",
-               "CARECASE_API_KEYS": str(folder / "api-keys.toml"), "CARECASE_API_PORT": str(api),
-               "CARECASE_LOG_LEVEL": "info"}
+        env = {
+            **os.environ,
+            "CARECASE_STORE": "sqlite",
+            "CARECASE_SQLITE_PATH": str(folder / "carecase.sqlite"),
+            "CARECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{grpc}",
+            "CARECASE_TEMPORAL_UI_PORT": str(ui),
+            "CARECASE_TEMPORAL_DB": str(folder / "temporal.db"),
+            "CARECASE_TASK_QUEUE": "crash-under-load",
+            "CARECASE_API_KEYS": str(folder / "api-keys.toml"),
+            "CARECASE_API_PORT": str(api),
+            "CARECASE_LOG_LEVEL": "info",
+        }
         for name in ("CARECASE_LOG_FILE", "CARECASE_POLICY_FOLDER", "CARECASE_TEMPORAL_NAMESPACE"):
             env.pop(name, None)
         api_url = f"http://127.0.0.1:{api}"
@@ -197,14 +214,25 @@ class Stack:
         services = {
             "temporal": Service("temporal", ["dev-server"], env, folder, ready_text="Temporal dev server ready"),
             "worker": Service("worker", ["worker"], env, folder, ready_text='"event": "worker_started"'),
-            "projections": Service("projections", ["projections", "run", "--poll-interval", "0.1"], env, folder,
-                                   ready_text="Projection runner started"),
+            "projections": Service(
+                "projections",
+                ["projections", "run", "--poll-interval", "0.1"],
+                env,
+                folder,
+                ready_text="Projection runner started",
+            ),
             "api": Service("api", ["api", "--host", "127.0.0.1", "--port", str(api)], env, folder, ready=api_ready),
         }
         stack = cls(folder, env, api_url, services)
         for role in roles:  # one key per role, made as an administrator would
-            made = subprocess.run([CARECASE, "keys", "add", f"crash-{role.replace('_', '-')}", role], cwd=folder,
-                                  env=env, capture_output=True, text=True, timeout=60)
+            made = subprocess.run(
+                [CARECASE, "keys", "add", f"crash-{role.replace('_', '-')}", role],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             if made.returncode != 0:
                 raise RuntimeError(f"carecase keys add failed: {made.stderr}")
             stack.tokens[role] = made.stdout.strip().splitlines()[-1]

@@ -36,18 +36,24 @@ def path_of(command: CaseCommand, case_id: str) -> str:
     return "/cases" if command.creates_case else f"/cases/{case_id}/{path_for(command.type_name())}"
 
 
-async def post(http: httpx.AsyncClient, tokens: tuple[Any, dict[str, str]], command: CaseCommand, case_id: str = "",
-               key: str | None = None, body: dict[str, Any] | None = None,
-               role: str | Role | None = None) -> httpx.Response:
+async def post(
+    http: httpx.AsyncClient,
+    tokens: tuple[Any, dict[str, str]],
+    command: CaseCommand,
+    case_id: str = "",
+    key: str | None = None,
+    body: dict[str, Any] | None = None,
+    role: str | Role | None = None,
+) -> httpx.Response:
     headers = auth(tokens, role or role_for(command.type_name()))
     if key is not None:
         headers["Idempotency-Key"] = key
-    return await http.post(path_of(command, case_id), json=body_of(command) if body is None else body,
-                           headers=headers)
+    return await http.post(path_of(command, case_id), json=body_of(command) if body is None else body, headers=headers)
 
 
-async def run(http: httpx.AsyncClient, tokens: tuple[Any, dict[str, str]], commands: list[CaseCommand],
-              case_id: str = "") -> tuple[str, dict[str, Any]]:
+async def run(
+    http: httpx.AsyncClient, tokens: tuple[Any, dict[str, str]], commands: list[CaseCommand], case_id: str = ""
+) -> tuple[str, dict[str, Any]]:
     """Send each command in turn (each must be accepted); the case id and the last answer."""
     answer: dict[str, Any] = {}
     for command in commands:

@@ -30,8 +30,8 @@ from api.backend import Backend
 from projections.store import SQLiteViewStore
 from tests.api.test_roles import PATH_VALUES, QUERY, allowed_roles, routes
 from tests.builders import Scenario
-from tests.reliability.steps import assert_problem, auth, body_of, events_of, post, run
 from tests.postgres_cluster import free_port
+from tests.reliability.steps import assert_problem, auth, body_of, events_of, post, run
 from workers.dev_server import dev_server_command, start_dev_server, wait_until_serving
 from workers.temporal_settings import TemporalSettings, temporal_binary
 
@@ -72,7 +72,8 @@ async def test_unknown_things_and_wrong_methods(http: httpx.AsyncClient, tokens,
 
 
 async def test_a_refusal_of_the_case_record_is_a_409_problem_and_appends_nothing(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     s = Scenario()
     case_id, _ = await run(http, tokens, [s.referral()])
     held = events_of(backend, case_id)
@@ -92,8 +93,11 @@ async def test_bad_input_names_the_field_and_appends_nothing(http: httpx.AsyncCl
     assert body["details"]["errors"][0]["rule"] == "extra_forbidden"
     wrong_outcome = await post(http, tokens, s.screen(), case_id, body={**body_of(s.screen()), "outcome": "maybe"})
     assert_problem(wrong_outcome, 422, "invalid_input", "outcome")
-    not_json = await http.post(f"/cases/{case_id}/screen-referral", content=b"{not json",
-                               headers={**auth(tokens, "social_worker"), "Content-Type": "application/json"})
+    not_json = await http.post(
+        f"/cases/{case_id}/screen-referral",
+        content=b"{not json",
+        headers={**auth(tokens, "social_worker"), "Content-Type": "application/json"},
+    )
     assert_problem(not_json, 422, "invalid_input")
     bad_key = await post(http, tokens, s.screen(), case_id, key="no spaces allowed")
     assert_problem(bad_key, 422, "invalid_input", "Idempotency-Key")
@@ -102,10 +106,13 @@ async def test_bad_input_names_the_field_and_appends_nothing(http: httpx.AsyncCl
 
 async def test_numbers_out_of_range_are_422_never_500(http: httpx.AsyncClient, tokens, backend: Backend):
     s = Scenario()
-    case_id, answer = await run(http, tokens, [s.referral()])
+    case_id, _ = await run(http, tokens, [s.referral()])
     auditor = auth(tokens, "auditor")
-    for path in (f"/audit/cases/{case_id}/decisions/{TOO_BIG}", f"/audit/cases/{case_id}/decisions/{10**25}/verify",
-                 f"/audit/cases/{case_id}/decisions/{-TOO_BIG}"):
+    for path in (
+        f"/audit/cases/{case_id}/decisions/{TOO_BIG}",
+        f"/audit/cases/{case_id}/decisions/{10**25}/verify",
+        f"/audit/cases/{case_id}/decisions/{-TOO_BIG}",
+    ):
         assert_problem(await http.get(path, headers=auditor), 422, "invalid_input", "version")
     # The largest version there can be is simply not a decision on this case.
     largest = await http.get(f"/audit/cases/{case_id}/decisions/{TOO_BIG - 1}/verify", headers=auditor)
@@ -137,8 +144,9 @@ async def test_every_integer_parameter_is_bounded(http: httpx.AsyncClient, token
                 values = {**PATH_VALUES, name: str(value)} if where == "path" else PATH_VALUES
                 path = route.path.format(**{k: v for k, v in values.items() if "{" + k + "}" in route.path})
                 params = {**QUERY.get(route.path, {}), **({name: str(value)} if where == "query" else {})}
-                response = await http.request(method, path, params=params, headers=headers,
-                                              json={} if method == "POST" else None)
+                response = await http.request(
+                    method, path, params=params, headers=headers, json={} if method == "POST" else None
+                )
                 assert_problem(response, 422, "invalid_input", name)
                 checked.append(f"{method} {route.path} {name}")
     assert len(checked) >= 20, checked  # min_position and limit on every read, version on the audit
@@ -148,19 +156,22 @@ async def test_views_behind_is_a_503_with_retry_after(http: httpx.AsyncClient, t
     s = Scenario()
     _, answer = await run(http, tokens, [s.referral()])
     # A view that never moves (as if its runner had stopped) holds every read behind it.
-    lagging = dataclasses.replace(backend, view_names=[*backend.view_names, "a_view_nobody_runs"],
-                                  position_patience_seconds=0.2)
+    lagging = dataclasses.replace(
+        backend, view_names=[*backend.view_names, "a_view_nobody_runs"], position_patience_seconds=0.2
+    )
     transport = httpx.ASGITransport(app=create_app(lagging))
     async with httpx.AsyncClient(transport=transport, base_url="http://carecase.test", timeout=60) as client:
-        behind = await client.get("/cases", params={"min_position": answer["position"]},
-                                  headers=auth(tokens, "team_manager"))
+        behind = await client.get(
+            "/cases", params={"min_position": answer["position"]}, headers=auth(tokens, "team_manager")
+        )
     body = assert_problem(behind, 503, "views_behind", "min_position")
     assert behind.headers["retry-after"] == "1"
     assert body["details"]["wanted"] == answer["position"]
 
 
 async def test_a_position_past_the_end_of_the_log_is_refused_at_once_not_waited_on(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     """No command answered it, so no wait can make it true: 422, not ten seconds then 503."""
     s = Scenario()
     _, answer = await run(http, tokens, [s.referral()])
@@ -171,27 +182,32 @@ async def test_a_position_past_the_end_of_the_log_is_refused_at_once_not_waited_
         body = assert_problem(response, 422, "position_beyond_log", "min_position")
         assert body["details"] == {"last_position": last, "wanted": beyond}
         assert time.monotonic() - started < backend.position_patience_seconds
-    assert (await http.get("/cases", params={"min_position": answer["position"]},
-                           headers=auth(tokens, "team_manager"))).status_code == 200
+    assert (
+        await http.get("/cases", params={"min_position": answer["position"]}, headers=auth(tokens, "team_manager"))
+    ).status_code == 200
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def temporal_away() -> AsyncIterator[Client]:
     """A client of a Temporal server that has stopped: a real server, started and shut down."""
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_binary(),
-                                                data_converter=pydantic_data_converter)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter
+    )
     try:
         # The same client the API makes, but giving up after two quick retries, not ten seconds.
-        client = await Client.connect(env.client.service_client.config.target_host,
-                                      data_converter=pydantic_data_converter,
-                                      retry_config=RetryConfig(initial_interval_millis=20, max_retries=2))
+        client = await Client.connect(
+            env.client.service_client.config.target_host,
+            data_converter=pydantic_data_converter,
+            retry_config=RetryConfig(initial_interval_millis=20, max_retries=2),
+        )
     finally:
         await env.shutdown()
     yield client
 
 
 async def test_temporal_unreachable_is_a_503_with_retry_after_and_appends_nothing(
-        http: httpx.AsyncClient, tokens, backend: Backend, temporal_away: Client):
+    http: httpx.AsyncClient, tokens, backend: Backend, temporal_away: Client
+):
     s = Scenario()
     case_id, _ = await run(http, tokens, [s.referral()])  # opened while Temporal was there
     away = dataclasses.replace(backend, temporal=temporal_away)
@@ -216,7 +232,8 @@ async def test_temporal_unreachable_is_a_503_with_retry_after_and_appends_nothin
 
 
 async def test_an_unexpected_fault_is_a_500_problem_that_leaks_nothing_and_is_logged(
-        http: httpx.AsyncClient, tokens, backend: Backend, sqlite_env: dict[str, str]):
+    http: httpx.AsyncClient, tokens, backend: Backend, sqlite_env: dict[str, str]
+):
     closed = SQLiteViewStore(sqlite_env["SQLITE_DBNAME"])
     closed.close()  # the views' database is gone from under the API
     broken = dataclasses.replace(backend, views=closed)
@@ -234,7 +251,8 @@ async def test_an_unexpected_fault_is_a_500_problem_that_leaks_nothing_and_is_lo
 
 
 async def test_health_is_down_with_a_503_problem_when_the_views_cannot_be_read(
-        tokens, backend: Backend, sqlite_env: dict[str, str]):
+    tokens, backend: Backend, sqlite_env: dict[str, str]
+):
     closed = SQLiteViewStore(sqlite_env["SQLITE_DBNAME"])
     closed.close()
     transport = httpx.ASGITransport(app=create_app(dataclasses.replace(backend, views=closed)))
@@ -245,8 +263,7 @@ async def test_health_is_down_with_a_503_problem_when_the_views_cannot_be_read(
     assert "sqlite" not in response.text.lower()
 
 
-async def test_a_body_too_large_is_a_413_problem_and_appends_nothing(http: httpx.AsyncClient, tokens,
-                                                                     backend: Backend):
+async def test_a_body_too_large_is_a_413_problem_and_appends_nothing(http: httpx.AsyncClient, tokens, backend: Backend):
     s = Scenario()
     before = store_size(backend)
     huge = {**body_of(s.referral()), "reason": "x" * 2_000_000}
@@ -272,19 +289,24 @@ async def test_any_http_status_raised_in_front_of_a_handler_is_a_problem(backend
 
 
 async def test_temporal_dying_while_a_command_waits_is_a_503_command_pending_never_a_500(
-        http: httpx.AsyncClient, tokens, backend: Backend, tmp_path: Path):
+    http: httpx.AsyncClient, tokens, backend: Backend, tmp_path: Path
+):
     """Seen under load: the server SIGKILLed while the API waited on an update gave
     ``RPCError(UNKNOWN, "transport error")`` and a 500, though the command may have been recorded.
     The outcome is unknown, so the answer is 503 ``command_pending``: ask again with the same key."""
-    settings = TemporalSettings(address=f"127.0.0.1:{free_port()}", ui_port=free_port(),
-                                db_filename=tmp_path / "temporal.db")
+    settings = TemporalSettings(
+        address=f"127.0.0.1:{free_port()}", ui_port=free_port(), db_filename=tmp_path / "temporal.db"
+    )
     binary = temporal_binary()
     server = start_dev_server(dev_server_command(settings, binary=binary), output=subprocess.DEVNULL)
     sent: asyncio.Task[httpx.Response] | None = None
     try:
         wait_until_serving(binary, settings, server)
-        client = await Client.connect(settings.address, data_converter=pydantic_data_converter,
-                                      retry_config=RetryConfig(initial_interval_millis=20, max_retries=2))
+        client = await Client.connect(
+            settings.address,
+            data_converter=pydantic_data_converter,
+            retry_config=RetryConfig(initial_interval_millis=20, max_retries=2),
+        )
         # No worker polls this queue, so the referral's update waits until the server is killed.
         waiting = dataclasses.replace(backend, temporal=client, task_queue=f"nobody-{uuid.uuid4().hex}")
         before = store_size(backend)

@@ -24,7 +24,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -56,13 +56,27 @@ SETTLE_SECONDS = 60.0  # for the payments and the views after the load
 # One case's events: referral to a signed-off plan for the adult and carer-1, the agreement, the
 # two first reviews the process schedules (at sign-off and at the agreement); and the payment of
 # slot 1 once it has fallen due (09:00 UTC on the start date).
-LIFECYCLE = Counter({
-    "ReferralReceived": 1, "ReferralScreened": 1, "CarerIdentified": 1, "CarerAssessmentOffered": 1,
-    "NeedsAssessmentStarted": 1, "NeedsAssessmentCompleted": 1, "CarerAssessmentAccepted": 1,
-    "CarerAssessmentStarted": 1, "CarerAssessmentCompleted": 1, "EligibilityDetermined": 2,
-    "IndicativeBudgetCalculated": 2, "FinancialAssessmentCompleted": 1, "SupportPlanDrafted": 2,
-    "SupportPlanSubmitted": 2, "SignOffDecisionRecorded": 2, "DirectPaymentAgreementMade": 1, "ReviewScheduled": 2,
-})
+LIFECYCLE = Counter(
+    {
+        "ReferralReceived": 1,
+        "ReferralScreened": 1,
+        "CarerIdentified": 1,
+        "CarerAssessmentOffered": 1,
+        "NeedsAssessmentStarted": 1,
+        "NeedsAssessmentCompleted": 1,
+        "CarerAssessmentAccepted": 1,
+        "CarerAssessmentStarted": 1,
+        "CarerAssessmentCompleted": 1,
+        "EligibilityDetermined": 2,
+        "IndicativeBudgetCalculated": 2,
+        "FinancialAssessmentCompleted": 1,
+        "SupportPlanDrafted": 2,
+        "SupportPlanSubmitted": 2,
+        "SignOffDecisionRecorded": 2,
+        "DirectPaymentAgreementMade": 1,
+        "ReviewScheduled": 2,
+    }
+)
 PAID = Counter({"PaymentScheduled": 1, "PaymentIssued": 1})
 
 
@@ -71,17 +85,20 @@ def to_sign_off(story: Scenario) -> list[CaseCommand]:
     return [
         *story.up_to_planning(carers=("carer-1",)),
         story.draft(plan=plan_for(ADULT, weekly_hours=7)),
-        story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                             management="council_managed")),
-        story.submit(ADULT), story.sign_off(ADULT), story.submit("carer-1"), story.sign_off("carer-1"),
+        story.draft(
+            "carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000, management="council_managed")
+        ),
+        story.submit(ADULT),
+        story.sign_off(ADULT),
+        story.submit("carer-1"),
+        story.sign_off("carer-1"),
     ]
 
 
 def agreement(story: Scenario) -> CaseCommand:
     """The adult's direct payment agreement, starting today (made when it is sent, so "today" is the day
     the record makes it: a start on an earlier day would be back-dated, with arrears to confirm)."""
-    return story.agreement(start_date=datetime.now(timezone.utc).date().isoformat(),
-                           amount_per_payment_pence=FOUR_WEEKLY)
+    return story.agreement(start_date=datetime.now(UTC).date().isoformat(), amount_per_payment_pence=FOUR_WEEKLY)
 
 
 COMMANDS_PER_CASE = len(to_sign_off(Scenario())) + 1
@@ -106,6 +123,7 @@ class Acknowledged:
 @dataclass
 class Load:
     """What the clients saw: every acknowledged command by key, every refusal, every retry."""
+
     began: float = field(default_factory=time.monotonic)
     acknowledged: dict[str, Acknowledged] = field(default_factory=dict)
     refused: list[tuple[str, str, int, str]] = field(default_factory=list)  # key, command, status, body
@@ -126,8 +144,9 @@ class Client:
     def __init__(self, http: httpx.AsyncClient, tokens: dict[str, str], load: Load, prefix: str) -> None:
         self.http, self.tokens, self.load, self.prefix = http, tokens, load, prefix
 
-    async def _request(self, method: str, path: str, token: str, what: str, headers: dict[str, str] | None = None,
-                       **kwargs: Any) -> tuple[httpx.Response, int]:
+    async def _request(
+        self, method: str, path: str, token: str, what: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> tuple[httpx.Response, int]:
         """Send until the answer is not a 5xx; every attempt the same request (headers, key, body)."""
         headers = {"Authorization": f"Bearer {token}", **(headers or {})}
         deadline = time.monotonic() + COMMAND_PATIENCE_SECONDS
@@ -154,8 +173,10 @@ class Client:
             if time.monotonic() + delay > deadline:
                 break
             await asyncio.sleep(delay)
-        raise AssertionError(f"{what}: no answer but errors after {attempt} attempt(s) in "
-                             f"{COMMAND_PATIENCE_SECONDS:.0f} s; the last: {reason}")
+        raise AssertionError(
+            f"{what}: no answer but errors after {attempt} attempt(s) in "
+            f"{COMMAND_PATIENCE_SECONDS:.0f} s; the last: {reason}"
+        )
 
     async def command(self, case_id: str | None, command: CaseCommand, key: str) -> Acknowledged | None:
         name = command.type_name()
@@ -163,14 +184,21 @@ class Client:
         # The body is made once: every retry sends exactly the same request.
         body = body_of(command)
         sent_at = self.load.now()
-        response, attempts = await self._request("POST", path, self.tokens[command.actor.role.value],
-                                                 f"{name} {key}", json=body, headers={"Idempotency-Key": key})
+        response, attempts = await self._request(
+            "POST",
+            path,
+            self.tokens[command.actor.role.value],
+            f"{name} {key}",
+            json=body,
+            headers={"Idempotency-Key": key},
+        )
         if response.status_code >= 400:
             self.load.refused.append((key, name, response.status_code, response.text[:1000]))
             return None
         answer = response.json()
-        ack = Acknowledged(key, answer["case_id"], name, response.status_code, answer, attempts, sent_at,
-                           self.load.now() - sent_at)
+        ack = Acknowledged(
+            key, answer["case_id"], name, response.status_code, answer, attempts, sent_at, self.load.now() - sent_at
+        )
         self.load.acknowledged[key] = ack
         self.load.duplicates += bool(answer.get("duplicate"))
         return ack
@@ -192,14 +220,20 @@ class Client:
             await asyncio.sleep(random.uniform(0.05, 0.3))  # the member of staff reads the answer
         # And reads the case back, as the front end would: its own write, through the views.
         assert case_id is not None
-        response, _ = await self._request("GET", f"/cases/{case_id}", self.tokens["social_worker"],
-                                          f"read {case_id}", params={"min_position": position})
+        response, _ = await self._request(
+            "GET",
+            f"/cases/{case_id}",
+            self.tokens["social_worker"],
+            f"read {case_id}",
+            params={"min_position": position},
+        )
         assert response.status_code == 200, (case_id, response.status_code, response.text[:1000])
         self.load.reads += 1
 
 
-async def chaos(stack: Stack, load: Load, total: int, running: asyncio.Future[Any],
-                outages: list[Outage]) -> list[Outage]:
+async def chaos(
+    stack: Stack, load: Load, total: int, running: asyncio.Future[Any], outages: list[Outage]
+) -> list[Outage]:
     """Kill each process once, when its share of the load is acknowledged; start it again after a moment."""
     for name, share in KILLS:
         while len(load.acknowledged) < share * total:
@@ -218,8 +252,11 @@ async def chaos(stack: Stack, load: Load, total: int, running: asyncio.Future[An
 
 
 def store_env(folder: Path) -> dict[str, str]:
-    return {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(folder / "carecase.sqlite"),
-            "SQLITE_LOCK_TIMEOUT": "30"}
+    return {
+        "PERSISTENCE_MODULE": "eventstore.sqlite",
+        "SQLITE_DBNAME": str(folder / "carecase.sqlite"),
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
 
 
 @pytest.fixture
@@ -237,10 +274,12 @@ async def test_every_process_killed_once_under_load_loses_nothing_and_doubles_no
     try:
         await _crash_under_load(stack, load, outages)
     except BaseException:
-        print(f"\nAfter {load.now():.1f} s: {len(load.acknowledged)} command(s) acknowledged, retries "
-              f"{dict(load.retries)}; the kills (name, acknowledged before, killed at, back at): "
-              f"{[(o.name, o.acknowledged_before, round(o.killed_at, 2), o.back_at) for o in outages]}"
-              f"\nThe processes' logs (in {stack.folder}), their ends:\n{stack.tails()}")
+        print(
+            f"\nAfter {load.now():.1f} s: {len(load.acknowledged)} command(s) acknowledged, retries "
+            f"{dict(load.retries)}; the kills (name, acknowledged before, killed at, back at): "
+            f"{[(o.name, o.acknowledged_before, round(o.killed_at, 2), o.back_at) for o in outages]}"
+            f"\nThe processes' logs (in {stack.folder}), their ends:\n{stack.tails()}"
+        )
         raise
 
 
@@ -264,8 +303,10 @@ async def _crash_under_load(stack: Stack, load: Load, outages: list[Outage]) -> 
 
         dead = [s.name for s in stack.services.values() if not s.running()]
         assert not dead, f"died on their own: {dead}"
-        assert not load.refused, (f"commands of a valid lifecycle refused: {load.refused}; their attempts: "
-                                  f"{ {k: load.attempts[f'{n} {k}'] for k, n, _, _ in load.refused} }")
+        assert not load.refused, (
+            f"commands of a valid lifecycle refused: {load.refused}; their attempts: "
+            f"{ {k: load.attempts[f'{n} {k}'] for k, n, _, _ in load.refused} }"
+        )
         assert len(load.acknowledged) == total and load.reads == CASES
         assert [o.name for o in outages] == [name for name, _ in KILLS] and all(o.back_at for o in outages)
         assert all(o.acknowledged_before < total for o in outages), "a kill came after the load had ended"
@@ -277,21 +318,23 @@ async def _crash_under_load(stack: Stack, load: Load, outages: list[Outage]) -> 
             record.close()
 
 
-async def _check(stack: Stack, http: httpx.AsyncClient, load: Load, record: CaseRecord, outages: list[Outage],
-                 load_seconds: float) -> None:
+async def _check(
+    stack: Stack, http: httpx.AsyncClient, load: Load, record: CaseRecord, outages: list[Outage], load_seconds: float
+) -> None:
     ops = {"Authorization": f"Bearer {stack.tokens['ops']}"}
     reader = {"Authorization": f"Bearer {stack.tokens['social_worker']}"}
     case_ids = [UUID(c) for c in load.case_ids]
     # Slot 1 falls due at 09:00 UTC on the agreement's start date (today): before then, nothing is owed.
-    starts = {c: next(e.start_date for e in record.stored_events(c) if type(e).__name__ == "DirectPaymentAgreementMade")
-              for c in case_ids}
-    due = {c for c in case_ids if datetime.now(timezone.utc) >= due_at(starts[c], "four_weekly", 1)}
+    starts = {
+        c: next(e.start_date for e in record.stored_events(c) if type(e).__name__ == "DirectPaymentAgreementMade")
+        for c in case_ids
+    }
+    due = {c for c in case_ids if datetime.now(UTC) >= due_at(starts[c], "four_weekly", 1)}
 
     # The payments the workflows owe (slot 1, due today once 09:00 UTC has passed) arrive.
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
-        paid = Counter((i.case_id, i.agreement_id, i.slot)
-                       for i in record.recorder.payment_instructions(limit=10_000))  # type: ignore[attr-defined]
+        paid = Counter((i.case_id, i.agreement_id, i.slot) for i in record.recorder.payment_instructions(limit=10_000))  # type: ignore[attr-defined]
         if {UUID(str(case_id)) for case_id, _, _ in paid} >= due or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)
@@ -304,8 +347,7 @@ async def _check(stack: Stack, http: httpx.AsyncClient, load: Load, record: Case
         await asyncio.sleep(0.2)
     views: dict[UUID, int] = {}
     for case_id in case_ids:
-        response = await http.get(f"/cases/{case_id.hex}", params={"min_position": last}, headers=reader,
-                                  timeout=30)
+        response = await http.get(f"/cases/{case_id.hex}", params={"min_position": last}, headers=reader, timeout=30)
         assert response.status_code == 200, (case_id, response.text[:1000])
         views[case_id] = response.json()["case"]["version"]
     quarantine = await http.get("/ops/quarantine", headers=ops, timeout=30)
@@ -331,8 +373,10 @@ async def _check(stack: Stack, http: httpx.AsyncClient, load: Load, record: Case
         answered = sorted(e["version"] for e in ack.answer["events"])
         if not stored:
             lost.append((key, ack.command))
-        elif (sorted(e.originator_version for e in stored) != answered
-              or ack.answer["case_id"] != stored[0].originator_id.hex):
+        elif (
+            sorted(e.originator_version for e in stored) != answered
+            or ack.answer["case_id"] != stored[0].originator_id.hex
+        ):
             doubled.append((key, ack.command, answered, [(type(e).__name__, e.originator_version) for e in stored]))
     assert not lost, f"acknowledged but not in the store: {lost}"
     assert not doubled, f"recorded otherwise than acknowledged (twice?): {doubled}"
@@ -349,8 +393,11 @@ async def _check(stack: Stack, http: httpx.AsyncClient, load: Load, record: Case
     # (d) no case quarantined.
     if "quarantined_cases" in health:
         assert health["quarantined_cases"] == 0, health
-    quarantine_note = ("/health counts quarantined cases" if "quarantined_cases" in health
-                       else "/health does not count quarantined cases yet") + "; GET /ops/quarantine: "
+    quarantine_note = (
+        "/health counts quarantined cases"
+        if "quarantined_cases" in health
+        else "/health does not count quarantined cases yet"
+    ) + "; GET /ops/quarantine: "
     if quarantine.status_code == 404:
         quarantine_note += "not there (404): checked through /health only"
     else:
@@ -360,20 +407,25 @@ async def _check(stack: Stack, http: httpx.AsyncClient, load: Load, record: Case
 
     # (e) the views agree with the record.
     stored_versions = {c: record.get_case(c).version for c in case_ids}
-    assert views == stored_versions, {c: (views[c], stored_versions[c]) for c in case_ids
-                                      if views[c] != stored_versions[c]}
+    assert views == stored_versions, {
+        c: (views[c], stored_versions[c]) for c in case_ids if views[c] != stored_versions[c]
+    }
     assert health["views_lag"] == 0, health
 
     retried = sum(1 for a in load.acknowledged.values() if a.attempts > 1)
     slowest = max(load.acknowledged.values(), key=lambda a: a.seconds)
-    print(f"\nCrash under load: {CASES} cases, {len(load.acknowledged)} commands acknowledged "
-          f"({retried} after a retry; {load.duplicates} answered as duplicates), "
-          f"{sum(load.retries.values())} retries {dict(load.retries)}, {load.reads} reads, "
-          f"{events_total} events, {len(instructions)} payment instruction(s), load {load_seconds:.1f} s; "
-          f"the longest wait for one answer {slowest.seconds:.1f} s ({slowest.command} sent at "
-          f"{slowest.sent_at:.1f} s, {slowest.attempts} attempt(s))")
+    print(
+        f"\nCrash under load: {CASES} cases, {len(load.acknowledged)} commands acknowledged "
+        f"({retried} after a retry; {load.duplicates} answered as duplicates), "
+        f"{sum(load.retries.values())} retries {dict(load.retries)}, {load.reads} reads, "
+        f"{events_total} events, {len(instructions)} payment instruction(s), load {load_seconds:.1f} s; "
+        f"the longest wait for one answer {slowest.seconds:.1f} s ({slowest.command} sent at "
+        f"{slowest.sent_at:.1f} s, {slowest.attempts} attempt(s))"
+    )
     for outage in outages:
-        print(f"  {outage.name:<12} killed at {outage.killed_at:5.1f} s (after {outage.acknowledged_before:>3} "
-              f"acknowledged), down {outage.down_seconds:4.1f} s ({DOWN_SECONDS} s left down, then "
-              f"{outage.start_seconds:.1f} s to be ready)")
+        print(
+            f"  {outage.name:<12} killed at {outage.killed_at:5.1f} s (after {outage.acknowledged_before:>3} "
+            f"acknowledged), down {outage.down_seconds:4.1f} s ({DOWN_SECONDS} s left down, then "
+            f"{outage.start_seconds:.1f} s to be ready)"
+        )
     print(f"  {quarantine_note}; /health: {health['status']}, views_lag {health['views_lag']}")

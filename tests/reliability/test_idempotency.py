@@ -32,14 +32,19 @@ def same_answer(first: dict[str, Any], again: dict[str, Any]) -> None:
     """The repeat is the first answer: the same command, the same events at the same versions."""
     assert again["duplicate"] is True and first["duplicate"] is False
     assert (again["case_id"], again["command"], again["command_id"]) == (
-        first["case_id"], first["command"], first["command_id"])
+        first["case_id"],
+        first["command"],
+        first["command_id"],
+    )
     assert [(e["event_id"], e["type"], e["version"]) for e in again["events"]] == [
-        (e["event_id"], e["type"], e["version"]) for e in first["events"]]
+        (e["event_id"], e["type"], e["version"]) for e in first["events"]
+    ]
     assert again["position"] >= first["position"]
 
 
 async def test_a_referral_sent_again_with_its_key_is_the_first_answer_marked_duplicate(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     s, key = Scenario(), fresh_key("referral")
     first = await post(http, tokens, s.referral(), key=key)
     assert first.status_code == 201, first.text
@@ -65,7 +70,8 @@ async def test_a_command_sent_again_with_its_key_appends_nothing(http: httpx.Asy
 
 
 async def test_a_key_reused_with_a_different_body_is_refused_and_appends_nothing(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     s = Scenario()
     case_id, _ = await run(http, tokens, [s.referral()])
     first = await post(http, tokens, s.screen(), case_id, key="screen-2")
@@ -82,7 +88,8 @@ async def test_a_key_reused_with_a_different_body_is_refused_and_appends_nothing
 
 
 async def test_a_key_reused_for_another_command_is_refused_and_appends_nothing(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     s = Scenario()
     case_id, _ = await run(http, tokens, [s.referral()])
     assert (await post(http, tokens, s.screen(), case_id, key="step-1")).status_code == 200
@@ -92,8 +99,9 @@ async def test_a_key_reused_for_another_command_is_refused_and_appends_nothing(
     assert events_of(backend, case_id) == held
 
 
-async def test_a_referral_key_reused_with_a_different_body_is_refused(http: httpx.AsyncClient, tokens,
-                                                                      backend: Backend):
+async def test_a_referral_key_reused_with_a_different_body_is_refused(
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     s, key = Scenario(), fresh_key("referral")
     first = await post(http, tokens, s.referral(), key=key)
     assert first.status_code == 201, first.text
@@ -104,7 +112,8 @@ async def test_a_referral_key_reused_with_a_different_body_is_refused(http: http
 
 
 async def test_concurrent_repeats_record_once_and_all_but_one_say_duplicate(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     """A client that retries before its first request was answered: one recording, and every other
     answer says it is a repeat of that one."""
     s = Scenario()
@@ -120,14 +129,12 @@ async def test_concurrent_repeats_record_once_and_all_but_one_say_duplicate(
     assert events_of(backend, case_id) == 2
 
 
-async def test_a_different_body_racing_the_first_appends_nothing(http: httpx.AsyncClient, tokens,
-                                                                  backend: Backend):
+async def test_a_different_body_racing_the_first_appends_nothing(http: httpx.AsyncClient, tokens, backend: Backend):
     """Two different bodies under one key at the same moment: one is recorded, the other refused."""
     s = Scenario()
     case_id, _ = await run(http, tokens, [s.referral()])
     bodies = [{**body_of(s.screen()), "reasons": f"reason {i}"} for i in range(4)]
-    answers = await asyncio.gather(*(post(http, tokens, s.screen(), case_id, key="screen-4", body=b)
-                                     for b in bodies))
+    answers = await asyncio.gather(*(post(http, tokens, s.screen(), case_id, key="screen-4", body=b) for b in bodies))
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200, 409, 409, 409], [a.text for a in answers]
     for answer in answers:
@@ -137,7 +144,8 @@ async def test_a_different_body_racing_the_first_appends_nothing(http: httpx.Asy
 
 
 async def test_the_key_holds_across_a_restart_and_after_the_case_is_closed(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     """A fresh API process (a new app on the same record) still knows the key; so does the record
     after the case's workflow has finished, when there is no workflow left to ask."""
     s = Scenario()
@@ -152,11 +160,18 @@ async def test_the_key_holds_across_a_restart_and_after_the_case_is_closed(
         again = await post(restarted, tokens, s.close(), case_id, key="close-1")
         assert again.status_code == 200, again.text
         same_answer(closed.json(), again.json())
-        other = await post(restarted, tokens, s.close(), case_id, key="close-1",
-                           body={**body_of(s.close()), "notes": "changed my mind"})
+        other = await post(
+            restarted,
+            tokens,
+            s.close(),
+            case_id,
+            key="close-1",
+            body={**body_of(s.close()), "notes": "changed my mind"},
+        )
         assert_problem(other, 409, "idempotency_key_reused", KEY_FIELD)
         # Without a key a closed case still refuses, as before.
-        late = await restarted.post(f"/cases/{case_id}/screen-referral", json=body_of(s.screen()),
-                                    headers=auth(tokens, "social_worker"))
+        late = await restarted.post(
+            f"/cases/{case_id}/screen-referral", json=body_of(s.screen()), headers=auth(tokens, "social_worker")
+        )
         assert_problem(late, 409, "case_closed")
     assert events_of(backend, case_id) == held

@@ -9,7 +9,7 @@ officer confirms, to the penny, and the schedule carries on from the first slot 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -33,9 +33,13 @@ def signed_off_weekly(s: Scenario) -> list[Any]:
     return [
         s.up_to_planning(carers=("carer-1",)),
         s.draft(plan=plan_for(ADULT, weekly_hours=7, direct_payment_pence=WEEKLY, direct_payment_frequency="weekly")),
-        s.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                         management="council_managed")),
-        s.submit(), s.submit("carer-1"), s.sign_off(), s.sign_off("carer-1"),
+        s.draft(
+            "carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000, management="council_managed")
+        ),
+        s.submit(),
+        s.submit("carer-1"),
+        s.sign_off(),
+        s.sign_off("carer-1"),
     ]
 
 
@@ -45,6 +49,7 @@ def back_dated(s: Scenario, clock: SteppingClock, days: int) -> Any:
 
 
 # The case record, on both stores -------------------------------------------------------------
+
 
 def test_a_back_dated_start_records_its_arrears_and_pays_none_of_them_slot_by_slot(
     record: CaseRecord, clock: SteppingClock
@@ -59,16 +64,18 @@ def test_a_back_dated_start_records_its_arrears_and_pays_none_of_them_slot_by_sl
     assert agreement.arrears_status == "awaiting_confirmation"
 
     for slot in (1, 26):
-        refused(record, s.schedule_payment(slot, due_on=clock.now.date().isoformat(), amount_pence=WEEKLY),
-                "slot_in_arrears")
+        refused(
+            record,
+            s.schedule_payment(slot, due_on=clock.now.date().isoformat(), amount_pence=WEEKLY),
+            "slot_in_arrears",
+        )
     work = work_items(state(record, s.case_id))
     assert [(w.kind, w.role.value, w.ref) for w in work if w.kind == "confirm_arrears"] == [
-        ("confirm_arrears", "finance_officer", "dp-1")]
+        ("confirm_arrears", "finance_officer", "dp-1")
+    ]
 
 
-def test_finance_confirms_the_catch_up_to_the_penny_and_it_is_one_instruction(
-    record: CaseRecord, clock: SteppingClock
-):
+def test_finance_confirms_the_catch_up_to_the_penny_and_it_is_one_instruction(record: CaseRecord, clock: SteppingClock):
     s = Scenario()
     given(record, signed_off_weekly(s), back_dated(s, clock, 20))  # slots 20 and 13 and 6 days ago
     error = refused(record, s.confirm_arrears(amount_pence=2 * WEEKLY), "arrears_amount_mismatch")
@@ -85,8 +92,7 @@ def test_finance_confirms_the_catch_up_to_the_penny_and_it_is_one_instruction(
     refused(record, s.confirm_arrears(amount_pence=3 * WEEKLY, command_id="again"), "no_arrears_to_confirm")
     refused(record, s.issue_payment(2), "payment_already_issued")
     # The schedule goes on from the first slot not yet due.
-    when(record, s.schedule_payment(4, due_on=(clock.now.date() + timedelta(days=1)).isoformat(),
-                                    amount_pence=WEEKLY))
+    when(record, s.schedule_payment(4, due_on=(clock.now.date() + timedelta(days=1)).isoformat(), amount_pence=WEEKLY))
 
 
 def test_an_agreement_starting_today_or_later_has_no_arrears(record: CaseRecord, clock: SteppingClock):
@@ -106,8 +112,13 @@ def test_an_agreement_never_pays_more_a_year_than_the_sign_off_approved(record: 
     s = Scenario()
     # Signed off with changes at less than the plan costs: the plan's direct payment is then more
     # than was approved, so no agreement can follow it until the plan is revised.
-    given(record, s.up_to_planning(carers=("carer-1",)), s.draft(plan=plan_for(ADULT, weekly_hours=7)),
-          s.submit(), s.sign_off(outcome="approved_with_changes", approved_pence=700_000))
+    given(
+        record,
+        s.up_to_planning(carers=("carer-1",)),
+        s.draft(plan=plan_for(ADULT, weekly_hours=7)),
+        s.submit(),
+        s.sign_off(outcome="approved_with_changes", approved_pence=700_000),
+    )
     error = refused(record, s.agreement(amount_per_payment_pence=FOUR_WEEKLY), "agreement_exceeds_approved_budget")
     assert error.details["agreed_yearly_pence"] == 13 * FOUR_WEEKLY
     assert error.details["approved_budget_pence"] == 700_000
@@ -115,15 +126,18 @@ def test_an_agreement_never_pays_more_a_year_than_the_sign_off_approved(record: 
 
 # Through the workflow, over HTTP ---------------------------------------------------------------
 
+
 @pytest.fixture
 def caller(http: httpx.AsyncClient, tokens: tuple[Any, dict[str, str]], backend: Backend) -> Caller:
     return Caller(http, tokens[1], backend)
 
 
 def issued(backend: Backend, case_id: Any) -> list[str]:
-    return [f"{type(e).__name__}:{getattr(e, 'slot', getattr(e, 'first_slot', ''))}"
-            for e in backend.record.stored_events(case_id)
-            if type(e).__name__ in ("PaymentIssued", "ArrearsPaymentIssued")]
+    return [
+        f"{type(e).__name__}:{getattr(e, 'slot', getattr(e, 'first_slot', ''))}"
+        for e in backend.record.stored_events(case_id)
+        if type(e).__name__ in ("PaymentIssued", "ArrearsPaymentIssued")
+    ]
 
 
 @pytest.mark.api
@@ -132,13 +146,15 @@ async def test_a_back_dated_agreement_pays_the_slot_due_today_and_waits_for_fina
 ):
     story = Scenario()
     await to_sign_off(caller, story)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     # Four-weekly from 168 days ago: slots 1-6 are arrears, slot 7 falls due today.
-    await caller.do(story.agreement(start_date=(today - timedelta(days=168)).isoformat(),
-                                    amount_per_payment_pence=FOUR_WEEKLY))
+    await caller.do(
+        story.agreement(start_date=(today - timedelta(days=168)).isoformat(), amount_per_payment_pence=FOUR_WEEKLY)
+    )
     case_id = caller.case_id(story)
-    payments = backend.temporal.get_workflow_handle_for(PaymentsWorkflow.run,
-                                                        f"{case_workflow_id(case_id)}/payments/dp-1")
+    payments = backend.temporal.get_workflow_handle_for(
+        PaymentsWorkflow.run, f"{case_workflow_id(case_id)}/payments/dp-1"
+    )
     # The record has the payment as soon as the activity commits; the payments workflow counts the
     # slot when it next runs, a moment later. Wait for both (bounded), then check each.
     for _ in range(300):
@@ -152,11 +168,18 @@ async def test_a_back_dated_agreement_pays_the_slot_due_today_and_waits_for_fina
     # A team manager may not release money; finance may, stating the amount.
     confirm = story.confirm_arrears(amount_pence=6 * FOUR_WEEKLY)
     await caller.refused(confirm, status=403, role="team_manager")
-    await caller.refused(story.confirm_arrears(amount_pence=FOUR_WEEKLY), status=409,
-                         code="arrears_amount_mismatch", field="amount_pence")
+    await caller.refused(
+        story.confirm_arrears(amount_pence=FOUR_WEEKLY),
+        status=409,
+        code="arrears_amount_mismatch",
+        field="amount_pence",
+    )
     result = await caller.do(confirm)
     assert [e["type"] for e in result["events"]] == ["ArrearsPaymentIssued"]
     assert issued(backend, case_id) == ["PaymentIssued:7", "ArrearsPaymentIssued:1"]
-    outbox = [(i.slot, i.amount_pence) for i in backend.record.recorder.payment_instructions()  # type: ignore[attr-defined]
-              if i.case_id == case_id]
+    outbox = [
+        (i.slot, i.amount_pence)
+        for i in backend.record.recorder.payment_instructions()  # type: ignore[attr-defined]
+        if i.case_id == case_id
+    ]
     assert outbox == [(7, FOUR_WEEKLY), (1, 6 * FOUR_WEEKLY)]

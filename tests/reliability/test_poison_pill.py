@@ -28,6 +28,7 @@ from uuid import UUID
 import httpx
 import psycopg.errors
 import pytest
+from eventsourcing import persistence
 
 from domain.application import CaseRecord
 from domain.case.state import CaseState
@@ -38,18 +39,19 @@ from projections.catalogue import all_views
 from projections.current_case import CASE, CASE_COLUMNS, CurrentCaseView
 from projections.derived import Row
 from projections.ledger import LEDGER, PERSON, BudgetLedgerView
-from eventsourcing import persistence
 from projections.runner import HELD_BEHIND, ProjectionRunner, StillFailing, is_infrastructure_fault, plain_message
 from projections.store import QuarantineRow, ViewCursor, ViewStore, view_store_from_env
 from tests.builders import Scenario
 from tests.projections.story import a_long_case, current_case_rows, expected_current_case, interleaved
 
-TOO_MANY_PENCE = 2 ** 63  # one more than a BIGINT (and an SQLite INTEGER) can hold
+TOO_MANY_PENCE = 2**63  # one more than a BIGINT (and an SQLite INTEGER) can hold
 ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
-def view_store(record: CaseRecord, store_env: dict[str, str]) -> Iterator[ViewStore]:  # record first: it makes the store
+def view_store(
+    record: CaseRecord, store_env: dict[str, str]
+) -> Iterator[ViewStore]:  # record first: it makes the store
     store = view_store_from_env(store_env)
     try:
         yield store
@@ -58,6 +60,7 @@ def view_store(record: CaseRecord, store_env: dict[str, str]) -> Iterator[ViewSt
 
 
 # The injected faults --------------------------------------------------------------------------
+
 
 class LedgerThatOverflows(BudgetLedgerView):
     """The ledger, except that for one case identifying a carer also writes 2**63 pence — after
@@ -118,6 +121,7 @@ def database_away(store_env: dict[str, str]) -> Exception:
 
 # Reading what the views hold -----------------------------------------------------------------
 
+
 def every_row(store: ViewStore, views: list[Projection]) -> dict[str, list[tuple[Any, ...]]]:
     """Every table of every view, and the positions: what "identical to a clean rebuild" compares."""
     tables = {table for view in views for table in view.tables} | {"projection_tracking"}
@@ -131,8 +135,9 @@ def quarantine_of(store: ViewStore, case_id: UUID) -> list[QuarantineRow]:
 
 def timeline_versions(store: ViewStore, case_id: UUID) -> list[int]:
     with store.read() as cursor:
-        rows = cursor.execute("SELECT version FROM view_audit_timeline WHERE case_id = ? ORDER BY version",
-                              (case_id.hex,)).fetchall()
+        rows = cursor.execute(
+            "SELECT version FROM view_audit_timeline WHERE case_id = ? ORDER BY version", (case_id.hex,)
+        ).fetchall()
     return [int(r[0]) for r in rows]
 
 
@@ -154,33 +159,53 @@ def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> None:
 
 # What counts as the database's fault, and what as the event's ---------------------------------
 
-@pytest.mark.parametrize("error", [
-    sqlite3.OperationalError("database is locked"), sqlite3.OperationalError("disk I/O error"),
-    sqlite3.DatabaseError("file is not a database"), sqlite3.InterfaceError("bad parameter or other API misuse"),
-    psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"),
-    psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
-    psycopg.errors.DeadlockDetected("deadlock detected"), psycopg.errors.AdminShutdown("terminating connection"),
-    psycopg.errors.UndefinedTable("relation does not exist"), psycopg.OperationalError("the connection is closed"),
-    persistence.OperationalError("database is locked"), ConnectionError("connection refused"), MemoryError(),
-], ids=repr)
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sqlite3.OperationalError("database is locked"),
+        sqlite3.OperationalError("disk I/O error"),
+        sqlite3.DatabaseError("file is not a database"),
+        sqlite3.InterfaceError("bad parameter or other API misuse"),
+        psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"),
+        psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.AdminShutdown("terminating connection"),
+        psycopg.errors.UndefinedTable("relation does not exist"),
+        psycopg.OperationalError("the connection is closed"),
+        persistence.OperationalError("database is locked"),
+        ConnectionError("connection refused"),
+        MemoryError(),
+    ],
+    ids=repr,
+)
 def test_a_fault_of_the_database_is_infrastructure(error: Exception):
     assert is_infrastructure_fault(error)
 
 
-@pytest.mark.parametrize("error", [
-    OverflowError("Python int too large to convert to SQLite INTEGER"),
-    psycopg.errors.NumericValueOutOfRange("bigint out of range"), sqlite3.IntegrityError("UNIQUE constraint failed"),
-    psycopg.errors.UniqueViolation("duplicate key value"), persistence.IntegrityError("UNIQUE constraint failed"),
-    sqlite3.ProgrammingError("Error binding parameter 1: type 'dict' is not supported"),
-    KeyError("carer-9"), ValueError("unknown stage"), TypeError("unsupported operand"),
-], ids=repr)
+@pytest.mark.parametrize(
+    "error",
+    [
+        OverflowError("Python int too large to convert to SQLite INTEGER"),
+        psycopg.errors.NumericValueOutOfRange("bigint out of range"),
+        sqlite3.IntegrityError("UNIQUE constraint failed"),
+        psycopg.errors.UniqueViolation("duplicate key value"),
+        persistence.IntegrityError("UNIQUE constraint failed"),
+        sqlite3.ProgrammingError("Error binding parameter 1: type 'dict' is not supported"),
+        KeyError("carer-9"),
+        ValueError("unknown stage"),
+        TypeError("unsupported operand"),
+    ],
+    ids=repr,
+)
 def test_anything_else_is_the_events_own(error: Exception):
     assert not is_infrastructure_fault(error)
 
 
 def test_the_quarantine_keeps_no_value_from_the_error():
     assert plain_message(ValueError("no person named 'Margaret Oduya' on \"case\" 7\nsecond line")) == (
-        "no person named <value> on <value> 7")
+        "no person named <value> on <value> 7"
+    )
     assert plain_message(KeyError("Margaret Oduya")) == "<value>"
     assert plain_message(ValueError("a NUL \x00 here")) == "a NUL ? here"
     assert len(plain_message(ValueError("x" * 5000))) == 300
@@ -196,8 +221,9 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_a_poison_event_quarantines_its_case_and_every_other_case_goes_on(record: CaseRecord,
-                                                                          view_store: ViewStore, fault: str):
+def test_a_poison_event_quarantines_its_case_and_every_other_case_goes_on(
+    record: CaseRecord, view_store: ViewStore, fault: str
+):
     poisoned, other = Scenario(), Scenario()
     record_all(record, interleaved(a_long_case(poisoned), a_long_case(other)))
     kind, failing_view = FAULTS[fault]
@@ -215,13 +241,18 @@ def test_a_poison_event_quarantines_its_case_and_every_other_case_goes_on(record
     rows = quarantine_of(view_store, poisoned.case_id)
     [failed] = [r for r in rows if r.reason == "failed"]
     assert (failed.notification_id, failed.case_version, failed.event_type, failed.projection) == (
-        identified.id, identified.originator_version, "CarerIdentified", failing_view)
+        identified.id,
+        identified.originator_version,
+        "CarerIdentified",
+        failing_view,
+    )
     assert failed.error_class in ("OverflowError", "NumericValueOutOfRange")
     assert "too large" in failed.error_message or "out of range" in failed.error_message
     assert "Oduya" not in json.dumps(rows)
     # It is undone in every view, and each of the case's later events is held in every view.
     assert {(r.notification_id, r.projection) for r in rows} == {
-        (n.id, name) for n in notes if n.originator_version >= identified.originator_version for name in views.names}
+        (n.id, name) for n in notes if n.originator_version >= identified.originator_version for name in views.names
+    }
     later = [r for r in rows if r.notification_id > identified.id]
     assert later and {(r.reason, r.error_class, r.error_message) for r in later} == {("held", None, HELD_BEHIND)}
 
@@ -232,8 +263,9 @@ def test_a_poison_event_quarantines_its_case_and_every_other_case_goes_on(record
     assert timeline_versions(view_store, poisoned.case_id) == list(range(1, before + 1))
     with view_store.read() as cursor:
         people = cursor.execute(f"SELECT person_id FROM {PERSON} WHERE case_id = ?", (poisoned.case_id.hex,)).fetchall()
-        worklist_versions = cursor.execute("SELECT DISTINCT version FROM view_worklist WHERE case_id = ?",
-                                           (poisoned.case_id.hex,)).fetchall()
+        worklist_versions = cursor.execute(
+            "SELECT DISTINCT version FROM view_worklist WHERE case_id = ?", (poisoned.case_id.hex,)
+        ).fetchall()
     assert [p[0] for p in people] == [case.state.adult_id]  # the carer's row, written before the failure, undone
     assert {int(v[0]) for v in worklist_versions} <= {before}
 
@@ -264,16 +296,20 @@ def test_a_poison_event_quarantines_its_case_and_every_other_case_goes_on(record
     assert current_case_rows(view_store)[poisoned.case_id.hex] == expected_current_case(whole.state, whole.version)
 
 
-def test_events_of_a_quarantined_case_arriving_later_are_held_and_released_with_it(record: CaseRecord,
-                                                                                   view_store: ViewStore):
+def test_events_of_a_quarantined_case_arriving_later_are_held_and_released_with_it(
+    record: CaseRecord, view_store: ViewStore
+):
     poisoned, other = Scenario(), Scenario()
     faulty = LedgerThatOverflows(poisoned.case_id)
     views = ProjectionRunner(record, view_store, views_with(faulty))
     story = a_long_case(poisoned)
     record_all(record, story[:5] + [other.referral()])  # up to the poison event (the first carer)
     views.run_until_caught_up()
-    first = [(r.case_version, r.reason) for r in quarantine_of(view_store, poisoned.case_id)
-             if r.projection == "budget_ledger"]
+    first = [
+        (r.case_version, r.reason)
+        for r in quarantine_of(view_store, poisoned.case_id)
+        if r.projection == "budget_ledger"
+    ]
     assert first[0] == (5, "failed") and all(reason == "held" for _, reason in first[1:])
 
     record_all(record, story[5:8] + [other.screen()])  # the case goes on being worked meanwhile
@@ -296,8 +332,9 @@ def test_events_of_a_quarantined_case_arriving_later_are_held_and_released_with_
     assert every_row(view_store, views.projections) == released
 
 
-def test_a_database_fault_quarantines_nothing_and_the_batch_is_retried(record: CaseRecord, view_store: ViewStore,
-                                                                       store_env: dict[str, str]):
+def test_a_database_fault_quarantines_nothing_and_the_batch_is_retried(
+    record: CaseRecord, view_store: ViewStore, store_env: dict[str, str]
+):
     poisoned, other = Scenario(), Scenario()
     record_all(record, interleaved(a_long_case(poisoned), a_long_case(other)))
     # A genuine poison event in the same batch, before the database goes away: while isolating
@@ -327,18 +364,20 @@ def test_a_database_fault_quarantines_nothing_and_the_batch_is_retried(record: C
     assert not thread.is_alive()
 
     # Only the genuine poison event is quarantined; the case the fault was on is whole.
-    assert [r.reason for r in quarantine_of(view_store, poisoned.case_id) if r.projection == "budget_ledger"][0] == (
-        "failed")
+    ledger_rows = [r.reason for r in quarantine_of(view_store, poisoned.case_id) if r.projection == "budget_ledger"]
+    assert ledger_rows[0] == "failed"
     assert quarantine_of(view_store, other.case_id) == []
     done = record.get_case(other.case_id)
     assert current_case_rows(view_store)[other.case_id.hex] == expected_current_case(done.state, done.version)
     assert [tuple(r[1:]) for r in view_store.dump("view_audit_timeline", "version") if r[0] == other.case_id.hex] == [
-        tuple(timeline_entry(e).model_dump().values()) for e in record.stored_events(other.case_id)]
+        tuple(timeline_entry(e).model_dump().values()) for e in record.stored_events(other.case_id)
+    ]
 
 
 @pytest.mark.parametrize("store_env", ["postgres"], indirect=True)
 def test_a_real_lock_timeout_quarantines_nothing_and_the_batch_applies_once_the_lock_goes(
-        record: CaseRecord, view_store: ViewStore, store_env: dict[str, str]):
+    record: CaseRecord, view_store: ViewStore, store_env: dict[str, str]
+):
     """No injected fault at all: another session holds a view's table, the runner's lock timeout
     expires, and PostgreSQL raises LockNotAvailable in the middle of the batch."""
     s = Scenario()
@@ -346,9 +385,13 @@ def test_a_real_lock_timeout_quarantines_nothing_and_the_batch_applies_once_the_
     views = ProjectionRunner(record, view_store, all_views())
     with view_store.transaction() as cursor:
         cursor.execute("SET lock_timeout = '200ms'")  # for the session, as an operator might set it
-    holder = psycopg.connect(host=store_env["POSTGRES_HOST"], port=int(store_env["POSTGRES_PORT"]),
-                             user=store_env["POSTGRES_USER"], password=store_env.get("POSTGRES_PASSWORD", ""),
-                             dbname=store_env["POSTGRES_DBNAME"])
+    holder = psycopg.connect(
+        host=store_env["POSTGRES_HOST"],
+        port=int(store_env["POSTGRES_PORT"]),
+        user=store_env["POSTGRES_USER"],
+        password=store_env.get("POSTGRES_PASSWORD", ""),
+        dbname=store_env["POSTGRES_DBNAME"],
+    )
     try:
         holder.execute(f'SET search_path TO "{store_env["POSTGRES_SCHEMA"]}"')
         holder.execute("LOCK TABLE view_audit_timeline IN ACCESS EXCLUSIVE MODE")
@@ -365,18 +408,30 @@ def test_a_real_lock_timeout_quarantines_nothing_and_the_batch_applies_once_the_
 
 # The command line ------------------------------------------------------------------------------
 
+
 def carecase(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = dict(os.environ, PYTHONPATH=str(ROOT), CARECASE_LOG_LEVEL="warning", **env)
-    return subprocess.run([sys.executable, "-m", "workers.cli", *args], cwd=ROOT, env=environ, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "workers.cli", *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=180
+    )
 
 
 @pytest.mark.parametrize("store_env", ["sqlite"], indirect=True)
-def test_carecase_ops_quarantine_lists_the_quarantined_case_by_id(record: CaseRecord, view_store: ViewStore,
-                                                                 store_env: dict[str, str]):
+def test_carecase_ops_quarantine_lists_the_quarantined_case_by_id(
+    record: CaseRecord, view_store: ViewStore, store_env: dict[str, str]
+):
     poisoned, other = Scenario(), Scenario()
-    record_all(record, [poisoned.referral(), other.referral(), poisoned.screen(), poisoned.identify_carer(),
-                        other.screen(), poisoned.start_adult()])
+    record_all(
+        record,
+        [
+            poisoned.referral(),
+            other.referral(),
+            poisoned.screen(),
+            poisoned.identify_carer(),
+            other.screen(),
+            poisoned.start_adult(),
+        ],
+    )
     ProjectionRunner(record, view_store, views_with(LedgerThatOverflows(poisoned.case_id))).run_until_caught_up()
     store = {"CARECASE_SQLITE_PATH": store_env["SQLITE_DBNAME"]}
 
@@ -384,7 +439,12 @@ def test_carecase_ops_quarantine_lists_the_quarantined_case_by_id(record: CaseRe
     assert listed.returncode == 0, listed.stderr
     [item] = json.loads(listed.stdout)
     assert (item["case_id"], item["case_version"], item["event_type"], item["failed_in"], item["error_class"]) == (
-        poisoned.case_id.hex, 3, "CarerIdentified", ["budget_ledger"], "OverflowError")
+        poisoned.case_id.hex,
+        3,
+        "CarerIdentified",
+        ["budget_ledger"],
+        "OverflowError",
+    )
     assert item["held_notifications"] == len(record.stored_events(poisoned.case_id)) - 3
     plain = carecase("ops", "quarantine", **store)
     assert plain.returncode == 0, plain.stderr
@@ -393,6 +453,7 @@ def test_carecase_ops_quarantine_lists_the_quarantined_case_by_id(record: CaseRe
 
 
 # Over HTTP, on the API's real stack ------------------------------------------------------------
+
 
 def auth(tokens: Any, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[1][role]}"}
@@ -408,8 +469,9 @@ async def open_case(http: httpx.AsyncClient, tokens: Any, s: Scenario) -> tuple[
     made = await http.post("/cases", json=body_of(s.referral()), headers=auth(tokens, "social_worker"))
     assert made.status_code == 201, made.text
     case_id = made.json()["case_id"]
-    screened = await http.post(f"/cases/{case_id}/screen-referral", json=body_of(s.screen()),
-                               headers=auth(tokens, "social_worker"))
+    screened = await http.post(
+        f"/cases/{case_id}/screen-referral", json=body_of(s.screen()), headers=auth(tokens, "social_worker")
+    )
     assert screened.status_code == 200, screened.text
     return case_id, screened.json()["position"]
 
@@ -433,8 +495,12 @@ async def eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
 
 
 async def test_over_http_one_poisoned_case_is_quarantined_listed_and_released(
-        http: httpx.AsyncClient, tokens: Any, views_running: ProjectionRunner, case_record: CaseRecord,
-        monkeypatch: pytest.MonkeyPatch):
+    http: httpx.AsyncClient,
+    tokens: Any,
+    views_running: ProjectionRunner,
+    case_record: CaseRecord,
+    monkeypatch: pytest.MonkeyPatch,
+):
     s, t = Scenario(), Scenario()
     case_id, _ = await open_case(http, tokens, s)
     ledger = view_of(views_running, "budget_ledger")
@@ -467,22 +533,40 @@ async def test_over_http_one_poisoned_case_is_quarantined_listed_and_released(
     health = await http.get("/health")
     assert health.status_code == 200
     assert (health.json()["status"], health.json()["quarantined_cases"], health.json()["problems"]) == (
-        "degraded", 1, ["1 case(s) quarantined"])
+        "degraded",
+        1,
+        ["1 case(s) quarantined"],
+    )
     listed = await http.get("/ops/quarantine", headers=ops)
     assert listed.status_code == 200
     [item] = listed.json()["items"]
     assert listed.json()["quarantined_cases"] == 1
     assert (item["case_id"], item["case_version"], item["event_type"], item["failed_in"], item["error_class"]) == (
-        case_id, 3, "CarerIdentified", ["budget_ledger"], "OverflowError")
+        case_id,
+        3,
+        "CarerIdentified",
+        ["budget_ledger"],
+        "OverflowError",
+    )
     assert item["held_notifications"] == len(case_record.stored_events(UUID(case_id))) - 3
-    assert set(item) == {"case_id", "quarantined_at", "notification_id", "case_version", "event_type", "failed_in",
-                         "error_class", "error_message", "held_notifications"}  # ids, types and the error only
+    assert set(item) == {
+        "case_id",
+        "quarantined_at",
+        "notification_id",
+        "case_version",
+        "event_type",
+        "failed_in",
+        "error_class",
+        "error_message",
+        "held_notifications",
+    }  # ids, types and the error only
     assert "Oduya" not in listed.text
     assert (await http.get("/ops/quarantine", headers=auth(tokens, "social_worker"))).status_code == 403
 
     monkeypatch.undo()  # the cause fixed
-    released = await http.post(f"/ops/quarantine/{case_id}/release", headers=ops,
-                               json={"reason": "the overflowing amount was corrected"})
+    released = await http.post(
+        f"/ops/quarantine/{case_id}/release", headers=ops, json={"reason": "the overflowing amount was corrected"}
+    )
     assert released.status_code == 200, released.text
     assert released.json()["released"] is True and released.json()["notifications"] == item["held_notifications"] + 1
     after = (await http.get(f"/cases/{case_id}", headers=sw)).json()
@@ -499,14 +583,21 @@ async def test_over_http_one_poisoned_case_is_quarantined_listed_and_released(
 
 
 async def test_health_is_degraded_not_down_while_the_views_lag_or_temporal_does_not_answer(
-        http: httpx.AsyncClient, tokens: Any, views_running: ProjectionRunner, backend: Any,
-        monkeypatch: pytest.MonkeyPatch):
+    http: httpx.AsyncClient, tokens: Any, views_running: ProjectionRunner, backend: Any, monkeypatch: pytest.MonkeyPatch
+):
     s = Scenario()
     case_id, position = await open_case(http, tokens, s)
-    assert (await http.get(f"/cases/{case_id}", params={"min_position": position},
-                           headers=auth(tokens, "social_worker"))).status_code == 200
-    assert (await http.get("/health")).json() == {"status": "ok", "views_position": position, "views_lag": 0,
-                                                  "quarantined_cases": 0, "temporal": True, "problems": []}
+    assert (
+        await http.get(f"/cases/{case_id}", params={"min_position": position}, headers=auth(tokens, "social_worker"))
+    ).status_code == 200
+    assert (await http.get("/health")).json() == {
+        "status": "ok",
+        "views_position": position,
+        "views_lag": 0,
+        "quarantined_cases": 0,
+        "temporal": True,
+        "problems": [],
+    }
 
     timeline = view_of(views_running, "audit_timeline")
     real, hits = timeline.on_CaseEvent, []
@@ -545,4 +636,7 @@ async def test_health_is_degraded_not_down_while_the_views_lag_or_temporal_does_
     answer = await http.get("/health")
     assert answer.status_code == 200
     assert (answer.json()["status"], answer.json()["temporal"], answer.json()["problems"]) == (
-        "degraded", False, ["Temporal does not answer"])
+        "degraded",
+        False,
+        ["Temporal does not answer"],
+    )

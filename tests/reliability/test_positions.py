@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import time
 from contextlib import AbstractContextManager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from eventsourcing.utils import get_topic
 
 from api.backend import Backend
 from domain.case.aggregate import Case
-from eventsourcing.utils import get_topic
 from projections.runner import ProjectionRunner
 from projections.store import ViewCursor, view_store_from_env
 from tests.builders import ADULT, Scenario
@@ -30,14 +30,16 @@ def to_sign_off(s: Scenario) -> list[Any]:
 
 
 async def read_case(http: httpx.AsyncClient, tokens, case_id: str, position: int) -> dict[str, Any]:
-    response = await http.get(f"/cases/{case_id}", params={"min_position": position},
-                              headers=auth(tokens, "social_worker"))
+    response = await http.get(
+        f"/cases/{case_id}", params={"min_position": position}, headers=auth(tokens, "social_worker")
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 async def test_sign_off_answers_a_position_that_covers_the_review_it_scheduled(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     s = Scenario()
     case_id, _ = await run(http, tokens, to_sign_off(s))
     signed = await post(http, tokens, s.sign_off(), case_id)
@@ -58,10 +60,11 @@ async def test_sign_off_answers_a_position_that_covers_the_review_it_scheduled(
 
 
 async def test_a_direct_payment_agreement_answers_a_position_that_covers_its_review(
-        http: httpx.AsyncClient, tokens, backend: Backend):
+    http: httpx.AsyncClient, tokens, backend: Backend
+):
     s = Scenario()
     case_id, _ = await run(http, tokens, to_sign_off(s) + [s.sign_off()])
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     agreed = await post(http, tokens, s.agreement(start_date=today), case_id)
     assert agreed.status_code == 200, agreed.text
     answer = agreed.json()
@@ -93,8 +96,9 @@ class WriteBetweenPositionAndRows:
         elif self.armed:
             self.armed = False
             self.carers += 1
-            outcome = self.backend.record.handle(self.s.identify_carer(f"carer-late-{self.carers}",
-                                                                        case_id=self.case_id))
+            outcome = self.backend.record.handle(
+                self.s.identify_carer(f"carer-late-{self.carers}", case_id=self.case_id)
+            )
             wanted = outcome.last_notification_id or 0
             deadline = time.monotonic() + 10
             while min(self.runner.positions().values()) < wanted:
@@ -104,8 +108,9 @@ class WriteBetweenPositionAndRows:
 
 
 @pytest.fixture
-def interleave(backend: Backend, views_running: ProjectionRunner,
-               monkeypatch: pytest.MonkeyPatch) -> WriteBetweenPositionAndRows:
+def interleave(
+    backend: Backend, views_running: ProjectionRunner, monkeypatch: pytest.MonkeyPatch
+) -> WriteBetweenPositionAndRows:
     hook = WriteBetweenPositionAndRows(backend, views_running, Scenario())
     monkeypatch.setattr(backend.views, "read", hook.read)
     return hook
@@ -116,22 +121,26 @@ def version_at(backend: Backend, case_id: str, position: int) -> int:
     return sum(1 for n in notifications_of(backend, case_id) if n[0] <= position)
 
 
-@pytest.mark.parametrize("path, role", [
-    ("/cases/{case_id}", "social_worker"),
-    ("/cases/{case_id}/timeline", "auditor"),
-    ("/cases/{case_id}/ledger", "finance_officer"),
-    ("/cases", "team_manager"),
-    ("/worklists/teams/east-locality", "team_manager"),
-    ("/ops/counts", "ops"),
-])
+@pytest.mark.parametrize(
+    "path, role",
+    [
+        ("/cases/{case_id}", "social_worker"),
+        ("/cases/{case_id}/timeline", "auditor"),
+        ("/cases/{case_id}/ledger", "finance_officer"),
+        ("/cases", "team_manager"),
+        ("/worklists/teams/east-locality", "team_manager"),
+        ("/ops/counts", "ops"),
+    ],
+)
 async def test_every_read_reports_the_position_its_rows_were_read_at(
-        path: str, role: str, http: httpx.AsyncClient, tokens, backend: Backend,
-        interleave: WriteBetweenPositionAndRows):
+    path: str, role: str, http: httpx.AsyncClient, tokens, backend: Backend, interleave: WriteBetweenPositionAndRows
+):
     s = interleave.s
     case_id, answer = await run(http, tokens, [s.referral(), s.screen()])
     interleave.arm(case_id)
-    response = await http.get(path.format(case_id=case_id), params={"min_position": answer["position"]},
-                              headers=auth(tokens, role))
+    response = await http.get(
+        path.format(case_id=case_id), params={"min_position": answer["position"]}, headers=auth(tokens, role)
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert not interleave.armed, f"{path} did not read the views"
@@ -144,8 +153,9 @@ async def test_every_read_reports_the_position_its_rows_were_read_at(
         assert len(body["items"]) == version_at(backend, case_id, body["position"])
 
 
-async def test_a_case_read_is_one_snapshot(http: httpx.AsyncClient, tokens, backend: Backend,
-                                           interleave: WriteBetweenPositionAndRows):
+async def test_a_case_read_is_one_snapshot(
+    http: httpx.AsyncClient, tokens, backend: Backend, interleave: WriteBetweenPositionAndRows
+):
     """The case row, its people and its work come from one instant: a carer recorded while the
     case is being read is in all of them or in none of them."""
     s = interleave.s

@@ -26,8 +26,11 @@ import pytest
 
 from tests.postgres_cluster import free_port
 
-pytestmark = [pytest.mark.cli, pytest.mark.sqlite,
-              pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds processes through /proc")]
+pytestmark = [
+    pytest.mark.cli,
+    pytest.mark.sqlite,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds processes through /proc"),
+]
 
 CARECASE = str(Path(sys.executable).parent / "carecase")
 LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp's st column
@@ -36,11 +39,12 @@ LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp's st column
 @dataclass(frozen=True)
 class Proc:
     """One process, told apart from a later one that reuses its pid by its start time."""
+
     pid: int
     started: str
 
     @classmethod
-    def of(cls, pid: int) -> "Proc | None":
+    def of(cls, pid: int) -> Proc | None:
         fields = _stat(pid)
         return None if fields is None else cls(pid, fields[19])
 
@@ -67,7 +71,7 @@ def _stat(pid: int) -> list[str] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def listener(port: int) -> Proc | None:
@@ -106,7 +110,7 @@ def dev_servers_on(port: int) -> list[Proc]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (proc := Proc.of(int(entry.name))) is not None:
             args = proc.cmdline()
-            if "start-dev" in args and any(args[i:i + 2] == ["--port", str(port)] for i in range(len(args))):
+            if "start-dev" in args and any(args[i : i + 2] == ["--port", str(port)] for i in range(len(args))):
                 found.append(proc)
     return found
 
@@ -114,6 +118,7 @@ def dev_servers_on(port: int) -> list[Proc]:
 @dataclass
 class Run:
     """`carecase run` in a child process of its own session, in a fresh folder on fresh ports."""
+
     folder: Path
     grpc_port: int
     ui_port: int
@@ -143,13 +148,25 @@ def carecase_run(folder: Path, grpc_port: int | None = None) -> Iterator[Run]:
     """Start `carecase run`; on the way out, end it and any dev server on its ports, whatever happened."""
     run_ports = (grpc_port or free_port(), free_port(), free_port())
     grpc, ui, api = run_ports
-    env = {**os.environ, "CARECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{grpc}", "CARECASE_TEMPORAL_UI_PORT": str(ui),
-           "CARECASE_TEMPORAL_DB": "var/temporal.db", "CARECASE_STORE": "sqlite",
-           "CARECASE_SQLITE_PATH": "var/carecase.sqlite", "CARECASE_LOG_FILE": "var/carecase.log"}
+    env = {
+        **os.environ,
+        "CARECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{grpc}",
+        "CARECASE_TEMPORAL_UI_PORT": str(ui),
+        "CARECASE_TEMPORAL_DB": "var/temporal.db",
+        "CARECASE_STORE": "sqlite",
+        "CARECASE_SQLITE_PATH": "var/carecase.sqlite",
+        "CARECASE_LOG_FILE": "var/carecase.log",
+    }
     env.pop("CARECASE_API_KEYS", None)
     with (folder / "run.out").open("wb") as out:
-        process = subprocess.Popen([CARECASE, "run", "--port", str(api)], cwd=folder, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [CARECASE, "run", "--port", str(api)],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield Run(folder, grpc, ui, api, process)
     finally:

@@ -21,8 +21,15 @@ def _long_case(record: CaseRecord) -> Scenario:
     story = Scenario()
     for command in story.up_to_planning():
         record.handle(command)
-    for command in (story.draft(), story.draft("carer-1"), story.submit(), story.submit("carer-1"),
-                    story.sign_off(), story.sign_off("carer-1"), story.agreement()):
+    for command in (
+        story.draft(),
+        story.draft("carer-1"),
+        story.submit(),
+        story.submit("carer-1"),
+        story.sign_off(),
+        story.sign_off("carer-1"),
+        story.agreement(),
+    ):
         record.handle(command)
     for slot in range(1, SLOTS + 1):
         record.handle(story.schedule_payment(slot))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from domain.application import CaseRecord
 from tests.clock import SteppingClock
@@ -13,7 +13,7 @@ from workers.caseload import generate_caseload, load
 def test_forty_generated_cases_load_without_a_refusal(record: CaseRecord, clock: SteppingClock):
     # Recorded after the generated period, as a migration of past cases would be: nothing on a
     # case may take effect after it is recorded.
-    clock.now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 6, 1, tzinfo=UTC)
     scripts = list(generate_caseload(40, seed=2026))
     seen = []
     stats = load(record, scripts, progress=lambda s: seen.append(s.cases))

@@ -45,10 +45,12 @@ def test_two_writers_on_one_case_lose_nothing(record: CaseRecord, store_env: dic
     record.handle(story.referral())
     other = _second_writer(store_env)
     try:
+
         def writer(app: CaseRecord, prefix: str) -> Callable[[], None]:
             def job() -> None:
                 for n in range(PER_WRITER):
                     app.handle(story.request_review(review_id=f"{prefix}-{n}", command_id=f"{prefix}-cmd-{n}"))
+
             return job
 
         errors = _run_together(writer(record, "a"), writer(other, "b"))
@@ -70,8 +72,9 @@ def test_the_same_command_sent_twice_at_once_is_recorded_once(record: CaseRecord
     other = _second_writer(store_env)
     outcomes = []
     try:
-        errors = _run_together(lambda: outcomes.append(record.handle(command)),
-                               lambda: outcomes.append(other.handle(command)))
+        errors = _run_together(
+            lambda: outcomes.append(record.handle(command)), lambda: outcomes.append(other.handle(command))
+        )
     finally:
         other.close()
 

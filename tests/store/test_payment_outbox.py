@@ -18,8 +18,8 @@ import eventstore.postgres
 import eventstore.sqlite
 from domain.application import CaseRecord
 from domain.errors import DomainError
-from policy.catalogue import RuleSetCatalogue
 from eventstore.outbox import PaymentInstruction, read_instructions
+from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
 from workflows.activities import CaseActivities
@@ -55,8 +55,10 @@ def test_each_issued_payment_gives_exactly_one_instruction_with_what_the_event_s
     rows = instructions(record)
 
     issued = [e for e in record.stored_events(s.case_id) if type(e).__name__ == "PaymentIssued"]
-    assert [(r.case_id, r.event_version, r.agreement_id, r.slot, r.amount_pence, r.payment_reference, r.issued_at)
-            for r in rows] == [
+    assert [
+        (r.case_id, r.event_version, r.agreement_id, r.slot, r.amount_pence, r.payment_reference, r.issued_at)
+        for r in rows
+    ] == [
         (s.case_id, e.originator_version, "dp-1", e.slot, PAYMENT_PENCE, e.payment_reference, e.timestamp)
         for e in issued
     ]
@@ -74,14 +76,19 @@ def test_an_agreement_and_a_scheduled_payment_give_no_instruction(record: CaseRe
 
 def test_a_failed_payment_issued_again_gives_a_second_instruction(record: CaseRecord):
     s = signed_off_with_agreement(record)
-    for command in (s.schedule_payment(1), s.issue_payment(1), s.fail_payment(1),
-                    s.issue_payment(1, payment_reference="PAY-0001-R1")):
+    for command in (
+        s.schedule_payment(1),
+        s.issue_payment(1),
+        s.fail_payment(1),
+        s.issue_payment(1, payment_reference="PAY-0001-R1"),
+    ):
         record.handle(command)
 
     rows = instructions(record)
 
     assert [(r.slot, r.payment_reference, r.amount_pence) for r in rows] == [
-        (1, "PAY-0001", PAYMENT_PENCE), (1, "PAY-0001-R1", PAYMENT_PENCE),
+        (1, "PAY-0001", PAYMENT_PENCE),
+        (1, "PAY-0001-R1", PAYMENT_PENCE),
     ]
     assert len({r.event_version for r in rows}) == 2
 
@@ -115,8 +122,9 @@ def test_a_suspended_payment_is_refused_and_gives_no_instruction(record: CaseRec
 def test_a_retried_payment_activity_instructs_the_finance_system_once(record: CaseRecord):
     s = signed_off_with_agreement(record)
     activities = CaseActivities(record)
-    request = IssueScheduledPaymentInput(case_id=str(s.case_id), agreement_id="dp-1", slot=1,
-                                         due_on="2026-02-02", amount_pence=PAYMENT_PENCE)
+    request = IssueScheduledPaymentInput(
+        case_id=str(s.case_id), agreement_id="dp-1", slot=1, due_on="2026-02-02", amount_pence=PAYMENT_PENCE
+    )
 
     first = activities.issue_scheduled_payment(request)
     again = activities.issue_scheduled_payment(request)  # as after a worker crash before the reply
@@ -154,13 +162,18 @@ def test_an_outbox_write_that_fails_leaves_no_payment_recorded(record: CaseRecor
         def insert(*args: Any, **kwargs: Any) -> None:
             real(*args, **kwargs)  # the row is written, then the transaction fails
             raise RuntimeError("the disk filled up")
+
         return insert
 
     with monkeypatch.context() as patched:
-        patched.setattr(eventstore.sqlite, "insert_outbox_rows_sqlite",
-                        failing_after(eventstore.sqlite.insert_outbox_rows_sqlite))
-        patched.setattr(eventstore.postgres, "insert_outbox_rows_postgres",
-                        failing_after(eventstore.postgres.insert_outbox_rows_postgres))
+        patched.setattr(
+            eventstore.sqlite, "insert_outbox_rows_sqlite", failing_after(eventstore.sqlite.insert_outbox_rows_sqlite)
+        )
+        patched.setattr(
+            eventstore.postgres,
+            "insert_outbox_rows_postgres",
+            failing_after(eventstore.postgres.insert_outbox_rows_postgres),
+        )
         with pytest.raises(RuntimeError, match="disk filled up"):
             record.handle(s.issue_payment(1))
 
@@ -187,14 +200,13 @@ def test_the_finance_system_reads_forward_by_instruction_id_in_pages(record: Cas
 
     assert seen == everything and len(everything) == 6
     assert [r.instruction_id for r in seen] == sorted({r.instruction_id for r in seen})
-    assert [(r.case_id, r.slot) for r in seen] == [
-        (s.case_id, slot) for slot in (1, 2, 3) for s in (margaret, second)
-    ]
+    assert [(r.case_id, r.slot) for r in seen] == [(s.case_id, slot) for slot in (1, 2, 3) for s in (margaret, second)]
     assert read_instructions(record.recorder, after_id=position, limit=10) == []  # type: ignore[arg-type]
 
 
 def test_two_writers_paying_on_one_case_at_once_give_one_instruction_per_slot_in_commit_order(
-    record: CaseRecord, store_env: dict[str, str],
+    record: CaseRecord,
+    store_env: dict[str, str],
 ):
     s = signed_off_with_agreement(record)
     slots = range(1, 21)
@@ -213,8 +225,10 @@ def test_two_writers_paying_on_one_case_at_once_give_one_instruction_per_slot_in
         except BaseException as error:  # collected and asserted on below
             errors.append(error)
 
-    threads = [threading.Thread(target=writer, args=(record, [n for n in slots if n % 2])),
-               threading.Thread(target=writer, args=(other, [n for n in slots if not n % 2]))]
+    threads = [
+        threading.Thread(target=writer, args=(record, [n for n in slots if n % 2])),
+        threading.Thread(target=writer, args=(other, [n for n in slots if not n % 2])),
+    ]
     try:
         for thread in threads:
             thread.start()

@@ -20,9 +20,13 @@ from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
 
+
 def _three_cases(db: Path) -> list[Scenario]:
-    app = CaseRecord({"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(db)},
-                     rule_sets=RuleSetCatalogue(), clock=SteppingClock())
+    app = CaseRecord(
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(db)},
+        rule_sets=RuleSetCatalogue(),
+        clock=SteppingClock(),
+    )
     stories = [Scenario() for _ in range(3)]
     for story in stories:
         for command in story.up_to_gate():
@@ -33,8 +37,14 @@ def _three_cases(db: Path) -> list[Scenario]:
 
 def _verify(db: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, CARECASE_SQLITE_PATH=str(db), CARECASE_LOG_LEVEL="warning")
-    return subprocess.run([sys.executable, "-m", "workers.cli", "audit", "verify", "--json"], env=env,
-                          capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "workers.cli", "audit", "verify", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+    )
 
 
 def _named(result: subprocess.CompletedProcess[str]) -> set[str]:
@@ -59,11 +69,13 @@ def test_one_altered_byte_names_that_case_and_no_other(tmp_path: Path) -> None:
     victim = stories[1].case_id.hex
     with sqlite3.connect(db) as conn:
         (state,) = conn.execute(
-            "SELECT state FROM stored_events WHERE originator_id=? AND originator_version=2", (victim,)).fetchone()
+            "SELECT state FROM stored_events WHERE originator_id=? AND originator_version=2", (victim,)
+        ).fetchone()
         altered = state.replace(b"needs appear to be ongoing", b"needs appear to be ongoinG")
         assert altered != state
-        conn.execute("UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=2",
-                     (altered, victim))
+        conn.execute(
+            "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=2", (altered, victim)
+        )
     result = _verify(db)
     assert result.returncode == 1
     assert _named(result) == {victim}
@@ -76,15 +88,22 @@ def test_removed_and_reordered_events_are_named(tmp_path: Path) -> None:
     stories = _three_cases(db)
     removed, reordered = stories[0].case_id.hex, stories[2].case_id.hex
     with sqlite3.connect(db) as conn:
-        last = conn.execute("SELECT MAX(originator_version) FROM stored_events WHERE originator_id=?",
-                            (removed,)).fetchone()[0]
+        last = conn.execute(
+            "SELECT MAX(originator_version) FROM stored_events WHERE originator_id=?", (removed,)
+        ).fetchone()[0]
         conn.execute("DELETE FROM stored_events WHERE originator_id=? AND originator_version=?", (removed, last))
-        rows = dict(conn.execute(
-            "SELECT originator_version, state FROM stored_events WHERE originator_id=? AND originator_version IN (3,4)",
-            (reordered,)).fetchall())
+        rows = dict(
+            conn.execute(
+                "SELECT originator_version, state FROM stored_events"
+                " WHERE originator_id=? AND originator_version IN (3,4)",
+                (reordered,),
+            ).fetchall()
+        )
         for version, other in ((3, 4), (4, 3)):
-            conn.execute("UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
-                         (rows[other], reordered, version))
+            conn.execute(
+                "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
+                (rows[other], reordered, version),
+            )
     result = _verify(db)
     assert result.returncode == 1
     assert _named(result) == {removed, reordered}

@@ -23,17 +23,31 @@ def _append_v1_carer(record: CaseRecord, story: Scenario, carer_id: str, born: s
     version = case.version + 1
     recorded_at = case.state.last_recorded_at.isoformat().replace("+00:00", "Z")
     state = {  # exactly what release 1 wrote: no young_carer, no class_version key
-        "timestamp": recorded_at, "command_id": f"v1-{carer_id}", "command_name": "IdentifyCarer",
-        "actor": {"user_id": "sw-legacy", "role": "social_worker"}, "effective_at": None,
-        "carer_id": carer_id, "name": "Legacy Carer", "date_of_birth": born,
-        "relationship_to_adult": "grandchild", "lives_with_adult": True,
+        "timestamp": recorded_at,
+        "command_id": f"v1-{carer_id}",
+        "command_name": "IdentifyCarer",
+        "actor": {"user_id": "sw-legacy", "role": "social_worker"},
+        "effective_at": None,
+        "carer_id": carer_id,
+        "name": "Legacy Carer",
+        "date_of_birth": born,
+        "relationship_to_adult": "grandchild",
+        "lives_with_adult": True,
     }
     topic = get_topic(Case.CarerIdentified)
     state["chain_hash"] = chain_hash(case.state.chain_head, topic, story.case_id.hex, version, state)
-    record.recorder.insert_events([IndexedStoredEvent(
-        originator_id=story.case_id, originator_version=version, topic=topic, state=canonical_json(state),
-        recorded_at=case.state.last_recorded_at, chain_hash=state["chain_hash"],
-    )])
+    record.recorder.insert_events(
+        [
+            IndexedStoredEvent(
+                originator_id=story.case_id,
+                originator_version=version,
+                topic=topic,
+                state=canonical_json(state),
+                recorded_at=case.state.last_recorded_at,
+                chain_hash=state["chain_hash"],
+            )
+        ]
+    )
 
 
 def test_a_version_1_carer_event_is_upcast_on_reading(record: CaseRecord) -> None:

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.unit
 
 
 def dumps(scripts):
-    return [(s.case_id, s.profile, [(type(cmd).__name__, cmd.model_dump(mode="json")) for cmd in s.commands])
-            for s in scripts]
+    return [
+        (s.case_id, s.profile, [(type(cmd).__name__, cmd.model_dump(mode="json")) for cmd in s.commands])
+        for s in scripts
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +100,11 @@ def test_each_profile_tells_its_own_story(two_thousand):
             assert "StartNeedsAssessment" not in names
             refusals = [cmd for cmd in script.commands if type(cmd).__name__ == "RecordAssessmentRefusal"]
             assert all(cmd.exceptions == [] for cmd in refusals)
-            assert all(cmd.person_id != cl.ADULT for cmd in script.commands
-                       if type(cmd).__name__ in ("DraftSupportPlan", "DetermineEligibility"))
+            assert all(
+                cmd.person_id != cl.ADULT
+                for cmd in script.commands
+                if type(cmd).__name__ in ("DraftSupportPlan", "DetermineEligibility")
+            )
         elif script.profile == "not_eligible":
             assert "DraftSupportPlan" not in names
             for cmd in script.commands:
@@ -129,8 +134,9 @@ def test_the_mix_of_features_over_the_years(two_thousand):
 def test_adult_plans_are_held_mostly_by_the_council_more_so_for_older_people(two_thousand):
     held: dict[str, Counter[str]] = {"older": Counter(), "younger": Counter()}
     for script in two_thousand:
-        drafts = [cmd for cmd in script.commands
-                  if type(cmd).__name__ == "DraftSupportPlan" and cmd.person_id == cl.ADULT]
+        drafts = [
+            cmd for cmd in script.commands if type(cmd).__name__ == "DraftSupportPlan" and cmd.person_id == cl.ADULT
+        ]
         for cmd in drafts:
             held[script.age_band][cmd.plan.management.value] += 1
     for band, expected in cl.COUNCIL_MANAGED_SHARE.items():

@@ -22,8 +22,12 @@ ROOT = Path(__file__).parents[2]
 
 @pytest.mark.sqlite
 def test_each_command_logs_case_command_and_actor(tmp_path: Path) -> None:
-    app = CaseRecord({"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(tmp_path / "s.sqlite")},
-                     rule_sets=RuleSetCatalogue(), clock=SteppingClock(), observers=[log_command])
+    app = CaseRecord(
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(tmp_path / "s.sqlite")},
+        rule_sets=RuleSetCatalogue(),
+        clock=SteppingClock(),
+        observers=[log_command],
+    )
     story = Scenario()
     with structlog.testing.capture_logs() as logs:
         app.handle(story.referral(command_id="cmd-referral"))

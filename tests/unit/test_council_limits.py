@@ -15,17 +15,23 @@ def test_every_limit_can_be_set_from_the_environment():
     env = {name: str(index + 7) for index, name in enumerate(COUNCIL_LIMITS)}
     council = Settings.from_environment(env).council
     assert {field: getattr(council, field) for field in COUNCIL_LIMITS.values()} == {
-        field: index + 7 for index, field in enumerate(COUNCIL_LIMITS.values())}
+        field: index + 7 for index, field in enumerate(COUNCIL_LIMITS.values())
+    }
 
 
 def test_unset_limits_keep_the_defaults():
     assert Settings.from_environment({}).council == CouncilSettings()
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("CARECASE_MAX_AMOUNT_PENCE", "0"), ("CARECASE_MAX_AMOUNT_PENCE", str(2**63)),
-    ("CARECASE_AGREEMENT_TOLERANCE_BASIS_POINTS", "10001"), ("CARECASE_AGREEMENT_BACKDATING_LIMIT_DAYS", "-1"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CARECASE_MAX_AMOUNT_PENCE", "0"),
+        ("CARECASE_MAX_AMOUNT_PENCE", str(2**63)),
+        ("CARECASE_AGREEMENT_TOLERANCE_BASIS_POINTS", "10001"),
+        ("CARECASE_AGREEMENT_BACKDATING_LIMIT_DAYS", "-1"),
+    ],
+)
 def test_a_limit_out_of_its_range_is_refused_at_start(name: str, value: str):
     with pytest.raises(ValidationError):
         Settings.from_environment({name: value})

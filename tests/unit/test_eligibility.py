@@ -433,9 +433,9 @@ def test_what_a_carer_currently_helps_with_never_changes_the_adults_determinatio
         **findings.model_dump(exclude={"carer_currently_helps_with"}), carer_currently_helps_with=other_help
     )
 
-    assert determine_adult_eligibility(with_other_help).model_dump() == determine_adult_eligibility(
-        findings
-    ).model_dump()
+    assert (
+        determine_adult_eligibility(with_other_help).model_dump() == determine_adult_eligibility(findings).model_dump()
+    )
 
 
 @given(adult_findings)

@@ -3,14 +3,14 @@ the start date so a schedule never drifts, with short months and 29 February cla
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.vocabulary import Frequency
 from domain.payment_schedule import due_at, due_date, last_slot
+from domain.vocabulary import Frequency
 
 pytestmark = pytest.mark.unit
 
@@ -30,14 +30,17 @@ class TestEachFrequency:
         with pytest.raises(ValueError, match="only slot 1"):
             due_date(date(2026, 2, 2), Frequency.ONE_OFF, 2)
 
-    @pytest.mark.parametrize("frequency, expected", [
-        (Frequency.WEEKLY, [date(2026, 2, 2), date(2026, 2, 9), date(2026, 2, 16), date(2026, 2, 23)]),
-        (Frequency.FORTNIGHTLY, [date(2026, 2, 2), date(2026, 2, 16), date(2026, 3, 2), date(2026, 3, 16)]),
-        (Frequency.FOUR_WEEKLY, [date(2026, 2, 2), date(2026, 3, 2), date(2026, 3, 30), date(2026, 4, 27)]),
-        (Frequency.MONTHLY, [date(2026, 2, 2), date(2026, 3, 2), date(2026, 4, 2), date(2026, 5, 2)]),
-        (Frequency.QUARTERLY, [date(2026, 2, 2), date(2026, 5, 2), date(2026, 8, 2), date(2026, 11, 2)]),
-        (Frequency.ANNUAL, [date(2026, 2, 2), date(2027, 2, 2), date(2028, 2, 2), date(2029, 2, 2)]),
-    ])
+    @pytest.mark.parametrize(
+        "frequency, expected",
+        [
+            (Frequency.WEEKLY, [date(2026, 2, 2), date(2026, 2, 9), date(2026, 2, 16), date(2026, 2, 23)]),
+            (Frequency.FORTNIGHTLY, [date(2026, 2, 2), date(2026, 2, 16), date(2026, 3, 2), date(2026, 3, 16)]),
+            (Frequency.FOUR_WEEKLY, [date(2026, 2, 2), date(2026, 3, 2), date(2026, 3, 30), date(2026, 4, 27)]),
+            (Frequency.MONTHLY, [date(2026, 2, 2), date(2026, 3, 2), date(2026, 4, 2), date(2026, 5, 2)]),
+            (Frequency.QUARTERLY, [date(2026, 2, 2), date(2026, 5, 2), date(2026, 8, 2), date(2026, 11, 2)]),
+            (Frequency.ANNUAL, [date(2026, 2, 2), date(2027, 2, 2), date(2028, 2, 2), date(2029, 2, 2)]),
+        ],
+    )
     def test_the_first_four_slots(self, frequency: Frequency, expected: list[date]):
         assert [due_date(date(2026, 2, 2), frequency, n) for n in (1, 2, 3, 4)] == expected
         assert last_slot(frequency) is None
@@ -55,7 +58,11 @@ class TestShortMonths:
         start = date(2026, 1, 31)
 
         assert [due_date(start, Frequency.MONTHLY, n) for n in range(1, 7)] == [
-            date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30), date(2026, 5, 31),
+            date(2026, 1, 31),
+            date(2026, 2, 28),
+            date(2026, 3, 31),
+            date(2026, 4, 30),
+            date(2026, 5, 31),
             date(2026, 6, 30),
         ]
 
@@ -66,14 +73,21 @@ class TestShortMonths:
         start = date(2025, 11, 30)
 
         assert [due_date(start, Frequency.QUARTERLY, n) for n in range(1, 5)] == [
-            date(2025, 11, 30), date(2026, 2, 28), date(2026, 5, 30), date(2026, 8, 30),
+            date(2025, 11, 30),
+            date(2026, 2, 28),
+            date(2026, 5, 30),
+            date(2026, 8, 30),
         ]
 
     def test_an_annual_payment_from_29_february_falls_on_28_february_until_the_next_leap_year(self):
         start = date(2028, 2, 29)
 
         assert [due_date(start, Frequency.ANNUAL, n) for n in range(1, 6)] == [
-            date(2028, 2, 29), date(2029, 2, 28), date(2030, 2, 28), date(2031, 2, 28), date(2032, 2, 29),
+            date(2028, 2, 29),
+            date(2029, 2, 28),
+            date(2030, 2, 28),
+            date(2031, 2, 28),
+            date(2032, 2, 29),
         ]
 
     def test_the_schedule_crosses_the_year_end(self):
@@ -83,7 +97,7 @@ class TestShortMonths:
 
 class TestDueInstant:
     def test_a_slot_falls_due_at_nine_in_the_morning_utc(self):
-        assert due_at(date(2026, 2, 2), Frequency.FOUR_WEEKLY, 2) == datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+        assert due_at(date(2026, 2, 2), Frequency.FOUR_WEEKLY, 2) == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class TestProperties:
@@ -119,8 +133,11 @@ class TestProperties:
         assert month_index(quarter[1]) - month_index(quarter[0]) == 3
         assert month_index(year[1]) - month_index(year[0]) == 12
 
-    @given(start=starts, slot=slots,
-           frequency=st.sampled_from([Frequency.WEEKLY, Frequency.FORTNIGHTLY, Frequency.FOUR_WEEKLY]))
+    @given(
+        start=starts,
+        slot=slots,
+        frequency=st.sampled_from([Frequency.WEEKLY, Frequency.FORTNIGHTLY, Frequency.FOUR_WEEKLY]),
+    )
     def test_weekly_kinds_are_a_fixed_number_of_days_apart(self, start: date, slot: int, frequency: Frequency):
         gap = (due_date(start, frequency, slot + 1) - due_date(start, frequency, slot)).days
 

@@ -277,7 +277,7 @@ class TestAdultBandedBudget:
         ids = [question.id for question in EASTVALE.adult.questions]
         answers = dict.fromkeys(ids, "achieves")
         scale = ["full_help"] * full_help + ["some_help"] * some_help + ["with_difficulty"] * with_difficulty
-        answers.update(zip(ids, scale))
+        answers.update(zip(ids, scale, strict=False))  # the first questions take the scale
 
         calculation = adult(EASTVALE, answers)
 
@@ -410,10 +410,10 @@ class TestBadAnswers:
 
     def test_an_optional_question_may_be_left_unanswered(self):
         rule_set = rule_set_with(
-            'answers = { achieves = 0, full_help = 10 }\n',
-            'answers = { achieves = 0, full_help = 10 }\n\n'
+            "answers = { achieves = 0, full_help = 10 }\n",
+            "answers = { achieves = 0, full_help = 10 }\n\n"
             '[[adult.questions]]\nid = "night_support"\ntext = "Support at night"\nrequired = false\n'
-            'answers = { none = 0, waking_night = 20 }\n',
+            "answers = { none = 0, waking_night = 20 }\n",
         )
 
         calculation = adult(rule_set, {"nutrition": "full_help"})
@@ -600,7 +600,7 @@ class TestParseRuleSet:
                 "max_total_reduction_bp = 12_000",
                 "carer_neutral.max_total_reduction_bp",
             ),
-            ('version = "1"', 'version = 1', "version"),
+            ('version = "1"', "version = 1", "version"),
             ('council = "Testshire Council"\n', "", "council"),
         ],
     )
@@ -609,8 +609,8 @@ class TestParseRuleSet:
 
     def test_question_ids_must_be_unique(self):
         error = invalid_rule_set(
-            'answers = { achieves = 0, full_help = 10 }\n',
-            'answers = { achieves = 0, full_help = 10 }\n\n'
+            "answers = { achieves = 0, full_help = 10 }\n",
+            "answers = { achieves = 0, full_help = 10 }\n\n"
             '[[adult.questions]]\nid = "nutrition"\ntext = "Again"\nanswers = { achieves = 0 }\n',
         )
 

@@ -30,8 +30,11 @@ def bounded(test: Callable[..., Awaitable[None]], seconds: float) -> Callable[..
         try:
             await asyncio.wait_for(test(*args, **kwargs), seconds)
         except TimeoutError:
-            pytest.fail(f"did not finish within {seconds} s: is a workflow stuck? "
-                        "Look for failed workflow tasks in its history (temporal workflow show).")
+            pytest.fail(
+                f"did not finish within {seconds} s: is a workflow stuck? "
+                "Look for failed workflow tasks in its history (temporal workflow show)."
+            )
+
     return run
 
 

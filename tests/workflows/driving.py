@@ -55,8 +55,12 @@ async def plans_signed_off(client: Client, story: Scenario) -> None:
     """From an open gate: the adult's direct payment plan and carer-1's council-managed plan,
     drafted, submitted and signed off."""
     await send(client, story.draft(plan=plan_for(ADULT, weekly_hours=7)))
-    await send(client, story.draft("carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000,
-                                                            management="council_managed")))
+    await send(
+        client,
+        story.draft(
+            "carer-1", plan=plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000, management="council_managed")
+        ),
+    )
     for person in (ADULT, "carer-1"):
         await send(client, story.submit(person))
         await send(client, story.sign_off(person))

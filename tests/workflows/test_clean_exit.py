@@ -20,9 +20,22 @@ RUNS = 3
 async def test_repeated_workflow_test_runs_always_exit_cleanly() -> None:
     for run in range(RUNS):
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-             "tests/workflows/test_gate.py::test_bad_input_and_unknown_commands_are_refused_without_trace"],
-            cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=200,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/workflows/test_gate.py::test_bad_input_and_unknown_commands_are_refused_without_trace",
+            ],
+            cwd=ROOT,
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=200,
         )
-        assert result.returncode == 0, f"run {run}: exit {result.returncode}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        assert result.returncode == 0, (
+            f"run {run}: exit {result.returncode}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
         assert "1 passed" in result.stdout

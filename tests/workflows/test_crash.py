@@ -27,20 +27,42 @@ from workflows.case_workflow import CaseWorkflow
 ROOT = Path(__file__).parents[2]
 CASES = 50
 FOUR_WEEKLY = 7 * 2_300 * 4
-ONE_LIFECYCLE = Counter({
-    "ReferralReceived": 1, "ReferralScreened": 1, "CarerIdentified": 1, "CarerAssessmentOffered": 1,
-    "NeedsAssessmentStarted": 1, "NeedsAssessmentCompleted": 1, "CarerAssessmentAccepted": 1,
-    "CarerAssessmentStarted": 1, "CarerAssessmentCompleted": 1, "EligibilityDetermined": 2,
-    "IndicativeBudgetCalculated": 2, "FinancialAssessmentCompleted": 1, "SupportPlanDrafted": 2,
-    "SupportPlanSubmitted": 2, "SignOffDecisionRecorded": 2, "DirectPaymentAgreementMade": 1,
-    "ReviewScheduled": 3, "ArrearsPaymentIssued": 1, "PaymentScheduled": 1, "PaymentIssued": 1,
-    "ReviewCompleted": 2, "CaseClosed": 1,
-})
+ONE_LIFECYCLE = Counter(
+    {
+        "ReferralReceived": 1,
+        "ReferralScreened": 1,
+        "CarerIdentified": 1,
+        "CarerAssessmentOffered": 1,
+        "NeedsAssessmentStarted": 1,
+        "NeedsAssessmentCompleted": 1,
+        "CarerAssessmentAccepted": 1,
+        "CarerAssessmentStarted": 1,
+        "CarerAssessmentCompleted": 1,
+        "EligibilityDetermined": 2,
+        "IndicativeBudgetCalculated": 2,
+        "FinancialAssessmentCompleted": 1,
+        "SupportPlanDrafted": 2,
+        "SupportPlanSubmitted": 2,
+        "SignOffDecisionRecorded": 2,
+        "DirectPaymentAgreementMade": 1,
+        "ReviewScheduled": 3,
+        "ArrearsPaymentIssued": 1,
+        "PaymentScheduled": 1,
+        "PaymentIssued": 1,
+        "ReviewCompleted": 2,
+        "CaseClosed": 1,
+    }
+)
 
 
 def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "workers.cli", "worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _events_in(store: Path) -> int:
@@ -54,9 +76,12 @@ def _events_in(store: Path) -> int:
 async def _payments_recorded(client: Client, story: Scenario, store: Path) -> None:
     for _ in range(1200):
         with sqlite3.connect(store) as conn:
-            paid = conn.execute("SELECT COUNT(*) FROM payment_outbox WHERE case_id=?", (story.case_id.hex,)).fetchone()[0]
+            paid = conn.execute("SELECT COUNT(*) FROM payment_outbox WHERE case_id=?", (story.case_id.hex,)).fetchone()[
+                0
+            ]
         summary = await client.get_workflow_handle_for(CaseWorkflow.run, f"case-{story.case_id.hex}").query(
-            CaseWorkflow.summary)
+            CaseWorkflow.summary
+        )
         if paid == 2 and summary.version >= 26:  # the case workflow has caught up with the payments
             return
         await asyncio.sleep(0.1)
@@ -81,9 +106,14 @@ async def test_a_killed_worker_loses_nothing_and_doubles_nothing(
     temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
 ) -> None:
     store = tmp_path / "store.sqlite"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), CARECASE_SQLITE_PATH=str(store), CARECASE_LOG_LEVEL="warning",
-               CARECASE_TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host,
-               CARECASE_TASK_QUEUE=task_queue)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        CARECASE_SQLITE_PATH=str(store),
+        CARECASE_LOG_LEVEL="warning",
+        CARECASE_TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host,
+        CARECASE_TASK_QUEUE=task_queue,
+    )
     client = temporal_env.client
     worker = _start_worker(env)
     stories = [Scenario() for _ in range(CASES)]
@@ -108,16 +138,20 @@ async def test_a_killed_worker_loses_nothing_and_doubles_nothing(
         worker.wait(timeout=30)
 
     assert 0 < killed_at < expected_total
-    record = CaseRecord({"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
-                        rule_sets=RuleSetCatalogue())
+    record = CaseRecord(
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
+    )
     try:
         for story in stories:
             events = record.stored_events(story.case_id)
             assert Counter(type(e).__name__ for e in events) == ONE_LIFECYCLE, story.case_id
             slots = [(e.agreement_id, e.slot) for e in events if type(e).__name__ == "PaymentIssued"]
             assert slots == [("dp-1", 3)]
-            catch_up = [(e.first_slot, e.last_slot, e.amount_pence) for e in events
-                        if type(e).__name__ == "ArrearsPaymentIssued"]
+            catch_up = [
+                (e.first_slot, e.last_slot, e.amount_pence)
+                for e in events
+                if type(e).__name__ == "ArrearsPaymentIssued"
+            ]
             assert catch_up == [(1, 2, 2 * FOUR_WEEKLY)]
             assert record.verify_chain(story.case_id).intact
         instructions = record.recorder.payment_instructions(limit=10_000)  # type: ignore[attr-defined]

@@ -40,9 +40,12 @@ READY = "  Web UI: http://127.0.0.1:"
 
 def search_attributes(address: str) -> dict[str, str]:
     """Our attributes as the real CLI lists them: name -> INDEXED_VALUE_TYPE_…."""
-    listed = subprocess.run([temporal_binary(), "operator", "search-attribute", "list",
-                             "--address", address, "--output", "json"],
-                            capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [temporal_binary(), "operator", "search-attribute", "list", "--address", address, "--output", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(listed.stdout)["customAttributes"]
 
 
@@ -51,10 +54,20 @@ class DevServer:
 
     def __init__(self, cwd: Path, db: Path) -> None:
         self.address = f"127.0.0.1:{free_port()}"
-        env = {**os.environ, "CARECASE_TEMPORAL_ADDRESS": self.address,
-               "CARECASE_TEMPORAL_UI_PORT": str(free_port()), "CARECASE_TEMPORAL_DB": str(db)}
-        self.process = subprocess.Popen([sys.executable, "-m", "workers.cli", "dev-server"], cwd=cwd, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = {
+            **os.environ,
+            "CARECASE_TEMPORAL_ADDRESS": self.address,
+            "CARECASE_TEMPORAL_UI_PORT": str(free_port()),
+            "CARECASE_TEMPORAL_DB": str(db),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "dev-server"],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -107,9 +120,23 @@ def test_dev_server_registers_the_search_attributes_and_stops_cleanly(tmp_path: 
 def bare_server(*extra: str) -> Iterator[TemporalSettings]:
     """A dev server started without our search attributes, as on a database file from an older run."""
     settings = TemporalSettings(address=f"127.0.0.1:{free_port()}")
-    server = subprocess.Popen([temporal_binary(), "server", "start-dev", "--ip", "127.0.0.1", "--port",
-                               str(settings.port), "--headless", "--log-level", "error", *extra],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            temporal_binary(),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(settings.port),
+            "--headless",
+            "--log-level",
+            "error",
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_serving(temporal_binary(), settings, server)
         yield settings
@@ -126,15 +153,18 @@ def test_missing_search_attributes_are_added_after_start() -> None:
 
 
 def test_a_search_attribute_registered_with_another_type_is_refused() -> None:
-    with bare_server("--search-attribute", "CarersOutstanding=Keyword") as settings:
-        with pytest.raises(DevServerError, match="CarersOutstanding is registered as INDEXED_VALUE_TYPE_KEYWORD"):
-            register_search_attributes(temporal_binary(), settings)
+    with (
+        bare_server("--search-attribute", "CarersOutstanding=Keyword") as settings,
+        pytest.raises(DevServerError, match="CarersOutstanding is registered as INDEXED_VALUE_TYPE_KEYWORD"),
+    ):
+        register_search_attributes(temporal_binary(), settings)
 
 
 async def test_the_session_server_has_the_search_attributes(temporal_env: WorkflowEnvironment) -> None:
     client = temporal_env.client
     listed = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=client.namespace))
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
     assert {name: IndexedValueType.Name(listed.custom_attributes[name]) for name in EXPECTED} == EXPECTED
 
 
@@ -142,17 +172,20 @@ async def test_the_session_server_has_the_search_attributes(temporal_env: Workfl
 class RecordOneCommand:
     @workflow.run
     async def run(self, request: RecordCommandInput) -> RecordedCommand:
-        return await workflow.execute_activity_method(CaseActivities.record_command, request,
-                                                      start_to_close_timeout=timedelta(seconds=30))
+        return await workflow.execute_activity_method(
+            CaseActivities.record_command, request, start_to_close_timeout=timedelta(seconds=30)
+        )
 
 
 async def test_an_in_process_worker_records_commands_through_the_activities(
-        client: Client, case_record: CaseRecord, task_queue: str) -> None:
+    client: Client, case_record: CaseRecord, task_queue: str
+) -> None:
     referral = Scenario().referral()
     request = RecordCommandInput(command_name=referral.type_name(), command=referral.model_dump(mode="json"))
     async with running_worker(client, case_record, task_queue, workflows=[RecordOneCommand]):
-        recorded = await client.execute_workflow(RecordOneCommand.run, request, id=f"probe-{task_queue}",
-                                                 task_queue=task_queue)
+        recorded = await client.execute_workflow(
+            RecordOneCommand.run, request, id=f"probe-{task_queue}", task_queue=task_queue
+        )
     assert isinstance(recorded, RecordedCommand)
     assert recorded.event_types and recorded.versions[0] == 1
     assert case_record.get_case(referral.case_id).version == recorded.versions[-1]
@@ -169,11 +202,13 @@ class WaitFourWeeksDayByDay:
 
 
 async def test_the_session_server_skips_through_many_timers_quickly(
-        client: Client, case_record: CaseRecord, task_queue: str) -> None:
+    client: Client, case_record: CaseRecord, task_queue: str
+) -> None:
     # Untuned, the dev server fires each skipped-to timer about a second late: this took half a minute.
     began = time.monotonic()
     async with running_worker(client, case_record, task_queue, workflows=[WaitFourWeeksDayByDay]):
-        waited = await client.execute_workflow(WaitFourWeeksDayByDay.run, id=f"wait-{task_queue}",
-                                               task_queue=task_queue)
+        waited = await client.execute_workflow(
+            WaitFourWeeksDayByDay.run, id=f"wait-{task_queue}", task_queue=task_queue
+        )
     assert waited >= timedelta(weeks=4).total_seconds()
     assert time.monotonic() - began < 10

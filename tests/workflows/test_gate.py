@@ -34,9 +34,13 @@ async def test_planning_waits_for_the_adult_and_every_carer_then_opens(
     story = Scenario()
     with temporal_env.with_time_skipping_disabled():  # no service-level timer fires mid-test
         await start(client, story.case_id, task_queue)
-    for command in [story.referral(), story.screen(), story.identify_carer("carer-1"),
-                    story.identify_carer("carer-2", name="Grace Oduya", lives_with_adult=False),
-                    story.start_adult()]:
+    for command in [
+        story.referral(),
+        story.screen(),
+        story.identify_carer("carer-1"),
+        story.identify_carer("carer-2", name="Grace Oduya", lives_with_adult=False),
+        story.start_adult(),
+    ]:
         await send(client, command)
 
     refusal = await _refused(temporal_env, case_record, story, story.draft(), "assessments_outstanding")
@@ -83,8 +87,9 @@ async def test_bad_input_and_unknown_commands_are_refused_without_trace(
     screen = fields_of(story.screen())
     bad_outcome = await refused_raw("ScreenReferral", {**screen, "outcome": "maybe"})
     assert (type(bad_outcome), bad_outcome.code, bad_outcome.field) == (InvalidInput, "invalid_input", "outcome")
-    float_money = await refused_raw("CompleteFinancialAssessment",
-                                    {**fields_of(story.finances()), "assessed_contribution_pence": 12.5})
+    float_money = await refused_raw(
+        "CompleteFinancialAssessment", {**fields_of(story.finances()), "assessed_contribution_pence": 12.5}
+    )
     assert float_money.field == "assessed_contribution_pence"
     unknown = await refused_raw("AdjustTheBudgetQuietly", screen)
     assert unknown.code == "unknown_command"

@@ -33,10 +33,16 @@ async def test_a_whole_family_case_from_referral_to_closure(
 
     with temporal_env.with_time_skipping_disabled():  # time moves only when the test moves it
         case = await start(client, story.case_id, task_queue)
-    for command in [story.referral(), story.screen(), story.identify_carer("carer-1"),
-                    story.identify_carer("carer-2", name="Grace Oduya", lives_with_adult=False),
-                    story.start_adult(), story.complete_adult(), story.decline("carer-2"),
-                    *story.carers_assessed(("carer-1",))]:
+    for command in [
+        story.referral(),
+        story.screen(),
+        story.identify_carer("carer-1"),
+        story.identify_carer("carer-2", name="Grace Oduya", lives_with_adult=False),
+        story.start_adult(),
+        story.complete_adult(),
+        story.decline("carer-2"),
+        *story.carers_assessed(("carer-1",)),
+    ]:
         await send(client, command)
     for person in (ADULT, "carer-1"):
         await send(client, story.eligibility(person))
@@ -64,16 +70,26 @@ async def test_a_whole_family_case_from_referral_to_closure(
     # The first review: direct payments have not worked out; a council-managed service instead.
     await send(client, story.complete_review(review_id=first.review_id, outcome="revise_plan"))
     await send(client, story.complete_review(review_id=dp_review.review_id, outcome="revise_plan"))
-    await send(client, story.revise(plan=plan_for(ADULT, weekly_hours=7, management="council_managed"),
-                                    reason="managing a personal assistant became too much"))
+    await send(
+        client,
+        story.revise(
+            plan=plan_for(ADULT, weekly_hours=7, management="council_managed"),
+            reason="managing a personal assistant became too much",
+        ),
+    )
     await send(client, story.end_agreement(reason="moved to a council-managed service"))
     await payments.result()  # the payments workflow has stopped
     await send(client, story.submit())
     await send(client, story.sign_off())
-    await eventually(lambda: any(r.kind.value == "planned_annual"
-                                 for r in case_record.get_case(story.case_id).state.reviews.values()), "annual review")
-    annual = next(r for r in case_record.get_case(story.case_id).state.reviews.values()
-                  if r.kind.value == "planned_annual")
+    await eventually(
+        lambda: any(
+            r.kind.value == "planned_annual" for r in case_record.get_case(story.case_id).state.reviews.values()
+        ),
+        "annual review",
+    )
+    annual = next(
+        r for r in case_record.get_case(story.case_id).state.reviews.values() if r.kind.value == "planned_annual"
+    )
     assert annual.due_on == today + timedelta(days=365)
 
     # A year and a few days of the case's time: the annual review falls overdue and is flagged.
@@ -86,14 +102,33 @@ async def test_a_whole_family_case_from_referral_to_closure(
     result = await case.result()
     assert result.stage == "closed" and result.continued >= 2  # handed on after each planned review
 
-    assert Counter(type(e).__name__ for e in case_record.stored_events(story.case_id)) == Counter({
-        "ReferralReceived": 1, "ReferralScreened": 1, "CarerIdentified": 2, "CarerAssessmentOffered": 2,
-        "NeedsAssessmentStarted": 1, "NeedsAssessmentCompleted": 1, "CarerAssessmentDeclined": 1,
-        "CarerAssessmentAccepted": 1, "CarerAssessmentStarted": 1, "CarerAssessmentCompleted": 1,
-        "EligibilityDetermined": 2, "IndicativeBudgetCalculated": 2, "FinancialAssessmentCompleted": 1,
-        "SupportPlanDrafted": 2, "SupportPlanSubmitted": 3, "SignOffDecisionRecorded": 3,
-        "ReviewScheduled": 4, "DirectPaymentAgreementMade": 1, "PaymentScheduled": 3, "PaymentIssued": 3,
-        "ReviewCompleted": 3, "SupportPlanRevised": 1, "DirectPaymentAgreementEnded": 1, "StageOverdue": 1,
-        "CaseClosed": 1,
-    })
+    assert Counter(type(e).__name__ for e in case_record.stored_events(story.case_id)) == Counter(
+        {
+            "ReferralReceived": 1,
+            "ReferralScreened": 1,
+            "CarerIdentified": 2,
+            "CarerAssessmentOffered": 2,
+            "NeedsAssessmentStarted": 1,
+            "NeedsAssessmentCompleted": 1,
+            "CarerAssessmentDeclined": 1,
+            "CarerAssessmentAccepted": 1,
+            "CarerAssessmentStarted": 1,
+            "CarerAssessmentCompleted": 1,
+            "EligibilityDetermined": 2,
+            "IndicativeBudgetCalculated": 2,
+            "FinancialAssessmentCompleted": 1,
+            "SupportPlanDrafted": 2,
+            "SupportPlanSubmitted": 3,
+            "SignOffDecisionRecorded": 3,
+            "ReviewScheduled": 4,
+            "DirectPaymentAgreementMade": 1,
+            "PaymentScheduled": 3,
+            "PaymentIssued": 3,
+            "ReviewCompleted": 3,
+            "SupportPlanRevised": 1,
+            "DirectPaymentAgreementEnded": 1,
+            "StageOverdue": 1,
+            "CaseClosed": 1,
+        }
+    )
     assert case_record.verify_chain(story.case_id).intact

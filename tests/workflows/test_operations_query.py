@@ -5,23 +5,26 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from domain.service_levels import ServiceLevels
 from domain.vocabulary import Stage
 from tests.builders import Scenario
 from tests.workflows.driving import send, start
 from workers.temporal_settings import temporal_binary
 from workflows.case_workflow import case_workflow_id
-from domain.service_levels import ServiceLevels
 
 
 def _temporal_list(address: str, query: str) -> set[str]:
     result = subprocess.run(
         [temporal_binary(), "workflow", "list", "--address", address, "--query", query, "--output", "json"],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     rows = json.loads(result.stdout or "[]")
     return {row["execution"]["workflowId"] for row in rows}
@@ -44,7 +47,7 @@ async def test_the_cli_finds_exactly_the_cases_overdue_at_assessment(
         await send(client, story.screen())
 
     await asyncio.sleep(3)
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = f"TaskQueue = '{task_queue}' AND CaseStage = 'assessment' AND StageDueAt < '{now}'"
     expected = {case_workflow_id(story.case_id) for story in overdue}
     found: set[str] = set()
@@ -62,7 +65,9 @@ async def test_the_cli_finds_exactly_the_cases_overdue_at_assessment(
             break
         await asyncio.sleep(0.2)
     assert flagged == expected
-    everyone = _temporal_list(address, f"TaskQueue = '{task_queue}' AND CaseStage = 'assessment' AND Team = 'east-locality'")
+    everyone = _temporal_list(
+        address, f"TaskQueue = '{task_queue}' AND CaseStage = 'assessment' AND Team = 'east-locality'"
+    )
     assert everyone == expected | {case_workflow_id(story.case_id) for story in on_time}
 
 
@@ -73,8 +78,12 @@ async def test_the_overdue_flag_clears_when_the_stage_moves_on(
     address = client.service_client.config.target_host
     story = Scenario()
     with temporal_env.with_time_skipping_disabled():
-        await start(client, story.case_id, task_queue,
-                    service_levels=ServiceLevels(stage_limits={Stage.ASSESSMENT: timedelta(seconds=1)}))
+        await start(
+            client,
+            story.case_id,
+            task_queue,
+            service_levels=ServiceLevels(stage_limits={Stage.ASSESSMENT: timedelta(seconds=1)}),
+        )
     for command in (story.referral(), story.screen(), story.start_adult()):
         await send(client, command)
     workflow_id = {case_workflow_id(story.case_id)}

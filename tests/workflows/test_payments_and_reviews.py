@@ -36,8 +36,12 @@ async def test_slots_are_paid_once_nothing_is_paid_while_suspended_and_ending_st
 
     # Started 28 days ago: slot 1 was due before the agreement was made (arrears, paid only when
     # a finance officer confirms the catch-up); slot 2 falls due today and is paid.
-    await send(client, story.agreement(start_date=(date.today() - timedelta(days=28)).isoformat(),
-                                       amount_per_payment_pence=FOUR_WEEKLY))
+    await send(
+        client,
+        story.agreement(
+            start_date=(date.today() - timedelta(days=28)).isoformat(), amount_per_payment_pence=FOUR_WEEKLY
+        ),
+    )
     payments = client.get_workflow_handle(f"{case_workflow_id(story.case_id)}/payments/dp-1")
     await eventually(lambda: issued() == [2], "the slot due today")
     await send(client, story.confirm_arrears(amount_pence=FOUR_WEEKLY))
@@ -63,8 +67,12 @@ async def test_a_review_requested_for_the_carer_prompts_one_for_the_adult(
     client, story = temporal_env.client, Scenario()
     await _signed_off(temporal_env, story, task_queue)
 
-    await send(client, story.request_review(review_id="carer-asks", person_ids=["carer-1"],
-                                            reason="carer_requested", details="caring has got harder"))
+    await send(
+        client,
+        story.request_review(
+            review_id="carer-asks", person_ids=["carer-1"], reason="carer_requested", details="caring has got harder"
+        ),
+    )
 
     reviews = case_record.get_case(story.case_id).state.reviews
     linked = [r for r in reviews.values() if r.reason.value == "linked_person_changed"]

@@ -25,9 +25,11 @@ HISTORIES = Path(__file__).parent / "histories"
 
 def _replayer() -> Replayer:
     return Replayer(
-        workflows=workflow_classes(), data_converter=pydantic_data_converter,
+        workflows=workflow_classes(),
+        data_converter=pydantic_data_converter,
         workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)),
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+        ),
     )
 
 
@@ -50,8 +52,11 @@ class ReorderedCaseWorkflow(CaseWorkflow):
 
     async def _record(self, name: str, payload: dict) -> RecordedCommand:  # type: ignore[override]
         return await workflow.execute_activity(
-            "record_command_renamed", RecordCommandInput(command_name=name, command=payload),
-            result_type=RecordedCommand, start_to_close_timeout=timedelta(seconds=10))
+            "record_command_renamed",
+            RecordCommandInput(command_name=name, command=payload),
+            result_type=RecordedCommand,
+            start_to_close_timeout=timedelta(seconds=10),
+        )
 
 
 async def test_a_changed_workflow_fails_the_replay() -> None:
