@@ -1,31 +1,27 @@
-"""The composition root of the API process: settings in, a FastAPI app out.
+"""The FastAPI app over a backend: every router, the body-size limit, the error answers and ``/health``.
 
 ``create_app(backend)`` serves an already wired backend (the tests, ``carecase run``);
-``create_app()`` wires one from the environment when the server starts.
+``create_app(factory)`` awaits ``factory()`` for one when the server starts (``carecase api``,
+which passes ``config.bootstrap.backend_from_environment``). The API wires nothing itself: the
+bootstrap in ``config/`` does.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
-from temporalio.client import Client
 
 from api import audit, errors, ops, queries
-from api.access_log import AccessLog
 from api.backend import Backend
 from api.commands import command_router
-from api.keys import KeyRing
 from api.limits import BodySizeLimit
-from domain.application import CaseRecord
-from workers.settings import Settings
 
 DESCRIPTION = """
 The council's case record for adults' personal budgets and direct payments, and their carers.
@@ -40,44 +36,25 @@ Authenticate with `Authorization: Bearer <API key>`; each key belongs to a user 
 """
 
 
-def wire_backend(record: CaseRecord, temporal: Client, settings: Settings, task_queue: str, keys_path: Path) -> Backend:
-    """The API's backend over a case record and a Temporal client the caller already has (the
-    API's own process, or `carecase run`, which shares them with its worker)."""
-    from projections.catalogue import all_views
-    from projections.store import view_store_from_env
-
-    views = view_store_from_env(settings.store_env())
-    return Backend(
-        record=record,
-        views=views,
-        view_names=[v.name for v in all_views()],
-        log=AccessLog(views),
-        keys=KeyRing.load(keys_path),
-        temporal=temporal,
-        task_queue=task_queue,
-        council=settings.council,
-    )
+# Wires a backend when the server starts, on the server's own event loop.
+BackendFactory = Callable[[], Awaitable[Backend]]
 
 
-async def build_backend(keys_path: Path) -> Backend:
-    """Wire a backend from the environment (the same settings the worker reads), on the server's loop."""
-    from workers.composition import build_case_record
-    from workers.temporal_settings import TemporalSettings, connect
+def create_app(backend: Backend | BackendFactory | None = None) -> FastAPI:
+    """The app over ``backend``, or over the one ``backend()`` makes when the server starts; with
+    neither (to read the routes and the OpenAPI document) it serves no request."""
+    factory = None if backend is None or isinstance(backend, Backend) else backend
 
-    settings = Settings.from_environment()
-    temporal = TemporalSettings.from_environment()
-    return wire_backend(build_case_record(settings), await connect(temporal), settings, temporal.task_queue, keys_path)
-
-
-def create_app(backend: Backend | None = None, keys_path: Path | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.backend is None:
-            app.state.backend = await build_backend(keys_path or Path("var/api-keys.toml"))
+            if factory is None:
+                raise RuntimeError("create_app() needs a backend, or a factory for one, to serve requests")
+            app.state.backend = await factory()
         yield
 
     app = FastAPI(title="carecase", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.state.backend = backend
+    app.state.backend = backend if isinstance(backend, Backend) else None
     app.add_middleware(BodySizeLimit)
     errors.install(app)
     app.include_router(command_router())
@@ -108,7 +85,7 @@ def create_app(backend: Backend | None = None, keys_path: Path | None = None) ->
 
         def read_the_views() -> tuple[int, int, int]:
             position = wired.views_position()
-            lag = max((wired.record.recorder.max_notification_id() or 0) - position, 0)
+            lag = max(wired.record.last_position() - position, 0)
             return position, lag, wired.views.quarantined_case_count()
 
         try:

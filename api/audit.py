@@ -21,7 +21,6 @@ from api.queries import LARGEST_ID, Limit, logged_read
 from api.roles import AUDITORS
 from domain.audit import ChainReport
 from domain.decision_audit import DecisionCheck, DecisionExplanation, explain, is_decision
-from domain.mapper import CanonicalMapper
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Auditor = Annotated[ApiUser, Depends(allow(AUDITORS))]
@@ -94,15 +93,13 @@ def verify_chain(case_id: uuid.UUID, request: Request, user: Auditor, app: App) 
 def export(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> dict[str, Any]:
     app.require_case(case_id)
     logged_read(app, user, request, case_id, "export")
-    mapper = app.record.mapper
-    assert isinstance(mapper, CanonicalMapper)
-    stored = app.record.recorder.select_events(case_id)
-    index = {row.originator_version: row for row in app.record.recorder.index_rows(case_id)}  # type: ignore[attr-defined]
+    stored = app.record.stored_records(case_id)
+    index = {row.originator_version: row for row in app.record.index_rows(case_id)}
     events = [
         {
             "version": s.originator_version,
             "topic": s.topic,
-            "state": mapper.decode_state(s),
+            "state": app.record.decode_state(s),
             "chain_hash": getattr(index.get(s.originator_version), "chain_hash", None),
         }
         for s in stored

@@ -1,4 +1,4 @@
-"""Everything a request handler needs, wired once per process by ``api.app`` (the composition root)."""
+"""Everything a request handler needs, wired once per process by ``config.bootstrap``."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Backend:
 
     def require_case(self, case_id: UUID) -> None:
         """404 unless the case record holds the case (open or closed)."""
-        if not self.record.recorder.select_events(case_id, limit=1):
+        if not self.record.has_case(case_id):
             raise NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
 
     def views_position(self, cursor: ViewCursor | None = None) -> int:
@@ -66,14 +66,14 @@ class Backend:
         reached = await asyncio.to_thread(self.views_position)
         if position is None or reached >= position:
             return reached
-        last = await asyncio.to_thread(self.record.recorder.max_notification_id)
-        if position > (last or 0):
+        last = await asyncio.to_thread(self.record.last_position)
+        if position > last:
             raise InvalidInput(
-                f"min_position: {position} is past the end of the log ({last or 0}); pass the position a "
+                f"min_position: {position} is past the end of the log ({last}); pass the position a "
                 "command or a read answered",
                 code="position_beyond_log",
                 field="min_position",
-                details={"last_position": last or 0, "wanted": position},
+                details={"last_position": last, "wanted": position},
             )
         deadline = time.monotonic() + self.position_patience_seconds
         delay = 0.01

@@ -162,7 +162,7 @@ async def run_command(
     # the log's end covers them and everything the process recorded after them.
     position = max([accepted.position, *positions])
     if accepted.duplicate or not position:
-        position = max(position, backend.record.recorder.max_notification_id() or 0)
+        position = max(position, backend.record.last_position())
     return CommandResult(
         case_id=case_id.hex,
         command=name,
@@ -213,7 +213,7 @@ async def _repeat_in_record(
         command_id=command_id,
         duplicate=True,
         stage=stage,
-        position=backend.record.recorder.max_notification_id() or 0,
+        position=backend.record.last_position(),
         events=[
             AppendedEvent(event_id=f"{case_id.hex}/{e.version}", type=e.type, version=e.version, position=None)
             for e in repeat.events

@@ -1,5 +1,11 @@
-"""One worked example per command body, for the OpenAPI document: the demo story's own commands,
-so every example is one the case record accepts at the right point of a case."""
+"""One worked example per command body, for the OpenAPI document.
+
+Taken in order they tell one case: Margaret Oduya, 85, referred on discharge after a fall, her son
+Daniel her carer, to a direct payment and a review. Each body is checked against its command's
+own type when the document is built (a body that no longer fits fails the build, not a client),
+and every one is one the case record accepts at its point of that story (tests/e2e sends them).
+The agreement starts today, inside the council's window, whenever the document is served.
+"""
 
 from __future__ import annotations
 
@@ -7,58 +13,228 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from workers.scenario import ADULT, Scenario, plan_for
+from domain.commands import COMMANDS
+from domain.people import Role
 
 EXAMPLE_CASE = UUID("00000000-0000-4000-8000-000000000001")
+ADULT = "adult-1"
+CARER = "carer-1"
+AGREEMENT = "dp-1"
+
+# What the case record stamps on a command itself (from the path, the key and Idempotency-Key),
+# so never part of a body.
+NOT_IN_THE_BODY = {"case_id", "command_id", "actor"}
+
+ADULT_FINDINGS = {
+    "needs_arise_from_impairment_or_illness": True,
+    "unable_to_achieve": {
+        "nutrition": ["needs_assistance"],
+        "personal_hygiene": ["needs_assistance"],
+        "toilet_needs": ["needs_assistance", "significant_pain_distress_or_anxiety"],
+        "using_home_safely": ["endangers_health_or_safety"],
+    },
+    "significant_impact_on_wellbeing": True,
+    "carer_currently_helps_with": ["nutrition", "personal_hygiene"],
+}
+ADULT_RAS_ANSWERS = {
+    "nutrition": "some_help",
+    "personal_hygiene": "full_help",
+    "toilet_needs": "some_help",
+    "clothing": "some_help",
+    "home_safety": "with_difficulty",
+    "habitable_home": "some_help",
+    "relationships": "with_difficulty",
+    "work_education": "achieves",
+    "community": "some_help",
+    "caring_for_child": "not_applicable",
+}
+CARER_FINDINGS = {
+    "needs_arise_from_providing_necessary_care": True,
+    "health_deteriorating_or_at_risk": True,
+    "unable_to_achieve": {
+        "recreation": ["needs_assistance"],
+        "relationships": ["significant_pain_distress_or_anxiety"],
+    },
+    "significant_impact_on_wellbeing": True,
+}
+CARER_RAS_ANSWERS = {
+    "health": "at_risk",
+    "caring_for_child": "not_applicable",
+    "caring_for_others": "not_applicable",
+    "habitable_home": "achieves",
+    "nutrition": "achieves",
+    "relationships": "unable",
+    "work_education": "unable",
+    "community": "achieves",
+    "recreation": "unable",
+}
+# Ten hours a week of a personal assistant at £23 an hour, paid four-weekly as a direct payment
+# (10 × 2,300 × 4 = 92,000 pence), within the adult's indicative budget.
+WEEKLY_HOURS, HOURLY_PENCE = 10, 2_300
+FOUR_WEEKLY_PENCE = WEEKLY_HOURS * HOURLY_PENCE * 4
+
+
+def support_plan(contingency: str = "agency cover from the council's framework if the PA is ill") -> dict[str, Any]:
+    return {
+        "kind": "full",
+        "needs": [f"{ADULT}: help with personal care each morning"],
+        "outcomes": ["to stay living at home safely"],
+        "lines": [
+            {
+                "need": "personal care",
+                "what": "personal assistant, morning visits",
+                "category": "personal_care",
+                "provider": "personal_assistant",
+                "provider_name": "Jo Smith PA",
+                "frequency": "weekly",
+                "units_per_period": WEEKLY_HOURS,
+                "unit_cost_pence": HOURLY_PENCE,
+                "held_as": "direct_payment",
+            }
+        ],
+        "management": "direct_payment",
+        "contingency": contingency,
+        "risks": [{"risk": "falls at night", "how_managed": "pendant alarm and evening check call"}],
+        "direct_payment_pence": FOUR_WEEKLY_PENCE,
+        "direct_payment_frequency": "four_weekly",
+    }
+
+
+def example_bodies(today: str) -> dict[str, dict[str, Any]]:
+    """Every command's example body, in the story's order."""
+    return {
+        "ReceiveReferral": {
+            "team": "east-locality",
+            "route": "hospital_discharge",
+            "reason": "discharge after a fall at home",
+            "adult_id": ADULT,
+            "adult_name": "Margaret Oduya",
+            "adult_date_of_birth": "1941-03-02",
+            "primary_support_reason": "physical_support",
+        },
+        "ScreenReferral": {"outcome": "proceed_to_assessment", "reasons": "needs appear to be ongoing"},
+        "AllocateCase": {"worker_id": "sw-ayesha", "reason": "allocated at the team's allocation meeting"},
+        "EscalateCase": {"reason": "assessment overdue and the worker is off sick", "escalated_to": "tm-morgan"},
+        "ResolveEscalation": {"outcome": "reallocated within the team"},
+        "IdentifyCarer": {
+            "carer_id": CARER,
+            "name": "Daniel Oduya",
+            "date_of_birth": "1968-07-11",
+            "relationship_to_adult": "son",
+            "lives_with_adult": True,
+        },
+        "AcceptCarerAssessment": {"carer_id": CARER},
+        "DeclineCarerAssessment": {"carer_id": CARER, "reason": "does not want an assessment now"},
+        "RequestCarerAssessment": {"carer_id": CARER, "reason": "caring has got harder"},
+        "RecordCombinedAssessmentConsent": {"person_id": ADULT, "consented": True},
+        "StartNeedsAssessment": {"method": "face_to_face"},
+        "CompleteNeedsAssessment": {
+            "findings": ADULT_FINDINGS,
+            "ras_answers": ADULT_RAS_ANSWERS,
+            "has_capacity": True,
+            "summary": "needs help with personal care and meals",
+        },
+        "RecordAssessmentRefusal": {"reason": "does not want the council involved"},
+        "RequestNeedsAssessment": {"reason": "adult_asked"},
+        "StartCarerAssessment": {"carer_id": CARER, "method": "separate"},
+        "CompleteCarerAssessment": {
+            "carer_id": CARER,
+            "findings": CARER_FINDINGS,
+            "hours_caring_per_week": 35,
+            "willing_to_continue_caring": True,
+            "able_to_continue_caring": True,
+            "support_level": "regular",
+            "wellbeing_impact": "substantial",
+            "outcomes_wanted": ["leisure", "work"],
+            "ras_answers": CARER_RAS_ANSWERS,
+            "summary": "caring most evenings and weekends; no breaks",
+        },
+        "DetermineEligibility": {"person_id": ADULT},
+        "CalculateIndicativeBudget": {"person_id": ADULT},
+        "OverrideBudgetCap": {
+            "person_id": ADULT,
+            "approved_pence": 2_100_000,
+            "reasons": "no cheaper way meets the eligible needs",
+        },
+        "CompleteFinancialAssessment": {"person_id": ADULT, "assessed_contribution_pence": 150_000},
+        "ChallengeBudget": {
+            "person_id": ADULT,
+            "challenge_id": "ch-1",
+            "grounds": "the figure does not cover night care",
+        },
+        "ResolveChallenge": {
+            "person_id": ADULT,
+            "challenge_id": "ch-1",
+            "outcome": "upheld",
+            "revised_pence": 1_400_000,
+            "reasons": "night care was left out",
+        },
+        "DraftSupportPlan": {"person_id": ADULT, "plan": support_plan()},
+        # The revision keeps the direct payment the agreement below follows.
+        "ReviseSupportPlan": {
+            "person_id": ADULT,
+            "plan": support_plan(contingency="a second personal assistant on the rota"),
+            "reason": "more hours after review",
+        },
+        "SubmitSupportPlan": {"person_id": ADULT},
+        "RecordSignOffDecision": {
+            "person_id": ADULT,
+            "route": "delegated",
+            "outcome": "approved",
+            "reasons": "meets eligible needs",
+        },
+        "MakeDirectPaymentAgreement": {
+            "person_id": ADULT,
+            "agreement_id": AGREEMENT,
+            "recipient": "person",
+            "recipient_name": "Margaret Oduya",
+            "start_date": today,
+            "frequency": "four_weekly",
+            "amount_per_payment_pence": FOUR_WEEKLY_PENCE,
+        },
+        "ConfirmArrearsPayment": {"agreement_id": AGREEMENT, "amount_pence": FOUR_WEEKLY_PENCE},
+        "SchedulePayment": {
+            "agreement_id": AGREEMENT,
+            "slot": 1,
+            "due_on": "2026-02-02",
+            "amount_pence": FOUR_WEEKLY_PENCE,
+        },
+        "IssuePayment": {"agreement_id": AGREEMENT, "slot": 1, "payment_reference": "PAY-0001"},
+        "RecordPaymentFailure": {"agreement_id": AGREEMENT, "slot": 1, "reason": "bank account closed"},
+        "SuspendDirectPayments": {"agreement_id": AGREEMENT, "reason": "in hospital"},
+        "ResumeDirectPayments": {"agreement_id": AGREEMENT, "reason": "home again"},
+        "EndDirectPaymentAgreement": {"agreement_id": AGREEMENT, "reason": "no longer needed"},
+        "ReceiveMonitoringReturn": {
+            "agreement_id": AGREEMENT,
+            "period_start": "2026-02-02",
+            "period_end": "2026-04-26",
+            "spent_pence": 250_000,
+            "receipts_over_threshold": 2,
+            "underspend_pence": 26_000,
+        },
+        "RecoverUnspentFunds": {
+            "agreement_id": AGREEMENT,
+            "amount_pence": 26_000,
+            "reason": "unspent after the first quarter",
+        },
+        "ScheduleReview": {"review_id": "rv-1", "person_ids": [ADULT], "kind": "planned_first", "due_on": "2026-03-30"},
+        "RequestReview": {
+            "review_id": "rv-9",
+            "person_ids": [ADULT],
+            "reason": "change_of_circumstances",
+            "due_on": "2026-05-01",
+        },
+        "CompleteReview": {"review_id": "rv-1", "outcome": "no_change"},
+        "CloseCase": {"reason": "needs_met"},
+    }
 
 
 def command_examples() -> dict[str, dict[str, Any]]:
-    s = Scenario(EXAMPLE_CASE)
-    commands = [
-        s.referral(),
-        s.screen(),
-        s.allocate(),
-        s.escalate(),
-        s.resolve_escalation(),
-        s.identify_carer(),
-        s.accept(),
-        s.decline(),
-        s.request_carer_assessment(),
-        s.consent(ADULT),
-        s.start_adult(),
-        s.complete_adult(),
-        s.refuse_adult(),
-        s.request_adult(),
-        s.start_carer(),
-        s.complete_carer(),
-        s.eligibility(),
-        s.budget(),
-        s.override_cap(),
-        s.finances(),
-        s.challenge(),
-        s.resolve(),
-        s.draft(),
-        # The revision keeps the direct payment the agreement below follows; the agreement starts
-        # today, inside the council's window, whenever the document is served.
-        s.revise(plan=plan_for(ADULT, contingency="a second personal assistant on the rota")),
-        s.submit(),
-        s.sign_off(),
-        s.agreement(start_date=datetime.now(UTC).date().isoformat()),
-        s.confirm_arrears(),
-        s.schedule_payment(1),
-        s.issue_payment(1),
-        s.fail_payment(1),
-        s.suspend(),
-        s.resume(),
-        s.end_agreement(),
-        s.monitoring_return(),
-        s.recover(),
-        s.schedule_review(),
-        s.request_review(),
-        s.complete_review(),
-        s.close(),
-    ]
-    return {
-        type(c).__name__: c.model_dump(mode="json", exclude={"case_id", "command_id", "actor"}, exclude_none=True)
-        for c in commands
-    }
+    """Each command's example body, validated by the command's own type and written as a client
+    would send it (with the defaults the type fills in)."""
+    stamped = {"case_id": EXAMPLE_CASE, "actor": {"user_id": "example", "role": Role.TEAM_MANAGER}}
+    examples = {}
+    for index, (name, body) in enumerate(example_bodies(datetime.now(UTC).date().isoformat()).items(), start=1):
+        command = COMMANDS[name].model_validate({**body, **stamped, "command_id": f"example-{index}"})
+        examples[name] = command.model_dump(mode="json", exclude=NOT_IN_THE_BODY, exclude_none=True)
+    return examples

@@ -28,7 +28,7 @@ from policy.catalogue import RuleSetCatalogue
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import view_store_from_env
-from workers.caseload import CaseScript
+from simulation.caseload import CaseScript
 
 
 class Stream(Aggregate):
@@ -116,7 +116,7 @@ def run_ours(env: dict[str, str], scripts: list[CaseScript], threads: int) -> di
 
     latencies, seconds = _writers(scripts, threads, write_one)
     events_per_case = {case: sum(counts) for case, counts in saves.items()}
-    total_events = record.recorder.max_notification_id() or 0
+    total_events = record.last_position()
     views = view_store_from_env(env)
     names = [v.name for v in all_views()]
     lag_at_end = total_events - min(views.positions(names).values())
@@ -144,7 +144,7 @@ def run_ours(env: dict[str, str], scripts: list[CaseScript], threads: int) -> di
 
 
 def _mean_event_bytes(record: CaseRecord) -> int:
-    notifications = record.recorder.select_notifications(start=1, limit=5_000)
+    notifications = record.notifications(start=1, limit=5_000)
     return int(sum(len(n.state) for n in notifications) / max(1, len(notifications)))
 
 

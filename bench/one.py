@@ -68,7 +68,7 @@ def run(name: str, params: dict[str, Any]) -> dict[str, Any]:
         }
     if name == "as_of":
         from bench import as_of
-        from workers.caseload import generate_caseload, load
+        from simulation.caseload import generate_caseload, load
 
         env = sqlite_env(folder, "as_of")
         record = _record(env)

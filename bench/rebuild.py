@@ -16,7 +16,7 @@ def decode_rate(record: CaseRecord, batch: int = 500) -> dict[str, Any]:
     start, read = 1, 0
     began = time.perf_counter()
     while True:
-        page = record.recorder.select_notifications(start=start, limit=batch)
+        page = record.notifications(start=start, limit=batch)
         if not page:
             break
         for notification in page:

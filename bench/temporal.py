@@ -20,11 +20,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.measure import own_cpu_seconds, percentiles, process_cpu_seconds, process_peak_mib
 from bench.probe_workflow import EmptyUpdateWorkflow
+from config.temporal_settings import TemporalSettings, temporal_binary
 from domain.application import CaseRecord
 from domain.commands import CaseCommand
+from simulation.scenario import ADULT, PANEL, Scenario, plan_for
 from workers.dev_server import dev_server_command, register_search_attributes, wait_until_serving
-from workers.scenario import ADULT, PANEL, Scenario, plan_for
-from workers.temporal_settings import TemporalSettings, temporal_binary
 from workers.worker import build_worker, workflow_classes
 from workflows.client import send_command, start_case
 

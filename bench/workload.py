@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain import commands as c
-from workers.caseload import CaseScript, generate_caseload
-from workers.scenario import ADULT, Scenario, plan_for
+from simulation.caseload import CaseScript, generate_caseload
+from simulation.scenario import ADULT, Scenario, plan_for
 
 
 def hot_case(payments: int, start: date = date(2020, 1, 6)) -> CaseScript:

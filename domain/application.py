@@ -1,8 +1,11 @@
 """The case record's service layer: load a case, call one aggregate method, save.
 
 It is an ``eventsourcing`` Application. The store behind it (SQLite file or PostgreSQL) is chosen
-by environment settings alone. It adds what every caller needs: exactly-once commands, retries on
-concurrent writes, as-of reconstruction, chain and budget verification.
+by environment settings alone, and must fulfil ``eventstore.contract.CaseStore``. It adds what
+every caller needs: exactly-once commands, retries on concurrent writes, as-of reconstruction,
+chain and budget verification, and typed reads of the store (the log's last position, its
+notifications, a case's stored events and index rows, the payment outbox), so no caller reaches
+through it into the recorder.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
 
@@ -27,8 +30,11 @@ from domain.commands import CaseCommand, CouncilSettings, Services
 from domain.commands.base import RuleSets
 from domain.decision_audit import DECISIONS, DecisionCheck, check_judgement, check_recomputable, is_decision
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
-from domain.mapper import CanonicalMapper
 from domain.ras import BudgetCalculation, recalculate
+from eventstore.contract import CaseStore
+from eventstore.index import IndexRow
+from eventstore.mapper import CanonicalMapper
+from eventstore.outbox import PaymentInstruction
 
 MAX_ATTEMPTS = 20
 
@@ -102,6 +108,15 @@ class CaseRecord(Application[UUID]):
         observers: Sequence[CommandObserver] = (),
     ) -> None:
         super().__init__(env)
+        recorder = self.recorder
+        if not isinstance(recorder, CaseStore):
+            self.close()
+            raise TypeError(
+                "the case record needs a store with the as-of index, the case list and the payment outbox "
+                "(PERSISTENCE_MODULE=eventstore.sqlite or eventstore.postgres), not "
+                f"{type(recorder).__module__}.{type(recorder).__qualname__}"
+            )
+        self._store: CaseStore = recorder
         self.services = Services(council=council or CouncilSettings(), rule_sets=rule_sets)
         # Cases saved recently, kept to spare the next command a rebuild (0 turns this off).
         self._cache: OrderedDict[UUID, FrozenCase] = OrderedDict()
@@ -115,6 +130,12 @@ class CaseRecord(Application[UUID]):
         return CanonicalMapper(
             transcoder=factory_mapper.transcoder, compressor=factory_mapper.compressor, cipher=factory_mapper.cipher
         )
+
+    def decode_state(self, stored: StoredEvent) -> dict[str, Any]:
+        """A stored event's state exactly as recorded (before any upcasting): what the hash chain covers."""
+        mapper = self.mapper
+        assert isinstance(mapper, CanonicalMapper)  # construct_mapper made it
+        return mapper.decode_state(stored)
 
     # Commands -----------------------------------------------------------------------------------
 
@@ -260,15 +281,7 @@ class CaseRecord(Application[UUID]):
         """The case's version as the record stood at ``instant`` (recorded time), from the index."""
         if instant.tzinfo is None:
             raise InvalidInput("an instant must carry its time zone", code="naive_datetime", field="as_of")
-        finder = getattr(self.recorder, "version_as_of", None)
-        if finder is not None:
-            return finder(case_id, instant)
-        version = None
-        for event in self.events.get(case_id):  # a store without the index: scan
-            if event.timestamp > instant:
-                break
-            version = event.originator_version
-        return version
+        return self._store.version_as_of(case_id, instant)
 
     def case_as_of(self, case_id: UUID, instant: datetime) -> Case | None:
         """The case as the system knew it at ``instant``; None if it did not exist yet."""
@@ -276,19 +289,48 @@ class CaseRecord(Application[UUID]):
         return None if version is None else self.case_at_version(case_id, version)
 
     def stored_events(self, case_id: UUID) -> list[Any]:
+        """The case's events, decoded (and upcast), oldest first."""
         return list(self.events.get(case_id))
 
+    # The store, read through its contract ------------------------------------------------------
+
+    def has_case(self, case_id: UUID) -> bool:
+        """Whether the record holds any event of the case (open or closed)."""
+        return bool(self._store.select_events(case_id, limit=1))
+
     def case_ids(self) -> list[UUID]:
-        return list(self.recorder.case_ids())  # type: ignore[attr-defined]
+        """Every case the store holds events or index rows for."""
+        return list(self._store.case_ids())
+
+    def stored_records(self, case_id: UUID, after_version: int = 0) -> Sequence[StoredEvent]:
+        """The case's events as stored (state bytes undecoded), after ``after_version``, oldest first."""
+        return self._store.select_events(case_id, gt=after_version or None)
+
+    def index_rows(self, case_id: UUID) -> list[IndexRow]:
+        """The case's as-of index rows (version, recorded time, chain hash), by version."""
+        return self._store.index_rows(case_id)
+
+    def last_position(self) -> int:
+        """The notification id of the last event recorded, of any case; 0 for an empty record."""
+        return self._store.max_notification_id() or 0
+
+    def notifications(
+        self, start: int, limit: int, stop: int | None = None, topics: Sequence[str] = ()
+    ) -> Sequence[Notification]:
+        """The log of every event in commit order: at most ``limit`` notifications with ids from
+        ``start`` (to ``stop``, inclusive, if given), optionally of the given topics only."""
+        return self._store.select_notifications(start=start, limit=limit, stop=stop, topics=topics)
+
+    def payment_instructions(self, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
+        """The payment outbox after ``after_id``, oldest first (what the finance system reads)."""
+        return self._store.payment_instructions(after_id=after_id, limit=limit)
 
     # Verification ------------------------------------------------------------------------------
 
     def verify_chain(self, case_id: UUID) -> ChainReport:
-        records = self.recorder.select_events(case_id)
-        index = {row.originator_version: row.chain_hash for row in self.recorder.index_rows(case_id)}  # type: ignore[attr-defined]
-        mapper = self.mapper
-        assert isinstance(mapper, CanonicalMapper)
-        return check_chain(case_id.hex, records, index, mapper.decode_state)
+        records = self.stored_records(case_id)
+        index = {row.originator_version: row.chain_hash for row in self.index_rows(case_id)}
+        return check_chain(case_id.hex, records, index, self.decode_state)
 
     def decision_at(self, case_id: UUID, version: int) -> Any:
         """The recorded decision at ``version`` of a case (404 if there is none there)."""
@@ -332,7 +374,7 @@ class CaseRecord(Application[UUID]):
         wanted = {c.hex for c in case_ids} if case_ids is not None else None
         start = 1
         while True:
-            page = self.recorder.select_notifications(start=start, limit=500, topics=[topic])
+            page = self.notifications(start=start, limit=500, topics=[topic])
             if not page:
                 return
             for notification in page:

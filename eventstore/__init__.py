@@ -1,4 +1,6 @@
-"""The event store: eventsourcing's SQLite and PostgreSQL recorders, plus the as-of index.
+"""The event store: the contract the case record relies on (``contract.CaseStore``), eventsourcing's
+SQLite and PostgreSQL recorders that fulfil it, the as-of index, the payment outbox, and the mapper
+that defines the stored form of an event (``mapper``).
 
 Every stored event also gets a row ``(case, version, recorded_at, chain_hash)`` in
 ``case_event_index``, written in the same transaction as the event itself. The index answers

@@ -1,5 +1,5 @@
-"""PostgreSQL event store (production) with the as-of index and the payment outbox written in the
-same transaction as the events.
+"""PostgreSQL event store (production), fulfilling ``eventstore.contract.CaseStore``, with the as-of
+index and the payment outbox written in the same transaction as the events.
 
 ``PERSISTENCE_MODULE=eventstore.postgres`` selects it; the usual ``POSTGRES_*`` settings apply.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import eventsourcing.postgres as library
@@ -18,6 +18,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from eventstore.contract import CaseStore
 from eventstore.index import INDEX_TABLE, IndexRow, index_params
 from eventstore.outbox import (
     OUTBOX_TABLE,
@@ -106,6 +107,10 @@ class CaseRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.case_ids_statement)
             return [r["originator_id"] for r in curs.fetchall()]
+
+
+if TYPE_CHECKING:  # the type checker holds the recorder to the case record's store contract
+    _fulfils_the_contract: type[CaseStore] = CaseRecorder
 
 
 # Only one factory class may be visible in this module: eventsourcing looks it up by type.

@@ -1,5 +1,5 @@
-"""SQLite event store (the embedded default) with the as-of index and the payment outbox written
-in the same transaction as the events.
+"""SQLite event store (the embedded default), fulfilling ``eventstore.contract.CaseStore``, with the
+as-of index and the payment outbox written in the same transaction as the events.
 
 ``PERSISTENCE_MODULE=eventstore.sqlite`` selects it.
 """
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import eventsourcing.sqlite as library
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from eventstore.contract import CaseStore
 from eventstore.index import INDEX_TABLE, IndexRow, index_params
 from eventstore.outbox import (
     OUTBOX_TABLE,
@@ -102,6 +103,10 @@ class CaseRecorder(SQLiteApplicationRecorder):
                 f"UNION SELECT originator_id FROM {INDEX_TABLE} ORDER BY 1"
             )
             return [UUID(r["originator_id"]) for r in c.fetchall()]
+
+
+if TYPE_CHECKING:  # the type checker holds the recorder to the case record's store contract
+    _fulfils_the_contract: type[CaseStore] = CaseRecorder
 
 
 # Only one factory class may be visible in this module: eventsourcing looks it up by type.

@@ -169,7 +169,7 @@ class ProjectionRunner:
         only if that fails on a poison event, again one notification at a time to find and
         quarantine it."""
         low = min(self.positions().values(), default=0)
-        notifications = self.record.recorder.select_notifications(start=low + 1, limit=batch)
+        notifications = self.record.notifications(start=low + 1, limit=batch)
         if not notifications:
             return 0
         try:
@@ -333,9 +333,7 @@ class ProjectionRunner:
                     missed.setdefault(row.notification_id, set()).add(row.projection)
                 self.states.forget(case_id)
                 for notification_id, names in sorted(missed.items()):
-                    [notification] = self.record.recorder.select_notifications(
-                        start=notification_id, limit=1, stop=notification_id
-                    )
+                    [notification] = self.record.notifications(start=notification_id, limit=1, stop=notification_id)
                     views = [p for p in self.projections if p.name in names]
                     failure = self._apply_one(cursor, notification, views)
                     if failure is not None:
@@ -370,7 +368,7 @@ class ProjectionRunner:
                 return total
             total += count
             if progress is not None:
-                progress(min(self.positions().values(), default=0), self.record.recorder.max_notification_id() or 0)
+                progress(min(self.positions().values(), default=0), self.record.last_position())
 
     def rebuild(self, progress: Progress | None = None, batch: int = 500) -> int:
         """Empty every view, the quarantine and every position in one transaction, then catch up.

@@ -1,4 +1,4 @@
 """The tests tell their stories with the same scenario the demo uses."""
 
-from workers.scenario import *  # noqa: F403
-from workers.scenario import ADULT, FINANCE, MANAGER, PANEL, WORKER, Scenario, plan_for  # noqa: F401
+from simulation.scenario import *  # noqa: F403
+from simulation.scenario import ADULT, FINANCE, MANAGER, PANEL, WORKER, Scenario, plan_for  # noqa: F401

@@ -14,11 +14,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from config.temporal_settings import temporal_binary
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
 from policy.catalogue import RuleSetCatalogue
 from workers.dev_server import TIME_SKIPPING_ARGS
-from workers.temporal_settings import temporal_binary
 from workers.worker import running_worker
 from workflows.search_attributes import ALL
 

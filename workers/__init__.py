@@ -1,1 +1,2 @@
-"""Process entry points and the composition root: settings in, wired objects out."""
+"""Process entry points: the ``carecase`` command line, the Temporal worker, ``carecase run`` and the
+Temporal dev server. Each wires itself through ``config.bootstrap``."""

@@ -1,4 +1,4 @@
-"""The ``carecase`` command line: one composition root per invocation."""
+"""The ``carecase`` command line: each invocation wires what it needs through ``config.bootstrap``."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from uuid import UUID
 
 import typer
 
+from config.bootstrap import build_case_record
+from domain.application import CaseRecord
 from domain.catalogue import catalogue_markdown, event_catalogue
 from domain.errors import DomainError
 from domain.people import Role
-from workers.composition import build_case_record
-from workers.demo import run_demo, timeline
+from domain.timeline import TimelineEntry, timeline_entry
 
 app = typer.Typer(help="carecase: the case record for personal budgets and direct payments", no_args_is_help=True)
 audit_app = typer.Typer(help="Auditors' checks: hash chains and as-of reconstruction", no_args_is_help=True)
@@ -40,7 +41,11 @@ def _case_id(text: str) -> UUID:
         raise typer.BadParameter(f"{text!r} is not a case id (a UUID)", param_hint="case") from None
 
 
-def _print_timeline(entries: list) -> None:
+def timeline(record: CaseRecord, case_id: UUID) -> list[TimelineEntry]:
+    return [timeline_entry(event) for event in record.stored_events(case_id)]
+
+
+def _print_timeline(entries: list[TimelineEntry]) -> None:
     for entry in entries:
         typer.echo(f"{entry.version:>3}  {entry.recorded_at[:19]}  {entry.event:<36} {entry.role:<16} {entry.summary}")
 
@@ -48,6 +53,8 @@ def _print_timeline(entries: list) -> None:
 @app.command()
 def story() -> None:
     """Run one realistic whole-family case straight through the case record (no Temporal) and print its timeline."""
+    from simulation.demo import run_demo
+
     record = build_case_record()
     case_id = run_demo(record, say=typer.echo)
     typer.echo(f"\nCase {case_id.hex} — timeline:\n")
@@ -149,8 +156,8 @@ def ras_verify(case: CaseOption = None) -> None:
 def worker() -> None:
     """Run the Temporal worker: the case and payment workflows and their activities, until Ctrl-C or SIGTERM."""
     # Imported here so the other commands do not load the Temporal SDK.
-    from workers.settings import Settings
-    from workers.temporal_settings import TemporalSettings
+    from config.settings import Settings
+    from config.temporal_settings import TemporalSettings
     from workers.worker import run_worker
 
     run_worker(Settings.from_environment(), TemporalSettings.from_environment())
@@ -163,8 +170,8 @@ def dev_server(
     ] = False,
 ) -> None:
     """Run a local Temporal dev server with the case search attributes, its state in var/temporal.db."""
+    from config.temporal_settings import TemporalSettings
     from workers.dev_server import run_dev_server
-    from workers.temporal_settings import TemporalSettings
 
     raise typer.Exit(run_dev_server(TemporalSettings.from_environment(), time_skipping=time_skipping))
 
@@ -174,11 +181,11 @@ def projections_rebuild(
     batch: Annotated[int, typer.Option(min=1, help="Notifications per transaction")] = 500,
 ) -> None:
     """Empty every view and build it again from the first event, showing progress."""
-    from workers.composition import build_projection_runner
+    from config.bootstrap import build_projection_runner
 
     record = build_case_record()
     runner = build_projection_runner(record)
-    last = record.recorder.max_notification_id() or 0
+    last = record.last_position()
     with typer.progressbar(length=max(last, 1), label="Rebuilding views") as bar:
         done = 0
 
@@ -200,7 +207,7 @@ def projections_run(
     import signal
     import threading
 
-    from workers.composition import build_projection_runner
+    from config.bootstrap import build_projection_runner
 
     record = build_case_record()
     runner = build_projection_runner(record)
@@ -235,9 +242,11 @@ def api(
     import uvicorn
 
     from api.app import create_app
+    from config.bootstrap import backend_from_environment
 
     keys = Path(os.environ.get("CARECASE_API_KEYS", "var/api-keys.toml"))
-    uvicorn.run(create_app(keys_path=keys), host=host, port=port, log_level="warning")
+    app = create_app(lambda: backend_from_environment(keys))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @keys_app.command("add")
@@ -262,11 +271,10 @@ def ops_stuck(
     """List deadlines passed (stage or review), most overdue first, from the views: ids only."""
     from datetime import datetime
 
+    from config.bootstrap import build_view_store
     from projections.overdue import passed_deadlines
-    from projections.store import view_store_from_env
-    from workers.settings import Settings
 
-    views = view_store_from_env(Settings.from_environment().store_env())
+    views = build_view_store()
     try:
         with views.read() as cursor:
             rows = passed_deadlines(cursor, datetime.now(UTC), stage=stage, team=team, overdue_by_days=overdue_by_days)
@@ -288,10 +296,9 @@ def ops_stuck(
 def ops_quarantine(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the cases the views hold in quarantine: the event that failed, in which view, why, and how
     many later events wait behind it (ids only). Release one with POST /ops/quarantine/{case_id}/release."""
-    from projections.store import view_store_from_env
-    from workers.settings import Settings
+    from config.bootstrap import build_view_store
 
-    views = view_store_from_env(Settings.from_environment().store_env())
+    views = build_view_store()
     try:
         items = views.quarantine_summary()
     finally:
@@ -317,7 +324,7 @@ def demo(
     keys_env: Annotated[Path, typer.Option(help="The keys `carecase run` wrote")] = Path("var/dev-api-keys.env"),
 ) -> None:
     """Load a realistic synthetic caseload through the running API (start it with `carecase run`)."""
-    from workers.api_demo import load_through_api, read_keys
+    from simulation.api_demo import load_through_api, read_keys
 
     keys = read_keys(keys_env)
     with typer.progressbar(length=cases, label="Loading cases through the API") as bar:

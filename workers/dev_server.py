@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from workers.temporal_settings import TemporalSettings, temporal_binary
+from config.temporal_settings import TemporalSettings, temporal_binary
 from workflows.search_attributes import CLI_TYPES
 
 IP = "127.0.0.1"

@@ -25,6 +25,8 @@ from typing import NoReturn
 import structlog
 
 from api.keys import add_key
+from config.settings import Settings
+from config.temporal_settings import TemporalSettings, temporal_binary
 from domain.people import Role
 from workers.dev_server import (
     DevServerError,
@@ -36,8 +38,6 @@ from workers.dev_server import (
     taken_ports,
     wait_until_serving,
 )
-from workers.settings import Settings
-from workers.temporal_settings import TemporalSettings, temporal_binary
 
 
 def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
@@ -58,9 +58,8 @@ def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
 async def serve(settings: Settings, temporal: TemporalSettings, host: str, port: int, keys_path: Path) -> int:
     import uvicorn
 
-    from api.app import create_app, wire_backend
-    from workers.composition import build_case_record, build_projection_runner
-    from workers.temporal_settings import connect
+    from api.app import create_app
+    from config.bootstrap import build_backend, build_case_record, build_projection_runner, connect_temporal
     from workers.worker import running_worker
 
     log = structlog.get_logger("carecase.run")
@@ -69,8 +68,8 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
     stop_views = threading.Event()
     views_thread = threading.Thread(target=runner.run_forever, args=(stop_views, 0.05), name="projections", daemon=True)
     views_thread.start()
-    client = await connect(temporal)
-    backend = wire_backend(record, client, settings, temporal.task_queue, keys_path)
+    client = await connect_temporal(temporal)
+    backend = build_backend(record, client, settings, temporal.task_queue, keys_path)
     server = uvicorn.Server(
         uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning", lifespan="on")
     )

@@ -1,4 +1,4 @@
-"""`carecase worker`: the Temporal worker process, one composition root.
+"""`carecase worker`: the Temporal worker process, wired by ``config.bootstrap``.
 
 It hosts the case and payment workflows and the activities that write to the case record.
 """
@@ -22,10 +22,10 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from config.bootstrap import build_case_record, connect_temporal
+from config.settings import Settings
+from config.temporal_settings import TemporalSettings
 from domain.application import CaseRecord
-from workers.composition import build_case_record
-from workers.settings import Settings
-from workers.temporal_settings import TemporalSettings, connect
 from workflows.activities import CaseActivities
 
 # The case record is synchronous: activities run in threads, and the worker takes no more
@@ -108,7 +108,7 @@ async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         try:
-            client = await connect(temporal_settings)
+            client = await connect_temporal(temporal_settings)
         except RuntimeError as error:
             log.error("worker_cannot_connect", error=str(error))
             return 1

@@ -16,8 +16,8 @@ from temporalio.exceptions import ApplicationError
 from domain.application import CaseRecord
 from domain.commands import COMMANDS
 from domain.errors import DomainError
-from domain.mapper import CanonicalMapper
 from domain.people import Actor, Role
+from eventstore.mapper import CanonicalMapper
 from workflows.messages import (
     CatchUpInput,
     IssuedPayment,
@@ -46,7 +46,7 @@ class CaseActivities:
         assert isinstance(mapper, CanonicalMapper)
         return [
             StoredEventData(topic=s.topic, version=s.originator_version, state=mapper.decode_state(s))
-            for s in self.record.recorder.select_events(case_id, gt=since_version)
+            for s in self.record.stored_records(case_id, after_version=since_version)
         ]
 
     def _handle(self, command_name: str, payload: dict[str, Any]) -> Any:

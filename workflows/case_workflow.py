@@ -36,11 +36,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.case.state import PlanStatus
     from domain.commands import COMMANDS, CouncilSettings, Services
     from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
-    from domain.mapper import event_from_state
     from domain.people import SYSTEM_ACTOR
     from domain.ras import RuleSet
     from domain.service_levels import ServiceLevels
     from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason
+    from eventstore.mapper import event_from_state
     from workflows.messages import CatchUpInput, RecordCommandInput, RecordedCommand, StoredEventData
     from workflows.search_attributes import (
         CARERS_OUTSTANDING,

@@ -15,9 +15,9 @@ import pytest
 
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
+from simulation.caseload import generate_caseload, load
 from tests.cli.test_cli import ROOT, carecase
 from tests.projections.story import TABLES
-from workers.caseload import generate_caseload, load
 
 pytestmark = [pytest.mark.cli, pytest.mark.sqlite]
 
@@ -44,7 +44,7 @@ def test_a_rebuild_killed_part_way_and_restarted_ends_like_a_clean_rebuild(tmp_p
         {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
     )
     load(record, generate_caseload(40, seed=7))
-    total = record.recorder.max_notification_id()
+    total = record.last_position()
     record.close()
     env = {"CARECASE_SQLITE_PATH": str(store)}
 

@@ -33,7 +33,7 @@ class Product:
     process: subprocess.Popen[str]
 
     def keys(self) -> dict[str, str]:
-        from workers.api_demo import read_keys
+        from simulation.api_demo import read_keys
 
         return read_keys(self.folder / "var" / "dev-api-keys.env")
 

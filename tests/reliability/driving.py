@@ -61,7 +61,7 @@ class Caller:
         return result
 
     def events_in_store(self) -> int:
-        return self.backend.record.recorder.max_notification_id() or 0
+        return self.backend.record.last_position()
 
     async def refused(
         self,

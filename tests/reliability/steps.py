@@ -66,7 +66,7 @@ async def run(
 
 def events_of(backend: Backend, case_id: str | uuid.UUID) -> int:
     """How many events the case record holds for the case."""
-    return len(backend.record.recorder.select_events(uuid.UUID(str(case_id))))
+    return len(backend.record.stored_records(uuid.UUID(str(case_id))))
 
 
 def notifications_of(backend: Backend, case_id: str | uuid.UUID) -> list[tuple[int, int, str]]:
@@ -74,7 +74,7 @@ def notifications_of(backend: Backend, case_id: str | uuid.UUID) -> list[tuple[i
     wanted = uuid.UUID(str(case_id))
     found, start = [], 1
     while True:
-        page = backend.record.recorder.select_notifications(start=start, limit=500)
+        page = backend.record.notifications(start=start, limit=500)
         if not page:
             return found
         found += [(n.id, n.originator_version, n.topic) for n in page if uuid.UUID(str(n.originator_id)) == wanted]

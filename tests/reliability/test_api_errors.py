@@ -27,19 +27,19 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.backend import Backend
+from config.temporal_settings import TemporalSettings, temporal_binary
 from projections.store import SQLiteViewStore
 from tests.api.test_roles import PATH_VALUES, QUERY, allowed_roles, routes
 from tests.builders import Scenario
 from tests.postgres_cluster import free_port
 from tests.reliability.steps import assert_problem, auth, body_of, events_of, post, run
 from workers.dev_server import dev_server_command, start_dev_server, wait_until_serving
-from workers.temporal_settings import TemporalSettings, temporal_binary
 
 TOO_BIG = 2**63  # one past the largest integer SQLite and PostgreSQL's BIGINT hold
 
 
 def store_size(backend: Backend) -> int:
-    return backend.record.recorder.max_notification_id() or 0
+    return backend.record.last_position()
 
 
 async def test_no_key_a_wrong_key_and_a_role_that_may_not(http: httpx.AsyncClient, tokens, backend: Backend):
@@ -175,7 +175,7 @@ async def test_a_position_past_the_end_of_the_log_is_refused_at_once_not_waited_
     """No command answered it, so no wait can make it true: 422, not ten seconds then 503."""
     s = Scenario()
     _, answer = await run(http, tokens, [s.referral()])
-    last = backend.record.recorder.max_notification_id()
+    last = backend.record.last_position()
     for beyond in (last + 1, last + 1_000_000, TOO_BIG - 1):
         started = time.monotonic()
         response = await http.get("/cases", params={"min_position": beyond}, headers=auth(tokens, "team_manager"))

@@ -37,8 +37,8 @@ from domain.application import CaseRecord
 from domain.commands import CaseCommand
 from domain.payment_schedule import due_at
 from policy.catalogue import RuleSetCatalogue
+from simulation.scenario import ADULT, Scenario, plan_for
 from tests.reliability.processes import Outage, Stack
-from workers.scenario import ADULT, Scenario, plan_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite]
 
@@ -334,13 +334,13 @@ async def _check(
     # The payments the workflows owe (slot 1, due today once 09:00 UTC has passed) arrive.
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
-        paid = Counter((i.case_id, i.agreement_id, i.slot) for i in record.recorder.payment_instructions(limit=10_000))  # type: ignore[attr-defined]
+        paid = Counter((i.case_id, i.agreement_id, i.slot) for i in record.payment_instructions(limit=10_000))
         if {UUID(str(case_id)) for case_id, _, _ in paid} >= due or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)
 
     # The views catch up with everything the log holds.
-    last = record.recorder.max_notification_id() or 0
+    last = record.last_position()
     deadline = time.monotonic() + SETTLE_SECONDS
     while (health := (await http.get("/health", timeout=30)).json())["views_position"] < last:
         assert time.monotonic() < deadline, f"the views never reached position {last}: {health}"
@@ -385,7 +385,7 @@ async def _check(
     assert api_commands == sent, api_commands ^ sent  # and nothing stored under a key no answer named
 
     # (c) every payment slot paid at most once, and the one due today exactly once.
-    instructions = record.recorder.payment_instructions(limit=10_000)  # type: ignore[attr-defined]
+    instructions = record.payment_instructions(limit=10_000)
     paid = Counter((UUID(str(i.case_id)), i.agreement_id, i.slot) for i in instructions)
     assert set(paid.values()) <= {1}, {k: n for k, n in paid.items() if n > 1}
     assert set(paid) == {(c, "dp-1", 1) for c in due}, paid

@@ -86,7 +86,7 @@ def test_finance_confirms_the_catch_up_to_the_penny_and_it_is_one_instruction(re
     agreement = state(record, s.case_id).agreements["dp-1"]
     assert agreement.arrears_status == "paid" and agreement.paid_pence == 3 * WEEKLY
     assert sorted(agreement.slots) == [1, 2, 3] and {x.status for x in agreement.slots.values()} == {"issued"}
-    instructions = [i for i in record.recorder.payment_instructions() if i.case_id == s.case_id]  # type: ignore[attr-defined]
+    instructions = [i for i in record.payment_instructions() if i.case_id == s.case_id]
     assert [(i.slot, i.amount_pence, i.payment_reference) for i in instructions] == [(1, 3 * WEEKLY, "dp-1-arrears")]
 
     refused(record, s.confirm_arrears(amount_pence=3 * WEEKLY, command_id="again"), "no_arrears_to_confirm")
@@ -177,9 +177,5 @@ async def test_a_back_dated_agreement_pays_the_slot_due_today_and_waits_for_fina
     result = await caller.do(confirm)
     assert [e["type"] for e in result["events"]] == ["ArrearsPaymentIssued"]
     assert issued(backend, case_id) == ["PaymentIssued:7", "ArrearsPaymentIssued:1"]
-    outbox = [
-        (i.slot, i.amount_pence)
-        for i in backend.record.recorder.payment_instructions()  # type: ignore[attr-defined]
-        if i.case_id == case_id
-    ]
+    outbox = [(i.slot, i.amount_pence) for i in backend.record.payment_instructions() if i.case_id == case_id]
     assert outbox == [(7, FOUR_WEEKLY), (1, 6 * FOUR_WEEKLY)]

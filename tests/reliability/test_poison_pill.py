@@ -142,7 +142,7 @@ def timeline_versions(store: ViewStore, case_id: UUID) -> list[int]:
 
 
 def case_notifications(record: CaseRecord, case_id: UUID) -> list[Any]:
-    return [n for n in record.recorder.select_notifications(start=1, limit=100_000) if n.originator_id == case_id]
+    return [n for n in record.notifications(start=1, limit=100_000) if n.originator_id == case_id]
 
 
 def record_all(record: CaseRecord, commands: list[Any]) -> None:
@@ -229,7 +229,7 @@ def test_a_poison_event_quarantines_its_case_and_every_other_case_goes_on(
     kind, failing_view = FAULTS[fault]
     faulty = kind(poisoned.case_id)
     views = ProjectionRunner(record, view_store, views_with(faulty))
-    total = record.recorder.max_notification_id()
+    total = record.last_position()
 
     # Batches of 7: the poison event sits inside a batch with other cases' events around it.
     assert views.run_until_caught_up(batch=7) == total
@@ -341,7 +341,7 @@ def test_a_database_fault_quarantines_nothing_and_the_batch_is_retried(
     # it, the runner meets the database fault, and must give up the whole batch, poison included.
     away = TimelineWithTheDatabaseAway(other.case_id, from_version=8, error=database_away(store_env))
     views = ProjectionRunner(record, view_store, views_with(LedgerThatOverflows(poisoned.case_id), away))
-    total = record.recorder.max_notification_id()
+    total = record.last_position()
 
     with pytest.raises(type(away.error)):
         views.run_once(batch=total)
@@ -401,7 +401,7 @@ def test_a_real_lock_timeout_quarantines_nothing_and_the_batch_applies_once_the_
         assert view_store.quarantined_case_count() == 0
     finally:
         holder.close()  # the lock goes with the session
-    assert views.run_until_caught_up() == record.recorder.max_notification_id()
+    assert views.run_until_caught_up() == record.last_position()
     assert view_store.quarantined_case_count() == 0
     assert timeline_versions(view_store, s.case_id) == list(range(1, record.get_case(s.case_id).version + 1))
 

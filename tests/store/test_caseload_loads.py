@@ -6,8 +6,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from domain.application import CaseRecord
+from simulation.caseload import generate_caseload, load
 from tests.clock import SteppingClock
-from workers.caseload import generate_caseload, load
 
 
 def test_forty_generated_cases_load_without_a_refusal(record: CaseRecord, clock: SteppingClock):

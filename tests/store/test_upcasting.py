@@ -14,7 +14,7 @@ from eventsourcing.utils import get_topic
 from domain.application import CaseRecord
 from domain.canonical import canonical_json, chain_hash
 from domain.case.aggregate import Case
-from domain.mapper import IndexedStoredEvent
+from eventstore.mapper import IndexedStoredEvent
 from tests.builders import Scenario
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from workers import caseload as cl
+from simulation import caseload as cl
 
 pytestmark = pytest.mark.unit
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import structlog
 
+from config.logging import log_command
 from domain.application import CaseRecord
 from domain.errors import RuleViolation
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
-from workers.logging import log_command
 
 ROOT = Path(__file__).parents[2]
 
@@ -45,7 +45,7 @@ def test_each_command_logs_case_command_and_actor(tmp_path: Path) -> None:
 def test_logs_are_json_lines() -> None:
     script = (
         "import io, json, structlog\n"
-        "from workers.logging import configure_logging\n"
+        "from config.logging import configure_logging\n"
         "buffer = io.StringIO()\n"
         "configure_logging('info', stream=buffer)\n"
         "structlog.get_logger('t').info('hello', case_id='c-1')\n"

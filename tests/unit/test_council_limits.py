@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from config.settings import COUNCIL_LIMITS, Settings
 from domain.commands import CouncilSettings
-from workers.settings import COUNCIL_LIMITS, Settings
 
 pytestmark = pytest.mark.unit
 

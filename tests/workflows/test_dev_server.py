@@ -23,11 +23,11 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from config.temporal_settings import TemporalSettings, temporal_binary
 from domain.application import CaseRecord
 from tests.builders import Scenario
 from tests.postgres_cluster import free_port
 from workers.dev_server import DevServerError, register_search_attributes, wait_until_serving
-from workers.temporal_settings import TemporalSettings, temporal_binary
 from workers.worker import running_worker
 from workflows.activities import CaseActivities
 from workflows.messages import RecordCommandInput, RecordedCommand

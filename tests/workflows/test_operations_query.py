@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from config.temporal_settings import temporal_binary
 from domain.service_levels import ServiceLevels
 from domain.vocabulary import Stage
 from tests.builders import Scenario
 from tests.workflows.driving import send, start
-from workers.temporal_settings import temporal_binary
 from workflows.case_workflow import case_workflow_id
 
 

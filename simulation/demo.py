@@ -1,4 +1,4 @@
-"""A realistic whole-family case run through the case record, for ``carecase demo``.
+"""A realistic whole-family case run through the case record, for ``carecase story``.
 
 Margaret, 85, is discharged from hospital after a fall. Her son Daniel cares for her most evenings
 and takes up his carer's assessment; her neighbour Priya helps with shopping and declines one.
@@ -14,8 +14,7 @@ from uuid import UUID
 
 from domain.application import CaseRecord
 from domain.errors import RuleViolation
-from domain.timeline import TimelineEntry, timeline_entry
-from workers.scenario import ADULT, Scenario, plan_for
+from simulation.scenario import ADULT, Scenario, plan_for
 
 
 def run_demo(record: CaseRecord, say: Callable[[str], None] = print) -> UUID:
@@ -88,7 +87,3 @@ def run_demo(record: CaseRecord, say: Callable[[str], None] = print) -> UUID:
     )
     record.handle(story.schedule_review(person_ids=[ADULT, "carer-1"]))
     return story.case_id
-
-
-def timeline(record: CaseRecord, case_id: UUID) -> list[TimelineEntry]:
-    return [timeline_entry(event) for event in record.stored_events(case_id)]

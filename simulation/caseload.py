@@ -54,7 +54,7 @@ from typing import Any
 from domain import commands as c
 from domain.commands import CouncilSettings
 from domain.people import Actor, Role
-from workers.scenario import ADULT, MANAGER, PANEL, Scenario, plan_for
+from simulation.scenario import ADULT, MANAGER, PANEL, Scenario, plan_for
 
 # The mix -------------------------------------------------------------------------------------
 ONE_CARER_SHARE = 0.30

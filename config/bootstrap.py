@@ -1,0 +1,111 @@
+"""The one bootstrap: settings in, the wired parts of a process out.
+
+Every process builds what it needs here and nowhere else: the worker (a case record and a Temporal
+client), the projection runner (a case record and the view store), the API (its backend over a
+case record, the views and a Temporal client), ``carecase run`` (all of them, sharing one case
+record and one client) and the command line. Each function takes the settings it needs, read from
+the environment when none are given.
+
+The projections, the API and the Temporal SDK are imported by the functions that need them, so a
+command that needs only the case record does not load them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from config.logging import configure_logging, log_command
+from config.settings import Settings
+from config.temporal_settings import TemporalSettings
+from domain.application import CaseRecord
+from policy.catalogue import RuleSetCatalogue
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from api.backend import Backend
+    from projections.runner import ProjectionRunner
+    from projections.store import ViewStore
+
+
+def configure_process_logging(settings: Settings) -> None:
+    """JSON logs to ``settings.log_file`` (appended to, its folder made) or to stderr; once per process."""
+    if settings.log_file is not None:
+        settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+        configure_logging(settings.log_level, stream=settings.log_file.open("a", encoding="utf-8", buffering=1))
+    else:
+        configure_logging(settings.log_level)
+
+
+def build_case_record(settings: Settings | None = None) -> CaseRecord:
+    """The case record on the configured store, under the configured rule sets and council, logging
+    every command."""
+    settings = settings or Settings.from_environment()
+    configure_process_logging(settings)
+    catalogue = RuleSetCatalogue(settings.policy_folder) if settings.policy_folder else RuleSetCatalogue()
+    return CaseRecord(settings.store_env(), rule_sets=catalogue, council=settings.council, observers=[log_command])
+
+
+def build_view_store(settings: Settings | None = None) -> ViewStore:
+    """The views' store, on the same database as the events."""
+    from projections.store import view_store_from_env
+
+    settings = settings or Settings.from_environment()
+    return view_store_from_env(settings.store_env())
+
+
+def build_projection_runner(record: CaseRecord, settings: Settings | None = None) -> ProjectionRunner:
+    """The read side beside the record: every view, on the same database as the events."""
+    from projections.catalogue import all_views
+    from projections.runner import ProjectionRunner
+
+    settings = settings or Settings.from_environment()
+    return ProjectionRunner(
+        record,
+        build_view_store(settings),
+        all_views(panel_threshold_pence=settings.council.panel_threshold_pence),
+    )
+
+
+async def connect_temporal(settings: TemporalSettings | None = None) -> Client:
+    """A Temporal client for the configured service and namespace."""
+    from temporalio.client import Client
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    settings = settings or TemporalSettings.from_environment()
+    # Workflow and activity inputs are pydantic models: every client must use the pydantic converter.
+    return await Client.connect(settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter)
+
+
+def build_backend(
+    record: CaseRecord, temporal: Client, settings: Settings, task_queue: str, keys_path: Path
+) -> Backend:
+    """The API's backend over a case record and a Temporal client the caller already has (the API's
+    own process, or ``carecase run``, which shares them with its worker)."""
+    from api.access_log import AccessLog
+    from api.backend import Backend
+    from api.keys import KeyRing
+    from projections.catalogue import all_views
+
+    views = build_view_store(settings)
+    return Backend(
+        record=record,
+        views=views,
+        view_names=[v.name for v in all_views()],
+        log=AccessLog(views),
+        keys=KeyRing.load(keys_path),
+        temporal=temporal,
+        task_queue=task_queue,
+        council=settings.council,
+    )
+
+
+async def backend_from_environment(keys_path: Path) -> Backend:
+    """The API process's backend, wired from the environment (the same settings the worker reads),
+    on the server's event loop."""
+    settings = Settings.from_environment()
+    temporal = TemporalSettings.from_environment()
+    return build_backend(
+        build_case_record(settings), await connect_temporal(temporal), settings, temporal.task_queue, keys_path
+    )
