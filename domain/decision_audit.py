@@ -16,11 +16,10 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from domain.budget_statement import carer_budget_statement, personal_budget_statement
-from domain.case.planning import SIGN_OFF_AUTHORITY
+from domain.case.rules import FUNDING_AUTHORITY, SIGN_OFF_AUTHORITY
 from domain.case.state import CaseState
 from domain.eligibility import determine_adult_eligibility, determine_carer_eligibility
 from domain.money import format_pounds
-from domain.people import Role
 
 DECISIONS = (
     "EligibilityDetermined",
@@ -164,6 +163,6 @@ def check_judgement(event: Any) -> list[str]:
             problems.append(f"a {event.route.value} decision was recorded by a {role.value}")
         if event.route.value == "delegated" and event.plan_annual_cost_pence > event.panel_threshold_pence:
             problems.append("a plan above the panel threshold was signed off under delegated authority")
-    elif role not in (Role.TEAM_MANAGER, Role.PANEL_MEMBER):
+    elif role not in FUNDING_AUTHORITY:
         problems.append(f"{name} needs a team manager or the panel; it was recorded by a {role.value}")
     return problems
