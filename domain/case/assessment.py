@@ -6,8 +6,6 @@ carer is willing and able to do is recorded on the carer's own assessment and us
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
     a_carer_is_named_only_for_a_combined_assessment,
@@ -46,7 +44,7 @@ class AssessmentSteps(Recording):
         method: AssessmentMethod
         combined_with_carer_id: str | None
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = case.state.adult
             adult.assessment = AssessmentStatus.IN_PROGRESS
             adult.assessment_method = self.method.value
@@ -59,7 +57,7 @@ class AssessmentSteps(Recording):
         has_capacity: bool
         summary: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = case.state.adult
             _reopen_decisions(adult)
             adult.assessment = AssessmentStatus.COMPLETED
@@ -75,7 +73,7 @@ class AssessmentSteps(Recording):
         exceptions: list[RefusalException]
         duty_ends: bool
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = case.state.adult
             adult.refusal_exceptions = [e.value for e in self.exceptions]
             if self.duty_ends:
@@ -88,7 +86,7 @@ class AssessmentSteps(Recording):
         reason: AssessmentRequestReason
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = case.state.adult
             adult.assessment = AssessmentStatus.REQUESTED
             adult.assessment_requests += 1
@@ -99,7 +97,7 @@ class AssessmentSteps(Recording):
         carer_id: str
         method: CarerAssessmentMethod
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             carer = case.state.people[self.carer_id]
             carer.assessment = AssessmentStatus.IN_PROGRESS
             carer.assessment_method = self.method.value
@@ -116,7 +114,7 @@ class AssessmentSteps(Recording):
         ras_answers: dict[str, str]
         summary: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             carer = case.state.people[self.carer_id]
             _reopen_decisions(carer)
             carer.assessment = AssessmentStatus.COMPLETED

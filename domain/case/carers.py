@@ -49,7 +49,7 @@ class CarerSteps(Recording):
         lives_with_adult: bool
         young_carer: bool
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id] = Person(
                 person_id=self.carer_id,
                 kind="carer",
@@ -66,7 +66,7 @@ class CarerSteps(Recording):
         carer_id: str
         age: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             pass  # the referral itself is the fact; the young carer takes no part in the adult gate
 
     class CarerAssessmentOffered(CaseEvent):
@@ -75,7 +75,7 @@ class CarerSteps(Recording):
         carer_id: str
         told_of_right: bool
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id].assessment = AssessmentStatus.OFFERED
 
     class CarerAssessmentAccepted(CaseEvent):
@@ -83,7 +83,7 @@ class CarerSteps(Recording):
 
         carer_id: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id].assessment = AssessmentStatus.ACCEPTED
 
     class CarerAssessmentDeclined(CaseEvent):
@@ -92,7 +92,7 @@ class CarerSteps(Recording):
         carer_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id].assessment = AssessmentStatus.DECLINED
 
     class CarerAssessmentRequested(CaseEvent):
@@ -101,7 +101,7 @@ class CarerSteps(Recording):
         carer_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             carer = case.state.people[self.carer_id]
             carer.assessment = AssessmentStatus.REQUESTED
             carer.assessment_requests += 1
@@ -112,7 +112,7 @@ class CarerSteps(Recording):
         person_id: str
         consented: bool
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].combined_consent = self.consented
 
     def identify_carer(

@@ -8,8 +8,6 @@ re-run it and get the same answer.
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.budget_statement import PersonalBudgetStatement, carer_budget_statement, personal_budget_statement
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
@@ -74,7 +72,7 @@ class DecisionSteps(Recording):
         determination: EligibilityDetermination
         practitioner_notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.eligibility = self.determination
             person.budget = None
@@ -86,7 +84,7 @@ class DecisionSteps(Recording):
         person_id: str
         calculation: BudgetCalculation
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.budget = self.calculation
             person.cap_override_pence = None
@@ -100,7 +98,7 @@ class DecisionSteps(Recording):
         approved_pence: int
         reasons: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].cap_override_pence = self.approved_pence
 
     class FinancialAssessmentCompleted(CaseEvent):
@@ -111,7 +109,7 @@ class DecisionSteps(Recording):
         statement: PersonalBudgetStatement
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.assessed_contribution_pence = self.assessed_contribution_pence
             person.statement = self.statement
@@ -124,7 +122,7 @@ class DecisionSteps(Recording):
         grounds: str
         amount_challenged_pence: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].challenges.append(
                 Challenge(challenge_id=self.challenge_id, grounds=self.grounds, raised_at=self.timestamp)
             )
@@ -139,7 +137,7 @@ class DecisionSteps(Recording):
         reasons: str
         statement: PersonalBudgetStatement | None
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             for challenge in person.challenges:
                 if challenge.challenge_id == self.challenge_id:

@@ -4,7 +4,6 @@ recovery of unspent funds (step 11; rule D1)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
@@ -36,7 +35,9 @@ from domain.payment_schedule import due_date, slots_due_before
 from domain.vocabulary import Frequency, PaymentRecipient
 
 
-def payment_instruction(event: Any, slot: int) -> dict[str, Any]:
+def payment_instruction(
+    event: PaymentSteps.ArrearsPaymentIssued | PaymentSteps.PaymentIssued, slot: int
+) -> dict[str, str | int]:
     """What the finance system is told to pay for an issuing event, under one slot."""
     return {
         "case_id": event.originator_id.hex,
@@ -64,7 +65,7 @@ class PaymentSteps(Recording):
         arrears_slots: int = 0
         arrears_pence: int = 0
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id] = Agreement(
                 agreement_id=self.agreement_id,
                 person_id=self.person_id,
@@ -88,7 +89,7 @@ class PaymentSteps(Recording):
         amount_pence: int
         payment_reference: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             for slot in range(self.first_slot, self.last_slot + 1):
                 agreement.slots[slot] = PaymentSlot(
@@ -102,7 +103,7 @@ class PaymentSteps(Recording):
             agreement.paid_pence += self.amount_pence
             agreement.arrears_status = "paid"
 
-        def payment_instruction(self) -> dict[str, Any]:
+        def payment_instruction(self) -> dict[str, str | int]:
             """One instruction for the whole catch-up, under its first slot (docs/payments-outbox.md)."""
             return payment_instruction(self, self.first_slot)
 
@@ -114,7 +115,7 @@ class PaymentSteps(Recording):
         due_on: date
         amount_pence: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             agreement.slots[self.slot] = PaymentSlot(slot=self.slot, due_on=self.due_on, amount_pence=self.amount_pence)
 
@@ -126,7 +127,7 @@ class PaymentSteps(Recording):
         amount_pence: int
         payment_reference: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             slot = agreement.slots[self.slot]
             slot.status = "issued"
@@ -134,7 +135,7 @@ class PaymentSteps(Recording):
             slot.payment_reference = self.payment_reference
             agreement.paid_pence += self.amount_pence
 
-        def payment_instruction(self) -> dict[str, Any]:
+        def payment_instruction(self) -> dict[str, str | int]:
             """What the finance system is told to pay; the store writes it to the payment outbox in
             the same transaction as this event (see docs/payments-outbox.md)."""
             return payment_instruction(self, self.slot)
@@ -147,7 +148,7 @@ class PaymentSteps(Recording):
         amount_pence: int
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             slot = agreement.slots[self.slot]
             slot.status = "failed"
@@ -160,7 +161,7 @@ class PaymentSteps(Recording):
         agreement_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].status = "suspended"
 
     class DirectPaymentsResumed(CaseEvent):
@@ -169,7 +170,7 @@ class PaymentSteps(Recording):
         agreement_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].status = "active"
 
     class DirectPaymentAgreementEnded(CaseEvent):
@@ -178,7 +179,7 @@ class PaymentSteps(Recording):
         agreement_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].status = "stopped"
 
     class MonitoringReturnReceived(CaseEvent):
@@ -192,7 +193,7 @@ class PaymentSteps(Recording):
         underspend_pence: int
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             agreement.monitoring_returns += 1
             agreement.reported_spend_pence += self.spent_pence
@@ -205,7 +206,7 @@ class PaymentSteps(Recording):
         amount_pence: int
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].recovered_pence += self.amount_pence
 
     def make_direct_payment_agreement(

@@ -7,8 +7,6 @@ closes the gate again: drafts stay as they are and sign-off waits.
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.budget_statement import PersonalBudgetStatement
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.decisions import budget_statement_for, current_budget_pence
@@ -46,7 +44,7 @@ class PlanningSteps(Recording):
         plan_version: int
         annual_cost_pence: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.plan = self.plan
             person.plan_version = self.plan_version
@@ -62,7 +60,7 @@ class PlanningSteps(Recording):
         annual_cost_pence: int
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.plan = self.plan
             person.plan_version = self.plan_version
@@ -78,7 +76,7 @@ class PlanningSteps(Recording):
         annual_cost_pence: int
         budget_pence: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].plan_status = PlanStatus.SUBMITTED
 
     class SignOffDecisionRecorded(CaseEvent):
@@ -97,7 +95,7 @@ class PlanningSteps(Recording):
         indicative_pence: int
         statement: PersonalBudgetStatement | None
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             approved = self.outcome in APPROVING_OUTCOMES
             person.plan_status = {

@@ -7,7 +7,6 @@ outcome applies to each of them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
@@ -42,7 +41,7 @@ class ReviewSteps(Recording):
         kind: ReviewKind
         due_on: date
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.reviews[self.review_id] = Review(
                 review_id=self.review_id,
                 person_ids=list(self.person_ids),
@@ -60,7 +59,7 @@ class ReviewSteps(Recording):
         due_on: date
         details: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.reviews[self.review_id] = Review(
                 review_id=self.review_id,
                 person_ids=list(self.person_ids),
@@ -76,7 +75,7 @@ class ReviewSteps(Recording):
         outcome: ReviewOutcome
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             review = case.state.reviews[self.review_id]
             review.status = "completed"
             review.outcome = self.outcome
@@ -96,7 +95,7 @@ class ReviewSteps(Recording):
         entered_at: datetime
         due_at: datetime
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.overdue[self.stage] = self.due_at
 
     def schedule_review(

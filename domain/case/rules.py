@@ -14,7 +14,6 @@ list of rules, then the one event it records.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TypedDict
 
 from domain.case.state import (
     FINISHED_FOR_GATE,
@@ -53,14 +52,6 @@ SIGN_OFF_AUTHORITY: dict[SignOffRoute, Role] = {
 }
 APPROVING_OUTCOMES = frozenset({SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES})
 FUNDING_AUTHORITY = frozenset({Role.TEAM_MANAGER, Role.PANEL_MEMBER})
-
-
-class OutstandingAssessment(TypedDict):
-    """One person whose assessment still holds the planning gate shut."""
-
-    person_id: str
-    kind: str
-    assessment: str
 
 
 # The case
@@ -245,17 +236,16 @@ def reassessment_must_reopen_a_finished_assessment(adult: Person, reason: Assess
         )
 
 
-def outstanding_assessments(state: CaseState) -> list[OutstandingAssessment]:
-    """Who still blocks support planning, and why (the gate's explanation)."""
-    waiting: list[OutstandingAssessment] = []
+def outstanding_assessments(state: CaseState) -> list[dict[str, str]]:
+    """Who still blocks support planning, and why (the gate's explanation): each person's id, kind
+    and where their assessment stands."""
+    waiting: list[dict[str, str]] = []
     for person in state.people.values():
         if person.kind == "carer" and person.young_carer:
             # Young carers are referred to children's services; adult carer assessment does not apply.
             continue
         if person.assessment not in FINISHED_FOR_GATE[person.kind]:
-            waiting.append(
-                OutstandingAssessment(person_id=person.person_id, kind=person.kind, assessment=person.assessment.value)
-            )
+            waiting.append({"person_id": person.person_id, "kind": person.kind, "assessment": person.assessment.value})
     return waiting
 
 
