@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from pydantic import BaseModel, ConfigDict
@@ -76,5 +77,5 @@ def check_chain(
     return ChainReport(case_id=case_id, events=len(records), intact=not problems, problems=problems)
 
 
-def _id_text(originator_id: Any) -> str:
-    return originator_id.hex if hasattr(originator_id, "hex") else str(originator_id)
+def _id_text(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 from pydantic import TypeAdapter
 
@@ -21,14 +22,20 @@ CHAIN_FIELD = "chain_hash"
 ENVELOPE_FIELDS = ("originator_id", "originator_version")
 
 
-@cache
-def adapter(cls: type) -> TypeAdapter[Any]:
-    return TypeAdapter(cls)
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def adapter(cls: type[Any]) -> TypeAdapter[Any]:
+    """The pydantic adapter of an event class, built once per class."""
+    found = _ADAPTERS.get(cls)
+    if found is None:
+        found = _ADAPTERS[cls] = TypeAdapter(cls)
+    return found
 
 
 def stored_state(event: object) -> dict[str, Any]:
     """The JSON-safe state of an event as the store keeps it (without id and version)."""
-    cls = type(event)
+    cls: type[Any] = type(event)
     state: dict[str, Any] = adapter(cls).dump_python(event, mode="json")
     for name in ENVELOPE_FIELDS:
         state.pop(name, None)
@@ -53,13 +60,13 @@ def chain_hash(
     return "sha256:" + digest.hexdigest()
 
 
-def event_chain_hash(previous_hash: str, event: object) -> str:
+def event_chain_hash(previous_hash: str, event: DomainEventProtocol[UUID]) -> str:
     """Chain hash of a not-yet-stored event, computed exactly as the auditor will recompute it."""
     originator = event.originator_id
     return chain_hash(
         previous_hash,
         get_topic(type(event)),
-        originator.hex if hasattr(originator, "hex") else str(originator),
+        originator.hex,
         event.originator_version,
         stored_state(event),
     )

@@ -84,7 +84,7 @@ def event_catalogue() -> list[dict[str, Any]]:
         hints = typing.get_type_hints(cls)
         fields = [
             {"name": f.name, "type": _type_name(hints.get(f.name, f.type))}
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            for f in dataclasses.fields(cls)
             if f.name not in ENVELOPE
         ]
         catalogue.append(

@@ -16,20 +16,31 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from domain.budget_statement import carer_budget_statement, personal_budget_statement
-from domain.case.planning import SIGN_OFF_AUTHORITY
+from domain.case.base import CaseEvent
+from domain.case.decisions import DecisionSteps
+from domain.case.planning import PlanningSteps
+from domain.case.rules import FUNDING_AUTHORITY, SIGN_OFF_AUTHORITY
 from domain.case.state import CaseState
 from domain.eligibility import determine_adult_eligibility, determine_carer_eligibility
 from domain.money import format_pounds
-from domain.people import Role
+from domain.vocabulary import SignOffRoute
 
-DECISIONS = (
-    "EligibilityDetermined",
-    "IndicativeBudgetCalculated",
-    "BudgetCapOverridden",
-    "FinancialAssessmentCompleted",
-    "ChallengeResolved",
-    "SignOffDecisionRecorded",
+EligibilityDetermined = DecisionSteps.EligibilityDetermined
+IndicativeBudgetCalculated = DecisionSteps.IndicativeBudgetCalculated
+BudgetCapOverridden = DecisionSteps.BudgetCapOverridden
+FinancialAssessmentCompleted = DecisionSteps.FinancialAssessmentCompleted
+ChallengeResolved = DecisionSteps.ChallengeResolved
+SignOffDecisionRecorded = PlanningSteps.SignOffDecisionRecorded
+
+DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
+    EligibilityDetermined,
+    IndicativeBudgetCalculated,
+    BudgetCapOverridden,
+    FinancialAssessmentCompleted,
+    ChallengeResolved,
+    SignOffDecisionRecorded,
 )
+DECISIONS = tuple(cls.__name__ for cls in DECISION_EVENTS)
 
 
 class DecisionExplanation(BaseModel):
@@ -53,19 +64,19 @@ class DecisionCheck(BaseModel):
     problems: list[str]
 
 
-def is_decision(event: Any) -> bool:
-    return type(event).__name__ in DECISIONS
+def is_decision(event: object) -> bool:
+    return isinstance(event, DECISION_EVENTS)
 
 
-def explain(event: Any) -> DecisionExplanation:
-    name = type(event).__name__
-    if name == "EligibilityDetermined":
+def explain(event: object) -> DecisionExplanation:
+    breakdown: dict[str, Any]
+    if isinstance(event, EligibilityDetermined):
         text = event.determination.reasons
         breakdown = event.determination.model_dump(mode="json")
-    elif name == "IndicativeBudgetCalculated":
+    elif isinstance(event, IndicativeBudgetCalculated):
         text = event.calculation.explanation
         breakdown = event.calculation.model_dump(mode="json", exclude={"explanation"})
-    elif name == "BudgetCapOverridden":
+    elif isinstance(event, BudgetCapOverridden):
         text = (
             f"The indicative budget of {format_pounds(event.indicative_pence)} was above the cap of "
             f"{format_pounds(event.cap_pence)}; {format_pounds(event.approved_pence)} was approved because: "
@@ -76,13 +87,13 @@ def explain(event: Any) -> DecisionExplanation:
             "indicative_pence": event.indicative_pence,
             "approved_pence": event.approved_pence,
         }
-    elif name == "FinancialAssessmentCompleted":
+    elif isinstance(event, FinancialAssessmentCompleted):
         text = event.statement.explanation
         breakdown = {
             "assessed_contribution_pence": event.assessed_contribution_pence,
             **event.statement.model_dump(mode="json", exclude={"explanation"}),
         }
-    elif name == "ChallengeResolved":
+    elif isinstance(event, ChallengeResolved):
         revised = (
             "" if event.revised_pence is None else f" The amount was revised to {format_pounds(event.revised_pence)}."
         )
@@ -92,7 +103,7 @@ def explain(event: Any) -> DecisionExplanation:
             "outcome": event.outcome.value,
             "revised_pence": event.revised_pence,
         }
-    elif name == "SignOffDecisionRecorded":
+    elif isinstance(event, SignOffDecisionRecorded):
         text = (
             f"The {event.route.value} decision was {event.outcome.value.replace('_', ' ')} at "
             f"{format_pounds(event.approved_pence)} for a plan costing {format_pounds(event.plan_annual_cost_pence)}"
@@ -109,11 +120,11 @@ def explain(event: Any) -> DecisionExplanation:
             "rule_set_hash": event.rule_set_hash,
         }
     else:
-        raise ValueError(f"{name} is not a decision")
+        raise ValueError(f"{type(event).__name__} is not a decision")
     return DecisionExplanation(
         case_id=event.originator_id.hex,
         version=event.originator_version,
-        decision=name,
+        decision=type(event).__name__,
         person_id=event.person_id,
         decided_by=event.actor.user_id,
         role=event.actor.role.value,
@@ -123,13 +134,14 @@ def explain(event: Any) -> DecisionExplanation:
     )
 
 
-def check_recomputable(event: Any, before: CaseState) -> list[str]:
+def check_recomputable(event: object, before: CaseState) -> list[str]:
     """Problems found recomputing eligibility or the s.26 statement from the state before the event."""
-    name = type(event).__name__
+    if not isinstance(event, EligibilityDetermined | FinancialAssessmentCompleted):
+        raise ValueError(f"{type(event).__name__} is not recomputed here")
     person = before.people.get(event.person_id)
     if person is None:
         return [f"person {event.person_id} was not on the case when the decision was recorded"]
-    if name == "EligibilityDetermined":
+    if isinstance(event, EligibilityDetermined):
         if person.kind == "adult":
             again = determine_adult_eligibility(person.adult_findings) if person.adult_findings else None
         else:
@@ -139,31 +151,30 @@ def check_recomputable(event: Any, before: CaseState) -> list[str]:
         if again.model_dump(mode="json") != event.determination.model_dump(mode="json"):
             return ["recomputing from the recorded findings gives a different determination"]
         return []
-    if name == "FinancialAssessmentCompleted":
-        cost = event.statement.cost_pence
-        again = (
-            personal_budget_statement(cost_pence=cost, assessed_contribution_pence=event.assessed_contribution_pence)
-            if person.kind == "adult"
-            else carer_budget_statement(cost_pence=cost)
-        )
-        if again.model_dump(mode="json") != event.statement.model_dump(mode="json"):
-            return ["the s.26 statement does not follow from its recorded figures"]
-        return []
-    raise ValueError(f"{name} is not recomputed here")
+    cost = event.statement.cost_pence
+    statement = (
+        personal_budget_statement(cost_pence=cost, assessed_contribution_pence=event.assessed_contribution_pence)
+        if person.kind == "adult"
+        else carer_budget_statement(cost_pence=cost)
+    )
+    if statement.model_dump(mode="json") != event.statement.model_dump(mode="json"):
+        return ["the s.26 statement does not follow from its recorded figures"]
+    return []
 
 
-def check_judgement(event: Any) -> list[str]:
+def check_judgement(event: object) -> list[str]:
     """A judgement is checked for the authority that made it and for reasons given."""
-    name = type(event).__name__
+    if not isinstance(event, BudgetCapOverridden | ChallengeResolved | SignOffDecisionRecorded):
+        raise ValueError(f"{type(event).__name__} is not a judgement")
     problems = []
-    if not str(getattr(event, "reasons", "")).strip():
+    if not event.reasons.strip():
         problems.append("no reasons were recorded")
     role = event.actor.role
-    if name == "SignOffDecisionRecorded":
+    if isinstance(event, SignOffDecisionRecorded):
         if role != SIGN_OFF_AUTHORITY[event.route]:
             problems.append(f"a {event.route.value} decision was recorded by a {role.value}")
-        if event.route.value == "delegated" and event.plan_annual_cost_pence > event.panel_threshold_pence:
+        if event.route == SignOffRoute.DELEGATED and event.plan_annual_cost_pence > event.panel_threshold_pence:
             problems.append("a plan above the panel threshold was signed off under delegated authority")
-    elif role not in (Role.TEAM_MANAGER, Role.PANEL_MEMBER):
-        problems.append(f"{name} needs a team manager or the panel; it was recorded by a {role.value}")
+    elif role not in FUNDING_AUTHORITY:
+        problems.append(f"{type(event).__name__} needs a team manager or the panel; it was recorded by a {role.value}")
     return problems

@@ -11,7 +11,7 @@ them. It is pure: no clock, no storage, and the same findings always give the sa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -422,7 +422,7 @@ def _determination(
     person_kind: Literal["adult", "carer"],
     regulation: str,
     conditions: list[ConditionResult],
-    outcomes: list[tuple[StrEnum, list[Difficulty]]],
+    outcomes: Sequence[tuple[StrEnum, list[Difficulty]]],
     opening: str,
     closing_note: str | None,
 ) -> EligibilityDetermination:

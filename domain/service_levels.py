@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -92,6 +92,6 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return current
 
 
-def end_of_day(day: date, tz: object) -> datetime:
+def end_of_day(day: date, tz: tzinfo | None) -> datetime:
     """A review due on a day is overdue only once that day is over."""
-    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)  # type: ignore[arg-type]
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)

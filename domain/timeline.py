@@ -3,36 +3,64 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.budget_statement import PersonalBudgetStatement
 from domain.catalogue import ENVELOPE
+from domain.eligibility import EligibilityDetermination
 from domain.money import format_pounds
+from domain.planning import SupportPlan
+from domain.ras import BudgetCalculation, CarerSupport
 
-# Large nested records are summarised by their headline figure rather than printed whole.
-HEADLINES = {
-    "calculation": lambda c: (
-        f"indicative {format_pounds(c.indicative_pence)} a year by {c.rule_set_id} "
-        f"v{c.rule_set_version}" + (" (exceeds cap)" if c.exceeds_cap else "")
-    ),
-    "determination": lambda d: "eligible" if d.eligible else "not eligible",
-    "statement": lambda s: (
-        None
-        if s is None
-        else (
-            f"cost {format_pounds(s.cost_pence)}, person pays {format_pounds(s.adult_contribution_pence)}, "
-            f"council pays {format_pounds(s.council_amount_pence)}"
-        )
-    ),
-    "plan": lambda p: f"{p.management.value.replace('_', ' ')}, {format_pounds(p.annual_cost_pence)} a year",
-    "findings": lambda f: None,
-    "support": lambda s: (
+
+def _calculation(c: BudgetCalculation) -> str:
+    return f"indicative {format_pounds(c.indicative_pence)} a year by {c.rule_set_id} v{c.rule_set_version}" + (
+        " (exceeds cap)" if c.exceeds_cap else ""
+    )
+
+
+def _determination(d: EligibilityDetermination) -> str:
+    return "eligible" if d.eligible else "not eligible"
+
+
+def _statement(s: PersonalBudgetStatement | None) -> str | None:
+    if s is None:
+        return None
+    return (
+        f"cost {format_pounds(s.cost_pence)}, person pays {format_pounds(s.adult_contribution_pence)}, "
+        f"council pays {format_pounds(s.council_amount_pence)}"
+    )
+
+
+def _plan(p: SupportPlan) -> str:
+    return f"{p.management.value.replace('_', ' ')}, {format_pounds(p.annual_cost_pence)} a year"
+
+
+def _support(s: CarerSupport) -> str:
+    return (
         f"willing {'yes' if s.willing_to_continue_caring else 'no'}, able "
         f"{'yes' if s.able_to_continue_caring else 'no'}, support {s.support_level.value}"
-    ),
-    "ras_answers": lambda a: None,
+    )
+
+
+def _left_out(_: object) -> None:
+    return None
+
+
+# Large nested records are summarised by their headline figure rather than printed whole. Each field
+# name is one type on every event that has it, so its summary takes that type.
+HEADLINES: dict[str, Callable[[Any], str | None]] = {
+    "calculation": _calculation,
+    "determination": _determination,
+    "statement": _statement,
+    "plan": _plan,
+    "findings": _left_out,
+    "support": _support,
+    "ras_answers": _left_out,
 }
 
 

@@ -8,8 +8,6 @@ with a team manager; it stays raised until it is resolved or the case is realloc
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import case_must_be_open, escalation_must_be_raised
 from domain.case.state import Escalation
@@ -25,7 +23,7 @@ class AllocationSteps(Recording):
         previous_team: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.worker_id = self.worker_id
             case.state.team = self.team
             case.state.escalation = None
@@ -36,7 +34,7 @@ class AllocationSteps(Recording):
         reason: str
         escalated_to: str | None
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.escalation = Escalation(
                 reason=self.reason,
                 escalated_to=self.escalated_to,
@@ -49,7 +47,7 @@ class AllocationSteps(Recording):
 
         outcome: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.escalation = None
 
     def allocate_case(self, ctx: CommandContext, *, worker_id: str, team: str | None, reason: str) -> None:

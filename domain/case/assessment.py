@@ -6,21 +6,22 @@ carer is willing and able to do is recorded on the carer's own assessment and us
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
+    a_carer_is_named_only_for_a_combined_assessment,
     adult_carer_rules_exclude_young_carers,
     assessment_must_be_in_progress,
     assessment_must_be_startable,
+    assessment_must_not_already_be_finished,
     carer_must_exist,
+    carer_must_have_been_offered_an_assessment,
     case_must_be_open,
     combined_assessment_needs_consent_from_each_person,
+    reassessment_must_reopen_a_finished_assessment,
     referral_must_proceed_to_assessment,
 )
 from domain.case.state import AssessmentStatus, Person, PlanStatus
 from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings
-from domain.errors import RuleViolation
 from domain.ras import CarerSupport, CarerSupportLevel, WellbeingImpact
 from domain.vocabulary import AssessmentMethod, AssessmentRequestReason, CarerAssessmentMethod, RefusalException
 
@@ -43,7 +44,7 @@ class AssessmentSteps(Recording):
         method: AssessmentMethod
         combined_with_carer_id: str | None
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = case.state.adult
             adult.assessment = AssessmentStatus.IN_PROGRESS
             adult.assessment_method = self.method.value
@@ -56,7 +57,7 @@ class AssessmentSteps(Recording):
         has_capacity: bool
         summary: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = case.state.adult
             _reopen_decisions(adult)
             adult.assessment = AssessmentStatus.COMPLETED
@@ -72,7 +73,7 @@ class AssessmentSteps(Recording):
         exceptions: list[RefusalException]
         duty_ends: bool
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = case.state.adult
             adult.refusal_exceptions = [e.value for e in self.exceptions]
             if self.duty_ends:
@@ -85,7 +86,7 @@ class AssessmentSteps(Recording):
         reason: AssessmentRequestReason
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = case.state.adult
             adult.assessment = AssessmentStatus.REQUESTED
             adult.assessment_requests += 1
@@ -96,7 +97,7 @@ class AssessmentSteps(Recording):
         carer_id: str
         method: CarerAssessmentMethod
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             carer = case.state.people[self.carer_id]
             carer.assessment = AssessmentStatus.IN_PROGRESS
             carer.assessment_method = self.method.value
@@ -113,7 +114,7 @@ class AssessmentSteps(Recording):
         ras_answers: dict[str, str]
         summary: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             carer = case.state.people[self.carer_id]
             _reopen_decisions(carer)
             carer.assessment = AssessmentStatus.COMPLETED
@@ -132,22 +133,11 @@ class AssessmentSteps(Recording):
         referral_must_proceed_to_assessment(self.state)
         adult = self.state.adult
         assessment_must_be_startable(adult)
-        if method == AssessmentMethod.COMBINED:
-            if combined_with_carer_id is None:
-                raise RuleViolation(
-                    "a combined assessment names the carer it is combined with",
-                    code="combined_assessment_needs_carer",
-                    field="combined_with_carer_id",
-                )
+        a_carer_is_named_only_for_a_combined_assessment(method, combined_with_carer_id)
+        if combined_with_carer_id is not None:
             carer = carer_must_exist(self.state, combined_with_carer_id)
             adult_carer_rules_exclude_young_carers(carer)
             combined_assessment_needs_consent_from_each_person(adult, carer)
-        elif combined_with_carer_id is not None:
-            raise RuleViolation(
-                "only a combined assessment names a carer",
-                code="carer_named_for_single_assessment",
-                field="combined_with_carer_id",
-            )
         self._record(ctx, self.NeedsAssessmentStarted, method=method, combined_with_carer_id=combined_with_carer_id)
 
     def complete_needs_assessment(
@@ -175,27 +165,14 @@ class AssessmentSteps(Recording):
     ) -> None:
         """A2: a refusal ends the duty to assess unless an exception of s.11(2) applies."""
         case_must_be_open(self.state)
-        adult = self.state.adult
-        if adult.assessment in (AssessmentStatus.COMPLETED, AssessmentStatus.REFUSED):
-            raise RuleViolation(
-                f"the adult's assessment is already {adult.assessment.value}", code="assessment_already_finished"
-            )
+        assessment_must_not_already_be_finished(self.state.adult)
         unique = sorted(set(exceptions), key=list(RefusalException).index)
         self._record(ctx, self.NeedsAssessmentRefused, reason=reason, exceptions=unique, duty_ends=not unique)
 
     def request_needs_assessment(self, ctx: CommandContext, *, reason: AssessmentRequestReason, notes: str) -> None:
         """The duty returns when the adult asks or circumstances change (s.11), or a review proposes a cut."""
         case_must_be_open(self.state)
-        adult = self.state.adult
-        if reason == AssessmentRequestReason.REVIEW_REDUCTION:
-            if adult.assessment != AssessmentStatus.COMPLETED:
-                raise RuleViolation(
-                    "a reassessment after review follows a completed assessment", code="assessment_not_completed"
-                )
-        elif adult.assessment != AssessmentStatus.REFUSED:
-            raise RuleViolation(
-                "the adult has not refused assessment; there is nothing to reopen", code="assessment_not_refused"
-            )
+        reassessment_must_reopen_a_finished_assessment(self.state.adult, reason)
         self._record(ctx, self.NeedsAssessmentRequested, reason=reason, notes=notes)
 
     def start_carer_assessment(self, ctx: CommandContext, *, carer_id: str, method: CarerAssessmentMethod) -> None:
@@ -203,8 +180,7 @@ class AssessmentSteps(Recording):
         carer = carer_must_exist(self.state, carer_id)
         adult_carer_rules_exclude_young_carers(carer)
         assessment_must_be_startable(carer)
-        if carer.assessment == AssessmentStatus.NOT_STARTED:
-            raise RuleViolation(f"carer {carer_id} has not been offered an assessment", code="no_open_offer")
+        carer_must_have_been_offered_an_assessment(carer)
         if method == CarerAssessmentMethod.COMBINED:
             combined_assessment_needs_consent_from_each_person(self.state.adult, carer)
         self._record(ctx, self.CarerAssessmentStarted, carer_id=carer_id, method=method)

@@ -8,9 +8,10 @@ chain. The command method computes all of it before the event exists; ``apply`` 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, CanMutateAggregate, TAggregate
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.canonical import event_chain_hash
@@ -34,9 +35,10 @@ class CommandContext(BaseModel):
     effective_at: AwareDatetime | None = None
 
 
-def _note(case: Any, event: CaseEvent) -> None:
+def _note(case: object, event: CaseEvent) -> None:
     """Bookkeeping every event does after its own apply: chain head, command ids, clock."""
-    state: CaseState = case.state
+    assert isinstance(case, Recording), f"{type(event).__name__} mutates a case, not a {type(case).__name__}"
+    state = case.state
     state.chain_head = event.chain_hash
     processed = state.processed_commands.get(event.command_id)
     if processed is None:
@@ -62,43 +64,49 @@ class CaseEvent(Aggregate.Event):
     effective_at: datetime | None
     chain_hash: str
 
-    def mutate(self, aggregate: Any) -> Any:
-        aggregate = super().mutate(aggregate)
-        _note(aggregate, self)
-        return aggregate
+    def mutate(self, aggregate: TAggregate | None) -> TAggregate | None:
+        mutated = super().mutate(aggregate)
+        _note(mutated, self)
+        return mutated
 
 
 class CaseCreated(Aggregate.Created, CaseEvent):
-    def mutate(self, aggregate: Any) -> Any:
-        aggregate = super().mutate(aggregate)
-        _note(aggregate, self)
-        return aggregate
+    def mutate(self, aggregate: TAggregate | None) -> TAggregate | None:
+        mutated = super().mutate(aggregate)
+        _note(mutated, self)
+        return mutated
 
 
 class Recording:
     """Mixed into the Case: the one way a command method records an event."""
 
     state: CaseState
-    id: Any
+    id: UUID
     version: int
     modified_on: datetime
+
+    if TYPE_CHECKING:  # the library's, which the Case inherits from Aggregate
+
+        def trigger_event(self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any) -> None: ...
 
     def _record(self, ctx: CommandContext, event_class: type[CaseEvent], **fields: Any) -> None:
         # Recorded times strictly increase within a case, so "as of an instant" is unambiguous.
         timestamp = max(ctx.recorded_at, self.state.last_recorded_at + ONE_MICROSECOND)
-        common = dict(
-            command_id=ctx.command_id,
-            command_name=ctx.command_name,
-            command_digest=ctx.command_digest,
-            actor=ctx.actor,
-            effective_at=ctx.effective_at,
-            timestamp=timestamp,
-        )
+        common: dict[str, Any] = {
+            "command_id": ctx.command_id,
+            "command_name": ctx.command_name,
+            "command_digest": ctx.command_digest,
+            "actor": ctx.actor,
+            "effective_at": ctx.effective_at,
+            "timestamp": timestamp,
+        }
+        # The library's metaclass makes each event class a dataclass of its annotations at run time,
+        # which its typing does not declare: the checker sees only the base event's constructor.
         provisional = event_class(  # type: ignore[call-arg]
             originator_id=self.id, originator_version=self.version + 1, chain_hash="", **common, **fields
         )
         link = event_chain_hash(self.state.chain_head, provisional)
-        self.trigger_event(event_class, chain_hash=link, **common, **fields)  # type: ignore[attr-defined]
+        self.trigger_event(event_class, chain_hash=link, **common, **fields)
 
     def _now(self, ctx: CommandContext) -> datetime:
         return max(ctx.recorded_at, self.state.last_recorded_at + ONE_MICROSECOND)

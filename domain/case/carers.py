@@ -10,12 +10,15 @@ from domain.case.rules import (
     adult_carer_rules_exclude_young_carers,
     carer_assessment_must_be_declined,
     carer_assessment_must_be_open,
+    carer_assessment_must_not_be_in_progress,
+    carer_must_be_born_by_the_day_identified,
     carer_must_exist,
+    carer_must_have_been_offered_an_assessment,
+    carer_must_not_already_be_on_the_case,
     case_must_be_open,
     person_must_exist,
 )
 from domain.case.state import AssessmentStatus, Person
-from domain.errors import RuleViolation
 
 ADULTHOOD_AGE = 18
 
@@ -46,7 +49,7 @@ class CarerSteps(Recording):
         lives_with_adult: bool
         young_carer: bool
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id] = Person(
                 person_id=self.carer_id,
                 kind="carer",
@@ -63,7 +66,7 @@ class CarerSteps(Recording):
         carer_id: str
         age: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             pass  # the referral itself is the fact; the young carer takes no part in the adult gate
 
     class CarerAssessmentOffered(CaseEvent):
@@ -72,7 +75,7 @@ class CarerSteps(Recording):
         carer_id: str
         told_of_right: bool
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id].assessment = AssessmentStatus.OFFERED
 
     class CarerAssessmentAccepted(CaseEvent):
@@ -80,7 +83,7 @@ class CarerSteps(Recording):
 
         carer_id: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id].assessment = AssessmentStatus.ACCEPTED
 
     class CarerAssessmentDeclined(CaseEvent):
@@ -89,7 +92,7 @@ class CarerSteps(Recording):
         carer_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id].assessment = AssessmentStatus.DECLINED
 
     class CarerAssessmentRequested(CaseEvent):
@@ -98,7 +101,7 @@ class CarerSteps(Recording):
         carer_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             carer = case.state.people[self.carer_id]
             carer.assessment = AssessmentStatus.REQUESTED
             carer.assessment_requests += 1
@@ -109,7 +112,7 @@ class CarerSteps(Recording):
         person_id: str
         consented: bool
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].combined_consent = self.consented
 
     def identify_carer(
@@ -123,18 +126,10 @@ class CarerSteps(Recording):
         lives_with_adult: bool,
     ) -> None:
         case_must_be_open(self.state)
-        if carer_id in self.state.people:
-            raise RuleViolation(
-                f"person {carer_id!r} is already on this case", code="person_already_on_case", field="carer_id"
-            )
-        day = (ctx.effective_at or self._now(ctx)).date()
-        age = age_on(date_of_birth, day)
-        if age < 0:
-            raise RuleViolation(
-                "the date of birth is after the date of identification",
-                code="date_of_birth_in_future",
-                field="date_of_birth",
-            )
+        carer_must_not_already_be_on_the_case(self.state, carer_id)
+        identified_on = (ctx.effective_at or self._now(ctx)).date()
+        carer_must_be_born_by_the_day_identified(date_of_birth, identified_on)
+        age = age_on(date_of_birth, identified_on)
         young = age < ADULTHOOD_AGE
         self._record(
             ctx,
@@ -156,8 +151,7 @@ class CarerSteps(Recording):
         case_must_be_open(self.state)
         carer = carer_must_exist(self.state, carer_id)
         adult_carer_rules_exclude_young_carers(carer)
-        if carer.assessment != AssessmentStatus.OFFERED:
-            raise RuleViolation(f"carer {carer_id} has no open offer to accept", code="no_open_offer")
+        carer_must_have_been_offered_an_assessment(carer, offer_still_open=True)
         self._record(ctx, self.CarerAssessmentAccepted, carer_id=carer_id)
 
     def decline_carer_assessment(self, ctx: CommandContext, *, carer_id: str, reason: str) -> None:
@@ -165,8 +159,7 @@ class CarerSteps(Recording):
         carer = carer_must_exist(self.state, carer_id)
         adult_carer_rules_exclude_young_carers(carer)
         carer_assessment_must_be_open(carer)
-        if carer.assessment == AssessmentStatus.IN_PROGRESS:
-            raise RuleViolation(f"carer {carer_id}'s assessment is in progress", code="assessment_in_progress")
+        carer_assessment_must_not_be_in_progress(carer)
         self._record(ctx, self.CarerAssessmentDeclined, carer_id=carer_id, reason=reason)
 
     def request_carer_assessment(self, ctx: CommandContext, *, carer_id: str, reason: str) -> None:

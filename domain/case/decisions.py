@@ -8,8 +8,6 @@ re-run it and get the same answer.
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.budget_statement import PersonalBudgetStatement, carer_budget_statement, personal_budget_statement
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
@@ -18,16 +16,19 @@ from domain.case.rules import (
     assessments_must_be_complete_before_planning,
     budget_must_be_calculated,
     budget_must_exceed_cap_to_override,
+    budget_must_not_already_be_challenged,
+    cap_override_needs_funding_authority,
+    carers_are_not_charged,
     case_must_be_open,
+    challenge_id_must_be_new,
+    challenge_must_be_open,
     must_be_eligible,
-    no_open_challenge,
+    only_an_upheld_challenge_revises_the_amount,
     person_must_exist,
     recorded_carer_support,
 )
 from domain.case.state import Challenge, Person
 from domain.eligibility import EligibilityDetermination, determine_adult_eligibility, determine_carer_eligibility
-from domain.errors import RuleViolation
-from domain.people import Role
 from domain.ras import BudgetCalculation, RuleSet, calculate_adult_budget, calculate_carer_budget
 from domain.vocabulary import ChallengeOutcome
 
@@ -71,7 +72,7 @@ class DecisionSteps(Recording):
         determination: EligibilityDetermination
         practitioner_notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.eligibility = self.determination
             person.budget = None
@@ -83,7 +84,7 @@ class DecisionSteps(Recording):
         person_id: str
         calculation: BudgetCalculation
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.budget = self.calculation
             person.cap_override_pence = None
@@ -97,7 +98,7 @@ class DecisionSteps(Recording):
         approved_pence: int
         reasons: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].cap_override_pence = self.approved_pence
 
     class FinancialAssessmentCompleted(CaseEvent):
@@ -108,7 +109,7 @@ class DecisionSteps(Recording):
         statement: PersonalBudgetStatement
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.assessed_contribution_pence = self.assessed_contribution_pence
             person.statement = self.statement
@@ -121,7 +122,7 @@ class DecisionSteps(Recording):
         grounds: str
         amount_challenged_pence: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].challenges.append(
                 Challenge(challenge_id=self.challenge_id, grounds=self.grounds, raised_at=self.timestamp)
             )
@@ -136,7 +137,7 @@ class DecisionSteps(Recording):
         reasons: str
         statement: PersonalBudgetStatement | None
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             for challenge in person.challenges:
                 if challenge.challenge_id == self.challenge_id:
@@ -195,10 +196,7 @@ class DecisionSteps(Recording):
     def override_budget_cap(self, ctx: CommandContext, *, person_id: str, approved_pence: int, reasons: str) -> None:
         """P2: never silently capped: the override states the figure and why it meets eligible needs."""
         case_must_be_open(self.state)
-        if ctx.actor.role not in (Role.TEAM_MANAGER, Role.PANEL_MEMBER):
-            raise RuleViolation(
-                "a cap override is a funding decision for a team manager or the panel", code="override_needs_authority"
-            )
+        cap_override_needs_funding_authority(ctx.actor)
         person = person_must_exist(self.state, person_id)
         budget_must_exceed_cap_to_override(person)
         assert person.budget is not None and person.budget.cap_pence is not None
@@ -217,12 +215,7 @@ class DecisionSteps(Recording):
     ) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
-        if person.kind != "adult":
-            raise RuleViolation(
-                "carers are not charged for care given to the person they care for",
-                code="carers_not_charged",
-                field="person_id",
-            )
+        carers_are_not_charged(person)
         budget_must_be_calculated(person)
         statement = personal_budget_statement(
             cost_pence=current_budget_pence(person), assessed_contribution_pence=assessed_contribution_pence
@@ -240,11 +233,8 @@ class DecisionSteps(Recording):
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
         budget_must_be_calculated(person)
-        no_open_challenge(person)
-        if any(c.challenge_id == challenge_id for c in person.challenges):
-            raise RuleViolation(
-                f"challenge {challenge_id!r} already exists", code="challenge_id_in_use", field="challenge_id"
-            )
+        budget_must_not_already_be_challenged(person)
+        challenge_id_must_be_new(person, challenge_id)
         self._record(
             ctx,
             self.BudgetChallenged,
@@ -267,15 +257,8 @@ class DecisionSteps(Recording):
         """X1: the challenge is resolved with reasons; an upheld one may revise the amount."""
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
-        open_ids = [c.challenge_id for c in person.challenges if not c.resolved]
-        if challenge_id not in open_ids:
-            raise RuleViolation(f"no open challenge {challenge_id!r}", code="no_open_challenge", field="challenge_id")
-        if outcome == ChallengeOutcome.NOT_UPHELD and revised_pence is not None:
-            raise RuleViolation(
-                "a challenge not upheld does not revise the amount",
-                code="revision_without_upholding",
-                field="revised_pence",
-            )
+        challenge_must_be_open(person, challenge_id)
+        only_an_upheld_challenge_revises_the_amount(outcome, revised_pence)
         statement = budget_statement_for(person, revised_pence) if revised_pence is not None else None
         self._record(
             ctx,

@@ -4,70 +4,40 @@ recovery of unspent funds (step 11; rule D1)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
+    agreement_id_must_be_new,
+    agreement_must_be_active,
+    agreement_must_exist,
+    agreement_must_not_have_ended,
     agreement_must_start_within_window,
+    approved_plan_must_hold_a_direct_payment,
+    arrears_are_one_catch_up_payment,
+    arrears_must_await_confirmation,
     case_must_be_open,
+    confirmed_amount_must_be_the_arrears,
     direct_payment_must_follow_the_signed_off_plan,
     direct_payment_needs_capacity_or_authorised_person,
+    monitoring_period_must_not_end_before_it_starts,
+    only_an_issued_payment_can_fail,
+    payment_must_not_fall_due_before_the_agreement_starts,
+    payment_slot_is_paid_at_most_once,
+    payment_slot_must_be_new,
+    payment_slot_must_exist,
+    payments_must_be_suspended,
     person_must_exist,
     plan_must_be_approved,
+    recovery_must_not_exceed_the_reported_underspend,
 )
-from domain.case.state import Agreement, CaseState, PaymentSlot
-from domain.errors import NotFound, RuleViolation
-from domain.money import format_pounds
+from domain.case.state import Agreement, PaymentSlot
 from domain.payment_schedule import due_date, slots_due_before
-from domain.vocabulary import BudgetManagement, Frequency, PaymentRecipient
+from domain.vocabulary import Frequency, PaymentRecipient
 
 
-def agreement_must_exist(state: CaseState, agreement_id: str) -> Agreement:
-    agreement = state.agreements.get(agreement_id)
-    if agreement is None:
-        raise NotFound(f"no direct payment agreement {agreement_id!r}", code="unknown_agreement", field="agreement_id")
-    return agreement
-
-
-def agreement_must_be_active(agreement: Agreement) -> None:
-    if agreement.status != "active":
-        raise RuleViolation(
-            f"direct payments under {agreement.agreement_id} are {agreement.status}",
-            code=f"payments_{agreement.status}",
-        )
-
-
-def slot_must_exist(agreement: Agreement, slot: int) -> PaymentSlot:
-    found = agreement.slots.get(slot)
-    if found is None:
-        raise NotFound(
-            f"no payment slot {slot} under {agreement.agreement_id}", code="unknown_payment_slot", field="slot"
-        )
-    return found
-
-
-def arrears_are_one_catch_up_payment(agreement: Agreement, slot: int) -> None:
-    """Slots already due when a back-dated agreement was made are not paid one by one: they are
-    paid together, once, when a finance officer confirms the catch-up payment."""
-    if slot <= agreement.arrears_slots:
-        raise RuleViolation(
-            f"slot {slot} was already due when agreement {agreement.agreement_id} was made: it is paid in the "
-            "catch-up payment a finance officer confirms",
-            code="slot_in_arrears",
-            field="slot",
-            details={"arrears_slots": agreement.arrears_slots},
-        )
-
-
-def payment_slot_is_paid_at_most_once(slot: PaymentSlot) -> None:
-    """D1: one schedule slot, at most one payment issued (a failed payment may be reissued)."""
-    if slot.status == "issued":
-        raise RuleViolation(
-            f"payment slot {slot.slot} has already been issued", code="payment_already_issued", field="slot"
-        )
-
-
-def payment_instruction(event: Any, slot: int) -> dict[str, Any]:
+def payment_instruction(
+    event: PaymentSteps.ArrearsPaymentIssued | PaymentSteps.PaymentIssued, slot: int
+) -> dict[str, str | int]:
     """What the finance system is told to pay for an issuing event, under one slot."""
     return {
         "case_id": event.originator_id.hex,
@@ -95,7 +65,7 @@ class PaymentSteps(Recording):
         arrears_slots: int = 0
         arrears_pence: int = 0
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id] = Agreement(
                 agreement_id=self.agreement_id,
                 person_id=self.person_id,
@@ -119,7 +89,7 @@ class PaymentSteps(Recording):
         amount_pence: int
         payment_reference: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             for slot in range(self.first_slot, self.last_slot + 1):
                 agreement.slots[slot] = PaymentSlot(
@@ -133,7 +103,7 @@ class PaymentSteps(Recording):
             agreement.paid_pence += self.amount_pence
             agreement.arrears_status = "paid"
 
-        def payment_instruction(self) -> dict[str, Any]:
+        def payment_instruction(self) -> dict[str, str | int]:
             """One instruction for the whole catch-up, under its first slot (docs/payments-outbox.md)."""
             return payment_instruction(self, self.first_slot)
 
@@ -145,7 +115,7 @@ class PaymentSteps(Recording):
         due_on: date
         amount_pence: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             agreement.slots[self.slot] = PaymentSlot(slot=self.slot, due_on=self.due_on, amount_pence=self.amount_pence)
 
@@ -157,7 +127,7 @@ class PaymentSteps(Recording):
         amount_pence: int
         payment_reference: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             slot = agreement.slots[self.slot]
             slot.status = "issued"
@@ -165,7 +135,7 @@ class PaymentSteps(Recording):
             slot.payment_reference = self.payment_reference
             agreement.paid_pence += self.amount_pence
 
-        def payment_instruction(self) -> dict[str, Any]:
+        def payment_instruction(self) -> dict[str, str | int]:
             """What the finance system is told to pay; the store writes it to the payment outbox in
             the same transaction as this event (see docs/payments-outbox.md)."""
             return payment_instruction(self, self.slot)
@@ -178,7 +148,7 @@ class PaymentSteps(Recording):
         amount_pence: int
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             slot = agreement.slots[self.slot]
             slot.status = "failed"
@@ -191,7 +161,7 @@ class PaymentSteps(Recording):
         agreement_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].status = "suspended"
 
     class DirectPaymentsResumed(CaseEvent):
@@ -200,7 +170,7 @@ class PaymentSteps(Recording):
         agreement_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].status = "active"
 
     class DirectPaymentAgreementEnded(CaseEvent):
@@ -209,7 +179,7 @@ class PaymentSteps(Recording):
         agreement_id: str
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].status = "stopped"
 
     class MonitoringReturnReceived(CaseEvent):
@@ -223,7 +193,7 @@ class PaymentSteps(Recording):
         underspend_pence: int
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             agreement.monitoring_returns += 1
             agreement.reported_spend_pence += self.spent_pence
@@ -236,7 +206,7 @@ class PaymentSteps(Recording):
         amount_pence: int
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].recovered_pence += self.amount_pence
 
     def make_direct_payment_agreement(
@@ -257,15 +227,8 @@ class PaymentSteps(Recording):
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
         plan_must_be_approved(person)
-        assert person.plan is not None
-        if person.plan.management not in (BudgetManagement.DIRECT_PAYMENT, BudgetManagement.MIX):
-            raise RuleViolation(
-                f"the approved plan for {person_id} is not held as a direct payment", code="plan_not_direct_payment"
-            )
-        if agreement_id in self.state.agreements:
-            raise RuleViolation(
-                f"agreement {agreement_id!r} already exists", code="agreement_id_in_use", field="agreement_id"
-            )
+        approved_plan_must_hold_a_direct_payment(person)
+        agreement_id_must_be_new(self.state, agreement_id)
         direct_payment_needs_capacity_or_authorised_person(person, recipient)
         direct_payment_must_follow_the_signed_off_plan(
             person,
@@ -302,25 +265,8 @@ class PaymentSteps(Recording):
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
         agreement_must_be_active(agreement)
-        if agreement.arrears_status != "awaiting_confirmation":
-            raise RuleViolation(
-                f"agreement {agreement_id} has no catch-up payment waiting (arrears {agreement.arrears_status})",
-                code="no_arrears_to_confirm",
-                field="agreement_id",
-            )
-        if amount_pence != agreement.arrears_pence:
-            raise RuleViolation(
-                f"the arrears under {agreement_id} are {format_pounds(agreement.arrears_pence)} "
-                f"({agreement.arrears_slots} payment(s) of {format_pounds(agreement.amount_per_payment_pence)}), "
-                f"not {format_pounds(amount_pence)}",
-                code="arrears_amount_mismatch",
-                field="amount_pence",
-                details={
-                    "arrears_pence": agreement.arrears_pence,
-                    "confirmed_pence": amount_pence,
-                    "arrears_slots": agreement.arrears_slots,
-                },
-            )
+        arrears_must_await_confirmation(agreement)
+        confirmed_amount_must_be_the_arrears(agreement, amount_pence)
         self._record(
             ctx,
             self.ArrearsPaymentIssued,
@@ -336,17 +282,10 @@ class PaymentSteps(Recording):
     ) -> None:
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
-        if agreement.status == "stopped":
-            agreement_must_be_active(agreement)
+        agreement_must_not_have_ended(agreement)  # a suspended agreement's schedule still runs on
         arrears_are_one_catch_up_payment(agreement, slot)
-        if slot in agreement.slots:
-            raise RuleViolation(
-                f"payment slot {slot} is already scheduled", code="payment_slot_already_scheduled", field="slot"
-            )
-        if due_on < agreement.start_date:
-            raise RuleViolation(
-                "a payment cannot fall due before the agreement starts", code="payment_before_start", field="due_on"
-            )
+        payment_slot_must_be_new(agreement, slot)
+        payment_must_not_fall_due_before_the_agreement_starts(agreement, due_on)
         self._record(
             ctx, self.PaymentScheduled, agreement_id=agreement_id, slot=slot, due_on=due_on, amount_pence=amount_pence
         )
@@ -355,7 +294,7 @@ class PaymentSteps(Recording):
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
         agreement_must_be_active(agreement)
-        scheduled = slot_must_exist(agreement, slot)
+        scheduled = payment_slot_must_exist(agreement, slot)
         payment_slot_is_paid_at_most_once(scheduled)
         self._record(
             ctx,
@@ -369,11 +308,8 @@ class PaymentSteps(Recording):
     def record_payment_failure(self, ctx: CommandContext, *, agreement_id: str, slot: int, reason: str) -> None:
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
-        issued = slot_must_exist(agreement, slot)
-        if issued.status != "issued":
-            raise RuleViolation(
-                f"payment slot {slot} was not issued, so it cannot fail", code="payment_not_issued", field="slot"
-            )
+        issued = payment_slot_must_exist(agreement, slot)
+        only_an_issued_payment_can_fail(issued)
         self._record(
             ctx,
             self.PaymentFailed,
@@ -391,15 +327,13 @@ class PaymentSteps(Recording):
     def resume_direct_payments(self, ctx: CommandContext, *, agreement_id: str, reason: str) -> None:
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
-        if agreement.status != "suspended":
-            raise RuleViolation(f"payments under {agreement_id} are not suspended", code="payments_not_suspended")
+        payments_must_be_suspended(agreement)
         self._record(ctx, self.DirectPaymentsResumed, agreement_id=agreement_id, reason=reason)
 
     def end_direct_payment_agreement(self, ctx: CommandContext, *, agreement_id: str, reason: str) -> None:
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
-        if agreement.status == "stopped":
-            raise RuleViolation(f"agreement {agreement_id} has already ended", code="payments_stopped")
+        agreement_must_not_have_ended(agreement)
         self._record(ctx, self.DirectPaymentAgreementEnded, agreement_id=agreement_id, reason=reason)
 
     def receive_monitoring_return(
@@ -416,8 +350,7 @@ class PaymentSteps(Recording):
     ) -> None:
         case_must_be_open(self.state)
         agreement_must_exist(self.state, agreement_id)
-        if period_end < period_start:
-            raise RuleViolation("a monitoring period ends after it starts", code="period_reversed", field="period_end")
+        monitoring_period_must_not_end_before_it_starts(period_start, period_end)
         self._record(
             ctx,
             self.MonitoringReturnReceived,
@@ -434,14 +367,7 @@ class PaymentSteps(Recording):
         """s.33: only what monitoring showed unspent, and not yet recovered, can be recovered."""
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
-        recoverable = agreement.reported_underspend_pence - agreement.recovered_pence
-        if amount_pence > recoverable:
-            raise RuleViolation(
-                f"only {recoverable} pence is reported unspent and not yet recovered",
-                code="recovery_exceeds_underspend",
-                field="amount_pence",
-                details={"recoverable_pence": recoverable},
-            )
+        recovery_must_not_exceed_the_reported_underspend(agreement, amount_pence)
         self._record(
             ctx, self.UnspentFundsRecovered, agreement_id=agreement_id, amount_pence=amount_pence, reason=reason
         )

@@ -7,43 +7,32 @@ closes the gate again: drafts stay as they are and sign-off waits.
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.budget_statement import PersonalBudgetStatement
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.decisions import budget_statement_for, current_budget_pence
 from domain.case.rules import (
+    APPROVING_OUTCOMES,
     adult_budget_must_reflect_carers_recorded_support,
+    approved_plan_is_revised_only_after_a_review,
     assessments_must_be_complete_before_planning,
     budget_must_be_calculated,
     capped_budget_needs_reasoned_override,
     case_must_be_open,
     financial_assessment_must_be_complete,
     must_be_eligible,
+    only_an_approval_states_an_amount,
     panel_must_decide_above_threshold,
     person_must_exist,
-    plan_must_be_editable,
+    plan_must_be_a_draft,
     plan_must_be_submitted,
     plan_must_exist,
+    plan_must_keep_spending_rules,
+    plan_must_not_already_be_drafted,
+    sign_off_needs_the_authority_of_its_route,
 )
 from domain.case.state import PlanStatus, SignOff
-from domain.errors import RuleViolation
-from domain.people import Role
-from domain.planning import SpendingRules, SupportPlan, check_plan_lines
-from domain.vocabulary import ReviewOutcome, SignOffOutcome, SignOffRoute
-
-SIGN_OFF_AUTHORITY = {SignOffRoute.PANEL: Role.PANEL_MEMBER, SignOffRoute.DELEGATED: Role.TEAM_MANAGER}
-
-
-def plan_must_keep_spending_rules(plan: SupportPlan, plan_for: str, rules: SpendingRules) -> None:
-    breaches = check_plan_lines(plan, plan_for=plan_for, rules=rules)  # type: ignore[arg-type]
-    if breaches:
-        raise RuleViolation(
-            "; ".join(b.message for b in breaches),
-            code="spending_rule_breached",
-            field="plan.lines",
-            details={"breaches": [b.model_dump(mode="json") for b in breaches]},
-        )
+from domain.planning import SpendingRules, SupportPlan
+from domain.vocabulary import SignOffOutcome, SignOffRoute
 
 
 class PlanningSteps(Recording):
@@ -55,7 +44,7 @@ class PlanningSteps(Recording):
         plan_version: int
         annual_cost_pence: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.plan = self.plan
             person.plan_version = self.plan_version
@@ -71,7 +60,7 @@ class PlanningSteps(Recording):
         annual_cost_pence: int
         reason: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
             person.plan = self.plan
             person.plan_version = self.plan_version
@@ -87,7 +76,7 @@ class PlanningSteps(Recording):
         annual_cost_pence: int
         budget_pence: int
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].plan_status = PlanStatus.SUBMITTED
 
     class SignOffDecisionRecorded(CaseEvent):
@@ -106,9 +95,9 @@ class PlanningSteps(Recording):
         indicative_pence: int
         statement: PersonalBudgetStatement | None
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
-            approved = self.outcome in (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
+            approved = self.outcome in APPROVING_OUTCOMES
             person.plan_status = {
                 SignOffOutcome.APPROVED: PlanStatus.APPROVED,
                 SignOffOutcome.APPROVED_WITH_CHANGES: PlanStatus.APPROVED,
@@ -133,11 +122,8 @@ class PlanningSteps(Recording):
         person = person_must_exist(self.state, person_id)
         must_be_eligible(person)
         budget_must_be_calculated(person)
-        if person.plan is not None:
-            raise RuleViolation(
-                f"a plan for {person_id} already exists; revise it instead", code="plan_already_drafted"
-            )
-        plan_must_keep_spending_rules(plan, person.kind, spending_rules)
+        plan_must_not_already_be_drafted(person)
+        plan_must_keep_spending_rules(plan, person, spending_rules)
         self._record(
             ctx,
             self.SupportPlanDrafted,
@@ -154,16 +140,8 @@ class PlanningSteps(Recording):
         assessments_must_be_complete_before_planning(self.state)
         person = person_must_exist(self.state, person_id)
         plan_must_exist(person)
-        if person.plan_status != PlanStatus.APPROVED:
-            plan_must_be_editable(person)
-        else:
-            reviews = [r for r in self.state.reviews.values() if person_id in r.person_ids and r.status == "completed"]
-            if not reviews or reviews[-1].outcome != ReviewOutcome.REVISE_PLAN:
-                raise RuleViolation(
-                    "an approved plan is revised after a review that decides to revise it",
-                    code="plan_revision_needs_review",
-                )
-        plan_must_keep_spending_rules(plan, person.kind, spending_rules)
+        approved_plan_is_revised_only_after_a_review(self.state, person)
+        plan_must_keep_spending_rules(plan, person, spending_rules)
         self._record(
             ctx,
             self.SupportPlanRevised,
@@ -179,11 +157,7 @@ class PlanningSteps(Recording):
         assessments_must_be_complete_before_planning(self.state)
         person = person_must_exist(self.state, person_id)
         plan_must_exist(person)
-        if person.plan_status not in (PlanStatus.DRAFT, PlanStatus.DEFERRED):
-            raise RuleViolation(
-                f"the plan for {person_id} is {person.plan_status.value}; only a draft is submitted",
-                code="plan_not_draft",
-            )
+        plan_must_be_a_draft(person)
         adult_budget_must_reflect_carers_recorded_support(self.state, person)
         capped_budget_needs_reasoned_override(person)
         financial_assessment_must_be_complete(person)
@@ -213,28 +187,13 @@ class PlanningSteps(Recording):
         person = person_must_exist(self.state, person_id)
         plan_must_be_submitted(person)
         adult_budget_must_reflect_carers_recorded_support(self.state, person)
-        if ctx.actor.role != SIGN_OFF_AUTHORITY[route]:
-            raise RuleViolation(
-                f"a {route.value} sign-off is recorded by a {SIGN_OFF_AUTHORITY[route].value.replace('_', ' ')}",
-                code="sign_off_needs_authority",
-            )
+        sign_off_needs_the_authority_of_its_route(ctx.actor, route)
         assert person.plan is not None and person.budget is not None
         cost = person.plan.annual_cost_pence
-        panel_must_decide_above_threshold(cost, panel_threshold_pence, route.value)
-        approved = outcome in (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
-        if approved:
-            if approved_pence is None:
-                if outcome == SignOffOutcome.APPROVED_WITH_CHANGES:
-                    raise RuleViolation(
-                        "approval with changes states the approved amount",
-                        code="approved_amount_required",
-                        field="approved_pence",
-                    )
-                approved_pence = cost
-        elif approved_pence is not None:
-            raise RuleViolation(
-                f"a {outcome.value} decision approves no amount", code="amount_without_approval", field="approved_pence"
-            )
+        panel_must_decide_above_threshold(cost, panel_threshold_pence, route)
+        only_an_approval_states_an_amount(outcome, approved_pence)
+        if approved_pence is None and outcome in APPROVING_OUTCOMES:
+            approved_pence = cost  # a plain approval approves what the plan costs
         statement = budget_statement_for(person, approved_pence) if approved_pence is not None else None
         self._record(
             ctx,

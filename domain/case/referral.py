@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
 from domain.case.rules import case_must_be_open, referral_must_be_unscreened
@@ -24,7 +23,7 @@ class ReferralSteps(Recording):
         adult_date_of_birth: date
         primary_support_reason: PrimarySupportReason | None
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             adult = Person(
                 person_id=self.adult_id,
                 kind="adult",
@@ -52,7 +51,7 @@ class ReferralSteps(Recording):
         outcome: ScreeningOutcome
         reasons: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.screening = self.outcome
 
     class CaseClosed(CaseEvent):
@@ -61,7 +60,7 @@ class ReferralSteps(Recording):
         reason: ClosureReason
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.closed = True
             case.state.closure_reason = self.reason
             for agreement in case.state.agreements.values():

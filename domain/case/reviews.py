@@ -7,13 +7,29 @@ outcome applies to each of them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
-from domain.case.rules import case_must_be_open, person_must_exist, review_needs_a_plan_to_review
-from domain.case.state import AssessmentStatus, Review
-from domain.errors import NotFound, RuleViolation
-from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason, Stage
+from domain.case.rules import (
+    case_must_be_open,
+    overdue_stage_must_still_be_open,
+    person_must_exist,
+    review_id_must_be_new,
+    review_must_exist,
+    review_must_not_already_be_completed,
+    review_needs_a_plan_to_review,
+    stage_must_not_already_be_overdue,
+    unplanned_review_is_requested_not_scheduled,
+)
+from domain.case.state import AssessmentStatus, CaseState, Review
+from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason
+
+
+def overdue_clock_started_at(state: CaseState, stage: str, due_at: datetime) -> datetime:
+    """When the service-level clock of an open stage started: a review's on the day it fell due."""
+    if stage.startswith("review:"):
+        review = state.reviews[stage.removeprefix("review:")]
+        return datetime.combine(review.due_on, datetime.min.time(), tzinfo=due_at.tzinfo)
+    return state.stage_entered_at
 
 
 class ReviewSteps(Recording):
@@ -25,7 +41,7 @@ class ReviewSteps(Recording):
         kind: ReviewKind
         due_on: date
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.reviews[self.review_id] = Review(
                 review_id=self.review_id,
                 person_ids=list(self.person_ids),
@@ -43,7 +59,7 @@ class ReviewSteps(Recording):
         due_on: date
         details: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.reviews[self.review_id] = Review(
                 review_id=self.review_id,
                 person_ids=list(self.person_ids),
@@ -59,7 +75,7 @@ class ReviewSteps(Recording):
         outcome: ReviewOutcome
         notes: str
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             review = case.state.reviews[self.review_id]
             review.status = "completed"
             review.outcome = self.outcome
@@ -79,18 +95,15 @@ class ReviewSteps(Recording):
         entered_at: datetime
         due_at: datetime
 
-        def apply(self, case: Any) -> None:
+        def apply(self, case: Recording) -> None:
             case.state.overdue[self.stage] = self.due_at
 
     def schedule_review(
         self, ctx: CommandContext, *, review_id: str, person_ids: list[str], kind: ReviewKind, due_on: date
     ) -> None:
         case_must_be_open(self.state)
-        self._review_id_must_be_new(review_id)
-        if kind == ReviewKind.UNPLANNED:
-            raise RuleViolation(
-                "an unplanned review is requested, not scheduled", code="unplanned_review_is_requested", field="kind"
-            )
+        review_id_must_be_new(self.state, review_id)
+        unplanned_review_is_requested_not_scheduled(kind)
         for person_id in person_ids:
             review_needs_a_plan_to_review(person_must_exist(self.state, person_id, field="person_ids"))
         self._record(ctx, self.ReviewScheduled, review_id=review_id, person_ids=person_ids, kind=kind, due_on=due_on)
@@ -107,7 +120,7 @@ class ReviewSteps(Recording):
     ) -> None:
         """s.27: any reasonable request for a review must be considered, so every request is recorded."""
         case_must_be_open(self.state)
-        self._review_id_must_be_new(review_id)
+        review_id_must_be_new(self.state, review_id)
         for person_id in person_ids:
             person_must_exist(self.state, person_id, field="person_ids")
         self._record(
@@ -122,29 +135,13 @@ class ReviewSteps(Recording):
 
     def complete_review(self, ctx: CommandContext, *, review_id: str, outcome: ReviewOutcome, notes: str) -> None:
         case_must_be_open(self.state)
-        review = self.state.reviews.get(review_id)
-        if review is None:
-            raise NotFound(f"no review {review_id!r}", code="unknown_review", field="review_id")
-        if review.status == "completed":
-            raise RuleViolation(f"review {review_id} is already completed", code="review_already_completed")
+        review_must_not_already_be_completed(review_must_exist(self.state, review_id))
         self._record(ctx, self.ReviewCompleted, review_id=review_id, outcome=outcome, notes=notes)
 
     def record_stage_overdue(self, ctx: CommandContext, *, stage: str, due_at: datetime) -> None:
         """A stage past its service level, or a review past its due date (``review:<id>``)."""
         case_must_be_open(self.state)
-        if stage.startswith("review:"):
-            review = self.state.reviews.get(stage.removeprefix("review:"))
-            if review is None or review.status == "completed":
-                raise RuleViolation(f"{stage} is not an open review", code="stage_moved_on", field="stage")
-            entered_at = datetime.combine(review.due_on, datetime.min.time(), tzinfo=due_at.tzinfo)
-        else:
-            if stage not in {s.value for s in Stage} or stage != self.state.stage.value:
-                raise RuleViolation(f"the case is no longer at stage {stage}", code="stage_moved_on", field="stage")
-            entered_at = self.state.stage_entered_at
-        if stage in self.state.overdue:
-            raise RuleViolation(f"{stage} is already flagged overdue", code="already_overdue", field="stage")
+        overdue_stage_must_still_be_open(self.state, stage)
+        stage_must_not_already_be_overdue(self.state, stage)
+        entered_at = overdue_clock_started_at(self.state, stage, due_at)
         self._record(ctx, self.StageOverdue, stage=stage, entered_at=entered_at, due_at=due_at)
-
-    def _review_id_must_be_new(self, review_id: str) -> None:
-        if review_id in self.state.reviews:
-            raise RuleViolation(f"review {review_id!r} already exists", code="review_id_in_use", field="review_id")

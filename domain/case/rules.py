@@ -1,20 +1,60 @@
-"""The named invariants of the case record. Each raises a RuleViolation with a stable code.
+"""The council's rulebook for the case record: every refusal of a command is one named rule here.
 
-The codes are part of the product's contract: the workflow's update validators and the HTTP API
-return them unchanged, and docs/rules.md maps each rule of the domain brief to them.
+Each rule raises a domain error with a stable code: a ``RuleViolation`` (409) when the record does
+not allow the command now, a ``NotFound`` (404) when it names a person, agreement, slot or review
+the case does not hold, an ``InvalidInput`` (422) when a field falls outside what the council
+allows. The codes are part of the product's contract: the workflow's update validators and the
+HTTP API return them unchanged. A code belongs to one rule only, and docs/rules.md lists every
+rule with its codes (tests/unit/test_rulebook.py keeps the two in step).
+
+The aggregate's command methods (``domain/case/*.py``) raise nothing themselves: each reads as its
+list of rules, then the one event it records.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
-from domain.case.state import FINISHED_FOR_GATE, AssessmentStatus, CaseState, Person, PlanStatus
+from domain.case.state import (
+    FINISHED_FOR_GATE,
+    Agreement,
+    AssessmentStatus,
+    CaseState,
+    PaymentSlot,
+    Person,
+    PlanStatus,
+    Review,
+)
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
-from domain.planning import PERIODS_PER_YEAR
+from domain.people import Actor, Role
+from domain.planning import PERIODS_PER_YEAR, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
-from domain.vocabulary import Frequency, PaymentRecipient, ScreeningOutcome
+from domain.vocabulary import (
+    AssessmentMethod,
+    AssessmentRequestReason,
+    BudgetManagement,
+    ChallengeOutcome,
+    Frequency,
+    PaymentRecipient,
+    ReviewKind,
+    ReviewOutcome,
+    ScreeningOutcome,
+    SignOffOutcome,
+    SignOffRoute,
+    Stage,
+)
+
+# Who may record a sign-off by each route: the funding panel, or a team manager under delegated authority.
+SIGN_OFF_AUTHORITY: dict[SignOffRoute, Role] = {
+    SignOffRoute.PANEL: Role.PANEL_MEMBER,
+    SignOffRoute.DELEGATED: Role.TEAM_MANAGER,
+}
+APPROVING_OUTCOMES = frozenset({SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES})
+FUNDING_AUTHORITY = frozenset({Role.TEAM_MANAGER, Role.PANEL_MEMBER})
+
+
+# The case
 
 
 def case_must_be_open(state: CaseState) -> None:
@@ -25,6 +65,16 @@ def case_must_be_open(state: CaseState) -> None:
 def escalation_must_be_raised(state: CaseState) -> None:
     if state.escalation is None:
         raise RuleViolation("the case has no escalation to resolve", code="no_escalation")
+
+
+def person_must_exist(state: CaseState, person_id: str, field: str = "person_id") -> Person:
+    person = state.people.get(person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id!r} on this case", code="unknown_person", field=field)
+    return person
+
+
+# Referral and screening
 
 
 def referral_must_be_unscreened(state: CaseState) -> None:
@@ -40,11 +90,23 @@ def referral_must_proceed_to_assessment(state: CaseState) -> None:
         )
 
 
-def person_must_exist(state: CaseState, person_id: str, field: str = "person_id") -> Person:
-    person = state.people.get(person_id)
-    if person is None:
-        raise NotFound(f"no person {person_id!r} on this case", code="unknown_person", field=field)
-    return person
+# Carers (A1)
+
+
+def carer_must_not_already_be_on_the_case(state: CaseState, carer_id: str) -> None:
+    if carer_id in state.people:
+        raise RuleViolation(
+            f"person {carer_id!r} is already on this case", code="person_already_on_case", field="carer_id"
+        )
+
+
+def carer_must_be_born_by_the_day_identified(date_of_birth: date, identified_on: date) -> None:
+    if date_of_birth > identified_on:
+        raise RuleViolation(
+            "the date of birth is after the date of identification",
+            code="date_of_birth_in_future",
+            field="date_of_birth",
+        )
 
 
 def carer_must_exist(state: CaseState, carer_id: str) -> Person:
@@ -54,9 +116,130 @@ def carer_must_exist(state: CaseState, carer_id: str) -> Person:
     return person
 
 
-def outstanding_assessments(state: CaseState) -> list[dict[str, Any]]:
-    """Who still blocks support planning, and why (the gate's explanation)."""
-    waiting = []
+def adult_carer_rules_exclude_young_carers(carer: Person) -> None:
+    if carer.young_carer:
+        raise RuleViolation(
+            f"carer {carer.person_id} is under 18: refer to children's services; adult carer rules do not apply",
+            code="young_carer_referred_to_childrens_services",
+        )
+
+
+def carer_must_have_been_offered_an_assessment(carer: Person, *, offer_still_open: bool = False) -> None:
+    """A1: a carer accepts only an offer that is still open, and no carer's assessment starts before
+    one was offered (a carer who asks again after declining needs no new offer)."""
+    if offer_still_open and carer.assessment != AssessmentStatus.OFFERED:
+        raise RuleViolation(f"carer {carer.person_id} has no open offer to accept", code="no_open_offer")
+    if carer.assessment == AssessmentStatus.NOT_STARTED:
+        raise RuleViolation(f"carer {carer.person_id} has not been offered an assessment", code="no_open_offer")
+
+
+def carer_assessment_must_be_open(carer: Person) -> None:
+    if carer.assessment in (AssessmentStatus.COMPLETED, AssessmentStatus.DECLINED):
+        raise RuleViolation(
+            f"carer {carer.person_id}'s assessment is already {carer.assessment.value}",
+            code="carer_assessment_closed",
+        )
+
+
+def carer_assessment_must_not_be_in_progress(carer: Person) -> None:
+    """An assessment under way is completed, not declined."""
+    if carer.assessment == AssessmentStatus.IN_PROGRESS:
+        raise RuleViolation(f"carer {carer.person_id}'s assessment is in progress", code="assessment_in_progress")
+
+
+def carer_assessment_must_be_declined(carer: Person) -> None:
+    if carer.assessment != AssessmentStatus.DECLINED:
+        raise RuleViolation(
+            f"carer {carer.person_id} has not declined an assessment; a later request reopens only a decline",
+            code="carer_assessment_not_declined",
+        )
+
+
+# Assessment (A2, A3)
+
+
+def a_carer_is_named_only_for_a_combined_assessment(
+    method: AssessmentMethod, combined_with_carer_id: str | None
+) -> None:
+    """A combined assessment names the carer it is combined with; any other method names none."""
+    if method == AssessmentMethod.COMBINED and combined_with_carer_id is None:
+        raise RuleViolation(
+            "a combined assessment names the carer it is combined with",
+            code="combined_assessment_needs_carer",
+            field="combined_with_carer_id",
+        )
+    if method != AssessmentMethod.COMBINED and combined_with_carer_id is not None:
+        raise RuleViolation(
+            "only a combined assessment names a carer",
+            code="carer_named_for_single_assessment",
+            field="combined_with_carer_id",
+        )
+
+
+def combined_assessment_needs_consent_from_each_person(*people: Person) -> None:
+    """A3: a combined assessment needs consent recorded for each person."""
+    missing = [p.person_id for p in people if p.combined_consent is not True]
+    if missing:
+        raise RuleViolation(
+            "a combined assessment needs consent recorded for each person; missing: " + ", ".join(missing),
+            code="combined_assessment_consent_missing",
+            details={"missing_consent": missing},
+        )
+
+
+def assessment_must_be_startable(person: Person) -> None:
+    startable = {
+        AssessmentStatus.NOT_STARTED,
+        AssessmentStatus.OFFERED,
+        AssessmentStatus.ACCEPTED,
+        AssessmentStatus.REQUESTED,
+    }
+    if person.assessment not in startable:
+        raise RuleViolation(
+            f"{person.kind} {person.person_id}'s assessment is {person.assessment.value} and cannot start now",
+            code="assessment_not_startable",
+        )
+
+
+def assessment_must_be_in_progress(person: Person) -> None:
+    if person.assessment != AssessmentStatus.IN_PROGRESS:
+        raise RuleViolation(
+            f"{person.kind} {person.person_id}'s assessment is {person.assessment.value}, not in progress",
+            code="assessment_not_in_progress",
+        )
+
+
+def assessment_must_be_completed(person: Person) -> None:
+    if person.assessment != AssessmentStatus.COMPLETED:
+        raise RuleViolation(
+            f"{person.kind} {person.person_id}'s assessment is not completed",
+            code="assessment_not_completed",
+        )
+
+
+def assessment_must_not_already_be_finished(adult: Person) -> None:
+    """A2: a refusal is recorded while the assessment is still to be done."""
+    if adult.assessment in (AssessmentStatus.COMPLETED, AssessmentStatus.REFUSED):
+        raise RuleViolation(
+            f"the adult's assessment is already {adult.assessment.value}", code="assessment_already_finished"
+        )
+
+
+def reassessment_must_reopen_a_finished_assessment(adult: Person, reason: AssessmentRequestReason) -> None:
+    """A2 and s.11: the duty to assess returns after a refusal, when the adult asks or circumstances
+    change; a review proposing a cut reopens a completed assessment."""
+    if reason == AssessmentRequestReason.REVIEW_REDUCTION:
+        assessment_must_be_completed(adult)
+    elif adult.assessment != AssessmentStatus.REFUSED:
+        raise RuleViolation(
+            "the adult has not refused assessment; there is nothing to reopen", code="assessment_not_refused"
+        )
+
+
+def outstanding_assessments(state: CaseState) -> list[dict[str, str]]:
+    """Who still blocks support planning, and why (the gate's explanation): each person's id, kind
+    and where their assessment stands."""
+    waiting: list[dict[str, str]] = []
     for person in state.people.values():
         if person.kind == "carer" and person.young_carer:
             # Young carers are referred to children's services; adult carer assessment does not apply.
@@ -79,69 +262,7 @@ def assessments_must_be_complete_before_planning(state: CaseState) -> None:
         )
 
 
-def carer_assessment_must_be_open(carer: Person) -> None:
-    if carer.assessment in (AssessmentStatus.COMPLETED, AssessmentStatus.DECLINED):
-        raise RuleViolation(
-            f"carer {carer.person_id}'s assessment is already {carer.assessment.value}",
-            code="carer_assessment_closed",
-        )
-
-
-def carer_assessment_must_be_declined(carer: Person) -> None:
-    if carer.assessment != AssessmentStatus.DECLINED:
-        raise RuleViolation(
-            f"carer {carer.person_id} has not declined an assessment; a later request reopens only a decline",
-            code="carer_assessment_not_declined",
-        )
-
-
-def adult_carer_rules_exclude_young_carers(carer: Person) -> None:
-    if carer.young_carer:
-        raise RuleViolation(
-            f"carer {carer.person_id} is under 18: refer to children's services; adult carer rules do not apply",
-            code="young_carer_referred_to_childrens_services",
-        )
-
-
-def combined_assessment_needs_consent_from_each_person(*people: Person) -> None:
-    """A3: a combined assessment needs consent recorded for each person."""
-    missing = [p.person_id for p in people if p.combined_consent is not True]
-    if missing:
-        raise RuleViolation(
-            "a combined assessment needs consent recorded for each person; missing: " + ", ".join(missing),
-            code="combined_assessment_consent_missing",
-            details={"missing_consent": missing},
-        )
-
-
-def assessment_must_be_in_progress(person: Person) -> None:
-    if person.assessment != AssessmentStatus.IN_PROGRESS:
-        raise RuleViolation(
-            f"{person.kind} {person.person_id}'s assessment is {person.assessment.value}, not in progress",
-            code="assessment_not_in_progress",
-        )
-
-
-def assessment_must_be_startable(person: Person) -> None:
-    startable = {
-        AssessmentStatus.NOT_STARTED,
-        AssessmentStatus.OFFERED,
-        AssessmentStatus.ACCEPTED,
-        AssessmentStatus.REQUESTED,
-    }
-    if person.assessment not in startable:
-        raise RuleViolation(
-            f"{person.kind} {person.person_id}'s assessment is {person.assessment.value} and cannot start now",
-            code="assessment_not_startable",
-        )
-
-
-def assessment_must_be_completed(person: Person) -> None:
-    if person.assessment != AssessmentStatus.COMPLETED:
-        raise RuleViolation(
-            f"{person.kind} {person.person_id}'s assessment is not completed",
-            code="assessment_not_completed",
-        )
+# Decisions: eligibility, the budget, the financial assessment, challenges (E1, E2, P1, P2, X1)
 
 
 def eligibility_must_be_determined(person: Person) -> None:
@@ -169,13 +290,11 @@ def budget_must_be_calculated(person: Person) -> None:
         )
 
 
-def capped_budget_needs_reasoned_override(person: Person) -> None:
-    """P2: a cap that leaves assessed eligible needs unmet is flagged and needs a reasoned override."""
-    if person.budget is not None and person.budget.exceeds_cap and person.cap_override_pence is None:
+def cap_override_needs_funding_authority(actor: Actor) -> None:
+    """P2: a cap override is a funding decision, for a team manager or the panel."""
+    if actor.role not in FUNDING_AUTHORITY:
         raise RuleViolation(
-            f"the indicative budget for {person.person_id} exceeds the council's cap; "
-            "a reasoned override must be recorded first (CSSG 10.27)",
-            code="cap_override_required",
+            "a cap override is a funding decision for a team manager or the panel", code="override_needs_authority"
         )
 
 
@@ -184,6 +303,16 @@ def budget_must_exceed_cap_to_override(person: Person) -> None:
         raise RuleViolation(
             f"the budget for {person.person_id} is within the cap; there is nothing to override",
             code="cap_not_exceeded",
+        )
+
+
+def capped_budget_needs_reasoned_override(person: Person) -> None:
+    """P2: a cap that leaves assessed eligible needs unmet is flagged and needs a reasoned override."""
+    if person.budget is not None and person.budget.exceeds_cap and person.cap_override_pence is None:
+        raise RuleViolation(
+            f"the indicative budget for {person.person_id} exceeds the council's cap; "
+            "a reasoned override must be recorded first (CSSG 10.27)",
+            code="cap_override_required",
         )
 
 
@@ -214,10 +343,72 @@ def adult_budget_must_reflect_carers_recorded_support(state: CaseState, person: 
         )
 
 
+def carers_are_not_charged(person: Person) -> None:
+    """P1: the financial assessment is the adult's; carers are not charged for care given to the
+    person they care for."""
+    if person.kind != "adult":
+        raise RuleViolation(
+            "carers are not charged for care given to the person they care for",
+            code="carers_not_charged",
+            field="person_id",
+        )
+
+
 def financial_assessment_must_be_complete(person: Person) -> None:
     if person.kind == "adult" and person.statement is None:
         raise RuleViolation(
             "the adult's financial assessment has not been completed", code="financial_assessment_outstanding"
+        )
+
+
+def budget_must_not_already_be_challenged(person: Person) -> None:
+    """X1: one challenge to a person's budget at a time."""
+    if any(not c.resolved for c in person.challenges):
+        raise RuleViolation(f"a challenge to {person.person_id}'s budget is open", code="challenge_already_open")
+
+
+def challenge_id_must_be_new(person: Person, challenge_id: str) -> None:
+    if any(c.challenge_id == challenge_id for c in person.challenges):
+        raise RuleViolation(
+            f"challenge {challenge_id!r} already exists", code="challenge_id_in_use", field="challenge_id"
+        )
+
+
+def challenge_must_be_open(person: Person, challenge_id: str) -> None:
+    if not any(c.challenge_id == challenge_id and not c.resolved for c in person.challenges):
+        raise RuleViolation(f"no open challenge {challenge_id!r}", code="no_open_challenge", field="challenge_id")
+
+
+def only_an_upheld_challenge_revises_the_amount(outcome: ChallengeOutcome, revised_pence: int | None) -> None:
+    """X1: a challenge upheld, wholly or in part, may revise the amount; one not upheld leaves it."""
+    if outcome == ChallengeOutcome.NOT_UPHELD and revised_pence is not None:
+        raise RuleViolation(
+            "a challenge not upheld does not revise the amount",
+            code="revision_without_upholding",
+            field="revised_pence",
+        )
+
+
+# Support planning and sign-off (G1, P2, D1's spending rules)
+
+
+def plan_must_not_already_be_drafted(person: Person) -> None:
+    if person.plan is not None:
+        raise RuleViolation(
+            f"a plan for {person.person_id} already exists; revise it instead", code="plan_already_drafted"
+        )
+
+
+def plan_must_keep_spending_rules(plan: SupportPlan, person: Person, rules: SpendingRules) -> None:
+    """D1: no plan line buys what the council's spending rules exclude, unless a recorded decision
+    lifts the rule for that line."""
+    breaches = check_plan_lines(plan, plan_for=person.kind, rules=rules)
+    if breaches:
+        raise RuleViolation(
+            "; ".join(b.message for b in breaches),
+            code="spending_rule_breached",
+            field="plan.lines",
+            details={"breaches": [b.model_dump(mode="json") for b in breaches]},
         )
 
 
@@ -234,6 +425,29 @@ def plan_must_be_editable(person: Person) -> None:
         )
 
 
+def approved_plan_is_revised_only_after_a_review(state: CaseState, person: Person) -> None:
+    """A plan not yet approved is revised while it is editable; an approved plan only after the
+    person's latest completed review decided to revise it."""
+    if person.plan_status != PlanStatus.APPROVED:
+        plan_must_be_editable(person)
+        return
+    reviews = [r for r in state.reviews.values() if person.person_id in r.person_ids and r.status == "completed"]
+    if not reviews or reviews[-1].outcome != ReviewOutcome.REVISE_PLAN:
+        raise RuleViolation(
+            "an approved plan is revised after a review that decides to revise it",
+            code="plan_revision_needs_review",
+        )
+
+
+def plan_must_be_a_draft(person: Person) -> None:
+    """Only a draft (or a deferred plan, back with its planner) is submitted for sign-off."""
+    if person.plan_status not in (PlanStatus.DRAFT, PlanStatus.DEFERRED):
+        raise RuleViolation(
+            f"the plan for {person.person_id} is {person.plan_status.value}; only a draft is submitted",
+            code="plan_not_draft",
+        )
+
+
 def plan_must_be_submitted(person: Person) -> None:
     if person.plan_status != PlanStatus.SUBMITTED:
         raise RuleViolation(
@@ -242,17 +456,58 @@ def plan_must_be_submitted(person: Person) -> None:
         )
 
 
+def sign_off_needs_the_authority_of_its_route(actor: Actor, route: SignOffRoute) -> None:
+    """The funding panel's decisions are recorded by a panel member; delegated ones by a team manager."""
+    if actor.role != SIGN_OFF_AUTHORITY[route]:
+        raise RuleViolation(
+            f"a {route.value} sign-off is recorded by a {SIGN_OFF_AUTHORITY[route].value.replace('_', ' ')}",
+            code="sign_off_needs_authority",
+        )
+
+
+def panel_must_decide_above_threshold(plan_cost_pence: int, threshold_pence: int, route: SignOffRoute) -> None:
+    if route == SignOffRoute.DELEGATED and plan_cost_pence > threshold_pence:
+        raise RuleViolation(
+            "a plan above the council's panel threshold must go to the funding panel",
+            code="panel_required",
+            details={"plan_cost_pence": plan_cost_pence, "panel_threshold_pence": threshold_pence},
+        )
+
+
+def only_an_approval_states_an_amount(outcome: SignOffOutcome, approved_pence: int | None) -> None:
+    """An approval with changes states the amount it approves (a plain approval approves the plan's
+    cost); a deferral or a decline approves none."""
+    if outcome == SignOffOutcome.APPROVED_WITH_CHANGES and approved_pence is None:
+        raise RuleViolation(
+            "approval with changes states the approved amount",
+            code="approved_amount_required",
+            field="approved_pence",
+        )
+    if outcome not in APPROVING_OUTCOMES and approved_pence is not None:
+        raise RuleViolation(
+            f"a {outcome.value} decision approves no amount", code="amount_without_approval", field="approved_pence"
+        )
+
+
 def plan_must_be_approved(person: Person) -> None:
     if person.plan_status != PlanStatus.APPROVED or person.sign_off is None:
         raise RuleViolation(f"the plan for {person.person_id} has not been approved", code="plan_not_approved")
 
 
-def panel_must_decide_above_threshold(plan_cost_pence: int, threshold_pence: int, route: str) -> None:
-    if route == "delegated" and plan_cost_pence > threshold_pence:
+# Direct payments (D1)
+
+
+def approved_plan_must_hold_a_direct_payment(person: Person) -> None:
+    if person.plan is None or person.plan.management not in (BudgetManagement.DIRECT_PAYMENT, BudgetManagement.MIX):
         raise RuleViolation(
-            "a plan above the council's panel threshold must go to the funding panel",
-            code="panel_required",
-            details={"plan_cost_pence": plan_cost_pence, "panel_threshold_pence": threshold_pence},
+            f"the approved plan for {person.person_id} is not held as a direct payment", code="plan_not_direct_payment"
+        )
+
+
+def agreement_id_must_be_new(state: CaseState, agreement_id: str) -> None:
+    if agreement_id in state.agreements:
+        raise RuleViolation(
+            f"agreement {agreement_id!r} already exists", code="agreement_id_in_use", field="agreement_id"
         )
 
 
@@ -270,11 +525,6 @@ def direct_payment_needs_capacity_or_authorised_person(person: Person, recipient
             code="capacity_not_recorded",
             field="person_has_capacity",
         )
-
-
-def no_open_challenge(person: Person) -> None:
-    if any(not c.resolved for c in person.challenges):
-        raise RuleViolation(f"a challenge to {person.person_id}'s budget is open", code="challenge_already_open")
 
 
 def direct_payment_must_follow_the_signed_off_plan(
@@ -342,6 +592,141 @@ def agreement_must_start_within_window(
         )
 
 
+def agreement_must_exist(state: CaseState, agreement_id: str) -> Agreement:
+    agreement = state.agreements.get(agreement_id)
+    if agreement is None:
+        raise NotFound(f"no direct payment agreement {agreement_id!r}", code="unknown_agreement", field="agreement_id")
+    return agreement
+
+
+def agreement_must_not_have_ended(agreement: Agreement) -> None:
+    """An agreement that has ended pays nothing more, and cannot end twice."""
+    if agreement.status == "stopped":
+        raise RuleViolation(f"agreement {agreement.agreement_id} has already ended", code="payments_stopped")
+
+
+def agreement_must_be_active(agreement: Agreement) -> None:
+    """Payments go out only under an agreement that has neither ended nor been suspended."""
+    agreement_must_not_have_ended(agreement)
+    if agreement.status == "suspended":
+        raise RuleViolation(f"direct payments under {agreement.agreement_id} are suspended", code="payments_suspended")
+
+
+def payments_must_be_suspended(agreement: Agreement) -> None:
+    if agreement.status != "suspended":
+        raise RuleViolation(f"payments under {agreement.agreement_id} are not suspended", code="payments_not_suspended")
+
+
+def arrears_must_await_confirmation(agreement: Agreement) -> None:
+    if agreement.arrears_status != "awaiting_confirmation":
+        raise RuleViolation(
+            f"agreement {agreement.agreement_id} has no catch-up payment waiting (arrears {agreement.arrears_status})",
+            code="no_arrears_to_confirm",
+            field="agreement_id",
+        )
+
+
+def confirmed_amount_must_be_the_arrears(agreement: Agreement, amount_pence: int) -> None:
+    """A finance officer confirms the catch-up payment by stating its amount: it must be the arrears
+    the record worked out, to the penny."""
+    if amount_pence != agreement.arrears_pence:
+        raise RuleViolation(
+            f"the arrears under {agreement.agreement_id} are {format_pounds(agreement.arrears_pence)} "
+            f"({agreement.arrears_slots} payment(s) of {format_pounds(agreement.amount_per_payment_pence)}), "
+            f"not {format_pounds(amount_pence)}",
+            code="arrears_amount_mismatch",
+            field="amount_pence",
+            details={
+                "arrears_pence": agreement.arrears_pence,
+                "confirmed_pence": amount_pence,
+                "arrears_slots": agreement.arrears_slots,
+            },
+        )
+
+
+def arrears_are_one_catch_up_payment(agreement: Agreement, slot: int) -> None:
+    """Slots already due when a back-dated agreement was made are not paid one by one: they are
+    paid together, once, when a finance officer confirms the catch-up payment."""
+    if slot <= agreement.arrears_slots:
+        raise RuleViolation(
+            f"slot {slot} was already due when agreement {agreement.agreement_id} was made: it is paid in the "
+            "catch-up payment a finance officer confirms",
+            code="slot_in_arrears",
+            field="slot",
+            details={"arrears_slots": agreement.arrears_slots},
+        )
+
+
+def payment_slot_must_be_new(agreement: Agreement, slot: int) -> None:
+    if slot in agreement.slots:
+        raise RuleViolation(
+            f"payment slot {slot} is already scheduled", code="payment_slot_already_scheduled", field="slot"
+        )
+
+
+def payment_must_not_fall_due_before_the_agreement_starts(agreement: Agreement, due_on: date) -> None:
+    if due_on < agreement.start_date:
+        raise RuleViolation(
+            "a payment cannot fall due before the agreement starts", code="payment_before_start", field="due_on"
+        )
+
+
+def payment_slot_must_exist(agreement: Agreement, slot: int) -> PaymentSlot:
+    found = agreement.slots.get(slot)
+    if found is None:
+        raise NotFound(
+            f"no payment slot {slot} under {agreement.agreement_id}", code="unknown_payment_slot", field="slot"
+        )
+    return found
+
+
+def payment_slot_is_paid_at_most_once(slot: PaymentSlot) -> None:
+    """D1: one schedule slot, at most one payment issued (a failed payment may be reissued)."""
+    if slot.status == "issued":
+        raise RuleViolation(
+            f"payment slot {slot.slot} has already been issued", code="payment_already_issued", field="slot"
+        )
+
+
+def only_an_issued_payment_can_fail(slot: PaymentSlot) -> None:
+    if slot.status != "issued":
+        raise RuleViolation(
+            f"payment slot {slot.slot} was not issued, so it cannot fail", code="payment_not_issued", field="slot"
+        )
+
+
+def monitoring_period_must_not_end_before_it_starts(period_start: date, period_end: date) -> None:
+    if period_end < period_start:
+        raise RuleViolation("a monitoring period ends after it starts", code="period_reversed", field="period_end")
+
+
+def recovery_must_not_exceed_the_reported_underspend(agreement: Agreement, amount_pence: int) -> None:
+    """s.33: only what monitoring showed unspent, and not yet recovered, can be recovered."""
+    recoverable = agreement.reported_underspend_pence - agreement.recovered_pence
+    if amount_pence > recoverable:
+        raise RuleViolation(
+            f"only {recoverable} pence is reported unspent and not yet recovered",
+            code="recovery_exceeds_underspend",
+            field="amount_pence",
+            details={"recoverable_pence": recoverable},
+        )
+
+
+# Reviews and overdue steps (R1)
+
+
+def review_id_must_be_new(state: CaseState, review_id: str) -> None:
+    if review_id in state.reviews:
+        raise RuleViolation(f"review {review_id!r} already exists", code="review_id_in_use", field="review_id")
+
+
+def unplanned_review_is_requested_not_scheduled(kind: ReviewKind) -> None:
+    if kind == ReviewKind.UNPLANNED:
+        raise RuleViolation(
+            "an unplanned review is requested, not scheduled", code="unplanned_review_is_requested", field="kind"
+        )
+
+
 def review_needs_a_plan_to_review(person: Person) -> None:
     """A planned review reviews a plan: none can be scheduled before the person's plan is agreed."""
     if person.plan_status != PlanStatus.APPROVED:
@@ -351,3 +736,31 @@ def review_needs_a_plan_to_review(person: Person) -> None:
             field="person_ids",
             details={"person_id": person.person_id},
         )
+
+
+def review_must_exist(state: CaseState, review_id: str) -> Review:
+    review = state.reviews.get(review_id)
+    if review is None:
+        raise NotFound(f"no review {review_id!r}", code="unknown_review", field="review_id")
+    return review
+
+
+def review_must_not_already_be_completed(review: Review) -> None:
+    if review.status == "completed":
+        raise RuleViolation(f"review {review.review_id} is already completed", code="review_already_completed")
+
+
+def overdue_stage_must_still_be_open(state: CaseState, stage: str) -> None:
+    """A stage is flagged overdue only while the case is still at it, and a review (``review:<id>``)
+    only while it is still to be done."""
+    if stage.startswith("review:"):
+        review = state.reviews.get(stage.removeprefix("review:"))
+        if review is None or review.status == "completed":
+            raise RuleViolation(f"{stage} is not an open review", code="stage_moved_on", field="stage")
+    elif stage not in {s.value for s in Stage} or stage != state.stage.value:
+        raise RuleViolation(f"the case is no longer at stage {stage}", code="stage_moved_on", field="stage")
+
+
+def stage_must_not_already_be_overdue(state: CaseState, stage: str) -> None:
+    if stage in state.overdue:
+        raise RuleViolation(f"{stage} is already flagged overdue", code="already_overdue", field="stage")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.case.rules import outstanding_assessments
+from domain.case.rules import SIGN_OFF_AUTHORITY, outstanding_assessments
 from domain.case.stage import USES_DIRECT_PAYMENT
 from domain.case.state import AssessmentStatus, CaseState, PlanStatus
 from domain.people import Role
@@ -29,9 +29,6 @@ class WorkItem(BaseModel):
     @property
     def item_id(self) -> str:
         return ":".join([self.kind, self.person_id or "-", *([self.ref] if self.ref else [])])
-
-
-SIGN_OFF_ROLE = {SignOffRoute.PANEL: Role.PANEL_MEMBER, SignOffRoute.DELEGATED: Role.TEAM_MANAGER}
 
 
 def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> list[WorkItem]:
@@ -150,5 +147,5 @@ def _sign_off_role(plan: SupportPlan | None, panel_threshold_pence: int | None) 
     # above the panel threshold can only go to the panel (rule panel_required), and one within it
     # is a team manager's to sign off under delegated authority.
     if plan is not None and panel_threshold_pence is not None and plan.annual_cost_pence <= panel_threshold_pence:
-        return SIGN_OFF_ROLE[SignOffRoute.DELEGATED]
-    return SIGN_OFF_ROLE[SignOffRoute.PANEL]
+        return SIGN_OFF_AUTHORITY[SignOffRoute.DELEGATED]
+    return SIGN_OFF_AUTHORITY[SignOffRoute.PANEL]

@@ -1,4 +1,7 @@
-"""Every command the case record accepts, by name (the API and the workflow use this table)."""
+"""Every command the case record accepts, by name (the API and the workflow use this table).
+
+The exports are spelled out, not built at run time, so a type checker sees every name.
+"""
 
 from domain.commands.allocation import AllocateCase, EscalateCase, ResolveEscalation
 from domain.commands.assessment import (
@@ -88,4 +91,51 @@ COMMANDS: dict[str, type[CaseCommand]] = {
     )
 }
 
-__all__ = [name for name in COMMANDS] + ["COMMANDS", "CaseCommand", "CouncilSettings", "Services"]
+# The registry, its base and settings, and every command (tests/unit/test_commands_registry.py keeps them in step).
+__all__ = [
+    "COMMANDS",
+    "AcceptCarerAssessment",
+    "AllocateCase",
+    "CalculateIndicativeBudget",
+    "CaseCommand",
+    "ChallengeBudget",
+    "CloseCase",
+    "CompleteCarerAssessment",
+    "CompleteFinancialAssessment",
+    "CompleteNeedsAssessment",
+    "CompleteReview",
+    "ConfirmArrearsPayment",
+    "CouncilSettings",
+    "DeclineCarerAssessment",
+    "DetermineEligibility",
+    "DraftSupportPlan",
+    "EndDirectPaymentAgreement",
+    "EscalateCase",
+    "IdentifyCarer",
+    "IssuePayment",
+    "MakeDirectPaymentAgreement",
+    "OverrideBudgetCap",
+    "ReceiveMonitoringReturn",
+    "ReceiveReferral",
+    "RecordAssessmentRefusal",
+    "RecordCombinedAssessmentConsent",
+    "RecordPaymentFailure",
+    "RecordSignOffDecision",
+    "RecordStageOverdue",
+    "RecoverUnspentFunds",
+    "RequestCarerAssessment",
+    "RequestNeedsAssessment",
+    "RequestReview",
+    "ResolveChallenge",
+    "ResolveEscalation",
+    "ResumeDirectPayments",
+    "ReviseSupportPlan",
+    "SchedulePayment",
+    "ScheduleReview",
+    "ScreenReferral",
+    "Services",
+    "StartCarerAssessment",
+    "StartNeedsAssessment",
+    "SubmitSupportPlan",
+    "SuspendDirectPayments",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,7 +43,10 @@ __all__ = [
 ]
 
 
+@runtime_checkable
 class RuleSets(Protocol):
+    """Where a command finds the council's published rule sets (``policy.RuleSetCatalogue``)."""
+
     def current(self, rule_set_id: str) -> RuleSet: ...
 
     def get(self, rule_set_id: str, version: str) -> RuleSet: ...
@@ -78,7 +81,7 @@ class Services(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     council: CouncilSettings
-    rule_sets: Any  # RuleSets; Any so pydantic does not try to validate a protocol
+    rule_sets: RuleSets  # checked for its two methods: a protocol is not a model to validate
 
 
 class CaseCommand(BaseModel):
