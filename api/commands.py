@@ -235,6 +235,13 @@ def _refuse_missing(backend: Backend, case_id: uuid.UUID) -> NoReturn:
     raise RuleViolation("the case is closed; nothing more can be recorded on it", code="case_closed")
 
 
+def _fields(body: object) -> dict[str, Any]:
+    """The fields the client sent. (The endpoints' body type is the command's model, chosen at run
+    time, which the type checker cannot follow; FastAPI has already validated it.)"""
+    assert isinstance(body, BaseModel)
+    return body.model_dump(mode="json", exclude_unset=True)
+
+
 def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:
     guard = allow(COMMAND_ROLES[name])
 
@@ -250,9 +257,7 @@ def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:
             case_id = (
                 uuid.uuid5(KEY_NAMESPACE, f"{user.user_id}:{idempotency_key}") if idempotency_key else uuid.uuid4()
             )
-            return await run_command(
-                app, user, case_id, name, body.model_dump(mode="json", exclude_unset=True), idempotency_key
-            )
+            return await run_command(app, user, case_id, name, _fields(body), idempotency_key)
 
         return open_case
 
@@ -263,9 +268,7 @@ def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:
         case_id: Annotated[uuid.UUID, Path(description="The case id (32 hex digits or a UUID)")],
         idempotency_key: IdempotencyKey = None,
     ) -> CommandResult:
-        return await run_command(
-            app, user, case_id, name, body.model_dump(mode="json", exclude_unset=True), idempotency_key
-        )
+        return await run_command(app, user, case_id, name, _fields(body), idempotency_key)
 
     return command
 

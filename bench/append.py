@@ -15,8 +15,8 @@ import multiprocessing
 import queue
 import threading
 import time
-from typing import Any
-from uuid import uuid4
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -29,6 +29,8 @@ from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import view_store_from_env
 from simulation.caseload import CaseScript
+
+Work = TypeVar("Work")  # one stream's writes: a case's script, or a bare stream's save sizes
 
 
 class Stream(Aggregate):
@@ -63,8 +65,10 @@ def follow_by_decoding(env: dict[str, str], stop: Any) -> None:
             stop.wait(0.05)
 
 
-def _writers(scripts: list[CaseScript], threads: int, write_one: Any) -> tuple[list[float], float]:
-    work: queue.Queue[CaseScript] = queue.Queue()
+def _writers(
+    scripts: Sequence[Work], threads: int, write_one: Callable[[Work], list[float]]
+) -> tuple[list[float], float]:
+    work: queue.Queue[Work] = queue.Queue()
     for script in scripts:
         work.put(script)
     latencies: list[float] = []
@@ -155,17 +159,14 @@ def run_bare(env: dict[str, str], per_case: dict[Any, list[int]], threads: int, 
     stop = multiprocessing.get_context("spawn").Event()
     follower = multiprocessing.get_context("spawn").Process(target=follow_by_decoding, args=(env, stop))
     follower.start()
-    scripts = [
-        CaseScript(case_id=uuid4(), profile="bare", carers=0, age_band="", commands=saves)  # type: ignore[arg-type]
-        for saves in per_case.values()
-    ]
+    streams = list(per_case.values())
 
-    def write_one(script: CaseScript) -> list[float]:
+    def write_one(saves: list[int]) -> list[float]:
         took = []
         stream: Stream | None = None
-        for count in script.commands:
+        for count in saves:
             start = time.perf_counter()
-            for _ in range(count):  # type: ignore[attr-defined]
+            for _ in range(count):
                 if stream is None:
                     stream = Stream()
                 else:
@@ -174,7 +175,7 @@ def run_bare(env: dict[str, str], per_case: dict[Any, list[int]], threads: int, 
             took.append((time.perf_counter() - start) * 1000)
         return took
 
-    latencies, seconds = _writers(scripts, threads, write_one)
+    latencies, seconds = _writers(streams, threads, write_one)
     events = app.recorder.max_notification_id() or 0
     stop.set()
     follower.join()

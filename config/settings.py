@@ -40,10 +40,12 @@ class Settings(BaseModel):
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         limits = {field: int(env[name]) for name, field in COUNCIL_LIMITS.items() if env.get(name)}
-        council = CouncilSettings(
-            council_code=env.get("CARECASE_COUNCIL_CODE", CouncilSettings().council_code),
-            ras_rule_set_id=env.get("CARECASE_RAS_RULE_SET", CouncilSettings().ras_rule_set_id),
-            **limits,
+        council = CouncilSettings.model_validate(
+            {
+                "council_code": env.get("CARECASE_COUNCIL_CODE", CouncilSettings().council_code),
+                "ras_rule_set_id": env.get("CARECASE_RAS_RULE_SET", CouncilSettings().ras_rule_set_id),
+                **limits,
+            }
         )
         return cls(
             store=env.get("CARECASE_STORE", "sqlite"),  # type: ignore[arg-type]

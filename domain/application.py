@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.audit import ChainReport, check_chain
 from domain.case.aggregate import Case, CaseSnapshot, FrozenCase, freeze_case, thaw_case
+from domain.case.base import CaseEvent
 from domain.commands import CaseCommand, CouncilSettings, Services
 from domain.commands.base import RuleSets
 from domain.decision_audit import DECISIONS, DecisionCheck, check_judgement, check_recomputable, is_decision
@@ -126,7 +127,7 @@ class CaseRecord(Application[UUID]):
         self.observers = list(observers)
 
     def construct_mapper(self) -> Mapper[UUID]:
-        factory_mapper = self.factory.mapper(transcoder=self.construct_transcoder())
+        factory_mapper: Mapper[UUID] = self.factory.mapper(transcoder=self.construct_transcoder())
         return CanonicalMapper(
             transcoder=factory_mapper.transcoder, compressor=factory_mapper.compressor, cipher=factory_mapper.cipher
         )
@@ -190,13 +191,14 @@ class CaseRecord(Application[UUID]):
             command_name=command.type_name(),
             events=[
                 RecordedEvent(
-                    type=type(r.domain_event).__name__,
-                    version=r.domain_event.originator_version,
-                    recorded_at=r.domain_event.timestamp,
-                    chain_hash=r.domain_event.chain_hash,  # type: ignore[attr-defined]
+                    type=type(event).__name__,
+                    version=event.originator_version,
+                    recorded_at=event.timestamp,
+                    chain_hash=event.chain_hash,
                     notification_id=r.notification.id,
                 )
                 for r in recordings
+                if isinstance(event := r.domain_event, CaseEvent)
             ],
         )
 
@@ -218,7 +220,7 @@ class CaseRecord(Application[UUID]):
                 field="command_id",
             )
         first, last = min(processed.versions), max(processed.versions)
-        events = self.events.get(command.case_id, gt=first - 1, lte=last)
+        events = [e for e in self.events.get(command.case_id, gt=first - 1, lte=last) if isinstance(e, CaseEvent)]
         return CommandOutcome(
             case_id=command.case_id,
             command_id=command.command_id,
@@ -229,7 +231,7 @@ class CaseRecord(Application[UUID]):
                     version=e.originator_version,
                     recorded_at=e.timestamp,
                     chain_hash=e.chain_hash,
-                )  # type: ignore[attr-defined]
+                )
                 for e in events
             ],
             duplicate=True,
@@ -254,7 +256,7 @@ class CaseRecord(Application[UUID]):
             case = thaw_case(case_id, cached)
             return project_case(case, self.events.get(case_id, gt=case.version))
         try:
-            return self.repository.get(case_id, projector_func=project_case)  # type: ignore[return-value]
+            return self.repository.get(case_id, projector_func=project_case)
         except AggregateNotFoundError:
             return None
 
@@ -275,7 +277,7 @@ class CaseRecord(Application[UUID]):
         return case
 
     def case_at_version(self, case_id: UUID, version: int) -> Case:
-        return self.repository.get(case_id, version=version, projector_func=project_case)  # type: ignore[return-value]
+        return self.repository.get(case_id, version=version, projector_func=project_case)
 
     def version_as_of(self, case_id: UUID, instant: datetime) -> int | None:
         """The case's version as the record stood at ``instant`` (recorded time), from the index."""
@@ -379,6 +381,8 @@ class CaseRecord(Application[UUID]):
                 return
             for notification in page:
                 event = self.mapper.to_domain_event(notification)
+                if not isinstance(event, Case.IndicativeBudgetCalculated):
+                    continue  # the topic selects only these; the check tells the type checker so
                 case_hex = event.originator_id.hex
                 if wanted is not None and case_hex not in wanted:
                     continue

@@ -773,6 +773,7 @@ class _CaseBuilder:
             name = self.adult_name if self.has_capacity else f"{rng.choice(FIRST_NAMES)} {self.surname}"
         else:
             recipient, name = "person", next(cr.name for cr in self.carers if cr.carer_id == person_id)
+        assert plan.direct_payment_frequency is not None, "a plan using a direct payment names its frequency"
         frequency = plan.direct_payment_frequency.value
         self.emit(
             self.s.agreement,

@@ -31,5 +31,5 @@ def test_both_recorders_fulfil_the_contract(record: CaseRecord) -> None:
 
 def test_a_store_without_the_contract_is_refused(tmp_path: Path) -> None:
     bare = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "bare.sqlite")}
-    with pytest.raises(TypeError, match="eventstore.sqlite or eventstore.postgres"):
+    with pytest.raises(TypeError, match=r"eventstore\.sqlite or eventstore\.postgres"):
         CaseRecord(bare, rule_sets=RuleSetCatalogue())
