@@ -34,10 +34,10 @@ with workflow.unsafe.imports_passed_through():
 
     from domain.payment_schedule import due_at, last_slot
     from domain.vocabulary import Frequency
+    from workflows.activities import CaseActivities
     from workflows.messages import IssuedPayment, IssueScheduledPaymentInput
 
 PAYMENTS_WORKFLOW = "PaymentsWorkflow"
-ISSUE_ACTIVITY = "issue_scheduled_payment"
 ISSUE_TIMEOUT = timedelta(seconds=30)
 # Infrastructure faults (the database away) retry for ever with backoff, visible to operations as a
 # retrying activity; a rule of the case record refusing arrives as a non-retryable ApplicationError
@@ -46,7 +46,6 @@ ISSUE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
 )
 SLOTS_PER_RUN = 24
-PAYMENT_RECORDED_SIGNAL = "payment_recorded"
 
 SUSPENDED_REFUSAL = "payments_suspended"
 # The agreement ended or the case closed between the activity's own check and its command.
@@ -89,6 +88,17 @@ class PaymentsInput(BaseModel):
     suspended_since: datetime | None = None
     # Suspensions that have ended and may still cover a slot not yet reached (pruned as slots pass).
     suspensions: list[SuspensionWindow] = Field(default_factory=list)
+
+
+class PaymentsParent:
+    """The signal a payments workflow sends the workflow that started it, declared beside the
+    sender so that it can name the signal without importing its parent (which imports this module
+    to start it). ``CaseWorkflow`` implements it."""
+
+    @workflow.signal
+    def payment_recorded(self, versions: list[int]) -> None:
+        """The payments workflow recorded events at these versions of the case."""
+        raise NotImplementedError
 
 
 @workflow.defn(name=PAYMENTS_WORKFLOW)
@@ -203,8 +213,8 @@ class PaymentsWorkflow:
         """Issue one slot; None if the record refused because payments are suspended."""
         s = self.state
         try:
-            return await workflow.execute_activity(
-                ISSUE_ACTIVITY,
+            return await workflow.execute_activity_method(
+                CaseActivities.issue_scheduled_payment,
                 IssueScheduledPaymentInput(
                     case_id=s.case_id,
                     agreement_id=s.agreement_id,
@@ -212,7 +222,6 @@ class PaymentsWorkflow:
                     due_on=due.date(),
                     amount_pence=s.amount_per_payment_pence,
                 ),
-                result_type=IssuedPayment,
                 start_to_close_timeout=ISSUE_TIMEOUT,
                 retry_policy=ISSUE_RETRY,
                 summary=f"issue slot {slot}",
@@ -238,7 +247,7 @@ class PaymentsWorkflow:
             return
         try:
             await workflow.get_external_workflow_handle(self.state.parent_workflow_id).signal(
-                PAYMENT_RECORDED_SIGNAL, versions
+                PaymentsParent.payment_recorded, versions
             )
         except FailureError:
             # The case workflow has closed (or is between runs and gone): the record itself is
