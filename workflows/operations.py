@@ -95,7 +95,7 @@ async def retry_activities(client: Client, workflow_ids: list[str]) -> list[dict
         except Exception:  # a finished or unknown child: nothing to retry there
             continue
         for problem in problems:
-            if problem.kind != "activity_retrying":
+            if problem.kind != "activity_retrying" or problem.activity_id is None:
                 continue
             await client.workflow_service.reset_activity(
                 ResetActivityRequest(

@@ -34,10 +34,11 @@ with workflow.unsafe.imports_passed_through():
 
     from domain.payment_schedule import due_at, last_slot
     from domain.vocabulary import Frequency
+    from workflows.activities import CaseActivities
+    from workflows.case_mirror import CaseMirror
     from workflows.messages import IssuedPayment, IssueScheduledPaymentInput
 
 PAYMENTS_WORKFLOW = "PaymentsWorkflow"
-ISSUE_ACTIVITY = "issue_scheduled_payment"
 ISSUE_TIMEOUT = timedelta(seconds=30)
 # Infrastructure faults (the database away) retry for ever with backoff, visible to operations as a
 # retrying activity; a rule of the case record refusing arrives as a non-retryable ApplicationError
@@ -46,7 +47,6 @@ ISSUE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
 )
 SLOTS_PER_RUN = 24
-PAYMENT_RECORDED_SIGNAL = "payment_recorded"
 
 SUSPENDED_REFUSAL = "payments_suspended"
 # The agreement ended or the case closed between the activity's own check and its command.
@@ -89,6 +89,22 @@ class PaymentsInput(BaseModel):
     suspended_since: datetime | None = None
     # Suspensions that have ended and may still cover a slot not yet reached (pruned as slots pass).
     suspensions: list[SuspensionWindow] = Field(default_factory=list)
+
+
+class PaymentsParent:
+    """The parent side of the payments children: a workflow that mirrors a case and starts them.
+    Their signal is declared here, beside the sender, so that it can be named without importing
+    the parent (which imports this module to start them). ``CaseWorkflow`` is the one parent."""
+
+    mirror: CaseMirror
+    catch_up_wanted: bool
+
+    @workflow.signal
+    def payment_recorded(self, versions: list[int]) -> None:
+        """A payments workflow recorded events at these versions of the case: bring the mirror up
+        to date when they are past it."""
+        if versions and max(versions) > self.mirror.version:
+            self.catch_up_wanted = True
 
 
 @workflow.defn(name=PAYMENTS_WORKFLOW)
@@ -203,8 +219,8 @@ class PaymentsWorkflow:
         """Issue one slot; None if the record refused because payments are suspended."""
         s = self.state
         try:
-            return await workflow.execute_activity(
-                ISSUE_ACTIVITY,
+            return await workflow.execute_activity_method(
+                CaseActivities.issue_scheduled_payment,
                 IssueScheduledPaymentInput(
                     case_id=s.case_id,
                     agreement_id=s.agreement_id,
@@ -212,7 +228,6 @@ class PaymentsWorkflow:
                     due_on=due.date(),
                     amount_pence=s.amount_per_payment_pence,
                 ),
-                result_type=IssuedPayment,
                 start_to_close_timeout=ISSUE_TIMEOUT,
                 retry_policy=ISSUE_RETRY,
                 summary=f"issue slot {slot}",
@@ -238,7 +253,7 @@ class PaymentsWorkflow:
             return
         try:
             await workflow.get_external_workflow_handle(self.state.parent_workflow_id).signal(
-                PAYMENT_RECORDED_SIGNAL, versions
+                PaymentsParent.payment_recorded, versions
             )
         except FailureError:
             # The case workflow has closed (or is between runs and gone): the record itself is

@@ -13,6 +13,7 @@ from domain.commands import CaseCommand
 from tests.builders import ADULT, Scenario, plan_for
 from workflows.case_workflow import CaseWorkflow, CommandAccepted, case_workflow_id
 from workflows.client import send_command, start_case
+from workflows.payments import PaymentsInput, PaymentsWorkflow, payments_workflow_id
 
 
 def fields_of(command: CaseCommand) -> dict[str, Any]:
@@ -28,6 +29,13 @@ async def start(client: Client, case_id: UUID, task_queue: str, **settings: Any)
     """Start the case's workflow; the handle follows it across continue-as-new (no run id)."""
     await start_case(client, case_id, task_queue, **settings)
     return client.get_workflow_handle_for(CaseWorkflow.run, case_workflow_id(case_id))
+
+
+def payments_of(client: Client, case_id: UUID, agreement_id: str = "dp-1") -> WorkflowHandle[Any, PaymentsInput]:
+    """The payments workflow the case's workflow started for one agreement."""
+    return client.get_workflow_handle_for(
+        PaymentsWorkflow.run, payments_workflow_id(case_workflow_id(case_id), agreement_id)
+    )
 
 
 async def history_length(client: Client, case_id: UUID) -> int:

@@ -18,8 +18,8 @@ from temporalio.worker import Worker
 
 from domain.application import CaseRecord
 from tests.builders import ADULT, Scenario, plan_for
-from tests.workflows.driving import eventually, plans_signed_off, send, start
-from workflows.case_workflow import CaseWorkflow, case_workflow_id
+from tests.workflows.driving import eventually, payments_of, plans_signed_off, send, start
+from workflows.case_workflow import CaseWorkflow
 
 
 async def test_a_whole_family_case_from_referral_to_closure(
@@ -53,7 +53,7 @@ async def test_a_whole_family_case_from_referral_to_closure(
     four_weekly = 7 * 2_300 * 4
     await plans_signed_off(client, story)
     await send(client, story.agreement(start_date=today.isoformat(), amount_per_payment_pence=four_weekly))
-    payments = client.get_workflow_handle(f"{case_workflow_id(story.case_id)}/payments/dp-1")
+    payments = payments_of(client, story.case_id)
 
     # Nine weeks of the payments workflow's time: slots due on day 0, 28 and 56 are paid.
     await temporal_env.fast_forward(payments, timedelta(weeks=9))

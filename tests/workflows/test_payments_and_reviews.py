@@ -12,8 +12,7 @@ from temporalio.worker import Worker
 
 from domain.application import CaseRecord
 from tests.builders import ADULT, Scenario
-from tests.workflows.driving import eventually, send, start, to_sign_off
-from workflows.case_workflow import case_workflow_id
+from tests.workflows.driving import eventually, payments_of, send, start, to_sign_off
 
 FOUR_WEEKLY = 7 * 2_300 * 4
 
@@ -42,7 +41,7 @@ async def test_slots_are_paid_once_nothing_is_paid_while_suspended_and_ending_st
             start_date=(date.today() - timedelta(days=28)).isoformat(), amount_per_payment_pence=FOUR_WEEKLY
         ),
     )
-    payments = client.get_workflow_handle(f"{case_workflow_id(story.case_id)}/payments/dp-1")
+    payments = payments_of(client, story.case_id)
     await eventually(lambda: issued() == [2], "the slot due today")
     await send(client, story.confirm_arrears(amount_pence=FOUR_WEEKLY))
 

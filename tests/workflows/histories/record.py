@@ -6,33 +6,43 @@ Run it only when a deliberate, versioned change to a workflow is made (see docs/
 
 It drives one whole-family case to its first payments on a throwaway dev server and writes the
 case workflow's and the payments workflow's histories beside this file.
+
+    .venv/bin/python -m tests.workflows.histories.record continued NAME
+
+drives the same case with a workflow that continues as new every fifty history events, and writes
+to NAME.json the history of the run that starts the payments: a run begun from the mirror its
+previous run handed on. ``case_workflow_continued.json`` was recorded so at commit c9c8f72, when
+the mirror was handed on in its older form; ``case_workflow_continued_snapshot.json`` after the
+mirror became a stored snapshot (decision 16). Today's code must read both.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
-from tests.workflows.driving import send, start, to_sign_off
+from tests.workflows.driving import payments_of, send, start, to_sign_off
 from workers.dev_server import TIME_SKIPPING_ARGS
-from workers.temporal_settings import temporal_binary
+from config.temporal_settings import temporal_binary
 from workers.worker import running_worker
-from workflows.case_workflow import case_workflow_id
 from workflows.search_attributes import ALL
 
 HERE = Path(__file__).parent
 TASK_QUEUE = "record-histories"
 
 
-async def record() -> None:
+async def record(continued: str | None = None) -> None:
     env = await WorkflowEnvironment.start_time_skipping_v2(
         data_converter=pydantic_data_converter, search_attributes=ALL, dev_server_existing_path=temporal_binary(),
         dev_server_extra_args=list(TIME_SKIPPING_ARGS))
@@ -42,7 +52,8 @@ async def record() -> None:
     async with env, running_worker(env.client, case_record, TASK_QUEUE):
         client, story = env.client, Scenario()
         with env.with_time_skipping_disabled():
-            case = await start(client, story.case_id, TASK_QUEUE)
+            settings = {"continue_after_history_events": 50} if continued else {}
+            case = await start(client, story.case_id, TASK_QUEUE, **settings)
         await to_sign_off(client, story)
         started = (date.today() - timedelta(days=60)).isoformat()
         await send(client, story.agreement(start_date=started, amount_per_payment_pence=7 * 2_300 * 4))
@@ -51,12 +62,28 @@ async def record() -> None:
         await send(client, story.resume())
         await send(client, story.close(reason="needs_met"))
         await case.result()
-        payments = client.get_workflow_handle(f"{case_workflow_id(story.case_id)}/payments/dp-1")
+        payments = payments_of(client, story.case_id)
         await payments.result()
-        (HERE / "case_workflow.json").write_text((await case.fetch_history()).to_json())
-        (HERE / "payments_workflow.json").write_text((await payments.fetch_history()).to_json())
+        if continued:
+            (HERE / f"{continued}.json").write_text((await run_that_starts_payments(client, case.id)).to_json())
+        else:
+            (HERE / "case_workflow.json").write_text((await case.fetch_history()).to_json())
+            (HERE / "payments_workflow.json").write_text((await payments.fetch_history()).to_json())
     case_record.close()
 
 
+async def run_that_starts_payments(client: Client, workflow_id: str) -> WorkflowHistory:
+    """Follow the runs from the first: the one that started the payments child (not the first)."""
+    described = await client.get_workflow_handle(workflow_id).describe()
+    run_id = described.raw_description.workflow_execution_info.first_run_id
+    while True:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        kinds = [event.event_type for event in history.events]
+        if EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED in kinds:
+            assert history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
+            return history
+        run_id = history.events[-1].workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+
+
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(continued=sys.argv[2] if sys.argv[1:2] == ["continued"] else None))
