@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.case.base import CaseEvent
 from domain.timeline import timeline_entry
-from projections.base import Projection
+from projections.base import Projection, handles
 from projections.store import ViewCursor
 
 
@@ -22,12 +20,10 @@ class AuditTimelineView(Projection):
             "summary TEXT NOT NULL, PRIMARY KEY (case_id, version))"
         )
 
-    def handler_for(self, event: Any) -> Any:
-        # Every case event is a line of the timeline, rendered the same way (domain.timeline), so
-        # one handler serves all types; anything that is not a case event is ignored.
-        return self.on_CaseEvent if isinstance(event, CaseEvent) else None
-
-    def on_CaseEvent(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
+    # Every case event is a line of the timeline, rendered the same way (domain.timeline), so one
+    # handler serves every class; anything that is not a case event is ignored.
+    @handles(CaseEvent)
+    def add_line(self, cursor: ViewCursor, event: CaseEvent, notification_id: int) -> None:
         entry = timeline_entry(event)
         # A plain INSERT on purpose: applying a notification twice fails loudly instead of hiding.
         cursor.execute(

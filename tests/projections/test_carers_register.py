@@ -39,9 +39,6 @@ COLUMNS = (
 )
 TABLES = {
     "view_carers_register": "case_id, carer_id",
-    "view_carers_register_case": "case_id",
-    "view_carers_register_agreement": "case_id, agreement_id",
-    "view_carers_register_review": "case_id, review_id",
     "projection_tracking": "projection",
 }
 OTHER_COUNCIL = "E06000001"

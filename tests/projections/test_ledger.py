@@ -37,8 +37,6 @@ COLUMNS = (
 TABLES = {
     "view_budget_ledger": "case_id",
     "view_budget_ledger_entry": "case_id, version, seq",
-    "view_budget_ledger_person": "case_id, person_id",
-    "view_budget_ledger_agreement": "case_id, agreement_id",
     "projection_tracking": "projection",
 }
 # Which figure each kind of entry moves.
