@@ -40,11 +40,14 @@ are facts only the events hold, and its handlers write those.
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from domain.case.aggregate import Case
 from domain.case.base import CaseEvent
-from domain.case.state import CaseState, Person
+from domain.case.state import AssessmentStatus, CaseState, Person
 from projections.base import handles
 from projections.case_rows import CaseRowsView, CaseTable, Key, Values
+from projections.reading import Bit, Instant, ViewRow, select
 from projections.store import ViewCursor
 
 REGISTER = "view_carers_register"
@@ -172,7 +175,48 @@ class CarersRegisterView(CaseRowsView):
         rows[(event.carer_id,)]["requested_at"] = event.timestamp.isoformat()
 
 
-# The figures a council reports, in its own words, and the column test that counts each.
+# Reading the view -----------------------------------------------------------------------------
+
+
+class CarerRow(ViewRow):
+    """One carer's row: every column, in the table's order (the module docstring gives each)."""
+
+    case_id: str
+    carer_id: str
+    young_carer: Bit
+    team: str
+    council_code: str
+    identified_at: Instant
+    referred_to_childrens_services_at: Instant | None
+    told_of_right_at: Instant | None
+    offered_at: Instant | None
+    declined: int
+    last_declined_at: Instant | None
+    requested_at: Instant | None
+    assessment: AssessmentStatus
+    assessed_at: Instant | None
+    eligible: Bit | None
+    supported: Bit
+    support_pence: int | None
+    updated_at: Instant
+
+
+class RegisterFigures(ViewRow):
+    """The register's counts of carers (people, not events), in the council's own words."""
+
+    carers_identified: int = Field(description="every carer identified, young carers included")
+    carers_told_of_their_right_to_an_assessment: int = Field(description="told of their right to a carer's assessment")
+    carers_offered_an_assessment: int = Field(description="offered a carer's assessment")
+    carers_who_declined_an_assessment: int = Field(
+        description="declined at least once (even if they asked again later)"
+    )
+    carers_assessed: int = Field(description="had a carer's assessment completed")
+    carers_with_eligible_needs: int = Field(description="found eligible by the determination standing now")
+    carers_supported_in_their_own_right: int = Field(description="supported now (see CarersRegisterView)")
+    young_carers_referred_to_childrens_services: int = Field(description="carers under 18 referred on")
+
+
+# The column test that counts each figure.
 FIGURE_TESTS: dict[str, str] = {
     "carers_identified": "1 = 1",
     "carers_told_of_their_right_to_an_assessment": "told_of_right_at IS NOT NULL",
@@ -185,25 +229,26 @@ FIGURE_TESTS: dict[str, str] = {
 }
 
 
-def register_figures(cursor: ViewCursor, council_code: str | None = None, team: str | None = None) -> dict[str, int]:
-    """The register's counts of carers (people, not events), for one council and/or team or all.
+def _where(council_code: str | None, team: str | None) -> tuple[str, list[str]]:
+    where, params = [], []
+    for column, value in (("council_code", council_code), ("team", team)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return ("WHERE " + " AND ".join(where) if where else ""), params
 
-    - carers_identified: every carer identified, young carers included;
-    - carers_told_of_their_right_to_an_assessment: told of their right to a carer's assessment;
-    - carers_offered_an_assessment: offered a carer's assessment;
-    - carers_who_declined_an_assessment: declined at least once (even if they asked again later);
-    - carers_assessed: had a carer's assessment completed;
-    - carers_with_eligible_needs: found eligible by the determination standing now;
-    - carers_supported_in_their_own_right: supported now (see ``CarersRegisterView``);
-    - young_carers_referred_to_childrens_services: carers under 18 referred on.
-    """
-    where, params = ["1 = 1"], []
-    if council_code is not None:
-        where.append("council_code = ?")
-        params.append(council_code)
-    if team is not None:
-        where.append("team = ?")
-        params.append(team)
+
+def register_figures(cursor: ViewCursor, council_code: str | None = None, team: str | None = None) -> RegisterFigures:
+    """The register's counts, for one council and/or team or all."""
+    where, params = _where(council_code, team)
     columns = ", ".join(f"COALESCE(SUM(CASE WHEN {test} THEN 1 ELSE 0 END), 0)" for test in FIGURE_TESTS.values())
-    row = cursor.execute(f"SELECT {columns} FROM {REGISTER} WHERE {' AND '.join(where)}", params).fetchone()
-    return {name: int(value) for name, value in zip(FIGURE_TESTS, row or (0,) * len(FIGURE_TESTS), strict=True)}
+    row = cursor.execute(f"SELECT {columns} FROM {REGISTER} {where}", params).fetchone()
+    return RegisterFigures(
+        **{name: int(value) for name, value in zip(FIGURE_TESTS, row or (0,) * len(FIGURE_TESTS), strict=True)}
+    )
+
+
+def carers(cursor: ViewCursor, *, team: str | None = None, limit: int) -> list[CarerRow]:
+    """The register's rows (of one team, or all), by case and carer."""
+    where, params = _where(None, team)
+    return select(cursor, CarerRow, REGISTER, where + " ORDER BY case_id, carer_id LIMIT ?", (*params, limit))

@@ -65,6 +65,7 @@ from domain.planning import PERIODS_PER_YEAR
 from domain.vocabulary import BudgetManagement
 from projections.base import handles
 from projections.case_rows import CaseRowsView, CaseTable, Values
+from projections.reading import Bit, Instant, ViewRow, select, select_one
 from projections.store import ViewCursor
 
 LEDGER = "view_budget_ledger"
@@ -257,3 +258,45 @@ class BudgetLedgerView(CaseRowsView):
     @handles(Case.UnspentFundsRecovered)
     def recovered(self, state: CaseState, event: Case.UnspentFundsRecovered) -> list[Movement]:
         return self._on(state, "recovered", event.agreement_id, event.amount_pence)
+
+
+# Reading the view -----------------------------------------------------------------------------
+
+
+class LedgerRow(ViewRow):
+    """The case's money (see the module docstring for each figure), in pence."""
+
+    case_id: str
+    council_code: str
+    team: str
+    allocated_pence: int
+    committed_pence: int
+    paid_pence: int
+    failed_payments: int
+    suspended: Bit
+    underspent_pence: int
+    recovered_pence: int
+    closed: Bit
+    updated_at: Instant
+
+
+class LedgerEntry(ViewRow):
+    """One movement of a figure (see the module docstring for each kind)."""
+
+    case_id: str
+    version: int
+    seq: int
+    kind: str
+    person_id: str | None
+    agreement_id: str | None
+    amount_pence: int | None
+    at: Instant
+
+
+def ledger_of(cursor: ViewCursor, case_id: str) -> LedgerRow | None:
+    return select_one(cursor, LedgerRow, LEDGER, "WHERE case_id = ?", (case_id,))
+
+
+def entries_of(cursor: ViewCursor, case_id: str) -> list[LedgerEntry]:
+    """The case's movements in the order they were recorded."""
+    return select(cursor, LedgerEntry, ENTRY, "WHERE case_id = ? ORDER BY version, seq", (case_id,))

@@ -159,7 +159,7 @@ def register_rows(store: ViewStore) -> dict[tuple[str, str], dict[str, Any]]:
 
 def figures(store: ViewStore, **where: str) -> dict[str, int]:
     with store.transaction() as cursor:
-        return register_figures(cursor, **where)
+        return register_figures(cursor, **where).model_dump()
 
 
 def dump(store: ViewStore) -> dict[str, list[tuple[Any, ...]]]:

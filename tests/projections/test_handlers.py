@@ -14,14 +14,18 @@ from projections.base import Projection, handles
 from projections.catalogue import all_views
 
 
-class Seen(Projection):
+class Bare(Projection):
+    """A view with no tables, for registrations alone."""
+
+    def create_tables(self, cursor: Any) -> None:
+        pass
+
+
+class Seen(Bare):
     name = "seen"
 
     def __init__(self) -> None:
         self.seen: list[str] = []
-
-    def create_tables(self, cursor: Any) -> None:
-        pass
 
     @handles(CaseEvent)
     def anything(self, cursor: Any, event: CaseEvent, notification_id: int) -> None:
@@ -44,10 +48,7 @@ def test_the_most_specific_registration_handles_an_event():
 def test_a_handler_registered_for_a_class_its_annotation_refuses_fails_when_the_class_is_made():
     with pytest.raises(TypeError, match="annotated"):
 
-        class Crossed(Projection):
-            def create_tables(self, cursor: Any) -> None:
-                pass
-
+        class Crossed(Bare):
             @handles(Case.CarerAssessmentDeclined)
             def declined(self, cursor: Any, event: Case.CarerAssessmentAccepted, notification_id: int) -> None:
                 pass
@@ -56,10 +57,7 @@ def test_a_handler_registered_for_a_class_its_annotation_refuses_fails_when_the_
 def test_two_handlers_for_one_class_fail_when_the_class_is_made():
     with pytest.raises(TypeError, match="twice"):
 
-        class Twice(Projection):
-            def create_tables(self, cursor: Any) -> None:
-                pass
-
+        class Twice(Bare):
             @handles(Case.CaseClosed)
             def closed(self, cursor: Any, event: Case.CaseClosed, notification_id: int) -> None:
                 pass
@@ -96,10 +94,7 @@ def test_a_subclass_override_keeps_the_registration():
 def test_a_handler_for_a_step_class_catches_the_events_the_case_records():
     # The library redefines each event on ``Case`` (the class stored events decode to), as a
     # subclass of the one its step defines: naming either reaches them.
-    class ByStep(Projection):
-        def create_tables(self, cursor: Any) -> None:
-            pass
-
+    class ByStep(Bare):
         @handles(CarerSteps.CarerIdentified)
         def identified(self, cursor: Any, event: CarerSteps.CarerIdentified, notification_id: int) -> None:
             pass
