@@ -135,14 +135,13 @@ class CarersRegisterView(CaseRowsView):
         self.drop_retired(cursor)
 
     def apply(self, cursor: ViewCursor, event: CaseEvent, state: CaseState) -> None:
-        before = REGISTER_TABLE.read(cursor, state.case_id)
-        rows = {key: dict(values) for key, values in before.items()}
+        rows = {key: dict(values) for key, values in self.rows(cursor, REGISTER_TABLE, state.case_id).items()}
         handler = self.handler_of(type(event))
         if handler is not None:
             handler(self, rows, event)
         for carer in state.carers():
             rows[(carer.person_id,)].update(standing(state, carer))
-        REGISTER_TABLE.write(cursor, state.case_id, before, rows, event.timestamp.isoformat())
+        self.save(cursor, REGISTER_TABLE, state.case_id, rows, event.timestamp.isoformat())
 
     # Handlers: identification, the offer and its answers -----------------------------------------
 

@@ -194,27 +194,24 @@ class BudgetLedgerView(CaseRowsView):
                 for seq, m in enumerate(movements)
             ],
         )
-        LEDGER_TABLE.write(
-            cursor,
-            state.case_id,
-            LEDGER_TABLE.read(cursor, state.case_id),
-            {(): ledger_row(state, people)},
-            event.timestamp.isoformat(),
-        )
+        self.save(cursor, LEDGER_TABLE, state.case_id, {(): ledger_row(state, people)}, event.timestamp.isoformat())
 
-    @staticmethod
     def _revaluations(
-        cursor: ViewCursor, state: CaseState, event: CaseEvent, people: dict[str, tuple[int, int]]
+        self, cursor: ViewCursor, state: CaseState, event: CaseEvent, people: dict[str, tuple[int, int]]
     ) -> list[Movement]:
         """A line for each person's figure the event moved: the new figure less the sum so far."""
-        so_far: dict[tuple[str, str], int] = {
-            (kind, person_id): int(total)
-            for kind, person_id, total in cursor.execute(
-                f"SELECT kind, person_id, SUM(amount_pence) FROM {ENTRY} "
-                f"WHERE case_id = ? AND kind IN ({', '.join('?' for _ in REVALUED)}) GROUP BY kind, person_id",
-                (state.case_id, *REVALUED),
-            ).fetchall()
-        }
+
+        def load() -> dict[tuple[str, str], int]:
+            return {
+                (kind, person_id): int(total)
+                for kind, person_id, total in cursor.execute(
+                    f"SELECT kind, person_id, SUM(amount_pence) FROM {ENTRY} "
+                    f"WHERE case_id = ? AND kind IN ({', '.join('?' for _ in REVALUED)}) GROUP BY kind, person_id",
+                    (state.case_id, *REVALUED),
+                ).fetchall()
+            }
+
+        so_far = self.held("revalued", state.case_id, load)
         # The committed line names the agreement when the event is about one of the person's own.
         named: str | None = getattr(event, "agreement_id", None)
         owner = state.agreements[named].person_id if named in state.agreements else None
@@ -223,9 +220,11 @@ class BudgetLedgerView(CaseRowsView):
             moved = allocated - so_far.get(("allocated", person_id), 0)
             if moved:
                 movements.append(Movement("allocated", person_id, None, moved))
+                so_far[("allocated", person_id)] = allocated
             moved = committed - so_far.get(("committed", person_id), 0)
             if moved:
                 movements.append(Movement("committed", person_id, named if owner == person_id else None, moved))
+                so_far[("committed", person_id)] = committed
         return movements
 
     # Handlers: the money each event moves --------------------------------------------------------

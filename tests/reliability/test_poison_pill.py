@@ -70,6 +70,7 @@ class LedgerThatOverflows(BudgetLedgerView):
     writes must be undone too."""
 
     def __init__(self, case_id: UUID) -> None:
+        super().__init__()
         self.case_id, self.armed = case_id.hex, True
 
     def handle(self, cursor: ViewCursor, event: Any, notification_id: int) -> bool:
