@@ -8,7 +8,7 @@ change an event made to a person's allocated or committed figure is a line for t
 
 ``view_budget_ledger``, one row per case (amounts in pence):
 
-- ``case_id``, ``council_code``, ``team``: the case (hex) and where it was referred.
+- ``case_id``, ``council_code``, ``team``: the case (hex), its council and the team it is with now.
 - ``allocated_pence``: the personal budgets approved and standing now: the sum, over the adult and
   each carer with a sign-off standing, of the approved amount (as revised by an upheld challenge)
   — ``domain.case.decisions.current_budget_pence`` of each person who has a sign-off. A revised
