@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import allow, backend
 from api.backend import Backend
@@ -25,10 +25,9 @@ from domain.commands.base import Identifier, Reason
 from domain.errors import NotFound, RuleViolation
 from domain.vocabulary import Stage
 from projections.catalogue import all_views
-from projections.current_case import CASE
-from projections.overdue import DEADLINES, passed_deadlines
+from projections.current_case import open_cases_by_stage
+from projections.overdue import PassedDeadline, deadlines_passed, deadlines_passed_by_stage
 from projections.runner import NotQuarantined, ProjectionRunner, Release, StillFailing
-from projections.store import utc_text
 from workflows.case_workflow import case_workflow_id
 from workflows.operations import retry_activities, workflow_problems
 
@@ -77,6 +76,25 @@ class Reassign(BaseModel):
     reason: Reason
 
 
+class Stuck(BaseModel):
+    position: int
+    now: str
+    items: list[PassedDeadline]
+
+
+class StageCounts(BaseModel):
+    open: int
+    # Deadlines passed, not distinct cases: a count that stays a cheap index scan at a national scale.
+    overdue: int = Field(
+        description="Deadlines passed in the stage: a case late with its stage and a review counts twice"
+    )
+
+
+class Counts(BaseModel):
+    position: int
+    by_stage: dict[str, StageCounts]
+
+
 @router.get("/stuck", summary="Deadlines passed: stage or review, entered, due, overdue by (ids only)")
 async def stuck(
     user: Ops,
@@ -86,36 +104,27 @@ async def stuck(
     overdue_by_days: Annotated[int, Query(ge=0, le=3650)] = 0,
     limit: Limit = 200,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> Stuck:
     await app.wait_for_position(min_position)
     now = datetime.now(UTC)
     with app.snapshot() as (position, cursor):
-        rows = passed_deadlines(
+        rows = deadlines_passed(
             cursor, now, stage=stage.value if stage else None, team=team, overdue_by_days=overdue_by_days, limit=limit
         )
-    return {"position": position, "now": now.isoformat(), "items": rows}
+    return Stuck(position=position, now=now.isoformat(), items=rows)
 
 
 @router.get("/counts", summary="Open cases, and deadlines passed, by stage")
-async def counts(user: Ops, app: App, team: Team = None, min_position: MinPosition = None) -> dict[str, Any]:
+async def counts(user: Ops, app: App, team: Team = None, min_position: MinPosition = None) -> Counts:
     await app.wait_for_position(min_position)
-    now = utc_text(datetime.now(UTC))
-    team_filter, params = ("AND team = ?", [team]) if team else ("", [])
+    now = datetime.now(UTC)
     with app.snapshot() as (position, cursor):
-        open_cases = cursor.execute(
-            f"SELECT stage, COUNT(*) FROM {CASE} WHERE closed = 0 {team_filter} GROUP BY stage", params
-        ).fetchall()
-        overdue = cursor.execute(
-            # Deadlines passed, not distinct cases: a case late with its stage and a review counts
-            # twice, and the count stays a cheap index scan at a national scale.
-            f"SELECT stage, COUNT(*) FROM {DEADLINES} WHERE due_at < ? {team_filter} GROUP BY stage",
-            (now, *params),
-        ).fetchall()
-    late = dict(overdue)
-    return {
-        "position": position,
-        "by_stage": {stage: {"open": int(n), "overdue": int(late.get(stage, 0))} for stage, n in sorted(open_cases)},
-    }
+        open_cases = open_cases_by_stage(cursor, team)
+        late = deadlines_passed_by_stage(cursor, now, team)
+    return Counts(
+        position=position,
+        by_stage={stage: StageCounts(open=n, overdue=late.get(stage, 0)) for stage, n in sorted(open_cases.items())},
+    )
 
 
 @router.get("/workflow-problems", summary="Activities retrying and workflow tasks failing, read from Temporal")

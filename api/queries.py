@@ -1,6 +1,8 @@
 """What the council's front end reads: the current case, worklists, the ledger, the carers register.
 
-Queries read the views only. A caller that has just sent a command passes the ``position`` it got
+Each view owns its read queries and answers with typed rows (the functions at the end of each
+``projections`` module); these endpoints parse the request, call them and wrap their rows with the
+position, naming no table or column. A caller that has just sent a command passes the ``position`` it got
 back as ``min_position`` and the answer waits (briefly) until every view has applied it, so it
 sees its own write. Each answer's ``position`` is the one its rows were read at: the position and
 the rows come from one snapshot of the views (``Backend.snapshot``). Every read of a case is
@@ -9,9 +11,8 @@ written to the access log.
 
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
 
-import json
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -21,12 +22,14 @@ from api.backend import Backend
 from api.keys import ApiUser
 from api.roles import CASE_READERS, FIGURE_READERS, WORKLIST_READERS
 from domain.errors import NotFound
+from domain.timeline import TimelineEntry
 from domain.vocabulary import Stage
-from projections.carers_register import REGISTER, register_figures
-from projections.current_case import CASE, PERSON
-from projections.ledger import ENTRY, LEDGER
+from projections.audit_timeline import timeline_of
+from projections.carers_register import CarerRow, RegisterFigures, carers, register_figures
+from projections.current_case import CasePerson, CaseSummary, CurrentCase, cases, current_case, people_on
+from projections.ledger import LedgerEntry, LedgerRow, entries_of, ledger_of
 from projections.store import ViewCursor
-from projections.worklists import WORKLIST
+from projections.worklists import CaseWork, Owner, WorklistItem, work_on, worklist
 
 # The largest notification id or case version either store can hold (a signed 64-bit integer):
 # a larger number names nothing that can exist, and would overflow SQLite before it was refused.
@@ -41,9 +44,12 @@ Team = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za
 router = APIRouter()
 
 
-class Page(BaseModel):
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[Item]):
     position: int = Field(description="The position every view had reached when this was read")
-    items: list[dict[str, Any]]
+    items: list[Item]
 
 
 class CaseView(BaseModel):
@@ -52,19 +58,30 @@ class CaseView(BaseModel):
         description="True while the views hold this case's events back (an event no view "
         "could apply, decision 0013): the case is shown as it stood before it"
     )
-    case: dict[str, Any]
-    people: list[dict[str, Any]]
-    work: list[dict[str, Any]]
-    ledger: dict[str, Any] | None
+    case: CurrentCase
+    people: list[CasePerson]
+    work: list[CaseWork]
+    ledger: LedgerRow | None
 
 
-def _case_row(cursor: ViewCursor, case_id: uuid.UUID) -> dict[str, Any]:
-    rows = cursor.execute(f"SELECT * FROM {CASE} WHERE case_id = ?", (case_id.hex,)).dicts()
-    if not rows:
+class CaseLedger(BaseModel):
+    position: int
+    ledger: LedgerRow | None
+    entries: list[LedgerEntry]
+
+
+class CarersFigures(BaseModel):
+    position: int
+    council_code: str
+    team: str | None
+    figures: RegisterFigures
+
+
+def _case_row(cursor: ViewCursor, case_id: uuid.UUID) -> CurrentCase:
+    case = current_case(cursor, case_id.hex)
+    if case is None:
         raise NotFound(f"no case {case_id.hex} in the views", code="unknown_case", field="case_id")
-    row = rows[0]
-    row["flags"] = json.loads(row["flags"])
-    return row
+    return case
 
 
 def logged_read(app: Backend, user: ApiUser, request: Request, case_id: uuid.UUID, what: str) -> None:
@@ -82,26 +99,15 @@ async def get_case(
     await app.wait_for_position(min_position)
     with app.snapshot() as (position, cursor):
         case = _case_row(cursor, case_id)
-        people = cursor.execute(
-            f"SELECT * FROM {PERSON} WHERE case_id = ? ORDER BY kind, person_id", (case_id.hex,)
-        ).dicts()
-        work = cursor.execute(
-            f"SELECT kind, role, person_id, detail FROM {WORKLIST} WHERE case_id = ? ORDER BY item_id", (case_id.hex,)
-        ).dicts()
-        ledger = cursor.execute(f"SELECT * FROM {LEDGER} WHERE case_id = ?", (case_id.hex,)).dicts()
+        people = people_on(cursor, case_id.hex)
+        work = work_on(cursor, case_id.hex)
+        money = ledger_of(cursor, case_id.hex)
         quarantined = bool(app.views.quarantine_of(cursor, case_id.hex))
     logged_read(app, user, request, case_id, "case")
-    return CaseView(
-        position=position,
-        quarantined=quarantined,
-        case=case,
-        people=people,
-        work=work,
-        ledger=ledger[0] if ledger else None,
-    )
+    return CaseView(position=position, quarantined=quarantined, case=case, people=people, work=work, ledger=money)
 
 
-@router.get("/cases", response_model=Page, tags=["cases"], summary="Open cases by team, stage or worker")
+@router.get("/cases", response_model=Page[CaseSummary], tags=["cases"], summary="Open cases by team, stage or worker")
 async def list_cases(
     user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
     app: Annotated[Backend, Depends(backend)],
@@ -111,41 +117,22 @@ async def list_cases(
     include_closed: bool = False,
     limit: Limit = 100,
     min_position: MinPosition = None,
-) -> Page:
+) -> Page[CaseSummary]:
     await app.wait_for_position(min_position)
-    where, params = ([] if include_closed else ["closed = 0"]), []
-    for column, value in (("team", team), ("stage", stage.value if stage else None), ("worker_id", worker_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    sql = (
-        f"SELECT case_id, team, worker_id, adult_name, stage, stage_entered_at, stage_due_at, flags, closed "
-        f"FROM {CASE}" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY stage_entered_at LIMIT ?"
-    )
     with app.snapshot() as (position, cursor):
-        rows = cursor.execute(sql, (*params, limit)).dicts()
-    for row in rows:
-        row["flags"] = json.loads(row["flags"])
-    return Page(position=position, items=rows)
+        rows = cases(cursor, team=team, stage=stage, worker_id=worker_id, include_closed=include_closed, limit=limit)
+    return Page[CaseSummary](position=position, items=rows)
 
 
-def _worklist(app: Backend, column: str, value: str, role: str | None, limit: int) -> Page:
-    sql = (
-        f"SELECT case_id, kind, role, person_id, detail, team, worker_id, stage, stage_due_at, adult_name "
-        f"FROM {WORKLIST} WHERE {column} = ?"
-    )
-    params: list[Any] = [value]
-    if role is not None:
-        sql += " AND role = ?"
-        params.append(role)
+def _worklist(app: Backend, by: Owner, value: str, role: str | None, limit: int) -> Page[WorklistItem]:
     with app.snapshot() as (position, cursor):
-        rows = cursor.execute(sql + " ORDER BY stage_due_at, case_id, item_id LIMIT ?", (*params, limit)).dicts()
-    return Page(position=position, items=rows)
+        rows = worklist(cursor, by, value, role=role, limit=limit)
+    return Page[WorklistItem](position=position, items=rows)
 
 
 @router.get(
     "/worklists/mine",
-    response_model=Page,
+    response_model=Page[WorklistItem],
     tags=["worklists"],
     summary="The caller's own list: work for their role on the cases allocated to them",
 )
@@ -154,26 +141,26 @@ async def my_worklist(
     app: Annotated[Backend, Depends(backend)],
     limit: Limit = 200,
     min_position: MinPosition = None,
-) -> Page:
+) -> Page[WorklistItem]:
     await app.wait_for_position(min_position)
     return _worklist(app, "worker_id", user.user_id, user.role.value, limit)
 
 
-@router.get("/worklists/workers/{worker_id}", response_model=Page, tags=["worklists"])
+@router.get("/worklists/workers/{worker_id}", response_model=Page[WorklistItem], tags=["worklists"])
 async def worker_worklist(
     worker_id: str,
     user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
     app: Annotated[Backend, Depends(backend)],
     limit: Limit = 200,
     min_position: MinPosition = None,
-) -> Page:
+) -> Page[WorklistItem]:
     await app.wait_for_position(min_position)
     return _worklist(app, "worker_id", worker_id, None, limit)
 
 
 @router.get(
     "/worklists/teams/{team}",
-    response_model=Page,
+    response_model=Page[WorklistItem],
     tags=["worklists"],
     summary="Everything waiting on a team's cases; `role` narrows it (e.g. team_manager)",
 )
@@ -184,19 +171,19 @@ async def team_worklist(
     role: str | None = None,
     limit: Limit = 200,
     min_position: MinPosition = None,
-) -> Page:
+) -> Page[WorklistItem]:
     await app.wait_for_position(min_position)
     return _worklist(app, "team", team, role, limit)
 
 
-@router.get("/worklists/stages/{stage}", response_model=Page, tags=["worklists"])
+@router.get("/worklists/stages/{stage}", response_model=Page[WorklistItem], tags=["worklists"])
 async def stage_worklist(
     stage: Stage,
     user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
     app: Annotated[Backend, Depends(backend)],
     limit: Limit = 200,
     min_position: MinPosition = None,
-) -> Page:
+) -> Page[WorklistItem]:
     await app.wait_for_position(min_position)
     return _worklist(app, "stage", stage.value, None, limit)
 
@@ -208,36 +195,35 @@ async def case_ledger(
     user: Annotated[ApiUser, Depends(allow(CASE_READERS))],
     app: Annotated[Backend, Depends(backend)],
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> CaseLedger:
     await app.wait_for_position(min_position)
     with app.snapshot() as (position, cursor):
         _case_row(cursor, case_id)
-        ledger = cursor.execute(f"SELECT * FROM {LEDGER} WHERE case_id = ?", (case_id.hex,)).dicts()
-        entries = cursor.execute(
-            f"SELECT * FROM {ENTRY} WHERE case_id = ? ORDER BY version, seq", (case_id.hex,)
-        ).dicts()
+        money = ledger_of(cursor, case_id.hex)
+        entries = entries_of(cursor, case_id.hex)
     logged_read(app, user, request, case_id, "ledger")
-    return {"position": position, "ledger": ledger[0] if ledger else None, "entries": entries}
+    return CaseLedger(position=position, ledger=money, entries=entries)
 
 
-@router.get("/cases/{case_id}/timeline", tags=["cases"], summary="Every event with its actor, role and reasons")
+@router.get(
+    "/cases/{case_id}/timeline",
+    response_model=Page[TimelineEntry],
+    tags=["cases"],
+    summary="Every event with its actor, role and reasons",
+)
 async def case_timeline(
     case_id: uuid.UUID,
     request: Request,
     user: Annotated[ApiUser, Depends(allow(CASE_READERS))],
     app: Annotated[Backend, Depends(backend)],
     min_position: MinPosition = None,
-) -> Page:
+) -> Page[TimelineEntry]:
     await app.wait_for_position(min_position)
     with app.snapshot() as (position, cursor):
         _case_row(cursor, case_id)
-        rows = cursor.execute(
-            "SELECT version, recorded_at, effective_at, event, actor, role, command_id, summary "
-            "FROM view_audit_timeline WHERE case_id = ? ORDER BY version",
-            (case_id.hex,),
-        ).dicts()
+        rows = timeline_of(cursor, case_id.hex)
     logged_read(app, user, request, case_id, "timeline")
-    return Page(position=position, items=rows)
+    return Page[TimelineEntry](position=position, items=rows)
 
 
 @router.get(
@@ -250,26 +236,24 @@ async def carers_figures(
     app: Annotated[Backend, Depends(backend)],
     team: Team = None,
     min_position: MinPosition = None,
-) -> dict[str, Any]:
+) -> CarersFigures:
     await app.wait_for_position(min_position)
     with app.snapshot() as (position, cursor):
         figures = register_figures(cursor, council_code=app.council.council_code, team=team)
-    return {"position": position, "council_code": app.council.council_code, "team": team, "figures": figures}
+    return CarersFigures(position=position, council_code=app.council.council_code, team=team, figures=figures)
 
 
-@router.get("/carers-register", response_model=Page, tags=["carers"], summary="One row per carer (ids, no names)")
+@router.get(
+    "/carers-register", response_model=Page[CarerRow], tags=["carers"], summary="One row per carer (ids, no names)"
+)
 async def carers_register(
     user: Annotated[ApiUser, Depends(allow(FIGURE_READERS))],
     app: Annotated[Backend, Depends(backend)],
     team: Team = None,
     limit: Limit = 200,
     min_position: MinPosition = None,
-) -> Page:
+) -> Page[CarerRow]:
     await app.wait_for_position(min_position)
-    sql, params = f"SELECT * FROM {REGISTER}", []
-    if team is not None:
-        sql += " WHERE team = ?"
-        params.append(team)
     with app.snapshot() as (position, cursor):
-        rows = cursor.execute(sql + " ORDER BY case_id, carer_id LIMIT ?", (*params, limit)).dicts()
-    return Page(position=position, items=rows)
+        rows = carers(cursor, team=team, limit=limit)
+    return Page[CarerRow](position=position, items=rows)

@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.case.base import CaseEvent
-from domain.timeline import timeline_entry
-from projections.base import Projection
+from domain.timeline import TimelineEntry, timeline_entry
+from projections.base import Projection, handles
+from projections.reading import select
 from projections.store import ViewCursor
+
+TIMELINE = "view_audit_timeline"
 
 
 class AuditTimelineView(Projection):
     name = "audit_timeline"
-    tables = ("view_audit_timeline",)
+    tables = (TIMELINE,)
 
     def create_tables(self, cursor: ViewCursor) -> None:
         cursor.execute(
-            "CREATE TABLE IF NOT EXISTS view_audit_timeline ("
+            f"CREATE TABLE IF NOT EXISTS {TIMELINE} ("
             "case_id TEXT NOT NULL, version BIGINT NOT NULL, recorded_at TEXT NOT NULL, effective_at TEXT, "
             "event TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, command_id TEXT NOT NULL, "
             "summary TEXT NOT NULL, PRIMARY KEY (case_id, version))"
         )
 
-    def handler_for(self, event: Any) -> Any:
-        # Every case event is a line of the timeline, rendered the same way (domain.timeline), so
-        # one handler serves all types; anything that is not a case event is ignored.
-        return self.on_CaseEvent if isinstance(event, CaseEvent) else None
-
-    def on_CaseEvent(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
+    # Every case event is a line of the timeline, rendered the same way (domain.timeline), so one
+    # handler serves every class; anything that is not a case event is ignored.
+    @handles(CaseEvent)
+    def add_line(self, cursor: ViewCursor, event: CaseEvent, notification_id: int) -> None:
         entry = timeline_entry(event)
         # A plain INSERT on purpose: applying a notification twice fails loudly instead of hiding.
         cursor.execute(
-            "INSERT INTO view_audit_timeline (case_id, version, recorded_at, effective_at, event, actor, role, "
+            f"INSERT INTO {TIMELINE} (case_id, version, recorded_at, effective_at, event, actor, role, "
             "command_id, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.originator_id.hex,
@@ -45,3 +44,8 @@ class AuditTimelineView(Projection):
                 entry.summary,
             ),
         )
+
+
+def timeline_of(cursor: ViewCursor, case_id: str) -> list[TimelineEntry]:
+    """Every stored event of the case, oldest first, as ``domain.timeline`` renders it."""
+    return select(cursor, TimelineEntry, TIMELINE, "WHERE case_id = ? ORDER BY version", (case_id,))

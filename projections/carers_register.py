@@ -9,7 +9,7 @@ Columns (times are when the event was recorded, ISO 8601; NULL = has not happene
 
 - ``case_id``, ``carer_id``: the case (hex) and the carer's id on it.
 - ``young_carer``: 1 if the carer was under 18 when identified (adult carer rules never apply).
-- ``team``, ``council_code``: from the referral that opened the case.
+- ``team``, ``council_code``: the case's team and council now.
 - ``identified_at``: when the carer was identified (``CarerIdentified``).
 - ``referred_to_childrens_services_at``: when a young carer was referred to children's services.
 - ``told_of_right_at``: the first offer that records the carer was told of their right to a
@@ -31,32 +31,29 @@ Columns (times are when the event was recorded, ISO 8601; NULL = has not happene
   or the carer reassessed since). Kept after the case closes: it is what was approved.
 - ``updated_at``: when the last event that changed any other column of this row was recorded.
 
-Side tables (same handlers, never read from outside): the case's council, team and closure; each
-direct payment agreement's person and whether it has ended; each review's people (a review's
-completion names only the review).
+Where each carer stands (``young_carer``, ``team``, ``council_code``, ``assessment``,
+``assessed_at``, ``eligible``, ``supported``, ``support_pence``) is read from the case's state as
+each event leaves it (``CaseState``, decision 0009): the register never works out for itself what
+lifts a sign-off or reopens an assessment. The times and counts of offers, declines and requests
+are facts only the events hold, and its handlers write those.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from pydantic import Field
 
-from domain.vocabulary import ReviewOutcome, SignOffOutcome
-from projections.base import Projection
+from domain.case.aggregate import Case
+from domain.case.base import CaseEvent
+from domain.case.state import AssessmentStatus, CaseState, Person
+from projections.base import handles
+from projections.case_rows import CaseRowsView, CaseTable, Key, Values
+from projections.reading import Bit, Instant, ViewRow, select
 from projections.store import ViewCursor
 
 REGISTER = "view_carers_register"
-CASE = "view_carers_register_case"
-AGREEMENT = "view_carers_register_agreement"
-REVIEW = "view_carers_register_review"
 
-APPROVED = (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
-
-# Every column but the keys and updated_at: a change in any of them moves updated_at on.
-FIGURES = (
-    "young_carer",
-    "team",
-    "council_code",
+# What only the events say: when, and how often.
+FACTS = (
     "identified_at",
     "referred_to_childrens_services_at",
     "told_of_right_at",
@@ -64,19 +61,40 @@ FIGURES = (
     "declined",
     "last_declined_at",
     "requested_at",
+)
+# What the case's state says now.
+STANDING = (
+    "young_carer",
+    "team",
+    "council_code",
     "assessment",
     "assessed_at",
     "eligible",
     "supported",
     "support_pence",
 )
+REGISTER_TABLE = CaseTable(REGISTER, keys=("carer_id",), columns=(*FACTS, *STANDING))
+Rows = dict[Key, Values]
 
 
-def _case_id(event: Any) -> str:
-    return event.originator_id.hex
+def standing(state: CaseState, carer: Person) -> Values:
+    """Where the carer stands now, from the case (``supported``: see ``CarersRegisterView``)."""
+    agreement_in_force = any(
+        a.person_id == carer.person_id and a.status != "stopped" for a in state.agreements.values()
+    )
+    return {
+        "young_carer": int(carer.young_carer),
+        "team": state.team,
+        "council_code": state.council_code,
+        "assessment": carer.assessment.value,
+        "assessed_at": carer.assessment_completed_at.isoformat() if carer.assessment_completed_at else None,
+        "eligible": None if carer.eligibility is None else int(carer.eligibility.eligible),
+        "supported": int(not state.closed and (carer.sign_off is not None or agreement_in_force)),
+        "support_pence": carer.sign_off.approved_pence if carer.sign_off is not None else None,
+    }
 
 
-class CarersRegisterView(Projection):
+class CarersRegisterView(CaseRowsView):
     """One row per identified carer; the module docstring gives every column.
 
     What ``supported`` means: the council is meeting the carer's needs in their own right *now*.
@@ -90,13 +108,18 @@ class CarersRegisterView(Projection):
 
     Not counted: support arranged in the adult's plan for the carer's benefit (replacement care so
     the carer can take a break) — that is the adult's support, reported as theirs; an indicative
-    budget or a submitted plan not yet signed off; a deferred or declined plan. A revised plan or a
-    fresh assessment lifts the sign-off until the next one (as on the case); closing the case ends
-    support, and stops every agreement.
+    budget or a submitted plan not yet signed off; a deferred or declined plan. Whether a sign-off
+    stands and an agreement has ended is the case's to say (a revised plan or a fresh assessment
+    lifts the sign-off; closing the case stops every agreement).
+
+    The handlers record the facts, as ``handler(rows, event)`` on the case's rows read for the
+    event; every event then brings each carer's standing up to date from the case's state.
     """
 
     name = "carers_register"
-    tables = (REGISTER, CASE, AGREEMENT, REVIEW)
+    tables = (REGISTER,)
+    # Side tables of earlier releases, which re-derived from events what the case state now says.
+    retired = ("view_carers_register_case", "view_carers_register_agreement", "view_carers_register_review")
 
     def create_tables(self, cursor: ViewCursor) -> None:
         cursor.execute(
@@ -109,207 +132,90 @@ class CarersRegisterView(Projection):
             "supported INTEGER NOT NULL DEFAULT 0, support_pence BIGINT, updated_at TEXT NOT NULL, "
             "PRIMARY KEY (case_id, carer_id))"
         )
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {CASE} ("
-            "case_id TEXT PRIMARY KEY, council_code TEXT NOT NULL, team TEXT NOT NULL, "
-            "closed INTEGER NOT NULL DEFAULT 0)"
-        )
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {AGREEMENT} ("
-            "case_id TEXT NOT NULL, agreement_id TEXT NOT NULL, person_id TEXT NOT NULL, "
-            "ended INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (case_id, agreement_id))"
-        )
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {REVIEW} ("
-            "case_id TEXT NOT NULL, review_id TEXT NOT NULL, person_ids TEXT NOT NULL, "
-            "PRIMARY KEY (case_id, review_id))"
-        )
+        self.drop_retired(cursor)
 
-    def handle(self, cursor: ViewCursor, event: Any, notification_id: int) -> bool:
-        handler = self.handler_for(event)
-        if handler is None:
-            return False
-        case_id = _case_id(event)
-        before = self._figures(cursor, case_id)
-        handler(cursor, event, notification_id)
-        self._settle_support(cursor, case_id)
-        # updated_at moves only for the rows this event changed: a timestamp on an unchanged row
-        # would claim a change that did not happen.
-        for carer_id, figures in self._figures(cursor, case_id).items():
-            if before.get(carer_id) != figures:
-                cursor.execute(
-                    f"UPDATE {REGISTER} SET updated_at = ? WHERE case_id = ? AND carer_id = ?",
-                    (event.timestamp.isoformat(), case_id, carer_id),
-                )
-        return True
-
-    # Helpers -------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _figures(cursor: ViewCursor, case_id: str) -> dict[str, tuple[Any, ...]]:
-        rows = cursor.execute(
-            f"SELECT carer_id, {', '.join(FIGURES)} FROM {REGISTER} WHERE case_id = ?", (case_id,)
-        ).fetchall()
-        return {row[0]: row[1:] for row in rows}
-
-    @staticmethod
-    def _carer(cursor: ViewCursor, event: Any, carer_id: str, assignments: str, params: tuple[Any, ...]) -> None:
-        # Events about a person may be about the adult: they match no row here and change nothing.
-        cursor.execute(
-            f"UPDATE {REGISTER} SET {assignments} WHERE case_id = ? AND carer_id = ?",
-            (*params, _case_id(event), carer_id),
-        )
-
-    @staticmethod
-    def _settle_support(cursor: ViewCursor, case_id: str) -> None:
-        """``supported`` from what stands now: the case open, and a sign-off or a live agreement."""
-        cursor.execute(
-            f"UPDATE {REGISTER} SET supported = CASE WHEN "
-            f"(SELECT closed FROM {CASE} WHERE {CASE}.case_id = {REGISTER}.case_id) = 0 AND "
-            f"(support_pence IS NOT NULL OR EXISTS (SELECT 1 FROM {AGREEMENT} a "
-            f"WHERE a.case_id = {REGISTER}.case_id AND a.person_id = {REGISTER}.carer_id AND a.ended = 0)) "
-            "THEN 1 ELSE 0 END WHERE case_id = ?",
-            (case_id,),
-        )
-
-    # Handlers: the case --------------------------------------------------------------------------
-
-    def on_ReferralReceived(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(
-            f"INSERT INTO {CASE} (case_id, council_code, team) VALUES (?, ?, ?)",
-            (_case_id(event), event.council_code, event.team),
-        )
-
-    def on_CaseClosed(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        # Closing a case stops every agreement on it (domain CaseClosed.apply).
-        cursor.execute(f"UPDATE {CASE} SET closed = 1 WHERE case_id = ?", (_case_id(event),))
-        cursor.execute(f"UPDATE {AGREEMENT} SET ended = 1 WHERE case_id = ?", (_case_id(event),))
+    def apply(self, cursor: ViewCursor, event: CaseEvent, state: CaseState) -> None:
+        rows = {key: dict(values) for key, values in self.rows(cursor, REGISTER_TABLE, state.case_id).items()}
+        handler = self.handler_of(type(event))
+        if handler is not None:
+            handler(self, rows, event)
+        for carer in state.carers():
+            rows[(carer.person_id,)].update(standing(state, carer))
+        self.save(cursor, REGISTER_TABLE, state.case_id, rows, event.timestamp.isoformat())
 
     # Handlers: identification, the offer and its answers -----------------------------------------
 
-    def on_CarerIdentified(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        case_id = _case_id(event)
-        council_code, team = cursor.execute(
-            f"SELECT council_code, team FROM {CASE} WHERE case_id = ?", (case_id,)
-        ).fetchone() or ("", "")
-        at = event.timestamp.isoformat()
-        cursor.execute(
-            f"INSERT INTO {REGISTER} (case_id, carer_id, young_carer, team, council_code, identified_at, "
-            "assessment, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'not_started', ?)",
-            (case_id, event.carer_id, int(event.young_carer), team, council_code, at, at),
-        )
+    @handles(Case.CarerIdentified)
+    def identified(self, rows: Rows, event: Case.CarerIdentified) -> None:
+        rows[(event.carer_id,)] = {fact: None for fact in FACTS} | {
+            "identified_at": event.timestamp.isoformat(),
+            "declined": 0,
+        }
 
-    def on_YoungCarerReferredToChildrensServices(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(
-            cursor, event, event.carer_id, "referred_to_childrens_services_at = ?", (event.timestamp.isoformat(),)
-        )
+    @handles(Case.YoungCarerReferredToChildrensServices)
+    def referred(self, rows: Rows, event: Case.YoungCarerReferredToChildrensServices) -> None:
+        rows[(event.carer_id,)]["referred_to_childrens_services_at"] = event.timestamp.isoformat()
 
-    def on_CarerAssessmentOffered(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        at = event.timestamp.isoformat()
-        self._carer(
-            cursor,
-            event,
-            event.carer_id,
-            "assessment = 'offered', offered_at = COALESCE(offered_at, ?), "
-            "told_of_right_at = COALESCE(told_of_right_at, ?)",
-            (at, at if event.told_of_right else None),
-        )
+    @handles(Case.CarerAssessmentOffered)
+    def offered(self, rows: Rows, event: Case.CarerAssessmentOffered) -> None:
+        row, at = rows[(event.carer_id,)], event.timestamp.isoformat()
+        row["offered_at"] = row["offered_at"] or at
+        if event.told_of_right:
+            row["told_of_right_at"] = row["told_of_right_at"] or at
 
-    def on_CarerAssessmentAccepted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(cursor, event, event.carer_id, "assessment = 'accepted'", ())
+    @handles(Case.CarerAssessmentDeclined)
+    def declined(self, rows: Rows, event: Case.CarerAssessmentDeclined) -> None:
+        row = rows[(event.carer_id,)]
+        row["declined"] += 1
+        row["last_declined_at"] = event.timestamp.isoformat()
 
-    def on_CarerAssessmentDeclined(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(
-            cursor,
-            event,
-            event.carer_id,
-            "assessment = 'declined', declined = declined + 1, last_declined_at = ?",
-            (event.timestamp.isoformat(),),
-        )
-
-    def on_CarerAssessmentRequested(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(
-            cursor, event, event.carer_id, "assessment = 'requested', requested_at = ?", (event.timestamp.isoformat(),)
-        )
-
-    # Handlers: assessment and decisions ----------------------------------------------------------
-
-    def on_CarerAssessmentStarted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(cursor, event, event.carer_id, "assessment = 'in_progress'", ())
-
-    def on_CarerAssessmentCompleted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        # A fresh assessment supersedes the decisions built on the old one (domain _reopen_decisions).
-        self._carer(
-            cursor,
-            event,
-            event.carer_id,
-            "assessment = 'completed', assessed_at = ?, eligible = NULL, support_pence = NULL",
-            (event.timestamp.isoformat(),),
-        )
-
-    def on_EligibilityDetermined(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(cursor, event, event.person_id, "eligible = ?", (int(event.determination.eligible),))
-
-    def on_SignOffDecisionRecorded(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        if event.outcome in APPROVED:
-            self._carer(cursor, event, event.person_id, "support_pence = ?", (event.approved_pence,))
-
-    def on_ChallengeResolved(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        # A revision replaces the approved amount only where a sign-off stands.
-        if event.revised_pence is not None:
-            self._carer(
-                cursor,
-                event,
-                event.person_id,
-                "support_pence = CASE WHEN support_pence IS NULL THEN NULL ELSE ? END",
-                (event.revised_pence,),
-            )
-
-    def on_SupportPlanRevised(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._carer(cursor, event, event.person_id, "support_pence = NULL", ())
-
-    # Handlers: direct payments -------------------------------------------------------------------
-
-    def on_DirectPaymentAgreementMade(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(
-            f"INSERT INTO {AGREEMENT} (case_id, agreement_id, person_id) VALUES (?, ?, ?)",
-            (_case_id(event), event.agreement_id, event.person_id),
-        )
-
-    def on_DirectPaymentAgreementEnded(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(
-            f"UPDATE {AGREEMENT} SET ended = 1 WHERE case_id = ? AND agreement_id = ?",
-            (_case_id(event), event.agreement_id),
-        )
-
-    # Handlers: reviews ---------------------------------------------------------------------------
-
-    def on_ReviewScheduled(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._review(cursor, event)
-
-    def on_ReviewRequested(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._review(cursor, event)
-
-    @staticmethod
-    def _review(cursor: ViewCursor, event: Any) -> None:
-        cursor.execute(
-            f"INSERT INTO {REVIEW} (case_id, review_id, person_ids) VALUES (?, ?, ?) "
-            "ON CONFLICT (case_id, review_id) DO UPDATE SET person_ids = excluded.person_ids",
-            (_case_id(event), event.review_id, json.dumps(list(event.person_ids))),
-        )
-
-    def on_ReviewCompleted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        if event.outcome != ReviewOutcome.REASSESS:
-            return
-        row = cursor.execute(
-            f"SELECT person_ids FROM {REVIEW} WHERE case_id = ? AND review_id = ?", (_case_id(event), event.review_id)
-        ).fetchone()
-        # A budget is never cut without a reassessment: each carer reviewed is outstanding again.
-        for person_id in json.loads(row[0]) if row else []:
-            self._carer(cursor, event, person_id, "assessment = 'requested'", ())
+    @handles(Case.CarerAssessmentRequested)
+    def requested(self, rows: Rows, event: Case.CarerAssessmentRequested) -> None:
+        rows[(event.carer_id,)]["requested_at"] = event.timestamp.isoformat()
 
 
-# The figures a council reports, in its own words, and the column test that counts each.
+# Reading the view -----------------------------------------------------------------------------
+
+
+class CarerRow(ViewRow):
+    """One carer's row: every column, in the table's order (the module docstring gives each)."""
+
+    case_id: str
+    carer_id: str
+    young_carer: Bit
+    team: str
+    council_code: str
+    identified_at: Instant
+    referred_to_childrens_services_at: Instant | None
+    told_of_right_at: Instant | None
+    offered_at: Instant | None
+    declined: int
+    last_declined_at: Instant | None
+    requested_at: Instant | None
+    assessment: AssessmentStatus
+    assessed_at: Instant | None
+    eligible: Bit | None
+    supported: Bit
+    support_pence: int | None
+    updated_at: Instant
+
+
+class RegisterFigures(ViewRow):
+    """The register's counts of carers (people, not events), in the council's own words."""
+
+    carers_identified: int = Field(description="every carer identified, young carers included")
+    carers_told_of_their_right_to_an_assessment: int = Field(description="told of their right to a carer's assessment")
+    carers_offered_an_assessment: int = Field(description="offered a carer's assessment")
+    carers_who_declined_an_assessment: int = Field(
+        description="declined at least once (even if they asked again later)"
+    )
+    carers_assessed: int = Field(description="had a carer's assessment completed")
+    carers_with_eligible_needs: int = Field(description="found eligible by the determination standing now")
+    carers_supported_in_their_own_right: int = Field(description="supported now (see CarersRegisterView)")
+    young_carers_referred_to_childrens_services: int = Field(description="carers under 18 referred on")
+
+
+# The column test that counts each figure.
 FIGURE_TESTS: dict[str, str] = {
     "carers_identified": "1 = 1",
     "carers_told_of_their_right_to_an_assessment": "told_of_right_at IS NOT NULL",
@@ -322,25 +228,26 @@ FIGURE_TESTS: dict[str, str] = {
 }
 
 
-def register_figures(cursor: ViewCursor, council_code: str | None = None, team: str | None = None) -> dict[str, int]:
-    """The register's counts of carers (people, not events), for one council and/or team or all.
+def _where(council_code: str | None, team: str | None) -> tuple[str, list[str]]:
+    where, params = [], []
+    for column, value in (("council_code", council_code), ("team", team)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return ("WHERE " + " AND ".join(where) if where else ""), params
 
-    - carers_identified: every carer identified, young carers included;
-    - carers_told_of_their_right_to_an_assessment: told of their right to a carer's assessment;
-    - carers_offered_an_assessment: offered a carer's assessment;
-    - carers_who_declined_an_assessment: declined at least once (even if they asked again later);
-    - carers_assessed: had a carer's assessment completed;
-    - carers_with_eligible_needs: found eligible by the determination standing now;
-    - carers_supported_in_their_own_right: supported now (see ``CarersRegisterView``);
-    - young_carers_referred_to_childrens_services: carers under 18 referred on.
-    """
-    where, params = ["1 = 1"], []
-    if council_code is not None:
-        where.append("council_code = ?")
-        params.append(council_code)
-    if team is not None:
-        where.append("team = ?")
-        params.append(team)
+
+def register_figures(cursor: ViewCursor, council_code: str | None = None, team: str | None = None) -> RegisterFigures:
+    """The register's counts, for one council and/or team or all."""
+    where, params = _where(council_code, team)
     columns = ", ".join(f"COALESCE(SUM(CASE WHEN {test} THEN 1 ELSE 0 END), 0)" for test in FIGURE_TESTS.values())
-    row = cursor.execute(f"SELECT {columns} FROM {REGISTER} WHERE {' AND '.join(where)}", params).fetchone()
-    return {name: int(value) for name, value in zip(FIGURE_TESTS, row or (0,) * len(FIGURE_TESTS), strict=True)}
+    row = cursor.execute(f"SELECT {columns} FROM {REGISTER} {where}", params).fetchone()
+    return RegisterFigures(
+        **{name: int(value) for name, value in zip(FIGURE_TESTS, row or (0,) * len(FIGURE_TESTS), strict=True)}
+    )
+
+
+def carers(cursor: ViewCursor, *, team: str | None = None, limit: int) -> list[CarerRow]:
+    """The register's rows (of one team, or all), by case and carer."""
+    where, params = _where(None, team)
+    return select(cursor, CarerRow, REGISTER, where + " ORDER BY case_id, carer_id LIMIT ?", (*params, limit))

@@ -9,54 +9,79 @@ clock, flags, who is outstanding at the gate, each person's current budget), wri
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from domain.case.decisions import current_budget_pence
 from domain.case.flags import case_flags
 from domain.case.rules import outstanding_assessments
-from domain.case.state import CaseState
+from domain.case.state import AssessmentStatus, CaseState, PlanStatus
 from domain.service_levels import ServiceLevels
+from domain.vocabulary import BudgetManagement, ClosureReason, Stage
 from projections.derived import CaseDerivedView, Row
+from projections.reading import Bit, Instant, JsonList, ViewRow, columns_of, select, select_one
 from projections.store import ViewCursor, utc_text
 
 CASE = "view_current_case"
 PERSON = "view_current_case_person"
 
-CASE_COLUMNS = (
-    "case_id",
-    "council_code",
-    "team",
-    "worker_id",
-    "adult_id",
-    "adult_name",
-    "stage",
-    "stage_entered_at",
-    "stage_due_at",
-    "flags",
-    "escalated",
-    "carers_identified",
-    "carers_outstanding",
-    "eligible_people",
-    "budget_total_pence",
-    "next_review_due",
-    "received_at",
-    "closed",
-    "closure_reason",
-    "version",
-    "updated_at",
-)
-PERSON_COLUMNS = (
-    "case_id",
-    "person_id",
-    "kind",
-    "name",
-    "young_carer",
-    "assessment",
-    "eligible",
-    "budget_pence",
-    "plan_status",
-    "management",
-)
+
+class CurrentCase(ViewRow):
+    """The case's row: every column, in the table's order."""
+
+    case_id: str
+    council_code: str
+    team: str
+    worker_id: str | None
+    adult_id: str
+    adult_name: str
+    stage: Stage
+    stage_entered_at: Instant
+    stage_due_at: Instant | None
+    flags: JsonList
+    escalated: Bit
+    carers_identified: int
+    carers_outstanding: int
+    eligible_people: int
+    budget_total_pence: int
+    next_review_due: str | None  # the earliest scheduled review, YYYY-MM-DD
+    received_at: Instant
+    closed: Bit
+    closure_reason: ClosureReason | None
+    version: int
+    updated_at: Instant
+
+
+class CasePerson(ViewRow):
+    """One person on the case: every column, in the table's order."""
+
+    case_id: str
+    person_id: str
+    kind: Literal["adult", "carer"]
+    name: str
+    young_carer: Bit
+    assessment: AssessmentStatus
+    eligible: Bit | None
+    budget_pence: int
+    plan_status: PlanStatus
+    management: BudgetManagement | None
+
+
+class CaseSummary(ViewRow):
+    """A case in a list of cases."""
+
+    case_id: str
+    team: str
+    worker_id: str | None
+    adult_name: str
+    stage: Stage
+    stage_entered_at: Instant
+    stage_due_at: Instant | None
+    flags: JsonList
+    closed: Bit
+
+
+CASE_COLUMNS = columns_of(CurrentCase)
+PERSON_COLUMNS = columns_of(CasePerson)
 
 
 class CurrentCaseView(CaseDerivedView):
@@ -131,3 +156,41 @@ class CurrentCaseView(CaseDerivedView):
             for p in people
         ]
         return {CASE: [case_row], PERSON: person_rows}
+
+
+# Reading the view -----------------------------------------------------------------------------
+
+
+def current_case(cursor: ViewCursor, case_id: str) -> CurrentCase | None:
+    return select_one(cursor, CurrentCase, CASE, "WHERE case_id = ?", (case_id,))
+
+
+def people_on(cursor: ViewCursor, case_id: str) -> list[CasePerson]:
+    """The adult first, then each carer, by id."""
+    return select(cursor, CasePerson, PERSON, "WHERE case_id = ? ORDER BY kind, person_id", (case_id,))
+
+
+def cases(
+    cursor: ViewCursor,
+    *,
+    team: str | None = None,
+    stage: Stage | None = None,
+    worker_id: str | None = None,
+    include_closed: bool = False,
+    limit: int,
+) -> list[CaseSummary]:
+    """Cases by team, stage or worker (open ones unless ``include_closed``), longest in their stage first."""
+    where, params = ([] if include_closed else ["closed = 0"]), []
+    for column, value in (("team", team), ("stage", stage.value if stage else None), ("worker_id", worker_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    clause = ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY stage_entered_at LIMIT ?"
+    return select(cursor, CaseSummary, CASE, clause, (*params, limit))
+
+
+def open_cases_by_stage(cursor: ViewCursor, team: str | None = None) -> dict[str, int]:
+    """How many open cases each stage holds (of one team, or all)."""
+    team_filter, params = ("AND team = ?", [team]) if team else ("", [])
+    rows = cursor.execute(f"SELECT stage, COUNT(*) FROM {CASE} WHERE closed = 0 {team_filter} GROUP BY stage", params)
+    return {stage: int(count) for stage, count in rows.fetchall()}

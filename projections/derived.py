@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from domain.case.base import CaseEvent
 from domain.case.state import CaseState
-from projections.base import Projection
+from projections.base import Projection, handles
 from projections.store import ViewCursor
 
 Row = Sequence[Any]
@@ -29,10 +29,8 @@ class CaseDerivedView(Projection):
         self._touched: dict[str, Any] = {}
         self.tables = tuple(self.columns)
 
-    def handler_for(self, event: Any) -> Any:
-        return self._touch if isinstance(event, CaseEvent) else None
-
-    def _touch(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
+    @handles(CaseEvent)
+    def touch(self, cursor: ViewCursor, event: CaseEvent, notification_id: int) -> None:
         # The cache's live aggregate: later events of the batch move it on, so the flush writes the
         # case as the batch leaves it.
         self._touched[event.originator_id.hex] = self.states.case_after(event)

@@ -1,11 +1,14 @@
 """The budget ledger: the money on each case — allocated, committed, paid, recovered — and every
 movement that made those figures, so finance can reconcile a case line by line.
 
-Each figure is the one the case itself holds (``CaseState``), worked out from events alone.
+Each figure is read from the case's state as the event leaves it (``CaseState``, decision 0009):
+the ledger never works out for itself whether a sign-off stands or an agreement is in force. Only
+the movements are the events' own: each payment, failure, return and recovery is a line, and each
+change an event made to a person's allocated or committed figure is a line for that event.
 
 ``view_budget_ledger``, one row per case (amounts in pence):
 
-- ``case_id``, ``council_code``, ``team``: the case (hex) and where it was referred.
+- ``case_id``, ``council_code``, ``team``: the case (hex), its council and the team it is with now.
 - ``allocated_pence``: the personal budgets approved and standing now: the sum, over the adult and
   each carer with a sign-off standing, of the approved amount (as revised by an upheld challenge)
   — ``domain.case.decisions.current_budget_pence`` of each person who has a sign-off. A revised
@@ -46,27 +49,28 @@ its figure, so each figure is the sum of its entries:
 - ``recovered`` (+, agreement): funds recovered.
 - ``suspended`` / ``resumed`` (agreement): no money moves; ``amount_pence`` is NULL.
 
-Side tables kept by the same handlers: ``view_budget_ledger_person`` (each person's approved amount,
-how their plan is held, and their last allocated and committed figures, from which entries are the
-differences) and ``view_budget_ledger_agreement`` (each agreement's person, yearly value, status and
-running sums).
+No side tables: a person's allocated or committed figure before an event is the sum of their
+``allocated`` or ``committed`` entries so far, and the event's entry is the difference.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
+from domain.case.aggregate import Case
+from domain.case.base import CaseEvent
+from domain.case.decisions import current_budget_pence
+from domain.case.state import Agreement, CaseState, Person
 from domain.planning import PERIODS_PER_YEAR
-from domain.vocabulary import BudgetManagement, SignOffOutcome
-from projections.base import Projection
+from domain.vocabulary import BudgetManagement
+from projections.base import handles
+from projections.case_rows import CaseRowsView, CaseTable, Values
+from projections.reading import Bit, Instant, ViewRow, select, select_one
 from projections.store import ViewCursor
 
 LEDGER = "view_budget_ledger"
 ENTRY = "view_budget_ledger_entry"
-PERSON = "view_budget_ledger_person"
-AGREEMENT = "view_budget_ledger_agreement"
 
-APPROVED = (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
 FIGURES = (
     "allocated_pence",
     "committed_pence",
@@ -77,34 +81,74 @@ FIGURES = (
     "recovered_pence",
     "closed",
 )
+LEDGER_TABLE = CaseTable(LEDGER, keys=(), columns=("council_code", "team", *FIGURES))
+ENTRY_COLUMNS = ("case_id", "version", "seq", "kind", "person_id", "agreement_id", "amount_pence", "at")
+# The kinds of entry that are changes in a person's figure (named as the figure, less _pence).
+REVALUED = ("allocated", "committed")
 
 
-def _case_id(event: Any) -> str:
-    return event.originator_id.hex
+@dataclass(frozen=True)
+class Movement:
+    """One line of the ledger before it is numbered: what moved, for whom, under which agreement."""
+
+    kind: str
+    person_id: str | None
+    agreement_id: str | None
+    amount_pence: int | None
 
 
-def committed_by_person(
-    approved: int | None,
-    management: str | None,
-    plan_direct_payment_a_year: int | None,
-    agreements_a_year: int,
-    closed: bool,
-) -> int:
-    """What one person's arrangements commit a year (see ``committed_pence`` above)."""
-    if closed:
+def a_year_pence(agreement: Agreement) -> int:
+    return agreement.amount_per_payment_pence * PERIODS_PER_YEAR[agreement.frequency]
+
+
+def allocated_pence(person: Person) -> int:
+    """The person's approved budget standing now (as revised on challenge); 0 while no sign-off stands."""
+    return current_budget_pence(person) if person.sign_off is not None else 0
+
+
+def committed_pence(state: CaseState, person: Person) -> int:
+    """What the person's arrangements in force commit a year (see ``committed_pence`` above)."""
+    if state.closed:
         return 0
-    held = 0
-    if approved is not None and management is not None:
-        if management == BudgetManagement.MIX.value:
-            held = max(approved - (plan_direct_payment_a_year or 0), 0)
-        elif management != BudgetManagement.DIRECT_PAYMENT.value:
-            held = approved
-    return agreements_a_year + held
+    agreements = sum(
+        a_year_pence(a) for a in state.agreements.values() if a.person_id == person.person_id and a.status != "stopped"
+    )
+    plan, held = person.plan, 0
+    if person.sign_off is not None and plan is not None:
+        if plan.management == BudgetManagement.MIX:
+            paid_directly = 0
+            if plan.direct_payment_pence is not None and plan.direct_payment_frequency is not None:
+                paid_directly = plan.direct_payment_pence * PERIODS_PER_YEAR[plan.direct_payment_frequency]
+            held = max(allocated_pence(person) - paid_directly, 0)
+        elif plan.management != BudgetManagement.DIRECT_PAYMENT:
+            held = allocated_pence(person)
+    return agreements + held
 
 
-class BudgetLedgerView(Projection):
+def ledger_row(state: CaseState, people: dict[str, tuple[int, int]]) -> Values:
+    agreements = state.agreements.values()
+    return {
+        "council_code": state.council_code,
+        "team": state.team,
+        "allocated_pence": sum(allocated for allocated, _ in people.values()),
+        "committed_pence": sum(committed for _, committed in people.values()),
+        "paid_pence": sum(a.paid_pence for a in agreements),
+        "failed_payments": sum(slot.failures for a in agreements for slot in a.slots.values()),
+        "suspended": int(any(a.status == "suspended" for a in agreements)),
+        "underspent_pence": sum(a.reported_underspend_pence for a in agreements),
+        "recovered_pence": sum(a.recovered_pence for a in agreements),
+        "closed": int(state.closed),
+    }
+
+
+class BudgetLedgerView(CaseRowsView):
+    """The ledger's row is the case's money as its state says; its handlers give the movements
+    only the events hold, as ``handler(state, event) -> [Movement]``."""
+
     name = "budget_ledger"
-    tables = (LEDGER, ENTRY, PERSON, AGREEMENT)
+    tables = (LEDGER, ENTRY)
+    # Side tables of earlier releases, which re-derived from events what the case state now says.
+    retired = ("view_budget_ledger_person", "view_budget_ledger_agreement")
 
     def create_tables(self, cursor: ViewCursor) -> None:
         cursor.execute(
@@ -122,258 +166,136 @@ class BudgetLedgerView(Projection):
             "person_id TEXT, agreement_id TEXT, amount_pence BIGINT, at TEXT NOT NULL, "
             "PRIMARY KEY (case_id, version, seq))"
         )
+        # Each person's figures so far are sums of their revaluation entries: a covering index
+        # keeps that a short scan however many payments the case has had.
         cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {PERSON} ("
-            "case_id TEXT NOT NULL, person_id TEXT NOT NULL, kind TEXT NOT NULL, approved_pence BIGINT, "
-            "management TEXT, plan_direct_payment_a_year_pence BIGINT, "
-            "allocated_pence BIGINT NOT NULL DEFAULT 0, committed_pence BIGINT NOT NULL DEFAULT 0, "
-            "PRIMARY KEY (case_id, person_id))"
+            f"CREATE INDEX IF NOT EXISTS {ENTRY}_by_kind ON {ENTRY} (case_id, kind, person_id, amount_pence)"
         )
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {AGREEMENT} ("
-            "case_id TEXT NOT NULL, agreement_id TEXT NOT NULL, person_id TEXT NOT NULL, "
-            "a_year_pence BIGINT NOT NULL, status TEXT NOT NULL, paid_pence BIGINT NOT NULL DEFAULT 0, "
-            "failed_payments INTEGER NOT NULL DEFAULT 0, underspent_pence BIGINT NOT NULL DEFAULT 0, "
-            "recovered_pence BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (case_id, agreement_id))"
-        )
+        self.drop_retired(cursor)
 
-    def handle(self, cursor: ViewCursor, event: Any, notification_id: int) -> bool:
-        handler = self.handler_for(event)
-        if handler is None:
-            return False
-        case_id = _case_id(event)
-        before = self._figures(cursor, case_id)
-        handler(cursor, event, notification_id)
-        self._settle(cursor, event, case_id)
-        if self._figures(cursor, case_id) != before:
-            cursor.execute(
-                f"UPDATE {LEDGER} SET updated_at = ? WHERE case_id = ?", (event.timestamp.isoformat(), case_id)
-            )
-        return True
-
-    # Helpers -------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _figures(cursor: ViewCursor, case_id: str) -> tuple[Any, ...] | None:
-        return cursor.execute(f"SELECT {', '.join(FIGURES)} FROM {LEDGER} WHERE case_id = ?", (case_id,)).fetchone()
-
-    @staticmethod
-    def _entry(
-        cursor: ViewCursor,
-        event: Any,
-        kind: str,
-        person_id: str | None,
-        agreement_id: str | None,
-        amount_pence: int | None,
-    ) -> None:
-        case_id, version = _case_id(event), event.originator_version
-        seq = cursor.execute(
-            f"SELECT COUNT(*) FROM {ENTRY} WHERE case_id = ? AND version = ?", (case_id, version)
-        ).fetchone()
-        # A plain INSERT: applying an event twice fails loudly instead of doubling money.
-        cursor.execute(
-            f"INSERT INTO {ENTRY} (case_id, version, seq, kind, person_id, agreement_id, amount_pence, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                case_id,
-                version,
-                int(seq[0]) if seq else 0,
-                kind,
-                person_id,
-                agreement_id,
-                amount_pence,
-                event.timestamp.isoformat(),
-            ),
-        )
-
-    def _agreement_entry(self, cursor: ViewCursor, event: Any, kind: str, amount_pence: int | None) -> None:
-        row = cursor.execute(
-            f"SELECT person_id FROM {AGREEMENT} WHERE case_id = ? AND agreement_id = ?",
-            (_case_id(event), event.agreement_id),
-        ).fetchone()
-        self._entry(cursor, event, kind, row[0] if row else None, event.agreement_id, amount_pence)
-
-    def _agreement(self, cursor: ViewCursor, event: Any, assignments: str, params: tuple[Any, ...]) -> None:
-        cursor.execute(
-            f"UPDATE {AGREEMENT} SET {assignments} WHERE case_id = ? AND agreement_id = ?",
-            (*params, _case_id(event), event.agreement_id),
-        )
-
-    @staticmethod
-    def _person(cursor: ViewCursor, event: Any, person_id: str, assignments: str, params: tuple[Any, ...]) -> None:
-        cursor.execute(
-            f"UPDATE {PERSON} SET {assignments} WHERE case_id = ? AND person_id = ?",
-            (*params, _case_id(event), person_id),
-        )
-
-    def _settle(self, cursor: ViewCursor, event: Any, case_id: str) -> None:
-        """Work each person's allocated and committed figures out again, write an entry for each one
-        that moved, then the case row's totals."""
-        closed = bool(cursor.execute(f"SELECT closed FROM {LEDGER} WHERE case_id = ?", (case_id,)).fetchone()[0])
-        agreements = cursor.execute(
-            f"SELECT agreement_id, person_id, a_year_pence, status, paid_pence, failed_payments, underspent_pence, "
-            f"recovered_pence FROM {AGREEMENT} WHERE case_id = ? ORDER BY agreement_id",
-            (case_id,),
-        ).fetchall()
-        in_force: dict[str, int] = {}
-        for _, person_id, a_year, status, *_ in agreements:
-            if status != "stopped":
-                in_force[person_id] = in_force.get(person_id, 0) + int(a_year)
-        named = getattr(event, "agreement_id", None)
-        owner = next((a[1] for a in agreements if a[0] == named), None)
-        allocated_total = committed_total = 0
-        for person_id, approved, management, plan_dp, was_allocated, was_committed in cursor.execute(
-            f"SELECT person_id, approved_pence, management, plan_direct_payment_a_year_pence, allocated_pence, "
-            f"committed_pence FROM {PERSON} WHERE case_id = ? ORDER BY person_id",
-            (case_id,),
-        ).fetchall():
-            allocated = int(approved) if approved is not None else 0
-            committed = committed_by_person(
-                None if approved is None else int(approved),
-                management,
-                None if plan_dp is None else int(plan_dp),
-                in_force.get(person_id, 0),
-                closed,
-            )
-            if allocated != was_allocated:
-                self._entry(cursor, event, "allocated", person_id, None, allocated - int(was_allocated))
-            if committed != was_committed:
-                self._entry(
-                    cursor,
-                    event,
-                    "committed",
-                    person_id,
-                    named if owner == person_id else None,
-                    committed - int(was_committed),
+    def apply(self, cursor: ViewCursor, event: CaseEvent, state: CaseState) -> None:
+        handler = self.handler_of(type(event))
+        movements: list[Movement] = handler(self, state, event) if handler is not None else []
+        people = {p.person_id: (allocated_pence(p), committed_pence(state, p)) for p in state.people.values()}
+        movements += self._revaluations(cursor, state, event, people)
+        cursor.executemany(
+            f"INSERT INTO {ENTRY} ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})",
+            [
+                (
+                    state.case_id,
+                    event.originator_version,
+                    seq,
+                    m.kind,
+                    m.person_id,
+                    m.agreement_id,
+                    m.amount_pence,
+                    event.timestamp.isoformat(),
                 )
-            if (allocated, committed) != (was_allocated, was_committed):
-                self._person(
-                    cursor, event, person_id, "allocated_pence = ?, committed_pence = ?", (allocated, committed)
-                )
-            allocated_total += allocated
-            committed_total += committed
-        cursor.execute(
-            f"UPDATE {LEDGER} SET allocated_pence = ?, committed_pence = ?, paid_pence = ?, failed_payments = ?, "
-            "suspended = ?, underspent_pence = ?, recovered_pence = ? WHERE case_id = ?",
-            (
-                allocated_total,
-                committed_total,
-                sum(int(a[4]) for a in agreements),
-                sum(int(a[5]) for a in agreements),
-                int(any(a[3] == "suspended" for a in agreements)),
-                sum(int(a[6]) for a in agreements),
-                sum(int(a[7]) for a in agreements),
-                case_id,
-            ),
+                for seq, m in enumerate(movements)
+            ],
         )
+        self.save(cursor, LEDGER_TABLE, state.case_id, {(): ledger_row(state, people)}, event.timestamp.isoformat())
 
-    # Handlers: the case and its people -----------------------------------------------------------
+    def _revaluations(
+        self, cursor: ViewCursor, state: CaseState, event: CaseEvent, people: dict[str, tuple[int, int]]
+    ) -> list[Movement]:
+        """A line for each person's figure the event moved: the new figure less the sum so far."""
 
-    def on_ReferralReceived(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        case_id = _case_id(event)
-        cursor.execute(
-            f"INSERT INTO {LEDGER} (case_id, council_code, team, updated_at) VALUES (?, ?, ?, ?)",
-            (case_id, event.council_code, event.team, event.timestamp.isoformat()),
-        )
-        cursor.execute(
-            f"INSERT INTO {PERSON} (case_id, person_id, kind) VALUES (?, ?, 'adult')", (case_id, event.adult_id)
-        )
+        def load() -> dict[tuple[str, str], int]:
+            return {
+                (kind, person_id): int(total)
+                for kind, person_id, total in cursor.execute(
+                    f"SELECT kind, person_id, SUM(amount_pence) FROM {ENTRY} "
+                    f"WHERE case_id = ? AND kind IN ({', '.join('?' for _ in REVALUED)}) GROUP BY kind, person_id",
+                    (state.case_id, *REVALUED),
+                ).fetchall()
+            }
 
-    def on_CarerIdentified(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(
-            f"INSERT INTO {PERSON} (case_id, person_id, kind) VALUES (?, ?, 'carer')", (_case_id(event), event.carer_id)
-        )
+        so_far = self.held("revalued", state.case_id, load)
+        # The committed line names the agreement when the event is about one of the person's own.
+        named: str | None = getattr(event, "agreement_id", None)
+        owner = state.agreements[named].person_id if named in state.agreements else None
+        movements: list[Movement] = []
+        for person_id, (allocated, committed) in sorted(people.items()):
+            moved = allocated - so_far.get(("allocated", person_id), 0)
+            if moved:
+                movements.append(Movement("allocated", person_id, None, moved))
+                so_far[("allocated", person_id)] = allocated
+            moved = committed - so_far.get(("committed", person_id), 0)
+            if moved:
+                movements.append(Movement("committed", person_id, named if owner == person_id else None, moved))
+                so_far[("committed", person_id)] = committed
+        return movements
 
-    def on_CaseClosed(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        # Closure stops every agreement (domain CaseClosed.apply); _settle then drops what they committed.
-        cursor.execute(f"UPDATE {LEDGER} SET closed = 1 WHERE case_id = ?", (_case_id(event),))
-        cursor.execute(f"UPDATE {AGREEMENT} SET status = 'stopped' WHERE case_id = ?", (_case_id(event),))
+    # Handlers: the money each event moves --------------------------------------------------------
 
-    # Handlers: approved budgets ------------------------------------------------------------------
+    @staticmethod
+    def _on(state: CaseState, kind: str, agreement_id: str, amount_pence: int | None) -> list[Movement]:
+        return [Movement(kind, state.agreements[agreement_id].person_id, agreement_id, amount_pence)]
 
-    def on_SupportPlanDrafted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._plan(cursor, event, lifts_sign_off=False)
+    # The catch-up for a back-dated start is paid money like any slot's payment.
+    @handles(Case.PaymentIssued, Case.ArrearsPaymentIssued)
+    def paid(self, state: CaseState, event: Case.PaymentIssued | Case.ArrearsPaymentIssued) -> list[Movement]:
+        return self._on(state, "paid", event.agreement_id, event.amount_pence)
 
-    def on_SupportPlanRevised(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._plan(cursor, event, lifts_sign_off=True)
+    @handles(Case.PaymentFailed)
+    def failed(self, state: CaseState, event: Case.PaymentFailed) -> list[Movement]:
+        return self._on(state, "failed", event.agreement_id, -event.amount_pence)
 
-    def _plan(self, cursor: ViewCursor, event: Any, *, lifts_sign_off: bool) -> None:
-        plan = event.plan
-        a_year = None
-        if plan.direct_payment_pence is not None and plan.direct_payment_frequency is not None:
-            a_year = plan.direct_payment_pence * PERIODS_PER_YEAR[plan.direct_payment_frequency]
-        assignments = "management = ?, plan_direct_payment_a_year_pence = ?"
-        if lifts_sign_off:
-            assignments += ", approved_pence = NULL"
-        self._person(cursor, event, event.person_id, assignments, (plan.management.value, a_year))
+    @handles(Case.DirectPaymentsSuspended)
+    def suspended(self, state: CaseState, event: Case.DirectPaymentsSuspended) -> list[Movement]:
+        return self._on(state, "suspended", event.agreement_id, None)
 
-    def on_SignOffDecisionRecorded(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        if event.outcome in APPROVED:
-            self._person(cursor, event, event.person_id, "approved_pence = ?", (event.approved_pence,))
+    @handles(Case.DirectPaymentsResumed)
+    def resumed(self, state: CaseState, event: Case.DirectPaymentsResumed) -> list[Movement]:
+        return self._on(state, "resumed", event.agreement_id, None)
 
-    def on_ChallengeResolved(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        # A revision replaces the approved amount only where a sign-off stands (domain ChallengeResolved.apply).
-        if event.revised_pence is not None:
-            self._person(
-                cursor,
-                event,
-                event.person_id,
-                "approved_pence = CASE WHEN approved_pence IS NULL THEN NULL ELSE ? END",
-                (event.revised_pence,),
-            )
+    @handles(Case.MonitoringReturnReceived)
+    def returned(self, state: CaseState, event: Case.MonitoringReturnReceived) -> list[Movement]:
+        return self._on(state, "underspend_reported", event.agreement_id, event.underspend_pence)
 
-    def on_NeedsAssessmentCompleted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        # A fresh assessment lifts the sign-off built on the old one (domain _reopen_decisions).
-        cursor.execute(
-            f"UPDATE {PERSON} SET approved_pence = NULL WHERE case_id = ? AND kind = 'adult'", (_case_id(event),)
-        )
+    @handles(Case.UnspentFundsRecovered)
+    def recovered(self, state: CaseState, event: Case.UnspentFundsRecovered) -> list[Movement]:
+        return self._on(state, "recovered", event.agreement_id, event.amount_pence)
 
-    def on_CarerAssessmentCompleted(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._person(cursor, event, event.carer_id, "approved_pence = NULL", ())
 
-    # Handlers: direct payments -------------------------------------------------------------------
+# Reading the view -----------------------------------------------------------------------------
 
-    def on_DirectPaymentAgreementMade(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        cursor.execute(
-            f"INSERT INTO {AGREEMENT} (case_id, agreement_id, person_id, a_year_pence, status) "
-            "VALUES (?, ?, ?, ?, 'active')",
-            (
-                _case_id(event),
-                event.agreement_id,
-                event.person_id,
-                event.amount_per_payment_pence * PERIODS_PER_YEAR[event.frequency],
-            ),
-        )
 
-    def on_PaymentIssued(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._agreement(cursor, event, "paid_pence = paid_pence + ?", (event.amount_pence,))
-        self._agreement_entry(cursor, event, "paid", event.amount_pence)
+class LedgerRow(ViewRow):
+    """The case's money (see the module docstring for each figure), in pence."""
 
-    def on_ArrearsPaymentIssued(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        # The catch-up for a back-dated start is paid money like any slot's payment.
-        self.on_PaymentIssued(cursor, event, notification_id)
+    case_id: str
+    council_code: str
+    team: str
+    allocated_pence: int
+    committed_pence: int
+    paid_pence: int
+    failed_payments: int
+    suspended: Bit
+    underspent_pence: int
+    recovered_pence: int
+    closed: Bit
+    updated_at: Instant
 
-    def on_PaymentFailed(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._agreement(
-            cursor, event, "paid_pence = paid_pence - ?, failed_payments = failed_payments + 1", (event.amount_pence,)
-        )
-        self._agreement_entry(cursor, event, "failed", -event.amount_pence)
 
-    def on_DirectPaymentsSuspended(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._agreement(cursor, event, "status = 'suspended'", ())
-        self._agreement_entry(cursor, event, "suspended", None)
+class LedgerEntry(ViewRow):
+    """One movement of a figure (see the module docstring for each kind)."""
 
-    def on_DirectPaymentsResumed(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._agreement(cursor, event, "status = 'active'", ())
-        self._agreement_entry(cursor, event, "resumed", None)
+    case_id: str
+    version: int
+    seq: int
+    kind: str
+    person_id: str | None
+    agreement_id: str | None
+    amount_pence: int | None
+    at: Instant
 
-    def on_DirectPaymentAgreementEnded(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._agreement(cursor, event, "status = 'stopped'", ())
 
-    def on_MonitoringReturnReceived(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._agreement(cursor, event, "underspent_pence = underspent_pence + ?", (event.underspend_pence,))
-        self._agreement_entry(cursor, event, "underspend_reported", event.underspend_pence)
+def ledger_of(cursor: ViewCursor, case_id: str) -> LedgerRow | None:
+    return select_one(cursor, LedgerRow, LEDGER, "WHERE case_id = ?", (case_id,))
 
-    def on_UnspentFundsRecovered(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        self._agreement(cursor, event, "recovered_pence = recovered_pence + ?", (event.amount_pence,))
-        self._agreement_entry(cursor, event, "recovered", event.amount_pence)
+
+def entries_of(cursor: ViewCursor, case_id: str) -> list[LedgerEntry]:
+    """The case's movements in the order they were recorded."""
+    return select(cursor, LedgerEntry, ENTRY, "WHERE case_id = ? ORDER BY version, seq", (case_id,))

@@ -13,7 +13,9 @@ from typing import Any, ClassVar
 
 from domain.case.state import CaseState
 from domain.service_levels import ServiceLevels
+from domain.vocabulary import Stage
 from projections.derived import CaseDerivedView, Row
+from projections.reading import Instant, ViewRow
 from projections.store import UTC_TEXT_FORMAT, ViewCursor, utc_text
 
 DEADLINES = "view_deadline"
@@ -59,7 +61,24 @@ class DeadlinesView(CaseDerivedView):
         }
 
 
-def passed_deadlines(
+# Reading the view -----------------------------------------------------------------------------
+
+
+class PassedDeadline(ViewRow):
+    """A deadline passed: ids, stages, teams and times only, and how many hours overdue."""
+
+    case_id: str
+    what: str
+    stage: Stage
+    team: str
+    worker_id: str | None
+    since: Instant | None
+    due_at: Instant
+    flagged: bool
+    overdue_by_hours: int
+
+
+def deadlines_passed(
     cursor: ViewCursor,
     now: datetime,
     *,
@@ -67,9 +86,8 @@ def passed_deadlines(
     team: str | None = None,
     overdue_by_days: int = 0,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
-    """Deadlines passed at ``now`` by at least ``overdue_by_days``, most overdue first: ids, stages,
-    teams and times only, each with how many hours it is overdue."""
+) -> list[PassedDeadline]:
+    """Deadlines passed at ``now`` by at least ``overdue_by_days``, most overdue first."""
     where: list[str] = ["due_at < ?"]
     params: list[Any] = [utc_text(now - timedelta(days=overdue_by_days))]
     for column, value in (("stage", stage), ("team", team)):
@@ -83,9 +101,25 @@ def passed_deadlines(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    rows = cursor.execute(sql, params).dicts()
-    for row in rows:
+    passed = []
+    for row in cursor.execute(sql, params).dicts():
         due = datetime.strptime(row["due_at"], UTC_TEXT_FORMAT).replace(tzinfo=UTC)
-        row["overdue_by_hours"] = int((now - due).total_seconds() // 3600)
-        row["flagged"] = bool(row["flagged"])
-    return rows
+        passed.append(PassedDeadline(**row, overdue_by_hours=int((now - due).total_seconds() // 3600)))
+    return passed
+
+
+def passed_deadlines(cursor: ViewCursor, now: datetime, **narrowed: Any) -> list[dict[str, Any]]:
+    """``deadlines_passed`` as plain dicts, for ``carecase ops stuck --json`` (workers/cli.py)."""
+    return [deadline.model_dump(mode="json") for deadline in deadlines_passed(cursor, now, **narrowed)]
+
+
+def deadlines_passed_by_stage(cursor: ViewCursor, now: datetime, team: str | None = None) -> dict[str, int]:
+    """How many deadlines have passed at ``now`` in each stage (of one team, or all)."""
+    team_filter, params = ("AND team = ?", [team]) if team else ("", [])
+    rows = cursor.execute(
+        # Deadlines passed, not distinct cases: a case late with its stage and a review counts
+        # twice, and the count stays a cheap index scan at a national scale.
+        f"SELECT stage, COUNT(*) FROM {DEADLINES} WHERE due_at < ? {team_filter} GROUP BY stage",
+        (utc_text(now), *params),
+    )
+    return {stage: int(count) for stage, count in rows.fetchall()}

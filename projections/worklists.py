@@ -7,12 +7,15 @@ cases in that stage. The items are the domain's (``domain.case.work``).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from domain.case.state import CaseState
 from domain.case.work import work_items
+from domain.people import Role
 from domain.service_levels import ServiceLevels
+from domain.vocabulary import Stage
 from projections.derived import CaseDerivedView, Row
+from projections.reading import Instant, ViewRow, select
 from projections.store import ViewCursor, utc_text
 
 WORKLIST = "view_worklist"
@@ -72,3 +75,49 @@ class WorklistView(CaseDerivedView):
                 for item in work_items(state, self.panel_threshold_pence)
             ]
         }
+
+
+# Reading the view -----------------------------------------------------------------------------
+
+
+class CaseWork(ViewRow):
+    """A piece of work waiting on the case the reader has open."""
+
+    kind: str
+    role: Role
+    person_id: str | None
+    detail: str
+
+
+class WorklistItem(ViewRow):
+    """A piece of work on someone's list, with the case it is on."""
+
+    case_id: str
+    kind: str
+    role: Role
+    person_id: str | None
+    detail: str
+    team: str
+    worker_id: str | None
+    stage: Stage
+    stage_due_at: Instant | None
+    adult_name: str
+
+
+def work_on(cursor: ViewCursor, case_id: str) -> list[CaseWork]:
+    return select(cursor, CaseWork, WORKLIST, "WHERE case_id = ? ORDER BY item_id", (case_id,))
+
+
+# Whose list: the cases allocated to a worker, a team's cases, or the cases in a stage.
+Owner = Literal["worker_id", "team", "stage"]
+
+
+def worklist(cursor: ViewCursor, by: Owner, value: str, *, role: str | None = None, limit: int) -> list[WorklistItem]:
+    """The items on one worker's, team's or stage's cases (for one role, if given), soonest due first."""
+    where, params = f"WHERE {by} = ?", [value]
+    if role is not None:
+        where += " AND role = ?"
+        params.append(role)
+    return select(
+        cursor, WorklistItem, WORKLIST, where + " ORDER BY stage_due_at, case_id, item_id LIMIT ?", (*params, limit)
+    )

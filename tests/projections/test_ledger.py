@@ -37,8 +37,6 @@ COLUMNS = (
 TABLES = {
     "view_budget_ledger": "case_id",
     "view_budget_ledger_entry": "case_id, version, seq",
-    "view_budget_ledger_person": "case_id, person_id",
-    "view_budget_ledger_agreement": "case_id, agreement_id",
     "projection_tracking": "projection",
 }
 # Which figure each kind of entry moves.
@@ -122,7 +120,8 @@ def a_back_dated_direct_payment(s: Scenario) -> list[c.CaseCommand]:
 
 
 def a_council_managed_plan(s: Scenario) -> list[c.CaseCommand]:
-    """The carer declines; the adult's plan is managed by the council, revised after a review."""
+    """The carer declines; the adult's plan is managed by the council, revised after a review; the
+    case moves to the east team before it closes (the ledger follows it)."""
     return [
         s.referral(team="west-locality"),
         s.screen(),
@@ -141,6 +140,7 @@ def a_council_managed_plan(s: Scenario) -> list[c.CaseCommand]:
         s.revise(plan=plan_for(ADULT, management="council_managed", weekly_hours=12)),
         s.submit(),
         s.sign_off(),
+        s.allocate("sw-ben", team="east-locality"),
         s.close(),
     ]
 

@@ -12,9 +12,10 @@ import psycopg
 import pytest
 
 from domain.application import CaseRecord
+from domain.case.aggregate import Case
 from domain.timeline import timeline_entry
 from projections.audit_timeline import AuditTimelineView
-from projections.base import Projection
+from projections.base import Projection, handles
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
@@ -238,7 +239,8 @@ class Counting(Projection):
     def create_tables(self, cursor: Any) -> None:
         pass
 
-    def on_ReferralScreened(self, cursor: Any, event: Any, notification_id: int) -> None:
+    @handles(Case.ReferralScreened)
+    def screened(self, cursor: Any, event: Case.ReferralScreened, notification_id: int) -> None:
         self.seen.append((type(event).__name__, notification_id))
 
 

@@ -31,14 +31,16 @@ import pytest
 from eventsourcing import persistence
 
 from domain.application import CaseRecord
+from domain.case.aggregate import Case
 from domain.case.state import CaseState
 from domain.timeline import timeline_entry
 from projections.audit_timeline import AuditTimelineView
 from projections.base import Projection
+from projections.carers_register import REGISTER
 from projections.catalogue import all_views
 from projections.current_case import CASE, CASE_COLUMNS, CurrentCaseView
 from projections.derived import Row
-from projections.ledger import LEDGER, PERSON, BudgetLedgerView
+from projections.ledger import LEDGER, BudgetLedgerView
 from projections.runner import HELD_BEHIND, ProjectionRunner, StillFailing, is_infrastructure_fault, plain_message
 from projections.store import QuarantineRow, ViewCursor, ViewStore, view_store_from_env
 from tests.builders import Scenario
@@ -64,15 +66,18 @@ def view_store(
 
 class LedgerThatOverflows(BudgetLedgerView):
     """The ledger, except that for one case identifying a carer also writes 2**63 pence — after
-    the handler's own insert, so the event's partial writes must be undone too."""
+    the views before it wrote theirs (the carers register's new row), so the event's partial
+    writes must be undone too."""
 
     def __init__(self, case_id: UUID) -> None:
+        super().__init__()
         self.case_id, self.armed = case_id.hex, True
 
-    def on_CarerIdentified(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
-        super().on_CarerIdentified(cursor, event, notification_id)
-        if self.armed and event.originator_id.hex == self.case_id:
+    def handle(self, cursor: ViewCursor, event: Any, notification_id: int) -> bool:
+        handled = super().handle(cursor, event, notification_id)
+        if self.armed and isinstance(event, Case.CarerIdentified) and event.originator_id.hex == self.case_id:
             cursor.execute(f"UPDATE {LEDGER} SET paid_pence = ? WHERE case_id = ?", (TOO_MANY_PENCE, self.case_id))
+        return handled
 
 
 class CurrentCaseThatOverflows(CurrentCaseView):
@@ -100,11 +105,11 @@ class TimelineWithTheDatabaseAway(AuditTimelineView):
         self.case_id, self.from_version, self.error = case_id.hex, from_version, error
         self.away, self.hits = True, 0
 
-    def on_CaseEvent(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
+    def add_line(self, cursor: ViewCursor, event: Any, notification_id: int) -> None:
         if self.away and event.originator_id.hex == self.case_id and event.originator_version >= self.from_version:
             self.hits += 1
             raise self.error
-        super().on_CaseEvent(cursor, event, notification_id)
+        super().add_line(cursor, event, notification_id)
 
 
 def views_with(*faulty: Projection) -> list[Projection]:
@@ -262,11 +267,13 @@ def test_a_poison_event_quarantines_its_case_and_every_other_case_goes_on(
     assert current_case_rows(view_store)[poisoned.case_id.hex] == expected_current_case(case.state, before)
     assert timeline_versions(view_store, poisoned.case_id) == list(range(1, before + 1))
     with view_store.read() as cursor:
-        people = cursor.execute(f"SELECT person_id FROM {PERSON} WHERE case_id = ?", (poisoned.case_id.hex,)).fetchall()
+        carers = cursor.execute(
+            f"SELECT carer_id FROM {REGISTER} WHERE case_id = ?", (poisoned.case_id.hex,)
+        ).fetchall()
         worklist_versions = cursor.execute(
             "SELECT DISTINCT version FROM view_worklist WHERE case_id = ?", (poisoned.case_id.hex,)
         ).fetchall()
-    assert [p[0] for p in people] == [case.state.adult_id]  # the carer's row, written before the failure, undone
+    assert carers == []  # the carer's row, written before the failure, undone
     assert {int(v[0]) for v in worklist_versions} <= {before}
 
     # The other case, interleaved with it, is whole in every view.
@@ -504,14 +511,15 @@ async def test_over_http_one_poisoned_case_is_quarantined_listed_and_released(
     s, t = Scenario(), Scenario()
     case_id, _ = await open_case(http, tokens, s)
     ledger = view_of(views_running, "budget_ledger")
-    real = ledger.on_CarerIdentified
+    real = ledger.handle
 
-    def overflowing(cursor: ViewCursor, event: Any, notification_id: int) -> None:  # the injected fault
-        real(cursor, event, notification_id)
-        if event.originator_id.hex == case_id:
+    def overflowing(cursor: ViewCursor, event: Any, notification_id: int) -> bool:  # the injected fault
+        handled = real(cursor, event, notification_id)
+        if isinstance(event, Case.CarerIdentified) and event.originator_id.hex == case_id:
             cursor.execute(f"UPDATE {LEDGER} SET paid_pence = ? WHERE case_id = ?", (TOO_MANY_PENCE, case_id))
+        return handled
 
-    monkeypatch.setattr(ledger, "on_CarerIdentified", overflowing)
+    monkeypatch.setattr(ledger, "handle", overflowing)
     sw, ops = auth(tokens, "social_worker"), auth(tokens, "ops")
 
     # The views go past the poison event: reading after it answers at once, the case as it stood.
@@ -600,15 +608,15 @@ async def test_health_is_degraded_not_down_while_the_views_lag_or_temporal_does_
     }
 
     timeline = view_of(views_running, "audit_timeline")
-    real, hits = timeline.on_CaseEvent, []
+    real, hits = timeline.handle, []
 
-    def database_is_away(cursor: ViewCursor, event: Any, notification_id: int) -> None:  # the injected fault
+    def database_is_away(cursor: ViewCursor, event: Any, notification_id: int) -> bool:  # the injected fault
         if event.originator_id.hex == case_id:
             hits.append(notification_id)
             raise sqlite3.OperationalError("database is locked")
-        real(cursor, event, notification_id)
+        return real(cursor, event, notification_id)
 
-    monkeypatch.setattr(timeline, "on_CaseEvent", database_is_away)
+    monkeypatch.setattr(timeline, "handle", database_is_away)
     behind = await send(http, tokens, f"/cases/{case_id}/identify-carer", s.identify_carer())
 
     async def lagging() -> Any:
