@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup bench events-doc clean
+.PHONY: run test check setup bench events-doc clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ run: $(STAMP)
 	@mkdir -p var
 	CARECASE_LOG_FILE=var/carecase.log $(BIN)/carecase run
 
-## Set up and run the whole test suite (SQLite and a throwaway PostgreSQL 15 cluster).
-test: $(STAMP)
+## Lint, format check and type check (strict on domain/); fails on any finding.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Set up, run the checks, then the whole test suite (SQLite and a throwaway PostgreSQL 15 cluster).
+test: check
 	$(BIN)/python -m pytest -q
 
 ## Measure every figure against its limit; writes docs/benchmarks.md and docs/benchmarks.json (SCALE=4 for more).

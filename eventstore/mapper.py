@@ -90,6 +90,8 @@ def event_from_state(topic: str, originator_id: Any, originator_version: int, st
     from_version = state.pop("class_version", 1)
     class_version = getattr(cls, "class_version", 1)
     while from_version < class_version:
+        # The library's upcasting convention (decision 0006): an event class at version n + 1 has a
+        # static method upcast_vn_vn+1 that brings a stored state one version forward.
         getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
         from_version += 1
     state["originator_id"] = originator_id

@@ -853,13 +853,23 @@ class _CaseBuilder:
         closure = begun + timedelta(days=int(rng.expovariate(CLOSURES_PER_YEAR / 365)))
         add(closure, "close")
         queue.sort(key=lambda item: (item[0], item[1]))
+        play: dict[str, Callable[..., None]] = {
+            "pay": self._do_pay,
+            "suspend": self._do_suspend,
+            "resume": self._do_resume,
+            "monitor": self._do_monitor,
+            "review": self._do_review,
+            "request_review": self._do_request_review,
+            "challenge": self._do_challenge,
+            "carer_asks": self._do_carer_asks,
+        }
         for when, _, happening, payload in queue:
             if when > self.day:
                 self.day = when
             if happening == "close":
                 self._close()
                 return
-            getattr(self, f"_do_{happening}")(**payload)
+            play[happening](**payload)
 
     def _do_pay(self, agreement_id: str, slot: int, due: date) -> None:
         agreement = self.agreements[agreement_id]
