@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
+from api.examples import ADULT, ADULT_FINDINGS, ADULT_RAS_ANSWERS, CARER_FINDINGS, CARER_RAS_ANSWERS
 from domain import commands as c
 from domain.people import Actor, Role
 
@@ -19,51 +20,9 @@ MANAGER = Actor(user_id="tm-morgan", role=Role.TEAM_MANAGER)
 PANEL = Actor(user_id="panel-chair", role=Role.PANEL_MEMBER)
 FINANCE = Actor(user_id="fin-olu", role=Role.FINANCE_OFFICER)
 
-ADULT = "adult-1"
-
-ADULT_ANSWERS = {
-    "nutrition": "some_help",
-    "personal_hygiene": "full_help",
-    "toilet_needs": "some_help",
-    "clothing": "some_help",
-    "home_safety": "with_difficulty",
-    "habitable_home": "some_help",
-    "relationships": "with_difficulty",
-    "work_education": "achieves",
-    "community": "some_help",
-    "caring_for_child": "not_applicable",
-}
-CARER_ANSWERS = {
-    "health": "at_risk",
-    "caring_for_child": "not_applicable",
-    "caring_for_others": "not_applicable",
-    "habitable_home": "achieves",
-    "nutrition": "achieves",
-    "relationships": "unable",
-    "work_education": "unable",
-    "community": "achieves",
-    "recreation": "unable",
-}
-ADULT_FINDINGS = {
-    "needs_arise_from_impairment_or_illness": True,
-    "unable_to_achieve": {
-        "nutrition": ["needs_assistance"],
-        "personal_hygiene": ["needs_assistance"],
-        "toilet_needs": ["needs_assistance", "significant_pain_distress_or_anxiety"],
-        "using_home_safely": ["endangers_health_or_safety"],
-    },
-    "significant_impact_on_wellbeing": True,
-    "carer_currently_helps_with": ["nutrition", "personal_hygiene"],
-}
-CARER_FINDINGS = {
-    "needs_arise_from_providing_necessary_care": True,
-    "health_deteriorating_or_at_risk": True,
-    "unable_to_achieve": {
-        "recreation": ["needs_assistance"],
-        "relationships": ["significant_pain_distress_or_anxiety"],
-    },
-    "significant_impact_on_wellbeing": True,
-}
+# The scenario tells the story the API's worked examples tell: the same adult, answers and findings.
+ADULT_ANSWERS = ADULT_RAS_ANSWERS
+CARER_ANSWERS = CARER_RAS_ANSWERS
 
 
 def plan_for(
