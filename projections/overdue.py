@@ -108,11 +108,6 @@ def deadlines_passed(
     return passed
 
 
-def passed_deadlines(cursor: ViewCursor, now: datetime, **narrowed: Any) -> list[dict[str, Any]]:
-    """``deadlines_passed`` as plain dicts, for ``carecase ops stuck --json`` (workers/cli.py)."""
-    return [deadline.model_dump(mode="json") for deadline in deadlines_passed(cursor, now, **narrowed)]
-
-
 def deadlines_passed_by_stage(cursor: ViewCursor, now: datetime, team: str | None = None) -> dict[str, int]:
     """How many deadlines have passed at ``now`` in each stage (of one team, or all)."""
     team_filter, params = ("AND team = ?", [team]) if team else ("", [])

@@ -272,24 +272,26 @@ def ops_stuck(
     from datetime import datetime
 
     from config.bootstrap import build_view_store
-    from projections.overdue import passed_deadlines
+    from projections.overdue import deadlines_passed
 
     views = build_view_store()
     try:
         with views.read() as cursor:
-            rows = passed_deadlines(cursor, datetime.now(UTC), stage=stage, team=team, overdue_by_days=overdue_by_days)
+            passed = deadlines_passed(
+                cursor, datetime.now(UTC), stage=stage, team=team, overdue_by_days=overdue_by_days
+            )
     except Exception as error:  # no views yet: say so plainly
         typer.echo(f"no views to read ({error}); run `carecase projections rebuild` first", err=True)
         raise typer.Exit(1) from None
     if as_json:
-        typer.echo(json.dumps(rows))
+        typer.echo(json.dumps([deadline.model_dump(mode="json") for deadline in passed]))
         return
-    for row in rows:
+    for d in passed:
         typer.echo(
-            f"{row['case_id']}  {row['what']:<24} {row['team']:<16} {row['worker_id'] or '-':<14} "
-            f"due {row['due_at'][:16]}{'  flagged' if row['flagged'] else ''}"
+            f"{d.case_id}  {d.what:<24} {d.team:<16} {d.worker_id or '-':<14} "
+            f"due {d.due_at[:16]}{'  flagged' if d.flagged else ''}"
         )
-    typer.echo(f"{len(rows)} deadline(s) passed")
+    typer.echo(f"{len(passed)} deadline(s) passed")
 
 
 @ops_app.command("quarantine")

@@ -112,3 +112,34 @@ def test_projections_rebuild_builds_every_view_from_the_store(tmp_path: Path) ->
                 "SELECT adult_name, carers_identified, carers_outstanding FROM view_current_case"
             ).fetchone()
         assert row == ("Margaret Oduya", 2, 0)
+
+
+def test_ops_stuck_lists_the_deadlines_passed_from_the_views(tmp_path: Path) -> None:
+    store = tmp_path / "store.sqlite"
+    assert carecase("story", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).returncode == 0
+    assert carecase("projections", "rebuild", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).returncode == 0
+
+    listed = carecase("ops", "stuck", "--json", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert listed.returncode == 0, listed.stderr
+    [review] = json.loads(listed.stdout)  # the story's first review fell due on 31 March 2026
+    assert (review["what"], review["stage"], review["due_at"][:10]) == ("review:rv-1", "in_service", "2026-03-31")
+    assert review["overdue_by_hours"] > 0 and review["flagged"] is False
+    assert set(review) == {
+        "case_id",
+        "what",
+        "stage",
+        "team",
+        "worker_id",
+        "since",
+        "due_at",
+        "flagged",
+        "overdue_by_hours",
+    }  # ids, stages, teams and times only: no name leaves the views this way
+
+    text = carecase("ops", "stuck", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert text.returncode == 0, text.stderr
+    assert f"{review['case_id']}  review:rv-1" in text.stdout and "due 2026-03-31T00:00" in text.stdout
+    assert text.stdout.rstrip().endswith("1 deadline(s) passed")
+
+    later = carecase("ops", "stuck", "--overdue-by-days", "100000", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert later.stdout.rstrip().endswith("0 deadline(s) passed")
