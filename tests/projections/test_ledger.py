@@ -84,7 +84,7 @@ def a_family_paid_by_direct_payment(s: Scenario) -> list[c.CaseCommand]:
         s.issue_payment(1, agreement_id="dp-2", payment_reference="PAY-C-0001"),
         s.challenge("carer-1"),
         s.resolve("carer-1", revised_pence=80_000),
-        s.monitoring_return(underspend_pence=26_000),
+        s.monitoring_return(spent_pence=158_000, underspend_pence=26_000),
         s.recover(amount_pence=20_000),
         s.schedule_review(),
         s.complete_review(outcome="reassess"),
@@ -293,7 +293,7 @@ def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, vi
         s.issue_payment(1, payment_reference="PAY-0001-R1"),
         s.suspend(),
         s.resume(),
-        s.monitoring_return(underspend_pence=26_000),
+        s.monitoring_return(spent_pence=66_000, underspend_pence=26_000),
         s.recover(amount_pence=20_000),
         s.close(),
     ]:
