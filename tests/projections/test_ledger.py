@@ -47,6 +47,8 @@ MOVES = {
     "failed": "paid_pence",
     "underspend_reported": "underspent_pence",
     "recovered": "recovered_pence",
+    "recovered_misspent": "recovered_pence",
+    "recovered_after_stop": "recovered_pence",
 }
 PAYMENT = 92_000  # the adult's four-weekly direct payment
 A_YEAR = 1_196_000  # 10 hours x £23.00 x 52 weeks, and 13 four-weekly payments of £920.00
