@@ -209,6 +209,7 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "period_start": "2026-02-02",
             "period_end": "2026-04-26",
             "spent_pence": 250_000,
+            "items_over_threshold": 2,
             "receipts_over_threshold": 2,
             "underspend_pence": 26_000,
         },
@@ -216,6 +217,16 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "agreement_id": AGREEMENT,
             "amount_pence": 26_000,
             "reason": "unspent after the first quarter",
+        },
+        "RecoverMisspentFunds": {
+            "agreement_id": AGREEMENT,
+            "amount_pence": 12_000,
+            "reason": "a holiday abroad, not a need in the plan",
+        },
+        "RecoverPaymentsAfterStop": {
+            "agreement_id": AGREEMENT,
+            "stopped_from": "2026-03-02",
+            "reason": "paid while in hospital",
         },
         "ScheduleReview": {"review_id": "rv-1", "person_ids": [ADULT], "kind": "planned_first", "due_on": "2026-03-30"},
         "RequestReview": {

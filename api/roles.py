@@ -60,6 +60,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "EndDirectPaymentAgreement": frozenset({FIN, TM}),
     "ReceiveMonitoringReturn": frozenset({FIN}),
     "RecoverUnspentFunds": frozenset({FIN}),
+    "RecoverMisspentFunds": frozenset({FIN}),
+    "RecoverPaymentsAfterStop": frozenset({FIN}),
     # Only finance releases the catch-up payment of a back-dated agreement, stating its amount.
     "ConfirmArrearsPayment": frozenset({FIN}),
     "ScheduleReview": CASEWORK,

@@ -22,6 +22,8 @@ COUNCIL_LIMITS = {
     "CARECASE_AGREEMENT_BACKDATING_LIMIT_DAYS": "agreement_backdating_limit_days",
     "CARECASE_AGREEMENT_FUTURE_START_LIMIT_DAYS": "agreement_future_start_limit_days",
     "CARECASE_CLOCK_SKEW_SECONDS": "clock_skew_seconds",
+    "CARECASE_MONITORING_RECEIPT_THRESHOLD_PENCE": "monitoring_receipt_threshold_pence",
+    "CARECASE_MONITORING_CONTINGENCY_WEEKS": "monitoring_contingency_weeks",
 }
 
 

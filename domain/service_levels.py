@@ -1,5 +1,6 @@
-"""Service levels: how long each stage may take, and when reviews fall due (domain brief,
-"Service levels" and step 12). Pure date arithmetic, safe inside workflow code."""
+"""Service levels: how long each stage may take, and when reviews and direct payment monitoring
+returns fall due (domain brief, "Service levels", steps 11 and 12). Pure date arithmetic, safe
+inside workflow code."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.case.state import CaseState
+from domain.case.state import Agreement, CaseState
+from domain.planning import PERIODS_PER_YEAR
 from domain.vocabulary import Stage
 
 
@@ -16,8 +18,8 @@ class Deadline(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    what: str  # a stage name, or review:<review id>
-    since: datetime | None  # when the stage was entered; None for a review
+    what: str  # a stage name, review:<review id>, or monitoring:<agreement id>
+    since: datetime | None  # when the stage was entered; None for a review or a monitoring return
     due_at: datetime
     flagged: bool  # the record says it went overdue (StageOverdue)
 
@@ -45,6 +47,13 @@ class ServiceLevels(BaseModel):
     first_review_weeks: int = Field(default=8, ge=6, le=8)  # light touch, 6-8 weeks after sign-off
     review_interval_days: int = Field(default=365, le=365)  # then at least every 12 months
     direct_payment_first_review_days: int = Field(default=182, le=183)  # a direct payment within 6 months
+    # Direct payment monitoring, proportionate to the sum (domain brief, step 11): a return for each
+    # quarter, or light touch (once a year) for an agreement paying less than the amount a year; each
+    # return is due this many days after the end of the period it covers.
+    monitoring_return_weeks: int = Field(default=13, ge=1, le=52)
+    light_touch_return_weeks: int = Field(default=52, ge=1, le=52)
+    light_touch_below_pence_a_year: int = Field(default=500_000, ge=0)
+    monitoring_return_grace_days: int = Field(default=28, ge=0, le=92)
 
     def deadlines(self, state: CaseState) -> list[Deadline]:
         """Every deadline open on the case: its stage's, and each scheduled review's."""
@@ -72,7 +81,32 @@ class ServiceLevels(BaseModel):
                         flagged=key in state.overdue,
                     )
                 )
+        for agreement in state.agreements.values():
+            if agreement.status != "stopped":
+                key = f"monitoring:{agreement.agreement_id}"
+                found.append(
+                    Deadline(
+                        what=key,
+                        since=None,
+                        due_at=end_of_day(self.monitoring_return_due_on(agreement), state.stage_entered_at.tzinfo),
+                        flagged=key in state.overdue,
+                    )
+                )
         return found
+
+    def monitoring_period_weeks(self, agreement: Agreement) -> int:
+        """How long a monitoring period is for this agreement: light touch below the amount a year."""
+        yearly = agreement.amount_per_payment_pence * PERIODS_PER_YEAR[agreement.frequency]
+        if yearly < self.light_touch_below_pence_a_year:
+            return self.light_touch_return_weeks
+        return self.monitoring_return_weeks
+
+    def monitoring_return_due_on(self, agreement: Agreement) -> date:
+        """The day the agreement's next return is due: its period runs on from the last day a return
+        covered (or from the agreement's start), and the return is due the grace days after it ends."""
+        covered_through = agreement.returns_through or agreement.start_date - timedelta(days=1)
+        period_end = covered_through + timedelta(weeks=self.monitoring_period_weeks(agreement))
+        return period_end + timedelta(days=self.monitoring_return_grace_days)
 
     def due_at(self, stage: Stage, entered_at: datetime) -> datetime | None:
         if stage == Stage.SCREENING:

@@ -29,7 +29,8 @@ change an event made to a person's allocated or committed figure is a line for t
   fall due during a suspension are skipped by the payments workflow, which records nothing on the
   case for them (``workflows/payments.py``), so the ledger cannot show a skipped amount.
 - ``underspent_pence``: underspend reported by monitoring returns, summed.
-- ``recovered_pence``: unspent funds recovered (s.33), summed.
+- ``recovered_pence``: money recovered under the agreements, summed: unspent funds (a surplus, less
+  the contingency), money misspent (s.33) and payments made after a suspension or an end.
 - ``closed``: 1 once the case is closed.
 - ``updated_at``: when the last event that changed any other column of the row was recorded.
 
@@ -46,7 +47,9 @@ its figure, so each figure is the sum of its entries:
 - ``paid`` (+) and ``failed`` (-) (agreement and its person): together they make ``paid_pence``.
 - ``underspend_reported`` (+, agreement): the underspend a monitoring return reported (0 included:
   each return is a line).
-- ``recovered`` (+, agreement): funds recovered.
+- ``recovered`` (+, agreement): unspent funds recovered; ``recovered_misspent`` (+, agreement): money
+  misspent recovered; ``recovered_after_stop`` (+, agreement): payments made after a stop recovered.
+  Together they make ``recovered_pence``.
 - ``suspended`` / ``resumed`` (agreement): no money moves; ``amount_pence`` is NULL.
 
 No side tables: a person's allocated or committed figure before an event is the sum of their
@@ -257,6 +260,14 @@ class BudgetLedgerView(CaseRowsView):
     @handles(Case.UnspentFundsRecovered)
     def recovered(self, state: CaseState, event: Case.UnspentFundsRecovered) -> list[Movement]:
         return self._on(state, "recovered", event.agreement_id, event.amount_pence)
+
+    @handles(Case.MisspentFundsRecovered)
+    def recovered_misspent(self, state: CaseState, event: Case.MisspentFundsRecovered) -> list[Movement]:
+        return self._on(state, "recovered_misspent", event.agreement_id, event.amount_pence)
+
+    @handles(Case.PaymentsAfterStopRecovered)
+    def recovered_after_stop(self, state: CaseState, event: Case.PaymentsAfterStopRecovered) -> list[Movement]:
+        return self._on(state, "recovered_after_stop", event.agreement_id, event.amount_pence)
 
 
 # Reading the view -----------------------------------------------------------------------------

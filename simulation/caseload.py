@@ -792,6 +792,7 @@ class _CaseBuilder:
             "amount": plan.direct_payment_pence,
             "status": "active",
             "slots": 0,
+            "paid": {},  # slot -> (due, amount) of each payment issued and not failed
         }
 
     def _set_up_payments(self) -> None:
@@ -887,8 +888,10 @@ class _CaseBuilder:
         self.emit(
             self.s.issue_payment, slot, agreement_id=agreement_id, payment_reference=f"PAY-{agreement_id}-{slot:03d}"
         )
+        agreement["paid"][slot] = (due, agreement["amount"])
         if self.rng.random() < PAYMENT_FAILURE_SHARE:
             self.emit(self.s.fail_payment, slot, agreement_id=agreement_id, reason="bank account closed")
+            del agreement["paid"][slot]
 
     def _do_suspend(self, agreement_id: str) -> None:
         if self.agreements[agreement_id]["status"] == "active":
@@ -904,15 +907,19 @@ class _CaseBuilder:
         rng = self.rng
         agreement = self.agreements[agreement_id]
         period_start = agreement["start"]
-        paid = agreement["amount"] * 3
+        period_end = period_start + timedelta(days=83)
+        # A return accounts for the payments issued for the slots due by its end, and no more.
+        paid = sum(amount for due, amount in agreement["paid"].values() if due <= period_end)
         underspend = rng.choice((0, 0, paid * rng.randint(5, 25) // 100))
+        items = rng.randint(0, 4)
         self.emit(
             self.s.monitoring_return,
             agreement_id=agreement_id,
             period_start=period_start.isoformat(),
-            period_end=(period_start + timedelta(days=83)).isoformat(),
+            period_end=period_end.isoformat(),
             spent_pence=paid - underspend,
-            receipts_over_threshold=rng.randint(0, 4),
+            items_over_threshold=items,
+            receipts_over_threshold=items,
             underspend_pence=underspend,
         )
         if underspend and rng.random() < RECOVERY_SHARE:

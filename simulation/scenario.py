@@ -318,6 +318,7 @@ class Scenario:
                 "period_start": "2026-02-02",
                 "period_end": "2026-04-26",
                 "spent_pence": 250_000,
+                "items_over_threshold": 2,
                 "receipts_over_threshold": 2,
                 "underspend_pence": 26_000,
                 "actor": FINANCE,
@@ -332,6 +333,30 @@ class Scenario:
                 "agreement_id": "dp-1",
                 "amount_pence": 26_000,
                 "reason": "unspent after the first quarter",
+                "actor": FINANCE,
+            },
+            kw,
+        )
+
+    def recover_misspent(self, **kw: Any) -> c.RecoverMisspentFunds:
+        return self._make(
+            c.RecoverMisspentFunds,
+            {
+                "agreement_id": "dp-1",
+                "amount_pence": 12_000,
+                "reason": "a holiday abroad, not a need in the plan",
+                "actor": FINANCE,
+            },
+            kw,
+        )
+
+    def recover_after_stop(self, **kw: Any) -> c.RecoverPaymentsAfterStop:
+        return self._make(
+            c.RecoverPaymentsAfterStop,
+            {
+                "agreement_id": "dp-1",
+                "stopped_from": "2026-03-02",
+                "reason": "paid while in hospital",
                 "actor": FINANCE,
             },
             kw,

@@ -268,7 +268,7 @@ def ops_stuck(
     overdue_by_days: Annotated[int, typer.Option()] = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """List deadlines passed (stage or review), most overdue first, from the views: ids only."""
+    """List deadlines passed (a stage, a review, a monitoring return), most overdue first, from the views: ids only."""
     from datetime import datetime
 
     from config.bootstrap import build_view_store

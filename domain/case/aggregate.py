@@ -1,6 +1,6 @@
 """The Case: one episode of the council's involvement with an adult and the carers linked to them.
 
-Each lifecycle part (referral, carers, assessment, decisions, planning, payments, reviews) is a
+Each lifecycle part (referral, carers, assessment, decisions, planning, payments, monitoring, reviews) is a
 file of its own with its events and command methods; ``Case`` puts them together. Its whole state
 is one ``CaseState`` model.
 """
@@ -20,6 +20,7 @@ from domain.case.assessment import AssessmentSteps
 from domain.case.base import CommandContext
 from domain.case.carers import CarerSteps
 from domain.case.decisions import DecisionSteps
+from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
 from domain.case.referral import ReferralSteps
@@ -36,6 +37,7 @@ class Case(
     DecisionSteps,
     PlanningSteps,
     PaymentSteps,
+    MonitoringSteps,
     ReviewSteps,
     Aggregate,
 ):

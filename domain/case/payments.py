@@ -1,5 +1,5 @@
-"""Direct payments: the agreement, each scheduled payment issued once, suspension, monitoring and
-recovery of unspent funds (step 11; rule D1)."""
+"""Direct payments: the agreement, each scheduled payment issued once, suspension and ending (step 11;
+rule D1). Monitoring returns and recovery are in ``domain/case/monitoring.py``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from domain.case.rules import (
     confirmed_amount_must_be_the_arrears,
     direct_payment_must_follow_the_signed_off_plan,
     direct_payment_needs_capacity_or_authorised_person,
-    monitoring_period_must_not_end_before_it_starts,
     only_an_issued_payment_can_fail,
     payment_must_not_fall_due_before_the_agreement_starts,
     payment_slot_is_paid_at_most_once,
@@ -28,7 +27,6 @@ from domain.case.rules import (
     payments_must_be_suspended,
     person_must_exist,
     plan_must_be_approved,
-    recovery_must_not_exceed_the_reported_underspend,
 )
 from domain.case.state import Agreement, PaymentSlot
 from domain.payment_schedule import due_date, slots_due_before
@@ -182,33 +180,6 @@ class PaymentSteps(Recording):
         def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id].status = "stopped"
 
-    class MonitoringReturnReceived(CaseEvent):
-        """A monitoring return was received: spend, receipts above the threshold, underspend."""
-
-        agreement_id: str
-        period_start: date
-        period_end: date
-        spent_pence: int
-        receipts_over_threshold: int
-        underspend_pence: int
-        notes: str
-
-        def apply(self, case: Recording) -> None:
-            agreement = case.state.agreements[self.agreement_id]
-            agreement.monitoring_returns += 1
-            agreement.reported_spend_pence += self.spent_pence
-            agreement.reported_underspend_pence += self.underspend_pence
-
-    class UnspentFundsRecovered(CaseEvent):
-        """Unspent direct payment funds were recovered (s.33)."""
-
-        agreement_id: str
-        amount_pence: int
-        reason: str
-
-        def apply(self, case: Recording) -> None:
-            case.state.agreements[self.agreement_id].recovered_pence += self.amount_pence
-
     def make_direct_payment_agreement(
         self,
         ctx: CommandContext,
@@ -335,39 +306,3 @@ class PaymentSteps(Recording):
         agreement = agreement_must_exist(self.state, agreement_id)
         agreement_must_not_have_ended(agreement)
         self._record(ctx, self.DirectPaymentAgreementEnded, agreement_id=agreement_id, reason=reason)
-
-    def receive_monitoring_return(
-        self,
-        ctx: CommandContext,
-        *,
-        agreement_id: str,
-        period_start: date,
-        period_end: date,
-        spent_pence: int,
-        receipts_over_threshold: int,
-        underspend_pence: int,
-        notes: str,
-    ) -> None:
-        case_must_be_open(self.state)
-        agreement_must_exist(self.state, agreement_id)
-        monitoring_period_must_not_end_before_it_starts(period_start, period_end)
-        self._record(
-            ctx,
-            self.MonitoringReturnReceived,
-            agreement_id=agreement_id,
-            period_start=period_start,
-            period_end=period_end,
-            spent_pence=spent_pence,
-            receipts_over_threshold=receipts_over_threshold,
-            underspend_pence=underspend_pence,
-            notes=notes,
-        )
-
-    def recover_unspent_funds(self, ctx: CommandContext, *, agreement_id: str, amount_pence: int, reason: str) -> None:
-        """s.33: only what monitoring showed unspent, and not yet recovered, can be recovered."""
-        case_must_be_open(self.state)
-        agreement = agreement_must_exist(self.state, agreement_id)
-        recovery_must_not_exceed_the_reported_underspend(agreement, amount_pence)
-        self._record(
-            ctx, self.UnspentFundsRecovered, agreement_id=agreement_id, amount_pence=amount_pence, reason=reason
-        )

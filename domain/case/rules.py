@@ -700,18 +700,6 @@ def monitoring_period_must_not_end_before_it_starts(period_start: date, period_e
         raise RuleViolation("a monitoring period ends after it starts", code="period_reversed", field="period_end")
 
 
-def recovery_must_not_exceed_the_reported_underspend(agreement: Agreement, amount_pence: int) -> None:
-    """s.33: only what monitoring showed unspent, and not yet recovered, can be recovered."""
-    recoverable = agreement.reported_underspend_pence - agreement.recovered_pence
-    if amount_pence > recoverable:
-        raise RuleViolation(
-            f"only {recoverable} pence is reported unspent and not yet recovered",
-            code="recovery_exceeds_underspend",
-            field="amount_pence",
-            details={"recoverable_pence": recoverable},
-        )
-
-
 # Reviews and overdue steps (R1)
 
 
@@ -757,6 +745,10 @@ def overdue_stage_must_still_be_open(state: CaseState, stage: str) -> None:
         review = state.reviews.get(stage.removeprefix("review:"))
         if review is None or review.status == "completed":
             raise RuleViolation(f"{stage} is not an open review", code="stage_moved_on", field="stage")
+    elif stage.startswith("monitoring:"):
+        agreement = state.agreements.get(stage.removeprefix("monitoring:"))
+        if agreement is None or agreement.status == "stopped":
+            raise RuleViolation(f"{stage} is not a monitoring return still due", code="stage_moved_on", field="stage")
     elif stage not in {s.value for s in Stage} or stage != state.stage.value:
         raise RuleViolation(f"the case is no longer at stage {stage}", code="stage_moved_on", field="stage")
 
@@ -764,3 +756,141 @@ def overdue_stage_must_still_be_open(state: CaseState, stage: str) -> None:
 def stage_must_not_already_be_overdue(state: CaseState, stage: str) -> None:
     if stage in state.overdue:
         raise RuleViolation(f"{stage} is already flagged overdue", code="already_overdue", field="stage")
+
+
+# Direct payment monitoring and recovery (issue 18; domain/case/monitoring.py)
+
+
+def monitoring_period_must_follow_the_last_return(agreement: Agreement, period_start: date) -> None:
+    """Each return covers its own period: none starts on or before the last day a return covered."""
+    if agreement.returns_through is not None and period_start <= agreement.returns_through:
+        raise RuleViolation(
+            f"agreement {agreement.agreement_id} has returns up to {agreement.returns_through.isoformat()}: "
+            "a new return starts after that",
+            code="period_already_returned",
+            field="period_start",
+            details={"returns_through": agreement.returns_through.isoformat()},
+        )
+
+
+def receipts_must_cover_every_item_over_the_threshold(
+    items_over_threshold: int, receipts_over_threshold: int, receipt_threshold_pence: int
+) -> None:
+    """The council asks for a receipt for every item of spend above its threshold."""
+    details = {
+        "receipt_threshold_pence": receipt_threshold_pence,
+        "items_over_threshold": items_over_threshold,
+        "receipts_over_threshold": receipts_over_threshold,
+    }
+    if receipts_over_threshold > items_over_threshold:
+        raise InvalidInput(
+            f"{receipts_over_threshold} receipts for {items_over_threshold} items above "
+            f"{format_pounds(receipt_threshold_pence)}: a receipt is for one item",
+            code="receipts_exceed_items",
+            field="receipts_over_threshold",
+            details=details,
+        )
+    if receipts_over_threshold < items_over_threshold:
+        raise RuleViolation(
+            f"{items_over_threshold} items cost more than {format_pounds(receipt_threshold_pence)} but only "
+            f"{receipts_over_threshold} have receipts: the council needs a receipt for each",
+            code="receipts_missing",
+            field="receipts_over_threshold",
+            details=details,
+        )
+
+
+def spend_must_not_exceed_what_was_paid(spent_pence: int, opening_balance_pence: int, received_pence: int) -> None:
+    """A return cannot report more spent than the balance held at its start plus the payments received."""
+    available = opening_balance_pence + received_pence
+    if spent_pence > available:
+        raise RuleViolation(
+            f"{format_pounds(spent_pence)} spent is more than the {format_pounds(opening_balance_pence)} held at "
+            f"the start of the period plus the {format_pounds(received_pence)} paid for it "
+            f"({format_pounds(available)})",
+            code="spend_exceeds_payments",
+            field="spent_pence",
+            details={
+                "spent_pence": spent_pence,
+                "opening_balance_pence": opening_balance_pence,
+                "received_pence": received_pence,
+                "available_pence": available,
+            },
+        )
+
+
+def stated_underspend_must_be_the_balance_held(underspend_pence: int | None, closing_balance_pence: int) -> None:
+    """An underspend stated on a return is the balance the figures leave, to the penny."""
+    if underspend_pence is not None and underspend_pence != closing_balance_pence:
+        raise RuleViolation(
+            f"the return states {format_pounds(underspend_pence)} unspent but its figures leave "
+            f"{format_pounds(closing_balance_pence)} held",
+            code="underspend_does_not_match_balance",
+            field="underspend_pence",
+            details={"underspend_pence": underspend_pence, "closing_balance_pence": closing_balance_pence},
+        )
+
+
+def recovery_must_keep_the_contingency_back(agreement: Agreement, amount_pence: int, contingency_pence: int) -> None:
+    """s.33: only the surplus monitoring showed held, less the contingency the council lets the person
+    keep, is recovered."""
+    recoverable = max(0, agreement.balance_pence - contingency_pence)
+    if amount_pence > recoverable:
+        raise RuleViolation(
+            f"{format_pounds(agreement.balance_pence)} is held under {agreement.agreement_id} and "
+            f"{format_pounds(contingency_pence)} of it is the contingency the council allows: at most "
+            f"{format_pounds(recoverable)} can be recovered, not {format_pounds(amount_pence)}",
+            code="recovery_exceeds_underspend",
+            field="amount_pence",
+            details={
+                "balance_pence": agreement.balance_pence,
+                "contingency_pence": contingency_pence,
+                "recoverable_pence": recoverable,
+            },
+        )
+
+
+def misspent_recovery_must_not_exceed_the_reported_spend(agreement: Agreement, amount_pence: int) -> None:
+    """s.33: money not used to meet the needs in the plan is recovered from what returns reported
+    spent, and not recovered as misspent already."""
+    recoverable = agreement.reported_spend_pence - agreement.recovered_misspent_pence
+    if amount_pence > recoverable:
+        raise RuleViolation(
+            f"returns under {agreement.agreement_id} report {format_pounds(agreement.reported_spend_pence)} spent, "
+            f"{format_pounds(agreement.recovered_misspent_pence)} of it recovered as misspent already: at most "
+            f"{format_pounds(recoverable)} can be recovered as misspent, not {format_pounds(amount_pence)}",
+            code="misspent_recovery_exceeds_spend",
+            field="amount_pence",
+            details={
+                "reported_spend_pence": agreement.reported_spend_pence,
+                "recovered_misspent_pence": agreement.recovered_misspent_pence,
+                "recoverable_pence": recoverable,
+            },
+        )
+
+
+def payments_must_have_stopped(agreement: Agreement) -> None:
+    """Money paid after a stop is recovered only once payments are suspended or the agreement ended."""
+    if agreement.status == "active":
+        raise RuleViolation(
+            f"payments under {agreement.agreement_id} are neither suspended nor ended",
+            code="payments_not_stopped",
+            field="agreement_id",
+        )
+
+
+def payments_after_the_stop_must_exist(agreement: Agreement, stopped_from: date) -> list[PaymentSlot]:
+    """The payments issued for slots due on or after the stop, not recovered already."""
+    slots = [
+        slot
+        for slot in sorted(agreement.slots.values(), key=lambda s: s.slot)
+        if slot.status == "issued" and slot.due_on >= stopped_from and slot.slot not in agreement.recovered_slots
+    ]
+    if not slots:
+        raise RuleViolation(
+            f"no payment under {agreement.agreement_id} due on or after {stopped_from.isoformat()} is left to recover",
+            code="nothing_paid_after_stop",
+            field="stopped_from",
+            details={"stopped_from": stopped_from.isoformat()},
+        )
+    return slots

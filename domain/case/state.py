@@ -154,6 +154,14 @@ class Agreement(Model):
     arrears_slots: int = 0
     arrears_pence: int = 0
     arrears_status: Literal["none", "awaiting_confirmation", "paid"] = "none"
+    # Monitoring (domain/case/monitoring.py): the balance the person holds as the last return showed
+    # it, less what was recovered from it since; the payments the returns have accounted for; the
+    # last day a return covered; and what was recovered as misspent or as paid after a stop.
+    balance_pence: int = 0
+    accounted_paid_pence: int = 0
+    returns_through: date | None = None
+    recovered_misspent_pence: int = 0
+    recovered_slots: list[int] = Field(default_factory=list)
 
 
 class Review(Model):

@@ -71,6 +71,11 @@ class CouncilSettings(BaseModel):
     # officer confirms) and how far ahead.
     agreement_backdating_limit_days: int = Field(default=182, ge=0, le=366)
     agreement_future_start_limit_days: int = Field(default=366, ge=0, le=731)
+    # Direct payment monitoring (domain/case/monitoring.py): a receipt is needed for every item of
+    # spend above this amount; a recovery of a surplus leaves the person this many weeks of their
+    # payments as a contingency (0: the council allows none). When returns fall due is a service level.
+    monitoring_receipt_threshold_pence: int = Field(default=5_000, ge=0, le=PENCE_CEILING)
+    monitoring_contingency_weeks: int = Field(default=0, ge=0, le=26)
     # How far ahead of the record's clock an ``effective_at`` may be (clock skew between systems).
     clock_skew_seconds: int = Field(default=300, ge=0, le=3_600)
 

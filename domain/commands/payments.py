@@ -111,12 +111,19 @@ class EndDirectPaymentAgreement(CaseCommand):
 
 
 class ReceiveMonitoringReturn(CaseCommand):
+    """A monitoring return: the period, what was spent, how many items cost more than the council's
+    receipt threshold and how many of them have receipts; the underspend, if stated, must be the
+    balance the figures leave."""
+
     agreement_id: Identifier
     period_start: CaseDate
     period_end: CaseDate
     spent_pence: Pence
-    receipts_over_threshold: StrictInt = Field(ge=0, le=100_000)
-    underspend_pence: Pence
+    items_over_threshold: StrictInt = Field(
+        ge=0, le=100_000, description="Items of spend costing more than the council's receipt threshold"
+    )
+    receipts_over_threshold: StrictInt = Field(ge=0, le=100_000, description="Receipts for those items")
+    underspend_pence: Pence | None = None
     notes: Notes = ""
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
@@ -126,18 +133,53 @@ class ReceiveMonitoringReturn(CaseCommand):
             period_start=self.period_start,
             period_end=self.period_end,
             spent_pence=self.spent_pence,
+            items_over_threshold=self.items_over_threshold,
             receipts_over_threshold=self.receipts_over_threshold,
             underspend_pence=self.underspend_pence,
             notes=self.notes,
+            receipt_threshold_pence=services.council.monitoring_receipt_threshold_pence,
         )
 
 
 class RecoverUnspentFunds(CaseCommand):
+    """Recover a surplus (s.33): at most the balance held less the council's contingency."""
+
     agreement_id: Identifier
     amount_pence: Pence = Field(gt=0)
     reason: Reason
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.recover_unspent_funds(
+            ctx,
+            agreement_id=self.agreement_id,
+            amount_pence=self.amount_pence,
+            reason=self.reason,
+            contingency_weeks=services.council.monitoring_contingency_weeks,
+        )
+
+
+class RecoverMisspentFunds(CaseCommand):
+    """Recover money not used to meet the needs in the plan (s.33), with the reason."""
+
+    agreement_id: Identifier
+    amount_pence: Pence = Field(gt=0)
+    reason: Reason
+
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.recover_misspent_funds(
             ctx, agreement_id=self.agreement_id, amount_pence=self.amount_pence, reason=self.reason
+        )
+
+
+class RecoverPaymentsAfterStop(CaseCommand):
+    """Recover every payment issued for a slot due on or after the day payments were suspended or the
+    agreement ended."""
+
+    agreement_id: Identifier
+    stopped_from: CaseDate
+    reason: Reason
+
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.recover_payments_after_stop(
+            ctx, agreement_id=self.agreement_id, stopped_from=self.stopped_from, reason=self.reason
         )

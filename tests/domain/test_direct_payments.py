@@ -176,14 +176,18 @@ def test_an_unscheduled_slot_is_not_paid(record: CaseRecord):
 
 def test_recovery_is_limited_to_the_underspend_reported_and_not_yet_recovered(record: CaseRecord):
     s = Scenario()
-    given(record, paying(s), s.issue_payment(1), s.monitoring_return(underspend_pence=26_000))
+    # One payment of £920 received, £660 of it spent: £260 held (a return can spend no more than it got).
+    given(record, paying(s), s.issue_payment(1), s.monitoring_return(spent_pence=66_000, underspend_pence=26_000))
 
     error = refused(record, s.recover(amount_pence=30_000), "recovery_exceeds_underspend")
-    assert (error.field, error.details) == ("amount_pence", {"recoverable_pence": 26_000})
+    assert (error.field, error.details) == (
+        "amount_pence",
+        {"balance_pence": 26_000, "contingency_pence": 0, "recoverable_pence": 26_000},
+    )
 
     assert when(record, s.recover(amount_pence=20_000)) == ["UnspentFundsRecovered"]
     error = refused(record, s.recover(amount_pence=6_001), "recovery_exceeds_underspend")
-    assert error.details == {"recoverable_pence": 6_000}
+    assert error.details == {"balance_pence": 6_000, "contingency_pence": 0, "recoverable_pence": 6_000}
     assert when(record, s.recover(amount_pence=6_000)) == ["UnspentFundsRecovered"]
     assert state(record, s.case_id).agreements["dp-1"].recovered_pence == 26_000
 
@@ -194,4 +198,4 @@ def test_nothing_is_recovered_before_a_monitoring_return_reports_an_underspend(r
 
     error = refused(record, s.recover(amount_pence=1), "recovery_exceeds_underspend")
 
-    assert error.details == {"recoverable_pence": 0}
+    assert error.details == {"balance_pence": 0, "contingency_pence": 0, "recoverable_pence": 0}

@@ -127,8 +127,8 @@ def test_a_case_from_referral_to_closure(record: CaseRecord):
     then_stage(s.sign_off(), "in_service")
     assert state(record, case).adult.sign_off.approved_pence == 12 * 2_300 * 52
 
-    # Monitoring shows an underspend, which is recovered.
-    then_stage(s.monitoring_return(underspend_pence=26_000), "in_service")
+    # Monitoring shows an underspend of the two payments received (£1,840 less £1,580 spent), recovered.
+    then_stage(s.monitoring_return(spent_pence=158_000, underspend_pence=26_000), "in_service")
     then_stage(s.recover(amount_pence=26_000), "in_service")
     assert state(record, case).agreements["dp-1"].recovered_pence == 26_000
 
@@ -186,6 +186,8 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         ),
         s.monitoring_return(),
         s.recover(),
+        s.recover_misspent(),
+        s.recover_after_stop(),
         s.schedule_review(review_id="rv-2"),
         s.request_review(),
         s.complete_review(),

@@ -47,6 +47,8 @@ MOVES = {
     "failed": "paid_pence",
     "underspend_reported": "underspent_pence",
     "recovered": "recovered_pence",
+    "recovered_misspent": "recovered_pence",
+    "recovered_after_stop": "recovered_pence",
 }
 PAYMENT = 92_000  # the adult's four-weekly direct payment
 A_YEAR = 1_196_000  # 10 hours x £23.00 x 52 weeks, and 13 four-weekly payments of £920.00
@@ -84,7 +86,7 @@ def a_family_paid_by_direct_payment(s: Scenario) -> list[c.CaseCommand]:
         s.issue_payment(1, agreement_id="dp-2", payment_reference="PAY-C-0001"),
         s.challenge("carer-1"),
         s.resolve("carer-1", revised_pence=80_000),
-        s.monitoring_return(underspend_pence=26_000),
+        s.monitoring_return(spent_pence=158_000, underspend_pence=26_000),
         s.recover(amount_pence=20_000),
         s.schedule_review(),
         s.complete_review(outcome="reassess"),
@@ -293,7 +295,7 @@ def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, vi
         s.issue_payment(1, payment_reference="PAY-0001-R1"),
         s.suspend(),
         s.resume(),
-        s.monitoring_return(underspend_pence=26_000),
+        s.monitoring_return(spent_pence=66_000, underspend_pence=26_000),
         s.recover(amount_pence=20_000),
         s.close(),
     ]:

@@ -1,0 +1,243 @@
+"""Direct payment monitoring and recovery (step 11; s.33 Care Act and the Direct Payments Regulations).
+
+A monitoring return covers a period after the last one. It is checked against the money: what it
+reports spent can be no more than the balance the person held at its start (the last return's
+closing balance, less what was recovered since) plus the payments issued for slots due by its end
+that no return has accounted for yet. The council asks for a receipt for every item above its
+threshold. The balance the return leaves is kept on the agreement.
+
+Three recoveries: a surplus (the balance held, less the contingency the council lets the person
+keep), money misspent (not used to meet the needs in the plan, with the reason), and payments
+issued for slots due on or after the day payments were suspended or the agreement ended.
+
+When returns fall due is a service level (``domain.service_levels``): an overdue return is a
+deadline like a stage or a review, flagged by the case's workflow and listed by ``/ops/stuck``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.case.base import CaseEvent, CommandContext, Recording
+from domain.case.rules import (
+    agreement_must_exist,
+    case_must_be_open,
+    misspent_recovery_must_not_exceed_the_reported_spend,
+    monitoring_period_must_follow_the_last_return,
+    monitoring_period_must_not_end_before_it_starts,
+    payments_after_the_stop_must_exist,
+    payments_must_have_stopped,
+    receipts_must_cover_every_item_over_the_threshold,
+    recovery_must_keep_the_contingency_back,
+    spend_must_not_exceed_what_was_paid,
+    stated_underspend_must_be_the_balance_held,
+)
+from domain.case.state import Agreement
+from domain.planning import PERIODS_PER_YEAR
+
+WEEKS_PER_YEAR = 52
+
+
+def paid_through(agreement: Agreement, day: date) -> int:
+    """What was paid, and not recovered, for the slots due on or before ``day``."""
+    return sum(
+        slot.amount_pence
+        for slot in agreement.slots.values()
+        if slot.status == "issued" and slot.due_on <= day and slot.slot not in agreement.recovered_slots
+    )
+
+
+def received_for(agreement: Agreement, period_end: date) -> int:
+    """The payments a return to ``period_end`` accounts for: those no earlier return accounted for."""
+    return max(0, paid_through(agreement, period_end) - agreement.accounted_paid_pence)
+
+
+def contingency_pence(agreement: Agreement, weeks: int) -> int:
+    """``weeks`` of the agreement's payments, at its yearly rate (rounded down to the penny)."""
+    yearly = agreement.amount_per_payment_pence * PERIODS_PER_YEAR[agreement.frequency]
+    return yearly * weeks // WEEKS_PER_YEAR
+
+
+def monitoring_key(agreement_id: str) -> str:
+    """The deadline (and overdue flag) of an agreement's next monitoring return."""
+    return f"monitoring:{agreement_id}"
+
+
+class MonitoringSteps(Recording):
+    class MonitoringReturnReceived(CaseEvent):
+        """A monitoring return was received: the spend, the items above the council's receipt threshold
+        and their receipts, and the balance it leaves (the underspend) from the balance held at its
+        start and the payments received for it."""
+
+        agreement_id: str
+        period_start: date
+        period_end: date
+        spent_pence: int
+        receipts_over_threshold: int
+        underspend_pence: int
+        notes: str
+        # Recorded from issue 18 on; a return recorded before has its defaults (decision 0006).
+        items_over_threshold: int = 0
+        receipt_threshold_pence: int = 0
+        opening_balance_pence: int = 0
+        received_pence: int = 0
+        closing_balance_pence: int | None = None
+
+        def apply(self, case: Recording) -> None:
+            agreement = case.state.agreements[self.agreement_id]
+            agreement.monitoring_returns += 1
+            agreement.reported_spend_pence += self.spent_pence
+            agreement.reported_underspend_pence += self.underspend_pence
+            if self.closing_balance_pence is None:  # a return recorded before balances were kept
+                agreement.balance_pence += self.underspend_pence
+            else:
+                agreement.balance_pence = self.closing_balance_pence
+            agreement.accounted_paid_pence += self.received_pence
+            agreement.returns_through = self.period_end
+            case.state.overdue.pop(monitoring_key(self.agreement_id), None)
+
+    class UnspentFundsRecovered(CaseEvent):
+        """Unspent direct payment funds (a surplus) were recovered (s.33), the contingency kept back."""
+
+        agreement_id: str
+        amount_pence: int
+        reason: str
+        # The figures the recovery was judged on (recorded from issue 18 on).
+        balance_pence: int | None = None
+        contingency_pence: int = 0
+
+        def apply(self, case: Recording) -> None:
+            agreement = case.state.agreements[self.agreement_id]
+            agreement.recovered_pence += self.amount_pence
+            agreement.balance_pence -= self.amount_pence
+
+    class MisspentFundsRecovered(CaseEvent):
+        """Direct payment money not used to meet the needs in the plan was recovered (s.33), with the
+        reason."""
+
+        agreement_id: str
+        amount_pence: int
+        reason: str
+        reported_spend_pence: int
+
+        def apply(self, case: Recording) -> None:
+            agreement = case.state.agreements[self.agreement_id]
+            agreement.recovered_pence += self.amount_pence
+            agreement.recovered_misspent_pence += self.amount_pence
+
+    class PaymentsAfterStopRecovered(CaseEvent):
+        """Payments issued for slots due on or after the day payments were suspended or the agreement
+        ended were recovered: the slots, their total, and the part a return had already accounted for
+        (which leaves the balance held)."""
+
+        agreement_id: str
+        stopped_from: date
+        slots: list[int]
+        amount_pence: int
+        accounted_pence: int
+        reason: str
+
+        def apply(self, case: Recording) -> None:
+            agreement = case.state.agreements[self.agreement_id]
+            agreement.recovered_pence += self.amount_pence
+            agreement.recovered_slots.extend(self.slots)
+            agreement.accounted_paid_pence -= self.accounted_pence
+            agreement.balance_pence = max(0, agreement.balance_pence - self.accounted_pence)
+
+    def receive_monitoring_return(
+        self,
+        ctx: CommandContext,
+        *,
+        agreement_id: str,
+        period_start: date,
+        period_end: date,
+        spent_pence: int,
+        items_over_threshold: int,
+        receipts_over_threshold: int,
+        underspend_pence: int | None,
+        notes: str,
+        receipt_threshold_pence: int,
+    ) -> None:
+        case_must_be_open(self.state)
+        agreement = agreement_must_exist(self.state, agreement_id)
+        monitoring_period_must_not_end_before_it_starts(period_start, period_end)
+        monitoring_period_must_follow_the_last_return(agreement, period_start)
+        receipts_must_cover_every_item_over_the_threshold(
+            items_over_threshold, receipts_over_threshold, receipt_threshold_pence
+        )
+        opening = agreement.balance_pence
+        received = received_for(agreement, period_end)
+        spend_must_not_exceed_what_was_paid(spent_pence, opening, received)
+        closing = opening + received - spent_pence
+        stated_underspend_must_be_the_balance_held(underspend_pence, closing)
+        self._record(
+            ctx,
+            self.MonitoringReturnReceived,
+            agreement_id=agreement_id,
+            period_start=period_start,
+            period_end=period_end,
+            spent_pence=spent_pence,
+            receipts_over_threshold=receipts_over_threshold,
+            underspend_pence=closing,
+            notes=notes,
+            items_over_threshold=items_over_threshold,
+            receipt_threshold_pence=receipt_threshold_pence,
+            opening_balance_pence=opening,
+            received_pence=received,
+            closing_balance_pence=closing,
+        )
+
+    def recover_unspent_funds(
+        self, ctx: CommandContext, *, agreement_id: str, amount_pence: int, reason: str, contingency_weeks: int = 0
+    ) -> None:
+        """s.33: only the balance monitoring showed held, less the council's contingency, is recovered."""
+        case_must_be_open(self.state)
+        agreement = agreement_must_exist(self.state, agreement_id)
+        contingency = contingency_pence(agreement, contingency_weeks)
+        recovery_must_keep_the_contingency_back(agreement, amount_pence, contingency)
+        self._record(
+            ctx,
+            self.UnspentFundsRecovered,
+            agreement_id=agreement_id,
+            amount_pence=amount_pence,
+            reason=reason,
+            balance_pence=agreement.balance_pence,
+            contingency_pence=contingency,
+        )
+
+    def recover_misspent_funds(self, ctx: CommandContext, *, agreement_id: str, amount_pence: int, reason: str) -> None:
+        """s.33: money spent other than on meeting the needs in the plan, out of what returns reported."""
+        case_must_be_open(self.state)
+        agreement = agreement_must_exist(self.state, agreement_id)
+        misspent_recovery_must_not_exceed_the_reported_spend(agreement, amount_pence)
+        self._record(
+            ctx,
+            self.MisspentFundsRecovered,
+            agreement_id=agreement_id,
+            amount_pence=amount_pence,
+            reason=reason,
+            reported_spend_pence=agreement.reported_spend_pence,
+        )
+
+    def recover_payments_after_stop(
+        self, ctx: CommandContext, *, agreement_id: str, stopped_from: date, reason: str
+    ) -> None:
+        """Every payment issued for a slot due on or after ``stopped_from`` (the day payments were
+        suspended or the agreement ended), once payments have stopped, is recovered together."""
+        case_must_be_open(self.state)
+        agreement = agreement_must_exist(self.state, agreement_id)
+        payments_must_have_stopped(agreement)
+        slots = payments_after_the_stop_must_exist(agreement, stopped_from)
+        accounted_through = agreement.returns_through
+        self._record(
+            ctx,
+            self.PaymentsAfterStopRecovered,
+            agreement_id=agreement_id,
+            stopped_from=stopped_from,
+            slots=[s.slot for s in slots],
+            amount_pence=sum(s.amount_pence for s in slots),
+            accounted_pence=sum(
+                s.amount_pence for s in slots if accounted_through is not None and s.due_on <= accounted_through
+            ),
+            reason=reason,
+        )
