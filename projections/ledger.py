@@ -28,7 +28,8 @@ change an event made to a person's allocated or committed figure is a line for t
 - ``suspended``: 1 while direct payments under any agreement on the case are suspended. Slots that
   fall due during a suspension are skipped by the payments workflow, which records nothing on the
   case for them (``workflows/payments.py``), so the ledger cannot show a skipped amount.
-- ``underspent_pence``: underspend reported by monitoring returns, summed.
+- ``underspent_pence``: what the monitoring returns show unspent: the balance the latest return
+  left (returns recorded before balances were kept: their periods' underspends, summed).
 - ``recovered_pence``: money recovered under the agreements, summed: unspent funds (a surplus, less
   the contingency), money misspent (s.33) and payments made after a suspension or an end.
 - ``closed``: 1 once the case is closed.

@@ -29,6 +29,7 @@ from domain.case.rules import (
     payments_must_have_stopped,
     receipts_must_cover_every_item_over_the_threshold,
     recovery_must_keep_the_contingency_back,
+    recovery_must_not_begin_before_the_stop,
     spend_must_not_exceed_what_was_paid,
     stated_underspend_must_be_the_balance_held,
 )
@@ -87,10 +88,14 @@ class MonitoringSteps(Recording):
             agreement = case.state.agreements[self.agreement_id]
             agreement.monitoring_returns += 1
             agreement.reported_spend_pence += self.spent_pence
-            agreement.reported_underspend_pence += self.underspend_pence
             if self.closing_balance_pence is None:  # a return recorded before balances were kept
+                # Its underspend was the period's own, so the periods add up.
+                agreement.reported_underspend_pence += self.underspend_pence
                 agreement.balance_pence += self.underspend_pence
             else:
+                # Its underspend is the balance the person holds at its end, carried forward from
+                # the returns before: the latest one says what is unspent, never their sum.
+                agreement.reported_underspend_pence = self.closing_balance_pence
                 agreement.balance_pence = self.closing_balance_pence
             agreement.accounted_paid_pence += self.received_pence
             agreement.returns_through = self.period_end
@@ -227,6 +232,7 @@ class MonitoringSteps(Recording):
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
         payments_must_have_stopped(agreement)
+        recovery_must_not_begin_before_the_stop(agreement, stopped_from)
         slots = payments_after_the_stop_must_exist(agreement, stopped_from)
         accounted_through = agreement.returns_through
         self._record(

@@ -160,7 +160,9 @@ class PaymentSteps(Recording):
         reason: str
 
         def apply(self, case: Recording) -> None:
-            case.state.agreements[self.agreement_id].status = "suspended"
+            agreement = case.state.agreements[self.agreement_id]
+            agreement.status = "suspended"
+            agreement.stopped_on = (self.effective_at or self.timestamp).date()
 
     class DirectPaymentsResumed(CaseEvent):
         """Suspended payments were resumed, with the reason."""
@@ -169,7 +171,9 @@ class PaymentSteps(Recording):
         reason: str
 
         def apply(self, case: Recording) -> None:
-            case.state.agreements[self.agreement_id].status = "active"
+            agreement = case.state.agreements[self.agreement_id]
+            agreement.status = "active"
+            agreement.stopped_on = None
 
     class DirectPaymentAgreementEnded(CaseEvent):
         """A direct payment agreement ended; no further payments."""
@@ -178,7 +182,10 @@ class PaymentSteps(Recording):
         reason: str
 
         def apply(self, case: Recording) -> None:
-            case.state.agreements[self.agreement_id].status = "stopped"
+            agreement = case.state.agreements[self.agreement_id]
+            if agreement.status != "suspended":  # an end during a suspension: the stop began with it
+                agreement.stopped_on = (self.effective_at or self.timestamp).date()
+            agreement.status = "stopped"
 
     def make_direct_payment_agreement(
         self,

@@ -879,6 +879,19 @@ def payments_must_have_stopped(agreement: Agreement) -> None:
         )
 
 
+def recovery_must_not_begin_before_the_stop(agreement: Agreement, stopped_from: date) -> None:
+    """Only what was paid after payments stopped is recovered as such: a payment due before the
+    suspension or the end took effect was the person's, and is accounted for by a return."""
+    if agreement.stopped_on is not None and stopped_from < agreement.stopped_on:
+        raise RuleViolation(
+            f"payments under {agreement.agreement_id} stopped on {agreement.stopped_on.isoformat()}; "
+            f"nothing before that is recovered as paid after the stop",
+            code="recovery_before_the_stop",
+            field="stopped_from",
+            details={"stopped_from": stopped_from.isoformat(), "stopped_on": agreement.stopped_on.isoformat()},
+        )
+
+
 def payments_after_the_stop_must_exist(agreement: Agreement, stopped_from: date) -> list[PaymentSlot]:
     """The payments issued for slots due on or after the stop, not recovered already."""
     slots = [

@@ -162,6 +162,8 @@ class Agreement(Model):
     returns_through: date | None = None
     recovered_misspent_pence: int = 0
     recovered_slots: list[int] = Field(default_factory=list)
+    # The day payments stopped (the suspension's or the end's effective date) while they are stopped.
+    stopped_on: date | None = None
 
 
 class Review(Model):

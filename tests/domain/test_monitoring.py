@@ -16,6 +16,7 @@ from domain.commands import CouncilSettings
 from domain.errors import DomainError, InvalidInput
 from domain.service_levels import ServiceLevels
 from tests.builders import Scenario
+from tests.clock import SteppingClock
 from tests.domain.story import adult_only_signed_off, given, last, refused, state, when
 
 PAYMENT = 92_000  # £920 four-weekly, slots due 2 Feb, 2 Mar, 30 Mar 2026...
@@ -250,6 +251,46 @@ def test_payments_made_after_a_suspension_or_an_end_are_recovered_once(record: C
     # A return afterwards accounts only for the payment that was not recovered.
     given(record, first_quarter(s, spent_pence=PAYMENT))
     assert last(record, s.case_id, "MonitoringReturnReceived").received_pence == PAYMENT
+
+
+def test_what_was_paid_before_payments_stopped_is_not_recovered_as_paid_after_the_stop(
+    record: CaseRecord, clock: SteppingClock
+):
+    s = Scenario()
+    given(record, paid(s, 3))
+    # Recorded in April: payments were suspended from 2 March, when the person went into hospital.
+    clock.advance(datetime(2026, 4, 1, 9, tzinfo=UTC) - clock.now)
+    given(record, s.suspend(effective_at="2026-03-02T00:00:00Z"))
+    assert state(record, s.case_id).agreements["dp-1"].stopped_on.isoformat() == "2026-03-02"
+
+    # Slot 1 (2 Feb) was due before the stop: it was the person's, not money paid after it.
+    error = refused(record, s.recover_after_stop(stopped_from="2026-02-02"), "recovery_before_the_stop")
+    assert (error.field, error.details) == ("stopped_from", {"stopped_from": "2026-02-02", "stopped_on": "2026-03-02"})
+
+    assert when(record, s.recover_after_stop(stopped_from="2026-03-02")) == ["PaymentsAfterStopRecovered"]
+    assert last(record, s.case_id, "PaymentsAfterStopRecovered").slots == [2, 3]
+    # An end during the suspension keeps the day the stop began.
+    given(record, s.end_agreement())
+    assert state(record, s.case_id).agreements["dp-1"].stopped_on.isoformat() == "2026-03-02"
+
+
+def test_a_resumption_ends_the_stop(record: CaseRecord):
+    s = Scenario()
+    given(record, paid(s, 1), s.suspend())
+    assert state(record, s.case_id).agreements["dp-1"].stopped_on is not None
+    given(record, s.resume())
+    assert state(record, s.case_id).agreements["dp-1"].stopped_on is None
+    refused(record, s.recover_after_stop(), "payments_not_stopped")
+
+
+def test_the_underspend_shown_is_the_latest_balance_not_the_sum_of_the_returns(record: CaseRecord):
+    s = Scenario()
+    given(record, paid(s, 4), first_quarter(s, spent_pence=250_000))  # £260 of 3 x £920 left unspent
+    second = {"period_start": "2026-04-27", "period_end": "2026-07-19", "underspend_pence": None}
+    given(record, s.monitoring_return(spent_pence=100_000, **second))  # £260 + £920 - £1,000 = £180
+
+    agreement = state(record, s.case_id).agreements["dp-1"]
+    assert (agreement.balance_pence, agreement.reported_underspend_pence) == (18_000, 18_000)
 
 
 def test_payments_after_a_stop_already_in_a_return_come_off_the_balance_held(record: CaseRecord):
