@@ -22,6 +22,9 @@ COUNCIL_LIMITS = {
     "CARECASE_AGREEMENT_BACKDATING_LIMIT_DAYS": "agreement_backdating_limit_days",
     "CARECASE_AGREEMENT_FUTURE_START_LIMIT_DAYS": "agreement_future_start_limit_days",
     "CARECASE_CLOCK_SKEW_SECONDS": "clock_skew_seconds",
+    "CARECASE_PANEL_LIMIT_PENCE": "panel_limit_pence",
+    "CARECASE_HEAD_OF_SERVICE_LIMIT_PENCE": "head_of_service_limit_pence",
+    "CARECASE_VARIANCE_TOLERANCE_BASIS_POINTS": "variance_tolerance_basis_points",
 }
 
 
@@ -44,6 +47,9 @@ class Settings(BaseModel):
             {
                 "council_code": env.get("CARECASE_COUNCIL_CODE", CouncilSettings().council_code),
                 "ras_rule_set_id": env.get("CARECASE_RAS_RULE_SET", CouncilSettings().ras_rule_set_id),
+                "delegation_scheme_version": env.get(
+                    "CARECASE_DELEGATION_SCHEME_VERSION", CouncilSettings().delegation_scheme_version
+                ),
                 **limits,
             }
         )
