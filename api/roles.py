@@ -3,9 +3,10 @@
 Casework is done by social workers and team managers; a team manager also holds delegated
 authority (cap overrides, delegated sign-off, challenges, allocation). Panel members record panel
 decisions; a head of service approves exceptions beyond the panel's limit. Finance officers do
-the financial assessment and the money. Auditors read and verify but never write. Operations see ids and counts, and act only to unstick (retry, escalate,
-reassign). Admins run the service: operations' powers, nothing on a person's care. The domain
-still checks authority where the law asks (a panel decision needs a panel member).
+the financial assessment and the money. Auditors read and verify but never write. Operations see
+ids and counts, and act only to unstick (retry, escalate, reassign). Admins run the service:
+operations' powers, nothing on a person's care. The domain still checks authority where the law
+asks (a panel decision needs a panel member, and every approval stays within delegated limits).
 """
 
 from __future__ import annotations
