@@ -15,6 +15,7 @@ from domain.case.decisions import budget_statement_for, current_budget_pence
 from domain.case.rules import (
     APPROVING_OUTCOMES,
     adult_budget_must_reflect_carers_recorded_support,
+    aligned_people,
     aligned_plans_must_be_on_the_case,
     approval_approves_the_plans_cost,
     approved_plan_is_revised_only_after_a_review,
@@ -60,7 +61,6 @@ class PlanningSteps(Recording):
             person.plan = self.plan
             person.plan_version = self.plan_version
             person.plan_status = PlanStatus.DRAFT
-            person.plan_changed_at = self.timestamp
             case.state.budget_management[self.person_id] = self.plan.management
 
     class SupportPlanRevised(CaseEvent):
@@ -82,9 +82,14 @@ class PlanningSteps(Recording):
             person.plan_version = self.plan_version
             person.plan_status = PlanStatus.DRAFT
             person.sign_off = None
-            person.plan_changed_at = self.timestamp
-            person.plan_revised_at = self.timestamp
             case.state.budget_management[self.person_id] = self.plan.management
+            # The other aligned plans are to be looked at again, except one this revision answers.
+            answered = set(person.aligned_changes_to_review)
+            person.aligned_changes_to_review = []
+            for other_id in aligned_people(case.state, self.person_id):
+                waiting = case.state.people[other_id].aligned_changes_to_review
+                if other_id not in answered and self.person_id not in waiting:
+                    waiting.append(self.person_id)
 
     class SupportPlanSubmitted(CaseEvent):
         """A support plan was submitted for sign-off."""
@@ -99,6 +104,7 @@ class PlanningSteps(Recording):
             person = case.state.people[self.person_id]
             person.plan_status = PlanStatus.SUBMITTED
             person.variance = self.variance
+            person.aligned_changes_to_review = []  # submitted as it stands, the aligned change seen
 
     class SignOffDecisionRecorded(CaseEvent):
         """The funding panel or a team manager decided on a plan, with reasons and the approved amount."""

@@ -129,8 +129,8 @@ class Person(Model):
     last_approved_pence: int | None = None
     last_signed_off_at: datetime | None = None
     variance: PlanVariance | None = None  # the submitted plan's, with its reason
-    plan_changed_at: datetime | None = None  # drafted or revised
-    plan_revised_at: datetime | None = None
+    # Aligned plans revised since this plan last changed or was submitted: a work item each.
+    aligned_changes_to_review: list[str] = Field(default_factory=list)
 
 
 class PaymentSlot(Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.case.rules import SIGN_OFF_AUTHORITY, aligned_people, outstanding_assessments
+from domain.case.rules import SIGN_OFF_AUTHORITY, outstanding_assessments
 from domain.case.stage import USES_DIRECT_PAYMENT
 from domain.case.state import AssessmentStatus, CaseState, PlanStatus
 from domain.people import Role
@@ -154,22 +154,16 @@ def _sign_off_role(plan: SupportPlan | None, panel_threshold_pence: int | None) 
 
 
 def _aligned_plans_revised(state: CaseState) -> list[WorkItem]:
-    """A plan aligned with another that was revised since this one last changed: look at it again
-    (a shared break, say, may have moved). Done when this plan is revised in turn."""
-    items = []
-    for person in state.people.values():
-        if person.plan is None or person.plan_changed_at is None:
-            continue
-        for other_id in aligned_people(state, person.person_id):
-            other = state.people[other_id]
-            if other.plan_revised_at is not None and other.plan_revised_at > person.plan_changed_at:
-                items.append(
-                    WorkItem(
-                        kind="aligned_plan_revised",
-                        role=Role.SOCIAL_WORKER,
-                        person_id=person.person_id,
-                        ref=other_id,
-                        detail=f"the aligned plan of {other_id} was revised: review this plan against it",
-                    )
-                )
-    return items
+    """A plan aligned with one revised since it last changed or was submitted: look at it again (a
+    shared break, say, may have moved). Done when this plan is revised or submitted in turn."""
+    return [
+        WorkItem(
+            kind="aligned_plan_revised",
+            role=Role.SOCIAL_WORKER,
+            person_id=person.person_id,
+            ref=other_id,
+            detail=f"the aligned plan of {other_id} was revised: review this plan against it",
+        )
+        for person in state.people.values()
+        for other_id in person.aligned_changes_to_review
+    ]
