@@ -122,7 +122,8 @@ def plan_variance(
     difference = plan_cost_pence - budget_pence
     amount = abs(difference)
     basis_points = None if budget_pence == 0 else (amount * 10_000 * 2 + budget_pence) // (2 * budget_pence)
-    outside = amount > 0 and (basis_points is None or basis_points > tolerance_basis_points)
+    # Compared exactly, not on the rounded share: 10.00001% is beyond a 10% tolerance.
+    outside = amount > 0 and (budget_pence == 0 or amount * 10_000 > tolerance_basis_points * budget_pence)
     direction: Literal["over", "under", "none"] = "over" if difference > 0 else "under" if difference < 0 else "none"
     return PlanVariance(
         budget_pence=budget_pence,
