@@ -789,9 +789,8 @@ def decision_must_be_within_delegation(
         limit = 0 if authority is None else authority.limit_pence
         whose = f"the {route.value} route's limit" if authority is None else authority.describe()
         raise RuleViolation(
-            f"{what} of {format_pounds(amount_pence)} a year is above {whose}"
-            + ("" if authority is None else f" of {format_pounds(limit)}")
-            + f" (scheme of delegation {scheme.version}); it needs a more senior route",
+            f"{what} of {format_pounds(amount_pence)} a year is above {whose} "
+            f"(scheme of delegation {scheme.version}); it needs a more senior route",
             code="beyond_delegated_authority",
             field=field,
             details={
@@ -924,8 +923,10 @@ def _same_line(a: PlanLine, b: PlanLine) -> bool:
 
 
 def replacement_care_must_be_in_both_plans(state: CaseState, person: Person) -> None:
-    """A replacement care line (a carer's break) is care for the adult: it appears in the adult's
-    plan and in the carer's, the two plans aligned, and the adult's agreement is recorded on it."""
+    """A replacement care line (a carer's break) is care for the adult: in a carer's plan it records
+    the adult's agreement, and where the adult's and the carer's plans are aligned it appears in
+    both (a carer's plan may carry it alone where the adult has no plan aligned with it: one who
+    refused assessment, say)."""
     assert person.plan is not None
     for index, line in enumerate(person.plan.lines):
         if line.category != SpendCategory.REPLACEMENT_CARE_BREAK:
@@ -942,7 +943,9 @@ def replacement_care_must_be_in_both_plans(state: CaseState, person: Person) -> 
             for other_id in aligned_people(state, person.person_id)
             if state.people[other_id].kind != person.kind
         ]
-        if not any(other.plan and any(_same_line(line, mine) for mine in other.plan.lines) for other in counterparts):
+        if counterparts and not any(
+            other.plan and any(_same_line(line, mine) for mine in other.plan.lines) for other in counterparts
+        ):
             where = "the carer's" if person.kind == "adult" else "the adult's"
             raise RuleViolation(
                 f"line {index}: replacement care appears in both the adult's and the carer's plan, aligned; "

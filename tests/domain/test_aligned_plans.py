@@ -69,11 +69,31 @@ def test_replacement_care_is_in_both_plans_with_the_adults_agreement(record: Cas
     assert when(record, s.submit()) == ["SupportPlanSubmitted"]
 
 
-def test_the_adults_plan_with_replacement_care_needs_it_in_the_carers_plan_too(record: CaseRecord):
+def test_the_adults_plan_with_replacement_care_needs_it_in_the_aligned_carers_plan_too(record: CaseRecord):
     s = Scenario()
-    given(record, s.up_to_planning(), s.draft("carer-1", plan=carer_plan()), s.draft(plan=adult_plan(True)))
+    given(
+        record,
+        s.up_to_planning(),
+        s.draft("carer-1", plan=carer_plan()),
+        s.draft(plan=adult_plan(True, aligned_with=["carer-1"])),
+    )
 
-    refused(record, s.submit(), "replacement_care_not_in_both_plans")
+    error = refused(record, s.submit(), "replacement_care_not_in_both_plans")
+    assert error.details == {"aligned_with": ["carer-1"]}
+
+
+def test_a_carers_plan_not_aligned_with_an_adults_carries_replacement_care_with_the_adults_agreement(
+    record: CaseRecord,
+):
+    s = Scenario()
+    plan = carer_plan()
+    plan["lines"].append({**BREAK, "cared_for_person_agreed": False})
+    given(record, s.up_to_planning(), s.draft("carer-1", plan=plan))
+
+    refused(record, s.submit("carer-1"), "replacement_care_needs_the_adults_agreement")
+    plan["lines"][-1]["cared_for_person_agreed"] = True
+    given(record, s.revise("carer-1", plan=plan, reason="the adult agreed to the sitter"))
+    assert when(record, s.submit("carer-1")) == ["SupportPlanSubmitted"]
 
 
 def test_revising_one_of_two_aligned_plans_puts_a_work_item_on_the_other(record: CaseRecord):
