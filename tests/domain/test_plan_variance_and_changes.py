@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from domain.application import CaseRecord
 from domain.decision_audit import explain
+from domain.timeline import timeline_entry
 from tests.builders import ADULT, PANEL, Scenario, plan_for
 from tests.domain.story import given, last, refused, state, when
 
@@ -63,6 +64,9 @@ def test_the_variance_and_its_reason_are_carried_to_the_sign_off_and_its_explana
         f"council's tolerance of 10.00%. The reason recorded for the variance: {REASON}"
     ) in explained.plain_english
     assert explained.breakdown["variance"]["reason"] == REASON
+    summary = timeline_entry(decision).summary
+    assert "within a panel member's panel limit of £100,000.00" in summary
+    assert "variance: The plan costs £47,840.00 a year, £36,840.00 (334.91%) over" in summary and REASON in summary
     assert record.verify_decision(s.case_id, decision.originator_version).verified
 
 
