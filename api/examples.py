@@ -176,7 +176,11 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "plan": support_plan(contingency="a second personal assistant on the rota"),
             "reason": "more hours after review",
         },
-        "SubmitSupportPlan": {"person_id": ADULT},
+        # The plan's cost is outside the council's tolerance of the figure revised on challenge.
+        "SubmitSupportPlan": {
+            "person_id": ADULT,
+            "variance_reason": "ten hours a week of a personal assistant meet her needs; night care is not needed now",
+        },
         "RecordSignOffDecision": {
             "person_id": ADULT,
             "route": "delegated",

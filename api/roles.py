@@ -2,20 +2,22 @@
 
 Casework is done by social workers and team managers; a team manager also holds delegated
 authority (cap overrides, delegated sign-off, challenges, allocation). Panel members record panel
-decisions. Finance officers do the financial assessment and the money. Auditors read and verify
-but never write. Operations see ids and counts, and act only to unstick (retry, escalate,
-reassign). Admins run the service: operations' powers, nothing on a person's care. The domain
-still checks authority where the law asks (a panel decision needs a panel member).
+decisions; a head of service approves exceptions beyond the panel's limit. Finance officers do
+the financial assessment and the money. Auditors read and verify but never write. Operations see
+ids and counts, and act only to unstick (retry, escalate, reassign). Admins run the service:
+operations' powers, nothing on a person's care. The domain still checks authority where the law
+asks (a panel decision needs a panel member, and every approval stays within delegated limits).
 """
 
 from __future__ import annotations
 
 from domain.people import Role
 
-SW, TM, PANEL, FIN, AUD, OPS, ADMIN = (
+SW, TM, PANEL, HOS, FIN, AUD, OPS, ADMIN = (
     Role.SOCIAL_WORKER,
     Role.TEAM_MANAGER,
     Role.PANEL_MEMBER,
+    Role.HEAD_OF_SERVICE,
     Role.FINANCE_OFFICER,
     Role.AUDITOR,
     Role.OPS,
@@ -42,14 +44,15 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "CompleteCarerAssessment": CASEWORK,
     "DetermineEligibility": CASEWORK,
     "CalculateIndicativeBudget": CASEWORK,
-    "OverrideBudgetCap": frozenset({TM, PANEL}),
+    "OverrideBudgetCap": frozenset({TM, PANEL, HOS}),
     "CompleteFinancialAssessment": frozenset({FIN}),
     "ChallengeBudget": CASEWORK,
-    "ResolveChallenge": frozenset({TM, PANEL}),
+    "ResolveChallenge": frozenset({TM, PANEL, HOS}),
     "DraftSupportPlan": CASEWORK,
     "ReviseSupportPlan": CASEWORK,
     "SubmitSupportPlan": CASEWORK,
-    "RecordSignOffDecision": frozenset({TM, PANEL}),
+    # Each within its limit in the council's scheme of delegation (domain.delegation).
+    "RecordSignOffDecision": frozenset({TM, PANEL, HOS}),
     "MakeDirectPaymentAgreement": frozenset({FIN}),
     "SchedulePayment": frozenset({FIN}),
     "IssuePayment": frozenset({FIN}),
@@ -74,8 +77,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
 PROCESS_ONLY = frozenset({"RecordStageOverdue"})
 
 # Reads.
-CASE_READERS = frozenset({SW, TM, PANEL, FIN, AUD})
-WORKLIST_READERS = frozenset({SW, TM, PANEL, FIN})
-FIGURE_READERS = frozenset({TM, AUD, ADMIN})  # council-wide counts, no personal details
+CASE_READERS = frozenset({SW, TM, PANEL, HOS, FIN, AUD})
+WORKLIST_READERS = frozenset({SW, TM, PANEL, HOS, FIN})
+FIGURE_READERS = frozenset({TM, HOS, AUD, ADMIN})  # council-wide counts, no personal details
 AUDITORS = frozenset({AUD})
 OPERATIONS = frozenset({OPS, ADMIN})

@@ -24,6 +24,9 @@ COUNCIL_LIMITS = {
     "CARECASE_CLOCK_SKEW_SECONDS": "clock_skew_seconds",
     "CARECASE_MONITORING_RECEIPT_THRESHOLD_PENCE": "monitoring_receipt_threshold_pence",
     "CARECASE_MONITORING_CONTINGENCY_WEEKS": "monitoring_contingency_weeks",
+    "CARECASE_PANEL_LIMIT_PENCE": "panel_limit_pence",
+    "CARECASE_HEAD_OF_SERVICE_LIMIT_PENCE": "head_of_service_limit_pence",
+    "CARECASE_VARIANCE_TOLERANCE_BASIS_POINTS": "variance_tolerance_basis_points",
 }
 
 
@@ -46,6 +49,9 @@ class Settings(BaseModel):
             {
                 "council_code": env.get("CARECASE_COUNCIL_CODE", CouncilSettings().council_code),
                 "ras_rule_set_id": env.get("CARECASE_RAS_RULE_SET", CouncilSettings().ras_rule_set_id),
+                "delegation_scheme_version": env.get(
+                    "CARECASE_DELEGATION_SCHEME_VERSION", CouncilSettings().delegation_scheme_version
+                ),
                 **limits,
             }
         )

@@ -29,7 +29,14 @@ from domain.case.aggregate import Case, CaseSnapshot, FrozenCase, freeze_case, t
 from domain.case.base import CaseEvent
 from domain.commands import CaseCommand, CouncilSettings, Services
 from domain.commands.base import RuleSets
-from domain.decision_audit import DECISIONS, DecisionCheck, check_judgement, check_recomputable, is_decision
+from domain.decision_audit import (
+    DECISIONS,
+    DecisionCheck,
+    check_approval,
+    check_judgement,
+    check_recomputable,
+    is_decision,
+)
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
 from domain.ras import BudgetCalculation, recalculate
 from eventstore.contract import CaseStore
@@ -350,8 +357,12 @@ class CaseRecord(Application[UUID]):
         """Recompute the decision from what was recorded before it, or check the judgement's authority."""
         event = self.decision_at(case_id, version)
         name = type(event).__name__
-        method: Literal["recomputed", "authority_and_reasons"] = "recomputed"
-        if name == "IndicativeBudgetCalculated":
+        method: Literal["recomputed", "authority_and_reasons", "figures_and_authority"] = "recomputed"
+        if name in ("SignOffDecisionRecorded", "ChallengeResolved"):
+            method = "figures_and_authority"
+            before = self.case_at_version(case_id, version - 1).state
+            problems = check_approval(event, before, self.services.council.scheme_of_delegation())
+        elif name == "IndicativeBudgetCalculated":
             mismatch = self._check_calculation(case_id.hex, version, event.calculation)
             problems = [] if mismatch is None else [mismatch.problem]
         elif name in ("EligibilityDetermined", "FinancialAssessmentCompleted"):

@@ -6,6 +6,8 @@ council pays. A person never pays more than the cost, so the council's amount is
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from domain.errors import InvalidInput
@@ -78,3 +80,58 @@ def _whole_pence(value: object, field: str) -> int:
     if value < 0:
         raise InvalidInput(f"{field} cannot be negative: {value}", code="negative_amount", field=field)
     return value
+
+
+class PlanVariance(BaseModel):
+    """How far a plan's yearly cost is from the indicative budget, and why when beyond tolerance.
+
+    ``basis_points`` is the difference as a share of the budget (100 = 1%), rounded half up; None
+    when there is no budget to compare with. ``reason`` is required when the variance is outside the
+    council's tolerance (``CouncilSettings.variance_tolerance_basis_points``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    budget_pence: int
+    plan_cost_pence: int
+    amount_pence: int
+    basis_points: int | None
+    direction: Literal["over", "under", "none"]
+    tolerance_basis_points: int
+    outside_tolerance: bool
+    reason: str | None = None
+
+    def describe(self) -> str:
+        if self.direction == "none":
+            return f"The plan costs the indicative budget of {format_pounds(self.budget_pence)} exactly."
+        share = "" if self.basis_points is None else f" ({self.basis_points / 100:.2f}%)"
+        text = (
+            f"The plan costs {format_pounds(self.plan_cost_pence)} a year, {format_pounds(self.amount_pence)}{share} "
+            f"{self.direction} the indicative budget of {format_pounds(self.budget_pence)}"
+        )
+        if self.outside_tolerance:
+            text += f", outside the council's tolerance of {self.tolerance_basis_points / 100:.2f}%"
+        text += "."
+        if self.reason:
+            text += f" The reason recorded for the variance: {self.reason}"
+        return text
+
+
+def plan_variance(
+    *, budget_pence: int, plan_cost_pence: int, tolerance_basis_points: int, reason: str | None = None
+) -> PlanVariance:
+    difference = plan_cost_pence - budget_pence
+    amount = abs(difference)
+    basis_points = None if budget_pence == 0 else (amount * 10_000 * 2 + budget_pence) // (2 * budget_pence)
+    # Compared exactly, not on the rounded share: 10.00001% is beyond a 10% tolerance.
+    outside = amount > 0 and (budget_pence == 0 or amount * 10_000 > tolerance_basis_points * budget_pence)
+    direction: Literal["over", "under", "none"] = "over" if difference > 0 else "under" if difference < 0 else "none"
+    return PlanVariance(
+        budget_pence=budget_pence,
+        plan_cost_pence=plan_cost_pence,
+        amount_pence=amount,
+        basis_points=basis_points,
+        direction=direction,
+        tolerance_basis_points=tolerance_basis_points,
+        outside_tolerance=outside,
+        reason=reason,
+    )

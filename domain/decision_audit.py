@@ -15,12 +15,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from domain.budget_statement import carer_budget_statement, personal_budget_statement
+from domain.budget_statement import carer_budget_statement, personal_budget_statement, plan_variance
 from domain.case.base import CaseEvent
-from domain.case.decisions import DecisionSteps
+from domain.case.decisions import DecisionSteps, budget_statement_for, current_budget_pence
 from domain.case.planning import PlanningSteps
-from domain.case.rules import FUNDING_AUTHORITY, SIGN_OFF_AUTHORITY
-from domain.case.state import CaseState
+from domain.case.rules import APPROVING_OUTCOMES, FUNDING_AUTHORITY, SIGN_OFF_AUTHORITY
+from domain.case.state import CaseState, Person
+from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.eligibility import determine_adult_eligibility, determine_carer_eligibility
 from domain.money import format_pounds
 from domain.vocabulary import SignOffRoute
@@ -59,7 +60,7 @@ class DecisionCheck(BaseModel):
     case_id: str
     version: int
     decision: str
-    method: Literal["recomputed", "authority_and_reasons"]
+    method: Literal["recomputed", "authority_and_reasons", "figures_and_authority"]
     verified: bool
     problems: list[str]
 
@@ -98,10 +99,15 @@ def explain(event: object) -> DecisionExplanation:
             "" if event.revised_pence is None else f" The amount was revised to {format_pounds(event.revised_pence)}."
         )
         text = f"The challenge was {event.outcome.value.replace('_', ' ')}: {event.reasons}.{revised}"
+        if event.authority is not None:
+            text += f" Decided within {_authority_text(event.authority, event.delegation_scheme_version)}."
         breakdown = {
             "challenge_id": event.challenge_id,
             "outcome": event.outcome.value,
             "revised_pence": event.revised_pence,
+            "previous_pence": event.previous_pence,
+            "authority": None if event.authority is None else event.authority.model_dump(mode="json"),
+            "delegation_scheme_version": event.delegation_scheme_version,
         }
     elif isinstance(event, SignOffDecisionRecorded):
         text = (
@@ -109,6 +115,19 @@ def explain(event: object) -> DecisionExplanation:
             f"{format_pounds(event.approved_pence)} for a plan costing {format_pounds(event.plan_annual_cost_pence)}"
             f" a year (panel threshold {format_pounds(event.panel_threshold_pence)}): {event.reasons}"
         )
+        if event.authority is not None:
+            text += f". Decided within {_authority_text(event.authority, event.delegation_scheme_version)}"
+        if event.variance is not None:
+            text += ". " + event.variance.describe()
+        previous = event.previous_approved_pence
+        if previous is not None and event.outcome in APPROVING_OUTCOMES and event.approved_pence < previous:
+            when = event.reassessment_completed_at
+            text += (
+                f" This reduces the budget signed off before from {format_pounds(previous)} to "
+                f"{format_pounds(event.approved_pence)} a year"
+                + (f", following the reassessment completed on {when.date().isoformat()}" if when else "")
+                + "."
+            )
         breakdown = {
             "route": event.route.value,
             "outcome": event.outcome.value,
@@ -118,6 +137,13 @@ def explain(event: object) -> DecisionExplanation:
             "panel_threshold_pence": event.panel_threshold_pence,
             "rule_set_id": event.rule_set_id,
             "rule_set_hash": event.rule_set_hash,
+            "authority": None if event.authority is None else event.authority.model_dump(mode="json"),
+            "delegation_scheme_version": event.delegation_scheme_version,
+            "variance": None if event.variance is None else event.variance.model_dump(mode="json"),
+            "previous_approved_pence": event.previous_approved_pence,
+            "reassessment_completed_at": (
+                None if event.reassessment_completed_at is None else event.reassessment_completed_at.isoformat()
+            ),
         }
     else:
         raise ValueError(f"{type(event).__name__} is not a decision")
@@ -177,4 +203,89 @@ def check_judgement(event: object) -> list[str]:
             problems.append("a plan above the panel threshold was signed off under delegated authority")
     elif role not in FUNDING_AUTHORITY:
         problems.append(f"{type(event).__name__} needs a team manager or the panel; it was recorded by a {role.value}")
+    return problems
+
+
+def _authority_text(authority: DelegatedAuthority, version: str | None) -> str:
+    return authority.describe() + ("" if version is None else f" (scheme of delegation {version})")
+
+
+def check_approval(event: object, before: CaseState, scheme: SchemeOfDelegation) -> list[str]:
+    """A sign-off, or a challenge that revised the budget, is checked as a judgement (authority and
+    reasons) and recomputed: the plan's cost, the approved amount against it, the s.26 statement,
+    the variance, and the approver's authority under the scheme of delegation. A decision beyond
+    the approver's delegated limit is not verified, whatever it recorded."""
+    if not isinstance(event, SignOffDecisionRecorded | ChallengeResolved):
+        raise ValueError(f"{type(event).__name__} is not an approval")
+    problems = check_judgement(event)
+    person = before.people.get(event.person_id)
+    if person is None:
+        return [*problems, f"person {event.person_id} was not on the case when the decision was recorded"]
+    if isinstance(event, ChallengeResolved):
+        if event.revised_pence is None:
+            return problems
+        amount = event.revised_pence
+        authority = scheme.for_role(event.actor.role)
+        if authority is None:
+            problems.append(f"a {event.actor.role.value} holds no delegated authority to revise a budget")
+    else:
+        amount = max(event.approved_pence, event.plan_annual_cost_pence)
+        authority = scheme.for_route(event.route)
+        if event.authority is None and event.route == SignOffRoute.DELEGATED and authority is not None:
+            # Recorded before the scheme was kept on the event: the panel threshold it recorded was the limit.
+            authority = authority.model_copy(update={"limit_pence": event.panel_threshold_pence})
+        problems += _recompute_sign_off(event, person)
+    recorded = event.authority
+    if recorded is not None:
+        if recorded.role != event.actor.role:
+            problems.append(
+                f"the authority recorded is a {recorded.role.value}'s; the decision was a {event.actor.role.value}'s"
+            )
+        if event.delegation_scheme_version == scheme.version and authority is not None and recorded != authority:
+            problems.append(
+                f"the authority recorded ({recorded.describe()}) is not the scheme of delegation "
+                f"{scheme.version}'s ({authority.describe()})"
+            )
+        elif event.delegation_scheme_version != scheme.version:
+            authority = recorded  # an earlier scheme: its recorded limit is the one that applied
+    if authority is not None and amount > authority.limit_pence:
+        problems.append(f"{format_pounds(amount)} a year is beyond delegation: above {authority.describe()}")
+    if event.statement is not None:
+        again = budget_statement_for(person, event.statement.cost_pence)
+        if again.model_dump(mode="json") != event.statement.model_dump(mode="json"):
+            problems.append("the s.26 statement does not follow from the approved amount and the financial assessment")
+        figure = event.revised_pence if isinstance(event, ChallengeResolved) else event.approved_pence
+        if event.statement.cost_pence != figure:
+            problems.append("the s.26 statement's cost is not the amount approved")
+    return problems
+
+
+def _recompute_sign_off(event: SignOffDecisionRecorded, person: Person) -> list[str]:
+    problems = []
+    if person.plan is None:
+        return ["there was no plan to sign off"]
+    cost = person.plan.annual_cost_pence
+    if person.plan_version != event.plan_version or cost != event.plan_annual_cost_pence:
+        problems.append(
+            f"the plan signed off (version {person.plan_version}, {format_pounds(cost)} a year) is not the one "
+            f"recorded (version {event.plan_version}, {format_pounds(event.plan_annual_cost_pence)})"
+        )
+    if event.outcome in APPROVING_OUTCOMES and event.approved_pence != cost:
+        problems.append(
+            f"{format_pounds(event.approved_pence)} was approved for a plan costing {format_pounds(cost)} a year"
+        )
+    if event.variance is not None:
+        again = plan_variance(
+            budget_pence=current_budget_pence(person),
+            plan_cost_pence=cost,
+            tolerance_basis_points=event.variance.tolerance_basis_points,
+            reason=event.variance.reason,
+        )
+        if again != event.variance:
+            problems.append("the variance recorded does not follow from the plan's cost and the budget")
+    previous = event.previous_approved_pence
+    if previous is not None and event.outcome in APPROVING_OUTCOMES and event.approved_pence < previous:
+        reassessed = person.assessment_completed_at
+        if event.reassessment_completed_at is None or reassessed != event.reassessment_completed_at:
+            problems.append("a cut in the budget recorded no reassessment that justified it")
     return problems

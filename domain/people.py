@@ -13,6 +13,7 @@ class Role(StrEnum):
     SOCIAL_WORKER = "social_worker"
     TEAM_MANAGER = "team_manager"
     PANEL_MEMBER = "panel_member"
+    HEAD_OF_SERVICE = "head_of_service"  # approves exceptions beyond the panel's delegated limit
     FINANCE_OFFICER = "finance_officer"
     AUDITOR = "auditor"
     OPS = "ops"

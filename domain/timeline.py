@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.budget_statement import PersonalBudgetStatement
+from domain.budget_statement import PersonalBudgetStatement, PlanVariance
 from domain.catalogue import ENVELOPE
+from domain.delegation import DelegatedAuthority
 from domain.eligibility import EligibilityDetermination
 from domain.money import format_pounds
 from domain.planning import SupportPlan
@@ -51,6 +52,14 @@ def _left_out(_: object) -> None:
     return None
 
 
+def _variance(v: PlanVariance | None) -> str | None:
+    return None if v is None else f"variance: {v.describe()}"
+
+
+def _authority(a: DelegatedAuthority | None) -> str | None:
+    return None if a is None else f"within {a.describe()}"
+
+
 # Large nested records are summarised by their headline figure rather than printed whole. Each field
 # name is one type on every event that has it, so its summary takes that type.
 HEADLINES: dict[str, Callable[[Any], str | None]] = {
@@ -61,6 +70,8 @@ HEADLINES: dict[str, Callable[[Any], str | None]] = {
     "findings": _left_out,
     "support": _support,
     "ras_answers": _left_out,
+    "variance": _variance,
+    "authority": _authority,
 }
 
 

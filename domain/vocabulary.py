@@ -120,6 +120,7 @@ class Frequency(StrEnum):
 class SignOffRoute(StrEnum):
     PANEL = "panel"
     DELEGATED = "delegated"  # team manager sign-off below the panel threshold
+    EXCEPTION = "exception"  # a head of service, beyond the panel's limit (scheme of delegation)
 
 
 class SignOffOutcome(StrEnum):

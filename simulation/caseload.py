@@ -56,6 +56,15 @@ from domain.commands import CouncilSettings
 from domain.people import Actor, Role
 from simulation.scenario import ADULT, MANAGER, PANEL, Scenario, plan_for
 
+HEAD_OF_SERVICE = Actor(user_id="hos-priya", role=Role.HEAD_OF_SERVICE)
+
+
+def plan_cost(plan: dict[str, Any]) -> int:
+    from domain.planning import SupportPlan
+
+    return SupportPlan.model_validate(plan).annual_cost_pence
+
+
 # The mix -------------------------------------------------------------------------------------
 ONE_CARER_SHARE = 0.30
 TWO_CARER_SHARE = 0.10
@@ -259,12 +268,13 @@ def generate_caseload(
     """Yield ``size`` case scripts, one at a time; the same seed and size give the same scripts."""
     if size < 0 or years < 1:
         raise ValueError("size must be at least 0 and years at least 1")
-    threshold = (council or CouncilSettings()).panel_threshold_pence
+    settings = council or CouncilSettings()
+    threshold = settings.panel_threshold_pence
     rng = random.Random(seed)
     end = start + timedelta(days=365 * years)
     for _ in range(size):
         case_rng = random.Random(rng.getrandbits(64))
-        yield _CaseBuilder(case_rng, start, end, threshold).build()
+        yield _CaseBuilder(case_rng, start, end, threshold, settings.panel_limit_pence).build()
 
 
 def load(record: Any, scripts: Iterable[CaseScript], progress: Callable[[LoadStats], None] | None = None) -> LoadStats:
@@ -324,10 +334,16 @@ class _Carer:
 
 
 class _CaseBuilder:
-    def __init__(self, rng: random.Random, start: date, end: date, threshold: int) -> None:
+    def __init__(
+        self, rng: random.Random, start: date, end: date, threshold: int, panel_limit: int = 10_000_000
+    ) -> None:
         self.rng = rng
         self.end = end
         self.threshold = threshold
+        self.panel_limit = panel_limit
+        # The figure last signed off for each person (or revised on challenge after it): a later
+        # plan never costs less without a reassessment, so the generator keeps to it or above.
+        self.approved_pence: dict[str, int] = {}
         self.case_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         worker = Actor(user_id=rng.choice(WORKERS), role=Role.SOCIAL_WORKER)
         self.s = _CaseScenario(self.case_id, worker)
@@ -685,6 +701,8 @@ class _CaseBuilder:
                 "units_per_period": 1,
                 "unit_cost_pence": max(amount // 12, 1_000),
                 "held_as": "council_managed",
+                # Replacement care is care for the adult, arranged with the adult's agreement.
+                "cared_for_person_agreed": True,
             }
             extra = {}
         self.management[carer.carer_id] = management
@@ -705,18 +723,30 @@ class _CaseBuilder:
         self.emit(self.s.submit, carer.carer_id)
         carer.planned = True
 
-    def _plan_cost(self) -> dict[str, int]:
-        costs: dict[str, int] = {}
+    def _plans(self) -> dict[str, Any]:
+        plans: dict[str, Any] = {}
         for cmd in self.commands:
             if isinstance(cmd, (c.DraftSupportPlan, c.ReviseSupportPlan)):
-                costs[cmd.person_id] = cmd.plan.annual_cost_pence  # type: ignore[attr-defined]
-        return costs
+                plans[cmd.person_id] = cmd.plan
+            elif isinstance(cmd, c.RecordSignOffDecision) and cmd.plan is not None:
+                plans[cmd.person_id] = cmd.plan  # an approval with changes changes the plan
+        return plans
+
+    def _plan_cost(self) -> dict[str, int]:
+        return {person_id: plan.annual_cost_pence for person_id, plan in self._plans().items()}
+
+    def _authority(self, amount_pence: int) -> tuple[str, Actor]:
+        """The route and approver the scheme of delegation gives an amount."""
+        if amount_pence <= self.threshold:
+            return "delegated", MANAGER
+        if amount_pence <= self.panel_limit:
+            return "panel", PANEL
+        return "exception", HEAD_OF_SERVICE
 
     def _sign_off(self, person_id: str) -> None:
         rng, s = self.rng, self.s
         cost = self._plan_cost()[person_id]
-        panel = cost > self.threshold
-        route, actor = ("panel", PANEL) if panel else ("delegated", MANAGER)
+        route, actor = self._authority(cost)
         self._after(2, 14)
         if rng.random() < SIGN_OFF_DEFERRED_SHARE:
             self.emit(
@@ -732,22 +762,40 @@ class _CaseBuilder:
             self._after(2, 14)
         # Approval with changes lowers the budget below the plan's cost; a direct payment must then
         # follow a revised plan, so the generator approves direct-payment plans as they stand.
+        # An approval with changes approves a changed plan (fewer units on its first line) at its cost,
+        # never below the figure signed off before (a cut needs a reassessment).
+        changed = None
         if rng.random() < SIGN_OFF_WITH_CHANGES_SHARE and self.management.get(person_id) != "direct_payment":
-            self.emit(
-                s.sign_off,
-                person_id,
-                route=route,
-                actor=actor,
-                outcome="approved_with_changes",
-                approved_pence=cost * rng.randint(85, 99) // 100,
-                reasons="approved with fewer hours",
-            )
-        else:
+            changed = self._with_fewer_units(self._plans()[person_id], rng.randint(85, 99))
+            if changed.annual_cost_pence >= self.approved_pence.get(person_id, 0):
+                self.emit(
+                    s.sign_off,
+                    person_id,
+                    route=route,
+                    actor=actor,
+                    outcome="approved_with_changes",
+                    plan=changed,
+                    approved_pence=changed.annual_cost_pence,
+                    reasons="approved with fewer hours",
+                )
+            else:
+                changed = None
+        if changed is None:
             self.emit(
                 s.sign_off, person_id, route=route, actor=actor, outcome="approved", reasons="meets eligible needs"
             )
+        self.approved_pence[person_id] = self._plan_cost()[person_id]
         if person_id not in self.approved:
             self.approved.append(person_id)
+
+    @staticmethod
+    def _with_fewer_units(plan: Any, percent: int) -> Any:
+        line = plan.lines[0]
+        if line.units_per_period > 1:
+            fewer = line.model_copy(update={"units_per_period": max(1, line.units_per_period * percent // 100)})
+        else:
+            fewer = line.model_copy(update={"unit_cost_pence": line.unit_cost_pence * percent // 100})
+        return plan.model_copy(update={"lines": [fewer, *plan.lines[1:]]})
 
     def _sign_off_all(self) -> None:
         if self.profile == "supported":
@@ -960,6 +1008,22 @@ class _CaseBuilder:
             else:
                 while self.management[person_id] == "direct_payment":
                     plan = self._carer_plan(carer)
+        if plan_cost(plan) < self.approved_pence.get(person_id, 0):
+            # A cut needs a reassessment and the gate again: this review keeps the plan, with enough
+            # units on its first line to cost at least the figure approved (a challenge may have raised it).
+            kept = self._plans()[person_id]
+            line = kept.lines[0]
+            units = line.units_per_period
+            while (
+                units < 10_000
+                and kept.annual_cost_pence
+                + (units - line.units_per_period) * (line.annual_cost_pence // line.units_per_period)
+                < self.approved_pence[person_id]
+            ):
+                units += 1
+            more = line.model_copy(update={"units_per_period": units})
+            plan = kept.model_copy(update={"lines": [more, *kept.lines[1:]]}).model_dump(mode="json")
+            self.management[person_id] = kept.management.value
         self.emit(s.revise, person_id, plan=plan, reason="needs changed at review")
         self._after(1, 7)
         self.emit(s.submit, person_id)
@@ -1000,6 +1064,8 @@ class _CaseBuilder:
         revised = None
         if outcome != "not_upheld":
             revised = self._plan_cost()[person_id] * rng.randint(101, 115) // 100
+        # A revised figure is an amount approved: resolved by the approver whose limit covers it.
+        _, resolver = self._authority(revised or 0)
         self.emit(
             s.resolve,
             person_id,
@@ -1007,7 +1073,10 @@ class _CaseBuilder:
             outcome=outcome,
             revised_pence=revised,
             reasons="reconsidered against the assessment",
+            actor=resolver,
         )
+        if revised is not None and person_id in self.approved:
+            self.approved_pence[person_id] = revised
 
     def _do_carer_asks(self, carer: _Carer) -> None:
         s = self.s

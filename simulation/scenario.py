@@ -20,6 +20,8 @@ MANAGER = Actor(user_id="tm-morgan", role=Role.TEAM_MANAGER)
 PANEL = Actor(user_id="panel-chair", role=Role.PANEL_MEMBER)
 FINANCE = Actor(user_id="fin-olu", role=Role.FINANCE_OFFICER)
 
+VARIANCE_REASON = "the costed hours are what meeting the assessed needs takes, as agreed with the person"
+
 # The scenario tells the story the API's worked examples tell: the same adult, answers and findings.
 ADULT_ANSWERS = ADULT_RAS_ANSWERS
 CARER_ANSWERS = CARER_RAS_ANSWERS
@@ -236,7 +238,9 @@ class Scenario:
         )
 
     def submit(self, person_id: str = ADULT, **kw: Any) -> c.SubmitSupportPlan:
-        return self._make(c.SubmitSupportPlan, {"person_id": person_id}, kw)
+        # The story's plan is further from the indicative figure than the council's tolerance, so
+        # its submission records why (the variance is shown at sign-off).
+        return self._make(c.SubmitSupportPlan, {"person_id": person_id, "variance_reason": VARIANCE_REASON}, kw)
 
     def sign_off(self, person_id: str = ADULT, **kw: Any) -> c.RecordSignOffDecision:
         return self._make(

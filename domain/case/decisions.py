@@ -22,12 +22,15 @@ from domain.case.rules import (
     case_must_be_open,
     challenge_id_must_be_new,
     challenge_must_be_open,
+    challenge_resolver_must_hold_delegated_authority,
+    decision_must_be_within_delegation,
     must_be_eligible,
     only_an_upheld_challenge_revises_the_amount,
     person_must_exist,
     recorded_carer_support,
 )
 from domain.case.state import Challenge, Person
+from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.eligibility import EligibilityDetermination, determine_adult_eligibility, determine_carer_eligibility
 from domain.ras import BudgetCalculation, RuleSet, calculate_adult_budget, calculate_carer_budget
 from domain.vocabulary import ChallengeOutcome
@@ -136,6 +139,11 @@ class DecisionSteps(Recording):
         revised_pence: int | None
         reasons: str
         statement: PersonalBudgetStatement | None
+        # A revision approves a new figure: the resolver's authority under the scheme of delegation,
+        # the scheme's version, and the figure that stood before.
+        authority: DelegatedAuthority | None = None
+        delegation_scheme_version: str | None = None
+        previous_pence: int | None = None
 
         def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
@@ -147,6 +155,7 @@ class DecisionSteps(Recording):
                     challenge.reasons = self.reasons
             if self.revised_pence is not None and person.sign_off is not None:
                 person.sign_off.approved_pence = self.revised_pence
+                person.last_approved_pence = self.revised_pence
             if self.statement is not None:
                 person.statement = self.statement
 
@@ -253,12 +262,20 @@ class DecisionSteps(Recording):
         outcome: ChallengeOutcome,
         revised_pence: int | None,
         reasons: str,
+        scheme: SchemeOfDelegation | None = None,
     ) -> None:
-        """X1: the challenge is resolved with reasons; an upheld one may revise the amount."""
+        """X1: the challenge is resolved with reasons; an upheld one may revise the amount, within
+        the resolver's delegated limit (the revised figure is an amount approved)."""
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
         challenge_must_be_open(person, challenge_id)
         only_an_upheld_challenge_revises_the_amount(outcome, revised_pence)
+        authority: DelegatedAuthority | None = None
+        if scheme is not None and revised_pence is not None:
+            route = challenge_resolver_must_hold_delegated_authority(scheme, ctx.actor).route
+            authority = decision_must_be_within_delegation(
+                scheme, route, revised_pence, what="a budget revised on challenge", field="revised_pence"
+            )
         statement = budget_statement_for(person, revised_pence) if revised_pence is not None else None
         self._record(
             ctx,
@@ -269,4 +286,7 @@ class DecisionSteps(Recording):
             revised_pence=revised_pence,
             reasons=reasons,
             statement=statement,
+            authority=authority,
+            delegation_scheme_version=None if scheme is None else scheme.version,
+            previous_pence=current_budget_pence(person),
         )

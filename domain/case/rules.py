@@ -13,8 +13,9 @@ list of rules, then the one event it records.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from domain.budget_statement import PlanVariance
 from domain.case.state import (
     FINISHED_FOR_GATE,
     Agreement,
@@ -25,10 +26,11 @@ from domain.case.state import (
     PlanStatus,
     Review,
 )
+from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
 from domain.people import Actor, Role
-from domain.planning import PERIODS_PER_YEAR, SpendingRules, SupportPlan, check_plan_lines
+from domain.planning import PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
 from domain.vocabulary import (
     AssessmentMethod,
@@ -42,6 +44,7 @@ from domain.vocabulary import (
     ScreeningOutcome,
     SignOffOutcome,
     SignOffRoute,
+    SpendCategory,
     Stage,
 )
 
@@ -49,9 +52,10 @@ from domain.vocabulary import (
 SIGN_OFF_AUTHORITY: dict[SignOffRoute, Role] = {
     SignOffRoute.PANEL: Role.PANEL_MEMBER,
     SignOffRoute.DELEGATED: Role.TEAM_MANAGER,
+    SignOffRoute.EXCEPTION: Role.HEAD_OF_SERVICE,
 }
 APPROVING_OUTCOMES = frozenset({SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES})
-FUNDING_AUTHORITY = frozenset({Role.TEAM_MANAGER, Role.PANEL_MEMBER})
+FUNDING_AUTHORITY = frozenset({Role.TEAM_MANAGER, Role.PANEL_MEMBER, Role.HEAD_OF_SERVICE})
 
 
 # The case
@@ -468,9 +472,15 @@ def sign_off_needs_the_authority_of_its_route(actor: Actor, route: SignOffRoute)
 def panel_must_decide_above_threshold(plan_cost_pence: int, threshold_pence: int, route: SignOffRoute) -> None:
     if route == SignOffRoute.DELEGATED and plan_cost_pence > threshold_pence:
         raise RuleViolation(
-            "a plan above the council's panel threshold must go to the funding panel",
+            f"a plan costing {format_pounds(plan_cost_pence)} a year is above the team manager's delegated "
+            f"limit of {format_pounds(threshold_pence)} (the panel threshold): it must go to the funding panel",
             code="panel_required",
-            details={"plan_cost_pence": plan_cost_pence, "panel_threshold_pence": threshold_pence},
+            details={
+                "plan_cost_pence": plan_cost_pence,
+                "panel_threshold_pence": threshold_pence,
+                "amount_pence": plan_cost_pence,
+                "limit_pence": threshold_pence,
+            },
         )
 
 
@@ -907,3 +917,183 @@ def payments_after_the_stop_must_exist(agreement: Agreement, stopped_from: date)
             details={"stopped_from": stopped_from.isoformat()},
         )
     return slots
+
+
+# Sign-off within delegation, variances, reductions and aligned plans (issue 18)
+
+
+def decision_must_be_within_delegation(
+    scheme: SchemeOfDelegation, route: SignOffRoute, amount_pence: int, *, what: str, field: str
+) -> DelegatedAuthority:
+    """The scheme of delegation: what a route may approve a year, checked against the amount
+    approved (a sign-off, a challenge revising the budget, a revised plan), not only the plan's cost."""
+    authority = scheme.for_route(route)
+    if authority is None or amount_pence > authority.limit_pence:
+        limit = 0 if authority is None else authority.limit_pence
+        whose = f"the {route.value} route's limit" if authority is None else authority.describe()
+        raise RuleViolation(
+            f"{what} of {format_pounds(amount_pence)} a year is above {whose} "
+            f"(scheme of delegation {scheme.version}); it needs a more senior route",
+            code="beyond_delegated_authority",
+            field=field,
+            details={
+                "amount_pence": amount_pence,
+                "limit_pence": limit,
+                "route": route.value,
+                "role": None if authority is None else authority.role.value,
+                "scheme_version": scheme.version,
+            },
+        )
+    return authority
+
+
+def challenge_resolver_must_hold_delegated_authority(scheme: SchemeOfDelegation, actor: Actor) -> DelegatedAuthority:
+    """A challenge that revises the budget approves a new figure: only a role in the scheme of
+    delegation may, and only within its limit."""
+    authority = scheme.for_role(actor.role)
+    if authority is None:
+        raise RuleViolation(
+            f"a {actor.role.value.replace('_', ' ')} holds no delegated authority to revise a budget "
+            f"(scheme of delegation {scheme.version})",
+            code="no_delegated_authority",
+            details={"role": actor.role.value, "scheme_version": scheme.version},
+        )
+    return authority
+
+
+def approval_approves_the_plans_cost(outcome: SignOffOutcome, approved_pence: int | None, plan_cost_pence: int) -> None:
+    """An approval approves a plan: the amount it states is that plan's cost (for an approval with
+    changes, the changed plan's). A different figure needs a different plan."""
+    if outcome in APPROVING_OUTCOMES and approved_pence is not None and approved_pence != plan_cost_pence:
+        raise RuleViolation(
+            f"{format_pounds(approved_pence)} was stated but the plan approved costs "
+            f"{format_pounds(plan_cost_pence)} a year; to approve another amount, change the plan "
+            "(approved_with_changes, with the changed plan)",
+            code="approved_amount_not_the_plans_cost",
+            field="approved_pence",
+            details={"approved_pence": approved_pence, "plan_cost_pence": plan_cost_pence},
+        )
+
+
+def changes_must_change_the_plan(outcome: SignOffOutcome, changed: SupportPlan | None, submitted: SupportPlan) -> None:
+    """``approved_with_changes`` means the plan is changed: the decision carries the changed plan,
+    which differs from the one submitted; no other outcome changes a plan."""
+    if outcome == SignOffOutcome.APPROVED_WITH_CHANGES:
+        if changed is None:
+            raise RuleViolation(
+                "an approval with changes carries the changed plan", code="changed_plan_required", field="plan"
+            )
+        if changed == submitted:
+            raise RuleViolation(
+                "the plan given is the plan submitted: approve it, or change it", code="plan_not_changed", field="plan"
+            )
+    elif changed is not None:
+        raise RuleViolation(
+            f"a {outcome.value} decision changes no plan; only an approval with changes does",
+            code="plan_change_without_approval_with_changes",
+            field="plan",
+        )
+
+
+def variance_outside_tolerance_needs_a_reason(variance: PlanVariance) -> None:
+    """A plan whose cost is outside the council's tolerance of the indicative budget is submitted
+    with the reason for the difference."""
+    if variance.outside_tolerance and not variance.reason:
+        raise RuleViolation(
+            variance.describe() + " Submit it with a reason for the variance.",
+            code="variance_reason_required",
+            field="variance_reason",
+            details=variance.model_dump(mode="json", exclude={"reason"}),
+        )
+
+
+def reduction_needs_reassessment_and_the_gate(person: Person, new_cost_pence: int) -> datetime | None:
+    """A budget is never cut without a reassessment: a plan costing less than the figure last
+    signed off needs the person reassessed since that sign-off (a review's reassessment, reason
+    ``review_reduction``), and their eligibility and budget worked out again on it. The gate itself
+    (every carer's assessment finished) is checked by the planning command. Answers when the
+    reassessment that justifies the cut was completed; None for no cut."""
+    approved, signed_off_at = person.last_approved_pence, person.last_signed_off_at
+    if approved is None or signed_off_at is None or new_cost_pence >= approved:
+        return None
+    details = {"approved_pence": approved, "revised_pence": new_cost_pence, "signed_off_at": signed_off_at.isoformat()}
+    reassessed = person.assessment_completed_at
+    if reassessed is None or reassessed <= signed_off_at:
+        raise RuleViolation(
+            f"the plan for {person.person_id} would cut the budget signed off from {format_pounds(approved)} to "
+            f"{format_pounds(new_cost_pence)} a year, and {person.person_id} has not been reassessed since that "
+            f"sign-off: a budget is never cut without a reassessment (request one for reason "
+            f"{AssessmentRequestReason.REVIEW_REDUCTION.value}) that goes back through the gate",
+            code="reduction_needs_reassessment",
+            details=details,
+        )
+    if person.eligibility is None or person.budget is None:
+        raise RuleViolation(
+            f"{person.person_id} was reassessed, but eligibility and the indicative budget have not been worked "
+            "out again on the new assessment: a cut goes back through the gate",
+            code="reduction_needs_the_gate_again",
+            details={**details, "reassessed_at": reassessed.isoformat()},
+        )
+    return reassessed
+
+
+def aligned_people(state: CaseState, person_id: str) -> list[str]:
+    """Whose plans are aligned with this person's: named by either plan's ``aligned_with``."""
+    person = state.people[person_id]
+    named = list(person.plan.aligned_with) if person.plan is not None else []
+    for other in state.people.values():
+        if other.person_id != person_id and other.plan is not None and person_id in other.plan.aligned_with:
+            named.append(other.person_id)
+    return list(dict.fromkeys(named))
+
+
+def aligned_plans_must_be_on_the_case(state: CaseState, person: Person, plan: SupportPlan) -> None:
+    """``aligned_with`` names another person on the case whose plan has been drafted."""
+    for other_id in plan.aligned_with:
+        other = state.people.get(other_id)
+        if other_id == person.person_id or other is None or other.plan is None:
+            raise NotFound(
+                f"aligned_with: {other_id} names no other plan on the case",
+                code="aligned_plan_not_found",
+                field="plan.aligned_with",
+                details={"plans": sorted(p.person_id for p in state.people.values() if p.plan is not None)},
+            )
+
+
+def _same_line(a: PlanLine, b: PlanLine) -> bool:
+    keys = ("category", "what", "provider_name", "frequency", "units_per_period", "unit_cost_pence")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+def replacement_care_must_be_in_both_plans(state: CaseState, person: Person) -> None:
+    """A replacement care line (a carer's break) is care for the adult: in a carer's plan it records
+    the adult's agreement, and where the adult's and the carer's plans are aligned it appears in
+    both (a carer's plan may carry it alone where the adult has no plan aligned with it: one who
+    refused assessment, say)."""
+    assert person.plan is not None
+    for index, line in enumerate(person.plan.lines):
+        if line.category != SpendCategory.REPLACEMENT_CARE_BREAK:
+            continue
+        if person.kind == "carer" and not line.cared_for_person_agreed:
+            raise RuleViolation(
+                f"line {index}: replacement care in a carer's plan is care for the adult, given with the adult's "
+                "agreement: record it (cared_for_person_agreed)",
+                code="replacement_care_needs_the_adults_agreement",
+                field="plan.lines",
+            )
+        counterparts = [
+            state.people[other_id]
+            for other_id in aligned_people(state, person.person_id)
+            if state.people[other_id].kind != person.kind
+        ]
+        if counterparts and not any(
+            other.plan and any(_same_line(line, mine) for mine in other.plan.lines) for other in counterparts
+        ):
+            where = "the carer's" if person.kind == "adult" else "the adult's"
+            raise RuleViolation(
+                f"line {index}: replacement care appears in both the adult's and the carer's plan, aligned; "
+                f"it is not in {where} aligned plan",
+                code="replacement_care_not_in_both_plans",
+                field="plan.lines",
+                details={"aligned_with": [p.person_id for p in counterparts]},
+            )

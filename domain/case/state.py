@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.budget_statement import PersonalBudgetStatement
+from domain.budget_statement import PersonalBudgetStatement, PlanVariance
 from domain.canonical import GENESIS_HASH
 from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings, EligibilityDetermination
 from domain.planning import SupportPlan
@@ -124,6 +124,13 @@ class Person(Model):
     plan_status: PlanStatus = PlanStatus.NONE
     sign_off: SignOff | None = None
     challenges: list[Challenge] = Field(default_factory=list)
+    # Sign-off within delegation, variance, reductions and aligned plans. The figure last signed off
+    # (or revised on a challenge after it) outlives a reassessment, so a later cut is measured from it.
+    last_approved_pence: int | None = None
+    last_signed_off_at: datetime | None = None
+    variance: PlanVariance | None = None  # the submitted plan's, with its reason
+    # Aligned plans revised since this plan last changed or was submitted: a work item each.
+    aligned_changes_to_review: list[str] = Field(default_factory=list)
 
 
 class PaymentSlot(Model):

@@ -107,6 +107,8 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
             and not any(a.person_id == pid for a in state.agreements.values())
         ):
             add(WorkItem(kind="direct_payment_agreement", role=Role.FINANCE_OFFICER, person_id=pid))
+    for item in _aligned_plans_revised(state):
+        add(item)
     for agreement in state.agreements.values():
         if agreement.arrears_status == "awaiting_confirmation" and agreement.status == "active":
             add(
@@ -149,3 +151,19 @@ def _sign_off_role(plan: SupportPlan | None, panel_threshold_pence: int | None) 
     if plan is not None and panel_threshold_pence is not None and plan.annual_cost_pence <= panel_threshold_pence:
         return SIGN_OFF_AUTHORITY[SignOffRoute.DELEGATED]
     return SIGN_OFF_AUTHORITY[SignOffRoute.PANEL]
+
+
+def _aligned_plans_revised(state: CaseState) -> list[WorkItem]:
+    """A plan aligned with one revised since it last changed or was submitted: look at it again (a
+    shared break, say, may have moved). Done when this plan is revised or submitted in turn."""
+    return [
+        WorkItem(
+            kind="aligned_plan_revised",
+            role=Role.SOCIAL_WORKER,
+            person_id=person.person_id,
+            ref=other_id,
+            detail=f"the aligned plan of {other_id} was revised: review this plan against it",
+        )
+        for person in state.people.values()
+        for other_id in person.aligned_changes_to_review
+    ]

@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.canonical import canonical_json
+from domain.delegation import SchemeOfDelegation, scheme_of_delegation
 from domain.errors import InvalidInput
 from domain.money import PENCE_CEILING, format_pounds
 from domain.people import Actor
@@ -78,6 +79,32 @@ class CouncilSettings(BaseModel):
     monitoring_contingency_weeks: int = Field(default=0, ge=0, le=26)
     # How far ahead of the record's clock an ``effective_at`` may be (clock skew between systems).
     clock_skew_seconds: int = Field(default=300, ge=0, le=3_600)
+    # The scheme of delegation (domain.delegation): a team manager approves up to the panel
+    # threshold, the funding panel up to panel_limit_pence a year, a head of service exceptions up
+    # to head_of_service_limit_pence. Checked against every amount approved, not only a plan's cost.
+    delegation_scheme_version: str = Field(default="2026.1", min_length=1, max_length=40)
+    panel_limit_pence: int = Field(default=10_000_000, ge=0, le=PENCE_CEILING)
+    head_of_service_limit_pence: int = Field(default=100_000_000, ge=0, le=PENCE_CEILING)
+    # A plan whose yearly cost is further than this from the indicative budget (basis points, 100 =
+    # 1%) is submitted only with a recorded reason for the variance.
+    variance_tolerance_basis_points: int = Field(default=1_000, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _limits_rise_with_seniority(self) -> CouncilSettings:
+        if not self.panel_threshold_pence <= self.panel_limit_pence <= self.head_of_service_limit_pence:
+            raise ValueError(
+                "the scheme of delegation's limits rise with seniority: panel threshold <= panel limit "
+                "<= head of service limit"
+            )
+        return self
+
+    def scheme_of_delegation(self) -> SchemeOfDelegation:
+        return scheme_of_delegation(
+            version=self.delegation_scheme_version,
+            panel_threshold_pence=self.panel_threshold_pence,
+            panel_limit_pence=self.panel_limit_pence,
+            head_of_service_limit_pence=self.head_of_service_limit_pence,
+        )
 
 
 class Services(BaseModel):

@@ -79,4 +79,5 @@ class ResolveChallenge(CaseCommand):
             outcome=self.outcome,
             revised_pence=self.revised_pence,
             reasons=self.reasons,
+            scheme=services.council.scheme_of_delegation(),
         )

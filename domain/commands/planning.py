@@ -41,9 +41,16 @@ class ReviseSupportPlan(CaseCommand):
 
 class SubmitSupportPlan(CaseCommand):
     person_id: Identifier
+    # Required when the plan's cost is outside the council's tolerance of the indicative budget.
+    variance_reason: Reason | None = None
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
-        case.submit_support_plan(ctx, person_id=self.person_id)
+        case.submit_support_plan(
+            ctx,
+            person_id=self.person_id,
+            variance_reason=self.variance_reason,
+            variance_tolerance_basis_points=services.council.variance_tolerance_basis_points,
+        )
 
 
 class RecordSignOffDecision(CaseCommand):
@@ -52,6 +59,8 @@ class RecordSignOffDecision(CaseCommand):
     outcome: SignOffOutcome
     approved_pence: Pence | None = None
     reasons: Reason
+    # The changed plan an approval with changes approves (recorded as a revision with the decision).
+    plan: SupportPlan | None = None
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_sign_off_decision(
@@ -62,4 +71,7 @@ class RecordSignOffDecision(CaseCommand):
             approved_pence=self.approved_pence,
             reasons=self.reasons,
             panel_threshold_pence=services.council.panel_threshold_pence,
+            scheme=services.council.scheme_of_delegation(),
+            changed_plan=self.plan,
+            spending_rules=services.council.spending_rules,
         )

@@ -167,7 +167,12 @@ def test_a_plan_above_the_panel_threshold_goes_to_the_panel_whose_decision_is_re
     given(record, s.up_to_planning(), s.draft(plan=plan_for(ADULT, weekly_hours=15)), s.submit())
 
     error = refused(record, s.sign_off(), "panel_required")
-    assert error.details == {"plan_cost_pence": 1_794_000, "panel_threshold_pence": 1_500_000}
+    assert error.details == {
+        "plan_cost_pence": 1_794_000,
+        "panel_threshold_pence": 1_500_000,
+        "amount_pence": 1_794_000,
+        "limit_pence": 1_500_000,
+    }
     refused(record, s.sign_off(route="panel", actor=MANAGER), "sign_off_needs_authority")
 
     when(
@@ -176,8 +181,10 @@ def test_a_plan_above_the_panel_threshold_goes_to_the_panel_whose_decision_is_re
             route="panel",
             actor=PANEL,
             outcome="approved_with_changes",
-            approved_pence=1_600_000,
-            reasons="approved at 13 hours with a day centre place",
+            # An approval with changes approves the changed plan, at what it costs: 13 h x £23 x 52.
+            plan=plan_for(ADULT, weekly_hours=13),
+            approved_pence=1_554_800,
+            reasons="approved at 13 hours",
         ),
     )
 
@@ -185,7 +192,7 @@ def test_a_plan_above_the_panel_threshold_goes_to_the_panel_whose_decision_is_re
     assert (decision.route.value, decision.outcome.value, decision.approved_pence) == (
         "panel",
         "approved_with_changes",
-        1_600_000,
+        1_554_800,
     )
 
 

@@ -37,7 +37,9 @@ def test_every_decision_of_a_case_is_explained_and_verifies(record: CaseRecord):
         assert explained.decision == name and explained.plain_english.strip()
         check = record.verify_decision(s.case_id, version)
         assert check.verified, (name, check.problems)
-        expected = "authority_and_reasons" if name in ("ChallengeResolved", "SignOffDecisionRecorded") else "recomputed"
+        # A sign-off and a challenge's revision are approvals: their figures and the approver's
+        # delegated authority are recomputed, not only the authority's role and the reasons.
+        expected = "figures_and_authority" if name in ("ChallengeResolved", "SignOffDecisionRecorded") else "recomputed"
         assert check.method == expected
     budget = explain(record.decision_at(s.case_id, found["IndicativeBudgetCalculated"]))
     assert budget.breakdown["indicative_pence"] > 0 and "point" in budget.plain_english

@@ -96,7 +96,8 @@ def a_family_paid_by_direct_payment(s: Scenario) -> list[c.CaseCommand]:
         s.budget(),
         s.finances(),
         s.submit(),
-        s.sign_off(outcome="approved_with_changes", approved_pence=1_100_000),
+        # An approval with changes carries the changed plan and approves what it costs (9 h x £23 x 52).
+        s.sign_off(outcome="approved_with_changes", plan=plan_for(ADULT, weekly_hours=9), approved_pence=1_076_400),
         s.end_agreement(agreement_id="dp-2"),
         s.suspend(reason="in hospital again"),
         s.close(),

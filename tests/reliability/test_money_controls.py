@@ -110,18 +110,19 @@ def test_no_agreement_starts_further_back_than_the_council_allows(record: CaseRe
 
 def test_an_agreement_never_pays_more_a_year_than_the_sign_off_approved(record: CaseRecord):
     s = Scenario()
-    # Signed off with changes at less than the plan costs: the plan's direct payment is then more
-    # than was approved, so no agreement can follow it until the plan is revised.
+    # Signed off with changes to a plan of 5 hours (£5,980.00 a year) whose direct payment still
+    # says seven hours' worth: an agreement at that payment is more than was approved.
+    changed = plan_for(ADULT, weekly_hours=5, direct_payment_pence=FOUR_WEEKLY)
     given(
         record,
         s.up_to_planning(carers=("carer-1",)),
         s.draft(plan=plan_for(ADULT, weekly_hours=7)),
         s.submit(),
-        s.sign_off(outcome="approved_with_changes", approved_pence=700_000),
+        s.sign_off(outcome="approved_with_changes", plan=changed, approved_pence=598_000),
     )
     error = refused(record, s.agreement(amount_per_payment_pence=FOUR_WEEKLY), "agreement_exceeds_approved_budget")
     assert error.details["agreed_yearly_pence"] == 13 * FOUR_WEEKLY
-    assert error.details["approved_budget_pence"] == 700_000
+    assert error.details["approved_budget_pence"] == 598_000
 
 
 # Through the workflow, over HTTP ---------------------------------------------------------------
