@@ -64,7 +64,7 @@ def build_projection_runner(record: CaseRecord, settings: Settings | None = None
     return ProjectionRunner(
         record,
         build_view_store(settings),
-        all_views(panel_threshold_pence=settings.council.panel_threshold_pence),
+        all_views(scheme=settings.council.scheme_of_delegation()),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.delegation import SchemeOfDelegation
 from domain.service_levels import ServiceLevels
 from projections.audit_timeline import AuditTimelineView
 from projections.base import Projection
@@ -13,12 +14,12 @@ from projections.worklists import WorklistView
 
 
 def all_views(
-    service_levels: ServiceLevels | None = None, panel_threshold_pence: int | None = None
+    service_levels: ServiceLevels | None = None, scheme: SchemeOfDelegation | None = None
 ) -> list[Projection]:
     levels = service_levels or ServiceLevels()
     return [
         CurrentCaseView(levels),
-        WorklistView(levels, panel_threshold_pence),
+        WorklistView(levels, scheme),
         DeadlinesView(levels),
         CarersRegisterView(),
         BudgetLedgerView(),

@@ -11,6 +11,7 @@ from typing import ClassVar, Literal
 
 from domain.case.state import CaseState
 from domain.case.work import work_items
+from domain.delegation import SchemeOfDelegation
 from domain.people import Role
 from domain.service_levels import ServiceLevels
 from domain.vocabulary import Stage
@@ -39,10 +40,10 @@ class WorklistView(CaseDerivedView):
     name = "worklists"
     columns: ClassVar = {WORKLIST: COLUMNS}
 
-    def __init__(self, service_levels: ServiceLevels | None = None, panel_threshold_pence: int | None = None) -> None:
+    def __init__(self, service_levels: ServiceLevels | None = None, scheme: SchemeOfDelegation | None = None) -> None:
         super().__init__()
         self.service_levels = service_levels or ServiceLevels()
-        self.panel_threshold_pence = panel_threshold_pence
+        self.scheme = scheme
 
     def create_tables(self, cursor: ViewCursor) -> None:
         cursor.execute(
@@ -72,7 +73,7 @@ class WorklistView(CaseDerivedView):
                     state.adult.name,
                     version,
                 )
-                for item in work_items(state, self.panel_threshold_pence)
+                for item in work_items(state, self.scheme)
             ]
         }
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.case.rules import SIGN_OFF_AUTHORITY, outstanding_assessments
 from domain.case.stage import USES_DIRECT_PAYMENT
 from domain.case.state import AssessmentStatus, CaseState, PlanStatus
+from domain.delegation import SchemeOfDelegation
 from domain.people import Role
 from domain.planning import SupportPlan
 from domain.vocabulary import SignOffRoute
@@ -31,7 +32,7 @@ class WorkItem(BaseModel):
         return ":".join([self.kind, self.person_id or "-", *([self.ref] if self.ref else [])])
 
 
-def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> list[WorkItem]:
+def work_items(state: CaseState, scheme: SchemeOfDelegation | None = None) -> list[WorkItem]:
     if state.closed:
         return []
     items: list[WorkItem] = []
@@ -100,7 +101,7 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
                 )
             )
         elif person.plan_status == PlanStatus.SUBMITTED:
-            add(WorkItem(kind="sign_off", role=_sign_off_role(person.plan, panel_threshold_pence), person_id=pid))
+            add(WorkItem(kind="sign_off", role=_sign_off_role(person.plan, scheme), person_id=pid))
         elif (
             person.plan is not None
             and person.plan.management in USES_DIRECT_PAYMENT
@@ -144,13 +145,17 @@ def work_items(state: CaseState, panel_threshold_pence: int | None = None) -> li
     return items
 
 
-def _sign_off_role(plan: SupportPlan | None, panel_threshold_pence: int | None) -> Role:
-    # The route is named when the decision is recorded; until then a plan whose annual cost is
-    # above the panel threshold can only go to the panel (rule panel_required), and one within it
-    # is a team manager's to sign off under delegated authority.
-    if plan is not None and panel_threshold_pence is not None and plan.annual_cost_pence <= panel_threshold_pence:
-        return SIGN_OFF_AUTHORITY[SignOffRoute.DELEGATED]
-    return SIGN_OFF_AUTHORITY[SignOffRoute.PANEL]
+def _sign_off_role(plan: SupportPlan | None, scheme: SchemeOfDelegation | None) -> Role:
+    # The route is named when the decision is recorded; until then the plan goes to the first
+    # authority in the council's scheme whose limit covers its yearly cost (a team manager within
+    # the panel threshold, the panel within its limit, a head of service above). Without the
+    # scheme, the panel: the route that may be asked to approve most.
+    if plan is None or scheme is None:
+        return SIGN_OFF_AUTHORITY[SignOffRoute.PANEL]
+    for authority in scheme.authorities:
+        if plan.annual_cost_pence <= authority.limit_pence:
+            return authority.role
+    return scheme.authorities[-1].role  # beyond every limit: the most senior, who must refuse or refer it
 
 
 def _aligned_plans_revised(state: CaseState) -> list[WorkItem]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from domain.application import CaseRecord
 from domain.case.work import work_items
+from domain.commands import CouncilSettings
 from domain.service_levels import ServiceLevels
 from projections.overdue import DeadlinesView
 from projections.runner import ProjectionRunner
@@ -88,7 +89,7 @@ def test_a_new_referral_is_on_the_team_managers_list_to_allocate_and_due_for_scr
     }
 
 
-def test_a_submitted_plan_waits_for_the_panel_above_the_threshold_and_a_manager_within_it(
+def test_a_submitted_plan_waits_for_the_first_authority_in_the_scheme_whose_limit_covers_it(
     record: CaseRecord, view_store: ViewStore
 ):
     s = Scenario()
@@ -98,7 +99,17 @@ def test_a_submitted_plan_waits_for_the_panel_above_the_threshold_and_a_manager_
     record.handle(s.submit())
     state = record.get_case(s.case_id).state
     cost = state.adult.plan.annual_cost_pence
-    for threshold, role in ((cost - 1, "panel_member"), (cost, "team_manager")):
-        store_rows = ProjectionRunner(record, view_store, [WorklistView(panel_threshold_pence=threshold)])
+    for (threshold, panel_limit), role in (
+        ((cost, cost), "team_manager"),  # within the panel threshold: delegated
+        ((cost - 1, cost), "panel_member"),  # above it, within the panel's limit
+        ((cost - 2, cost - 1), "head_of_service"),  # above the panel's limit: an exception
+    ):
+        scheme = CouncilSettings(
+            panel_threshold_pence=threshold, panel_limit_pence=panel_limit, head_of_service_limit_pence=cost * 2
+        ).scheme_of_delegation()
+        store_rows = ProjectionRunner(record, view_store, [WorklistView(scheme=scheme)])
         store_rows.rebuild()
         assert ("sign_off", role) in {(k, r) for k, r, *_ in worklist(view_store, s.case_id.hex)}
+    # Without the council's scheme the plan goes to the panel, the route that may approve most.
+    ProjectionRunner(record, view_store, [WorklistView()]).rebuild()
+    assert ("sign_off", "panel_member") in {(k, r) for k, r, *_ in worklist(view_store, s.case_id.hex)}
