@@ -23,6 +23,7 @@ from domain.case.decisions import DecisionSteps
 from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
 from domain.case.referral import ReferralSteps
+from domain.case.representatives import RepresentativeSteps
 from domain.case.reviews import ReviewSteps
 from domain.case.state import CaseState
 from domain.vocabulary import PrimarySupportReason, ReferralRoute
@@ -35,6 +36,7 @@ class Case(
     AssessmentSteps,
     DecisionSteps,
     PlanningSteps,
+    RepresentativeSteps,
     PaymentSteps,
     ReviewSteps,
     Aggregate,

@@ -42,6 +42,12 @@ from domain.commands.payments import (
 )
 from domain.commands.planning import DraftSupportPlan, RecordSignOffDecision, ReviseSupportPlan, SubmitSupportPlan
 from domain.commands.referral import CloseCase, ReceiveReferral, ScreenReferral
+from domain.commands.representatives import (
+    RecordAuthorisedPerson,
+    RecordCapacityAssessment,
+    RecordDirectPaymentRequest,
+    RecordNominee,
+)
 from domain.commands.reviews import CompleteReview, RecordStageOverdue, RequestReview, ScheduleReview
 
 COMMANDS: dict[str, type[CaseCommand]] = {
@@ -70,6 +76,10 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         ReviseSupportPlan,
         SubmitSupportPlan,
         RecordSignOffDecision,
+        RecordCapacityAssessment,
+        RecordAuthorisedPerson,
+        RecordNominee,
+        RecordDirectPaymentRequest,
         MakeDirectPaymentAgreement,
         SchedulePayment,
         IssuePayment,
@@ -118,7 +128,11 @@ __all__ = [
     "ReceiveMonitoringReturn",
     "ReceiveReferral",
     "RecordAssessmentRefusal",
+    "RecordAuthorisedPerson",
+    "RecordCapacityAssessment",
     "RecordCombinedAssessmentConsent",
+    "RecordDirectPaymentRequest",
+    "RecordNominee",
     "RecordPaymentFailure",
     "RecordSignOffDecision",
     "RecordStageOverdue",

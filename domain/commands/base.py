@@ -21,6 +21,7 @@ from domain.people import Actor
 from domain.planning import SpendingRules
 from domain.ras import RuleSet
 from domain.values import Identifier, Instant, LongText, Name, Notes, Reason, ShortText
+from domain.vocabulary import RepresentativeCheck
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
@@ -73,6 +74,10 @@ class CouncilSettings(BaseModel):
     agreement_future_start_limit_days: int = Field(default=366, ge=0, le=731)
     # How far ahead of the record's clock an ``effective_at`` may be (clock skew between systems).
     clock_skew_seconds: int = Field(default=300, ge=0, le=3_600)
+    # Holding a budget (issue 18): the checks the council requires of every authorised person or
+    # nominee, and those it requires in addition of one who is a paid manager.
+    representative_checks: tuple[RepresentativeCheck, ...] = ()
+    paid_manager_checks: tuple[RepresentativeCheck, ...] = (RepresentativeCheck.DBS_CHECK,)
 
 
 class Services(BaseModel):
