@@ -1,7 +1,8 @@
 """The payment outbox: one row per ``PaymentIssued`` event, for the council's finance system.
 
 Each row names who is paid: the payee type (the person, their authorised person or nominee, a
-third-party managed account or an ISF provider), the payee's id on the case, name and reference.
+third-party managed account or an ISF provider), the payee's id on the case (a person or their
+representative) or the ISF's or account's reference; no name (no personal details beyond ids).
 
 A row is written by the recorder in the same database transaction as the event it comes from, so
 the finance system sees an instruction if and only if the payment was recorded: a refused or
@@ -35,12 +36,11 @@ COLUMNS = (
     "issued_at",
     "payee_type",
     "payee_id",
-    "payee_name",
     "payee_reference",
 )
 # Who is paid (issue 18): added to the table after it first shipped, so each has a default (an
 # instruction recorded before names no payee) and an existing table gains them on start.
-PAYEE_COLUMNS = ("payee_type", "payee_id", "payee_name", "payee_reference")
+PAYEE_COLUMNS = ("payee_type", "payee_id", "payee_reference")
 
 
 class PaymentInstruction(BaseModel):
@@ -62,7 +62,6 @@ class PaymentInstruction(BaseModel):
         "(empty on an instruction recorded before payees were named)",
     )
     payee_id: str = Field(default="", description="the payee's id on the case (a person or their representative)")
-    payee_name: str = Field(default="", description="the payee's name as the case records it")
     payee_reference: str = Field(default="", description="the ISF's or managed account's reference")
 
 
@@ -76,7 +75,6 @@ class OutboxRow(NamedTuple):
     issued_at: datetime
     payee_type: str = ""
     payee_id: str = ""
-    payee_name: str = ""
     payee_reference: str = ""
 
 
@@ -141,7 +139,7 @@ def sqlite_create_statements(table: str = OUTBOX_TABLE) -> list[str]:
         "agreement_id TEXT NOT NULL, slot INTEGER NOT NULL, amount_pence INTEGER NOT NULL, "
         "payment_reference TEXT NOT NULL, issued_at TEXT NOT NULL, "
         "payee_type TEXT NOT NULL DEFAULT '', payee_id TEXT NOT NULL DEFAULT '', "
-        "payee_name TEXT NOT NULL DEFAULT '', payee_reference TEXT NOT NULL DEFAULT '', "
+        "payee_reference TEXT NOT NULL DEFAULT '', "
         "UNIQUE (case_id, event_version))",
     ]
 
@@ -173,7 +171,6 @@ def insert_outbox_rows_sqlite(cursor: Any, rows: Sequence[OutboxRow], table: str
                 _sqlite_time(r.issued_at),
                 r.payee_type,
                 r.payee_id,
-                r.payee_name,
                 r.payee_reference,
             )
             for r in rows

@@ -53,8 +53,7 @@ def payment_instruction(
     # Who is paid: the payee type and the payee (recorded on the event since issue 18; an event
     # recorded before names none, and its instruction is as it was).
     if event.payee_type:
-        instruction.update(payee_type=event.payee_type, payee_id=event.payee_id, payee_name=event.payee_name)
-        instruction["payee_reference"] = event.payee_reference
+        instruction.update(payee_type=event.payee_type, payee_id=event.payee_id, payee_reference=event.payee_reference)
     return instruction
 
 
@@ -63,7 +62,6 @@ def payee_of(agreement: Agreement) -> dict[str, str]:
     return {
         "payee_type": agreement.recipient.value,
         "payee_id": agreement.recipient_id or "",
-        "payee_name": agreement.recipient_name,
         "payee_reference": agreement.payee_reference or "",
     }
 
@@ -117,7 +115,6 @@ class PaymentSteps(Recording):
         # Who is paid (issue 18), from the agreement; empty on events recorded before.
         payee_type: str = ""
         payee_id: str = ""
-        payee_name: str = ""
         payee_reference: str = ""
 
         def apply(self, case: Recording) -> None:
@@ -160,7 +157,6 @@ class PaymentSteps(Recording):
         # Who is paid (issue 18), from the agreement; empty on events recorded before.
         payee_type: str = ""
         payee_id: str = ""
-        payee_name: str = ""
         payee_reference: str = ""
 
         def apply(self, case: Recording) -> None:

@@ -203,10 +203,10 @@ def test_a_nominee_recorded_on_the_case_receives_the_direct_payment_by_id(record
     )
     given(record, s.schedule_payment(1), s.issue_payment(1))
     instruction = last(record, s.case_id, "PaymentIssued").payment_instruction()
-    assert (instruction["payee_type"], instruction["payee_id"], instruction["payee_name"]) == (
+    assert (instruction["payee_type"], instruction["payee_id"], instruction["payee_reference"]) == (
         "nominee",
         "rep-1",
-        "Daniel Oduya",
+        "",
     )
 
 
@@ -268,7 +268,7 @@ def test_an_agreement_and_a_payment_recorded_before_payees_were_kept_still_load(
     for stored in record.recorder.select_events(s.case_id):
         if stored.topic.endswith(("DirectPaymentAgreementMade", "PaymentIssued")):
             fields = mapper.decode_state(stored)
-            for new_field in ("recipient_id", "payee_reference", "payee_type", "payee_id", "payee_name"):
+            for new_field in ("recipient_id", "payee_reference", "payee_type", "payee_id"):
                 fields.pop(new_field, None)
             old[stored.topic.rsplit(".", 1)[-1]] = event_from_state(
                 stored.topic, stored.originator_id, stored.originator_version, fields
