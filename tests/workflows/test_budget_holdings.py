@@ -52,9 +52,7 @@ async def test_the_payments_workflow_pays_the_payee_the_plan_holds_the_budget_wi
 
     await send(
         client,
-        story.agreement(
-            recipient=recipient, start_date=date.today().isoformat(), amount_per_payment_pence=FOUR_WEEKLY
-        ),
+        story.agreement(recipient=recipient, start_date=date.today().isoformat(), amount_per_payment_pence=FOUR_WEEKLY),
     )
 
     def instructions() -> list[tuple[int, int, tuple[str, str, str]]]:
