@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.application import CaseRecord
+from domain.timeline import timeline_entry
 from domain.vocabulary import CapacityDecision, RepresentativeRole
 from eventstore.mapper import event_from_state
 from tests.builders import ADULT, Scenario
@@ -83,6 +84,18 @@ def test_an_authorised_person_is_recorded_with_consent_capacity_and_best_interes
     assert ap.capacity is not None and (ap.capacity.has_capacity, ap.capacity.assessed_by) == (False, "sw-ayesha")
     assert ap.best_interests_decided_by == "sw-ayesha"
     assert ap.best_interests_decision == "a direct payment her son manages keeps the personal assistant she knows"
+
+
+def test_the_timeline_shows_what_an_authorised_person_rests_on(record: CaseRecord):
+    s = Scenario()
+    given(record, adult_only_signed_off(s, has_capacity=False), s.capacity(has_capacity=False))
+    given(record, s.authorised_person(paid_manager=True, checks=[DBS]))
+
+    summary = timeline_entry(last(record, s.case_id, "RepresentativeRecorded")).summary
+
+    assert "capacity (consent to direct payment): lacks capacity, assessed by sw-ayesha on 2026-01-05" in summary
+    assert "checks: dbs_check DBS-001234 (2026-01-04)" in summary
+    assert "best interests decided by: sw-ayesha" in summary
 
 
 def test_a_best_interests_decision_before_the_capacity_assessment_is_refused(record: CaseRecord):
