@@ -38,6 +38,16 @@ def test_capacity_is_recorded_per_decision_with_who_assessed_it_and_when(record:
     assert CapacityDecision.MANAGE_DIRECT_PAYMENT not in adult.capacity
 
 
+def test_an_assessment_may_leave_capacity_to_its_own_decision(record: CaseRecord):
+    s = Scenario()
+    given(record, adult_only_signed_off(s, has_capacity=None))
+
+    refused(record, s.agreement(), "capacity_not_recorded")
+    given(record, s.capacity(has_capacity=True))
+    assert when(record, s.agreement()) == ["DirectPaymentAgreementMade"]
+    assert state(record, s.case_id).adult.has_capacity is None
+
+
 # Authorised persons -----------------------------------------------------------------------------
 
 
