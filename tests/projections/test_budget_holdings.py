@@ -86,13 +86,16 @@ def test_an_individual_service_fund_pays_its_provider(record: CaseRecord, view_s
 
 def test_a_third_party_managed_account_pays_its_holder(record: CaseRecord, view_store: ViewStore):
     s = Scenario()
-    given(record, signed_off(s, "third_party_managed_account"), paid_once(s, recipient="managed_account"))
+    given(record, signed_off(s, "third_party_managed_account"))
+    assert state(record, s.case_id).stage.value == "payment_setup"  # a direct payment the holder manages
+    given(record, paid_once(s, recipient="managed_account"))
 
     (instruction,) = instructions_of(record, s)
     assert (instruction.amount_pence, payee(instruction)) == (
         PAYMENT,
         ("managed_account", "", "MA-0042"),
     )
+    assert state(record, s.case_id).stage.value == "in_service"
     allocated, parts = ledger_parts(record, view_store, s)
     assert allocated == A_YEAR
     assert parts == {(ADULT, "managed_account", "Northmoor Independent Living Trust"): A_YEAR}
