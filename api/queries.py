@@ -27,7 +27,7 @@ from domain.vocabulary import Stage
 from projections.audit_timeline import timeline_of
 from projections.carers_register import CarerRow, RegisterFigures, carers, register_figures
 from projections.current_case import CasePerson, CaseSummary, CurrentCase, cases, current_case, people_on
-from projections.ledger import LedgerEntry, LedgerRow, entries_of, ledger_of
+from projections.ledger import LedgerEntry, LedgerPart, LedgerRow, entries_of, ledger_of, parts_of
 from projections.store import ViewCursor
 from projections.worklists import CaseWork, Owner, WorklistItem, work_on, worklist
 
@@ -68,6 +68,8 @@ class CaseLedger(BaseModel):
     position: int
     ledger: LedgerRow | None
     entries: list[LedgerEntry]
+    # How each person's approved budget is held, part by part; the parts add up to it.
+    parts: list[LedgerPart] = []
 
 
 class CarersFigures(BaseModel):
@@ -201,8 +203,9 @@ async def case_ledger(
         _case_row(cursor, case_id)
         money = ledger_of(cursor, case_id.hex)
         entries = entries_of(cursor, case_id.hex)
+        parts = parts_of(cursor, case_id.hex)
     logged_read(app, user, request, case_id, "ledger")
-    return CaseLedger(position=position, ledger=money, entries=entries)
+    return CaseLedger(position=position, ledger=money, entries=entries, parts=parts)
 
 
 @router.get(

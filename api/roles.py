@@ -53,6 +53,10 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "SubmitSupportPlan": CASEWORK,
     # Each within its limit in the council's scheme of delegation (domain.delegation).
     "RecordSignOffDecision": frozenset({TM, PANEL, HOS}),
+    "RecordCapacityAssessment": CASEWORK,
+    "RecordAuthorisedPerson": CASEWORK,
+    "RecordNominee": CASEWORK,
+    "RecordDirectPaymentRequest": CASEWORK,
     "MakeDirectPaymentAgreement": frozenset({FIN}),
     "SchedulePayment": frozenset({FIN}),
     "IssuePayment": frozenset({FIN}),

@@ -6,6 +6,7 @@ contingency and risks. The spending rules are council policy with the legal defa
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -13,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from domain.money import Pence, format_pounds
 from domain.values import FEW, MANY, SOME, CaseDate, Identifier, LongText, Name, ShortText
 from domain.vocabulary import BudgetManagement, Frequency, PlanKind, ProviderRelationship, SpendCategory
+
+COUNCIL_MANAGED = BudgetManagement.COUNCIL_MANAGED
 
 PERIODS_PER_YEAR: dict[Frequency, int] = {
     Frequency.ONE_OFF: 1,
@@ -47,10 +50,43 @@ class PlanLine(Frozen):
     cared_for_person_agreed: bool = False
     emergency: bool = False
     residential_weeks: StrictInt = Field(default=0, ge=0, le=52)
+    # Holding the budget (issue 18): a line the council commissions runs from a start to an end.
+    starts_on: CaseDate | None = None
+    ends_on: CaseDate | None = None
 
     @property
     def annual_cost_pence(self) -> int:
         return self.units_per_period * self.unit_cost_pence * PERIODS_PER_YEAR[self.frequency]
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> PlanLine:
+        if self.starts_on is not None and self.ends_on is not None and self.ends_on < self.starts_on:
+            raise ValueError("a line ends on or after the day it starts")
+        return self
+
+
+class CommissionedService(Frozen):
+    """A service the council arranges itself for the council-managed part of a budget."""
+
+    provider: str
+    service: str
+    frequency: Frequency
+    units_per_period: int
+    unit_cost_pence: int
+    starts_on: date | None
+    ends_on: date | None
+    annual_cost_pence: int
+
+
+# Where each way of holding a budget sends its money (a line held as a mix is not a way of its own).
+PAID_OUT = frozenset(
+    {
+        BudgetManagement.DIRECT_PAYMENT,
+        BudgetManagement.MIX,
+        BudgetManagement.THIRD_PARTY_MANAGED_ACCOUNT,
+        BudgetManagement.INDIVIDUAL_SERVICE_FUND,
+    }
+)
 
 
 class Risk(Frozen):
@@ -74,6 +110,14 @@ class SupportPlan(Frozen):
     # Person ids whose plans share a line (e.g. a break).
     aligned_with: list[Identifier] = Field(default_factory=list, max_length=FEW)
 
+    # How the budget is held (issue 18) ------------------------------------------------------------
+    # An individual service fund: the provider that holds it and its reference for the fund.
+    isf_provider: Name | None = None
+    isf_reference: Identifier | None = None
+    # A third-party managed account: who holds the account and its reference.
+    account_holder: Name | None = None
+    account_reference: Identifier | None = None
+
     @model_validator(mode="after")
     def _direct_payment_needs_amount_and_frequency(self) -> SupportPlan:
         uses_dp = self.management in (BudgetManagement.DIRECT_PAYMENT, BudgetManagement.MIX)
@@ -83,9 +127,98 @@ class SupportPlan(Frozen):
             )
         return self
 
+    @model_validator(mode="after")
+    def _only_its_own_way_of_holding_names_a_holder(self) -> SupportPlan:
+        if self.management != BudgetManagement.INDIVIDUAL_SERVICE_FUND and (self.isf_provider or self.isf_reference):
+            raise ValueError("only a plan held as an individual service fund names an ISF provider")
+        if self.management != BudgetManagement.THIRD_PARTY_MANAGED_ACCOUNT and (
+            self.account_holder or self.account_reference
+        ):
+            raise ValueError("only a plan held as a third-party managed account names an account holder")
+        return self
+
+    def check_holding(self) -> SupportPlan:
+        """What every plan drafted or revised now states about how its budget is held (issue 18).
+
+        Checked by the commands that draft and revise a plan, not on the model itself, so a plan
+        recorded before (an ISF that named no provider, a mix that was one line) still loads."""
+        problem = self.holding_problem()
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    def holding_problem(self) -> str | None:
+        if self.management in PAID_OUT and (self.direct_payment_pence is None or self.direct_payment_frequency is None):
+            return (
+                f"a plan held as {self.management.value.replace('_', ' ')} states the amount and frequency it pays "
+                "(direct_payment_pence, direct_payment_frequency)"
+            )
+        if self.management == BudgetManagement.INDIVIDUAL_SERVICE_FUND and not (
+            self.isf_provider and self.isf_reference
+        ):
+            return "an individual service fund names its provider and reference (isf_provider, isf_reference)"
+        if self.management == BudgetManagement.THIRD_PARTY_MANAGED_ACCOUNT and not (
+            self.account_holder and self.account_reference
+        ):
+            return "a third-party managed account names its holder and reference (account_holder, account_reference)"
+        if self.management == BudgetManagement.MIX:
+            return self._mix_problem()
+        return None
+
+    def _mix_problem(self) -> str | None:
+        """A mixed budget is lines held as a direct payment and lines the council commissions; its
+        direct payment is the direct-payment lines' cost, never more (to the penny a payment)."""
+        held = {line.held_as for line in self.lines}
+        if not held <= {BudgetManagement.DIRECT_PAYMENT, BudgetManagement.COUNCIL_MANAGED}:
+            return "each line of a mixed budget is held as a direct payment or council-managed"
+        if held != {BudgetManagement.DIRECT_PAYMENT, BudgetManagement.COUNCIL_MANAGED}:
+            return "a mixed budget has lines held as a direct payment and lines the council manages"
+        missing = [i for i, line in enumerate(self.lines) if line.held_as == COUNCIL_MANAGED and not line.starts_on]
+        if missing:
+            return f"line {missing[0]}: a service the council commissions states when it starts (starts_on)"
+        assert self.direct_payment_pence is not None and self.direct_payment_frequency is not None
+        periods = PERIODS_PER_YEAR[self.direct_payment_frequency]
+        lines_a_year = self.direct_payment_lines_pence
+        if abs(self.direct_payment_pence * periods - lines_a_year) >= periods:
+            return (
+                f"the direct payment ({format_pounds(self.direct_payment_pence * periods)} a year) must be the cost "
+                f"of the lines held as a direct payment ({format_pounds(lines_a_year)} a year)"
+            )
+        return None
+
     @property
     def annual_cost_pence(self) -> int:
         return sum(line.annual_cost_pence for line in self.lines)
+
+    @property
+    def direct_payment_lines_pence(self) -> int:
+        """What the lines held as a direct payment cost a year."""
+        return sum(line.annual_cost_pence for line in self.lines if line.held_as == BudgetManagement.DIRECT_PAYMENT)
+
+    @property
+    def direct_payment_a_year_pence(self) -> int:
+        """The payment the plan states, a year (0 when it states none)."""
+        if self.direct_payment_pence is None or self.direct_payment_frequency is None:
+            return 0
+        return self.direct_payment_pence * PERIODS_PER_YEAR[self.direct_payment_frequency]
+
+    @property
+    def commissioned_services(self) -> list[CommissionedService]:
+        """The council-managed lines as the services the council commissions."""
+        return [
+            CommissionedService(
+                provider=line.provider_name,
+                service=line.what,
+                frequency=line.frequency,
+                units_per_period=line.units_per_period,
+                unit_cost_pence=line.unit_cost_pence,
+                starts_on=line.starts_on,
+                ends_on=line.ends_on,
+                annual_cost_pence=line.annual_cost_pence,
+            )
+            for line in self.lines
+            if line.held_as == BudgetManagement.COUNCIL_MANAGED
+        ]
 
 
 class SpendingRules(Frozen):

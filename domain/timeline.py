@@ -60,6 +60,21 @@ def _authority(a: DelegatedAuthority | None) -> str | None:
     return None if a is None else f"within {a.describe()}"
 
 
+def _capacity(c: Any) -> str | None:
+    """A CapacityRecord (domain.case.state), or None."""
+    if c is None:
+        return None
+    found = "has capacity" if c.has_capacity else "lacks capacity"
+    return f"capacity ({c.decision.value.replace('_', ' ')}): {found}, assessed by {c.assessed_by} on {c.assessed_on}"
+
+
+def _checks(checks: list[Any]) -> str | None:
+    """RepresentativeCheckRecords (domain.case.state)."""
+    if not checks:
+        return None
+    return "checks: " + ", ".join(f"{c.check.value} {c.reference} ({c.completed_on})" for c in checks)
+
+
 # Large nested records are summarised by their headline figure rather than printed whole. Each field
 # name is one type on every event that has it, so its summary takes that type.
 HEADLINES: dict[str, Callable[[Any], str | None]] = {
@@ -72,6 +87,8 @@ HEADLINES: dict[str, Callable[[Any], str | None]] = {
     "ras_answers": _left_out,
     "variance": _variance,
     "authority": _authority,
+    "capacity": _capacity,
+    "checks": _checks,
 }
 
 

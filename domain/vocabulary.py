@@ -137,9 +137,39 @@ class ChallengeOutcome(StrEnum):
 
 
 class PaymentRecipient(StrEnum):
+    """Who a payment instruction pays (its payee type)."""
+
     PERSON = "person"
     AUTHORISED_PERSON = "authorised_person"  # for an adult who lacks capacity
     NOMINEE = "nominee"  # someone the person asks to manage it
+    MANAGED_ACCOUNT = "managed_account"  # a third-party managed account's holder
+    ISF_PROVIDER = "isf_provider"  # the provider holding an individual service fund
+
+
+# Holding a budget and the people who hold it (issue 18) ------------------------------------------
+
+
+class RepresentativeRole(StrEnum):
+    """Care and Support (Direct Payments) Regulations 2014: who receives a direct payment for another."""
+
+    AUTHORISED_PERSON = "authorised_person"  # s.32: the adult lacks capacity to request one
+    NOMINEE = "nominee"  # s.31: the adult has capacity and asks that someone else receives it
+
+
+class RepresentativeCheck(StrEnum):
+    """Checks the council may require of a representative before any money is paid to them."""
+
+    DBS_CHECK = "dbs_check"  # required where the representative is a paid manager
+    IDENTITY = "identity"
+    REFERENCES = "references"
+
+
+class CapacityDecision(StrEnum):
+    """Capacity is decision-specific (Mental Capacity Act 2005 s.2): each is assessed on its own."""
+
+    CONSENT_TO_DIRECT_PAYMENT = "consent_to_direct_payment"
+    MANAGE_DIRECT_PAYMENT = "manage_direct_payment"
+    CARE_AND_SUPPORT_ARRANGEMENTS = "care_and_support_arrangements"
 
 
 class ReviewKind(StrEnum):

@@ -1,5 +1,9 @@
 """The payment outbox: one row per ``PaymentIssued`` event, for the council's finance system.
 
+Each row names who is paid: the payee type (the person, their authorised person or nominee, a
+third-party managed account or an ISF provider), the payee's id on the case (a person or their
+representative) or the ISF's or account's reference; no name (no personal details beyond ids).
+
 A row is written by the recorder in the same database transaction as the event it comes from, so
 the finance system sees an instruction if and only if the payment was recorded: a refused or
 conflicting write leaves neither, a committed one leaves both. Rows are never updated or deleted.
@@ -22,7 +26,21 @@ from psycopg.sql import SQL, Composed, Identifier
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 OUTBOX_TABLE = "payment_outbox"
-COLUMNS = ("case_id", "event_version", "agreement_id", "slot", "amount_pence", "payment_reference", "issued_at")
+COLUMNS = (
+    "case_id",
+    "event_version",
+    "agreement_id",
+    "slot",
+    "amount_pence",
+    "payment_reference",
+    "issued_at",
+    "payee_type",
+    "payee_id",
+    "payee_reference",
+)
+# Who is paid (issue 18): added to the table after it first shipped, so each has a default (an
+# instruction recorded before names no payee) and an existing table gains them on start.
+PAYEE_COLUMNS = ("payee_type", "payee_id", "payee_reference")
 
 
 class PaymentInstruction(BaseModel):
@@ -38,6 +56,13 @@ class PaymentInstruction(BaseModel):
     amount_pence: int
     payment_reference: str
     issued_at: AwareDatetime
+    payee_type: str = Field(
+        default="",
+        description="who is paid: person, authorised_person, nominee, managed_account or isf_provider "
+        "(empty on an instruction recorded before payees were named)",
+    )
+    payee_id: str = Field(default="", description="the payee's id on the case (a person or their representative)")
+    payee_reference: str = Field(default="", description="the ISF's or managed account's reference")
 
 
 class OutboxRow(NamedTuple):
@@ -48,6 +73,9 @@ class OutboxRow(NamedTuple):
     amount_pence: int
     payment_reference: str
     issued_at: datetime
+    payee_type: str = ""
+    payee_id: str = ""
+    payee_reference: str = ""
 
 
 class HasInstructions(Protocol):
@@ -77,6 +105,7 @@ def outbox_rows(stored_events: Sequence[StoredEvent]) -> list[OutboxRow]:
                 amount_pence=int(instruction["amount_pence"]),
                 payment_reference=str(instruction["payment_reference"]),
                 issued_at=issued_at.astimezone(UTC),
+                **{column: str(instruction.get(column, "")) for column in PAYEE_COLUMNS},
             )
         )
     return rows
@@ -109,8 +138,20 @@ def sqlite_create_statements(table: str = OUTBOX_TABLE) -> list[str]:
         "case_id TEXT NOT NULL, event_version INTEGER NOT NULL, "
         "agreement_id TEXT NOT NULL, slot INTEGER NOT NULL, amount_pence INTEGER NOT NULL, "
         "payment_reference TEXT NOT NULL, issued_at TEXT NOT NULL, "
+        "payee_type TEXT NOT NULL DEFAULT '', payee_id TEXT NOT NULL DEFAULT '', "
+        "payee_reference TEXT NOT NULL DEFAULT '', "
         "UNIQUE (case_id, event_version))",
     ]
+
+
+def sqlite_add_payee_columns(cursor: Any, table: str = OUTBOX_TABLE) -> None:
+    """An outbox table made before payees were named gains their columns (SQLite has no
+    ADD COLUMN IF NOT EXISTS, so the table's columns are read first)."""
+    cursor.execute(f"PRAGMA table_info({table})")
+    present = {row[1] for row in cursor.fetchall()}
+    for column in PAYEE_COLUMNS:
+        if column not in present:
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
 
 def insert_outbox_rows_sqlite(cursor: Any, rows: Sequence[OutboxRow], table: str = OUTBOX_TABLE) -> None:
@@ -118,7 +159,7 @@ def insert_outbox_rows_sqlite(cursor: Any, rows: Sequence[OutboxRow], table: str
     if not rows:
         return
     cursor.executemany(
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
         [
             (
                 r.case_id.hex,
@@ -128,6 +169,9 @@ def insert_outbox_rows_sqlite(cursor: Any, rows: Sequence[OutboxRow], table: str
                 r.amount_pence,
                 r.payment_reference,
                 _sqlite_time(r.issued_at),
+                r.payee_type,
+                r.payee_id,
+                r.payee_reference,
             )
             for r in rows
         ],
@@ -153,6 +197,7 @@ def select_instructions_sqlite(
             amount_pence=r["amount_pence"],
             payment_reference=r["payment_reference"],
             issued_at=datetime.fromisoformat(r["issued_at"]),
+            **{column: r[column] for column in PAYEE_COLUMNS},
         )
         for r in cursor.fetchall()
     ]
@@ -182,10 +227,19 @@ def postgres_statements(schema: str, table: str) -> PostgresOutboxStatements:
                 "agreement_id text NOT NULL, slot integer NOT NULL, amount_pence bigint NOT NULL, "
                 "payment_reference text NOT NULL, issued_at timestamptz NOT NULL, "
                 "UNIQUE (case_id, event_version))"
-            ).format(schema=s, table=t)
+            ).format(schema=s, table=t),
+            *(
+                SQL("ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS {column} text NOT NULL DEFAULT ''").format(
+                    schema=s, table=t, column=Identifier(column)
+                )
+                for column in PAYEE_COLUMNS
+            ),
         ],
-        insert=SQL("INSERT INTO {schema}.{table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)").format(
-            schema=s, table=t, columns=SQL(", ").join(Identifier(c) for c in COLUMNS)
+        insert=SQL("INSERT INTO {schema}.{table} ({columns}) VALUES ({values})").format(
+            schema=s,
+            table=t,
+            columns=SQL(", ").join(Identifier(c) for c in COLUMNS),
+            values=SQL(", ").join(SQL("%s") for _ in COLUMNS),
         ),
         select=SQL(
             "SELECT instruction_id, {columns} FROM {schema}.{table} "

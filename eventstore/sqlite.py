@@ -23,6 +23,7 @@ from eventstore.outbox import (
     insert_outbox_rows_sqlite,
     outbox_rows,
     select_instructions_sqlite,
+    sqlite_add_payee_columns,
     sqlite_create_statements,
 )
 
@@ -59,6 +60,10 @@ class CaseRecorder(SQLiteApplicationRecorder):
             f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_time ON {INDEX_TABLE} (originator_id, recorded_at_us)",
             *sqlite_create_statements(self.outbox_table),
         ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        sqlite_add_payee_columns(c, self.outbox_table)
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)

@@ -21,7 +21,8 @@ change an event made to a person's allocated or committed figure is a line for t
   fund, third-party managed account), the approved amount — the council arranges that support
   itself, so signing the plan off commits it; for a plan held as a mix, the approved amount less
   the plan's own direct payment a year (never below 0), the direct payment part being committed by
-  its agreement. A closed case commits nothing (closure stops every agreement).
+  its agreement. An agreement paying an ISF provider or a managed account pays out of that
+  approved amount, so adds nothing to it. A closed case commits nothing (closure stops every agreement).
 - ``paid_pence``: direct payments issued (a back-dated start's catch-up included) less those that
   failed (``Agreement.paid_pence`` summed).
 - ``failed_payments``: how many issued payments failed (a slot reissued and failed again counts twice).
@@ -53,6 +54,16 @@ its figure, so each figure is the sum of its entries:
   Together they make ``recovered_pence``.
 - ``suspended`` / ``resumed`` (agreement): no money moves; ``amount_pence`` is NULL.
 
+``view_budget_ledger_part``, one row per person and part of their budget (issue 18): how the
+approved budget standing now (``allocated``) is held, so the parts of each person's budget add up
+to it exactly. ``part`` is ``direct_payment`` (paid to the person, their authorised person or
+nominee), ``council_managed`` (services the council commissions), ``individual_service_fund`` (held
+by the plan's ISF provider) or ``managed_account`` (held by a third-party account holder);
+``payee`` names who holds the part (the ISF provider or account holder, else empty). A plan held
+one way puts all of it in that part; a mix puts the plan's direct payment a year (never more than
+the approved budget) in ``direct_payment`` and the rest in ``council_managed``. A part a person's
+budget no longer has stays at 0.
+
 No side tables: a person's allocated or committed figure before an event is the sum of their
 ``allocated`` or ``committed`` entries so far, and the event's entry is the difference.
 """
@@ -64,16 +75,18 @@ from dataclasses import dataclass
 from domain.case.aggregate import Case
 from domain.case.base import CaseEvent
 from domain.case.decisions import current_budget_pence
+from domain.case.rules import DIRECT_PAYEES
 from domain.case.state import Agreement, CaseState, Person
 from domain.planning import PERIODS_PER_YEAR
 from domain.vocabulary import BudgetManagement
 from projections.base import handles
-from projections.case_rows import CaseRowsView, CaseTable, Values
+from projections.case_rows import CaseRowsView, CaseTable, Key, Values
 from projections.reading import Bit, Instant, ViewRow, select, select_one
 from projections.store import ViewCursor
 
 LEDGER = "view_budget_ledger"
 ENTRY = "view_budget_ledger_entry"
+PARTS = "view_budget_ledger_part"
 
 FIGURES = (
     "allocated_pence",
@@ -86,6 +99,14 @@ FIGURES = (
     "closed",
 )
 LEDGER_TABLE = CaseTable(LEDGER, keys=(), columns=("council_code", "team", *FIGURES))
+PARTS_TABLE = CaseTable(PARTS, keys=("person_id", "part"), columns=("payee", "amount_pence"))
+# The part of a budget each way of holding it fills (a mix fills two).
+PART_OF: dict[BudgetManagement, str] = {
+    BudgetManagement.DIRECT_PAYMENT: "direct_payment",
+    BudgetManagement.COUNCIL_MANAGED: "council_managed",
+    BudgetManagement.INDIVIDUAL_SERVICE_FUND: "individual_service_fund",
+    BudgetManagement.THIRD_PARTY_MANAGED_ACCOUNT: "managed_account",
+}
 ENTRY_COLUMNS = ("case_id", "version", "seq", "kind", "person_id", "agreement_id", "amount_pence", "at")
 # The kinds of entry that are changes in a person's figure (named as the figure, less _pence).
 REVALUED = ("allocated", "committed")
@@ -114,8 +135,11 @@ def committed_pence(state: CaseState, person: Person) -> int:
     """What the person's arrangements in force commit a year (see ``committed_pence`` above)."""
     if state.closed:
         return 0
+    # An ISF provider's or a managed account's agreement pays out of what the sign-off committed.
     agreements = sum(
-        a_year_pence(a) for a in state.agreements.values() if a.person_id == person.person_id and a.status != "stopped"
+        a_year_pence(a)
+        for a in state.agreements.values()
+        if a.person_id == person.person_id and a.status != "stopped" and a.recipient in DIRECT_PAYEES
     )
     plan, held = person.plan, 0
     if person.sign_off is not None and plan is not None:
@@ -127,6 +151,30 @@ def committed_pence(state: CaseState, person: Person) -> int:
         elif plan.management != BudgetManagement.DIRECT_PAYMENT:
             held = allocated_pence(person)
     return agreements + held
+
+
+def budget_parts(person: Person) -> dict[str, tuple[str, int]]:
+    """How the person's approved budget standing now is held: part -> (payee, amount a year)."""
+    plan, allocated = person.plan, allocated_pence(person)
+    if plan is None or allocated == 0:
+        return {}
+    if plan.management == BudgetManagement.MIX:
+        paid_directly = min(plan.direct_payment_a_year_pence, allocated)
+        return {"direct_payment": ("", paid_directly), "council_managed": ("", allocated - paid_directly)}
+    payee = {
+        BudgetManagement.INDIVIDUAL_SERVICE_FUND: plan.isf_provider,
+        BudgetManagement.THIRD_PARTY_MANAGED_ACCOUNT: plan.account_holder,
+    }.get(plan.management)
+    return {PART_OF[plan.management]: (payee or "", allocated)}
+
+
+def part_rows(state: CaseState, before: dict[Key, Values]) -> dict[Key, Values]:
+    """Every person's parts now; a part they had before and no longer have is kept at 0."""
+    rows: dict[Key, Values] = {key: {**values, "amount_pence": 0} for key, values in before.items()}
+    for person in state.people.values():
+        for part, (payee, amount) in budget_parts(person).items():
+            rows[(person.person_id, part)] = {"payee": payee, "amount_pence": amount}
+    return rows
 
 
 def ledger_row(state: CaseState, people: dict[str, tuple[int, int]]) -> Values:
@@ -150,7 +198,7 @@ class BudgetLedgerView(CaseRowsView):
     only the events hold, as ``handler(state, event) -> [Movement]``."""
 
     name = "budget_ledger"
-    tables = (LEDGER, ENTRY)
+    tables = (LEDGER, ENTRY, PARTS)
     # Side tables of earlier releases, which re-derived from events what the case state now says.
     retired = ("view_budget_ledger_person", "view_budget_ledger_agreement")
 
@@ -172,6 +220,11 @@ class BudgetLedgerView(CaseRowsView):
         )
         # Each person's figures so far are sums of their revaluation entries: a covering index
         # keeps that a short scan however many payments the case has had.
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {PARTS} ("
+            "case_id TEXT NOT NULL, person_id TEXT NOT NULL, part TEXT NOT NULL, payee TEXT NOT NULL, "
+            "amount_pence BIGINT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (case_id, person_id, part))"
+        )
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {ENTRY}_by_kind ON {ENTRY} (case_id, kind, person_id, amount_pence)"
         )
@@ -198,7 +251,10 @@ class BudgetLedgerView(CaseRowsView):
                 for seq, m in enumerate(movements)
             ],
         )
-        self.save(cursor, LEDGER_TABLE, state.case_id, {(): ledger_row(state, people)}, event.timestamp.isoformat())
+        at = event.timestamp.isoformat()
+        self.save(cursor, LEDGER_TABLE, state.case_id, {(): ledger_row(state, people)}, at)
+        parts_before = self.rows(cursor, PARTS_TABLE, state.case_id)
+        self.save(cursor, PARTS_TABLE, state.case_id, part_rows(state, parts_before), at)
 
     def _revaluations(
         self, cursor: ViewCursor, state: CaseState, event: CaseEvent, people: dict[str, tuple[int, int]]
@@ -311,3 +367,19 @@ def ledger_of(cursor: ViewCursor, case_id: str) -> LedgerRow | None:
 def entries_of(cursor: ViewCursor, case_id: str) -> list[LedgerEntry]:
     """The case's movements in the order they were recorded."""
     return select(cursor, LedgerEntry, ENTRY, "WHERE case_id = ? ORDER BY version, seq", (case_id,))
+
+
+class LedgerPart(ViewRow):
+    """One part of a person's approved budget (see the module docstring), in pence a year."""
+
+    case_id: str
+    person_id: str
+    part: str
+    payee: str
+    amount_pence: int
+    updated_at: Instant
+
+
+def parts_of(cursor: ViewCursor, case_id: str) -> list[LedgerPart]:
+    """How each person's approved budget on the case is held, part by part."""
+    return select(cursor, LedgerPart, PARTS, "WHERE case_id = ? ORDER BY person_id, part", (case_id,))

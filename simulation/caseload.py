@@ -77,6 +77,7 @@ DECLINED_CARER_LATER_ASKS_SHARE = 0.5
 CARER_NOT_ELIGIBLE_SHARE = 0.10
 COMBINED_ASSESSMENT_SHARE = 0.05  # of cases with an accepting first carer
 ADULT_LACKS_CAPACITY_SHARE = 0.08
+ADULT_AUTHORISED_PERSON = "ap-1"  # the id of the authorised person of an adult who lacks capacity
 COUNCIL_MANAGED_SHARE = {"older": 0.85, "younger": 0.54}
 INDIVIDUAL_SERVICE_FUND_SHARE = 0.15  # of plans not fully council-managed
 CARER_ONE_OFF_PAYMENT_SHARE = 0.72
@@ -382,6 +383,7 @@ class _CaseBuilder:
             self.carers[0].accepts, self.carers[0].later_asks, self.carers[0].eligible = True, False, True
         self.approved: list[str] = []  # people whose plans are signed off
         self.management: dict[str, str] = {}
+        self.representatives: set[str] = set()
         self.agreements: dict[str, dict[str, Any]] = {}
         self.ids = itertools.count(1)
 
@@ -655,6 +657,8 @@ class _CaseBuilder:
                 rng.choice(("agency", "council_service")) if management == "council_managed" else "agency"
             )
             line["provider_name"] = rng.choice(("Homecare North Ltd", "Caring Hands", "Council reablement team"))
+            if management == "individual_service_fund":
+                plan["isf_provider"] = line["provider_name"]
         if self.age_band == "younger" and rng.random() < 0.4:
             plan["lines"].append(
                 {
@@ -816,11 +820,29 @@ class _CaseBuilder:
         agreement_id = f"dp-{next(self.ids)}"
         self._after(3, 10)
         start = self.day + timedelta(days=rng.randint(3, 14))
+        recipient_id: str | None = None
         if person_id == ADULT:
             recipient = "person" if self.has_capacity else "authorised_person"
             name = self.adult_name if self.has_capacity else f"{rng.choice(FIRST_NAMES)} {self.surname}"
+            if not self.has_capacity and ADULT_AUTHORISED_PERSON not in self.representatives:
+                # The authorised person is a person on the case, resting on the capacity assessment
+                # of that decision and a best-interests decision.
+                today = self.day.isoformat()
+                self.emit(self.s.capacity, ADULT, has_capacity=False, assessed_on=today)
+                self.emit(
+                    self.s.authorised_person,
+                    ADULT,
+                    representative_id=ADULT_AUTHORISED_PERSON,
+                    name=name,
+                    relationship="relative",
+                    consented_on=today,
+                    best_interests_decided_on=today,
+                )
+                self.representatives.add(ADULT_AUTHORISED_PERSON)
+            if not self.has_capacity:
+                recipient_id = ADULT_AUTHORISED_PERSON
         else:
-            recipient, name = "person", next(cr.name for cr in self.carers if cr.carer_id == person_id)
+            recipient = "person"
         assert plan.direct_payment_frequency is not None, "a plan using a direct payment names its frequency"
         frequency = plan.direct_payment_frequency.value
         self.emit(
@@ -828,7 +850,7 @@ class _CaseBuilder:
             person_id,
             agreement_id=agreement_id,
             recipient=recipient,
-            recipient_name=name,
+            recipient_id=recipient_id,
             start_date=start.isoformat(),
             frequency=frequency,
             amount_per_payment_pence=plan.direct_payment_pence,

@@ -79,7 +79,6 @@ def run_demo(record: CaseRecord, say: Callable[[str], None] = print) -> UUID:
         story.agreement(
             "carer-1",
             agreement_id="dp-carer-1",
-            recipient_name="Daniel Oduya",
             frequency="one_off",
             amount_per_payment_pence=30_000,
             start_date=start.isoformat(),

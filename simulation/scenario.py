@@ -55,11 +55,39 @@ def plan_for(
         "contingency": "agency cover from the council's framework if the PA is ill",
         "risks": [{"risk": "falls at night", "how_managed": "pendant alarm and evening check call"}],
     }
-    if management in ("direct_payment", "mix"):
+    if management in PAID_OUT:
+        # Paid four-weekly: the direct payment, the managed account's or the ISF provider's payment.
         plan["direct_payment_pence"] = weekly_hours * unit_cost_pence * 4
         plan["direct_payment_frequency"] = "four_weekly"
+    if management == "individual_service_fund":
+        plan["isf_provider"] = "Homecare North Ltd"
+        plan["isf_reference"] = "ISF-0042"
+    if management == "third_party_managed_account":
+        plan["account_holder"] = "Northmoor Independent Living Trust"
+        plan["account_reference"] = "MA-0042"
+    if management == "mix":
+        # The personal assistant by direct payment; a day centre the council commissions beside it.
+        plan["lines"][0]["held_as"] = "direct_payment"
+        plan["lines"].append(dict(COMMISSIONED_DAY_CENTRE))
     plan.update(overrides)
     return plan
+
+
+# The council-managed part of a mixed budget: one day a week at a day centre, for a year.
+COMMISSIONED_DAY_CENTRE: dict[str, Any] = {
+    "need": "company and activity in the day",
+    "what": "day centre, one day a week",
+    "category": "day_opportunities",
+    "provider": "agency",
+    "provider_name": "Bridges Day Centre",
+    "frequency": "weekly",
+    "units_per_period": 1,
+    "unit_cost_pence": 4_500,
+    "held_as": "council_managed",
+    "starts_on": "2026-02-02",
+    "ends_on": "2027-01-31",
+}
+PAID_OUT = ("direct_payment", "mix", "individual_service_fund", "third_party_managed_account")
 
 
 class Scenario:
@@ -255,6 +283,61 @@ class Scenario:
             kw,
         )
 
+    # The people who hold a direct payment for another, and capacity per decision
+    def capacity(self, person_id: str = ADULT, has_capacity: bool = True, **kw: Any) -> c.RecordCapacityAssessment:
+        return self._make(
+            c.RecordCapacityAssessment,
+            {
+                "person_id": person_id,
+                "decision": "consent_to_direct_payment",
+                "has_capacity": has_capacity,
+                "assessed_by": "sw-ayesha",
+                "assessed_on": "2026-01-05",
+                "notes": "assessed at home with her son present",
+            },
+            kw,
+        )
+
+    def authorised_person(self, person_id: str = ADULT, **kw: Any) -> c.RecordAuthorisedPerson:
+        return self._make(
+            c.RecordAuthorisedPerson,
+            {
+                "person_id": person_id,
+                "representative_id": "rep-1",
+                "name": "Daniel Oduya",
+                "relationship": "son",
+                "consented": True,
+                "consented_on": "2026-01-05",
+                "best_interests_decision": "a direct payment her son manages keeps the personal assistant she knows",
+                "best_interests_decided_by": "sw-ayesha",
+                "best_interests_decided_on": "2026-01-05",
+            },
+            kw,
+        )
+
+    def nominee(self, person_id: str = ADULT, **kw: Any) -> c.RecordNominee:
+        return self._make(
+            c.RecordNominee,
+            {
+                "person_id": person_id,
+                "representative_id": "rep-1",
+                "name": "Daniel Oduya",
+                "relationship": "son",
+                "consented": True,
+                "consented_on": "2026-01-05",
+                "requested_by_person": True,
+                "requested_on": "2026-01-05",
+            },
+            kw,
+        )
+
+    def direct_payment_request(self, person_id: str = ADULT, **kw: Any) -> c.RecordDirectPaymentRequest:
+        return self._make(
+            c.RecordDirectPaymentRequest,
+            {"person_id": person_id, "requested_by_id": person_id, "requested_on": "2026-01-05"},
+            kw,
+        )
+
     # Payments
     def agreement(self, person_id: str = ADULT, **kw: Any) -> c.MakeDirectPaymentAgreement:
         return self._make(
@@ -263,7 +346,6 @@ class Scenario:
                 "person_id": person_id,
                 "agreement_id": "dp-1",
                 "recipient": "person",
-                "recipient_name": "Margaret Oduya",
                 "start_date": "2026-02-02",
                 "frequency": "four_weekly",
                 "amount_per_payment_pence": 92_000,

@@ -24,6 +24,7 @@ from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
 from domain.case.referral import ReferralSteps
+from domain.case.representatives import RepresentativeSteps
 from domain.case.reviews import ReviewSteps
 from domain.case.state import CaseState
 from domain.vocabulary import PrimarySupportReason, ReferralRoute
@@ -36,6 +37,7 @@ class Case(
     AssessmentSteps,
     DecisionSteps,
     PlanningSteps,
+    RepresentativeSteps,
     PaymentSteps,
     MonitoringSteps,
     ReviewSteps,

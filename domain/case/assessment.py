@@ -54,7 +54,9 @@ class AssessmentSteps(Recording):
 
         findings: AdultNeedsFindings
         ras_answers: dict[str, str]
-        has_capacity: bool
+        # The one capacity flag of earlier releases; capacity is now recorded per decision
+        # (CapacityAssessed), and a completed assessment may leave this unstated (None).
+        has_capacity: bool | None
         summary: str
 
         def apply(self, case: Recording) -> None:
@@ -146,7 +148,7 @@ class AssessmentSteps(Recording):
         *,
         findings: AdultNeedsFindings,
         ras_answers: dict[str, str],
-        has_capacity: bool,
+        has_capacity: bool | None,
         summary: str,
     ) -> None:
         case_must_be_open(self.state)

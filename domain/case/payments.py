@@ -15,11 +15,14 @@ from domain.case.rules import (
     approved_plan_must_hold_a_direct_payment,
     arrears_are_one_catch_up_payment,
     arrears_must_await_confirmation,
+    authorised_person_needs_an_assessed_lack_of_capacity,
     case_must_be_open,
     confirmed_amount_must_be_the_arrears,
     direct_payment_must_follow_the_signed_off_plan,
     direct_payment_needs_capacity_or_authorised_person,
     only_an_issued_payment_can_fail,
+    payee_must_be_on_the_case_or_in_the_plan,
+    payee_must_fit_how_the_budget_is_held,
     payment_must_not_fall_due_before_the_agreement_starts,
     payment_slot_is_paid_at_most_once,
     payment_slot_must_be_new,
@@ -37,13 +40,27 @@ def payment_instruction(
     event: PaymentSteps.ArrearsPaymentIssued | PaymentSteps.PaymentIssued, slot: int
 ) -> dict[str, str | int]:
     """What the finance system is told to pay for an issuing event, under one slot."""
-    return {
+    instruction: dict[str, str | int] = {
         "case_id": event.originator_id.hex,
         "agreement_id": event.agreement_id,
         "slot": slot,
         "amount_pence": event.amount_pence,
         "payment_reference": event.payment_reference,
         "issued_at": event.timestamp.isoformat(),
+    }
+    # Who is paid: the payee type and the payee (recorded on the event since issue 18; an event
+    # recorded before names none, and its instruction is as it was).
+    if event.payee_type:
+        instruction.update(payee_type=event.payee_type, payee_id=event.payee_id, payee_reference=event.payee_reference)
+    return instruction
+
+
+def payee_of(agreement: Agreement) -> dict[str, str]:
+    """Who an agreement's payments pay, as its issuing events record it."""
+    return {
+        "payee_type": agreement.recipient.value,
+        "payee_id": agreement.recipient_id or "",
+        "payee_reference": agreement.payee_reference or "",
     }
 
 
@@ -62,6 +79,11 @@ class PaymentSteps(Recording):
         # one catch-up payment of arrears_pence, confirmed by a finance officer, pays them.
         arrears_slots: int = 0
         arrears_pence: int = 0
+        # The payee on the case by id (the person or their authorised person or nominee; none for
+        # an ISF provider or a managed account, which the plan names), and the payee's reference.
+        # Events recorded before issue 18 name the recipient by name only.
+        recipient_id: str | None = None
+        payee_reference: str | None = None
 
         def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id] = Agreement(
@@ -69,6 +91,8 @@ class PaymentSteps(Recording):
                 person_id=self.person_id,
                 recipient=self.recipient,
                 recipient_name=self.recipient_name,
+                recipient_id=self.recipient_id,
+                payee_reference=self.payee_reference,
                 start_date=self.start_date,
                 frequency=self.frequency,
                 amount_per_payment_pence=self.amount_per_payment_pence,
@@ -86,6 +110,10 @@ class PaymentSteps(Recording):
         last_slot: int
         amount_pence: int
         payment_reference: str
+        # Who is paid (issue 18), from the agreement; empty on events recorded before.
+        payee_type: str = ""
+        payee_id: str = ""
+        payee_reference: str = ""
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
@@ -124,6 +152,10 @@ class PaymentSteps(Recording):
         slot: int
         amount_pence: int
         payment_reference: str
+        # Who is paid (issue 18), from the agreement; empty on events recorded before.
+        payee_type: str = ""
+        payee_id: str = ""
+        payee_reference: str = ""
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
@@ -194,7 +226,7 @@ class PaymentSteps(Recording):
         person_id: str,
         agreement_id: str,
         recipient: PaymentRecipient,
-        recipient_name: str,
+        recipient_id: str | None,
         start_date: date,
         frequency: Frequency,
         amount_per_payment_pence: int,
@@ -207,7 +239,14 @@ class PaymentSteps(Recording):
         plan_must_be_approved(person)
         approved_plan_must_hold_a_direct_payment(person)
         agreement_id_must_be_new(self.state, agreement_id)
+        assert person.plan is not None  # plan_must_be_approved came first
+        payee_must_fit_how_the_budget_is_held(person.plan, recipient)
         direct_payment_needs_capacity_or_authorised_person(person, recipient)
+        if recipient == PaymentRecipient.AUTHORISED_PERSON:
+            authorised_person_needs_an_assessed_lack_of_capacity(person)  # capacity may have been regained
+        payee_id, payee_name, payee_reference = payee_must_be_on_the_case_or_in_the_plan(
+            self.state, person, person.plan, recipient, recipient_id
+        )
         direct_payment_must_follow_the_signed_off_plan(
             person,
             amount_per_payment_pence=amount_per_payment_pence,
@@ -229,7 +268,9 @@ class PaymentSteps(Recording):
             person_id=person_id,
             agreement_id=agreement_id,
             recipient=recipient,
-            recipient_name=recipient_name,
+            recipient_name=payee_name,
+            recipient_id=payee_id,
+            payee_reference=payee_reference,
             start_date=start_date,
             frequency=frequency,
             amount_per_payment_pence=amount_per_payment_pence,
@@ -253,6 +294,7 @@ class PaymentSteps(Recording):
             last_slot=agreement.arrears_slots,
             amount_pence=agreement.arrears_pence,
             payment_reference=f"{agreement_id}-arrears",
+            **payee_of(agreement),
         )
 
     def schedule_payment(
@@ -281,6 +323,7 @@ class PaymentSteps(Recording):
             slot=slot,
             amount_pence=scheduled.amount_pence,
             payment_reference=payment_reference,
+            **payee_of(agreement),
         )
 
     def record_payment_failure(self, ctx: CommandContext, *, agreement_id: str, slot: int, reason: str) -> None:

@@ -20,25 +20,30 @@ from domain.case.state import (
     FINISHED_FOR_GATE,
     Agreement,
     AssessmentStatus,
+    CapacityRecord,
     CaseState,
     PaymentSlot,
     Person,
     PlanStatus,
+    Representative,
     Review,
 )
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
 from domain.people import Actor, Role
-from domain.planning import PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
+from domain.planning import PAID_OUT, PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
 from domain.vocabulary import (
     AssessmentMethod,
     AssessmentRequestReason,
     BudgetManagement,
+    CapacityDecision,
     ChallengeOutcome,
     Frequency,
     PaymentRecipient,
+    RepresentativeCheck,
+    RepresentativeRole,
     ReviewKind,
     ReviewOutcome,
     ScreeningOutcome,
@@ -508,9 +513,12 @@ def plan_must_be_approved(person: Person) -> None:
 
 
 def approved_plan_must_hold_a_direct_payment(person: Person) -> None:
-    if person.plan is None or person.plan.management not in (BudgetManagement.DIRECT_PAYMENT, BudgetManagement.MIX):
+    """A plan pays money out when held as a direct payment, a mix, a managed account or an ISF; a
+    council-managed plan is commissioned by the council and has no agreement."""
+    if person.plan is None or person.plan.management not in PAID_OUT:
         raise RuleViolation(
-            f"the approved plan for {person.person_id} is not held as a direct payment", code="plan_not_direct_payment"
+            f"the approved plan for {person.person_id} is not held as a direct payment, a managed account or an ISF",
+            code="plan_not_direct_payment",
         )
 
 
@@ -523,13 +531,16 @@ def agreement_id_must_be_new(state: CaseState, agreement_id: str) -> None:
 
 def direct_payment_needs_capacity_or_authorised_person(person: Person, recipient: PaymentRecipient) -> None:
     """D1: a direct payment goes to a person with capacity, or to an authorised person for one without."""
-    if person.kind == "adult" and person.has_capacity is False and recipient != PaymentRecipient.AUTHORISED_PERSON:
+    if recipient not in (PaymentRecipient.PERSON, PaymentRecipient.AUTHORISED_PERSON, PaymentRecipient.NOMINEE):
+        return  # an ISF provider or a managed account: the plan, not the adult, names the payee
+    has_capacity = capacity_for(person, CapacityDecision.CONSENT_TO_DIRECT_PAYMENT)
+    if person.kind == "adult" and has_capacity is False and recipient != PaymentRecipient.AUTHORISED_PERSON:
         raise RuleViolation(
             "the adult lacks capacity to consent to a direct payment; it must be made to an authorised person",
             code="direct_payment_needs_authorised_person",
             field="recipient",
         )
-    if person.kind == "adult" and person.has_capacity is None:
+    if person.kind == "adult" and has_capacity is None:
         raise RuleViolation(
             "record whether the adult has capacity to consent to a direct payment first",
             code="capacity_not_recorded",
@@ -1097,3 +1108,213 @@ def replacement_care_must_be_in_both_plans(state: CaseState, person: Person) -> 
                 field="plan.lines",
                 details={"aligned_with": [p.person_id for p in counterparts]},
             )
+
+
+# Holding a budget and the people who hold it (issue 18: ISF, managed account, mix; authorised
+# persons and nominees; capacity per decision)
+
+# Which payee each way of holding a budget pays through its money route.
+PAYEES_BY_HOLDING: dict[BudgetManagement, frozenset[PaymentRecipient]] = {
+    BudgetManagement.DIRECT_PAYMENT: frozenset(
+        {PaymentRecipient.PERSON, PaymentRecipient.AUTHORISED_PERSON, PaymentRecipient.NOMINEE}
+    ),
+    BudgetManagement.MIX: frozenset(
+        {PaymentRecipient.PERSON, PaymentRecipient.AUTHORISED_PERSON, PaymentRecipient.NOMINEE}
+    ),
+    BudgetManagement.THIRD_PARTY_MANAGED_ACCOUNT: frozenset({PaymentRecipient.MANAGED_ACCOUNT}),
+    BudgetManagement.INDIVIDUAL_SERVICE_FUND: frozenset({PaymentRecipient.ISF_PROVIDER}),
+    BudgetManagement.COUNCIL_MANAGED: frozenset(),
+}
+DIRECT_PAYEES = PAYEES_BY_HOLDING[BudgetManagement.DIRECT_PAYMENT]
+
+
+def capacity_for(person: Person, decision: CapacityDecision) -> bool | None:
+    """Whether the person has capacity for one decision: its own recorded assessment, else (for a
+    case recorded before capacity was kept per decision) the needs assessment's one flag."""
+    record = person.capacity.get(decision)
+    return record.has_capacity if record is not None else person.has_capacity
+
+
+def representative_id_must_be_new(state: CaseState, representative_id: str) -> None:
+    if representative_id in state.representatives or representative_id in state.people:
+        raise RuleViolation(
+            f"{representative_id!r} is already a person on the case",
+            code="representative_id_in_use",
+            field="representative_id",
+        )
+
+
+def authorised_person_needs_an_assessed_lack_of_capacity(person: Person) -> CapacityRecord:
+    """DP Regs / s.32: an authorised person receives a direct payment only for an adult assessed as
+    lacking capacity to request one; the assessment of that decision is what it rests on."""
+    record = person.capacity.get(CapacityDecision.CONSENT_TO_DIRECT_PAYMENT)
+    if capacity_for(person, CapacityDecision.CONSENT_TO_DIRECT_PAYMENT) is True:
+        raise RuleViolation(
+            f"{person.person_id} has capacity to consent to a direct payment: an authorised person is only for "
+            "an adult who lacks it (a nominee is for an adult who has capacity and asks)",
+            code="authorised_person_for_adult_with_capacity",
+            field="person_id",
+        )
+    if record is None:
+        raise RuleViolation(
+            f"record the assessment of {person.person_id}'s capacity to consent to a direct payment (who assessed "
+            "it and when) before an authorised person is recorded",
+            code="capacity_not_assessed_for_decision",
+            field="person_id",
+            details={"decision": CapacityDecision.CONSENT_TO_DIRECT_PAYMENT.value},
+        )
+    return record
+
+
+def best_interests_decision_must_follow_the_capacity_assessment(decided_on: date, capacity: CapacityRecord) -> None:
+    if decided_on < capacity.assessed_on:
+        raise RuleViolation(
+            f"the best-interests decision ({decided_on.isoformat()}) comes before the capacity assessment it "
+            f"rests on ({capacity.assessed_on.isoformat()})",
+            code="best_interests_before_capacity_assessment",
+            field="best_interests_decided_on",
+        )
+
+
+def nominee_needs_capacity_and_the_persons_request(person: Person, requested_by_person: bool) -> None:
+    """s.31: a nominee receives a direct payment for an adult who has capacity and asks for it."""
+    capable = capacity_for(person, CapacityDecision.CONSENT_TO_DIRECT_PAYMENT)
+    if person.kind == "adult" and capable is not True:
+        raise RuleViolation(
+            f"{person.person_id} is not recorded as having capacity to consent to a direct payment: a nominee is "
+            "for an adult who has capacity and asks (an authorised person is for one who lacks it)",
+            code="nominee_needs_capacity",
+            field="person_id",
+        )
+    if not requested_by_person:
+        raise RuleViolation(
+            f"a nominee is named at {person.person_id}'s own request",
+            code="nominee_not_requested",
+            field="requested_by_person",
+        )
+
+
+def representative_must_consent(consented: bool) -> None:
+    if not consented:
+        raise RuleViolation(
+            "a direct payment is made to an authorised person or nominee only with their consent",
+            code="representative_consent_missing",
+            field="consented",
+        )
+
+
+def representative_must_pass_the_councils_checks(
+    checks: list[RepresentativeCheck],
+    *,
+    paid_manager: bool,
+    required: list[RepresentativeCheck],
+    required_of_paid_managers: list[RepresentativeCheck],
+) -> None:
+    """The checks the council requires of a representative (policy), e.g. a DBS check of a paid manager."""
+    needed = [*required, *(required_of_paid_managers if paid_manager else [])]
+    missing = sorted({check.value for check in needed} - {check.value for check in checks})
+    if missing:
+        raise RuleViolation(
+            f"the council requires {', '.join(m.replace('_', ' ') for m in missing)} of this representative first",
+            code="representative_checks_missing",
+            field="checks",
+            details={"missing": missing, "paid_manager": paid_manager},
+        )
+
+
+def representative_must_exist(state: CaseState, representative_id: str, field: str) -> Representative:
+    representative = state.representatives.get(representative_id)
+    if representative is None:
+        raise NotFound(
+            f"{representative_id!r} is not an authorised person or nominee recorded on the case",
+            code="unknown_representative",
+            field=field,
+        )
+    return representative
+
+
+def direct_payment_request_comes_from_the_person_or_their_authorised_person(
+    state: CaseState, person: Person, requested_by_id: str
+) -> None:
+    """s.31/s.32: the adult with capacity asks (or consents) themselves; for one who lacks it, their
+    authorised person asks."""
+    if requested_by_id == person.person_id:
+        if capacity_for(person, CapacityDecision.CONSENT_TO_DIRECT_PAYMENT) is False:
+            raise RuleViolation(
+                f"{person.person_id} lacks capacity to request a direct payment: their authorised person asks",
+                code="direct_payment_request_needs_capacity",
+                field="requested_by_id",
+            )
+        return
+    representative = representative_must_exist(state, requested_by_id, "requested_by_id")
+    if representative.person_id != person.person_id or representative.role != RepresentativeRole.AUTHORISED_PERSON:
+        raise RuleViolation(
+            f"{requested_by_id!r} is not {person.person_id}'s authorised person: the person asks themselves, or "
+            "their authorised person for them",
+            code="direct_payment_request_by_someone_else",
+            field="requested_by_id",
+        )
+
+
+def payee_must_fit_how_the_budget_is_held(plan: SupportPlan, recipient: PaymentRecipient) -> None:
+    allowed = PAYEES_BY_HOLDING[plan.management]
+    if recipient not in allowed:
+        raise RuleViolation(
+            f"a budget held as {plan.management.value.replace('_', ' ')} is paid to "
+            f"{' or '.join(sorted(p.value.replace('_', ' ') for p in allowed)) or 'nobody'}, "
+            f"not to a {recipient.value.replace('_', ' ')}",
+            code="payee_does_not_fit_budget_holding",
+            field="recipient",
+            details={"management": plan.management.value, "allowed": sorted(p.value for p in allowed)},
+        )
+
+
+def payee_must_be_on_the_case_or_in_the_plan(
+    state: CaseState, person: Person, plan: SupportPlan, recipient: PaymentRecipient, recipient_id: str | None
+) -> tuple[str | None, str, str | None]:
+    """Who is paid: the person themselves, or an authorised person or nominee recorded on the case
+    for them, each by id; for a managed account or an ISF, the holder the signed-off plan names.
+    Answers (recipient id, payee's name, payee's reference)."""
+    if recipient == PaymentRecipient.MANAGED_ACCOUNT or recipient == PaymentRecipient.ISF_PROVIDER:
+        if recipient_id is not None:
+            raise InvalidInput(
+                "recipient_id: a managed account or an ISF provider is the one the signed-off plan names",
+                code="payee_named_by_the_plan",
+                field="recipient_id",
+            )
+        if recipient == PaymentRecipient.MANAGED_ACCOUNT:
+            assert plan.account_holder is not None  # the plan's own validation
+            return None, plan.account_holder, plan.account_reference
+        assert plan.isf_provider is not None
+        return None, plan.isf_provider, plan.isf_reference
+    if recipient == PaymentRecipient.PERSON:
+        if recipient_id in (None, person.person_id):
+            return person.person_id, person.name, None
+        if recipient_id in state.people or recipient_id in state.representatives:
+            raise RuleViolation(
+                f"a direct payment to the person is paid to {person.person_id}, not {recipient_id!r}",
+                code="payee_is_not_the_person",
+                field="recipient_id",
+            )
+        raise NotFound(
+            f"{recipient_id!r} is not a person recorded on the case", code="payee_not_on_the_case", field="recipient_id"
+        )
+    if recipient_id is None:
+        raise InvalidInput(
+            f"recipient_id: name the {recipient.value.replace('_', ' ')} recorded on the case",
+            code="payee_id_required",
+            field="recipient_id",
+        )
+    representative = state.representatives.get(recipient_id)
+    if representative is None:
+        raise NotFound(
+            f"{recipient_id!r} is not a person recorded on the case", code="payee_not_on_the_case", field="recipient_id"
+        )
+    if representative.person_id != person.person_id or representative.role.value != recipient.value:
+        raise RuleViolation(
+            f"{recipient_id!r} is {representative.person_id}'s {representative.role.value.replace('_', ' ')}, not "
+            f"{person.person_id}'s {recipient.value.replace('_', ' ')}",
+            code="payee_is_not_that_representative",
+            field="recipient_id",
+        )
+    return representative.representative_id, representative.name, None

@@ -10,7 +10,13 @@ from domain.case.rules import outstanding_assessments
 from domain.case.state import AssessmentStatus, CaseState, PlanStatus
 from domain.vocabulary import BudgetManagement, Stage
 
-USES_DIRECT_PAYMENT = (BudgetManagement.DIRECT_PAYMENT, BudgetManagement.MIX)
+# A third-party managed account is a direct payment the account holder manages: it waits for its
+# agreement as one does. (An ISF's provider is paid under the council's own arrangements.)
+USES_DIRECT_PAYMENT = (
+    BudgetManagement.DIRECT_PAYMENT,
+    BudgetManagement.MIX,
+    BudgetManagement.THIRD_PARTY_MANAGED_ACCOUNT,
+)
 
 
 def current_stage(state: CaseState) -> Stage:

@@ -19,11 +19,14 @@ from domain.planning import SupportPlan
 from domain.ras import BudgetCalculation, CarerSupport, WellbeingImpact
 from domain.vocabulary import (
     BudgetManagement,
+    CapacityDecision,
     ClosureReason,
     Frequency,
     PaymentRecipient,
     PrimarySupportReason,
     ReferralRoute,
+    RepresentativeCheck,
+    RepresentativeRole,
     ReviewKind,
     ReviewOutcome,
     ReviewReason,
@@ -85,6 +88,56 @@ class Challenge(Model):
     reasons: str | None = None
 
 
+# The people who hold a budget for another, and capacity decision by decision (issue 18) ----------
+
+
+class CapacityRecord(Model):
+    """One decision's capacity assessment: capacity is decision-specific (MCA 2005 s.2)."""
+
+    decision: CapacityDecision
+    has_capacity: bool
+    assessed_by: str
+    assessed_on: date
+    notes: str = ""
+
+
+class RepresentativeCheckRecord(Model):
+    check: RepresentativeCheck
+    completed_on: date
+    reference: str
+
+
+class Representative(Model):
+    """An authorised person (the adult lacks capacity) or a nominee (the adult has capacity and asks),
+    a person on the case who may receive a direct payment for the person they represent."""
+
+    representative_id: str
+    person_id: str  # the person represented
+    role: RepresentativeRole
+    name: str
+    relationship: str
+    consented: bool
+    consented_on: date
+    paid_manager: bool = False
+    checks: list[RepresentativeCheckRecord] = Field(default_factory=list)
+    # An authorised person rests on the capacity decision and a best-interests decision.
+    capacity: CapacityRecord | None = None
+    best_interests_decision: str | None = None
+    best_interests_decided_by: str | None = None
+    best_interests_decided_on: date | None = None
+    # A nominee is named at the person's own request.
+    requested_by_person_on: date | None = None
+    recorded_at: datetime
+
+
+class DirectPaymentRequest(Model):
+    """The adult's own request or consent to a direct payment, or an authorised person's for them."""
+
+    requested_by_id: str
+    requested_on: date
+    notes: str = ""
+
+
 class Person(Model):
     """The adult or one carer, with their own assessment, eligibility, budget and plan."""
 
@@ -132,6 +185,11 @@ class Person(Model):
     # Aligned plans revised since this plan last changed or was submitted: a work item each.
     aligned_changes_to_review: list[str] = Field(default_factory=list)
 
+    # Holding the budget (issue 18): capacity per decision (the has_capacity flag above is the
+    # needs assessment's, kept for old cases) and the requests for a direct payment.
+    capacity: dict[CapacityDecision, CapacityRecord] = Field(default_factory=dict)
+    direct_payment_requests: list[DirectPaymentRequest] = Field(default_factory=list)
+
 
 class PaymentSlot(Model):
     slot: int
@@ -148,6 +206,10 @@ class Agreement(Model):
     person_id: str
     recipient: PaymentRecipient
     recipient_name: str
+    # Holding the budget (issue 18): the person on the case paid (None for an ISF provider, a
+    # managed account, or an agreement made before they were kept) and the payee's reference.
+    recipient_id: str | None = None
+    payee_reference: str | None = None
     start_date: date
     frequency: Frequency
     amount_per_payment_pence: int
@@ -220,6 +282,8 @@ class CaseState(Model):
     closed: bool = False
     closure_reason: ClosureReason | None = None
     budget_management: dict[str, BudgetManagement] = Field(default_factory=dict)
+    # Holding the budget (issue 18): authorised persons and nominees, by their id.
+    representatives: dict[str, Representative] = Field(default_factory=dict)
 
     # Record-keeping of the record itself: hash chain head, processed command ids, clock.
     chain_head: str = GENESIS_HASH

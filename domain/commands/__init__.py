@@ -44,6 +44,12 @@ from domain.commands.payments import (
 )
 from domain.commands.planning import DraftSupportPlan, RecordSignOffDecision, ReviseSupportPlan, SubmitSupportPlan
 from domain.commands.referral import CloseCase, ReceiveReferral, ScreenReferral
+from domain.commands.representatives import (
+    RecordAuthorisedPerson,
+    RecordCapacityAssessment,
+    RecordDirectPaymentRequest,
+    RecordNominee,
+)
 from domain.commands.reviews import CompleteReview, RecordStageOverdue, RequestReview, ScheduleReview
 
 COMMANDS: dict[str, type[CaseCommand]] = {
@@ -72,6 +78,10 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         ReviseSupportPlan,
         SubmitSupportPlan,
         RecordSignOffDecision,
+        RecordCapacityAssessment,
+        RecordAuthorisedPerson,
+        RecordNominee,
+        RecordDirectPaymentRequest,
         MakeDirectPaymentAgreement,
         SchedulePayment,
         IssuePayment,
@@ -122,7 +132,11 @@ __all__ = [
     "ReceiveMonitoringReturn",
     "ReceiveReferral",
     "RecordAssessmentRefusal",
+    "RecordAuthorisedPerson",
+    "RecordCapacityAssessment",
     "RecordCombinedAssessmentConsent",
+    "RecordDirectPaymentRequest",
+    "RecordNominee",
     "RecordPaymentFailure",
     "RecordSignOffDecision",
     "RecordStageOverdue",

@@ -41,7 +41,11 @@ class StartNeedsAssessment(CaseCommand):
 class CompleteNeedsAssessment(CaseCommand):
     findings: AdultNeedsFindings
     ras_answers: dict[Identifier, Identifier] = Field(max_length=SOME, description="RAS question id -> answer id")
-    has_capacity: StrictBool = Field(description="Capacity to consent to and manage a direct payment")
+    has_capacity: StrictBool | None = Field(
+        default=None,
+        description="The one capacity flag of earlier releases, kept for cases that use it: record capacity per "
+        "decision, with who assessed it and when, by record-capacity-assessment",
+    )
     summary: Notes = ""
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:

@@ -22,6 +22,7 @@ from domain.people import Actor
 from domain.planning import SpendingRules
 from domain.ras import RuleSet
 from domain.values import Identifier, Instant, LongText, Name, Notes, Reason, ShortText
+from domain.vocabulary import RepresentativeCheck
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
@@ -105,6 +106,11 @@ class CouncilSettings(BaseModel):
             panel_limit_pence=self.panel_limit_pence,
             head_of_service_limit_pence=self.head_of_service_limit_pence,
         )
+
+    # Holding a budget (issue 18): the checks the council requires of every authorised person or
+    # nominee, and those it requires in addition of one who is a paid manager.
+    representative_checks: tuple[RepresentativeCheck, ...] = ()
+    paid_manager_checks: tuple[RepresentativeCheck, ...] = (RepresentativeCheck.DBS_CHECK,)
 
 
 class Services(BaseModel):

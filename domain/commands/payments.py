@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, StrictInt
 
-from domain.commands.base import CaseCommand, Identifier, Name, Notes, Reason, Services
+from domain.commands.base import CaseCommand, Identifier, Notes, Reason, Services
 from domain.money import Pence
 from domain.values import CaseDate
 from domain.vocabulary import Frequency, PaymentRecipient
@@ -21,8 +21,15 @@ Slot = StrictInt
 class MakeDirectPaymentAgreement(CaseCommand):
     person_id: Identifier
     agreement_id: Identifier
-    recipient: PaymentRecipient
-    recipient_name: Name
+    recipient: PaymentRecipient = Field(
+        description="who is paid: the person, their authorised person or nominee (direct payment or a mix), "
+        "a managed account or an ISF provider (the plan names them)"
+    )
+    recipient_id: Identifier | None = Field(
+        default=None,
+        description="the payee on the case: omitted for the person themselves; the authorised person's or "
+        "nominee's id; omitted for a managed account or an ISF provider",
+    )
     start_date: CaseDate
     frequency: Frequency
     amount_per_payment_pence: Pence = Field(gt=0)
@@ -33,7 +40,7 @@ class MakeDirectPaymentAgreement(CaseCommand):
             person_id=self.person_id,
             agreement_id=self.agreement_id,
             recipient=self.recipient,
-            recipient_name=self.recipient_name,
+            recipient_id=self.recipient_id,
             start_date=self.start_date,
             frequency=self.frequency,
             amount_per_payment_pence=self.amount_per_payment_pence,

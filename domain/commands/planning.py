@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pydantic import field_validator
+
 from domain.commands.base import CaseCommand, Identifier, Reason, Services
 from domain.money import Pence
 from domain.planning import SupportPlan
@@ -14,9 +16,17 @@ if TYPE_CHECKING:
     from domain.case.base import CommandContext
 
 
+def held_as_the_council_requires(plan: SupportPlan) -> SupportPlan:
+    """A plan drafted or revised now names who holds its budget, and a mix splits into its parts
+    (``SupportPlan.check_holding``; a plan recorded before is read as it was)."""
+    return plan.check_holding()
+
+
 class DraftSupportPlan(CaseCommand):
     person_id: Identifier
     plan: SupportPlan
+
+    _holding = field_validator("plan")(held_as_the_council_requires)
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.draft_support_plan(
@@ -28,6 +38,8 @@ class ReviseSupportPlan(CaseCommand):
     person_id: Identifier
     plan: SupportPlan
     reason: Reason
+
+    _holding = field_validator("plan")(held_as_the_council_requires)
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.revise_support_plan(

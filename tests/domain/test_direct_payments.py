@@ -42,16 +42,22 @@ def test_an_adult_without_capacity_cannot_hold_a_direct_payment_themselves(recor
 
 def test_an_adult_without_capacity_has_their_direct_payment_made_to_an_authorised_person(record: CaseRecord):
     s = Scenario()
-    given(record, adult_only_signed_off(s, has_capacity=False))
+    given(
+        record,
+        adult_only_signed_off(s, has_capacity=False),
+        s.capacity(has_capacity=False),
+        s.authorised_person(representative_id="rep-1"),
+    )
 
-    assert when(record, s.agreement(recipient="authorised_person", recipient_name="Daniel Oduya")) == [
+    assert when(record, s.agreement(recipient="authorised_person", recipient_id="rep-1")) == [
         "DirectPaymentAgreementMade"
     ]
 
     agreement = last(record, s.case_id, "DirectPaymentAgreementMade")
-    assert (agreement.person_id, agreement.recipient.value, agreement.recipient_name) == (
+    assert (agreement.person_id, agreement.recipient.value, agreement.recipient_id, agreement.recipient_name) == (
         ADULT,
         "authorised_person",
+        "rep-1",
         "Daniel Oduya",
     )
 

@@ -28,7 +28,6 @@ def carer_agreement(s: Scenario) -> c.MakeDirectPaymentAgreement:
     return s.agreement(
         "carer-1",
         agreement_id="dp-2",
-        recipient_name="Daniel Oduya",
         frequency="annual",
         amount_per_payment_pence=CARER_BUDGET_PENCE,
     )
@@ -168,6 +167,10 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.revise(),
         s.submit(),
         s.sign_off(),
+        s.capacity(),
+        s.authorised_person(),
+        s.nominee(),
+        s.direct_payment_request(),
         s.agreement(agreement_id="dp-3"),
         s.confirm_arrears(),
         s.schedule_payment(2),

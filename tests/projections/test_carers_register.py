@@ -52,7 +52,6 @@ def a_carer_supported_in_their_own_right(s: Scenario, team: str = "east-locality
     carer_agreement = s.agreement(
         "carer-1",
         agreement_id="dp-2",
-        recipient_name="Daniel Oduya",
         frequency="annual",
         amount_per_payment_pence=CARER_BUDGET_PENCE,
     )

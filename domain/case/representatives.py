@@ -1,0 +1,244 @@
+"""The people who hold a direct payment for another, and capacity decision by decision (issue 18).
+
+The Care and Support (Direct Payments) Regulations 2014: a direct payment goes to the adult, to an
+*authorised person* where the adult lacks capacity to request one (s.32: resting on that capacity
+assessment and a best-interests decision), or to a *nominee* the adult who has capacity asks for
+(s.31). Each is a person on the case, with their relationship, their consent and the checks the
+council requires; the agreement names one of them by id. Capacity is recorded per decision, with
+who assessed it and when (Mental Capacity Act 2005 s.2: capacity is decision-specific); the needs
+assessment's one ``has_capacity`` flag stays readable for cases recorded before.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.case.base import CaseEvent, CommandContext, Recording
+from domain.case.rules import (
+    authorised_person_needs_an_assessed_lack_of_capacity,
+    best_interests_decision_must_follow_the_capacity_assessment,
+    case_must_be_open,
+    direct_payment_request_comes_from_the_person_or_their_authorised_person,
+    nominee_needs_capacity_and_the_persons_request,
+    person_must_exist,
+    representative_id_must_be_new,
+    representative_must_consent,
+    representative_must_pass_the_councils_checks,
+)
+from domain.case.state import (
+    CapacityRecord,
+    DirectPaymentRequest,
+    Representative,
+    RepresentativeCheckRecord,
+)
+from domain.vocabulary import CapacityDecision, RepresentativeCheck, RepresentativeRole
+
+
+class RepresentativeSteps(Recording):
+    class CapacityAssessed(CaseEvent):
+        """A person's capacity for one decision was assessed: the outcome, who assessed it and when."""
+
+        person_id: str
+        decision: CapacityDecision
+        has_capacity: bool
+        assessed_by: str
+        assessed_on: date
+        notes: str
+
+        def apply(self, case: Recording) -> None:
+            case.state.people[self.person_id].capacity[self.decision] = CapacityRecord(
+                decision=self.decision,
+                has_capacity=self.has_capacity,
+                assessed_by=self.assessed_by,
+                assessed_on=self.assessed_on,
+                notes=self.notes,
+            )
+
+    class RepresentativeRecorded(CaseEvent):
+        """An authorised person or a nominee was recorded for a person: relationship, consent, the
+        council's checks and, for an authorised person, the capacity and best-interests decisions
+        it rests on; for a nominee, the person's own request."""
+
+        person_id: str
+        representative_id: str
+        role: RepresentativeRole
+        name: str
+        relationship: str
+        consented: bool
+        consented_on: date
+        paid_manager: bool
+        checks: list[RepresentativeCheckRecord]
+        capacity: CapacityRecord | None
+        best_interests_decision: str | None
+        best_interests_decided_by: str | None
+        best_interests_decided_on: date | None
+        requested_by_person_on: date | None
+
+        def apply(self, case: Recording) -> None:
+            case.state.representatives[self.representative_id] = Representative(
+                representative_id=self.representative_id,
+                person_id=self.person_id,
+                role=self.role,
+                name=self.name,
+                relationship=self.relationship,
+                consented=self.consented,
+                consented_on=self.consented_on,
+                paid_manager=self.paid_manager,
+                checks=self.checks,
+                capacity=self.capacity,
+                best_interests_decision=self.best_interests_decision,
+                best_interests_decided_by=self.best_interests_decided_by,
+                best_interests_decided_on=self.best_interests_decided_on,
+                requested_by_person_on=self.requested_by_person_on,
+                recorded_at=self.timestamp,
+            )
+
+    class DirectPaymentRequested(CaseEvent):
+        """A direct payment was requested (or consented to) by the person, or by their authorised person."""
+
+        person_id: str
+        requested_by_id: str
+        requested_on: date
+        notes: str
+
+        def apply(self, case: Recording) -> None:
+            case.state.people[self.person_id].direct_payment_requests.append(
+                DirectPaymentRequest(
+                    requested_by_id=self.requested_by_id, requested_on=self.requested_on, notes=self.notes
+                )
+            )
+
+    def record_capacity_assessment(
+        self,
+        ctx: CommandContext,
+        *,
+        person_id: str,
+        decision: CapacityDecision,
+        has_capacity: bool,
+        assessed_by: str,
+        assessed_on: date,
+        notes: str,
+    ) -> None:
+        case_must_be_open(self.state)
+        person_must_exist(self.state, person_id)
+        self._record(
+            ctx,
+            self.CapacityAssessed,
+            person_id=person_id,
+            decision=decision,
+            has_capacity=has_capacity,
+            assessed_by=assessed_by,
+            assessed_on=assessed_on,
+            notes=notes,
+        )
+
+    def record_authorised_person(
+        self,
+        ctx: CommandContext,
+        *,
+        person_id: str,
+        representative_id: str,
+        name: str,
+        relationship: str,
+        consented: bool,
+        consented_on: date,
+        paid_manager: bool,
+        checks: list[RepresentativeCheckRecord],
+        best_interests_decision: str,
+        best_interests_decided_by: str,
+        best_interests_decided_on: date,
+        required_checks: list[RepresentativeCheck],
+        required_checks_of_paid_managers: list[RepresentativeCheck],
+    ) -> None:
+        case_must_be_open(self.state)
+        person = person_must_exist(self.state, person_id)
+        representative_id_must_be_new(self.state, representative_id)
+        capacity = authorised_person_needs_an_assessed_lack_of_capacity(person)
+        best_interests_decision_must_follow_the_capacity_assessment(best_interests_decided_on, capacity)
+        representative_must_consent(consented)
+        representative_must_pass_the_councils_checks(
+            [c.check for c in checks],
+            paid_manager=paid_manager,
+            required=required_checks,
+            required_of_paid_managers=required_checks_of_paid_managers,
+        )
+        self._record(
+            ctx,
+            self.RepresentativeRecorded,
+            person_id=person_id,
+            representative_id=representative_id,
+            role=RepresentativeRole.AUTHORISED_PERSON,
+            name=name,
+            relationship=relationship,
+            consented=consented,
+            consented_on=consented_on,
+            paid_manager=paid_manager,
+            checks=checks,
+            capacity=capacity,
+            best_interests_decision=best_interests_decision,
+            best_interests_decided_by=best_interests_decided_by,
+            best_interests_decided_on=best_interests_decided_on,
+            requested_by_person_on=None,
+        )
+
+    def record_nominee(
+        self,
+        ctx: CommandContext,
+        *,
+        person_id: str,
+        representative_id: str,
+        name: str,
+        relationship: str,
+        consented: bool,
+        consented_on: date,
+        paid_manager: bool,
+        checks: list[RepresentativeCheckRecord],
+        requested_by_person: bool,
+        requested_on: date,
+        required_checks: list[RepresentativeCheck],
+        required_checks_of_paid_managers: list[RepresentativeCheck],
+    ) -> None:
+        case_must_be_open(self.state)
+        person = person_must_exist(self.state, person_id)
+        representative_id_must_be_new(self.state, representative_id)
+        nominee_needs_capacity_and_the_persons_request(person, requested_by_person)
+        representative_must_consent(consented)
+        representative_must_pass_the_councils_checks(
+            [c.check for c in checks],
+            paid_manager=paid_manager,
+            required=required_checks,
+            required_of_paid_managers=required_checks_of_paid_managers,
+        )
+        self._record(
+            ctx,
+            self.RepresentativeRecorded,
+            person_id=person_id,
+            representative_id=representative_id,
+            role=RepresentativeRole.NOMINEE,
+            name=name,
+            relationship=relationship,
+            consented=consented,
+            consented_on=consented_on,
+            paid_manager=paid_manager,
+            checks=checks,
+            capacity=person.capacity.get(CapacityDecision.CONSENT_TO_DIRECT_PAYMENT),
+            best_interests_decision=None,
+            best_interests_decided_by=None,
+            best_interests_decided_on=None,
+            requested_by_person_on=requested_on,
+        )
+
+    def record_direct_payment_request(
+        self, ctx: CommandContext, *, person_id: str, requested_by_id: str, requested_on: date, notes: str
+    ) -> None:
+        case_must_be_open(self.state)
+        person = person_must_exist(self.state, person_id)
+        direct_payment_request_comes_from_the_person_or_their_authorised_person(self.state, person, requested_by_id)
+        self._record(
+            ctx,
+            self.DirectPaymentRequested,
+            person_id=person_id,
+            requested_by_id=requested_by_id,
+            requested_on=requested_on,
+            notes=notes,
+        )

@@ -1,0 +1,135 @@
+"""Commands of the people who hold a direct payment for another, and of capacity per decision."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from domain.case.state import RepresentativeCheckRecord
+from domain.commands.base import CaseCommand, Identifier, Name, Notes, Reason, Services, ShortText
+from domain.values import FEW, CaseDate
+from domain.vocabulary import CapacityDecision, RepresentativeCheck
+
+if TYPE_CHECKING:
+    from domain.case.aggregate import Case
+    from domain.case.base import CommandContext
+
+
+class CompletedCheck(BaseModel):
+    """One check the council made of a representative: which, when, and its reference."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    check: RepresentativeCheck
+    completed_on: CaseDate
+    reference: Identifier
+
+    def record(self) -> RepresentativeCheckRecord:
+        return RepresentativeCheckRecord(check=self.check, completed_on=self.completed_on, reference=self.reference)
+
+
+class RecordCapacityAssessment(CaseCommand):
+    """A person's capacity for one decision, with who assessed it and when (capacity is decision-specific)."""
+
+    person_id: Identifier
+    decision: CapacityDecision
+    has_capacity: StrictBool
+    assessed_by: Identifier
+    assessed_on: CaseDate
+    notes: Notes = ""
+
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.record_capacity_assessment(
+            ctx,
+            person_id=self.person_id,
+            decision=self.decision,
+            has_capacity=self.has_capacity,
+            assessed_by=self.assessed_by,
+            assessed_on=self.assessed_on,
+            notes=self.notes,
+        )
+
+
+class RecordAuthorisedPerson(CaseCommand):
+    """An authorised person for an adult who lacks capacity to request a direct payment (s.32)."""
+
+    person_id: Identifier
+    representative_id: Identifier
+    name: Name
+    relationship: ShortText
+    consented: StrictBool
+    consented_on: CaseDate
+    paid_manager: StrictBool = False
+    checks: list[CompletedCheck] = Field(default_factory=list, max_length=FEW)
+    best_interests_decision: Reason
+    best_interests_decided_by: Identifier
+    best_interests_decided_on: CaseDate
+
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.record_authorised_person(
+            ctx,
+            person_id=self.person_id,
+            representative_id=self.representative_id,
+            name=self.name,
+            relationship=self.relationship,
+            consented=self.consented,
+            consented_on=self.consented_on,
+            paid_manager=self.paid_manager,
+            checks=[check.record() for check in self.checks],
+            best_interests_decision=self.best_interests_decision,
+            best_interests_decided_by=self.best_interests_decided_by,
+            best_interests_decided_on=self.best_interests_decided_on,
+            required_checks=list(services.council.representative_checks),
+            required_checks_of_paid_managers=list(services.council.paid_manager_checks),
+        )
+
+
+class RecordNominee(CaseCommand):
+    """A nominee an adult who has capacity asks to receive their direct payment (s.31)."""
+
+    person_id: Identifier
+    representative_id: Identifier
+    name: Name
+    relationship: ShortText
+    consented: StrictBool
+    consented_on: CaseDate
+    paid_manager: StrictBool = False
+    checks: list[CompletedCheck] = Field(default_factory=list, max_length=FEW)
+    requested_by_person: StrictBool
+    requested_on: CaseDate
+
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.record_nominee(
+            ctx,
+            person_id=self.person_id,
+            representative_id=self.representative_id,
+            name=self.name,
+            relationship=self.relationship,
+            consented=self.consented,
+            consented_on=self.consented_on,
+            paid_manager=self.paid_manager,
+            checks=[check.record() for check in self.checks],
+            requested_by_person=self.requested_by_person,
+            requested_on=self.requested_on,
+            required_checks=list(services.council.representative_checks),
+            required_checks_of_paid_managers=list(services.council.paid_manager_checks),
+        )
+
+
+class RecordDirectPaymentRequest(CaseCommand):
+    """The person's own request or consent to a direct payment, or their authorised person's."""
+
+    person_id: Identifier
+    requested_by_id: Identifier
+    requested_on: CaseDate
+    notes: Notes = ""
+
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.record_direct_payment_request(
+            ctx,
+            person_id=self.person_id,
+            requested_by_id=self.requested_by_id,
+            requested_on=self.requested_on,
+            notes=self.notes,
+        )
