@@ -100,45 +100,51 @@ class TestDueInstant:
         assert due_at(date(2026, 2, 2), Frequency.FOUR_WEEKLY, 2) == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-class TestProperties:
-    @given(start=starts, frequency=st.sampled_from(REPEATING), slot=slots)
-    def test_due_dates_strictly_increase(self, start: date, frequency: Frequency, slot: int):
-        assert due_date(start, frequency, slot) < due_date(start, frequency, slot + 1)
+# Module-level, not methods: Hypothesis refuses a property test whose executor (the test class
+# instance) changes between calls, as it does when a test is repeated (pytest --count).
+@given(start=starts, frequency=st.sampled_from(REPEATING), slot=slots)
+def test_due_dates_strictly_increase(start: date, frequency: Frequency, slot: int):
+    assert due_date(start, frequency, slot) < due_date(start, frequency, slot + 1)
 
-    @given(start=starts, frequency=st.sampled_from(REPEATING), slot=slots)
-    def test_slot_one_is_the_start_and_no_slot_falls_before_it(self, start: date, frequency: Frequency, slot: int):
-        assert due_date(start, frequency, 1) == start
-        assert due_date(start, frequency, slot) >= start
 
-    @given(start=starts, slot=slots)
-    def test_a_monthly_schedule_never_skips_or_repeats_a_month(self, start: date, slot: int):
-        this, following = due_date(start, Frequency.MONTHLY, slot), due_date(start, Frequency.MONTHLY, slot + 1)
+@given(start=starts, frequency=st.sampled_from(REPEATING), slot=slots)
+def test_slot_one_is_the_start_and_no_slot_falls_before_it(start: date, frequency: Frequency, slot: int):
+    assert due_date(start, frequency, 1) == start
+    assert due_date(start, frequency, slot) >= start
 
-        assert month_index(following) == month_index(this) + 1
 
-    @given(start=starts, slot=slots)
-    def test_a_monthly_payment_keeps_the_start_day_whenever_the_month_has_it(self, start: date, slot: int):
-        due = due_date(start, Frequency.MONTHLY, slot)
+@given(start=starts, slot=slots)
+def test_a_monthly_schedule_never_skips_or_repeats_a_month(start: date, slot: int):
+    this, following = due_date(start, Frequency.MONTHLY, slot), due_date(start, Frequency.MONTHLY, slot + 1)
 
-        assert month_index(due) == month_index(start) + slot - 1
-        if due.day != start.day:  # clamped: only where the month is too short, and then to its last day
-            assert due.day < start.day
-            assert date.fromordinal(due.toordinal() + 1).day == 1
+    assert month_index(following) == month_index(this) + 1
 
-    @given(start=starts, slot=slots)
-    def test_quarterly_and_annual_payments_are_three_and_twelve_months_apart(self, start: date, slot: int):
-        quarter = (due_date(start, Frequency.QUARTERLY, slot), due_date(start, Frequency.QUARTERLY, slot + 1))
-        year = (due_date(start, Frequency.ANNUAL, slot), due_date(start, Frequency.ANNUAL, slot + 1))
 
-        assert month_index(quarter[1]) - month_index(quarter[0]) == 3
-        assert month_index(year[1]) - month_index(year[0]) == 12
+@given(start=starts, slot=slots)
+def test_a_monthly_payment_keeps_the_start_day_whenever_the_month_has_it(start: date, slot: int):
+    due = due_date(start, Frequency.MONTHLY, slot)
 
-    @given(
-        start=starts,
-        slot=slots,
-        frequency=st.sampled_from([Frequency.WEEKLY, Frequency.FORTNIGHTLY, Frequency.FOUR_WEEKLY]),
-    )
-    def test_weekly_kinds_are_a_fixed_number_of_days_apart(self, start: date, slot: int, frequency: Frequency):
-        gap = (due_date(start, frequency, slot + 1) - due_date(start, frequency, slot)).days
+    assert month_index(due) == month_index(start) + slot - 1
+    if due.day != start.day:  # clamped: only where the month is too short, and then to its last day
+        assert due.day < start.day
+        assert date.fromordinal(due.toordinal() + 1).day == 1
 
-        assert gap == {Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14, Frequency.FOUR_WEEKLY: 28}[frequency]
+
+@given(start=starts, slot=slots)
+def test_quarterly_and_annual_payments_are_three_and_twelve_months_apart(start: date, slot: int):
+    quarter = (due_date(start, Frequency.QUARTERLY, slot), due_date(start, Frequency.QUARTERLY, slot + 1))
+    year = (due_date(start, Frequency.ANNUAL, slot), due_date(start, Frequency.ANNUAL, slot + 1))
+
+    assert month_index(quarter[1]) - month_index(quarter[0]) == 3
+    assert month_index(year[1]) - month_index(year[0]) == 12
+
+
+@given(
+    start=starts,
+    slot=slots,
+    frequency=st.sampled_from([Frequency.WEEKLY, Frequency.FORTNIGHTLY, Frequency.FOUR_WEEKLY]),
+)
+def test_weekly_kinds_are_a_fixed_number_of_days_apart(start: date, slot: int, frequency: Frequency):
+    gap = (due_date(start, frequency, slot + 1) - due_date(start, frequency, slot)).days
+
+    assert gap == {Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14, Frequency.FOUR_WEEKLY: 28}[frequency]
