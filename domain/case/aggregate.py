@@ -25,6 +25,7 @@ from domain.case.planning import PlanningSteps
 from domain.case.referral import ReferralSteps
 from domain.case.reviews import ReviewSteps
 from domain.case.state import CaseState
+from domain.case.variations import VariationSteps
 from domain.vocabulary import PrimarySupportReason, ReferralRoute
 
 
@@ -36,6 +37,7 @@ class Case(
     DecisionSteps,
     PlanningSteps,
     PaymentSteps,
+    VariationSteps,
     ReviewSteps,
     Aggregate,
 ):

@@ -39,6 +39,7 @@ from domain.commands.payments import (
     ResumeDirectPayments,
     SchedulePayment,
     SuspendDirectPayments,
+    VaryDirectPaymentAgreement,
 )
 from domain.commands.planning import DraftSupportPlan, RecordSignOffDecision, ReviseSupportPlan, SubmitSupportPlan
 from domain.commands.referral import CloseCase, ReceiveReferral, ScreenReferral
@@ -80,6 +81,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         ReceiveMonitoringReturn,
         RecoverUnspentFunds,
         ConfirmArrearsPayment,
+        VaryDirectPaymentAgreement,
         ScheduleReview,
         RequestReview,
         CompleteReview,
@@ -138,4 +140,5 @@ __all__ = [
     "StartNeedsAssessment",
     "SubmitSupportPlan",
     "SuspendDirectPayments",
+    "VaryDirectPaymentAgreement",
 ]
