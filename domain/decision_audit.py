@@ -21,6 +21,7 @@ from domain.case.decisions import DecisionSteps
 from domain.case.planning import PlanningSteps
 from domain.case.rules import FUNDING_AUTHORITY, SIGN_OFF_AUTHORITY
 from domain.case.state import CaseState
+from domain.case.variations import VariationSteps, recompute_variation
 from domain.eligibility import determine_adult_eligibility, determine_carer_eligibility
 from domain.money import format_pounds
 from domain.vocabulary import SignOffRoute
@@ -31,6 +32,7 @@ BudgetCapOverridden = DecisionSteps.BudgetCapOverridden
 FinancialAssessmentCompleted = DecisionSteps.FinancialAssessmentCompleted
 ChallengeResolved = DecisionSteps.ChallengeResolved
 SignOffDecisionRecorded = PlanningSteps.SignOffDecisionRecorded
+DirectPaymentAgreementVaried = VariationSteps.DirectPaymentAgreementVaried
 
 DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     EligibilityDetermined,
@@ -39,6 +41,7 @@ DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     FinancialAssessmentCompleted,
     ChallengeResolved,
     SignOffDecisionRecorded,
+    DirectPaymentAgreementVaried,
 )
 DECISIONS = tuple(cls.__name__ for cls in DECISION_EVENTS)
 
@@ -119,6 +122,8 @@ def explain(event: object) -> DecisionExplanation:
             "rule_set_id": event.rule_set_id,
             "rule_set_hash": event.rule_set_hash,
         }
+    elif isinstance(event, DirectPaymentAgreementVaried):
+        text, breakdown = event.explained()
     else:
         raise ValueError(f"{type(event).__name__} is not a decision")
     return DecisionExplanation(
@@ -136,6 +141,8 @@ def explain(event: object) -> DecisionExplanation:
 
 def check_recomputable(event: object, before: CaseState) -> list[str]:
     """Problems found recomputing eligibility or the s.26 statement from the state before the event."""
+    if isinstance(event, DirectPaymentAgreementVaried):
+        return recompute_variation(event, before)
     if not isinstance(event, EligibilityDetermined | FinancialAssessmentCompleted):
         raise ValueError(f"{type(event).__name__} is not recomputed here")
     person = before.people.get(event.person_id)

@@ -4,6 +4,7 @@ an agreement left behind by a changed approved figure is a finance officer's wor
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date
 from typing import Any
@@ -11,7 +12,9 @@ from typing import Any
 from domain import commands as c
 from domain.application import CaseRecord
 from domain.case import process
+from domain.case.variations import recompute_variation
 from domain.case.work import work_items
+from domain.decision_audit import explain
 from domain.payment_schedule import ScheduleSegment, segment_amount, segment_due_date
 from domain.service_levels import ServiceLevels
 from domain.vocabulary import Frequency
@@ -236,3 +239,29 @@ def test_the_process_hands_the_varied_schedule_to_the_payments(record: CaseRecor
     assert reaction.intents == (process.VaryPayments("dp-1", tuple(event.schedule)),)
     # Payments never started (a case still catching up starts them first): nothing to tell.
     assert process.react(event, process.Situation(**{**situation.__dict__, "payments": ()})).intents == ()
+
+
+def test_a_variation_is_a_money_decision_explained_and_recomputed(record: CaseRecord):
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.agreement(), paid(s, 1), revised_and_signed_off(s), vary(s))
+    event = last(record, s.case_id, "DirectPaymentAgreementVaried")
+
+    explained = explain(record.decision_at(s.case_id, event.originator_version))
+    assert explained.plain_english == (
+        "Agreement dp-1 was varied from 2026-03-16 (slot 3 on): £1,104.00 four-weekly (£14,352.00 a year) instead "
+        "of £920.00 four-weekly (£11,960.00 a year), following plan version 2 as signed off, within the approved "
+        "budget of £14,352.00: the plan was revised at review: twelve hours a week"
+    )
+    assert (explained.breakdown["first_slot"], explained.breakdown["yearly_pence"]) == (3, MORE_HOURS * 13)
+    check = record.verify_decision(s.case_id, event.originator_version)
+    assert (check.method, check.verified, check.problems) == ("recomputed", True, [])
+
+    before = record.case_at_version(s.case_id, event.originator_version - 1).state
+    tampered = dataclasses.replace(event, first_slot=2, yearly_pence=1)
+    assert recompute_variation(tampered, before) == [
+        "the recorded figures (first slot, yearly totals, terms before, approved figure) do not recompute"
+    ]
+    too_much = dataclasses.replace(event, amount_per_payment_pence=MORE_HOURS * 2)
+    problems = recompute_variation(too_much, before)
+    assert problems[0] == "the recorded schedule does not follow from the schedule before and the new terms"
+    assert problems[-1].startswith("the new terms do not follow the approved figure: the agreement pays £2,208.00")
