@@ -136,11 +136,17 @@ def first_slot_on_or_after(segments: Sequence[ScheduleSegment], day: date) -> in
 
 
 def varied(
-    segments: Sequence[ScheduleSegment], from_date: date, frequency: Frequency, amount_pence: int
+    segments: Sequence[ScheduleSegment],
+    from_date: date,
+    frequency: Frequency,
+    amount_pence: int,
+    *,
+    after_slot: int = 0,
 ) -> list[ScheduleSegment]:
     """The schedule with new terms from ``from_date``: the segments before the slot where they
-    take over, then the new one (a segment that would only have begun later is replaced)."""
-    first = first_slot_on_or_after(segments, from_date)
+    take over, then the new one (a segment that would only have begun later is replaced). The new
+    terms never take over a slot at or before ``after_slot`` (the last slot already held)."""
+    first = max(first_slot_on_or_after(segments, from_date), after_slot + 1)
     kept = [s for s in segments if s.first_slot < first]
     return [
         *kept,

@@ -800,12 +800,14 @@ def stage_must_not_already_be_overdue(state: CaseState, stage: str) -> None:
 def variation_must_start_after_the_last_paid_slot(agreement: Agreement, from_date: date) -> None:
     """Varied terms take over from a date after the last slot already paid (or scheduled, or owed
     as arrears): what has been paid keeps its terms, and a from-date on or before that slot's due
-    date would pay the same days twice."""
-    held = [*agreement.slots, agreement.arrears_slots]
-    last = max(held)
-    if last < 1:
+    date would pay the same days twice. A recorded slot's due date is the one it was recorded with."""
+    held = {slot.slot: slot.due_on for slot in agreement.slots.values()}
+    if agreement.arrears_slots and agreement.arrears_slots not in held:
+        held[agreement.arrears_slots] = segment_due_date(agreement.segments(), agreement.arrears_slots)
+    if not held:
         return
-    last_due = segment_due_date(agreement.segments(), last)
+    last_due = max(held.values())
+    last = max(slot for slot, due in held.items() if due == last_due)
     if from_date <= last_due:
         raise RuleViolation(
             f"from_date {from_date.isoformat()} is not after {last_due.isoformat()}, when slot {last} of "

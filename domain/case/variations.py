@@ -26,7 +26,7 @@ from domain.case.rules import (
     variation_must_change_the_terms,
     variation_must_start_after_the_last_paid_slot,
 )
-from domain.case.state import CaseState
+from domain.case.state import Agreement, CaseState
 from domain.money import format_pounds
 from domain.payment_schedule import ScheduleSegment, varied
 from domain.planning import PERIODS_PER_YEAR
@@ -127,7 +127,9 @@ class VariationSteps(Recording):
         variation_must_start_after_the_last_paid_slot(agreement, from_date)
         assert person.sign_off is not None  # plan_must_be_approved came first
         previous = agreement.current_terms()
-        schedule = varied(agreement.segments(), from_date, frequency, amount_per_payment_pence)
+        schedule = varied(
+            agreement.segments(), from_date, frequency, amount_per_payment_pence, after_slot=last_held_slot(agreement)
+        )
         self._record(
             ctx,
             self.DirectPaymentAgreementVaried,
@@ -149,6 +151,11 @@ class VariationSteps(Recording):
         )
 
 
+def last_held_slot(agreement: Agreement) -> int:
+    """The highest slot already recorded or owed as arrears (0 when none): kept on its terms."""
+    return max([*agreement.slots, agreement.arrears_slots])
+
+
 def recompute_variation(event: VariationSteps.DirectPaymentAgreementVaried, before: CaseState) -> list[str]:
     """Problems found recomputing a variation from the case as it stood before it: the new schedule
     from the old one and the new terms, the figures, and the approved figure the terms follow."""
@@ -159,7 +166,13 @@ def recompute_variation(event: VariationSteps.DirectPaymentAgreementVaried, befo
     if person is None or person.plan is None or person.sign_off is None:
         return [f"person {agreement.person_id} had no signed-off plan when the agreement was varied"]
     problems = []
-    schedule = varied(agreement.segments(), event.from_date, event.frequency, event.amount_per_payment_pence)
+    schedule = varied(
+        agreement.segments(),
+        event.from_date,
+        event.frequency,
+        event.amount_per_payment_pence,
+        after_slot=last_held_slot(agreement),
+    )
     if [s.model_dump(mode="json") for s in schedule] != [s.model_dump(mode="json") for s in event.schedule]:
         problems.append("the recorded schedule does not follow from the schedule before and the new terms")
     previous = agreement.current_terms()
