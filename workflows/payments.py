@@ -54,6 +54,9 @@ ISSUE_RETRY = RetryPolicy(
 SLOTS_PER_RUN = 24
 
 SUSPENDED_REFUSAL = "payments_suspended"
+# The record holds a variation this workflow has not been told of yet: the slot is decided again
+# once the variation's signal has come.
+OFF_SCHEDULE_REFUSAL = "payment_off_the_varied_schedule"
 # The agreement ended or the case closed between the activity's own check and its command.
 STOPPED_REFUSALS = ("payments_stopped", "case_closed")
 AGREEMENT_STOPPED = "agreement_stopped"
@@ -252,8 +255,10 @@ class PaymentsWorkflow:
         s.suspended, s.suspended_since = False, None
 
     async def _issue(self, slot: int, due: datetime) -> IssuedPayment | None:
-        """Issue one slot; None if the record refused because payments are suspended."""
+        """Issue one slot; None if the record refused because payments are suspended, or because the
+        agreement was varied and the signal saying so is still on its way (then once it has come)."""
         s = self.state
+        seen = s.variations
         try:
             return await workflow.execute_activity_method(
                 CaseActivities.issue_scheduled_payment,
@@ -272,6 +277,10 @@ class PaymentsWorkflow:
             code = error.cause.type if isinstance(error.cause, ApplicationError) else None
             if code in STOPPED_REFUSALS:
                 return IssuedPayment(slot=slot, issued=False, reason=AGREEMENT_STOPPED)
+            if code == OFF_SCHEDULE_REFUSAL:
+                workflow.logger.info("slot %s refused: the agreement was varied; waiting for the new schedule", slot)
+                await workflow.wait_condition(lambda: s.stopped or s.variations != seen)
+                return None
             if code != SUSPENDED_REFUSAL:
                 raise
             # The record is suspended but our signal has not come (yet). Treat the suspension as

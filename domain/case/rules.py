@@ -27,7 +27,7 @@ from domain.case.state import (
 )
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
-from domain.payment_schedule import schedule_last_slot, segment_due_date
+from domain.payment_schedule import schedule_last_slot, segment_amount, segment_due_date
 from domain.people import Actor, Role
 from domain.planning import PERIODS_PER_YEAR, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
@@ -838,4 +838,30 @@ def a_finished_schedule_is_not_varied(agreement: Agreement) -> None:
             f"agreement {agreement.agreement_id} has paid its last slot ({last}): there is nothing left to vary",
             code="agreement_schedule_finished",
             field="agreement_id",
+        )
+
+
+def payment_must_follow_the_varied_schedule(agreement: Agreement, slot: int, due_on: date, amount_pence: int) -> None:
+    """Once an agreement has been varied, a slot is scheduled only on the date and for the amount
+    its schedule gives it: a payment worked out on the terms before a variation that has since been
+    recorded is refused, and worked out again on the new ones."""
+    if not agreement.schedule:
+        return
+    segments = agreement.segments()
+    try:
+        expected: tuple[date | None, int] = (segment_due_date(segments, slot), segment_amount(segments, slot))
+    except (ValueError, OverflowError):  # a slot whose date the calendar cannot hold
+        expected = (None, segment_amount(segments, slot))
+    if expected != (due_on, amount_pence):
+        raise RuleViolation(
+            f"slot {slot} of agreement {agreement.agreement_id} falls due on "
+            f"{expected[0].isoformat() if expected[0] else 'no date'} for {format_pounds(expected[1])} "
+            "under its varied schedule",
+            code="payment_off_the_varied_schedule",
+            field="slot",
+            details={
+                "due_on": expected[0].isoformat() if expected[0] else None,
+                "amount_pence": expected[1],
+                "first_varied_slot": agreement.schedule[-1].first_slot,
+            },
         )

@@ -265,3 +265,16 @@ def test_a_variation_is_a_money_decision_explained_and_recomputed(record: CaseRe
     problems = recompute_variation(too_much, before)
     assert problems[0] == "the recorded schedule does not follow from the schedule before and the new terms"
     assert problems[-1].startswith("the new terms do not follow the approved figure: the agreement pays £2,208.00")
+
+
+def test_once_varied_a_slot_is_scheduled_only_on_its_date_and_for_its_amount(record: CaseRecord):
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.agreement(), paid(s, 1), revised_and_signed_off(s), vary(s))
+
+    # Slot 3 worked out on the terms before the variation (30 March, £920) is refused, with the
+    # date and amount the varied schedule gives it.
+    error = refused(record, s.schedule_payment(3), "payment_off_the_varied_schedule")
+    assert error.details == {"due_on": "2026-03-16", "amount_pence": MORE_HOURS, "first_varied_slot": 3}
+
+    assert when(record, s.schedule_payment(2)) == ["PaymentScheduled"]  # before the change: its old terms
+    assert when(record, s.schedule_payment(3, due_on="2026-03-16", amount_pence=MORE_HOURS)) == ["PaymentScheduled"]

@@ -15,12 +15,16 @@ from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from domain import commands as c
 from domain.application import CaseRecord
+from domain.vocabulary import Frequency
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import ADULT, FINANCE, Scenario, plan_for
+from tests.domain.story import adult_only_signed_off
 from tests.workflows.driving import eventually, payments_of, send, start, to_sign_off
+from workflows.payments import PaymentsInput, PaymentsWorkflow
 
 ROOT = Path(__file__).parents[2]
 FOUR_WEEKLY = 7 * 2_300 * 4  # the plan as first signed off: 7 hours a week at £23.00, four-weekly
@@ -144,3 +148,54 @@ async def test_a_varied_agreement_pays_the_old_amount_to_the_change_date_and_the
         assert record.verify_chain(story.case_id).intact
     finally:
         record.close()
+
+
+async def test_a_slot_worked_out_before_the_variations_signal_came_is_paid_on_the_new_terms(
+    temporal_env: WorkflowEnvironment, worker: Worker, case_record: CaseRecord, task_queue: str
+) -> None:
+    """The record is varied while the payments workflow has not been told: its slot, worked out on
+    the old terms, is refused by the record, and paid on the new ones once the signal comes."""
+    story, today = Scenario(), date.today()
+    for command in [*adult_only_signed_off(story), story.agreement(start_date=today.isoformat())]:
+        case_record.handle(command)
+    weekly = c.VaryDirectPaymentAgreement.model_validate(
+        {
+            "case_id": story.case_id,
+            "command_id": "vary-1",
+            "actor": FINANCE,
+            "agreement_id": "dp-1",
+            "amount_per_payment_pence": 92_000 // 4,
+            "frequency": "weekly",
+            "from_date": today.isoformat(),
+            "reason": "paid weekly at the person's request",
+        }
+    )
+    case_record.handle(weekly)
+    schedule = case_record.get_case(story.case_id).state.agreements["dp-1"].segments()
+    payments = await temporal_env.client.start_workflow(
+        PaymentsWorkflow.run,
+        PaymentsInput(
+            case_id=story.case_id.hex,
+            agreement_id="dp-1",
+            frequency=Frequency.FOUR_WEEKLY,
+            amount_per_payment_pence=92_000,
+            start_date=today,
+        ),
+        id=f"payments-race-{story.case_id.hex}",
+        task_queue=task_queue,
+    )
+
+    def scheduled() -> list[tuple[int, date, int]]:
+        events = case_record.stored_events(story.case_id)
+        return [(e.slot, e.due_on, e.amount_pence) for e in events if type(e).__name__ == "PaymentScheduled"]
+
+    assert await temporal_env.fast_forward(payments, timedelta(days=1))  # slot 1 due, on the old terms
+    await asyncio.sleep(1)
+    assert scheduled() == []  # refused: the record's schedule says £230 weekly
+
+    await payments.signal(PaymentsWorkflow.vary, schedule)
+    await eventually(lambda: scheduled() == [(1, today, 23_000)], "slot 1 on the varied terms")
+    state = await payments.query(PaymentsWorkflow.schedule)
+    assert state.issued_slots == [1] and state.skipped_slots == []
+    await payments.signal(PaymentsWorkflow.stop)
+    await payments.result()
