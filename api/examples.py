@@ -9,7 +9,7 @@ The agreement starts today, inside the council's window, whenever the document i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -232,6 +232,14 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "amount_per_payment_pence": FOUR_WEEKLY_PENCE,
         },
         "ConfirmArrearsPayment": {"agreement_id": AGREEMENT, "amount_pence": FOUR_WEEKLY_PENCE},
+        # The same approved figure a year, paid weekly from four weeks on.
+        "VaryDirectPaymentAgreement": {
+            "agreement_id": AGREEMENT,
+            "amount_per_payment_pence": FOUR_WEEKLY_PENCE // 4,
+            "frequency": "weekly",
+            "from_date": (date.fromisoformat(today) + timedelta(days=28)).isoformat(),
+            "reason": "paid weekly at the person's request",
+        },
         "SchedulePayment": {
             "agreement_id": AGREEMENT,
             "slot": 1,

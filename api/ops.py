@@ -227,7 +227,7 @@ async def quarantine(user: Ops, app: App, limit: Limit = 200) -> dict[str, Any]:
 def _release(app: Backend, case_id: uuid.UUID, released_by: str) -> Release:
     # The same views as the runner's (catalogue, service levels, panel threshold), over the API's
     # own view store; the tracking lock serialises the release with the runner, wherever it runs.
-    views = all_views(app.service_levels, app.council.scheme_of_delegation())
+    views = all_views(app.service_levels, app.council)
     return ProjectionRunner(app.record, app.views, views).release(case_id, released_by=released_by)
 
 

@@ -71,6 +71,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "RecoverPaymentsAfterStop": frozenset({FIN}),
     # Only finance releases the catch-up payment of a back-dated agreement, stating its amount.
     "ConfirmArrearsPayment": frozenset({FIN}),
+    # Finance varies an agreement to follow a changed approved figure (the rule checks the figure).
+    "VaryDirectPaymentAgreement": frozenset({FIN}),
     "ScheduleReview": CASEWORK,
     "RequestReview": CASEWORK,
     "CompleteReview": CASEWORK,

@@ -64,7 +64,7 @@ def build_projection_runner(record: CaseRecord, settings: Settings | None = None
     return ProjectionRunner(
         record,
         build_view_store(settings),
-        all_views(scheme=settings.council.scheme_of_delegation()),
+        all_views(council=settings.council),
     )
 
 

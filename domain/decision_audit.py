@@ -21,6 +21,7 @@ from domain.case.decisions import DecisionSteps, budget_statement_for, current_b
 from domain.case.planning import PlanningSteps
 from domain.case.rules import APPROVING_OUTCOMES, FUNDING_AUTHORITY, SIGN_OFF_AUTHORITY
 from domain.case.state import CaseState, Person
+from domain.case.variations import VariationSteps, recompute_variation
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.eligibility import determine_adult_eligibility, determine_carer_eligibility
 from domain.money import format_pounds
@@ -32,6 +33,7 @@ BudgetCapOverridden = DecisionSteps.BudgetCapOverridden
 FinancialAssessmentCompleted = DecisionSteps.FinancialAssessmentCompleted
 ChallengeResolved = DecisionSteps.ChallengeResolved
 SignOffDecisionRecorded = PlanningSteps.SignOffDecisionRecorded
+DirectPaymentAgreementVaried = VariationSteps.DirectPaymentAgreementVaried
 
 DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     EligibilityDetermined,
@@ -40,6 +42,7 @@ DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     FinancialAssessmentCompleted,
     ChallengeResolved,
     SignOffDecisionRecorded,
+    DirectPaymentAgreementVaried,
 )
 DECISIONS = tuple(cls.__name__ for cls in DECISION_EVENTS)
 
@@ -145,6 +148,8 @@ def explain(event: object) -> DecisionExplanation:
                 None if event.reassessment_completed_at is None else event.reassessment_completed_at.isoformat()
             ),
         }
+    elif isinstance(event, DirectPaymentAgreementVaried):
+        text, breakdown = event.explained()
     else:
         raise ValueError(f"{type(event).__name__} is not a decision")
     return DecisionExplanation(
@@ -162,6 +167,8 @@ def explain(event: object) -> DecisionExplanation:
 
 def check_recomputable(event: object, before: CaseState) -> list[str]:
     """Problems found recomputing eligibility or the s.26 statement from the state before the event."""
+    if isinstance(event, DirectPaymentAgreementVaried):
+        return recompute_variation(event, before)
     if not isinstance(event, EligibilityDetermined | FinancialAssessmentCompleted):
         raise ValueError(f"{type(event).__name__} is not recomputed here")
     person = before.people.get(event.person_id)

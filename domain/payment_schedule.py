@@ -15,7 +15,10 @@ agreement was made.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.vocabulary import Frequency
 
@@ -66,3 +69,88 @@ def slots_due_before(start: date, frequency: Frequency, day: date) -> int:
     while (last is None or count < last) and due_date(start, frequency, count + 1) < day:
         count += 1
     return count
+
+
+# A schedule across variations -----------------------------------------------------------------
+#
+# A varied agreement's schedule is a list of segments, each the terms in force from its first slot
+# on. Slot numbers run on across a variation: the new terms take over at the first slot of the old
+# terms that would have fallen due on or after the variation's from-date, and that slot is the new
+# terms' first payment, due on the from-date itself. Every slot before it keeps its due date and
+# amount for ever, so a slot number names the same payment whichever terms are now in force.
+
+
+class ScheduleSegment(BaseModel):
+    """The terms in force from slot ``first_slot`` on: that slot falls due on ``start_date`` and
+    the later ones are counted from it at ``frequency``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first_slot: int = Field(ge=1)
+    start_date: date
+    frequency: Frequency
+    amount_per_payment_pence: int = Field(gt=0)
+
+
+def segment_of(segments: Sequence[ScheduleSegment], slot: int) -> ScheduleSegment:
+    """The segment whose terms slot ``slot`` is paid under."""
+    if slot < 1:
+        raise ValueError(f"payment slots are counted from 1, not {slot}")
+    found = segments[0]
+    for segment in segments[1:]:
+        if segment.first_slot > slot:
+            break
+        found = segment
+    return found
+
+
+def segment_due_date(segments: Sequence[ScheduleSegment], slot: int) -> date:
+    segment = segment_of(segments, slot)
+    return due_date(segment.start_date, segment.frequency, slot - segment.first_slot + 1)
+
+
+def segment_due_at(segments: Sequence[ScheduleSegment], slot: int) -> datetime:
+    return datetime.combine(segment_due_date(segments, slot), DUE_TIME)
+
+
+def segment_amount(segments: Sequence[ScheduleSegment], slot: int) -> int:
+    return segment_of(segments, slot).amount_per_payment_pence
+
+
+def schedule_last_slot(segments: Sequence[ScheduleSegment]) -> int | None:
+    """The last slot of the whole schedule (its last segment's), or None while it runs on."""
+    last = segments[-1]
+    own = last_slot(last.frequency)
+    return None if own is None else last.first_slot + own - 1
+
+
+def first_slot_on_or_after(segments: Sequence[ScheduleSegment], day: date) -> int:
+    """The first slot of the schedule that falls due on ``day`` or later (one past the last slot
+    when every slot falls due before it): where terms varied from ``day`` take over."""
+    for index, segment in enumerate(segments):
+        candidate = segment.first_slot + slots_due_before(segment.start_date, segment.frequency, day)
+        following = segments[index + 1].first_slot if index + 1 < len(segments) else None
+        if following is None or candidate < following:
+            return candidate
+    raise AssertionError("unreachable: the last segment always answers")
+
+
+def varied(
+    segments: Sequence[ScheduleSegment],
+    from_date: date,
+    frequency: Frequency,
+    amount_pence: int,
+    *,
+    after_slot: int = 0,
+) -> list[ScheduleSegment]:
+    """The schedule with new terms from ``from_date``: the segments before the slot where they
+    take over, then the new one (a segment that would only have begun later is replaced). The new
+    terms never take over a slot at or before ``after_slot`` (the last slot already held)."""
+    first = max(first_slot_on_or_after(segments, from_date), after_slot + 1)
+    kept = [s for s in segments if s.first_slot < first]
+    return [
+        *kept,
+        ScheduleSegment(
+            first_slot=first, start_date=from_date, frequency=frequency, amount_per_payment_pence=amount_pence
+        ),
+    ]

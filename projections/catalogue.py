@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.delegation import SchemeOfDelegation
+from domain.commands import CouncilSettings
 from domain.service_levels import ServiceLevels
 from projections.audit_timeline import AuditTimelineView
 from projections.base import Projection
@@ -13,13 +13,12 @@ from projections.overdue import DeadlinesView
 from projections.worklists import WorklistView
 
 
-def all_views(
-    service_levels: ServiceLevels | None = None, scheme: SchemeOfDelegation | None = None
-) -> list[Projection]:
+def all_views(service_levels: ServiceLevels | None = None, council: CouncilSettings | None = None) -> list[Projection]:
+    """Every view, with the service levels and the council's settings the derived ones weigh."""
     levels = service_levels or ServiceLevels()
     return [
         CurrentCaseView(levels),
-        WorklistView(levels, scheme),
+        WorklistView(levels, council),
         DeadlinesView(levels),
         CarersRegisterView(),
         BudgetLedgerView(),

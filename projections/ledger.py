@@ -123,7 +123,9 @@ class Movement:
 
 
 def a_year_pence(agreement: Agreement) -> int:
-    return agreement.amount_per_payment_pence * PERIODS_PER_YEAR[agreement.frequency]
+    """What the agreement commits a year on the terms in force (as varied, if it has been)."""
+    terms = agreement.current_terms()
+    return terms.amount_per_payment_pence * PERIODS_PER_YEAR[terms.frequency]
 
 
 def allocated_pence(person: Person) -> int:

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from domain.case.state import CaseState
 from domain.case.work import work_items
-from domain.delegation import SchemeOfDelegation
+from domain.commands import CouncilSettings
 from domain.people import Role
 from domain.service_levels import ServiceLevels
 from domain.vocabulary import Stage
@@ -40,10 +40,13 @@ class WorklistView(CaseDerivedView):
     name = "worklists"
     columns: ClassVar = {WORKLIST: COLUMNS}
 
-    def __init__(self, service_levels: ServiceLevels | None = None, scheme: SchemeOfDelegation | None = None) -> None:
+    def __init__(self, service_levels: ServiceLevels | None = None, council: CouncilSettings | None = None) -> None:
         super().__init__()
         self.service_levels = service_levels or ServiceLevels()
-        self.scheme = scheme
+        # Who a sign-off waits for, and how far an agreement may depart from the approved figure
+        # before it must be varied, are the council's; without them, the panel and no tolerance.
+        self.scheme = council.scheme_of_delegation() if council is not None else None
+        self.agreement_tolerance_basis_points = council.agreement_tolerance_basis_points if council is not None else 0
 
     def create_tables(self, cursor: ViewCursor) -> None:
         cursor.execute(
@@ -73,7 +76,7 @@ class WorklistView(CaseDerivedView):
                     state.adult.name,
                     version,
                 )
-                for item in work_items(state, self.scheme)
+                for item in work_items(state, self.scheme, self.agreement_tolerance_basis_points)
             ]
         }
 

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         StartPayments,
         StopPayments,
         SuspendPayments,
+        VaryPayments,
     )
     from domain.case.rules import outstanding_assessments
     from domain.commands import COMMANDS, CaseCommand, CouncilSettings
@@ -348,7 +349,7 @@ class CaseWorkflow(PaymentsParent):
             case StartPayments():
                 self.state.payment_workflows.append(intent.agreement_id)
                 await start_payments(parent_id, self.state.case_id, intent)
-            case SuspendPayments() | ResumePayments() | StopPayments():
+            case SuspendPayments() | ResumePayments() | StopPayments() | VaryPayments():
                 await tell_payments(parent_id, intent)
             case Record():
                 await self._system(intent)

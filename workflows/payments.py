@@ -17,6 +17,11 @@ period. Nothing is recorded on the case for a skipped slot; the workflow lists i
 ``skipped_slots``. A slot that fell due *before* the suspension began and was not yet paid (the
 workflow was catching up) is still paid after resumption.
 
+Variation: a ``vary`` signal hands over the agreement's whole schedule as varied, segment by
+segment (``domain.payment_schedule``). Slot numbers run on across a variation and a slot before the
+variation's first slot keeps its due date and amount, so the slot being waited for simply falls
+due when (and for what) the new schedule says: nothing already paid is paid again, nothing skipped.
+
 Workflow code only: ``workflow.now()`` for time, no I/O, all state in one model (``PaymentsInput``)
 so continue-as-new hands it on whole.
 """
@@ -32,7 +37,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ConfigDict, Field
 
-    from domain.payment_schedule import due_at, last_slot
+    from domain.payment_schedule import ScheduleSegment, schedule_last_slot, segment_amount, segment_due_at
     from domain.vocabulary import Frequency
     from workflows.activities import CaseActivities
     from workflows.case_mirror import CaseMirror
@@ -49,6 +54,9 @@ ISSUE_RETRY = RetryPolicy(
 SLOTS_PER_RUN = 24
 
 SUSPENDED_REFUSAL = "payments_suspended"
+# The record holds a variation this workflow has not been told of yet: the slot is decided again
+# once the variation's signal has come.
+OFF_SCHEDULE_REFUSAL = "payment_off_the_varied_schedule"
 # The agreement ended or the case closed between the activity's own check and its command.
 STOPPED_REFUSALS = ("payments_stopped", "case_closed")
 AGREEMENT_STOPPED = "agreement_stopped"
@@ -89,6 +97,20 @@ class PaymentsInput(BaseModel):
     suspended_since: datetime | None = None
     # Suspensions that have ended and may still cover a slot not yet reached (pruned as slots pass).
     suspensions: list[SuspensionWindow] = Field(default_factory=list)
+    # The schedule as varied (empty until a variation: then the whole schedule, the terms above its
+    # first segment), and how many variations have arrived (a wait for a slot wakes on a new one).
+    schedule: list[ScheduleSegment] = Field(default_factory=list)
+    variations: int = 0
+
+    def segments(self) -> list[ScheduleSegment]:
+        return self.schedule or [
+            ScheduleSegment(
+                first_slot=1,
+                start_date=self.start_date,
+                frequency=self.frequency,
+                amount_per_payment_pence=self.amount_per_payment_pence,
+            )
+        ]
 
 
 class PaymentsParent:
@@ -125,8 +147,11 @@ class PaymentsWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(s)
             slot = s.next_slot
-            due = due_at(s.start_date, s.frequency, slot)
-            if not await self._wait_until_payable(slot, due):
+            due = segment_due_at(s.segments(), slot)
+            payable = await self._wait_until_payable(slot, due)
+            if payable is None:
+                continue  # the schedule was varied meanwhile: when this slot falls due, decided again
+            if not payable:
                 break  # stopped
             if self._fell_due_while_suspended(due):
                 workflow.logger.info("slot %s fell due while payments were suspended: not paid", slot)
@@ -171,6 +196,14 @@ class PaymentsWorkflow:
             self._end_suspension(workflow.now())
 
     @workflow.signal
+    def vary(self, schedule: list[ScheduleSegment]) -> None:
+        """The agreement was varied on the case record: pay by this schedule from here on."""
+        if self.state.stopped:
+            return
+        self.state.schedule = list(schedule)
+        self.state.variations += 1
+
+    @workflow.signal
     def stop(self) -> None:
         """The agreement ended or the case closed: no further payments."""
         self.state.stopped = True
@@ -182,22 +215,28 @@ class PaymentsWorkflow:
     # Steps ---------------------------------------------------------------------------------------
 
     def _schedule_complete(self) -> bool:
-        last = last_slot(self.state.frequency)
+        last = schedule_last_slot(self.state.segments())
         return last is not None and self.state.next_slot > last
 
-    async def _wait_until_payable(self, slot: int, due: datetime) -> bool:
-        """Wait until ``due`` with payments not suspended; False if stopped meanwhile."""
+    async def _wait_until_payable(self, slot: int, due: datetime) -> bool | None:
+        """Wait until ``due`` with payments not suspended; False if stopped meanwhile, None if the
+        schedule was varied meanwhile (the slot's due time is to be read again)."""
         s = self.state
+        seen = s.variations
         while not s.stopped:
+            if s.variations != seen:
+                return None
             if s.suspended:
-                await workflow.wait_condition(lambda: s.stopped or not s.suspended)
+                await workflow.wait_condition(lambda: s.stopped or not s.suspended or s.variations != seen)
                 continue
             remaining = due - workflow.now()
             if remaining <= timedelta(0):
                 return True
             try:
                 await workflow.wait_condition(
-                    lambda: s.stopped or s.suspended, timeout=remaining, timeout_summary=f"slot {slot} due"
+                    lambda: s.stopped or s.suspended or s.variations != seen,
+                    timeout=remaining,
+                    timeout_summary=f"slot {slot} due",
                 )
             except TimeoutError:
                 pass  # due now; the loop checks once more that nothing changed in the same instant
@@ -216,8 +255,10 @@ class PaymentsWorkflow:
         s.suspended, s.suspended_since = False, None
 
     async def _issue(self, slot: int, due: datetime) -> IssuedPayment | None:
-        """Issue one slot; None if the record refused because payments are suspended."""
+        """Issue one slot; None if the record refused because payments are suspended, or because the
+        agreement was varied and the signal saying so is still on its way (then once it has come)."""
         s = self.state
+        seen = s.variations
         try:
             return await workflow.execute_activity_method(
                 CaseActivities.issue_scheduled_payment,
@@ -226,7 +267,7 @@ class PaymentsWorkflow:
                     agreement_id=s.agreement_id,
                     slot=slot,
                     due_on=due.date(),
-                    amount_pence=s.amount_per_payment_pence,
+                    amount_pence=segment_amount(s.segments(), slot),
                 ),
                 start_to_close_timeout=ISSUE_TIMEOUT,
                 retry_policy=ISSUE_RETRY,
@@ -236,6 +277,10 @@ class PaymentsWorkflow:
             code = error.cause.type if isinstance(error.cause, ApplicationError) else None
             if code in STOPPED_REFUSALS:
                 return IssuedPayment(slot=slot, issued=False, reason=AGREEMENT_STOPPED)
+            if code == OFF_SCHEDULE_REFUSAL:
+                workflow.logger.info("slot %s refused: the agreement was varied; waiting for the new schedule", slot)
+                await workflow.wait_condition(lambda: s.stopped or s.variations != seen)
+                return None
             if code != SUSPENDED_REFUSAL:
                 raise
             # The record is suspended but our signal has not come (yet). Treat the suspension as

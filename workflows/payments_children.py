@@ -7,7 +7,14 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
-from domain.case.process import PaymentsChange, ResumePayments, StartPayments, StopPayments, SuspendPayments
+from domain.case.process import (
+    PaymentsChange,
+    ResumePayments,
+    StartPayments,
+    StopPayments,
+    SuspendPayments,
+    VaryPayments,
+)
 from workflows.payments import PaymentsInput, PaymentsWorkflow, payments_workflow_id
 
 
@@ -30,6 +37,15 @@ async def start_payments(parent_id: str, case_id: str, intent: StartPayments) ->
 
 
 async def tell_payments(parent_id: str, change: PaymentsChange) -> None:
+    handle = workflow.get_external_workflow_handle_for(
+        PaymentsWorkflow.run, payments_workflow_id(parent_id, change.agreement_id)
+    )
+    if isinstance(change, VaryPayments):
+        try:
+            await handle.signal(PaymentsWorkflow.vary, list(change.schedule))
+        except ApplicationError:
+            pass  # the payments workflow has already finished: nothing left to tell it
+        return
     match change:
         case SuspendPayments():
             signal = PaymentsWorkflow.suspend
@@ -37,9 +53,6 @@ async def tell_payments(parent_id: str, change: PaymentsChange) -> None:
             signal = PaymentsWorkflow.resume
         case StopPayments():
             signal = PaymentsWorkflow.stop
-    handle = workflow.get_external_workflow_handle_for(
-        PaymentsWorkflow.run, payments_workflow_id(parent_id, change.agreement_id)
-    )
     try:
         await handle.signal(signal)
     except ApplicationError:

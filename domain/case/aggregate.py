@@ -27,6 +27,7 @@ from domain.case.referral import ReferralSteps
 from domain.case.representatives import RepresentativeSteps
 from domain.case.reviews import ReviewSteps
 from domain.case.state import CaseState
+from domain.case.variations import VariationSteps
 from domain.vocabulary import PrimarySupportReason, ReferralRoute
 
 
@@ -40,6 +41,7 @@ class Case(
     RepresentativeSteps,
     PaymentSteps,
     MonitoringSteps,
+    VariationSteps,
     ReviewSteps,
     Aggregate,
 ):

@@ -23,6 +23,7 @@ from domain.case.rules import (
     only_an_issued_payment_can_fail,
     payee_must_be_on_the_case_or_in_the_plan,
     payee_must_fit_how_the_budget_is_held,
+    payment_must_follow_the_varied_schedule,
     payment_must_not_fall_due_before_the_agreement_starts,
     payment_slot_is_paid_at_most_once,
     payment_slot_must_be_new,
@@ -306,6 +307,7 @@ class PaymentSteps(Recording):
         arrears_are_one_catch_up_payment(agreement, slot)
         payment_slot_must_be_new(agreement, slot)
         payment_must_not_fall_due_before_the_agreement_starts(agreement, due_on)
+        payment_must_follow_the_varied_schedule(agreement, slot, due_on, amount_pence)
         self._record(
             ctx, self.PaymentScheduled, agreement_id=agreement_id, slot=slot, due_on=due_on, amount_pence=amount_pence
         )

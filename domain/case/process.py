@@ -8,7 +8,8 @@ as the system actor, through the same dry-run and activity as any command a pers
 
 - A direct payment agreement gets its payments, and its own first review within 182 days of its
   start (the service levels' ``direct_payment_first_review_days``).
-- Payments are suspended, resumed and stopped as the agreement is; all stop when the case closes.
+- Payments are suspended, resumed, varied and stopped as the agreement is; all stop when the case
+  closes.
 - Once every plan in hand is decided after an approval, one coordinated first review for everyone
   with an approved plan, 8 weeks out (``first_review_weeks``).
 - After each planned review the next annual one (``review_interval_days``), and one cycle of the
@@ -27,6 +28,7 @@ from domain.case.aggregate import Case
 from domain.case.base import CaseEvent
 from domain.case.state import CaseState, PlanStatus
 from domain.commands import CaseCommand, RecordStageOverdue, RequestReview, ScheduleReview
+from domain.payment_schedule import ScheduleSegment
 from domain.service_levels import Deadline, ServiceLevels
 from domain.vocabulary import Frequency, ReviewKind, ReviewOutcome, ReviewReason, SignOffOutcome
 
@@ -70,6 +72,16 @@ class StopPayments:
 
 
 @dataclass(frozen=True)
+class VaryPayments:
+    """The agreement was varied: pay by ``schedule`` (the whole schedule, segment by segment) from
+    here on. Slots before the variation's first slot keep their terms, so none is paid twice or
+    skipped whatever slot the payments have reached."""
+
+    agreement_id: str
+    schedule: tuple[ScheduleSegment, ...]
+
+
+@dataclass(frozen=True)
 class Record:
     """A command the process issues itself. The caller names it and records it as the system
     actor; the case record may still refuse it (the case moved on), and the command that led here
@@ -85,8 +97,8 @@ class CycleEnded:
     to a fresh run at this natural point)."""
 
 
-Intent = StartPayments | SuspendPayments | ResumePayments | StopPayments | Record | CycleEnded
-PaymentsChange = SuspendPayments | ResumePayments | StopPayments
+Intent = StartPayments | SuspendPayments | ResumePayments | StopPayments | VaryPayments | Record | CycleEnded
+PaymentsChange = SuspendPayments | ResumePayments | StopPayments | VaryPayments
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,8 @@ def react(event: CaseEvent, situation: Situation) -> Reaction:
             return Reaction((SuspendPayments(event.agreement_id),), situation.reviews_scheduled)
         case Case.DirectPaymentsResumed() if event.agreement_id in situation.payments:
             return Reaction((ResumePayments(event.agreement_id),), situation.reviews_scheduled)
+        case Case.DirectPaymentAgreementVaried() if event.agreement_id in situation.payments:
+            return Reaction((VaryPayments(event.agreement_id, tuple(event.schedule)),), situation.reviews_scheduled)
         case Case.DirectPaymentAgreementEnded() if event.agreement_id in situation.payments:
             return Reaction((StopPayments(event.agreement_id),), situation.reviews_scheduled)
         case Case.CaseClosed():

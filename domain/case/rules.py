@@ -31,6 +31,7 @@ from domain.case.state import (
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
+from domain.payment_schedule import schedule_last_slot, segment_amount, segment_due_date
 from domain.people import Actor, Role
 from domain.planning import PAID_OUT, PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
@@ -553,6 +554,8 @@ def direct_payment_must_follow_the_signed_off_plan(
 ) -> None:
     """D1 and the council's financial regulations: the money paid is the money approved.
 
+    The one rule for an agreement's terms, whether it is being made or varied (and what the
+    worklist asks of an agreement whose approved figure has changed since).
     An agreement pays what the signed-off plan holds as a direct payment: the same amount and
     frequency, or another frequency whose yearly total is the plan's within the council's stated
     tolerance. Its yearly total never exceeds the budget the sign-off approved."""
@@ -596,19 +599,42 @@ def direct_payment_must_follow_the_signed_off_plan(
         )
 
 
+def departure_from_the_signed_off_plan(
+    person: Person, *, amount_per_payment_pence: int, frequency: Frequency, tolerance_basis_points: int
+) -> str | None:
+    """Why terms an agreement pays no longer follow the approved figure, by the rule above (what
+    the worklist asks of an agreement after a challenge, a review or a revised plan), or None."""
+    try:
+        direct_payment_must_follow_the_signed_off_plan(
+            person,
+            amount_per_payment_pence=amount_per_payment_pence,
+            frequency=frequency,
+            tolerance_basis_points=tolerance_basis_points,
+        )
+    except RuleViolation as departure:
+        return str(departure)
+    return None
+
+
 def agreement_must_start_within_window(
-    start_date: date, today: date, *, backdating_limit_days: int, future_start_limit_days: int
+    start_date: date,
+    today: date,
+    *,
+    backdating_limit_days: int,
+    future_start_limit_days: int,
+    field: str = "start_date",
 ) -> None:
     """An agreement starts no further back than the council allows (its arrears become one
-    catch-up payment) and no further ahead than it plans payments."""
+    catch-up payment) and no further ahead than it plans payments; so do varied terms, from
+    their from-date (``field`` names the date refused)."""
     earliest = today - timedelta(days=backdating_limit_days)
     latest = today + timedelta(days=future_start_limit_days)
     if not earliest <= start_date <= latest:
         raise InvalidInput(
-            f"start_date: {start_date.isoformat()} is outside the council's window for a direct payment "
+            f"{field}: {start_date.isoformat()} is outside the council's window for a direct payment "
             f"agreement ({earliest.isoformat()} to {latest.isoformat()})",
             code="agreement_start_out_of_window",
-            field="start_date",
+            field=field,
             details={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
         )
 
@@ -896,6 +922,55 @@ def payments_must_have_stopped(agreement: Agreement) -> None:
         raise RuleViolation(
             f"payments under {agreement.agreement_id} are neither suspended nor ended",
             code="payments_not_stopped",
+            field="agreement_id",
+        )
+
+
+# Varying a direct payment agreement (D1) ----------------------------------------------------------
+# (The new terms follow the approved figure by direct_payment_must_follow_the_signed_off_plan and
+# start within the council's window by agreement_must_start_within_window, as a new agreement does.)
+
+
+def variation_must_start_after_the_last_paid_slot(agreement: Agreement, from_date: date) -> None:
+    """Varied terms take over from a date after the last slot already paid (or scheduled, or owed
+    as arrears): what has been paid keeps its terms, and a from-date on or before that slot's due
+    date would pay the same days twice. A recorded slot's due date is the one it was recorded with."""
+    held = {slot.slot: slot.due_on for slot in agreement.slots.values()}
+    if agreement.arrears_slots and agreement.arrears_slots not in held:
+        held[agreement.arrears_slots] = segment_due_date(agreement.segments(), agreement.arrears_slots)
+    if not held:
+        return
+    last_due = max(held.values())
+    last = max(slot for slot, due in held.items() if due == last_due)
+    if from_date <= last_due:
+        raise RuleViolation(
+            f"from_date {from_date.isoformat()} is not after {last_due.isoformat()}, when slot {last} of "
+            f"agreement {agreement.agreement_id} fell due and was paid (or is owed) under its terms",
+            code="variation_before_last_paid_slot",
+            field="from_date",
+            details={"last_slot": last, "last_slot_due_on": last_due.isoformat()},
+        )
+
+
+def variation_must_change_the_terms(agreement: Agreement, amount_per_payment_pence: int, frequency: Frequency) -> None:
+    """A variation changes the amount or the frequency in force; the same terms again are no variation."""
+    terms = agreement.current_terms()
+    if (terms.amount_per_payment_pence, terms.frequency) == (amount_per_payment_pence, frequency):
+        raise RuleViolation(
+            f"agreement {agreement.agreement_id} already pays {format_pounds(amount_per_payment_pence)} "
+            f"{frequency.value.replace('_', '-')}",
+            code="variation_changes_nothing",
+            field="amount_per_payment_pence",
+        )
+
+
+def a_finished_schedule_is_not_varied(agreement: Agreement) -> None:
+    """A one-off payment that has been paid has no schedule left to vary: new payments are a new agreement."""
+    last = schedule_last_slot(agreement.segments())
+    if last is not None and last in agreement.slots:
+        raise RuleViolation(
+            f"agreement {agreement.agreement_id} has paid its last slot ({last}): there is nothing left to vary",
+            code="agreement_schedule_finished",
             field="agreement_id",
         )
 
@@ -1318,3 +1393,29 @@ def payee_must_be_on_the_case_or_in_the_plan(
             field="recipient_id",
         )
     return representative.representative_id, representative.name, None
+
+
+def payment_must_follow_the_varied_schedule(agreement: Agreement, slot: int, due_on: date, amount_pence: int) -> None:
+    """Once an agreement has been varied, a slot is scheduled only on the date and for the amount
+    its schedule gives it: a payment worked out on the terms before a variation that has since been
+    recorded is refused, and worked out again on the new ones."""
+    if not agreement.schedule:
+        return
+    segments = agreement.segments()
+    try:
+        expected: tuple[date | None, int] = (segment_due_date(segments, slot), segment_amount(segments, slot))
+    except (ValueError, OverflowError):  # a slot whose date the calendar cannot hold
+        expected = (None, segment_amount(segments, slot))
+    if expected != (due_on, amount_pence):
+        raise RuleViolation(
+            f"slot {slot} of agreement {agreement.agreement_id} falls due on "
+            f"{expected[0].isoformat() if expected[0] else 'no date'} for {format_pounds(expected[1])} "
+            "under its varied schedule",
+            code="payment_off_the_varied_schedule",
+            field="slot",
+            details={
+                "due_on": expected[0].isoformat() if expected[0] else None,
+                "amount_pence": expected[1],
+                "first_varied_slot": agreement.schedule[-1].first_slot,
+            },
+        )

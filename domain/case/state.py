@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.budget_statement import PersonalBudgetStatement, PlanVariance
 from domain.canonical import GENESIS_HASH
 from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings, EligibilityDetermination
+from domain.payment_schedule import ScheduleSegment
 from domain.planning import SupportPlan
 from domain.ras import BudgetCalculation, CarerSupport, WellbeingImpact
 from domain.vocabulary import (
@@ -233,6 +234,27 @@ class Agreement(Model):
     recovered_slots: list[int] = Field(default_factory=list)
     # The day payments stopped (the suspension's or the end's effective date) while they are stopped.
     stopped_on: date | None = None
+    # Variations (vary-direct-payment-agreement). The schedule as varied, whole: its first segment is
+    # the terms above (start_date, frequency, amount_per_payment_pence, which stay those the agreement
+    # was made with: slot 1 and the arrears are paid under them), each later one the terms in force
+    # from its first slot. Empty while the agreement has never been varied.
+    schedule: list[ScheduleSegment] = Field(default_factory=list)
+    variations: int = 0
+
+    def segments(self) -> list[ScheduleSegment]:
+        """The schedule the agreement pays by, segment by segment (one until it is varied)."""
+        return self.schedule or [
+            ScheduleSegment(
+                first_slot=1,
+                start_date=self.start_date,
+                frequency=self.frequency,
+                amount_per_payment_pence=self.amount_per_payment_pence,
+            )
+        ]
+
+    def current_terms(self) -> ScheduleSegment:
+        """The terms in force now and from here on: the last segment of the schedule."""
+        return self.segments()[-1]
 
 
 class Review(Model):

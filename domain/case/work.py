@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.case.rules import SIGN_OFF_AUTHORITY, outstanding_assessments
+from domain.case.rules import (
+    SIGN_OFF_AUTHORITY,
+    departure_from_the_signed_off_plan,
+    outstanding_assessments,
+)
 from domain.case.stage import USES_DIRECT_PAYMENT
-from domain.case.state import AssessmentStatus, CaseState, PlanStatus
+from domain.case.state import Agreement, AssessmentStatus, CaseState, PlanStatus
 from domain.delegation import SchemeOfDelegation
 from domain.people import Role
 from domain.planning import SupportPlan
@@ -32,7 +36,9 @@ class WorkItem(BaseModel):
         return ":".join([self.kind, self.person_id or "-", *([self.ref] if self.ref else [])])
 
 
-def work_items(state: CaseState, scheme: SchemeOfDelegation | None = None) -> list[WorkItem]:
+def work_items(
+    state: CaseState, scheme: SchemeOfDelegation | None = None, agreement_tolerance_basis_points: int = 0
+) -> list[WorkItem]:
     if state.closed:
         return []
     items: list[WorkItem] = []
@@ -121,6 +127,17 @@ def work_items(state: CaseState, scheme: SchemeOfDelegation | None = None) -> li
                     detail=f"{agreement.arrears_slots} payment(s) already due under {agreement.agreement_id}",
                 )
             )
+        departure = _departs_from_the_approved_figure(state, agreement, agreement_tolerance_basis_points)
+        if departure is not None:
+            add(
+                WorkItem(
+                    kind="vary_direct_payment_agreement",
+                    role=Role.FINANCE_OFFICER,
+                    person_id=agreement.person_id,
+                    ref=agreement.agreement_id,
+                    detail=departure,
+                )
+            )
         if any(slot.status == "failed" for slot in agreement.slots.values()):
             add(
                 WorkItem(
@@ -172,3 +189,24 @@ def _aligned_plans_revised(state: CaseState) -> list[WorkItem]:
         for person in state.people.values()
         for other_id in person.aligned_changes_to_review
     ]
+
+
+def _departs_from_the_approved_figure(
+    state: CaseState, agreement: Agreement, tolerance_basis_points: int
+) -> str | None:
+    """Why an agreement in force no longer follows its person's approved figure (a challenge upheld,
+    a review or a revised plan changed it), by the one rule an agreement is made and varied by;
+    None while it follows it, or while there is no approved plan to follow (the plan is being
+    revised: its own items show)."""
+    person = state.people.get(agreement.person_id)
+    if agreement.status == "stopped" or person is None or person.plan_status != PlanStatus.APPROVED:
+        return None
+    if person.plan is None or person.sign_off is None:
+        return None
+    terms = agreement.current_terms()
+    return departure_from_the_signed_off_plan(
+        person,
+        amount_per_payment_pence=terms.amount_per_payment_pence,
+        frequency=terms.frequency,
+        tolerance_basis_points=tolerance_basis_points,
+    )

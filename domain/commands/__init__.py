@@ -41,6 +41,7 @@ from domain.commands.payments import (
     ResumeDirectPayments,
     SchedulePayment,
     SuspendDirectPayments,
+    VaryDirectPaymentAgreement,
 )
 from domain.commands.planning import DraftSupportPlan, RecordSignOffDecision, ReviseSupportPlan, SubmitSupportPlan
 from domain.commands.referral import CloseCase, ReceiveReferral, ScreenReferral
@@ -94,6 +95,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         RecoverMisspentFunds,
         RecoverPaymentsAfterStop,
         ConfirmArrearsPayment,
+        VaryDirectPaymentAgreement,
         ScheduleReview,
         RequestReview,
         CompleteReview,
@@ -158,4 +160,5 @@ __all__ = [
     "StartNeedsAssessment",
     "SubmitSupportPlan",
     "SuspendDirectPayments",
+    "VaryDirectPaymentAgreement",
 ]

@@ -190,3 +190,27 @@ class RecoverPaymentsAfterStop(CaseCommand):
         case.recover_payments_after_stop(
             ctx, agreement_id=self.agreement_id, stopped_from=self.stopped_from, reason=self.reason
         )
+
+
+class VaryDirectPaymentAgreement(CaseCommand):
+    """New terms for an agreement from a date (amount, frequency), following the approved figure;
+    the slots before the from-date keep theirs."""
+
+    agreement_id: Identifier
+    amount_per_payment_pence: Pence = Field(gt=0)
+    frequency: Frequency
+    from_date: CaseDate
+    reason: Reason
+
+    def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
+        case.vary_direct_payment_agreement(
+            ctx,
+            agreement_id=self.agreement_id,
+            amount_per_payment_pence=self.amount_per_payment_pence,
+            frequency=self.frequency,
+            from_date=self.from_date,
+            reason=self.reason,
+            tolerance_basis_points=services.council.agreement_tolerance_basis_points,
+            backdating_limit_days=services.council.agreement_backdating_limit_days,
+            future_start_limit_days=services.council.agreement_future_start_limit_days,
+        )

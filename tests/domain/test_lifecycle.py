@@ -178,6 +178,18 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.fail_payment(1),
         s.suspend(),
         s.resume(),
+        c.VaryDirectPaymentAgreement.model_validate(
+            {
+                "case_id": s.case_id,
+                "command_id": "vary-dp-1",
+                "actor": FINANCE,
+                "agreement_id": "dp-1",
+                "amount_per_payment_pence": 23_000,
+                "frequency": "weekly",
+                "from_date": "2026-03-16",
+                "reason": "paid weekly at the person's request",
+            }
+        ),
         c.EndDirectPaymentAgreement.model_validate(
             {
                 "case_id": s.case_id,

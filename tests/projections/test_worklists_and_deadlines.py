@@ -104,10 +104,10 @@ def test_a_submitted_plan_waits_for_the_first_authority_in_the_scheme_whose_limi
         ((cost - 1, cost), "panel_member"),  # above it, within the panel's limit
         ((cost - 2, cost - 1), "head_of_service"),  # above the panel's limit: an exception
     ):
-        scheme = CouncilSettings(
+        council = CouncilSettings(
             panel_threshold_pence=threshold, panel_limit_pence=panel_limit, head_of_service_limit_pence=cost * 2
-        ).scheme_of_delegation()
-        store_rows = ProjectionRunner(record, view_store, [WorklistView(scheme=scheme)])
+        )
+        store_rows = ProjectionRunner(record, view_store, [WorklistView(council=council)])
         store_rows.rebuild()
         assert ("sign_off", role) in {(k, r) for k, r, *_ in worklist(view_store, s.case_id.hex)}
     # Without the council's scheme the plan goes to the panel, the route that may approve most.

@@ -7,6 +7,11 @@ Run it only when a deliberate, versioned change to a workflow is made (see docs/
 It drives one whole-family case to its first payments on a throwaway dev server and writes the
 case workflow's and the payments workflow's histories beside this file.
 
+    .venv/bin/python -m tests.workflows.histories.record varied
+
+drives a case whose direct payment is varied after a review (decision 20) and writes
+``case_workflow_varied.json`` and ``payments_workflow_varied.json``.
+
     .venv/bin/python -m tests.workflows.histories.record continued NAME
 
 drives the same case with a workflow that continues as new every fifty history events, and writes
@@ -31,7 +36,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
-from tests.builders import Scenario
+from domain.commands import COMMANDS
+from tests.builders import ADULT, FINANCE, Scenario, plan_for
 from tests.workflows.driving import payments_of, send, start, to_sign_off
 from workers.dev_server import TIME_SKIPPING_ARGS
 from config.temporal_settings import temporal_binary
@@ -85,5 +91,45 @@ async def run_that_starts_payments(client: Client, workflow_id: str) -> Workflow
         run_id = history.events[-1].workflow_execution_continued_as_new_event_attributes.new_execution_run_id
 
 
+async def record_varied() -> None:
+    """A case whose direct payment is varied after a review revised the plan: the last run of the
+    case workflow (the variation's update and its ``vary`` signal) and the payments workflow
+    across the change, to ``case_workflow_varied.json`` and ``payments_workflow_varied.json``."""
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        data_converter=pydantic_data_converter, search_attributes=ALL, dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=list(TIME_SKIPPING_ARGS))
+    store = Path(tempfile.mkdtemp()) / "store.sqlite"
+    case_record = CaseRecord({"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
+                             rule_sets=RuleSetCatalogue())
+    async with env, running_worker(env.client, case_record, TASK_QUEUE):
+        client, story, today = env.client, Scenario(), date.today()
+        with env.with_time_skipping_disabled():
+            case = await start(client, story.case_id, TASK_QUEUE)
+        await to_sign_off(client, story)
+        await send(client, story.agreement(start_date=today.isoformat(), amount_per_payment_pence=7 * 2_300 * 4))
+        payments = payments_of(client, story.case_id)
+        await env.fast_forward(payments, timedelta(days=1))
+        await send(client, story.complete_review(review_id="planned_first-1", outcome="revise_plan"))
+        await send(client, story.revise(plan=plan_for(ADULT, weekly_hours=10)))
+        await send(client, story.submit())
+        await send(client, story.sign_off())
+        await send(client, COMMANDS["VaryDirectPaymentAgreement"].model_validate({
+            "case_id": story.case_id, "command_id": "vary-1", "actor": FINANCE, "agreement_id": "dp-1",
+            "amount_per_payment_pence": 10 * 2_300, "frequency": "weekly",
+            "from_date": (today + timedelta(days=42)).isoformat(), "reason": "the plan was revised at review"}))
+        await asyncio.sleep(2)
+        await env.fast_forward(payments, timedelta(days=56))
+        await asyncio.sleep(2)
+        await send(client, story.close(reason="needs_met"))
+        await case.result()
+        await payments.result()
+        (HERE / "case_workflow_varied.json").write_text((await case.fetch_history()).to_json())
+        (HERE / "payments_workflow_varied.json").write_text((await payments.fetch_history()).to_json())
+    case_record.close()
+
+
 if __name__ == "__main__":
-    asyncio.run(record(continued=sys.argv[2] if sys.argv[1:2] == ["continued"] else None))
+    if sys.argv[1:2] == ["varied"]:
+        asyncio.run(record_varied())
+    else:
+        asyncio.run(record(continued=sys.argv[2] if sys.argv[1:2] == ["continued"] else None))
