@@ -30,7 +30,7 @@ from domain.case.state import CaseState, PlanStatus
 from domain.commands import CaseCommand, RecordStageOverdue, RequestReview, ScheduleReview
 from domain.payment_schedule import ScheduleSegment
 from domain.service_levels import Deadline, ServiceLevels
-from domain.vocabulary import Frequency, ReviewKind, ReviewOutcome, ReviewReason, SignOffOutcome
+from domain.vocabulary import Frequency, PaymentRecipient, ReviewKind, ReviewOutcome, ReviewReason, SignOffOutcome
 
 PLANNED = (ReviewKind.PLANNED_FIRST, ReviewKind.PLANNED_ANNUAL)
 APPROVED = (SignOffOutcome.APPROVED, SignOffOutcome.APPROVED_WITH_CHANGES)
@@ -153,7 +153,11 @@ def _agreement_made(event: Case.DirectPaymentAgreementMade, situation: Situation
         start_date=event.start_date,
         first_slot=event.arrears_slots + 1,
     )
-    if has_open_review(situation.case, ReviewKind.DIRECT_PAYMENT_FIRST):
+    # An individual service fund is held by its provider and commissioned by the council: it is not
+    # a direct payment, so it has no direct payment's own first review (the plan's reviews cover it).
+    if event.recipient == PaymentRecipient.ISF_PROVIDER or has_open_review(
+        situation.case, ReviewKind.DIRECT_PAYMENT_FIRST
+    ):
         return Reaction((start,), situation.reviews_scheduled)
     due = event.start_date + timedelta(days=situation.service_levels.direct_payment_first_review_days)
     return _with_review(situation, ReviewKind.DIRECT_PAYMENT_FIRST, due, start)

@@ -173,6 +173,24 @@ def test_an_agreement_gets_its_payments_and_its_own_review_within_six_months_of_
     )
 
 
+def test_an_individual_service_fund_gets_its_payments_but_no_direct_payment_review():
+    story = Story()
+    s = story.s
+    story.given(
+        s.up_to_planning(carers=()),
+        s.draft(plan=plan_for(ADULT, management="individual_service_fund")),
+        s.submit(),
+        s.sign_off(),
+        s.agreement(recipient="isf_provider", amount_per_payment_pence=92_000),
+    )
+
+    reaction = story.react(Case.DirectPaymentAgreementMade, reviews_scheduled=1)
+
+    assert reaction == Reaction(
+        (StartPayments("dp-1", Frequency.FOUR_WEEKLY, 92_000, date(2026, 2, 2), first_slot=1),), reviews_scheduled=1
+    )
+
+
 def test_a_back_dated_agreement_pays_from_the_first_slot_not_yet_due():
     story = family_signed_off(Story())
     story.given(agreement(story, start_date=(NOW.date() - timedelta(days=60)).isoformat()))
