@@ -17,6 +17,7 @@ from domain.case.rules import (
 from domain.case.stage import USES_DIRECT_PAYMENT
 from domain.case.state import Agreement, AssessmentStatus, CaseState, PlanStatus
 from domain.delegation import SchemeOfDelegation
+from domain.money import format_pounds
 from domain.people import Role
 from domain.planning import SupportPlan
 from domain.vocabulary import SignOffRoute
@@ -114,6 +115,26 @@ def work_items(
             and not any(a.person_id == pid for a in state.agreements.values())
         ):
             add(WorkItem(kind="direct_payment_agreement", role=Role.FINANCE_OFFICER, person_id=pid))
+        if (
+            person.plan_status == PlanStatus.APPROVED
+            and person.plan is not None
+            and person.sign_off is not None
+            and person.sign_off.approved_pence != person.plan.annual_cost_pence
+        ):
+            # Approved figures equal the plan's cost when signed off; only a later change to the budget
+            # (an upheld challenge) parts them. The plan is looked at again, through a review, and
+            # any agreement then follows the plan as signed off again.
+            add(
+                WorkItem(
+                    kind="plan_follows_revised_budget",
+                    role=Role.SOCIAL_WORKER,
+                    person_id=pid,
+                    detail=(
+                        f"the budget is now {format_pounds(person.sign_off.approved_pence)} a year; the approved "
+                        f"plan costs {format_pounds(person.plan.annual_cost_pence)}"
+                    ),
+                )
+            )
     for item in _aligned_plans_revised(state):
         add(item)
     for agreement in state.agreements.values():

@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.application import CaseRecord
+from domain.case.work import work_items
 from tests.builders import ADULT, MANAGER, Scenario
 from tests.domain.story import adult_only_signed_off, carer_plan, given, last, refused, state, when
 
@@ -52,6 +53,25 @@ def test_an_upheld_challenge_revises_the_approved_amount_and_restates_the_budget
         adult.statement.council_amount_pence,
     ) == (1_400_000, 150_000, 1_250_000)
     assert adult.challenges[0].resolved is True
+
+
+def test_an_upheld_challenge_leaves_a_work_item_until_the_plan_follows_the_revised_budget(record: CaseRecord):
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.challenge())
+    assert "plan_follows_revised_budget" not in kinds_of_work(record, s)
+
+    given(record, s.resolve(outcome="upheld", revised_pence=1_400_000, reasons="night care was left out"))
+
+    [item] = [i for i in work_items(state(record, s.case_id)) if i.kind == "plan_follows_revised_budget"]
+    assert (item.role.value, item.person_id, item.detail) == (
+        "social_worker",
+        ADULT,
+        "the budget is now £14,000.00 a year; the approved plan costs £11,960.00",
+    )
+
+
+def kinds_of_work(record: CaseRecord, s: Scenario) -> list[str]:
+    return [i.kind for i in work_items(state(record, s.case_id))]
 
 
 def test_a_challenge_not_upheld_is_resolved_with_reasons_and_leaves_the_amount(record: CaseRecord):
