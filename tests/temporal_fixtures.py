@@ -4,19 +4,24 @@ in-process worker per test. Registered from the root conftest."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from config.temporal_settings import temporal_binary
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
+from domain.payment_schedule import DUE_TIME
 from policy.catalogue import RuleSetCatalogue
 from workers.dev_server import TIME_SKIPPING_ARGS
 from workers.worker import running_worker
@@ -67,3 +72,22 @@ async def worker(client: Client, case_record: CaseRecord, task_queue: str) -> As
     """The production worker (CaseWorkflow, PaymentsWorkflow, CaseActivities) on this test's task queue."""
     async with running_worker(client, case_record, task_queue) as running:
         yield running
+
+
+async def bring_todays_slot_due(env: WorkflowEnvironment, payments: WorkflowHandle[Any, Any]) -> None:
+    """A slot falls due at 09:00 UTC on its date (``domain.payment_schedule.due_at``). Before nine, a
+    slot due today is not due yet, whatever a test expects of "the slot due today": move only this
+    payments workflow's clock on to just past nine. From nine on this does nothing, so a test reads
+    the same at any hour. The workflow is started by its case's workflow a moment after the
+    agreement is recorded: wait (bounded) for it to exist first."""
+    now = datetime.now(UTC)
+    nine = datetime.combine(now.date(), DUE_TIME)
+    if now >= nine:
+        return
+    for _ in range(200):
+        try:
+            await payments.describe()
+            break
+        except RPCError:
+            await asyncio.sleep(0.05)
+    assert await env.fast_forward(payments, nine - now + timedelta(minutes=1))

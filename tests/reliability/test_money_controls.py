@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from api.backend import Backend
 from domain.application import CaseRecord
@@ -22,6 +23,7 @@ from tests.builders import ADULT, Scenario, plan_for
 from tests.clock import SteppingClock
 from tests.domain.story import given, last, refused, state, when
 from tests.reliability.driving import FOUR_WEEKLY, Caller, to_sign_off
+from tests.temporal_fixtures import bring_todays_slot_due
 from workflows.case_workflow import case_workflow_id
 from workflows.payments import PaymentsWorkflow
 
@@ -143,7 +145,7 @@ def issued(backend: Backend, case_id: Any) -> list[str]:
 
 @pytest.mark.api
 async def test_a_back_dated_agreement_pays_the_slot_due_today_and_waits_for_finance_for_the_rest(
-    caller: Caller, backend: Backend
+    caller: Caller, backend: Backend, temporal_env: WorkflowEnvironment
 ):
     story = Scenario()
     await to_sign_off(caller, story)
@@ -156,6 +158,7 @@ async def test_a_back_dated_agreement_pays_the_slot_due_today_and_waits_for_fina
     payments = backend.temporal.get_workflow_handle_for(
         PaymentsWorkflow.run, f"{case_workflow_id(case_id)}/payments/dp-1"
     )
+    await bring_todays_slot_due(temporal_env, payments)
     # The record has the payment as soon as the activity commits; the payments workflow counts the
     # slot when it next runs, a moment later. Wait for both (bounded), then check each.
     for _ in range(300):

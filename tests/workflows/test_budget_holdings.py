@@ -12,7 +12,8 @@ from temporalio.worker import Worker
 
 from domain.application import CaseRecord
 from tests.builders import ADULT, Scenario, plan_for
-from tests.workflows.driving import eventually, send, start
+from tests.temporal_fixtures import bring_todays_slot_due
+from tests.workflows.driving import eventually, payments_of, send, start
 
 FOUR_WEEKLY = 7 * 2_300 * 4
 
@@ -54,6 +55,7 @@ async def test_the_payments_workflow_pays_the_payee_the_plan_holds_the_budget_wi
         client,
         story.agreement(recipient=recipient, start_date=date.today().isoformat(), amount_per_payment_pence=FOUR_WEEKLY),
     )
+    await bring_todays_slot_due(temporal_env, payments_of(client, story.case_id))
 
     def instructions() -> list[tuple[int, int, tuple[str, str, str]]]:
         rows = case_record.recorder.payment_instructions()  # type: ignore[attr-defined]

@@ -21,7 +21,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
-from tests.workflows.driving import send, start, to_sign_off
+from tests.temporal_fixtures import bring_todays_slot_due
+from tests.workflows.driving import payments_of, send, start, to_sign_off
 from workflows.case_workflow import CaseWorkflow
 
 ROOT = Path(__file__).parents[2]
@@ -88,13 +89,15 @@ async def _payments_recorded(client: Client, story: Scenario, store: Path) -> No
     raise AssertionError(f"payments for {story.case_id} never arrived")
 
 
-async def _lifecycle(client: Client, story: Scenario, store: Path) -> None:
+async def _lifecycle(env: WorkflowEnvironment, story: Scenario, store: Path) -> None:
+    client = env.client
     await to_sign_off(client, story)
     # Started 56 days ago, four-weekly: the two slots already due are arrears, paid as one
     # catch-up payment a finance officer confirms; the slot due today the workflow pays.
     started = (date.today() - timedelta(days=56)).isoformat()
     await send(client, story.agreement(start_date=started, amount_per_payment_pence=FOUR_WEEKLY))
     await send(client, story.confirm_arrears(amount_pence=2 * FOUR_WEEKLY))
+    await bring_todays_slot_due(env, payments_of(client, story.case_id))
     await _payments_recorded(client, story, store)
     await send(client, story.complete_review(review_id="planned_first-1", outcome="no_change"))
     await send(client, story.complete_review(review_id="direct_payment_first-2", outcome="no_change"))
@@ -121,7 +124,7 @@ async def test_a_killed_worker_loses_nothing_and_doubles_nothing(
         with temporal_env.with_time_skipping_disabled():  # real time: no service-level timer is near
             for story in stories:
                 await start(client, story.case_id, task_queue)
-        running = asyncio.gather(*(_lifecycle(client, story, store) for story in stories))
+        running = asyncio.gather(*(_lifecycle(temporal_env, story, store) for story in stories))
 
         expected_total = CASES * sum(ONE_LIFECYCLE.values())
         while _events_in(store) < expected_total // 3:

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from domain.application import CaseRecord
 from tests.builders import ADULT, Scenario
+from tests.temporal_fixtures import bring_todays_slot_due
 from tests.workflows.driving import eventually, payments_of, send, start, to_sign_off
 
 FOUR_WEEKLY = 7 * 2_300 * 4
@@ -42,6 +43,7 @@ async def test_slots_are_paid_once_nothing_is_paid_while_suspended_and_ending_st
         ),
     )
     payments = payments_of(client, story.case_id)
+    await bring_todays_slot_due(temporal_env, payments)
     await eventually(lambda: issued() == [2], "the slot due today")
     await send(client, story.confirm_arrears(amount_pence=FOUR_WEEKLY))
 
