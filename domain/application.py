@@ -365,8 +365,19 @@ class CaseRecord(Application[UUID]):
         elif name == "IndicativeBudgetCalculated":
             mismatch = self._check_calculation(case_id.hex, version, event.calculation)
             problems = [] if mismatch is None else [mismatch.problem]
-        elif name in ("EligibilityDetermined", "FinancialAssessmentCompleted", "DirectPaymentAgreementVaried"):
-            problems = check_recomputable(event, self.case_at_version(case_id, version - 1).state)
+        elif name in (
+            "EligibilityDetermined",
+            "FinancialAssessmentCompleted",
+            "DirectPaymentAgreementVaried",
+            "UnspentFundsRecovered",
+            "MisspentFundsRecovered",
+            "PaymentsAfterStopRecovered",
+        ):
+            problems = check_recomputable(
+                event,
+                self.case_at_version(case_id, version - 1).state,
+                self.services.council.monitoring_contingency_weeks,
+            )
         else:
             method = "authority_and_reasons"
             problems = check_judgement(event)

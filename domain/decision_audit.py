@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from domain.budget_statement import carer_budget_statement, personal_budget_statement, plan_variance
 from domain.case.base import CaseEvent
 from domain.case.decisions import DecisionSteps, budget_statement_for, current_budget_pence
+from domain.case.monitoring import MonitoringSteps, recompute_recovery
 from domain.case.planning import PlanningSteps
 from domain.case.rules import APPROVING_OUTCOMES, FUNDING_AUTHORITY, SIGN_OFF_AUTHORITY
 from domain.case.state import CaseState, Person
@@ -34,6 +35,10 @@ FinancialAssessmentCompleted = DecisionSteps.FinancialAssessmentCompleted
 ChallengeResolved = DecisionSteps.ChallengeResolved
 SignOffDecisionRecorded = PlanningSteps.SignOffDecisionRecorded
 DirectPaymentAgreementVaried = VariationSteps.DirectPaymentAgreementVaried
+UnspentFundsRecovered = MonitoringSteps.UnspentFundsRecovered
+MisspentFundsRecovered = MonitoringSteps.MisspentFundsRecovered
+PaymentsAfterStopRecovered = MonitoringSteps.PaymentsAfterStopRecovered
+RECOVERIES = (UnspentFundsRecovered, MisspentFundsRecovered, PaymentsAfterStopRecovered)
 
 DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     EligibilityDetermined,
@@ -43,6 +48,7 @@ DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     ChallengeResolved,
     SignOffDecisionRecorded,
     DirectPaymentAgreementVaried,
+    *RECOVERIES,
 )
 DECISIONS = tuple(cls.__name__ for cls in DECISION_EVENTS)
 
@@ -148,7 +154,10 @@ def explain(event: object) -> DecisionExplanation:
                 None if event.reassessment_completed_at is None else event.reassessment_completed_at.isoformat()
             ),
         }
-    elif isinstance(event, DirectPaymentAgreementVaried):
+    elif isinstance(
+        event,
+        DirectPaymentAgreementVaried | UnspentFundsRecovered | MisspentFundsRecovered | PaymentsAfterStopRecovered,
+    ):
         text, breakdown = event.explained()
     else:
         raise ValueError(f"{type(event).__name__} is not a decision")
@@ -165,10 +174,13 @@ def explain(event: object) -> DecisionExplanation:
     )
 
 
-def check_recomputable(event: object, before: CaseState) -> list[str]:
-    """Problems found recomputing eligibility or the s.26 statement from the state before the event."""
+def check_recomputable(event: object, before: CaseState, contingency_weeks: int = 0) -> list[str]:
+    """Problems found recomputing eligibility, the s.26 statement, a variation or a recovery from the
+    state before the event."""
     if isinstance(event, DirectPaymentAgreementVaried):
         return recompute_variation(event, before)
+    if isinstance(event, RECOVERIES):
+        return recompute_recovery(event, before, contingency_weeks)
     if not isinstance(event, EligibilityDetermined | FinancialAssessmentCompleted):
         raise ValueError(f"{type(event).__name__} is not recomputed here")
     person = before.people.get(event.person_id)

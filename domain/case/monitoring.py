@@ -17,6 +17,7 @@ deadline like a stage or a review, flagged by the case's workflow and listed by 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
@@ -27,13 +28,15 @@ from domain.case.rules import (
     monitoring_period_must_not_end_before_it_starts,
     payments_after_the_stop_must_exist,
     payments_must_have_stopped,
+    payments_paid_after_the_stop,
     receipts_must_cover_every_item_over_the_threshold,
     recovery_must_keep_the_contingency_back,
     recovery_must_not_begin_before_the_stop,
     spend_must_not_exceed_what_was_paid,
     stated_underspend_must_be_the_balance_held,
 )
-from domain.case.state import Agreement
+from domain.case.state import Agreement, CaseState
+from domain.money import format_pounds
 from domain.planning import PERIODS_PER_YEAR
 
 WEEKS_PER_YEAR = 52
@@ -110,11 +113,27 @@ class MonitoringSteps(Recording):
         # The figures the recovery was judged on (recorded from issue 18 on).
         balance_pence: int | None = None
         contingency_pence: int = 0
+        person_id: str = ""  # whose direct payment (recorded from issue 18 on)
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             agreement.recovered_pence += self.amount_pence
             agreement.balance_pence -= self.amount_pence
+
+        def explained(self) -> tuple[str, dict[str, Any]]:
+            held = "an unrecorded balance" if self.balance_pence is None else format_pounds(self.balance_pence)
+            text = (
+                f"{format_pounds(self.amount_pence)} of unspent direct payment was recovered under "
+                f"{self.agreement_id} (s.33) from {held} held, keeping back a contingency of "
+                f"{format_pounds(self.contingency_pence)}: {self.reason}"
+            )
+            breakdown = {
+                "agreement_id": self.agreement_id,
+                "amount_pence": self.amount_pence,
+                "balance_pence": self.balance_pence,
+                "contingency_pence": self.contingency_pence,
+            }
+            return text, breakdown
 
     class MisspentFundsRecovered(CaseEvent):
         """Direct payment money not used to meet the needs in the plan was recovered (s.33), with the
@@ -124,11 +143,29 @@ class MonitoringSteps(Recording):
         amount_pence: int
         reason: str
         reported_spend_pence: int
+        person_id: str = ""
+        # Recovered as misspent before this one (recorded from issue 18 on).
+        recovered_misspent_before_pence: int = 0
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             agreement.recovered_pence += self.amount_pence
             agreement.recovered_misspent_pence += self.amount_pence
+
+        def explained(self) -> tuple[str, dict[str, Any]]:
+            text = (
+                f"{format_pounds(self.amount_pence)} was recovered under {self.agreement_id} as money not used "
+                f"to meet the needs in the plan (s.33), out of {format_pounds(self.reported_spend_pence)} the "
+                f"returns reported spent ({format_pounds(self.recovered_misspent_before_pence)} recovered as "
+                f"misspent before): {self.reason}"
+            )
+            breakdown = {
+                "agreement_id": self.agreement_id,
+                "amount_pence": self.amount_pence,
+                "reported_spend_pence": self.reported_spend_pence,
+                "recovered_misspent_before_pence": self.recovered_misspent_before_pence,
+            }
+            return text, breakdown
 
     class PaymentsAfterStopRecovered(CaseEvent):
         """Payments issued for slots due on or after the day payments were suspended or the agreement
@@ -141,6 +178,23 @@ class MonitoringSteps(Recording):
         amount_pence: int
         accounted_pence: int
         reason: str
+        person_id: str = ""
+
+        def explained(self) -> tuple[str, dict[str, Any]]:
+            text = (
+                f"Payments for slots {', '.join(str(s) for s in self.slots)} under {self.agreement_id}, due on or "
+                f"after {self.stopped_from.isoformat()} when payments had stopped, were recovered: "
+                f"{format_pounds(self.amount_pence)}, {format_pounds(self.accounted_pence)} of it already in a "
+                f"return: {self.reason}"
+            )
+            breakdown = {
+                "agreement_id": self.agreement_id,
+                "stopped_from": self.stopped_from.isoformat(),
+                "slots": list(self.slots),
+                "amount_pence": self.amount_pence,
+                "accounted_pence": self.accounted_pence,
+            }
+            return text, breakdown
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
@@ -208,6 +262,7 @@ class MonitoringSteps(Recording):
             reason=reason,
             balance_pence=agreement.balance_pence,
             contingency_pence=contingency,
+            person_id=agreement.person_id,
         )
 
     def recover_misspent_funds(self, ctx: CommandContext, *, agreement_id: str, amount_pence: int, reason: str) -> None:
@@ -222,6 +277,8 @@ class MonitoringSteps(Recording):
             amount_pence=amount_pence,
             reason=reason,
             reported_spend_pence=agreement.reported_spend_pence,
+            person_id=agreement.person_id,
+            recovered_misspent_before_pence=agreement.recovered_misspent_pence,
         )
 
     def recover_payments_after_stop(
@@ -246,4 +303,59 @@ class MonitoringSteps(Recording):
                 s.amount_pence for s in slots if accounted_through is not None and s.due_on <= accounted_through
             ),
             reason=reason,
+            person_id=agreement.person_id,
         )
+
+
+Recovery = (
+    MonitoringSteps.UnspentFundsRecovered
+    | MonitoringSteps.MisspentFundsRecovered
+    | MonitoringSteps.PaymentsAfterStopRecovered
+)
+
+
+def recompute_recovery(event: Recovery, before: CaseState, contingency_weeks: int) -> list[str]:
+    """Problems found recomputing a recovery from the case as it stood before it: the figures it was
+    judged on, and that the amount is within what the rule allowed. The contingency is recomputed
+    with the council's contingency as it is configured now."""
+    agreement = before.agreements.get(event.agreement_id)
+    if agreement is None:
+        return [f"agreement {event.agreement_id} was not on the case when the money was recovered"]
+    problems = []
+    if isinstance(event, MonitoringSteps.UnspentFundsRecovered):
+        if event.balance_pence is not None and event.balance_pence != agreement.balance_pence:
+            problems.append(
+                f"the recorded balance {format_pounds(event.balance_pence)} is not the "
+                f"{format_pounds(agreement.balance_pence)} the returns left held"
+            )
+        contingency = contingency_pence(agreement, contingency_weeks)
+        if event.balance_pence is not None and event.contingency_pence != contingency:
+            problems.append(
+                f"the contingency kept back ({format_pounds(event.contingency_pence)}) is not the "
+                f"{contingency_weeks} weeks of payments ({format_pounds(contingency)}) the council allows"
+            )
+        if event.amount_pence > max(0, agreement.balance_pence - event.contingency_pence):
+            problems.append("more was recovered than the balance held less the contingency")
+    elif isinstance(event, MonitoringSteps.MisspentFundsRecovered):
+        if event.reported_spend_pence != agreement.reported_spend_pence:
+            problems.append("the recorded spend is not what the returns reported")
+        if event.amount_pence > agreement.reported_spend_pence - agreement.recovered_misspent_pence:
+            problems.append("more was recovered as misspent than the returns reported spent and not yet recovered")
+    else:
+        slots = payments_paid_after_the_stop(agreement, event.stopped_from)
+        accounted = sum(
+            s.amount_pence
+            for s in slots
+            if agreement.returns_through is not None and s.due_on <= agreement.returns_through
+        )
+        if agreement.status == "active":
+            problems.append("payments had not stopped when they were recovered as paid after a stop")
+        if agreement.stopped_on is not None and event.stopped_from < agreement.stopped_on:
+            problems.append(f"the recovery begins before payments stopped on {agreement.stopped_on.isoformat()}")
+        if ([s.slot for s in slots], sum(s.amount_pence for s in slots), accounted) != (
+            list(event.slots),
+            event.amount_pence,
+            event.accounted_pence,
+        ):
+            problems.append("the slots and amounts recovered are not the payments made after the stop")
+    return problems

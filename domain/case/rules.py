@@ -988,13 +988,19 @@ def recovery_must_not_begin_before_the_stop(agreement: Agreement, stopped_from: 
         )
 
 
-def payments_after_the_stop_must_exist(agreement: Agreement, stopped_from: date) -> list[PaymentSlot]:
-    """The payments issued for slots due on or after the stop, not recovered already."""
-    slots = [
+def payments_paid_after_the_stop(agreement: Agreement, stopped_from: date) -> list[PaymentSlot]:
+    """The payments issued for slots due on or after the stop, not recovered already (no refusal:
+    what the rule below checks and what an auditor recomputes)."""
+    return [
         slot
         for slot in sorted(agreement.slots.values(), key=lambda s: s.slot)
         if slot.status == "issued" and slot.due_on >= stopped_from and slot.slot not in agreement.recovered_slots
     ]
+
+
+def payments_after_the_stop_must_exist(agreement: Agreement, stopped_from: date) -> list[PaymentSlot]:
+    """The payments issued for slots due on or after the stop, not recovered already."""
+    slots = payments_paid_after_the_stop(agreement, stopped_from)
     if not slots:
         raise RuleViolation(
             f"no payment under {agreement.agreement_id} due on or after {stopped_from.isoformat()} is left to recover",

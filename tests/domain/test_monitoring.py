@@ -13,8 +13,10 @@ import pytest
 from domain.application import CaseRecord
 from domain.case import process
 from domain.commands import CouncilSettings
+from domain.decision_audit import explain
 from domain.errors import DomainError, InvalidInput
 from domain.service_levels import ServiceLevels
+from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
 from tests.domain.story import adult_only_signed_off, given, last, refused, state, when
@@ -368,3 +370,53 @@ def test_an_ended_agreement_has_no_return_due_and_cannot_be_flagged(record: Case
     with pytest.raises(DomainError) as caught:
         record.handle(s.overdue(stage="monitoring:dp-1", due_at="2026-06-01T00:00:00Z"))
     assert caught.value.code == "stage_moved_on"
+
+
+# Every recovery is a money decision an auditor can explain and recompute --------------------------
+
+
+def test_each_recovery_is_explained_and_recomputed_from_the_case_before_it(record: CaseRecord, clock: SteppingClock):
+    s = Scenario()
+    given(record, paid(s, 3), first_quarter(s, spent_pence=100_000))  # £1,760 held
+    given(record, s.recover(amount_pence=50_000), s.recover_misspent(amount_pence=20_000))
+    given(record, s.suspend(), s.recover_after_stop(stopped_from="2026-03-30"))
+
+    versions = {
+        type(e).__name__: e.originator_version
+        for e in record.stored_events(s.case_id)
+        if type(e).__name__ in ("UnspentFundsRecovered", "MisspentFundsRecovered", "PaymentsAfterStopRecovered")
+    }
+    assert len(versions) == 3
+    for name, version in versions.items():
+        explained = explain(record.decision_at(s.case_id, version))
+        assert (explained.decision, explained.person_id) == (name, "adult-1")
+        check = record.verify_decision(s.case_id, version)
+        assert (check.method, check.verified, check.problems) == ("recomputed", True, []), name
+    unspent = explain(record.decision_at(s.case_id, versions["UnspentFundsRecovered"]))
+    assert unspent.breakdown == {
+        "agreement_id": "dp-1",
+        "amount_pence": 50_000,
+        "balance_pence": 176_000,
+        "contingency_pence": 0,
+    }
+    assert "£500.00 of unspent direct payment was recovered" in unspent.plain_english
+
+
+def test_a_recovery_judged_on_a_contingency_the_council_does_not_allow_fails_verification(
+    store_env: dict[str, str], catalogue: RuleSetCatalogue, clock: SteppingClock
+):
+    """Recorded with a four-week contingency; verified under a council that allows none."""
+    s = Scenario()
+    generous = CaseRecord(
+        store_env, rule_sets=catalogue, council=CouncilSettings(monitoring_contingency_weeks=4), clock=clock
+    )
+    given(generous, paid(s, 3), first_quarter(s, spent_pence=100_000), s.recover(amount_pence=50_000))
+    version = last(generous, s.case_id, "UnspentFundsRecovered").originator_version
+    assert generous.verify_decision(s.case_id, version).verified
+
+    strict = CaseRecord(store_env, rule_sets=catalogue, council=CouncilSettings(), clock=clock)
+    check = strict.verify_decision(s.case_id, version)
+    assert not check.verified
+    assert check.problems == [
+        "the contingency kept back (£920.00) is not the 0 weeks of payments (£0.00) the council allows"
+    ]
