@@ -368,6 +368,7 @@ class CaseRecord(Application[UUID]):
         elif name in (
             "EligibilityDetermined",
             "FinancialAssessmentCompleted",
+            "DirectPaymentAgreementMade",
             "DirectPaymentAgreementVaried",
             "UnspentFundsRecovered",
             "MisspentFundsRecovered",
@@ -377,6 +378,7 @@ class CaseRecord(Application[UUID]):
                 event,
                 self.case_at_version(case_id, version - 1).state,
                 self.services.council.monitoring_contingency_weeks,
+                self.services.council.agreement_tolerance_basis_points,
             )
         else:
             method = "authority_and_reasons"

@@ -19,6 +19,7 @@ from domain.budget_statement import carer_budget_statement, personal_budget_stat
 from domain.case.base import CaseEvent
 from domain.case.decisions import DecisionSteps, budget_statement_for, current_budget_pence
 from domain.case.monitoring import MonitoringSteps, recompute_recovery
+from domain.case.payments import PaymentSteps, recompute_agreement
 from domain.case.planning import PlanningSteps
 from domain.case.rules import APPROVING_OUTCOMES, FUNDING_AUTHORITY, SIGN_OFF_AUTHORITY
 from domain.case.state import CaseState, Person
@@ -35,6 +36,7 @@ FinancialAssessmentCompleted = DecisionSteps.FinancialAssessmentCompleted
 ChallengeResolved = DecisionSteps.ChallengeResolved
 SignOffDecisionRecorded = PlanningSteps.SignOffDecisionRecorded
 DirectPaymentAgreementVaried = VariationSteps.DirectPaymentAgreementVaried
+DirectPaymentAgreementMade = PaymentSteps.DirectPaymentAgreementMade
 UnspentFundsRecovered = MonitoringSteps.UnspentFundsRecovered
 MisspentFundsRecovered = MonitoringSteps.MisspentFundsRecovered
 PaymentsAfterStopRecovered = MonitoringSteps.PaymentsAfterStopRecovered
@@ -47,6 +49,7 @@ DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     FinancialAssessmentCompleted,
     ChallengeResolved,
     SignOffDecisionRecorded,
+    DirectPaymentAgreementMade,
     DirectPaymentAgreementVaried,
     *RECOVERIES,
 )
@@ -156,7 +159,11 @@ def explain(event: object) -> DecisionExplanation:
         }
     elif isinstance(
         event,
-        DirectPaymentAgreementVaried | UnspentFundsRecovered | MisspentFundsRecovered | PaymentsAfterStopRecovered,
+        DirectPaymentAgreementMade
+        | DirectPaymentAgreementVaried
+        | UnspentFundsRecovered
+        | MisspentFundsRecovered
+        | PaymentsAfterStopRecovered,
     ):
         text, breakdown = event.explained()
     else:
@@ -174,9 +181,13 @@ def explain(event: object) -> DecisionExplanation:
     )
 
 
-def check_recomputable(event: object, before: CaseState, contingency_weeks: int = 0) -> list[str]:
+def check_recomputable(
+    event: object, before: CaseState, contingency_weeks: int = 0, agreement_tolerance_basis_points: int = 0
+) -> list[str]:
     """Problems found recomputing eligibility, the s.26 statement, a variation or a recovery from the
     state before the event."""
+    if isinstance(event, DirectPaymentAgreementMade):
+        return recompute_agreement(event, before, agreement_tolerance_basis_points)
     if isinstance(event, DirectPaymentAgreementVaried):
         return recompute_variation(event, before)
     if isinstance(event, RECOVERIES):

@@ -4,6 +4,7 @@ rule D1). Monitoring returns and recovery are in ``domain/case/monitoring.py``."
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
@@ -18,6 +19,7 @@ from domain.case.rules import (
     authorised_person_needs_an_assessed_lack_of_capacity,
     case_must_be_open,
     confirmed_amount_must_be_the_arrears,
+    departure_from_the_signed_off_plan,
     direct_payment_must_follow_the_signed_off_plan,
     direct_payment_needs_capacity_or_authorised_person,
     only_an_issued_payment_can_fail,
@@ -32,7 +34,8 @@ from domain.case.rules import (
     person_must_exist,
     plan_must_be_approved,
 )
-from domain.case.state import Agreement, PaymentSlot
+from domain.case.state import Agreement, CaseState, PaymentSlot
+from domain.money import format_pounds
 from domain.payment_schedule import due_date, slots_due_before
 from domain.vocabulary import Frequency, PaymentRecipient
 
@@ -101,6 +104,31 @@ class PaymentSteps(Recording):
                 arrears_pence=self.arrears_pence,
                 arrears_status="awaiting_confirmation" if self.arrears_slots else "none",
             )
+
+        def explained(self) -> tuple[str, dict[str, Any]]:
+            """The decision in plain English and its figures, from what the event recorded."""
+            arrears = (
+                f"; {self.arrears_slots} slot(s) already due, {format_pounds(self.arrears_pence)} in arrears for "
+                "finance to confirm"
+                if self.arrears_slots
+                else ""
+            )
+            text = (
+                f"Agreement {self.agreement_id} pays {format_pounds(self.amount_per_payment_pence)} "
+                f"{self.frequency.value.replace('_', '-')} from {self.start_date.isoformat()} to the "
+                f"{self.recipient.value.replace('_', ' ')}{arrears}"
+            )
+            breakdown = {
+                "agreement_id": self.agreement_id,
+                "recipient": self.recipient.value,
+                "recipient_id": self.recipient_id,
+                "start_date": self.start_date.isoformat(),
+                "frequency": self.frequency.value,
+                "amount_per_payment_pence": self.amount_per_payment_pence,
+                "arrears_slots": self.arrears_slots,
+                "arrears_pence": self.arrears_pence,
+            }
+            return text, breakdown
 
     class ArrearsPaymentIssued(CaseEvent):
         """A finance officer confirmed the catch-up payment for the slots already due when a
@@ -358,3 +386,27 @@ class PaymentSteps(Recording):
         agreement = agreement_must_exist(self.state, agreement_id)
         agreement_must_not_have_ended(agreement)
         self._record(ctx, self.DirectPaymentAgreementEnded, agreement_id=agreement_id, reason=reason)
+
+
+def recompute_agreement(
+    event: PaymentSteps.DirectPaymentAgreementMade, before: CaseState, tolerance_basis_points: int
+) -> list[str]:
+    """Problems found recomputing an agreement from the case as it stood before it: that its terms
+    follow the approved figure (by the one rule agreements are made by, with the council's tolerance
+    as configured now), and its arrears from its start and the day it was made."""
+    person = before.people.get(event.person_id)
+    if person is None or person.plan is None or person.sign_off is None:
+        return [f"person {event.person_id} had no signed-off plan when the agreement was made"]
+    problems = []
+    departure = departure_from_the_signed_off_plan(
+        person,
+        amount_per_payment_pence=event.amount_per_payment_pence,
+        frequency=event.frequency,
+        tolerance_basis_points=tolerance_basis_points,
+    )
+    if departure is not None:
+        problems.append(departure)
+    arrears = slots_due_before(event.start_date, event.frequency, event.timestamp.date())
+    if (event.arrears_slots, event.arrears_pence) != (arrears, arrears * event.amount_per_payment_pence):
+        problems.append("the arrears recorded do not follow from the start date and the day the agreement was made")
+    return problems

@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 
 from domain.application import CaseRecord
+from domain.commands import CouncilSettings
 from domain.decision_audit import DECISIONS, explain
 from domain.errors import NotFound
+from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
+from tests.clock import SteppingClock
 
 
 def decisions_of(record: CaseRecord, s: Scenario) -> dict[str, int]:
@@ -26,6 +29,7 @@ def test_every_decision_of_a_case_is_explained_and_verifies(record: CaseRecord):
         s.draft(),
         s.submit(),
         s.sign_off(),
+        s.agreement(),
     ]:
         record.handle(command)
     found = decisions_of(record, s)
@@ -49,6 +53,8 @@ def test_every_decision_of_a_case_is_explained_and_verifies(record: CaseRecord):
         # delegated authority are recomputed, not only the authority's role and the reasons.
         expected = "figures_and_authority" if name in ("ChallengeResolved", "SignOffDecisionRecorded") else "recomputed"
         assert check.method == expected
+    agreement = explain(record.decision_at(s.case_id, found["DirectPaymentAgreementMade"]))
+    assert agreement.plain_english == "Agreement dp-1 pays £920.00 four-weekly from 2026-02-02 to the person"
     budget = explain(record.decision_at(s.case_id, found["IndicativeBudgetCalculated"]))
     assert budget.breakdown["indicative_pence"] > 0 and "point" in budget.plain_english
 
@@ -59,3 +65,27 @@ def test_a_version_that_is_not_a_decision_is_not_found(record: CaseRecord):
     with pytest.raises(NotFound) as missing:
         record.verify_decision(s.case_id, 1)
     assert missing.value.code == "no_decision_there"
+
+
+def test_an_agreement_is_recomputed_against_the_approved_figure_with_the_councils_tolerance(
+    store_env: dict[str, str], catalogue: RuleSetCatalogue, clock: SteppingClock
+):
+    """Made 5% under the plan's direct payment where the council allowed 10%; verified where it allows none."""
+    s = Scenario()
+    lenient = CaseRecord(
+        store_env, rule_sets=catalogue, council=CouncilSettings(agreement_tolerance_basis_points=1_000), clock=clock
+    )
+    for command in [*s.up_to_planning(carers=()), s.draft(), s.submit(), s.sign_off()]:
+        lenient.handle(command)
+    lenient.handle(s.agreement(amount_per_payment_pence=87_400))
+    version = next(
+        e.originator_version
+        for e in lenient.stored_events(s.case_id)
+        if type(e).__name__ == "DirectPaymentAgreementMade"
+    )
+    assert lenient.verify_decision(s.case_id, version).verified
+
+    strict = CaseRecord(store_env, rule_sets=catalogue, council=CouncilSettings(), clock=clock)
+    check = strict.verify_decision(s.case_id, version)
+    assert (check.method, check.verified) == ("recomputed", False)
+    assert len(check.problems) == 1 and "£874.00 four-weekly" in check.problems[0]
