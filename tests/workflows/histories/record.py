@@ -34,13 +34,13 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from config.temporal_settings import temporal_binary
 from domain.application import CaseRecord
-from policy.catalogue import RuleSetCatalogue
 from domain.commands import COMMANDS
+from policy.catalogue import RuleSetCatalogue
 from tests.builders import ADULT, FINANCE, Scenario, plan_for
 from tests.workflows.driving import payments_of, send, start, to_sign_off
 from workers.dev_server import TIME_SKIPPING_ARGS
-from config.temporal_settings import temporal_binary
 from workers.worker import running_worker
 from workflows.search_attributes import ALL
 
@@ -50,11 +50,15 @@ TASK_QUEUE = "record-histories"
 
 async def record(continued: str | None = None) -> None:
     env = await WorkflowEnvironment.start_time_skipping_v2(
-        data_converter=pydantic_data_converter, search_attributes=ALL, dev_server_existing_path=temporal_binary(),
-        dev_server_extra_args=list(TIME_SKIPPING_ARGS))
+        data_converter=pydantic_data_converter,
+        search_attributes=ALL,
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=list(TIME_SKIPPING_ARGS),
+    )
     store = Path(tempfile.mkdtemp()) / "store.sqlite"
-    case_record = CaseRecord({"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
-                             rule_sets=RuleSetCatalogue())
+    case_record = CaseRecord(
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
+    )
     async with env, running_worker(env.client, case_record, TASK_QUEUE):
         client, story = env.client, Scenario()
         with env.with_time_skipping_disabled():
@@ -96,11 +100,15 @@ async def record_varied() -> None:
     case workflow (the variation's update and its ``vary`` signal) and the payments workflow
     across the change, to ``case_workflow_varied.json`` and ``payments_workflow_varied.json``."""
     env = await WorkflowEnvironment.start_time_skipping_v2(
-        data_converter=pydantic_data_converter, search_attributes=ALL, dev_server_existing_path=temporal_binary(),
-        dev_server_extra_args=list(TIME_SKIPPING_ARGS))
+        data_converter=pydantic_data_converter,
+        search_attributes=ALL,
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=list(TIME_SKIPPING_ARGS),
+    )
     store = Path(tempfile.mkdtemp()) / "store.sqlite"
-    case_record = CaseRecord({"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
-                             rule_sets=RuleSetCatalogue())
+    case_record = CaseRecord(
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
+    )
     async with env, running_worker(env.client, case_record, TASK_QUEUE):
         client, story, today = env.client, Scenario(), date.today()
         with env.with_time_skipping_disabled():
@@ -113,10 +121,21 @@ async def record_varied() -> None:
         await send(client, story.revise(plan=plan_for(ADULT, weekly_hours=10)))
         await send(client, story.submit())
         await send(client, story.sign_off())
-        await send(client, COMMANDS["VaryDirectPaymentAgreement"].model_validate({
-            "case_id": story.case_id, "command_id": "vary-1", "actor": FINANCE, "agreement_id": "dp-1",
-            "amount_per_payment_pence": 10 * 2_300, "frequency": "weekly",
-            "from_date": (today + timedelta(days=42)).isoformat(), "reason": "the plan was revised at review"}))
+        await send(
+            client,
+            COMMANDS["VaryDirectPaymentAgreement"].model_validate(
+                {
+                    "case_id": story.case_id,
+                    "command_id": "vary-1",
+                    "actor": FINANCE,
+                    "agreement_id": "dp-1",
+                    "amount_per_payment_pence": 10 * 2_300,
+                    "frequency": "weekly",
+                    "from_date": (today + timedelta(days=42)).isoformat(),
+                    "reason": "the plan was revised at review",
+                }
+            ),
+        )
         await asyncio.sleep(2)
         await env.fast_forward(payments, timedelta(days=56))
         await asyncio.sleep(2)
