@@ -406,7 +406,9 @@ def recompute_agreement(
     )
     if departure is not None:
         problems.append(departure)
-    arrears = slots_due_before(event.start_date, event.frequency, event.timestamp.date())
+    # As the command judged them: as of the day the agreement took effect, which a record of past
+    # events may name, else the day it was recorded.
+    arrears = slots_due_before(event.start_date, event.frequency, (event.effective_at or event.timestamp).date())
     if (event.arrears_slots, event.arrears_pence) != (arrears, arrears * event.amount_per_payment_pence):
         problems.append("the arrears recorded do not follow from the start date and the day the agreement was made")
     return problems

@@ -3,6 +3,8 @@ authority and reasons where they are judgements, and a tampered figure is caught
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from domain.application import CaseRecord
@@ -89,3 +91,20 @@ def test_an_agreement_is_recomputed_against_the_approved_figure_with_the_council
     check = strict.verify_decision(s.case_id, version)
     assert (check.method, check.verified) == ("recomputed", False)
     assert len(check.problems) == 1 and "£874.00 four-weekly" in check.problems[0]
+
+
+def test_an_agreement_recorded_after_the_fact_is_recomputed_as_of_the_day_it_took_effect(
+    record: CaseRecord, clock: SteppingClock
+):
+    """Recorded on 10 March, made on 1 February: no slot was due then, so no arrears, whatever the
+    recorded day would say (2 February and 2 March had passed by the 10th)."""
+    s = Scenario()
+    for command in [*s.up_to_planning(carers=()), s.draft(), s.submit(), s.sign_off()]:
+        record.handle(command)
+    clock.advance(datetime(2026, 3, 10, 9, tzinfo=UTC) - clock.now)
+    record.handle(s.agreement(effective_at="2026-02-01T10:00:00Z"))
+    [made] = [e for e in record.stored_events(s.case_id) if type(e).__name__ == "DirectPaymentAgreementMade"]
+    assert (made.arrears_slots, made.timestamp.date().isoformat()) == (0, "2026-03-10")
+
+    check = record.verify_decision(s.case_id, made.originator_version)
+    assert (check.verified, check.problems) == (True, [])
