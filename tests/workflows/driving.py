@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from domain.commands import CaseCommand
 from tests.builders import ADULT, Scenario, plan_for
@@ -72,3 +77,29 @@ async def plans_signed_off(client: Client, story: Scenario) -> None:
     for person in (ADULT, "carer-1"):
         await send(client, story.submit(person))
         await send(client, story.sign_off(person))
+
+
+ROOT = Path(__file__).parents[2]
+
+
+def worker_process_env(temporal_env: WorkflowEnvironment, task_queue: str, store: Path) -> dict[str, str]:
+    """The environment of a worker run as its own process (to be killed), on a test's store and queue."""
+    return dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        CARECASE_SQLITE_PATH=str(store),
+        CARECASE_LOG_LEVEL="warning",
+        CARECASE_TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host,
+        CARECASE_TASK_QUEUE=task_queue,
+    )
+
+
+def start_worker_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`carecase worker` as a process of its own, as production runs it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -5,11 +5,8 @@ one lifecycle; and no payment slot may be paid twice (in the store or in the fin
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,10 +19,9 @@ from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.temporal_fixtures import bring_todays_slot_due
-from tests.workflows.driving import payments_of, send, start, to_sign_off
+from tests.workflows.driving import payments_of, send, start, start_worker_process, to_sign_off, worker_process_env
 from workflows.case_workflow import CaseWorkflow
 
-ROOT = Path(__file__).parents[2]
 CASES = 50
 FOUR_WEEKLY = 7 * 2_300 * 4
 ONE_LIFECYCLE = Counter(
@@ -54,16 +50,6 @@ ONE_LIFECYCLE = Counter(
         "CaseClosed": 1,
     }
 )
-
-
-def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def _events_in(store: Path) -> int:
@@ -109,16 +95,9 @@ async def test_a_killed_worker_loses_nothing_and_doubles_nothing(
     temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
 ) -> None:
     store = tmp_path / "store.sqlite"
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(ROOT),
-        CARECASE_SQLITE_PATH=str(store),
-        CARECASE_LOG_LEVEL="warning",
-        CARECASE_TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host,
-        CARECASE_TASK_QUEUE=task_queue,
-    )
+    env = worker_process_env(temporal_env, task_queue, store)
     client = temporal_env.client
-    worker = _start_worker(env)
+    worker = start_worker_process(env)
     stories = [Scenario() for _ in range(CASES)]
     try:
         with temporal_env.with_time_skipping_disabled():  # real time: no service-level timer is near
@@ -133,7 +112,7 @@ async def test_a_killed_worker_loses_nothing_and_doubles_nothing(
         worker.wait()
         killed_at = _events_in(store)
         await asyncio.sleep(1)
-        worker = _start_worker(env)
+        worker = start_worker_process(env)
 
         await asyncio.wait_for(running, 300)
     finally:

@@ -5,11 +5,8 @@ none skipped, in the case record and in the finance outbox alike."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,22 +20,19 @@ from domain.vocabulary import Frequency
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import ADULT, FINANCE, Scenario, plan_for
 from tests.domain.story import adult_only_signed_off
-from tests.workflows.driving import eventually, payments_of, send, start, to_sign_off
+from tests.workflows.driving import (
+    eventually,
+    payments_of,
+    send,
+    start,
+    start_worker_process,
+    to_sign_off,
+    worker_process_env,
+)
 from workflows.payments import PaymentsInput, PaymentsWorkflow
 
-ROOT = Path(__file__).parents[2]
 FOUR_WEEKLY = 7 * 2_300 * 4  # the plan as first signed off: 7 hours a week at £23.00, four-weekly
 WEEKLY = 10 * 2_300  # after the review: 10 hours a week, paid weekly (the revised plan's £920 four-weekly)
-
-
-def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def _outbox(store: Path, story: Scenario) -> list[tuple[int, int]]:
@@ -59,18 +53,11 @@ async def test_a_varied_agreement_pays_the_old_amount_to_the_change_date_and_the
     temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path
 ) -> None:
     store = tmp_path / "store.sqlite"
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(ROOT),
-        CARECASE_SQLITE_PATH=str(store),
-        CARECASE_LOG_LEVEL="warning",
-        CARECASE_TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host,
-        CARECASE_TASK_QUEUE=task_queue,
-    )
+    env = worker_process_env(temporal_env, task_queue, store)
     client, story = temporal_env.client, Scenario()
     today = date.today()
     change = today + timedelta(days=42)  # between slot 2 (day 28) and slot 3 (day 56) of the old terms
-    worker = _start_worker(env)
+    worker = start_worker_process(env)
     try:
         with temporal_env.with_time_skipping_disabled():
             await start(client, story.case_id, task_queue)
@@ -107,7 +94,7 @@ async def test_a_varied_agreement_pays_the_old_amount_to_the_change_date_and_the
         worker.wait()
         forward = asyncio.create_task(temporal_env.fast_forward(payments, timedelta(days=28)))
         await asyncio.sleep(1)
-        worker = _start_worker(env)
+        worker = start_worker_process(env)
         assert await forward
         await eventually(lambda: len(_outbox(store, story)) == 2, "slot 2, due before the change", seconds=60)
 
@@ -117,7 +104,7 @@ async def test_a_varied_agreement_pays_the_old_amount_to_the_change_date_and_the
         await eventually(lambda: len(_outbox(store, story)) >= 3, "slot 3, the first after the change", seconds=60)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-        worker = _start_worker(env)
+        worker = start_worker_process(env)
         assert await forward
         await eventually(lambda: len(_outbox(store, story)) == 5, "slots 3 to 5, after the change", seconds=60)
 
