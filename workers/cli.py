@@ -253,12 +253,13 @@ def api(
 def keys_add(
     user_id: str,
     role: Role,
+    team: Annotated[list[str] | None, typer.Option(help="A team whose cases the user works on (repeat)")] = None,
     keys_file: Annotated[Path, typer.Option(envvar="CARECASE_API_KEYS")] = Path("var/api-keys.toml"),
 ) -> None:
     """Make an API key for a user in a role; prints the key once (only its hash is kept)."""
     from api.keys import add_key
 
-    typer.echo(add_key(keys_file, user_id, role))
+    typer.echo(add_key(keys_file, user_id, role, tuple(team or ())))
 
 
 @ops_app.command("stuck")
