@@ -29,6 +29,21 @@ COUNCIL_LIMITS = {
     "CARECASE_VARIANCE_TOLERANCE_BASIS_POINTS": "variance_tolerance_basis_points",
 }
 
+# The checks the council requires of a representative: comma-separated names of RepresentativeCheck
+# (e.g. "identity,references"); an empty value requires none.
+COUNCIL_CHECKS = {
+    "CARECASE_REPRESENTATIVE_CHECKS": "representative_checks",
+    "CARECASE_PAID_MANAGER_CHECKS": "paid_manager_checks",
+}
+
+
+def council_checks(env: dict[str, str]) -> dict[str, list[str]]:
+    return {
+        field: [name.strip() for name in env[variable].split(",") if name.strip()]
+        for variable, field in COUNCIL_CHECKS.items()
+        if variable in env
+    }
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -53,6 +68,7 @@ class Settings(BaseModel):
                     "CARECASE_DELEGATION_SCHEME_VERSION", CouncilSettings().delegation_scheme_version
                 ),
                 **limits,
+                **council_checks(env),
             }
         )
         return cls(

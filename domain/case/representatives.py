@@ -22,16 +22,17 @@ from domain.case.rules import (
     nominee_needs_capacity_and_the_persons_request,
     person_must_exist,
     representative_id_must_be_new,
-    representative_must_consent,
-    representative_must_pass_the_councils_checks,
+    representative_must_be_fit_to_hold_the_payment,
 )
 from domain.case.state import (
     CapacityRecord,
     DirectPaymentRequest,
     Representative,
     RepresentativeCheckRecord,
+    RepresentativeDetails,
+    RequiredChecks,
 )
-from domain.vocabulary import CapacityDecision, RepresentativeCheck, RepresentativeRole
+from domain.vocabulary import CapacityDecision, RepresentativeRole
 
 
 class RepresentativeSteps(Recording):
@@ -138,47 +139,28 @@ class RepresentativeSteps(Recording):
         *,
         person_id: str,
         representative_id: str,
-        name: str,
-        relationship: str,
-        consented: bool,
-        consented_on: date,
-        paid_manager: bool,
-        checks: list[RepresentativeCheckRecord],
+        details: RepresentativeDetails,
         best_interests_decision: str,
         best_interests_decided_by: str,
         best_interests_decided_on: date,
-        required_checks: list[RepresentativeCheck],
-        required_checks_of_paid_managers: list[RepresentativeCheck],
+        required_checks: RequiredChecks,
     ) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
         representative_id_must_be_new(self.state, representative_id)
         capacity = authorised_person_needs_an_assessed_lack_of_capacity(person)
         best_interests_decision_must_follow_the_capacity_assessment(best_interests_decided_on, capacity)
-        representative_must_consent(consented)
-        representative_must_pass_the_councils_checks(
-            [c.check for c in checks],
-            paid_manager=paid_manager,
-            required=required_checks,
-            required_of_paid_managers=required_checks_of_paid_managers,
-        )
-        self._record(
+        representative_must_be_fit_to_hold_the_payment(details, required_checks)
+        self._record_representative(
             ctx,
-            self.RepresentativeRecorded,
             person_id=person_id,
             representative_id=representative_id,
             role=RepresentativeRole.AUTHORISED_PERSON,
-            name=name,
-            relationship=relationship,
-            consented=consented,
-            consented_on=consented_on,
-            paid_manager=paid_manager,
-            checks=checks,
+            details=details,
             capacity=capacity,
             best_interests_decision=best_interests_decision,
             best_interests_decided_by=best_interests_decided_by,
             best_interests_decided_on=best_interests_decided_on,
-            requested_by_person_on=None,
         )
 
     def record_nominee(
@@ -187,45 +169,57 @@ class RepresentativeSteps(Recording):
         *,
         person_id: str,
         representative_id: str,
-        name: str,
-        relationship: str,
-        consented: bool,
-        consented_on: date,
-        paid_manager: bool,
-        checks: list[RepresentativeCheckRecord],
+        details: RepresentativeDetails,
         requested_by_person: bool,
         requested_on: date,
-        required_checks: list[RepresentativeCheck],
-        required_checks_of_paid_managers: list[RepresentativeCheck],
+        required_checks: RequiredChecks,
     ) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
         representative_id_must_be_new(self.state, representative_id)
         nominee_needs_capacity_and_the_persons_request(person, requested_by_person)
-        representative_must_consent(consented)
-        representative_must_pass_the_councils_checks(
-            [c.check for c in checks],
-            paid_manager=paid_manager,
-            required=required_checks,
-            required_of_paid_managers=required_checks_of_paid_managers,
+        representative_must_be_fit_to_hold_the_payment(details, required_checks)
+        self._record_representative(
+            ctx,
+            person_id=person_id,
+            representative_id=representative_id,
+            role=RepresentativeRole.NOMINEE,
+            details=details,
+            capacity=person.capacity.get(CapacityDecision.CONSENT_TO_DIRECT_PAYMENT),
+            requested_by_person_on=requested_on,
         )
+
+    def _record_representative(
+        self,
+        ctx: CommandContext,
+        *,
+        person_id: str,
+        representative_id: str,
+        role: RepresentativeRole,
+        details: RepresentativeDetails,
+        capacity: CapacityRecord | None,
+        best_interests_decision: str | None = None,
+        best_interests_decided_by: str | None = None,
+        best_interests_decided_on: date | None = None,
+        requested_by_person_on: date | None = None,
+    ) -> None:
         self._record(
             ctx,
             self.RepresentativeRecorded,
             person_id=person_id,
             representative_id=representative_id,
-            role=RepresentativeRole.NOMINEE,
-            name=name,
-            relationship=relationship,
-            consented=consented,
-            consented_on=consented_on,
-            paid_manager=paid_manager,
-            checks=checks,
-            capacity=person.capacity.get(CapacityDecision.CONSENT_TO_DIRECT_PAYMENT),
-            best_interests_decision=None,
-            best_interests_decided_by=None,
-            best_interests_decided_on=None,
-            requested_by_person_on=requested_on,
+            role=role,
+            name=details.name,
+            relationship=details.relationship,
+            consented=details.consented,
+            consented_on=details.consented_on,
+            paid_manager=details.paid_manager,
+            checks=details.checks,
+            capacity=capacity,
+            best_interests_decision=best_interests_decision,
+            best_interests_decided_by=best_interests_decided_by,
+            best_interests_decided_on=best_interests_decided_on,
+            requested_by_person_on=requested_by_person_on,
         )
 
     def record_direct_payment_request(

@@ -26,6 +26,8 @@ from domain.case.state import (
     Person,
     PlanStatus,
     Representative,
+    RepresentativeDetails,
+    RequiredChecks,
     Review,
 )
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
@@ -43,7 +45,6 @@ from domain.vocabulary import (
     ChallengeOutcome,
     Frequency,
     PaymentRecipient,
-    RepresentativeCheck,
     RepresentativeRole,
     ReviewKind,
     ReviewOutcome,
@@ -1284,23 +1285,23 @@ def representative_must_consent(consented: bool) -> None:
         )
 
 
-def representative_must_pass_the_councils_checks(
-    checks: list[RepresentativeCheck],
-    *,
-    paid_manager: bool,
-    required: list[RepresentativeCheck],
-    required_of_paid_managers: list[RepresentativeCheck],
-) -> None:
+def representative_must_pass_the_councils_checks(details: RepresentativeDetails, required: RequiredChecks) -> None:
     """The checks the council requires of a representative (policy), e.g. a DBS check of a paid manager."""
-    needed = [*required, *(required_of_paid_managers if paid_manager else [])]
-    missing = sorted({check.value for check in needed} - {check.value for check in checks})
+    needed = [*required.of_everyone, *(required.of_paid_managers if details.paid_manager else [])]
+    missing = sorted({check.value for check in needed} - {made.check.value for made in details.checks})
     if missing:
         raise RuleViolation(
             f"the council requires {', '.join(m.replace('_', ' ') for m in missing)} of this representative first",
             code="representative_checks_missing",
             field="checks",
-            details={"missing": missing, "paid_manager": paid_manager},
+            details={"missing": missing, "paid_manager": details.paid_manager},
         )
+
+
+def representative_must_be_fit_to_hold_the_payment(details: RepresentativeDetails, required: RequiredChecks) -> None:
+    """Anyone who holds a direct payment for another consents to it and passes the council's checks."""
+    representative_must_consent(details.consented)
+    representative_must_pass_the_councils_checks(details, required)
 
 
 def representative_must_exist(state: CaseState, representative_id: str, field: str) -> Representative:

@@ -108,6 +108,25 @@ class RepresentativeCheckRecord(Model):
     reference: str
 
 
+class RepresentativeDetails(Model):
+    """What the council records of anyone who holds a direct payment for another: who they are to
+    the person, their consent, whether they are paid to manage it, and the checks made of them."""
+
+    name: str
+    relationship: str
+    consented: bool
+    consented_on: date
+    paid_manager: bool = False
+    checks: list[RepresentativeCheckRecord] = Field(default_factory=list)
+
+
+class RequiredChecks(Model):
+    """The checks council policy requires of every representative, and of a paid manager besides."""
+
+    of_everyone: list[RepresentativeCheck] = Field(default_factory=list)
+    of_paid_managers: list[RepresentativeCheck] = Field(default_factory=list)
+
+
 class Representative(Model):
     """An authorised person (the adult lacks capacity) or a nominee (the adult has capacity and asks),
     a person on the case who may receive a direct payment for the person they represent."""

@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.canonical import canonical_json
+from domain.case.state import RequiredChecks
 from domain.delegation import SchemeOfDelegation, scheme_of_delegation
 from domain.errors import InvalidInput
 from domain.money import PENCE_CEILING, format_pounds
@@ -111,6 +112,11 @@ class CouncilSettings(BaseModel):
     # nominee, and those it requires in addition of one who is a paid manager.
     representative_checks: tuple[RepresentativeCheck, ...] = ()
     paid_manager_checks: tuple[RepresentativeCheck, ...] = (RepresentativeCheck.DBS_CHECK,)
+
+    def required_representative_checks(self) -> RequiredChecks:
+        return RequiredChecks(
+            of_everyone=list(self.representative_checks), of_paid_managers=list(self.paid_manager_checks)
+        )
 
 
 class Services(BaseModel):

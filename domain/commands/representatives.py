@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from domain.case.state import RepresentativeCheckRecord
+from domain.case.state import RepresentativeCheckRecord, RepresentativeDetails
 from domain.commands.base import CaseCommand, Identifier, Name, Notes, Reason, Services, ShortText
 from domain.values import FEW, CaseDate
 from domain.vocabulary import CapacityDecision, RepresentativeCheck
@@ -51,8 +51,11 @@ class RecordCapacityAssessment(CaseCommand):
         )
 
 
-class RecordAuthorisedPerson(CaseCommand):
-    """An authorised person for an adult who lacks capacity to request a direct payment (s.32)."""
+class RepresentativeFields(BaseModel):
+    """What recording an authorised person or a nominee asks alike: who, their relationship, their
+    consent, whether paid to manage the payment, and the checks the council made of them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     person_id: Identifier
     representative_id: Identifier
@@ -62,6 +65,21 @@ class RecordAuthorisedPerson(CaseCommand):
     consented_on: CaseDate
     paid_manager: StrictBool = False
     checks: list[CompletedCheck] = Field(default_factory=list, max_length=FEW)
+
+    def details(self) -> RepresentativeDetails:
+        return RepresentativeDetails(
+            name=self.name,
+            relationship=self.relationship,
+            consented=self.consented,
+            consented_on=self.consented_on,
+            paid_manager=self.paid_manager,
+            checks=[check.record() for check in self.checks],
+        )
+
+
+class RecordAuthorisedPerson(RepresentativeFields, CaseCommand):
+    """An authorised person for an adult who lacks capacity to request a direct payment (s.32)."""
+
     best_interests_decision: Reason
     best_interests_decided_by: Identifier
     best_interests_decided_on: CaseDate
@@ -71,31 +89,17 @@ class RecordAuthorisedPerson(CaseCommand):
             ctx,
             person_id=self.person_id,
             representative_id=self.representative_id,
-            name=self.name,
-            relationship=self.relationship,
-            consented=self.consented,
-            consented_on=self.consented_on,
-            paid_manager=self.paid_manager,
-            checks=[check.record() for check in self.checks],
+            details=self.details(),
             best_interests_decision=self.best_interests_decision,
             best_interests_decided_by=self.best_interests_decided_by,
             best_interests_decided_on=self.best_interests_decided_on,
-            required_checks=list(services.council.representative_checks),
-            required_checks_of_paid_managers=list(services.council.paid_manager_checks),
+            required_checks=services.council.required_representative_checks(),
         )
 
 
-class RecordNominee(CaseCommand):
+class RecordNominee(RepresentativeFields, CaseCommand):
     """A nominee an adult who has capacity asks to receive their direct payment (s.31)."""
 
-    person_id: Identifier
-    representative_id: Identifier
-    name: Name
-    relationship: ShortText
-    consented: StrictBool
-    consented_on: CaseDate
-    paid_manager: StrictBool = False
-    checks: list[CompletedCheck] = Field(default_factory=list, max_length=FEW)
     requested_by_person: StrictBool
     requested_on: CaseDate
 
@@ -104,16 +108,10 @@ class RecordNominee(CaseCommand):
             ctx,
             person_id=self.person_id,
             representative_id=self.representative_id,
-            name=self.name,
-            relationship=self.relationship,
-            consented=self.consented,
-            consented_on=self.consented_on,
-            paid_manager=self.paid_manager,
-            checks=[check.record() for check in self.checks],
+            details=self.details(),
             requested_by_person=self.requested_by_person,
             requested_on=self.requested_on,
-            required_checks=list(services.council.representative_checks),
-            required_checks_of_paid_managers=list(services.council.paid_manager_checks),
+            required_checks=services.council.required_representative_checks(),
         )
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from config.settings import Settings
 from domain.application import CaseRecord
 from domain.timeline import timeline_entry
 from domain.vocabulary import CapacityDecision, RepresentativeRole
 from eventstore.mapper import event_from_state
+from policy.catalogue import RuleSetCatalogue
 from tests.builders import ADULT, Scenario
+from tests.clock import SteppingClock
 from tests.domain.story import adult_only_signed_off, given, last, refused, state, when
 
 DBS = {"check": "dbs_check", "completed_on": "2026-01-04", "reference": "DBS-001234"}
@@ -302,3 +305,23 @@ def test_an_agreement_and_a_payment_recorded_before_payees_were_kept_still_load(
     # An instruction recorded before names no payee, as it was.
     assert "payee_type" not in issued.payment_instruction()
     assert issued.payment_instruction()["amount_pence"] == 92_000
+
+
+def test_the_checks_a_council_requires_of_every_representative_come_from_its_settings(
+    store_env: dict[str, str], catalogue: RuleSetCatalogue, clock: SteppingClock
+):
+    """CARECASE_REPRESENTATIVE_CHECKS=identity,references: a nominee with neither is refused,
+    naming both; with both recorded it is accepted. The paid-manager DBS check is not asked of them."""
+    council = Settings.from_environment({"CARECASE_REPRESENTATIVE_CHECKS": "identity,references"}).council
+    careful = CaseRecord(store_env, rule_sets=catalogue, council=council, clock=clock)
+    s = Scenario()
+    given(careful, adult_only_signed_off(s))
+
+    error = refused(careful, s.nominee(), "representative_checks_missing")
+
+    assert error.details == {"missing": ["identity", "references"], "paid_manager": False}
+    made = [
+        {"check": "identity", "completed_on": "2026-01-04", "reference": "ID-77"},
+        {"check": "references", "completed_on": "2026-01-04", "reference": "REF-12"},
+    ]
+    assert when(careful, s.nominee(checks=made)) == ["RepresentativeRecorded"]

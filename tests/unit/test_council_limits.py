@@ -35,3 +35,16 @@ def test_unset_limits_keep_the_defaults():
 def test_a_limit_out_of_its_range_is_refused_at_start(name: str, value: str):
     with pytest.raises(ValidationError):
         Settings.from_environment({name: value})
+
+
+def test_the_councils_representative_checks_are_read_by_name_and_an_unknown_one_stops_the_start():
+    council = Settings.from_environment(
+        {"CARECASE_REPRESENTATIVE_CHECKS": " identity , references", "CARECASE_PAID_MANAGER_CHECKS": ""}
+    ).council
+    assert [c.value for c in council.representative_checks] == ["identity", "references"]
+    assert council.paid_manager_checks == ()  # an empty value requires none
+    assert [c.value for c in Settings.from_environment({}).council.paid_manager_checks] == ["dbs_check"]
+
+    with pytest.raises(ValidationError) as refused:
+        Settings.from_environment({"CARECASE_REPRESENTATIVE_CHECKS": "identity,credit_score"})
+    assert refused.value.errors()[0]["loc"] == ("representative_checks", 1)

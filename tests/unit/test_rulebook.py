@@ -79,12 +79,14 @@ def rules_in_the_code() -> dict[str, Rule]:
 
 def commands_checking(rules: dict[str, Rule]) -> dict[str, set[str]]:
     """Which command methods of the Case check each rule, directly or through another rule."""
+    # A rule may be checked through another function of the rulebook that names several rules at once.
+    calls = {f.name: called_names(f) for f in parse(RULES_FILE).body if isinstance(f, ast.FunctionDef)}
     reach: dict[str, set[str]] = {}
 
     def reached(name: str) -> set[str]:
         if name not in reach:
-            reach[name] = {name}
-            for called in rules[name].calls & rules.keys():
+            reach[name] = {name} & rules.keys()
+            for called in calls[name] & calls.keys():
                 reach[name] |= reached(called)
         return reach[name]
 
@@ -96,7 +98,7 @@ def commands_checking(rules: dict[str, Rule]) -> dict[str, set[str]]:
             if isinstance(node, ast.ClassDef):
                 for method in node.body:
                     if isinstance(method, ast.FunctionDef) and not method.name.startswith("_"):
-                        for called in called_names(method) & rules.keys():
+                        for called in called_names(method) & calls.keys():
                             for rule in reached(called):
                                 checked_by[rule].add(method.name)
     return checked_by
