@@ -12,7 +12,6 @@ from domain.case.rules import (
     agreement_must_be_active,
     agreement_must_exist,
     agreement_must_not_have_ended,
-    agreement_must_start_within_window,
     approved_plan_must_hold_a_direct_payment,
     arrears_are_one_catch_up_payment,
     arrears_must_await_confirmation,
@@ -20,7 +19,6 @@ from domain.case.rules import (
     case_must_be_open,
     confirmed_amount_must_be_the_arrears,
     departure_from_the_signed_off_plan,
-    direct_payment_must_follow_the_signed_off_plan,
     direct_payment_needs_capacity_or_authorised_person,
     only_an_issued_payment_can_fail,
     payee_must_be_on_the_case_or_in_the_plan,
@@ -33,6 +31,7 @@ from domain.case.rules import (
     payments_must_be_suspended,
     person_must_exist,
     plan_must_be_approved,
+    terms_must_follow_the_plan_from_an_allowed_day,
 )
 from domain.case.state import Agreement, CaseState, PaymentSlot
 from domain.money import format_pounds
@@ -276,19 +275,18 @@ class PaymentSteps(Recording):
         payee_id, payee_name, payee_reference = payee_must_be_on_the_case_or_in_the_plan(
             self.state, person, person.plan, recipient, recipient_id
         )
-        direct_payment_must_follow_the_signed_off_plan(
+        # Judged as of the day the agreement takes effect (a record of past events may say when).
+        now = ctx.effective_at or self._now(ctx)
+        terms_must_follow_the_plan_from_an_allowed_day(
             person,
             amount_per_payment_pence=amount_per_payment_pence,
             frequency=frequency,
+            starts_on=start_date,
+            today=now.date(),
             tolerance_basis_points=tolerance_basis_points,
-        )
-        # Judged as of the day the agreement takes effect (a record of past events may say when).
-        now = ctx.effective_at or self._now(ctx)
-        agreement_must_start_within_window(
-            start_date,
-            now.date(),
             backdating_limit_days=backdating_limit_days,
             future_start_limit_days=future_start_limit_days,
+            field="start_date",
         )
         arrears = slots_due_before(start_date, frequency, now.date())
         self._record(

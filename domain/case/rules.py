@@ -617,6 +617,35 @@ def departure_from_the_signed_off_plan(
     return None
 
 
+def terms_must_follow_the_plan_from_an_allowed_day(
+    person: Person,
+    *,
+    amount_per_payment_pence: int,
+    frequency: Frequency,
+    starts_on: date,
+    today: date,
+    tolerance_basis_points: int,
+    backdating_limit_days: int,
+    future_start_limit_days: int,
+    field: str,
+) -> None:
+    """A direct payment's terms, when agreed and when varied: the signed-off plan's figure, from a
+    day within the council's back-dating and forward-start window."""
+    direct_payment_must_follow_the_signed_off_plan(
+        person,
+        amount_per_payment_pence=amount_per_payment_pence,
+        frequency=frequency,
+        tolerance_basis_points=tolerance_basis_points,
+    )
+    agreement_must_start_within_window(
+        starts_on,
+        today,
+        backdating_limit_days=backdating_limit_days,
+        future_start_limit_days=future_start_limit_days,
+        field=field,
+    )
+
+
 def agreement_must_start_within_window(
     start_date: date,
     today: date,

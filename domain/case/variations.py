@@ -17,12 +17,11 @@ from domain.case.rules import (
     a_finished_schedule_is_not_varied,
     agreement_must_exist,
     agreement_must_not_have_ended,
-    agreement_must_start_within_window,
     case_must_be_open,
     departure_from_the_signed_off_plan,
-    direct_payment_must_follow_the_signed_off_plan,
     person_must_exist,
     plan_must_be_approved,
+    terms_must_follow_the_plan_from_an_allowed_day,
     variation_must_change_the_terms,
     variation_must_start_after_the_last_paid_slot,
 )
@@ -110,16 +109,14 @@ class VariationSteps(Recording):
         person = person_must_exist(self.state, agreement.person_id)
         plan_must_be_approved(person)
         variation_must_change_the_terms(agreement, amount_per_payment_pence, frequency)
-        direct_payment_must_follow_the_signed_off_plan(
+        now = ctx.effective_at or self._now(ctx)
+        terms_must_follow_the_plan_from_an_allowed_day(
             person,
             amount_per_payment_pence=amount_per_payment_pence,
             frequency=frequency,
+            starts_on=from_date,
+            today=now.date(),
             tolerance_basis_points=tolerance_basis_points,
-        )
-        now = ctx.effective_at or self._now(ctx)
-        agreement_must_start_within_window(
-            from_date,
-            now.date(),
             backdating_limit_days=backdating_limit_days,
             future_start_limit_days=future_start_limit_days,
             field="from_date",
