@@ -199,6 +199,33 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "notes": "understands, retains and weighs what a direct payment involves",
         },
         "RecordDirectPaymentRequest": {"person_id": ADULT, "requested_by_id": ADULT, "requested_on": "2026-01-05"},
+        "GiveInformationAndAdvice": {
+            "person_id": ADULT,
+            "topics": ["prevention", "meeting_or_reducing_needs", "universal_and_community_services"],
+            "format": "easy_read",
+            "given_on": "2026-01-05",
+            "given_by": "sw-ayesha",
+            "notes": "lunch club twice a week; falls prevention classes at the leisure centre",
+        },
+        "MeetNeedsAtDiscretion": {
+            "person_id": ADULT,
+            "decided_on": "2026-01-05",
+            "reasons": "a short package now prevents a likely hospital admission this winter",
+        },
+        "JudgeAdvocacyNeed": {
+            "person_id": ADULT,
+            "stage": "assessment",
+            "substantial_difficulty": True,
+            "judged_on": "2026-01-04",
+            "reasons": "finds it hard to retain information; no family or friend able to support",
+        },
+        "RecordAdvocateInvolvement": {
+            "person_id": ADULT,
+            "stage": "assessment",
+            "advocate_reference": "ADV-2291",
+            "organisation": "County Advocacy Hub",
+            "involved_from": "2026-01-04",
+        },
         "RecordNominee": {
             "person_id": ADULT,
             "representative_id": "rep-1",

@@ -77,6 +77,11 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "RequestReview": CASEWORK,
     "CompleteReview": CASEWORK,
     "CloseCase": CASEWORK,
+    "GiveInformationAndAdvice": CASEWORK,
+    # Meeting needs that are not eligible commits the council's money: a manager's decision.
+    "MeetNeedsAtDiscretion": frozenset({TM}),
+    "JudgeAdvocacyNeed": CASEWORK,
+    "RecordAdvocateInvolvement": CASEWORK,
 }
 
 # Commands the process issues itself (the service-level timer), never a person through the API.

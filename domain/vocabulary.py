@@ -219,3 +219,38 @@ class Stage(StrEnum):
     IN_SERVICE = "in_service"
     REVIEW = "review"
     CLOSED = "closed"
+
+
+class AdviceTopic(StrEnum):
+    """What information and advice was given (Care Act 2014 s.4, and s.13(5) for needs not eligible)."""
+
+    PREVENTION = "prevention"  # what can be done to prevent or delay the development of needs (s.2)
+    MEETING_OR_REDUCING_NEEDS = "meeting_or_reducing_needs"  # s.13(5)(a)
+    UNIVERSAL_AND_COMMUNITY_SERVICES = "universal_and_community_services"
+    CARERS_SUPPORT = "carers_support"
+    HOUSING = "housing"
+    BENEFITS_AND_MONEY = "benefits_and_money"
+    INDEPENDENT_FINANCIAL_ADVICE = "independent_financial_advice"
+    HEALTH = "health"
+    SAFEGUARDING = "safeguarding"
+    EQUIPMENT_AND_ADAPTATIONS = "equipment_and_adaptations"
+
+
+class AdviceFormat(StrEnum):
+    """How it was given: s.13(5) asks for *written* advice where needs are not eligible."""
+
+    WRITTEN = "written"
+    EASY_READ = "easy_read"  # written, in an accessible format
+    VERBAL = "verbal"
+    VERBAL_AND_WRITTEN = "verbal_and_written"
+
+
+WRITTEN_ADVICE = frozenset({AdviceFormat.WRITTEN, AdviceFormat.EASY_READ, AdviceFormat.VERBAL_AND_WRITTEN})
+
+
+class AdvocacyStage(StrEnum):
+    """Where the Care Act 2014 s.67 duty to consider an independent advocate arises."""
+
+    ASSESSMENT = "assessment"  # needs assessment or carer's assessment
+    PLANNING = "planning"  # care and support plan or support plan
+    REVIEW = "review"

@@ -473,6 +473,8 @@ class _CaseBuilder:
             self.emit(s.eligibility, ADULT, practitioner_notes="determined from the assessment")
             if self.profile == "not_eligible":
                 self._after(3, 14)
+                # s.13(5): written advice on meeting or reducing the needs and on prevention, then closure.
+                self.emit(s.advice, ADULT, given_on=self.day.isoformat())
                 reason = "no_longer_eligible" if rng.random() < 0.4 else "information_and_advice_only"
                 self.emit(s.close, reason=reason, notes="written advice on preventing needs given")
                 return

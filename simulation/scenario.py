@@ -448,6 +448,59 @@ class Scenario:
             kw,
         )
 
+    # Prevention, discretion and advocacy
+    def advice(self, person_id: str = ADULT, **kw: Any) -> c.GiveInformationAndAdvice:
+        return self._make(
+            c.GiveInformationAndAdvice,
+            {
+                "person_id": person_id,
+                "topics": ["prevention", "meeting_or_reducing_needs"],
+                "format": "written",
+                "given_on": "2026-01-20",
+                "given_by": "sw-ayesha",
+                "notes": "falls prevention classes; lunch club; pendant alarm through the council's partner",
+            },
+            kw,
+        )
+
+    def discretion(self, person_id: str = ADULT, **kw: Any) -> c.MeetNeedsAtDiscretion:
+        return self._make(
+            c.MeetNeedsAtDiscretion,
+            {
+                "person_id": person_id,
+                "decided_on": "2026-01-20",
+                "reasons": "a short package now prevents a likely hospital admission this winter",
+                "actor": MANAGER,
+            },
+            kw,
+        )
+
+    def advocacy(self, person_id: str = ADULT, **kw: Any) -> c.JudgeAdvocacyNeed:
+        return self._make(
+            c.JudgeAdvocacyNeed,
+            {
+                "person_id": person_id,
+                "stage": "assessment",
+                "substantial_difficulty": True,
+                "judged_on": "2026-01-06",
+                "reasons": "finds it hard to retain and weigh information; no family or friend able to support",
+            },
+            kw,
+        )
+
+    def advocate(self, person_id: str = ADULT, **kw: Any) -> c.RecordAdvocateInvolvement:
+        return self._make(
+            c.RecordAdvocateInvolvement,
+            {
+                "person_id": person_id,
+                "stage": "assessment",
+                "advocate_reference": "ADV-2291",
+                "organisation": "County Advocacy Hub",
+                "involved_from": "2026-01-07",
+            },
+            kw,
+        )
+
     # Reviews and closure
     def schedule_review(self, **kw: Any) -> c.ScheduleReview:
         return self._make(

@@ -23,6 +23,7 @@ from domain.case.decisions import DecisionSteps
 from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
+from domain.case.prevention import PreventionSteps
 from domain.case.referral import ReferralSteps
 from domain.case.representatives import RepresentativeSteps
 from domain.case.reviews import ReviewSteps
@@ -37,6 +38,7 @@ class Case(
     CarerSteps,
     AssessmentSteps,
     DecisionSteps,
+    PreventionSteps,
     PlanningSteps,
     RepresentativeSteps,
     PaymentSteps,

@@ -17,13 +17,20 @@ from domain.case.rules import (
     carer_must_have_been_offered_an_assessment,
     case_must_be_open,
     combined_assessment_needs_consent_from_each_person,
+    independent_advocate_must_be_involved,
     reassessment_must_reopen_a_finished_assessment,
     referral_must_proceed_to_assessment,
 )
 from domain.case.state import AssessmentStatus, Person, PlanStatus
 from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings
 from domain.ras import CarerSupport, CarerSupportLevel, WellbeingImpact
-from domain.vocabulary import AssessmentMethod, AssessmentRequestReason, CarerAssessmentMethod, RefusalException
+from domain.vocabulary import (
+    AdvocacyStage,
+    AssessmentMethod,
+    AssessmentRequestReason,
+    CarerAssessmentMethod,
+    RefusalException,
+)
 
 
 def _reopen_decisions(person: Person) -> None:
@@ -153,6 +160,7 @@ class AssessmentSteps(Recording):
     ) -> None:
         case_must_be_open(self.state)
         assessment_must_be_in_progress(self.state.adult)
+        independent_advocate_must_be_involved(self.state.adult, AdvocacyStage.ASSESSMENT)
         self._record(
             ctx,
             self.NeedsAssessmentCompleted,
@@ -206,6 +214,7 @@ class AssessmentSteps(Recording):
         carer = carer_must_exist(self.state, carer_id)
         adult_carer_rules_exclude_young_carers(carer)
         assessment_must_be_in_progress(carer)
+        independent_advocate_must_be_involved(carer, AdvocacyStage.ASSESSMENT)
         support = CarerSupport(
             carer_id=carer_id,
             willing_to_continue_caring=willing_to_continue_caring,

@@ -24,7 +24,7 @@ from domain.case.rules import (
     challenge_must_be_open,
     challenge_resolver_must_hold_delegated_authority,
     decision_must_be_within_delegation,
-    must_be_eligible,
+    needs_must_be_eligible_or_met_at_discretion,
     only_an_upheld_challenge_revises_the_amount,
     person_must_exist,
     recorded_carer_support,
@@ -186,7 +186,7 @@ class DecisionSteps(Recording):
         person = person_must_exist(self.state, person_id)
         if person.kind == "carer":
             adult_carer_rules_exclude_young_carers(person)
-        must_be_eligible(person)
+        needs_must_be_eligible_or_met_at_discretion(person)
         if person.kind == "adult":
             # The carer-neutral adjustment comes only from carers' recorded assessments, so every
             # carer's assessment must be finished before the adult's figure can be worked out.

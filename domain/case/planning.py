@@ -26,7 +26,8 @@ from domain.case.rules import (
     changes_must_change_the_plan,
     decision_must_be_within_delegation,
     financial_assessment_must_be_complete,
-    must_be_eligible,
+    independent_advocate_must_be_involved,
+    needs_must_be_eligible_or_met_at_discretion,
     only_an_approval_states_an_amount,
     panel_must_decide_above_threshold,
     person_must_exist,
@@ -44,7 +45,7 @@ from domain.case.state import Person, PlanStatus, SignOff
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.money import format_pounds
 from domain.planning import SpendingRules, SupportPlan
-from domain.vocabulary import SignOffOutcome, SignOffRoute
+from domain.vocabulary import AdvocacyStage, SignOffOutcome, SignOffRoute
 
 
 class PlanningSteps(Recording):
@@ -156,7 +157,7 @@ class PlanningSteps(Recording):
         case_must_be_open(self.state)
         assessments_must_be_complete_before_planning(self.state)
         person = person_must_exist(self.state, person_id)
-        must_be_eligible(person)
+        needs_must_be_eligible_or_met_at_discretion(person)
         budget_must_be_calculated(person)
         plan_must_not_already_be_drafted(person)
         plan_must_keep_spending_rules(plan, person, spending_rules)
@@ -223,6 +224,7 @@ class PlanningSteps(Recording):
         capped_budget_needs_reasoned_override(person)
         financial_assessment_must_be_complete(person)
         replacement_care_must_be_in_both_plans(self.state, person)
+        independent_advocate_must_be_involved(person, AdvocacyStage.PLANNING)
         assert person.plan is not None
         budget = current_budget_pence(person)
         variance = plan_variance(

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
-from domain.case.rules import case_must_be_open, referral_must_be_unscreened
+from domain.case.rules import (
+    case_must_be_open,
+    referral_must_be_unscreened,
+    written_advice_must_be_given_before_closing,
+)
 from domain.case.state import CaseState, Person
 from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
 
@@ -76,4 +80,5 @@ class ReferralSteps(Recording):
 
     def close_case(self, ctx: CommandContext, *, reason: ClosureReason, notes: str) -> None:
         case_must_be_open(self.state)
+        written_advice_must_be_given_before_closing(self.state, reason)
         self._record(ctx, self.CaseClosed, reason=reason, notes=notes)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
     case_must_be_open,
+    independent_advocate_must_be_involved,
     overdue_stage_must_still_be_open,
     person_must_exist,
     review_id_must_be_new,
@@ -21,7 +22,7 @@ from domain.case.rules import (
     unplanned_review_is_requested_not_scheduled,
 )
 from domain.case.state import AssessmentStatus, CaseState, Review
-from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason
+from domain.vocabulary import AdvocacyStage, ReviewKind, ReviewOutcome, ReviewReason
 
 
 def overdue_clock_started_at(state: CaseState, stage: str, due_at: datetime) -> datetime:
@@ -135,7 +136,10 @@ class ReviewSteps(Recording):
 
     def complete_review(self, ctx: CommandContext, *, review_id: str, outcome: ReviewOutcome, notes: str) -> None:
         case_must_be_open(self.state)
-        review_must_not_already_be_completed(review_must_exist(self.state, review_id))
+        review = review_must_exist(self.state, review_id)
+        review_must_not_already_be_completed(review)
+        for person_id in review.person_ids:
+            independent_advocate_must_be_involved(self.state.people[person_id], AdvocacyStage.REVIEW)
         self._record(ctx, self.ReviewCompleted, review_id=review_id, outcome=outcome, notes=notes)
 
     def record_stage_overdue(self, ctx: CommandContext, *, stage: str, due_at: datetime) -> None:

@@ -38,11 +38,13 @@ from domain.people import Actor, Role
 from domain.planning import PAID_OUT, PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
 from domain.vocabulary import (
+    AdvocacyStage,
     AssessmentMethod,
     AssessmentRequestReason,
     BudgetManagement,
     CapacityDecision,
     ChallengeOutcome,
+    ClosureReason,
     Frequency,
     PaymentRecipient,
     RepresentativeRole,
@@ -284,13 +286,70 @@ def eligibility_must_be_determined(person: Person) -> None:
         )
 
 
-def must_be_eligible(person: Person) -> None:
+def needs_must_be_eligible_or_met_at_discretion(person: Person) -> None:
+    """A budget and a plan are for eligible needs (s.18, s.20), or for needs the council decided to
+    meet at its discretion (s.19(1))."""
     eligibility_must_be_determined(person)
     assert person.eligibility is not None
-    if not person.eligibility.eligible:
+    if not person.eligibility.eligible and person.met_at_discretion is None:
         raise RuleViolation(
-            f"{person.kind} {person.person_id} has no eligible needs; the outcome is written advice, not a plan",
+            f"{person.kind} {person.person_id} has no eligible needs; the outcome is written advice, not a plan, "
+            "unless the council decides to meet the needs at its discretion",
             code="not_eligible",
+        )
+
+
+def discretion_is_for_needs_that_are_not_eligible(person: Person) -> None:
+    """s.19(1): the council may meet needs that are not eligible; eligible needs it must meet anyway."""
+    eligibility_must_be_determined(person)
+    assert person.eligibility is not None
+    if person.eligibility.eligible:
+        raise RuleViolation(
+            f"{person.kind} {person.person_id} has eligible needs: the council must meet them (s.18/s.20), "
+            "no discretionary decision is needed",
+            code="needs_already_eligible",
+        )
+    if person.met_at_discretion is not None:
+        raise RuleViolation(
+            f"the council already decided on {person.met_at_discretion.decided_on} to meet "
+            f"{person.person_id}'s needs at its discretion",
+            code="already_met_at_discretion",
+        )
+
+
+def written_advice_must_be_given_before_closing(state: CaseState, reason: ClosureReason) -> None:
+    """s.13(5): a person whose needs are not eligible (and not met at the council's discretion) is
+    given written advice on meeting or reducing them and on preventing or delaying needs; closing
+    the case as advice only, or as no longer eligible, needs that advice recorded first."""
+    if reason not in {ClosureReason.INFORMATION_AND_ADVICE_ONLY, ClosureReason.NO_LONGER_ELIGIBLE}:
+        return
+    waiting = [
+        person.person_id
+        for person in state.people.values()
+        if person.eligibility is not None
+        and not person.eligibility.eligible
+        and person.met_at_discretion is None
+        and not any(advice.meets_the_written_advice_duty for advice in person.advice_given)
+    ]
+    if waiting:
+        raise RuleViolation(
+            f"written advice on preventing and meeting needs has not been recorded for {', '.join(waiting)} "
+            "(s.13(5)): record it before closing",
+            code="written_advice_not_given",
+            field="reason",
+            details={"people": waiting},
+        )
+
+
+def independent_advocate_must_be_involved(person: Person, stage: AdvocacyStage) -> None:
+    """s.67: where a person has substantial difficulty being involved and nobody appropriate can
+    support them, the council arranges an independent advocate before this step is finished."""
+    if person.advocate_needed_at(stage):
+        raise RuleViolation(
+            f"{person.person_id} needs an independent advocate at {stage.value} (s.67) and none is recorded as "
+            "involved: record the advocate's involvement first",
+            code="independent_advocate_needed",
+            details={"stage": stage.value},
         )
 
 

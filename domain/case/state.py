@@ -19,6 +19,9 @@ from domain.payment_schedule import ScheduleSegment
 from domain.planning import SupportPlan
 from domain.ras import BudgetCalculation, CarerSupport, WellbeingImpact
 from domain.vocabulary import (
+    AdviceFormat,
+    AdviceTopic,
+    AdvocacyStage,
     BudgetManagement,
     CapacityDecision,
     ClosureReason,
@@ -158,6 +161,47 @@ class DirectPaymentRequest(Model):
     notes: str = ""
 
 
+class AdviceGiven(Model):
+    """Information and advice given to a person: what, how, when and by whom."""
+
+    topics: list[AdviceTopic]
+    format: AdviceFormat
+    given_on: date
+    given_by: str
+    notes: str
+    # Written advice on prevention and on meeting or reducing needs: what s.13(5) asks for a person
+    # whose needs are not eligible.
+    meets_the_written_advice_duty: bool
+
+
+class DiscretionaryDecision(Model):
+    """The council decided to meet needs that are not eligible (s.19(1)); a team manager's decision."""
+
+    decided_by: str
+    decided_on: date
+    reasons: str
+
+
+class AdvocacyJudgement(Model):
+    """Whether a person has substantial difficulty being involved (s.67(4)) and, if so, whether an
+    appropriate individual can support them; an independent advocate is needed where nobody can."""
+
+    stage: AdvocacyStage
+    substantial_difficulty: bool
+    appropriate_individual: str | None
+    advocate_needed: bool
+    judged_by: str
+    judged_on: date
+    reasons: str
+
+
+class AdvocateInvolvement(Model):
+    stage: AdvocacyStage
+    advocate_reference: str
+    organisation: str
+    involved_from: date
+
+
 class Person(Model):
     """The adult or one carer, with their own assessment, eligibility, budget and plan."""
 
@@ -209,6 +253,20 @@ class Person(Model):
     # needs assessment's, kept for old cases) and the requests for a direct payment.
     capacity: dict[CapacityDecision, CapacityRecord] = Field(default_factory=dict)
     direct_payment_requests: list[DirectPaymentRequest] = Field(default_factory=list)
+
+    # Prevention, discretion and advocacy (issue 19): advice given, needs met at the council's
+    # discretion, and the independent advocacy judged and arranged at each stage.
+    advice_given: list[AdviceGiven] = Field(default_factory=list)
+    met_at_discretion: DiscretionaryDecision | None = None
+    advocacy: dict[AdvocacyStage, AdvocacyJudgement] = Field(default_factory=dict)
+    advocates: list[AdvocateInvolvement] = Field(default_factory=list)
+
+    def advocate_needed_at(self, stage: AdvocacyStage) -> bool:
+        """An advocate is judged needed at this stage and none is involved at it yet."""
+        judged = self.advocacy.get(stage)
+        if judged is None or not judged.advocate_needed:
+            return False
+        return not any(a.stage == stage for a in self.advocates)
 
 
 class PaymentSlot(Model):

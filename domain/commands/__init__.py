@@ -44,6 +44,12 @@ from domain.commands.payments import (
     VaryDirectPaymentAgreement,
 )
 from domain.commands.planning import DraftSupportPlan, RecordSignOffDecision, ReviseSupportPlan, SubmitSupportPlan
+from domain.commands.prevention import (
+    GiveInformationAndAdvice,
+    JudgeAdvocacyNeed,
+    MeetNeedsAtDiscretion,
+    RecordAdvocateInvolvement,
+)
 from domain.commands.referral import CloseCase, ReceiveReferral, ScreenReferral
 from domain.commands.representatives import (
     RecordAuthorisedPerson,
@@ -104,6 +110,10 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         AllocateCase,
         EscalateCase,
         ResolveEscalation,
+        GiveInformationAndAdvice,
+        MeetNeedsAtDiscretion,
+        JudgeAdvocacyNeed,
+        RecordAdvocateInvolvement,
     )
 }
 
@@ -127,12 +137,16 @@ __all__ = [
     "DraftSupportPlan",
     "EndDirectPaymentAgreement",
     "EscalateCase",
+    "GiveInformationAndAdvice",
     "IdentifyCarer",
     "IssuePayment",
+    "JudgeAdvocacyNeed",
     "MakeDirectPaymentAgreement",
+    "MeetNeedsAtDiscretion",
     "OverrideBudgetCap",
     "ReceiveMonitoringReturn",
     "ReceiveReferral",
+    "RecordAdvocateInvolvement",
     "RecordAssessmentRefusal",
     "RecordAuthorisedPerson",
     "RecordCapacityAssessment",
