@@ -20,7 +20,7 @@ from domain.delegation import SchemeOfDelegation
 from domain.money import format_pounds
 from domain.people import Role
 from domain.planning import SupportPlan
-from domain.vocabulary import SignOffRoute
+from domain.vocabulary import AdvocacyStage, SignOffRoute
 
 
 class WorkItem(BaseModel):
@@ -60,6 +60,18 @@ def work_items(
                 detail=f"assessment {waiting['assessment']}",
             )
         )
+    for person in state.people.values():
+        for stage in AdvocacyStage:
+            if person.advocate_needed_at(stage):
+                add(
+                    WorkItem(
+                        kind="arrange_advocate",
+                        role=Role.SOCIAL_WORKER,
+                        person_id=person.person_id,
+                        ref=stage.value,
+                        detail=f"arrange an independent advocate for the {stage.value} (s.67)",
+                    )
+                )
     gate_open = not outstanding_assessments(state)
     for person in state.people.values():
         if person.young_carer or person.assessment != AssessmentStatus.COMPLETED:
@@ -79,7 +91,16 @@ def work_items(
         if person.eligibility is None:
             add(WorkItem(kind="determine_eligibility", role=Role.SOCIAL_WORKER, person_id=pid))
             continue
-        if not person.eligibility.eligible:
+        if not person.eligibility.eligible and person.met_at_discretion is None:
+            if not any(advice.meets_the_written_advice_duty for advice in person.advice_given):
+                add(
+                    WorkItem(
+                        kind="written_advice",
+                        role=Role.SOCIAL_WORKER,
+                        person_id=pid,
+                        detail="give written advice on meeting, reducing and preventing needs (s.13(5))",
+                    )
+                )
             continue
         if person.budget is None:
             add(WorkItem(kind="calculate_budget", role=Role.SOCIAL_WORKER, person_id=pid))

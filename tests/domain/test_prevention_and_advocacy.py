@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.application import CaseRecord
+from domain.case.work import work_items
 from domain.case.prevention import meets_the_written_advice_duty
 from domain.commands import GiveInformationAndAdvice
 from domain.vocabulary import AdviceFormat, AdviceTopic, AdvocacyStage
@@ -174,3 +175,18 @@ def test_plan_submission_and_review_wait_for_their_own_stages_advocate(record: C
     refused(record, s.complete_review(), "independent_advocate_needed")
     given(record, s.advocate(stage="review"))
     assert "ReviewCompleted" in when(record, s.complete_review())
+
+
+def test_the_worklist_asks_for_the_written_advice_and_the_advocate_until_they_are_recorded(record: CaseRecord):
+    s = Scenario()
+    given(record, not_eligible(s))
+    kinds = [(i.kind, i.person_id, i.ref) for i in work_items(state(record, s.case_id))]
+    assert ("written_advice", ADULT, None) in kinds
+
+    given(record, s.advice(), s.advocacy(stage="review"))
+    kinds = [(i.kind, i.person_id, i.ref) for i in work_items(state(record, s.case_id))]
+    assert ("written_advice", ADULT, None) not in kinds
+    assert ("arrange_advocate", ADULT, "review") in kinds
+
+    given(record, s.advocate(stage="review"))
+    assert "arrange_advocate" not in [i.kind for i in work_items(state(record, s.case_id))]
