@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from domain.application import CaseRecord
-from domain.case.work import work_items
 from domain.case.prevention import meets_the_written_advice_duty
+from domain.case.work import work_items
 from domain.commands import GiveInformationAndAdvice
 from domain.vocabulary import AdviceFormat, AdviceTopic, AdvocacyStage
 from tests.builders import ADULT, Scenario
