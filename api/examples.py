@@ -207,6 +207,16 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "given_by": "sw-ayesha",
             "notes": "lunch club twice a week; falls prevention classes at the leisure centre",
         },
+        "StartTransitionAssessment": {
+            "carer_id": "carer-2",
+            "reason": "17, caring for her mother every evening; likely to need support at college next year",
+        },
+        "CompleteTransitionAssessment": {
+            "carer_id": "carer-2",
+            "findings": CARER_FINDINGS,
+            "summary": "a break two evenings a week once at college",
+        },
+        "ApplyAdultCarerRules": {"carer_id": "carer-2"},
         "MeetNeedsAtDiscretion": {
             "person_id": ADULT,
             "decided_on": "2026-01-05",

@@ -82,6 +82,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "MeetNeedsAtDiscretion": frozenset({TM}),
     "JudgeAdvocacyNeed": CASEWORK,
     "RecordAdvocateInvolvement": CASEWORK,
+    "StartTransitionAssessment": CASEWORK,
+    "CompleteTransitionAssessment": CASEWORK,
+    "ApplyAdultCarerRules": CASEWORK,
 }
 
 # Commands the process issues itself (the service-level timer), never a person through the API.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,3 +32,19 @@ class Actor(BaseModel):
 
 
 SYSTEM_ACTOR = Actor(user_id="carecase", role=Role.SYSTEM)
+
+
+ADULTHOOD_AGE = 18
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    """A person's age in whole years on a day."""
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def birthday_at(date_of_birth: date, age: int) -> date:
+    """The day a person reaches an age (someone born on 29 February has it on 1 March in other years)."""
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + age)
+    except ValueError:
+        return date(date_of_birth.year + age, 3, 1)

@@ -448,6 +448,24 @@ class Scenario:
             kw,
         )
 
+    # A young carer's transition
+    def start_transition(self, carer_id: str = "carer-1", **kw: Any) -> c.StartTransitionAssessment:
+        return self._make(
+            c.StartTransitionAssessment,
+            {"carer_id": carer_id, "reason": "caring every evening; likely to need support at college next year"},
+            kw,
+        )
+
+    def complete_transition(self, carer_id: str = "carer-1", **kw: Any) -> c.CompleteTransitionAssessment:
+        return self._make(
+            c.CompleteTransitionAssessment,
+            {"carer_id": carer_id, "findings": CARER_FINDINGS, "summary": "a break two evenings a week"},
+            kw,
+        )
+
+    def adult_carer_rules(self, carer_id: str = "carer-1", **kw: Any) -> c.ApplyAdultCarerRules:
+        return self._make(c.ApplyAdultCarerRules, {"carer_id": carer_id}, kw)
+
     # Prevention, discretion and advocacy
     def advice(self, person_id: str = ADULT, **kw: Any) -> c.GiveInformationAndAdvice:
         return self._make(

@@ -28,6 +28,7 @@ from domain.case.referral import ReferralSteps
 from domain.case.representatives import RepresentativeSteps
 from domain.case.reviews import ReviewSteps
 from domain.case.state import CaseState
+from domain.case.transitions import TransitionSteps
 from domain.case.variations import VariationSteps
 from domain.vocabulary import PrimarySupportReason, ReferralRoute
 
@@ -36,6 +37,7 @@ class Case(
     ReferralSteps,
     AllocationSteps,
     CarerSteps,
+    TransitionSteps,
     AssessmentSteps,
     DecisionSteps,
     PreventionSteps,

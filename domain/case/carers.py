@@ -19,12 +19,7 @@ from domain.case.rules import (
     person_must_exist,
 )
 from domain.case.state import AssessmentStatus, Person
-
-ADULTHOOD_AGE = 18
-
-
-def age_on(date_of_birth: date, day: date) -> int:
-    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+from domain.people import ADULTHOOD_AGE, age_on
 
 
 class CarerSteps(Recording):

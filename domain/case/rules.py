@@ -34,7 +34,7 @@ from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
 from domain.payment_schedule import schedule_last_slot, segment_amount, segment_due_date
-from domain.people import Actor, Role
+from domain.people import ADULTHOOD_AGE, Actor, Role, age_on, birthday_at
 from domain.planning import PAID_OUT, PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
 from domain.vocabulary import (
@@ -132,8 +132,55 @@ def carer_must_exist(state: CaseState, carer_id: str) -> Person:
 def adult_carer_rules_exclude_young_carers(carer: Person) -> None:
     if carer.young_carer:
         raise RuleViolation(
-            f"carer {carer.person_id} is under 18: refer to children's services; adult carer rules do not apply",
+            f"carer {carer.person_id} is under 18: refer to children's services; adult carer rules do not apply "
+            "until they are applied at 18 (a transition assessment may come first)",
             code="young_carer_referred_to_childrens_services",
+        )
+
+
+def transition_assessment_is_for_a_young_carer(carer: Person) -> None:
+    """s.63: a transition assessment is of a young carer, before adult carer rules apply to them."""
+    if not carer.young_carer:
+        raise RuleViolation(
+            f"carer {carer.person_id} is not a young carer: adult carer rules already apply",
+            code="not_a_young_carer",
+            field="carer_id",
+        )
+
+
+def transition_assessment_must_not_have_started(carer: Person) -> None:
+    if carer.transition_assessment is not None:
+        raise RuleViolation(
+            f"carer {carer.person_id}'s transition assessment began on {carer.transition_assessment.started_on}",
+            code="transition_assessment_already_started",
+            field="carer_id",
+        )
+
+
+def transition_assessment_must_be_in_progress(carer: Person) -> None:
+    if carer.transition_assessment is None:
+        raise RuleViolation(
+            f"carer {carer.person_id} has no transition assessment in progress",
+            code="transition_assessment_not_started",
+            field="carer_id",
+        )
+    if carer.transition_assessment.completed_at is not None:
+        raise RuleViolation(
+            f"carer {carer.person_id}'s transition assessment is already complete",
+            code="transition_assessment_already_completed",
+            field="carer_id",
+        )
+
+
+def carer_must_be_eighteen(carer: Person, day: date) -> None:
+    """Adult carer rules apply from a young carer's 18th birthday, not before."""
+    if age_on(carer.date_of_birth, day) < ADULTHOOD_AGE:
+        eighteenth = birthday_at(carer.date_of_birth, ADULTHOOD_AGE)
+        raise RuleViolation(
+            f"carer {carer.person_id} is not yet 18 (on {day}); adult carer rules apply from {eighteenth}",
+            code="carer_not_yet_eighteen",
+            field="carer_id",
+            details={"eighteen_on": eighteenth.isoformat()},
         )
 
 

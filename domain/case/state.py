@@ -202,6 +202,17 @@ class AdvocateInvolvement(Model):
     involved_from: date
 
 
+class TransitionAssessment(Model):
+    """A young carer's transition assessment (Care Act 2014 s.63): what support they are likely to
+    need once 18, assessed before they are, so adult support can follow without a gap."""
+
+    started_on: date
+    reason: str
+    completed_at: datetime | None = None
+    findings: CarerNeedsFindings | None = None
+    summary: str = ""
+
+
 class Person(Model):
     """The adult or one carer, with their own assessment, eligibility, budget and plan."""
 
@@ -260,6 +271,10 @@ class Person(Model):
     met_at_discretion: DiscretionaryDecision | None = None
     advocacy: dict[AdvocacyStage, AdvocacyJudgement] = Field(default_factory=dict)
     advocates: list[AdvocateInvolvement] = Field(default_factory=list)
+    # Transitions (issue 19): a young carer's transition assessment, and the day adult carer rules
+    # began to apply to them, at 18, without a new referral.
+    transition_assessment: TransitionAssessment | None = None
+    adult_carer_rules_from: date | None = None
 
     def advocate_needed_at(self, stage: AdvocacyStage) -> bool:
         """An advocate is judged needed at this stage and none is involved at it yet."""

@@ -58,6 +58,11 @@ from domain.commands.representatives import (
     RecordNominee,
 )
 from domain.commands.reviews import CompleteReview, RecordStageOverdue, RequestReview, ScheduleReview
+from domain.commands.transitions import (
+    ApplyAdultCarerRules,
+    CompleteTransitionAssessment,
+    StartTransitionAssessment,
+)
 
 COMMANDS: dict[str, type[CaseCommand]] = {
     cls.__name__: cls
@@ -114,6 +119,9 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         MeetNeedsAtDiscretion,
         JudgeAdvocacyNeed,
         RecordAdvocateInvolvement,
+        StartTransitionAssessment,
+        CompleteTransitionAssessment,
+        ApplyAdultCarerRules,
     )
 }
 
@@ -122,6 +130,7 @@ __all__ = [
     "COMMANDS",
     "AcceptCarerAssessment",
     "AllocateCase",
+    "ApplyAdultCarerRules",
     "CalculateIndicativeBudget",
     "CaseCommand",
     "ChallengeBudget",
@@ -130,6 +139,7 @@ __all__ = [
     "CompleteFinancialAssessment",
     "CompleteNeedsAssessment",
     "CompleteReview",
+    "CompleteTransitionAssessment",
     "ConfirmArrearsPayment",
     "CouncilSettings",
     "DeclineCarerAssessment",
@@ -172,6 +182,7 @@ __all__ = [
     "Services",
     "StartCarerAssessment",
     "StartNeedsAssessment",
+    "StartTransitionAssessment",
     "SubmitSupportPlan",
     "SuspendDirectPayments",
     "VaryDirectPaymentAgreement",
