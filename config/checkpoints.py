@@ -72,7 +72,7 @@ def summary(logged: LoggedCheckpoint) -> CheckpointSummary:
     return CheckpointSummary(
         file=logged.path.name,
         sequence=c.sequence,
-        taken_at=c.taken_at.astimezone(UTC).isoformat(),
+        taken_at=c.taken_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         cases=c.case_count,
         merkle_root=c.merkle_root,
     )

@@ -412,7 +412,12 @@ class CaseRecord(Application[UUID]):
             if not last:
                 continue
             record = last[0]
-            recorded = self.decode_state(record).get(CHAIN_FIELD)
+            try:
+                recorded = self.decode_state(record).get(CHAIN_FIELD)
+            except MapperDeserialisationError:
+                raise ValueError(
+                    f"case {case_id.hex} v{record.originator_version}: stored bytes unreadable (see audit verify)"
+                ) from None
             if not isinstance(recorded, str):
                 raise ValueError(f"case {case_id.hex} v{record.originator_version} carries no chain hash")
             heads.append(CaseHead(case_id=case_id.hex, version=record.originator_version, head=recorded))

@@ -159,6 +159,7 @@ def audit_checkpoint(as_json: Annotated[bool, typer.Option("--json")] = False) -
     (CARECASE_CHECKPOINT_DIR); refused if the store no longer agrees with the latest checkpoint."""
     from config.checkpoint_settings import CheckpointSettings
     from config.checkpoints import CheckpointRefused, summary, take_checkpoint
+    from eventstore.checkpoint_log import LogMovedOn
 
     record = build_case_record()
     try:
@@ -171,6 +172,9 @@ def audit_checkpoint(as_json: Annotated[bool, typer.Option("--json")] = False) -
                 f"AGAINST CHECKPOINT {finding.case_id or '-'} v{finding.version or '-'}: {finding.problem}", err=True
             )
         typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    except (LogMovedOn, OSError, ValueError) as error:  # a key missing, a log moved on, a head unreadable
+        typer.echo(f"no checkpoint written: {error}", err=True)
         raise typer.Exit(1) from None
     written = summary(logged)
     if as_json:

@@ -274,6 +274,22 @@ def test_a_checkpoint_signed_by_another_key_is_reported(site: Path, tmp_path: Pa
 
 
 @pytest.mark.sqlite
+def test_a_configured_key_that_is_missing_is_an_error_and_verifying_needs_only_the_public_key(
+    site: Path, tmp_path: Path
+) -> None:
+    nowhere = tmp_path / "nowhere.key"
+    missing = carecase(site, "audit", "checkpoint", CARECASE_CHECKPOINT_SIGNING_KEY=str(nowhere))
+    assert missing.returncode == 1 and f"no checkpoint signing key at {nowhere}" in missing.stderr
+    assert not nowhere.exists() and len(list((site / "var/checkpoints").glob("checkpoint-*.json"))) == 1
+
+    public = Path(shutil.copy(site / "var/checkpoint-key/signing.pub", tmp_path / "auditor.pub"))
+    shutil.rmtree(site / "var/checkpoint-key")
+    result = carecase(site, "audit", "verify", "--json", CARECASE_CHECKPOINT_PUBLIC_KEY=str(public))
+    assert result.returncode == 0, result.stdout
+    assert report(result)["checkpoint"]["sequence"] == 1
+
+
+@pytest.mark.sqlite
 def test_newer_events_and_cases_pass_and_the_next_checkpoint_chains_on(site: Path, cases: dict[str, UUID]) -> None:
     record = CaseRecord(
         {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(site / "store.sqlite")},
