@@ -20,13 +20,15 @@ from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import IntegrityError, Mapper, MapperDeserialisationError, Notification, StoredEvent
+from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel, ConfigDict
 
-from domain.audit import ChainReport, check_chain
+from domain.audit import ChainReport, OrphanedInstruction, check_chain
+from domain.canonical import CHAIN_FIELD
 from domain.case.aggregate import Case, CaseSnapshot, FrozenCase, freeze_case, thaw_case
 from domain.case.base import CaseEvent
+from domain.checkpoint import CaseHead, StoredLink
 from domain.commands import CaseCommand, CouncilSettings, Services
 from domain.commands.base import RuleSets
 from domain.decision_audit import (
@@ -98,6 +100,14 @@ class BudgetMismatch(BaseModel):
 
 
 CommandObserver = Callable[[CaseCommand, "CommandOutcome | None", "DomainError | None"], None]
+
+
+def _pays(topic: str) -> bool:
+    """Whether events of this topic give the finance system an instruction."""
+    try:
+        return hasattr(resolve_topic(topic), "payment_instruction")
+    except Exception:  # a topic no class answers to (itself a sign of tampering) pays nothing
+        return False
 
 
 class CaseRecord(Application[UUID]):
@@ -390,6 +400,74 @@ class CaseRecord(Application[UUID]):
     def verify_all_chains(self) -> Iterator[ChainReport]:
         for case_id in self.case_ids():
             yield self.verify_chain(case_id)
+
+    # Checkpoints (decision 0024) ---------------------------------------------------------------
+
+    def chain_heads(self) -> list[CaseHead]:
+        """Every case's last version and its chain hash, as stored now, by case id. A case with
+        index rows but no events left has no head: its chain check names it."""
+        heads = []
+        for case_id in self.case_ids():
+            last = self._store.select_events(case_id, desc=True, limit=1)
+            if not last:
+                continue
+            record = last[0]
+            try:
+                recorded = self.decode_state(record).get(CHAIN_FIELD)
+            except MapperDeserialisationError:
+                raise ValueError(
+                    f"case {case_id.hex} v{record.originator_version}: stored bytes unreadable (see audit verify)"
+                ) from None
+            if not isinstance(recorded, str):
+                raise ValueError(f"case {case_id.hex} v{record.originator_version} carries no chain hash")
+            heads.append(CaseHead(case_id=case_id.hex, version=record.originator_version, head=recorded))
+        return heads
+
+    def stored_link(self, head: CaseHead) -> StoredLink:
+        """What the store holds now of a case a checkpoint recorded: its last version, and the
+        chain hash recorded on its event at the checkpoint's version."""
+        case_id = UUID(hex=head.case_id)
+        last = self._store.select_events(case_id, desc=True, limit=1)
+        if not last:
+            return StoredLink(last_version=None, hash_at_version=None)
+        found = self._store.select_events(case_id, gt=head.version - 1, lte=head.version)
+        recorded: str | None = None
+        if found:
+            try:
+                recorded = str(self.decode_state(found[0]).get(CHAIN_FIELD, "(none)"))
+            except MapperDeserialisationError:
+                recorded = "(unreadable)"
+        return StoredLink(last_version=last[0].originator_version, hash_at_version=recorded)
+
+    def orphaned_instructions(self, case_id: UUID | None = None) -> list[OrphanedInstruction]:
+        """Payment instructions in the outbox whose event is gone from the store, or whose event
+        there is not one that pays (so the finance system was told to pay what the record lacks)."""
+        orphans = []
+        after = 0
+        while page := self.payment_instructions(after_id=after, limit=1000):
+            for instruction in page:
+                if case_id is not None and instruction.case_id != case_id:
+                    continue
+                version = instruction.event_version
+                found = self._store.select_events(instruction.case_id, gt=version - 1, lte=version)
+                if not found:
+                    problem = f"its event (version {version}) is not in the store (removed)"
+                elif not _pays(found[0].topic):
+                    problem = (
+                        f"the event at version {version} is a {found[0].topic.rsplit('.', 1)[-1]}, which pays nothing"
+                    )
+                else:
+                    continue
+                orphans.append(
+                    OrphanedInstruction(
+                        instruction_id=instruction.instruction_id,
+                        case_id=instruction.case_id.hex,
+                        event_version=version,
+                        problem=problem,
+                    )
+                )
+            after = page[-1].instruction_id
+        return orphans
 
     def verify_budget_calculations(
         self, case_ids: Sequence[UUID] | None = None

@@ -33,6 +33,17 @@ class ChainReport(BaseModel):
     problems: list[ChainProblem]
 
 
+class OrphanedInstruction(BaseModel):
+    """A payment instruction in the outbox with no paying event behind it in the store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    instruction_id: int
+    case_id: str
+    event_version: int
+    problem: str
+
+
 def check_chain(
     case_id: str,
     records: Sequence[StoredEvent],

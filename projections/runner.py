@@ -392,10 +392,19 @@ class ProjectionRunner:
         except Exception:
             return None
 
-    def run_forever(self, stop_event: threading.Event, poll_interval: float = 0.5, batch: int = 500) -> None:
-        """Poll until ``stop_event`` is set; a full batch is followed at once by the next."""
+    def run_forever(
+        self,
+        stop_event: threading.Event,
+        poll_interval: float = 0.5,
+        batch: int = 500,
+        periodic: Callable[[], None] | None = None,
+    ) -> None:
+        """Poll until ``stop_event`` is set; a full batch is followed at once by the next.
+        ``periodic`` (the checkpoint schedule, say) is called once per poll and keeps its own time."""
         failures = 0
         while not stop_event.is_set():
+            if periodic is not None:
+                periodic()
             try:
                 read = self.run_once(batch)
             except Exception as error:  # the database failed: the views stand still, loudly, and try again

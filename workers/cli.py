@@ -94,20 +94,96 @@ def events(
 
 
 @audit_app.command("verify")
-def audit_verify(case: CaseOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Check hash chains; name every case whose stored history was altered, removed or reordered."""
+def audit_verify(
+    case: CaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    checkpoint: Annotated[
+        Path | None, typer.Option("--checkpoint", help="Check against this checkpoint file, not the log's latest")
+    ] = None,
+    whole_log: Annotated[bool, typer.Option(help="Check every link of the checkpoint log, not only the last")] = False,
+) -> None:
+    """Check hash chains, the store against the latest signed checkpoint, and the payment outbox;
+    name every case whose stored history was altered, removed or reordered."""
+    from config.checkpoint_settings import CheckpointSettings
+    from config.checkpoints import verify_against_checkpoint
+
     record = build_case_record()
-    reports = [record.verify_chain(_case_id(case))] if case else list(record.verify_all_chains())
+    case_id = _case_id(case) if case else None
+    reports = [record.verify_chain(case_id)] if case_id else list(record.verify_all_chains())
     broken = [r for r in reports if not r.intact]
+    verdict = verify_against_checkpoint(record, CheckpointSettings.from_environment(), checkpoint, case_id, whole_log)
+    orphans = record.orphaned_instructions(case_id)
     if as_json:
-        typer.echo(json.dumps({"cases_checked": len(reports), "broken": [r.model_dump() for r in broken]}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "cases_checked": len(reports),
+                    "broken": [r.model_dump() for r in broken],
+                    "checkpoint": verdict.checkpoint.model_dump() if verdict.checkpoint else None,
+                    "checkpoint_problems": verdict.problems,
+                    "against_checkpoint": [f.model_dump() for f in verdict.findings],
+                    "orphaned_instructions": [o.model_dump() for o in orphans],
+                },
+                indent=2,
+            )
+        )
     else:
         for report in broken:
             typer.echo(f"TAMPERED {report.case_id}")
             for problem in report.problems:
                 typer.echo(f"  v{problem.version}: {problem.problem}")
+        for text in verdict.problems:
+            typer.echo(f"CHECKPOINT {text}")
+        for finding in verdict.findings:
+            typer.echo(f"AGAINST CHECKPOINT {finding.case_id or '-'} v{finding.version or '-'}: {finding.problem}")
+        for orphan in orphans:
+            typer.echo(
+                f"ORPHANED INSTRUCTION {orphan.instruction_id} case {orphan.case_id} v{orphan.event_version}: "
+                f"{orphan.problem}"
+            )
         typer.echo(f"{len(reports)} case(s) checked, {len(broken)} with a broken chain")
-    raise typer.Exit(1 if broken else 0)
+        if verdict.checkpoint is None:
+            typer.echo("no checkpoint to check against (`carecase audit checkpoint` takes one)")
+        else:
+            typer.echo(
+                f"checked against checkpoint {verdict.checkpoint.sequence} of {verdict.checkpoint.taken_at}: "
+                f"{len(verdict.problems)} problem(s) with it, {len(verdict.findings)} finding(s)"
+            )
+        typer.echo(f"{len(orphans)} orphaned payment instruction(s)")
+    raise typer.Exit(1 if broken or not verdict.clean or orphans else 0)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Sign every case's chain head and version, with their Merkle root, into the checkpoint log
+    (CARECASE_CHECKPOINT_DIR); refused if the store no longer agrees with the latest checkpoint."""
+    from config.checkpoint_settings import CheckpointSettings
+    from config.checkpoints import CheckpointRefused, summary, take_checkpoint
+    from eventstore.checkpoint_log import LogMovedOn
+
+    record = build_case_record()
+    try:
+        logged = take_checkpoint(record, CheckpointSettings.from_environment())
+    except CheckpointRefused as refused:
+        for text in refused.problems:
+            typer.echo(f"CHECKPOINT {text}", err=True)
+        for finding in refused.findings:
+            typer.echo(
+                f"AGAINST CHECKPOINT {finding.case_id or '-'} v{finding.version or '-'}: {finding.problem}", err=True
+            )
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    except (LogMovedOn, OSError, ValueError) as error:  # a key missing, a log moved on, a head unreadable
+        typer.echo(f"no checkpoint written: {error}", err=True)
+        raise typer.Exit(1) from None
+    written = summary(logged)
+    if as_json:
+        typer.echo(json.dumps({**written.model_dump(), "path": str(logged.path)}))
+    else:
+        typer.echo(
+            f"checkpoint {written.sequence} written to {logged.path}: {written.cases} case(s), "
+            f"Merkle root {written.merkle_root}"
+        )
 
 
 @audit_app.command("as-of")
@@ -218,7 +294,9 @@ def projections_run(
     if until_caught_up:
         runner.run_until_caught_up()
     else:
-        runner.run_forever(stop, poll_interval=poll_interval)
+        from config.checkpoints import scheduled_checkpoints
+
+        runner.run_forever(stop, poll_interval=poll_interval, periodic=scheduled_checkpoints(record))
     typer.echo(f"Projection runner stopped at positions {runner.positions()}")
 
 

@@ -60,13 +60,20 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
 
     from api.app import create_app
     from config.bootstrap import build_backend, build_case_record, build_projection_runner, connect_temporal
+    from config.checkpoints import scheduled_checkpoints
     from workers.worker import running_worker
 
     log = structlog.get_logger("carecase.run")
     record = build_case_record(settings)
     runner = build_projection_runner(record, settings)
     stop_views = threading.Event()
-    views_thread = threading.Thread(target=runner.run_forever, args=(stop_views, 0.05), name="projections", daemon=True)
+    views_thread = threading.Thread(
+        target=runner.run_forever,
+        args=(stop_views, 0.05),
+        kwargs={"periodic": scheduled_checkpoints(record)},
+        name="projections",
+        daemon=True,
+    )
     views_thread.start()
     client = await connect_temporal(temporal)
     backend = build_backend(record, client, settings, temporal.task_queue, keys_path)

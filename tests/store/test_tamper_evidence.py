@@ -36,7 +36,13 @@ def _three_cases(db: Path) -> list[Scenario]:
 
 
 def _verify(db: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, CARECASE_SQLITE_PATH=str(db), CARECASE_LOG_LEVEL="warning")
+    # The checkpoint log beside the store: none is taken here, so the chains alone are checked.
+    env = dict(
+        os.environ,
+        CARECASE_SQLITE_PATH=str(db),
+        CARECASE_CHECKPOINT_DIR=str(db.parent / "checkpoints"),
+        CARECASE_LOG_LEVEL="warning",
+    )
     return subprocess.run(
         [sys.executable, "-m", "workers.cli", "audit", "verify", "--json"],
         env=env,
@@ -58,7 +64,14 @@ def test_an_untouched_store_verifies(tmp_path: Path) -> None:
     _three_cases(db)
     result = _verify(db)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"cases_checked": 3, "broken": []}
+    assert json.loads(result.stdout) == {
+        "cases_checked": 3,
+        "broken": [],
+        "checkpoint": None,
+        "checkpoint_problems": [],
+        "against_checkpoint": [],
+        "orphaned_instructions": [],
+    }
 
 
 @pytest.mark.sqlite
