@@ -100,6 +100,22 @@ def support_plan(contingency: str = "agency cover from the council's framework i
     }
 
 
+def interim_line(starts_on: str) -> dict[str, Any]:
+    """A home care line the council commissions at once, before the assessments finish."""
+    return {
+        "need": "personal care after discharge",
+        "what": "home care, morning and evening visits, six days a week",
+        "category": "personal_care",
+        "provider": "agency",
+        "provider_name": "Brightside Home Care",
+        "frequency": "weekly",
+        "units_per_period": 12,
+        "unit_cost_pence": 2_300,
+        "held_as": "council_managed",
+        "starts_on": starts_on,
+    }
+
+
 def example_bodies(today: str) -> dict[str, dict[str, Any]]:
     """Every command's example body, in the story's order."""
     return {
@@ -206,6 +222,20 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "given_on": "2026-01-05",
             "given_by": "sw-ayesha",
             "notes": "lunch club twice a week; falls prevention classes at the leisure centre",
+        },
+        "ArrangeInterimSupport": {
+            "person_id": ADULT,
+            "interim_id": "interim-1",
+            "kind": "urgent_interim",
+            "reason": "discharged from hospital today; cannot wash or dress alone until assessed",
+            "lines": [interim_line("2026-01-05")],
+            "review_by": "2026-02-02",
+        },
+        "EndInterimSupport": {
+            "person_id": ADULT,
+            "interim_id": "interim-1",
+            "ended_on": "2026-01-26",
+            "reason": "recovered well; no longer needs the visits",
         },
         "StartTransitionAssessment": {
             "carer_id": "carer-2",

@@ -85,6 +85,9 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "StartTransitionAssessment": CASEWORK,
     "CompleteTransitionAssessment": CASEWORK,
     "ApplyAdultCarerRules": CASEWORK,
+    # Support before the assessments finish commits money: within a delegated limit (domain.delegation).
+    "ArrangeInterimSupport": frozenset({TM, PANEL, HOS}),
+    "EndInterimSupport": CASEWORK,
 }
 
 # Commands the process issues itself (the service-level timer), never a person through the API.

@@ -27,6 +27,7 @@ COUNCIL_LIMITS = {
     "CARECASE_PANEL_LIMIT_PENCE": "panel_limit_pence",
     "CARECASE_HEAD_OF_SERVICE_LIMIT_PENCE": "head_of_service_limit_pence",
     "CARECASE_VARIANCE_TOLERANCE_BASIS_POINTS": "variance_tolerance_basis_points",
+    "CARECASE_INTERIM_SUPPORT_REVIEW_WITHIN_DAYS": "interim_support_review_within_days",
 }
 
 # The checks the council requires of a representative: comma-separated names of RepresentativeCheck

@@ -81,6 +81,18 @@ class ServiceLevels(BaseModel):
                         flagged=key in state.overdue,
                     )
                 )
+        for person in state.people.values():
+            for interim in person.interim_support.values():
+                if interim.active:
+                    key = f"interim:{interim.interim_id}"
+                    found.append(
+                        Deadline(
+                            what=key,
+                            since=None,
+                            due_at=end_of_day(interim.review_by, state.stage_entered_at.tzinfo),
+                            flagged=key in state.overdue,
+                        )
+                    )
         for agreement in state.agreements.values():
             if agreement.status != "stopped":
                 key = f"monitoring:{agreement.agreement_id}"

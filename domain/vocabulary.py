@@ -70,6 +70,13 @@ class BudgetManagement(StrEnum):
     MIX = "mix"
 
 
+class InterimSupportKind(StrEnum):
+    """Support put in place before the assessments finish."""
+
+    URGENT_INTERIM = "urgent_interim"  # s.19(3): urgent needs met before an assessment is complete
+    TEMPORARY_SHORT_TERM = "temporary_short_term"  # e.g. after a hospital discharge, until planned
+
+
 class PlanKind(StrEnum):
     FULL = "full"
     TEMPORARY_SHORT_TERM = "temporary_short_term"

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-from api.examples import ADULT, ADULT_FINDINGS, ADULT_RAS_ANSWERS, CARER_FINDINGS, CARER_RAS_ANSWERS
+from api.examples import ADULT, ADULT_FINDINGS, ADULT_RAS_ANSWERS, CARER_FINDINGS, CARER_RAS_ANSWERS, interim_line
 from domain import commands as c
 from domain.people import Actor, Role
 
@@ -444,6 +444,34 @@ class Scenario:
                 "stopped_from": "2026-03-02",
                 "reason": "paid while in hospital",
                 "actor": FINANCE,
+            },
+            kw,
+        )
+
+    # Support before the assessments finish
+    def interim(self, person_id: str = ADULT, **kw: Any) -> c.ArrangeInterimSupport:
+        return self._make(
+            c.ArrangeInterimSupport,
+            {
+                "person_id": person_id,
+                "interim_id": "interim-1",
+                "kind": "urgent_interim",
+                "reason": "discharged from hospital today; cannot wash or dress alone until assessed",
+                "lines": [interim_line("2026-01-05")],
+                "review_by": "2026-02-02",
+                "actor": MANAGER,
+            },
+            kw,
+        )
+
+    def end_interim(self, person_id: str = ADULT, **kw: Any) -> c.EndInterimSupport:
+        return self._make(
+            c.EndInterimSupport,
+            {
+                "person_id": person_id,
+                "interim_id": "interim-1",
+                "ended_on": "2026-01-26",
+                "reason": "recovered well; no longer needs the visits",
             },
             kw,
         )

@@ -20,6 +20,7 @@ from domain.case.assessment import AssessmentSteps
 from domain.case.base import CommandContext
 from domain.case.carers import CarerSteps
 from domain.case.decisions import DecisionSteps
+from domain.case.interim import InterimSteps
 from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
@@ -40,6 +41,7 @@ class Case(
     TransitionSteps,
     AssessmentSteps,
     DecisionSteps,
+    InterimSteps,
     PreventionSteps,
     PlanningSteps,
     RepresentativeSteps,

@@ -12,6 +12,7 @@ from domain.budget_statement import PersonalBudgetStatement, carer_budget_statem
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
     adult_carer_rules_exclude_young_carers,
+    approver_must_hold_delegated_authority,
     assessment_must_be_completed,
     assessments_must_be_complete_before_planning,
     budget_must_be_calculated,
@@ -22,7 +23,6 @@ from domain.case.rules import (
     case_must_be_open,
     challenge_id_must_be_new,
     challenge_must_be_open,
-    challenge_resolver_must_hold_delegated_authority,
     decision_must_be_within_delegation,
     needs_must_be_eligible_or_met_at_discretion,
     only_an_upheld_challenge_revises_the_amount,
@@ -272,7 +272,7 @@ class DecisionSteps(Recording):
         only_an_upheld_challenge_revises_the_amount(outcome, revised_pence)
         authority: DelegatedAuthority | None = None
         if scheme is not None and revised_pence is not None:
-            route = challenge_resolver_must_hold_delegated_authority(scheme, ctx.actor).route
+            route = approver_must_hold_delegated_authority(scheme, ctx.actor).route
             authority = decision_must_be_within_delegation(
                 scheme, route, revised_pence, what="a budget revised on challenge", field="revised_pence"
             )

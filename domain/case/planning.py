@@ -12,6 +12,7 @@ from datetime import datetime
 from domain.budget_statement import PersonalBudgetStatement, PlanVariance, plan_variance
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.decisions import budget_statement_for, current_budget_pence
+from domain.case.interim import REPLACED_BY_THE_PLAN, InterimSteps
 from domain.case.rules import (
     APPROVING_OUTCOMES,
     adult_budget_must_reflect_carers_recorded_support,
@@ -318,3 +319,15 @@ class PlanningSteps(Recording):
             previous_approved_pence=previous,
             reassessment_completed_at=reassessed_at,
         )
+        if outcome in APPROVING_OUTCOMES:
+            # The full plan takes over from any support put in place before it.
+            today = (ctx.effective_at or self._now(ctx)).date()
+            for interim in [i for i in person.interim_support.values() if i.active]:
+                self._record(
+                    ctx,
+                    InterimSteps.InterimSupportEnded,
+                    person_id=person_id,
+                    interim_id=interim.interim_id,
+                    ended_on=today,
+                    reason=REPLACED_BY_THE_PLAN,
+                )

@@ -22,6 +22,7 @@ from domain.case.state import (
     AssessmentStatus,
     CapacityRecord,
     CaseState,
+    InterimSupport,
     PaymentSlot,
     Person,
     PlanStatus,
@@ -932,6 +933,11 @@ def overdue_stage_must_still_be_open(state: CaseState, stage: str) -> None:
         agreement = state.agreements.get(stage.removeprefix("monitoring:"))
         if agreement is None or agreement.status == "stopped":
             raise RuleViolation(f"{stage} is not a monitoring return still due", code="stage_moved_on", field="stage")
+    elif stage.startswith("interim:"):
+        interim_id = stage.removeprefix("interim:")
+        held = [p.interim_support[interim_id] for p in state.people.values() if interim_id in p.interim_support]
+        if not any(interim.active for interim in held):
+            raise RuleViolation(f"{stage} is not interim support still in place", code="stage_moved_on", field="stage")
     elif stage not in {s.value for s in Stage} or stage != state.stage.value:
         raise RuleViolation(f"the case is no longer at stage {stage}", code="stage_moved_on", field="stage")
 
@@ -1175,18 +1181,76 @@ def decision_must_be_within_delegation(
     return authority
 
 
-def challenge_resolver_must_hold_delegated_authority(scheme: SchemeOfDelegation, actor: Actor) -> DelegatedAuthority:
-    """A challenge that revises the budget approves a new figure: only a role in the scheme of
-    delegation may, and only within its limit."""
+def approver_must_hold_delegated_authority(
+    scheme: SchemeOfDelegation, actor: Actor, what: str = "revise a budget"
+) -> DelegatedAuthority:
+    """A decision that commits money with no sign-off route named (a challenge that revises the
+    budget, urgent interim support) is made only by a role in the scheme of delegation, and only
+    within its limit."""
     authority = scheme.for_role(actor.role)
     if authority is None:
         raise RuleViolation(
-            f"a {actor.role.value.replace('_', ' ')} holds no delegated authority to revise a budget "
+            f"a {actor.role.value.replace('_', ' ')} holds no delegated authority to {what} "
             f"(scheme of delegation {scheme.version})",
             code="no_delegated_authority",
             details={"role": actor.role.value, "scheme_version": scheme.version},
         )
     return authority
+
+
+def interim_support_id_must_be_new(person: Person, interim_id: str) -> None:
+    if interim_id in person.interim_support:
+        raise RuleViolation(
+            f"{person.person_id} already has interim support {interim_id!r}",
+            code="interim_support_id_taken",
+            field="interim_id",
+        )
+
+
+def interim_support_is_commissioned_from_a_start(lines: list[PlanLine]) -> date:
+    """Interim support is arranged by the council (commissioned), each line from the day it starts;
+    returns the first day of it."""
+    for index, line in enumerate(lines):
+        if line.held_as != BudgetManagement.COUNCIL_MANAGED or line.starts_on is None:
+            raise InvalidInput(
+                f"line {index}: interim support is a service the council commissions, from a start "
+                "(held_as council_managed, with starts_on)",
+                code="interim_line_not_commissioned",
+                field=f"lines.{index}",
+            )
+    return min(line.starts_on for line in lines if line.starts_on is not None)
+
+
+def interim_support_must_be_reviewed_in_time(starts_on: date, review_by: date, within_days: int) -> None:
+    """Support put in place before the assessments finish is looked at again soon: its review by
+    date falls after it starts and within the council's limit (six weeks unless it says otherwise)."""
+    if review_by < starts_on:
+        raise InvalidInput(
+            f"review_by {review_by.isoformat()} is before the support starts on {starts_on.isoformat()}",
+            code="interim_review_before_start",
+            field="review_by",
+        )
+    latest = starts_on + timedelta(days=within_days)
+    if review_by > latest:
+        raise RuleViolation(
+            f"interim support is reviewed within {within_days} days of starting: by {latest.isoformat()} at the latest",
+            code="interim_review_too_late",
+            field="review_by",
+            details={"latest": latest.isoformat(), "within_days": within_days},
+        )
+
+
+def interim_support_must_be_active(person: Person, interim_id: str) -> InterimSupport:
+    interim = person.interim_support.get(interim_id)
+    if interim is None:
+        raise NotFound(f"{person.person_id} has no interim support {interim_id!r}", code="unknown_interim_support")
+    if not interim.active:
+        raise RuleViolation(
+            f"interim support {interim_id} ended on {interim.ended_on}",
+            code="interim_support_already_ended",
+            field="interim_id",
+        )
+    return interim
 
 
 def approval_approves_the_plans_cost(outcome: SignOffOutcome, approved_pence: int | None, plan_cost_pence: int) -> None:

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.budget_statement import PersonalBudgetStatement, PlanVariance
 from domain.canonical import GENESIS_HASH
+from domain.delegation import DelegatedAuthority
 from domain.eligibility import AdultNeedsFindings, CarerNeedsFindings, EligibilityDetermination
 from domain.payment_schedule import ScheduleSegment
-from domain.planning import SupportPlan
+from domain.planning import PlanLine, SupportPlan
 from domain.ras import BudgetCalculation, CarerSupport, WellbeingImpact
 from domain.vocabulary import (
     AdviceFormat,
@@ -26,6 +27,7 @@ from domain.vocabulary import (
     CapacityDecision,
     ClosureReason,
     Frequency,
+    InterimSupportKind,
     PaymentRecipient,
     PrimarySupportReason,
     ReferralRoute,
@@ -213,6 +215,23 @@ class TransitionAssessment(Model):
     summary: str = ""
 
 
+class InterimSupport(Model):
+    """Support arranged before the assessments finish: commissioned lines from a start, a review by
+    date (a service-level deadline), and the delegated authority it was arranged under."""
+
+    interim_id: str
+    kind: InterimSupportKind
+    reason: str
+    lines: list[PlanLine]
+    starts_on: date
+    review_by: date
+    annual_cost_pence: int
+    authority: DelegatedAuthority
+    active: bool = True
+    ended_on: date | None = None
+    end_reason: str | None = None
+
+
 class Person(Model):
     """The adult or one carer, with their own assessment, eligibility, budget and plan."""
 
@@ -274,6 +293,8 @@ class Person(Model):
     # Transitions (issue 19): a young carer's transition assessment, and the day adult carer rules
     # began to apply to them, at 18, without a new referral.
     transition_assessment: TransitionAssessment | None = None
+    # Urgent interim and temporary support (issue 19), by its id.
+    interim_support: dict[str, InterimSupport] = Field(default_factory=dict)
     adult_carer_rules_from: date | None = None
 
     def advocate_needed_at(self, stage: AdvocacyStage) -> bool:

@@ -28,6 +28,7 @@ from domain.commands.decisions import (
     OverrideBudgetCap,
     ResolveChallenge,
 )
+from domain.commands.interim import ArrangeInterimSupport, EndInterimSupport
 from domain.commands.payments import (
     ConfirmArrearsPayment,
     EndDirectPaymentAgreement,
@@ -122,6 +123,8 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         StartTransitionAssessment,
         CompleteTransitionAssessment,
         ApplyAdultCarerRules,
+        ArrangeInterimSupport,
+        EndInterimSupport,
     )
 }
 
@@ -131,6 +134,7 @@ __all__ = [
     "AcceptCarerAssessment",
     "AllocateCase",
     "ApplyAdultCarerRules",
+    "ArrangeInterimSupport",
     "CalculateIndicativeBudget",
     "CaseCommand",
     "ChallengeBudget",
@@ -146,6 +150,7 @@ __all__ = [
     "DetermineEligibility",
     "DraftSupportPlan",
     "EndDirectPaymentAgreement",
+    "EndInterimSupport",
     "EscalateCase",
     "GiveInformationAndAdvice",
     "IdentifyCarer",

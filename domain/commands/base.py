@@ -79,6 +79,8 @@ class CouncilSettings(BaseModel):
     # payments as a contingency (0: the council allows none). When returns fall due is a service level.
     monitoring_receipt_threshold_pence: int = Field(default=5_000, ge=0, le=PENCE_CEILING)
     monitoring_contingency_weeks: int = Field(default=0, ge=0, le=26)
+    # Urgent interim and temporary support is reviewed within this many days of starting (six weeks).
+    interim_support_review_within_days: int = Field(default=42, ge=1, le=182)
     # How far ahead of the record's clock an ``effective_at`` may be (clock skew between systems).
     clock_skew_seconds: int = Field(default=300, ge=0, le=3_600)
     # The scheme of delegation (domain.delegation): a team manager approves up to the panel

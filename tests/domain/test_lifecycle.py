@@ -178,6 +178,8 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.start_transition(),
         s.complete_transition(),
         s.adult_carer_rules(),
+        s.interim(),
+        s.end_interim(),
         s.agreement(agreement_id="dp-3"),
         s.confirm_arrears(),
         s.schedule_payment(2),
