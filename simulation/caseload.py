@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from api.examples import interim_line
 from domain import commands as c
 from domain.commands import CouncilSettings
 from domain.people import Actor, Role
@@ -458,6 +459,15 @@ class _CaseBuilder:
             )
             return
         self.emit(s.screen)
+        if route == "hospital_discharge" and self.profile == "supported":
+            # Home from hospital before the assessments finish: urgent interim support (s.19(3)),
+            # reviewed within four weeks and replaced by the signed-off plan.
+            self.emit(
+                s.interim,
+                lines=[interim_line(self.day.isoformat())],
+                review_by=(self.day + timedelta(days=28)).isoformat(),
+                actor=MANAGER,
+            )
         self._carers_respond()
         if self.profile == "carer_only":
             self._after(2, 10)
