@@ -237,6 +237,23 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "ended_on": "2026-01-26",
             "reason": "recovered well; no longer needs the visits",
         },
+        "RaiseSafeguardingConcern": {
+            "concern_id": "sg-1",
+            "person_id": ADULT,
+            "category": "financial_or_material",
+            "raised_on": "2026-01-20",
+            "details": "cash withdrawn from the direct payment account without receipts",
+        },
+        "DecideSection42Enquiry": {
+            "concern_id": "sg-1",
+            "enquiry_needed": True,
+            "reasons": "reasonable cause to suspect financial abuse; the adult cannot protect themselves",
+        },
+        "ConcludeSafeguardingEnquiry": {
+            "concern_id": "sg-1",
+            "outcome": "risk_reduced",
+            "reasons": "a managed account now holds the payment",
+        },
         "StartTransitionAssessment": {
             "carer_id": "carer-2",
             "reason": "17, caring for her mother every evening; likely to need support at college next year",

@@ -88,6 +88,10 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # Support before the assessments finish commits money: within a delegated limit (domain.delegation).
     "ArrangeInterimSupport": frozenset({TM, PANEL, HOS}),
     "EndInterimSupport": CASEWORK,
+    # Anyone doing casework raises a concern; the s.42 decision and its outcome are a manager's.
+    "RaiseSafeguardingConcern": CASEWORK,
+    "DecideSection42Enquiry": frozenset({TM}),
+    "ConcludeSafeguardingEnquiry": frozenset({TM}),
 }
 
 # Commands the process issues itself (the service-level timer), never a person through the API.

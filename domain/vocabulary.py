@@ -261,3 +261,27 @@ class AdvocacyStage(StrEnum):
     ASSESSMENT = "assessment"  # needs assessment or carer's assessment
     PLANNING = "planning"  # care and support plan or support plan
     REVIEW = "review"
+
+
+class SafeguardingCategory(StrEnum):
+    """The kinds of abuse and neglect of the Care and Support Statutory Guidance (14.17)."""
+
+    PHYSICAL = "physical"
+    DOMESTIC = "domestic"
+    SEXUAL = "sexual"
+    PSYCHOLOGICAL = "psychological"
+    FINANCIAL_OR_MATERIAL = "financial_or_material"
+    MODERN_SLAVERY = "modern_slavery"
+    DISCRIMINATORY = "discriminatory"
+    ORGANISATIONAL = "organisational"
+    NEGLECT = "neglect"
+    SELF_NEGLECT = "self_neglect"
+
+
+class EnquiryOutcome(StrEnum):
+    """Where a s.42 enquiry left the risk (as the Safeguarding Adults Collection counts it)."""
+
+    RISK_REMOVED = "risk_removed"
+    RISK_REDUCED = "risk_reduced"
+    RISK_REMAINS = "risk_remains"
+    NO_RISK_FOUND = "no_risk_found"

@@ -476,6 +476,44 @@ class Scenario:
             kw,
         )
 
+    # Safeguarding
+    def concern(self, person_id: str = ADULT, **kw: Any) -> c.RaiseSafeguardingConcern:
+        return self._make(
+            c.RaiseSafeguardingConcern,
+            {
+                "concern_id": "sg-1",
+                "person_id": person_id,
+                "category": "financial_or_material",
+                "raised_on": "2026-01-20",
+                "details": "cash withdrawn without receipts",
+            },
+            kw,
+        )
+
+    def section_42(self, **kw: Any) -> c.DecideSection42Enquiry:
+        return self._make(
+            c.DecideSection42Enquiry,
+            {
+                "concern_id": "sg-1",
+                "enquiry_needed": True,
+                "reasons": "reasonable cause to suspect abuse",
+                "actor": MANAGER,
+            },
+            kw,
+        )
+
+    def enquiry_outcome(self, **kw: Any) -> c.ConcludeSafeguardingEnquiry:
+        return self._make(
+            c.ConcludeSafeguardingEnquiry,
+            {
+                "concern_id": "sg-1",
+                "outcome": "risk_reduced",
+                "reasons": "a managed account now holds the payment",
+                "actor": MANAGER,
+            },
+            kw,
+        )
+
     # A young carer's transition
     def start_transition(self, carer_id: str = "carer-1", **kw: Any) -> c.StartTransitionAssessment:
         return self._make(

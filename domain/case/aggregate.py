@@ -28,6 +28,7 @@ from domain.case.prevention import PreventionSteps
 from domain.case.referral import ReferralSteps
 from domain.case.representatives import RepresentativeSteps
 from domain.case.reviews import ReviewSteps
+from domain.case.safeguarding import SafeguardingSteps
 from domain.case.state import CaseState
 from domain.case.transitions import TransitionSteps
 from domain.case.variations import VariationSteps
@@ -49,6 +50,7 @@ class Case(
     MonitoringSteps,
     VariationSteps,
     ReviewSteps,
+    SafeguardingSteps,
     Aggregate,
 ):
     state: CaseState

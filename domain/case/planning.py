@@ -26,6 +26,7 @@ from domain.case.rules import (
     case_must_be_open,
     changes_must_change_the_plan,
     decision_must_be_within_delegation,
+    fast_track_needs_its_conditions,
     financial_assessment_must_be_complete,
     independent_advocate_must_be_involved,
     needs_must_be_eligible_or_met_at_discretion,
@@ -163,6 +164,7 @@ class PlanningSteps(Recording):
         plan_must_not_already_be_drafted(person)
         plan_must_keep_spending_rules(plan, person, spending_rules)
         aligned_plans_must_be_on_the_case(self.state, person, plan)
+        fast_track_needs_its_conditions(self.state, person, plan)
         self._record(
             ctx,
             self.SupportPlanDrafted,
@@ -182,6 +184,7 @@ class PlanningSteps(Recording):
         approved_plan_is_revised_only_after_a_review(self.state, person)
         plan_must_keep_spending_rules(plan, person, spending_rules)
         aligned_plans_must_be_on_the_case(self.state, person, plan)
+        fast_track_needs_its_conditions(self.state, person, plan)
         reassessed_at = reduction_needs_reassessment_and_the_gate(person, plan.annual_cost_pence)
         self._record_revision(ctx, person, plan, reason, reassessed_at)
 
@@ -227,6 +230,7 @@ class PlanningSteps(Recording):
         replacement_care_must_be_in_both_plans(self.state, person)
         independent_advocate_must_be_involved(person, AdvocacyStage.PLANNING)
         assert person.plan is not None
+        fast_track_needs_its_conditions(self.state, person, person.plan)
         budget = current_budget_pence(person)
         variance = plan_variance(
             budget_pence=budget,

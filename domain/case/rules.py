@@ -30,6 +30,7 @@ from domain.case.state import (
     RepresentativeDetails,
     RequiredChecks,
     Review,
+    SafeguardingConcern,
 )
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.errors import InvalidInput, NotFound, RuleViolation
@@ -48,6 +49,7 @@ from domain.vocabulary import (
     ClosureReason,
     Frequency,
     PaymentRecipient,
+    PlanKind,
     RepresentativeRole,
     ReviewKind,
     ReviewOutcome,
@@ -1624,4 +1626,73 @@ def payment_must_follow_the_varied_schedule(agreement: Agreement, slot: int, due
                 "amount_pence": expected[1],
                 "first_varied_slot": agreement.schedule[-1].first_slot,
             },
+        )
+
+
+# Safeguarding (issue 19; domain/case/safeguarding.py)
+
+
+def safeguarding_concern_id_must_be_new(state: CaseState, concern_id: str) -> None:
+    if concern_id in state.safeguarding:
+        raise RuleViolation(
+            f"safeguarding concern {concern_id!r} is already recorded", code="safeguarding_concern_id_taken"
+        )
+
+
+def safeguarding_concern_must_be_open(state: CaseState, concern_id: str) -> SafeguardingConcern:
+    concern = state.safeguarding.get(concern_id)
+    if concern is None:
+        raise NotFound(
+            f"no safeguarding concern {concern_id!r} on this case",
+            code="unknown_safeguarding_concern",
+            field="concern_id",
+        )
+    if not concern.open:
+        raise RuleViolation(
+            f"safeguarding concern {concern_id} is closed", code="safeguarding_concern_closed", field="concern_id"
+        )
+    return concern
+
+
+def section_42_is_decided_once(concern: SafeguardingConcern) -> None:
+    if concern.enquiry_needed is not None:
+        raise RuleViolation(
+            f"whether concern {concern.concern_id} needs a s.42 enquiry is already decided",
+            code="section_42_already_decided",
+            field="concern_id",
+        )
+
+
+def enquiry_outcome_follows_a_section_42_decision(concern: SafeguardingConcern) -> None:
+    """An enquiry's outcome is recorded once it was decided that an enquiry is needed."""
+    if concern.enquiry_needed is not True:
+        raise RuleViolation(
+            f"no s.42 enquiry has been decided on for concern {concern.concern_id}",
+            code="no_section_42_enquiry",
+            field="concern_id",
+        )
+
+
+def fast_track_needs_its_conditions(state: CaseState, person: Person, plan: SupportPlan) -> None:
+    """A fast-track plan is for a person whose wishes are clear and who is not at risk: refused
+    while a safeguarding concern about them is open, or while they need an independent advocate or
+    lack capacity for their care and support arrangements (the conditions are checked, not assumed)."""
+    if plan.kind != PlanKind.FAST_TRACK:
+        return
+    concerns = sorted(c.concern_id for c in state.safeguarding.values() if c.open and c.person_id == person.person_id)
+    if concerns:
+        raise RuleViolation(
+            f"a fast-track plan is not for a person with an open safeguarding concern ({', '.join(concerns)})",
+            code="fast_track_barred_by_safeguarding",
+            field="plan.kind",
+            details={"concerns": concerns},
+        )
+    if person.advocate_needed_at(AdvocacyStage.PLANNING) or (
+        capacity_for(person, CapacityDecision.CARE_AND_SUPPORT_ARRANGEMENTS) is False
+    ):
+        raise RuleViolation(
+            f"a fast-track plan needs {person.person_id}'s wishes to be clear: not while they need an advocate "
+            "or lack capacity for their care arrangements",
+            code="fast_track_needs_clear_wishes",
+            field="plan.kind",
         )

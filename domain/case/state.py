@@ -26,6 +26,7 @@ from domain.vocabulary import (
     BudgetManagement,
     CapacityDecision,
     ClosureReason,
+    EnquiryOutcome,
     Frequency,
     InterimSupportKind,
     PaymentRecipient,
@@ -36,6 +37,7 @@ from domain.vocabulary import (
     ReviewKind,
     ReviewOutcome,
     ReviewReason,
+    SafeguardingCategory,
     ScreeningOutcome,
     SignOffOutcome,
     SignOffRoute,
@@ -232,6 +234,21 @@ class InterimSupport(Model):
     end_reason: str | None = None
 
 
+class SafeguardingConcern(Model):
+    """A safeguarding concern about a person (Care Act 2014 s.42): what kind, who it names, the
+    decision whether an enquiry is needed, and the enquiry's outcome."""
+
+    concern_id: str
+    person_id: str
+    category: SafeguardingCategory
+    raised_on: date
+    # The representative managing a direct payment the concern is about, if it names one.
+    about_representative_id: str | None = None
+    enquiry_needed: bool | None = None
+    outcome: EnquiryOutcome | None = None
+    open: bool = True
+
+
 class Person(Model):
     """The adult or one carer, with their own assessment, eligibility, budget and plan."""
 
@@ -419,6 +436,8 @@ class CaseState(Model):
     budget_management: dict[str, BudgetManagement] = Field(default_factory=dict)
     # Holding the budget (issue 18): authorised persons and nominees, by their id.
     representatives: dict[str, Representative] = Field(default_factory=dict)
+    # Safeguarding (issue 19): concerns by id, open until the s.42 decision or enquiry closes them.
+    safeguarding: dict[str, SafeguardingConcern] = Field(default_factory=dict)
 
     # Record-keeping of the record itself: hash chain head, processed command ids, clock.
     chain_head: str = GENESIS_HASH

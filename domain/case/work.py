@@ -60,6 +60,20 @@ def work_items(
                 detail=f"assessment {waiting['assessment']}",
             )
         )
+    for concern in state.safeguarding.values():
+        if concern.open and concern.about_representative_id is not None:
+            for agreement in state.agreements.values():
+                if agreement.recipient_id == concern.about_representative_id and agreement.status == "active":
+                    add(
+                        WorkItem(
+                            kind="consider_suspension",
+                            role=Role.SOCIAL_WORKER,
+                            person_id=agreement.person_id,
+                            ref=agreement.agreement_id,
+                            detail=f"safeguarding concern {concern.concern_id} names the person managing this "
+                            "direct payment: consider suspending it, with the concern as the reason",
+                        )
+                    )
     for person in state.people.values():
         for stage in AdvocacyStage:
             if person.advocate_needed_at(stage):

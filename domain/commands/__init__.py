@@ -59,6 +59,11 @@ from domain.commands.representatives import (
     RecordNominee,
 )
 from domain.commands.reviews import CompleteReview, RecordStageOverdue, RequestReview, ScheduleReview
+from domain.commands.safeguarding import (
+    ConcludeSafeguardingEnquiry,
+    DecideSection42Enquiry,
+    RaiseSafeguardingConcern,
+)
 from domain.commands.transitions import (
     ApplyAdultCarerRules,
     CompleteTransitionAssessment,
@@ -125,6 +130,9 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         ApplyAdultCarerRules,
         ArrangeInterimSupport,
         EndInterimSupport,
+        RaiseSafeguardingConcern,
+        DecideSection42Enquiry,
+        ConcludeSafeguardingEnquiry,
     )
 }
 
@@ -144,8 +152,10 @@ __all__ = [
     "CompleteNeedsAssessment",
     "CompleteReview",
     "CompleteTransitionAssessment",
+    "ConcludeSafeguardingEnquiry",
     "ConfirmArrearsPayment",
     "CouncilSettings",
+    "DecideSection42Enquiry",
     "DeclineCarerAssessment",
     "DetermineEligibility",
     "DraftSupportPlan",
@@ -159,6 +169,7 @@ __all__ = [
     "MakeDirectPaymentAgreement",
     "MeetNeedsAtDiscretion",
     "OverrideBudgetCap",
+    "RaiseSafeguardingConcern",
     "ReceiveMonitoringReturn",
     "ReceiveReferral",
     "RecordAdvocateInvolvement",
