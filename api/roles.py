@@ -77,6 +77,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "RequestReview": CASEWORK,
     "CompleteReview": CASEWORK,
     "CloseCase": CASEWORK,
+    # The right to rectification: a worker on the case corrects a fact about a person, with a reason.
+    "CorrectRecordedFact": CASEWORK,
 }
 
 # Commands the process issues itself (the service-level timer), never a person through the API.

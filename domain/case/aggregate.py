@@ -19,6 +19,7 @@ from domain.case.allocation import AllocationSteps
 from domain.case.assessment import AssessmentSteps
 from domain.case.base import CommandContext
 from domain.case.carers import CarerSteps
+from domain.case.corrections import CorrectionSteps
 from domain.case.decisions import DecisionSteps
 from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
@@ -43,6 +44,7 @@ class Case(
     MonitoringSteps,
     VariationSteps,
     ReviewSteps,
+    CorrectionSteps,
     Aggregate,
 ):
     state: CaseState

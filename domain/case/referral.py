@@ -6,7 +6,7 @@ from datetime import date
 
 from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
 from domain.case.rules import case_must_be_open, referral_must_be_unscreened
-from domain.case.state import CaseState, Person
+from domain.case.state import CaseState, Person, RecordedFactSource
 from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
 
 
@@ -42,6 +42,13 @@ class ReferralSteps(Recording):
                 stage_entered_at=self.timestamp,
                 adult_id=self.adult_id,
                 people={self.adult_id: adult},
+                recorded_facts={
+                    self.originator_version: RecordedFactSource(
+                        event_type="ReferralReceived",
+                        person_id=self.adult_id,
+                        recorded_on=(self.effective_at or self.timestamp).date(),
+                    )
+                },
                 last_recorded_at=self.timestamp,
             )
 

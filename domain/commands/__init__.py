@@ -20,6 +20,7 @@ from domain.commands.carers import (
     RecordCombinedAssessmentConsent,
     RequestCarerAssessment,
 )
+from domain.commands.corrections import CorrectRecordedFact
 from domain.commands.decisions import (
     CalculateIndicativeBudget,
     ChallengeBudget,
@@ -104,6 +105,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         AllocateCase,
         EscalateCase,
         ResolveEscalation,
+        CorrectRecordedFact,
     )
 }
 
@@ -121,6 +123,7 @@ __all__ = [
     "CompleteNeedsAssessment",
     "CompleteReview",
     "ConfirmArrearsPayment",
+    "CorrectRecordedFact",
     "CouncilSettings",
     "DeclineCarerAssessment",
     "DetermineEligibility",
