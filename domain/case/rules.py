@@ -1471,7 +1471,7 @@ def fact_must_be_correctable(state: CaseState, version: int, field: str) -> tupl
     return source, fact
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
 _TEXT: TypeAdapter[str] = TypeAdapter(Reason)
 _DATE: TypeAdapter[date] = TypeAdapter(CaseDate)
@@ -1480,7 +1480,7 @@ _DATE: TypeAdapter[date] = TypeAdapter(CaseDate)
 def corrected_value_must_fit_the_fact(fact: CorrectableFact, source: RecordedFactSource, value: str) -> str:
     """The value as the original command would have held it (trimmed, normalised; a date as
     YYYY-MM-DD), within the same bounds; a date of birth no later than the day of the event."""
-    if fact.kind == FactKind.DATE_OF_BIRTH and not _ISO_DATE.match(value):
+    if fact.kind == FactKind.DATE_OF_BIRTH and not _ISO_DATE.fullmatch(value):
         raise InvalidInput(
             f"corrected_value: {fact.field} of {fact.event_type} is a date, written YYYY-MM-DD",
             code="corrected_value_wrong_type",

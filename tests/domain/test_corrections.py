@@ -148,6 +148,7 @@ def test_each_wrong_correction_is_refused_by_its_rule_and_records_nothing(record
 
     wrong_type = refused(record, s.correct(1, "adult_date_of_birth", "2 March 1941"), "corrected_value_wrong_type")
     assert wrong_type.field == "corrected_value"
+    refused(record, s.correct(1, "adult_date_of_birth", "1941-03-20\n"), "corrected_value_wrong_type")
     for value, rule in [
         ("2026-01-06", "born_after_the_event"),  # the day after the referral
         ("1941-02-30", "no_such_date"),
