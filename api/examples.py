@@ -139,6 +139,13 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "relationship_to_adult": "son",
             "lives_with_adult": True,
         },
+        # The referral (always version 1) misread her date of birth from the discharge letter.
+        "CorrectRecordedFact": {
+            "event_version": 1,
+            "field": "adult_date_of_birth",
+            "corrected_value": "1941-03-20",
+            "reason": "misread from the discharge letter; her passport shows 20 March 1941",
+        },
         "AcceptCarerAssessment": {"carer_id": CARER},
         "DeclineCarerAssessment": {"carer_id": CARER, "reason": "does not want an assessment now"},
         "RequestCarerAssessment": {"carer_id": CARER, "reason": "caring has got harder"},

@@ -92,6 +92,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "RaiseSafeguardingConcern": CASEWORK,
     "DecideSection42Enquiry": frozenset({TM}),
     "ConcludeSafeguardingEnquiry": frozenset({TM}),
+    # The right to rectification: a worker on the case corrects a fact about a person, with a reason.
+    "CorrectRecordedFact": CASEWORK,
 }
 
 # Commands the process issues itself (the service-level timer), never a person through the API.

@@ -92,6 +92,22 @@ HEADLINES: dict[str, Callable[[Any], str | None]] = {
 }
 
 
+def _correction(event: Any) -> str:
+    """A RecordedFactCorrected (domain.case.corrections): which event and field, from and to, why.
+    The earlier event's own line still shows the value it recorded."""
+    return (
+        f"corrects {event.corrected_event_type} (version {event.corrected_event_version}), "
+        f"{event.field.replace('_', ' ')}: {event.previous_value} → {event.corrected_value}; "
+        f"reason: {event.reason}"
+    )
+
+
+# Events whose line is one sentence of their own rather than their fields one by one.
+SUMMARIES: dict[str, Callable[[Any], str]] = {
+    "RecordedFactCorrected": _correction,
+}
+
+
 class TimelineEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -121,12 +137,16 @@ def _render(name: str, value: Any) -> str | None:
 
 def timeline_entry(event: Any) -> TimelineEntry:
     parts = []
-    for field in dataclasses.fields(event):
-        if field.name in ENVELOPE:
-            continue
-        text = _render(field.name, getattr(event, field.name))
-        if text:
-            parts.append(text)
+    summary = SUMMARIES.get(type(event).__name__)
+    if summary is not None:
+        parts.append(summary(event))
+    else:
+        for field in dataclasses.fields(event):
+            if field.name in ENVELOPE:
+                continue
+            text = _render(field.name, getattr(event, field.name))
+            if text:
+                parts.append(text)
     return TimelineEntry(
         version=event.originator_version,
         recorded_at=event.timestamp.isoformat(),

@@ -609,6 +609,19 @@ class Scenario:
     def close(self, **kw: Any) -> c.CloseCase:
         return self._make(c.CloseCase, {"reason": "needs_met"}, kw)
 
+    # Corrections (the right to rectification)
+    def correct(self, event_version: int, field: str, corrected_value: str, **kw: Any) -> c.CorrectRecordedFact:
+        return self._make(
+            c.CorrectRecordedFact,
+            {
+                "event_version": event_version,
+                "field": field,
+                "corrected_value": corrected_value,
+                "reason": "the person showed us the record was wrong",
+            },
+            kw,
+        )
+
     # Whole passages of a case
     def up_to_gate(self, carers: tuple[str, ...] = ("carer-1",)) -> list[c.CaseCommand]:
         """Referral, screening, carers identified and the adult assessed; carers still outstanding."""

@@ -19,6 +19,7 @@ from domain.case.allocation import AllocationSteps
 from domain.case.assessment import AssessmentSteps
 from domain.case.base import CommandContext
 from domain.case.carers import CarerSteps
+from domain.case.corrections import CorrectionSteps
 from domain.case.decisions import DecisionSteps
 from domain.case.interim import InterimSteps
 from domain.case.monitoring import MonitoringSteps
@@ -51,6 +52,7 @@ class Case(
     VariationSteps,
     ReviewSteps,
     SafeguardingSteps,
+    CorrectionSteps,
     Aggregate,
 ):
     state: CaseState

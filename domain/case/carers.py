@@ -18,7 +18,7 @@ from domain.case.rules import (
     case_must_be_open,
     person_must_exist,
 )
-from domain.case.state import AssessmentStatus, Person
+from domain.case.state import AssessmentStatus, Person, RecordedFactSource
 from domain.people import ADULTHOOD_AGE, age_on
 
 
@@ -53,6 +53,11 @@ class CarerSteps(Recording):
                 relationship_to_adult=self.relationship_to_adult,
                 lives_with_adult=self.lives_with_adult,
                 young_carer=self.young_carer,
+            )
+            case.state.recorded_facts[self.originator_version] = RecordedFactSource(
+                event_type="CarerIdentified",
+                person_id=self.carer_id,
+                recorded_on=(self.effective_at or self.timestamp).date(),
             )
 
     class YoungCarerReferredToChildrensServices(CaseEvent):

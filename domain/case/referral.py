@@ -10,7 +10,7 @@ from domain.case.rules import (
     referral_must_be_unscreened,
     written_advice_must_be_given_before_closing,
 )
-from domain.case.state import CaseState, Person
+from domain.case.state import CaseState, Person, RecordedFactSource
 from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
 
 
@@ -46,6 +46,13 @@ class ReferralSteps(Recording):
                 stage_entered_at=self.timestamp,
                 adult_id=self.adult_id,
                 people={self.adult_id: adult},
+                recorded_facts={
+                    self.originator_version: RecordedFactSource(
+                        event_type="ReferralReceived",
+                        person_id=self.adult_id,
+                        recorded_on=(self.effective_at or self.timestamp).date(),
+                    )
+                },
                 last_recorded_at=self.timestamp,
             )
 

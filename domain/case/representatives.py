@@ -27,6 +27,7 @@ from domain.case.rules import (
 from domain.case.state import (
     CapacityRecord,
     DirectPaymentRequest,
+    RecordedFactSource,
     Representative,
     RepresentativeCheckRecord,
     RepresentativeDetails,
@@ -92,6 +93,11 @@ class RepresentativeSteps(Recording):
                 best_interests_decided_on=self.best_interests_decided_on,
                 requested_by_person_on=self.requested_by_person_on,
                 recorded_at=self.timestamp,
+            )
+            case.state.recorded_facts[self.originator_version] = RecordedFactSource(
+                event_type="RepresentativeRecorded",
+                person_id=self.representative_id,
+                recorded_on=(self.effective_at or self.timestamp).date(),
             )
 
     class DirectPaymentRequested(CaseEvent):

@@ -13,9 +13,13 @@ list of rules, then the one event it records.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
+from pydantic import TypeAdapter, ValidationError
+
 from domain.budget_statement import PlanVariance
+from domain.case.correctable import CORRECTABLE_FACTS, CorrectableFact, FactKind, correctable_fields
 from domain.case.state import (
     FINISHED_FOR_GATE,
     Agreement,
@@ -26,6 +30,7 @@ from domain.case.state import (
     PaymentSlot,
     Person,
     PlanStatus,
+    RecordedFactSource,
     Representative,
     RepresentativeDetails,
     RequiredChecks,
@@ -39,6 +44,7 @@ from domain.payment_schedule import schedule_last_slot, segment_amount, segment_
 from domain.people import ADULTHOOD_AGE, Actor, Role, age_on, birthday_at
 from domain.planning import PAID_OUT, PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
+from domain.values import CaseDate, Name, Reason
 from domain.vocabulary import (
     AdvocacyStage,
     AssessmentMethod,
@@ -1695,4 +1701,100 @@ def fast_track_needs_its_conditions(state: CaseState, person: Person, plan: Supp
             "or lack capacity for their care arrangements",
             code="fast_track_needs_clear_wishes",
             field="plan.kind",
+        )
+
+
+# Corrections of facts recorded about a person (UK GDPR Art. 16). A refusal never repeats the value
+# sent or the value held: refusals are logged, and both are personal.
+
+
+def corrected_event_must_be_on_the_case(case_version: int, version: int) -> None:
+    if version > case_version:
+        raise NotFound(
+            f"the case has no event at version {version}: its latest is version {case_version}",
+            code="no_event_at_version",
+            field="event_version",
+            details={"latest_version": case_version},
+        )
+
+
+def fact_must_be_correctable(state: CaseState, version: int, field: str) -> tuple[RecordedFactSource, CorrectableFact]:
+    source = state.recorded_facts.get(version)
+    if source is None:
+        raise RuleViolation(
+            f"version {version} records no fact about a person that a correction may change: figures, "
+            "decisions, actors, times and ids change only by the process's own commands (a reassessment, "
+            "a challenge, a review)",
+            code="fact_not_correctable",
+            field="event_version",
+            details={"versions_with_correctable_facts": sorted(state.recorded_facts)},
+        )
+    fact = CORRECTABLE_FACTS.get((source.event_type, field))
+    if fact is None:
+        allowed = correctable_fields(source.event_type)
+        raise RuleViolation(
+            f"{field!r} of {source.event_type} (version {version}) cannot be corrected; "
+            f"the fields that can be are {', '.join(allowed)}",
+            code="fact_not_correctable",
+            field="field",
+            details={"event_type": source.event_type, "correctable_fields": allowed},
+        )
+    return source, fact
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+_TEXT: TypeAdapter[str] = TypeAdapter(Reason)
+_DATE: TypeAdapter[date] = TypeAdapter(CaseDate)
+
+
+def corrected_value_must_fit_the_fact(fact: CorrectableFact, source: RecordedFactSource, value: str) -> str:
+    """The value as the original command would have held it (trimmed, normalised; a date as
+    YYYY-MM-DD), within the same bounds; a date of birth no later than the day of the event."""
+    if fact.kind == FactKind.DATE_OF_BIRTH and not _ISO_DATE.fullmatch(value):
+        raise InvalidInput(
+            f"corrected_value: {fact.field} of {fact.event_type} is a date, written YYYY-MM-DD",
+            code="corrected_value_wrong_type",
+            field="corrected_value",
+            details={"kind": fact.kind.value},
+        )
+    rule, problem = "", ""
+    corrected = value
+    if fact.kind == FactKind.DATE_OF_BIRTH:
+        try:
+            born = _DATE.validate_python(date.fromisoformat(value))
+        except ValidationError as error:
+            rule, problem = error.errors()[0]["type"], "not a date in the case calendar"
+        except ValueError:
+            rule, problem = "no_such_date", "no such day in the calendar"
+        else:
+            corrected = born.isoformat()
+            if born > source.recorded_on:
+                rule = "born_after_the_event"
+                problem = (
+                    f"a date of birth is no later than the day the event recorded it ({source.recorded_on.isoformat()})"
+                )
+    else:
+        try:
+            corrected = (_NAME if fact.kind == FactKind.NAME else _TEXT).validate_python(value)
+        except ValidationError as error:
+            first = error.errors()[0]
+            rule, problem = first["type"], f"{first['msg']} ({fact.kind.value})"
+    if rule:
+        raise InvalidInput(
+            f"corrected_value: {problem}",
+            code="corrected_value_out_of_bounds",
+            field="corrected_value",
+            details={"kind": fact.kind.value, "rule": rule},
+        )
+    return corrected
+
+
+def correction_must_change_the_value(current: str, corrected: str, fact: CorrectableFact, version: int) -> None:
+    """The latest value wins: a fact corrected before may be corrected again, but not to what it says now."""
+    if current == corrected:
+        raise RuleViolation(
+            f"{fact.field} of {fact.event_type} (version {version}) already says that; a correction changes it",
+            code="correction_changes_nothing",
+            field="corrected_value",
         )

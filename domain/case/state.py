@@ -411,6 +411,15 @@ class ProcessedCommand(Model):
     versions: list[int]
 
 
+class RecordedFactSource(Model):
+    """Where an event that recorded facts about a person stands: what it was and whose facts they
+    are, so a correction can name the event by its version (domain/case/corrections.py)."""
+
+    event_type: str
+    person_id: str  # the adult's or a carer's id, or a representative's
+    recorded_on: date  # the day the event took effect (a date of birth is corrected to no later)
+
+
 class CaseState(Model):
     case_id: str
     council_code: str
@@ -438,6 +447,9 @@ class CaseState(Model):
     representatives: dict[str, Representative] = Field(default_factory=dict)
     # Safeguarding (issue 19): concerns by id, open until the s.42 decision or enquiry closes them.
     safeguarding: dict[str, SafeguardingConcern] = Field(default_factory=dict)
+    # The events that recorded correctable facts about a person, by their version on the case
+    # (domain/case/correctable.py); the facts themselves are where the state holds them above.
+    recorded_facts: dict[int, RecordedFactSource] = Field(default_factory=dict)
 
     # Record-keeping of the record itself: hash chain head, processed command ids, clock.
     chain_head: str = GENESIS_HASH

@@ -20,6 +20,7 @@ from domain.commands.carers import (
     RecordCombinedAssessmentConsent,
     RequestCarerAssessment,
 )
+from domain.commands.corrections import CorrectRecordedFact
 from domain.commands.decisions import (
     CalculateIndicativeBudget,
     ChallengeBudget,
@@ -133,6 +134,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         RaiseSafeguardingConcern,
         DecideSection42Enquiry,
         ConcludeSafeguardingEnquiry,
+        CorrectRecordedFact,
     )
 }
 
@@ -154,6 +156,7 @@ __all__ = [
     "CompleteTransitionAssessment",
     "ConcludeSafeguardingEnquiry",
     "ConfirmArrearsPayment",
+    "CorrectRecordedFact",
     "CouncilSettings",
     "DecideSection42Enquiry",
     "DeclineCarerAssessment",

@@ -170,3 +170,41 @@ async def test_referral_to_first_payment_and_review_through_http_only(http: http
     reads = await front.get("/audit/access-log", role="auditor", case_id=front.case_id)
     assert {"case", "timeline", "ledger", "decisions"} <= {r["what"] for r in reads}
     assert date.fromisoformat(view["next_review_due"]) > today
+
+
+async def test_a_fact_about_a_person_is_corrected_through_http(http: httpx.AsyncClient, tokens):
+    front = FrontEnd(http, tokens[1])
+    s = Scenario()
+    await front.do(s.referral(), "social_worker")
+    await front.do(s.screen(), "social_worker")
+    identified = await front.do(s.identify_carer("carer-1"), "social_worker")
+    carer_version = next(e["version"] for e in identified["events"] if e["type"] == "CarerIdentified")
+
+    # An auditor reads and verifies but never corrects; a figure or a decision is not a fact to correct.
+    forbidden = await http.post(
+        f"/cases/{front.case_id}/correct-recorded-fact",
+        json=body_of(s.correct(carer_version, "name", "Danny Oduya")),
+        headers=front.as_("auditor"),
+    )
+    assert forbidden.status_code == 403
+    wrong = await http.post(
+        f"/cases/{front.case_id}/correct-recorded-fact",
+        json=body_of(s.correct(2, "reasons", "needs appear short-term")),
+        headers=front.as_("social_worker"),
+    )
+    assert wrong.status_code == 409, wrong.text
+    assert (wrong.json()["code"], wrong.json()["field"]) == ("fact_not_correctable", "event_version")
+
+    corrected = await front.do(
+        s.correct(carer_version, "name", "Danny Oduya", reason="the name he goes by"), "team_manager"
+    )
+    assert [e["type"] for e in corrected["events"]] == ["RecordedFactCorrected"]
+    view = await front.get(f"/cases/{front.case_id}")
+    assert {p["person_id"]: p["name"] for p in view["people"]} == {ADULT: "Margaret Oduya", "carer-1": "Danny Oduya"}
+    timeline = (await front.get(f"/cases/{front.case_id}/timeline", role="auditor"))["items"]
+    assert "name: Daniel Oduya;" in timeline[carer_version - 1]["summary"]
+    assert timeline[-1]["summary"] == (
+        f"corrects CarerIdentified (version {carer_version}), name: Daniel Oduya → Danny Oduya; "
+        "reason: the name he goes by"
+    )
+    assert (timeline[-1]["actor"], timeline[-1]["role"]) == ("team-manager-1", "team_manager")

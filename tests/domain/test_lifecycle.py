@@ -223,6 +223,7 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.allocate(),
         s.escalate(),
         s.resolve_escalation(),
+        s.correct(1, "adult_name", "Margaret Oduya-Bell"),
     ]
 
 

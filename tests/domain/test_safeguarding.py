@@ -39,9 +39,7 @@ def test_a_concern_decided_to_need_no_enquiry_closes_and_an_outcome_needs_an_enq
     given(record, ready_to_plan(s), s.concern())
     refused(record, s.enquiry_outcome(), "no_section_42_enquiry")
 
-    assert when(record, s.section_42(enquiry_needed=False, reasons="no cause to suspect abuse")) == [
-        "Section42Decided"
-    ]
+    assert when(record, s.section_42(enquiry_needed=False, reasons="no cause to suspect abuse")) == ["Section42Decided"]
     concern = state(record, s.case_id).safeguarding["sg-1"]
     assert (concern.open, concern.enquiry_needed) == (False, False)
     refused(record, s.section_42(), "safeguarding_concern_closed")
