@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -72,3 +73,14 @@ async def test_a_changed_workflow_fails_the_replay() -> None:
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
     assert "record_command" in str(result.replay_failure) or "nondetermin" in str(result.replay_failure).lower()
+
+
+async def test_an_encrypted_history_replays_only_with_the_key_it_was_recorded_with() -> None:
+    """The encrypted recording is read through the codec (decision 0023): without the key, the
+    workflow's input cannot even be read, so the replay above did decrypt it."""
+    text = (HISTORIES / "case_workflow_continued_encrypted.json").read_text()
+    assert "Margaret" not in text
+    history = WorkflowHistory.from_json("recorded-encrypted", json.loads(text))
+    keyless = Replayer(workflows=workflow_classes(), data_converter=pydantic_data_converter)
+    result = await keyless.replay_workflow(history, raise_on_replay_failure=False)
+    assert "binary/encrypted" in str(result.replay_failure)

@@ -19,6 +19,8 @@ to NAME.json the history of the run that starts the payments: a run begun from t
 previous run handed on. ``case_workflow_continued.json`` was recorded so at commit c9c8f72, when
 the mirror was handed on in its older form; ``case_workflow_continued_snapshot.json`` after the
 mirror became a stored snapshot (decision 16). Today's code must read both.
+``case_workflow_continued_encrypted.json`` is the same run recorded after payloads were encrypted
+(decision 23), under the test key in ``payload-keys``.
 """
 
 from __future__ import annotations
