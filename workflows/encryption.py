@@ -29,6 +29,7 @@ ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # GCM's standard nonce, fresh from the OS for every payload
+TAG_BYTES = 16  # GCM's authentication tag, at the end of the ciphertext
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -87,6 +88,8 @@ class PayloadEncryption(PayloadCodec):
             )
         nonce, sealed = payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:]
         try:
+            if len(sealed) < TAG_BYTES:
+                raise InvalidTag
             plain = cipher.decrypt(nonce, sealed, _bound(key_id))
         except InvalidTag:
             raise PayloadTampered(

@@ -62,6 +62,14 @@ async def test_an_altered_ciphertext_is_refused() -> None:
         await one.decode([Payload(metadata=dict(sealed.metadata), data=bytes(flipped))])
 
 
+@pytest.mark.parametrize("length", [0, 5, 12, 27])
+async def test_a_ciphertext_cut_short_is_refused_as_altered(length: int) -> None:
+    one = codec("k1")
+    [sealed] = await one.encode([plain()])
+    with pytest.raises(PayloadTampered):
+        await one.decode([Payload(metadata=dict(sealed.metadata), data=sealed.data[:length])])
+
+
 async def test_a_ciphertext_moved_under_another_key_id_is_refused() -> None:
     both = codec("k1", "k2", current="k1")
     [sealed] = await both.encode([plain()])
