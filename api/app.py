@@ -18,7 +18,7 @@ import structlog
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 
-from api import audit, errors, ops, queries
+from api import audit, codec, errors, ops, queries
 from api.backend import Backend
 from api.commands import command_router
 from api.limits import BodySizeLimit
@@ -56,11 +56,13 @@ def create_app(backend: Backend | BackendFactory | None = None) -> FastAPI:
     app = FastAPI(title="carecase", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.backend = backend if isinstance(backend, Backend) else None
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(codec.CodecCors)  # the Temporal Web UI's origin only, and only for /codec
     errors.install(app)
     app.include_router(command_router())
     app.include_router(queries.router)
     app.include_router(audit.router)
     app.include_router(ops.router)
+    app.include_router(codec.router)
 
     @app.get(
         "/health",

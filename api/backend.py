@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 
 from api.access_log import AccessLog
 from api.keys import KeyRing
@@ -38,6 +39,10 @@ class Backend:
     council: CouncilSettings = field(default_factory=CouncilSettings)
     service_levels: ServiceLevels = field(default_factory=ServiceLevels)
     position_patience_seconds: float = 10.0
+    # The codec of Temporal's payloads, for the Web UI's and the CLI's /codec calls (decision 0023),
+    # and the one browser origin (the Temporal Web UI's) allowed to make them.
+    payload_codec: PayloadCodec | None = None
+    web_ui_origin: str = "http://127.0.0.1:8233"
 
     def require_case(self, case_id: UUID) -> None:
         """404 unless the case record holds the case (open or closed)."""

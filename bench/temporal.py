@@ -16,10 +16,11 @@ import uuid
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.measure import own_cpu_seconds, percentiles, process_cpu_seconds, process_peak_mib
 from bench.probe_workflow import EmptyUpdateWorkflow
+from config.bootstrap import build_data_converter
+from config.payload_keys import PayloadKeySettings
 from config.temporal_settings import TemporalSettings, temporal_binary
 from domain.application import CaseRecord
 from domain.commands import CaseCommand
@@ -85,7 +86,9 @@ async def _empty(client: Client, queue: str, updates: int, concurrency: int) -> 
 async def _run(
     record: CaseRecord, settings: TemporalSettings, cases: int, concurrency: int, server_pid: int
 ) -> dict[str, Any]:
-    client = await Client.connect(settings.address, data_converter=pydantic_data_converter)
+    # Encrypted as production is (a key for this run only): the benchmark pays the codec's cost too.
+    converter = build_data_converter(PayloadKeySettings.generate())
+    client = await Client.connect(settings.address, data_converter=converter)
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     async with build_worker(client, record, queue, workflows=[*workflow_classes(), EmptyUpdateWorkflow]):
         await _lifecycles(client, queue, max(1, concurrency), concurrency)  # warm-up: imports, caches

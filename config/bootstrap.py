@@ -23,8 +23,10 @@ from policy.catalogue import RuleSetCatalogue
 
 if TYPE_CHECKING:
     from temporalio.client import Client
+    from temporalio.converter import DataConverter
 
     from api.backend import Backend
+    from config.payload_keys import PayloadKeySettings
     from projections.runner import ProjectionRunner
     from projections.store import ViewStore
 
@@ -68,18 +70,32 @@ def build_projection_runner(record: CaseRecord, settings: Settings | None = None
     )
 
 
-async def connect_temporal(settings: TemporalSettings | None = None) -> Client:
-    """A Temporal client for the configured service and namespace."""
+def build_data_converter(keys: PayloadKeySettings | None = None) -> DataConverter:
+    """The one data converter of every client and worker: pydantic payloads, encrypted with the
+    configured payload keys (decision 0023); a clear error naming the setting if they are wrong."""
+    from config.payload_keys import PayloadKeySettings
+    from workflows.encryption import data_converter
+
+    keys = keys or PayloadKeySettings.from_environment()
+    return data_converter(keys.codec())
+
+
+async def connect_temporal(settings: TemporalSettings | None = None, keys: PayloadKeySettings | None = None) -> Client:
+    """A Temporal client for the configured service and namespace, encrypting every payload."""
     from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
 
     settings = settings or TemporalSettings.from_environment()
-    # Workflow and activity inputs are pydantic models: every client must use the pydantic converter.
-    return await Client.connect(settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter)
+    converter = build_data_converter(keys)
+    return await Client.connect(settings.address, namespace=settings.namespace, data_converter=converter)
 
 
 def build_backend(
-    record: CaseRecord, temporal: Client, settings: Settings, task_queue: str, keys_path: Path
+    record: CaseRecord,
+    temporal: Client,
+    settings: Settings,
+    task_queue: str,
+    keys_path: Path,
+    web_ui_origin: str = TemporalSettings().web_ui_origin,
 ) -> Backend:
     """The API's backend over a case record and a Temporal client the caller already has (the API's
     own process, or ``carecase run``, which shares them with its worker)."""
@@ -98,6 +114,9 @@ def build_backend(
         temporal=temporal,
         task_queue=task_queue,
         council=settings.council,
+        # The client's own codec: the Web UI decodes with the keys the workers encrypt with.
+        payload_codec=temporal.data_converter.payload_codec,
+        web_ui_origin=web_ui_origin,
     )
 
 
@@ -107,5 +126,10 @@ async def backend_from_environment(keys_path: Path) -> Backend:
     settings = Settings.from_environment()
     temporal = TemporalSettings.from_environment()
     return build_backend(
-        build_case_record(settings), await connect_temporal(temporal), settings, temporal.task_queue, keys_path
+        build_case_record(settings),
+        await connect_temporal(temporal),
+        settings,
+        temporal.task_queue,
+        keys_path,
+        temporal.web_ui_origin,
     )

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import structlog
+import structlog.tracebacks
 
 _configured = False
 
@@ -21,7 +22,8 @@ def configure_logging(level: str = "info", stream: Any = None) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.dict_tracebacks,
+            # structlog's dict_tracebacks shows every frame's local variables: a case's details, a key.
+            structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False)),
             structlog.processors.JSONRenderer(sort_keys=True),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),

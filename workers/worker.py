@@ -23,6 +23,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from config.bootstrap import build_case_record, connect_temporal
+from config.payload_keys import PayloadKeysError
 from config.settings import Settings
 from config.temporal_settings import TemporalSettings
 from domain.application import CaseRecord
@@ -33,7 +34,8 @@ from workflows.activities import CaseActivities
 ACTIVITY_THREADS = 16
 
 # Already deterministic (or only used by activities) and slow to re-import for every workflow run.
-PASSTHROUGH_MODULES = ("domain", "eventstore", "policy", "pydantic", "eventsourcing", "structlog")
+# cryptography (the payload codec's, which runs outside workflows) cannot be imported a second time.
+PASSTHROUGH_MODULES = ("domain", "eventstore", "policy", "pydantic", "eventsourcing", "structlog", "cryptography")
 
 
 def workflow_classes() -> list[type]:
@@ -109,6 +111,9 @@ async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
     try:
         try:
             client = await connect_temporal(temporal_settings)
+        except PayloadKeysError as error:  # names the setting, never a key; no traceback to carry one
+            log.error("worker_payload_keys_invalid", error=str(error))
+            return 1
         except RuntimeError as error:
             log.error("worker_cannot_connect", error=str(error))
             return 1

@@ -83,6 +83,7 @@ def backend(
         keys=KeyRing.load(tokens[0]),
         temporal=client,
         task_queue=task_queue,
+        payload_codec=client.data_converter.payload_codec,
     )
     try:
         # Real time, as in production: no service-level timer is anywhere near firing in a test.

@@ -31,6 +31,8 @@ class Product:
     folder: Path
     base_url: str
     process: subprocess.Popen[str]
+    temporal_address: str = ""
+    ui_port: int = 0
 
     def keys(self) -> dict[str, str]:
         from simulation.api_demo import read_keys
@@ -42,10 +44,11 @@ class Product:
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     folder = tmp_path_factory.mktemp("product")
     api_port = free_port()
+    temporal_address, ui_port = f"127.0.0.1:{free_port()}", free_port()
     env = {
         **os.environ,
-        "CARECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "CARECASE_TEMPORAL_UI_PORT": str(free_port()),
+        "CARECASE_TEMPORAL_ADDRESS": temporal_address,
+        "CARECASE_TEMPORAL_UI_PORT": str(ui_port),
         "CARECASE_LOG_FILE": "var/carecase.log",
     }
     log = (folder / "run.out").open("w")
@@ -71,7 +74,7 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
             pytest.fail(f"carecase run did not come up:\n{(folder / 'run.out').read_text()}")
         time.sleep(0.2)
     try:
-        yield Product(folder, base_url, process)
+        yield Product(folder, base_url, process, temporal_address, ui_port)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

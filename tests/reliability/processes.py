@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from config.payload_keys import PayloadKeySettings
 from tests.postgres_cluster import free_port
 
 CARECASE = str(Path(sys.executable).parent / "carecase")
@@ -200,6 +201,8 @@ class Stack:
             "CARECASE_API_KEYS": str(folder / "api-keys.toml"),
             "CARECASE_API_PORT": str(api),
             "CARECASE_LOG_LEVEL": "info",
+            # As a deployment has them: the same payload keys for every process, from the environment.
+            **PayloadKeySettings.generate().environment(),
         }
         for name in ("CARECASE_LOG_FILE", "CARECASE_POLICY_FOLDER", "CARECASE_TEMPORAL_NAMESPACE"):
             env.pop(name, None)

@@ -21,7 +21,6 @@ import structlog.testing
 from fastapi import HTTPException
 from fastapi.routing import APIRoute
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 from temporalio.testing import WorkflowEnvironment
 
@@ -33,6 +32,7 @@ from tests.api.test_roles import PATH_VALUES, QUERY, allowed_roles, routes
 from tests.builders import Scenario
 from tests.postgres_cluster import free_port
 from tests.reliability.steps import assert_problem, auth, body_of, events_of, post, run
+from tests.temporal_fixtures import DATA_CONVERTER
 from workers.dev_server import dev_server_command, start_dev_server, wait_until_serving
 
 TOO_BIG = 2**63  # one past the largest integer SQLite and PostgreSQL's BIGINT hold
@@ -191,13 +191,13 @@ async def test_a_position_past_the_end_of_the_log_is_refused_at_once_not_waited_
 async def temporal_away() -> AsyncIterator[Client]:
     """A client of a Temporal server that has stopped: a real server, started and shut down."""
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary(), data_converter=pydantic_data_converter
+        dev_server_existing_path=temporal_binary(), data_converter=DATA_CONVERTER
     )
     try:
         # The same client the API makes, but giving up after two quick retries, not ten seconds.
         client = await Client.connect(
             env.client.service_client.config.target_host,
-            data_converter=pydantic_data_converter,
+            data_converter=DATA_CONVERTER,
             retry_config=RetryConfig(initial_interval_millis=20, max_retries=2),
         )
     finally:
@@ -304,7 +304,7 @@ async def test_temporal_dying_while_a_command_waits_is_a_503_command_pending_nev
         wait_until_serving(binary, settings, server)
         client = await Client.connect(
             settings.address,
-            data_converter=pydantic_data_converter,
+            data_converter=DATA_CONVERTER,
             retry_config=RetryConfig(initial_interval_millis=20, max_retries=2),
         )
         # No worker polls this queue, so the referral's update waits until the server is killed.

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.commands import CaseCommand
 from tests.builders import ADULT, Scenario, plan_for
+from tests.temporal_fixtures import PAYLOAD_KEYS
 from workflows.case_workflow import CaseWorkflow, CommandAccepted, case_workflow_id
 from workflows.client import send_command, start_case
 from workflows.payments import PaymentsInput, PaymentsWorkflow, payments_workflow_id
@@ -91,6 +92,7 @@ def worker_process_env(temporal_env: WorkflowEnvironment, task_queue: str, store
         CARECASE_LOG_LEVEL="warning",
         CARECASE_TEMPORAL_ADDRESS=temporal_env.client.service_client.config.target_host,
         CARECASE_TASK_QUEUE=task_queue,
+        **PAYLOAD_KEYS.environment(),
     )
 
 

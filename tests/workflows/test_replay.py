@@ -16,17 +16,22 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from config.bootstrap import build_data_converter
+from tests.workflows.histories.record import RECORDING_KEYS
 from workers.worker import PASSTHROUGH_MODULES, workflow_classes
 from workflows.case_workflow import CaseSummary, CaseWorkflow, CaseWorkflowInput
 from workflows.messages import RecordCommandInput, RecordedCommand
 
 HISTORIES = Path(__file__).parent / "histories"
+# Today's converter, as a worker has it (decision 0023): encrypted histories decrypted with the key
+# they were recorded with; those recorded before payloads were encrypted are read as they are.
+DATA_CONVERTER = build_data_converter(RECORDING_KEYS)
 
 
 def _replayer() -> Replayer:
     return Replayer(
         workflows=workflow_classes(),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
         ),
@@ -64,7 +69,18 @@ async def test_a_changed_workflow_fails_the_replay() -> None:
     """The check itself can fail: the same history against a changed workflow is refused."""
     text = (HISTORIES / "case_workflow.json").read_text()
     history = WorkflowHistory.from_json("recorded-case", json.loads(text))
-    replayer = Replayer(workflows=[ReorderedCaseWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[ReorderedCaseWorkflow], data_converter=DATA_CONVERTER)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
     assert "record_command" in str(result.replay_failure) or "nondetermin" in str(result.replay_failure).lower()
+
+
+async def test_an_encrypted_history_replays_only_with_the_key_it_was_recorded_with() -> None:
+    """The encrypted recording is read through the codec (decision 0023): without the key, the
+    workflow's input cannot even be read, so the replay above did decrypt it."""
+    text = (HISTORIES / "case_workflow_continued_encrypted.json").read_text()
+    assert "Margaret" not in text
+    history = WorkflowHistory.from_json("recorded-encrypted", json.loads(text))
+    keyless = Replayer(workflows=workflow_classes(), data_converter=pydantic_data_converter)
+    result = await keyless.replay_workflow(history, raise_on_replay_failure=False)
+    assert "binary/encrypted" in str(result.replay_failure)

@@ -19,6 +19,8 @@ to NAME.json the history of the run that starts the payments: a run begun from t
 previous run handed on. ``case_workflow_continued.json`` was recorded so at commit c9c8f72, when
 the mirror was handed on in its older form; ``case_workflow_continued_snapshot.json`` after the
 mirror became a stored snapshot (decision 16). Today's code must read both.
+``case_workflow_continued_encrypted.json`` is the same run recorded after payloads were encrypted
+(decision 23), under the test key in ``payload-keys``.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from config.bootstrap import build_data_converter
+from config.payload_keys import KEYS_FILE, PayloadKeySettings
 from config.temporal_settings import temporal_binary
 from domain.application import CaseRecord
 from domain.commands import COMMANDS
@@ -46,11 +49,14 @@ from workflows.search_attributes import ALL
 
 HERE = Path(__file__).parent
 TASK_QUEUE = "record-histories"
+# Histories are recorded encrypted, as production stores them, with the test key kept beside them;
+# those recorded before payloads were encrypted hold them in the clear, and replay as well.
+RECORDING_KEYS = PayloadKeySettings.from_environment({KEYS_FILE: str(HERE / "payload-keys")})
 
 
 async def record(continued: str | None = None) -> None:
     env = await WorkflowEnvironment.start_time_skipping_v2(
-        data_converter=pydantic_data_converter,
+        data_converter=build_data_converter(RECORDING_KEYS),
         search_attributes=ALL,
         dev_server_existing_path=temporal_binary(),
         dev_server_extra_args=list(TIME_SKIPPING_ARGS),
@@ -100,7 +106,7 @@ async def record_varied() -> None:
     case workflow (the variation's update and its ``vary`` signal) and the payments workflow
     across the change, to ``case_workflow_varied.json`` and ``payments_workflow_varied.json``."""
     env = await WorkflowEnvironment.start_time_skipping_v2(
-        data_converter=pydantic_data_converter,
+        data_converter=build_data_converter(RECORDING_KEYS),
         search_attributes=ALL,
         dev_server_existing_path=temporal_binary(),
         dev_server_extra_args=list(TIME_SKIPPING_ARGS),
