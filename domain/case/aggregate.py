@@ -25,6 +25,7 @@ from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
 from domain.case.referral import ReferralSteps
 from domain.case.representatives import RepresentativeSteps
+from domain.case.restriction import RestrictionSteps
 from domain.case.reviews import ReviewSteps
 from domain.case.state import CaseState
 from domain.case.variations import VariationSteps
@@ -43,6 +44,7 @@ class Case(
     MonitoringSteps,
     VariationSteps,
     ReviewSteps,
+    RestrictionSteps,
     Aggregate,
 ):
     state: CaseState

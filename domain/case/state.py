@@ -275,6 +275,15 @@ class Escalation(Model):
     raised_at: datetime
 
 
+class Restriction(Model):
+    """A case restricted to named staff (a member of staff's relative, a safeguarding concern)."""
+
+    staff_ids: list[str]
+    reason: str
+    restricted_by: str
+    restricted_at: datetime
+
+
 class ProcessedCommand(Model):
     name: str
     digest: str
@@ -306,6 +315,8 @@ class CaseState(Model):
     budget_management: dict[str, BudgetManagement] = Field(default_factory=dict)
     # Holding the budget (issue 18): authorised persons and nominees, by their id.
     representatives: dict[str, Representative] = Field(default_factory=dict)
+    # Need to know: while restricted, only the named staff (and auditors) see the case.
+    restriction: Restriction | None = None
 
     # Record-keeping of the record itself: hash chain head, processed command ids, clock.
     chain_head: str = GENESIS_HASH

@@ -51,6 +51,7 @@ from domain.commands.representatives import (
     RecordDirectPaymentRequest,
     RecordNominee,
 )
+from domain.commands.restriction import ChangeCaseRestriction, LiftCaseRestriction, RestrictCase
 from domain.commands.reviews import CompleteReview, RecordStageOverdue, RequestReview, ScheduleReview
 
 COMMANDS: dict[str, type[CaseCommand]] = {
@@ -104,6 +105,9 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         AllocateCase,
         EscalateCase,
         ResolveEscalation,
+        RestrictCase,
+        ChangeCaseRestriction,
+        LiftCaseRestriction,
     )
 }
 
@@ -115,6 +119,7 @@ __all__ = [
     "CalculateIndicativeBudget",
     "CaseCommand",
     "ChallengeBudget",
+    "ChangeCaseRestriction",
     "CloseCase",
     "CompleteCarerAssessment",
     "CompleteFinancialAssessment",
@@ -129,6 +134,7 @@ __all__ = [
     "EscalateCase",
     "IdentifyCarer",
     "IssuePayment",
+    "LiftCaseRestriction",
     "MakeDirectPaymentAgreement",
     "OverrideBudgetCap",
     "ReceiveMonitoringReturn",
@@ -150,6 +156,7 @@ __all__ = [
     "RequestReview",
     "ResolveChallenge",
     "ResolveEscalation",
+    "RestrictCase",
     "ResumeDirectPayments",
     "ReviseSupportPlan",
     "SchedulePayment",
