@@ -231,6 +231,12 @@ async def test_a_restricted_case_is_seen_only_by_its_named_staff_and_break_glass
     listed = {row["case_id"] for row in (await desk.get("team_manager", "/cases")).json()["items"]}
     assert case_id in listed
 
+    # A manager of another team sees a case allocated to them, but only the case's own team restricts it.
+    await desk.do("tm-east", f"/cases/{other_id}/allocate-case", {"worker_id": "tm-north", "reason": "cover"})
+    assert (await desk.get("tm-north", f"/cases/{other_id}")).status_code == 200
+    theirs = await http.post(f"/cases/{other_id}/restrict-case", json=body, headers=desk.as_("tm-north"))
+    assert theirs.status_code == 403 and theirs.json()["code"] == "not_the_cases_team"
+
 
 async def test_every_list_read_is_logged_with_the_ids_it_returned_and_the_logs_chain_names_tampering(
     http: httpx.AsyncClient, keys: dict[str, str], backend: Backend
