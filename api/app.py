@@ -33,6 +33,12 @@ carer's assessment is finished), bad input is `422` naming the `field` and the r
 unknown case is `404`. Send `Idempotency-Key` to make a retry safe.
 
 Authenticate with `Authorization: Bearer <API key>`; each key belongs to a user and one role.
+
+Need to know: you see and act on the cases your role and teams give you (a case of your team or
+allocated to you; a plan at sign-off for the panel; a case with money in it for finance), and a
+restricted case only if it names you. Any other case answers `404`, as one that does not exist.
+To read one in an emergency, send `X-Break-Glass-Reason: <why>`: the read is allowed, logged with
+your reason and reviewed by auditors. Every read, lists included, is in the access log.
 """
 
 

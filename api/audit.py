@@ -2,7 +2,10 @@
 chain checked, its whole record exported, and who read it. Auditors read; they never write.
 
 These read the case record itself rather than the views: the point is to check the record.
-Every read of a case here is in the access log, like any other.
+Every read of a case here is in the access log, like any other, and opens the case through need
+to know (``api/need_to_know.py``; auditors' reach is every case). Auditors also review every
+break-glass read (``/audit/break-glass``) and check that both logs' hash chains are whole
+(``/audit/logs/verify``).
 """
 
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
@@ -11,13 +14,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
 from api.auth import allow, backend
 from api.backend import Backend
 from api.keys import ApiUser
-from api.queries import LARGEST_ID, Limit, logged_read
+from api.log_chain import LogReport
+from api.need_to_know import CaseVersion, OpenedCase, record_reader
+from api.queries import Limit
 from api.roles import AUDITORS
 from domain.audit import ChainReport
 from domain.decision_audit import DecisionCheck, DecisionExplanation, explain, is_decision
@@ -25,20 +30,21 @@ from domain.decision_audit import DecisionCheck, DecisionExplanation, explain, i
 router = APIRouter(prefix="/audit", tags=["audit"])
 Auditor = Annotated[ApiUser, Depends(allow(AUDITORS))]
 App = Annotated[Backend, Depends(backend)]
-# A version the store could hold; past it, 422 before the store is asked (SQLite would overflow).
-Version = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The version of the case the decision is at")]
+# A case opened for an auditor through need to know (404 for a case the record does not hold).
+AuditedCase = Annotated[OpenedCase, Depends(record_reader(AUDITORS))]
+AuditedDecision = Annotated[OpenedCase, Depends(record_reader(AUDITORS, versioned=True))]
+Version = CaseVersion
 
 
 @router.get("/cases/{case_id}/as-of", summary="The case exactly as the record stood at an instant")
 def as_of(
-    case_id: uuid.UUID,
+    opened: AuditedCase,
     request: Request,
-    user: Auditor,
     app: App,
     at: Annotated[AwareDatetime, Query(description="An instant with its time zone, e.g. 2026-05-01T09:00:00Z")],
 ) -> dict[str, Any]:
-    app.require_case(case_id)
-    logged_read(app, user, request, case_id, f"as-of {at.isoformat()}")
+    case_id = opened.case_id
+    opened.logged(app, request, f"as-of {at.isoformat()}")
     case = app.record.case_as_of(case_id, at)
     if case is None:
         return {"case_id": case_id.hex, "as_of": at.isoformat(), "exists": False, "version": 0, "state": None}
@@ -56,18 +62,18 @@ def as_of(
     response_model=list[DecisionExplanation],
     summary="Every decision on the case, explained in plain English with its breakdown",
 )
-def decisions(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> list[DecisionExplanation]:
-    app.require_case(case_id)
-    logged_read(app, user, request, case_id, "decisions")
+def decisions(opened: AuditedCase, request: Request, app: App) -> list[DecisionExplanation]:
+    case_id = opened.case_id
+    opened.logged(app, request, "decisions")
     return [explain(e) for e in app.record.stored_events(case_id) if is_decision(e)]
 
 
 @router.get(
     "/cases/{case_id}/decisions/{version}", response_model=DecisionExplanation, summary="One decision explained"
 )
-def decision(case_id: uuid.UUID, version: Version, request: Request, user: Auditor, app: App) -> DecisionExplanation:
-    app.require_case(case_id)
-    logged_read(app, user, request, case_id, f"decision {version}")
+def decision(opened: AuditedDecision, version: Version, request: Request, app: App) -> DecisionExplanation:
+    case_id = opened.case_id
+    opened.logged(app, request, f"decision {version}")
     return explain(app.record.decision_at(case_id, version))
 
 
@@ -76,23 +82,23 @@ def decision(case_id: uuid.UUID, version: Version, request: Request, user: Audit
     response_model=DecisionCheck,
     summary="Recompute a decision from what was recorded before it (or check a judgement's authority)",
 )
-def verify_decision(case_id: uuid.UUID, version: Version, request: Request, user: Auditor, app: App) -> DecisionCheck:
-    app.require_case(case_id)
-    logged_read(app, user, request, case_id, f"verify decision {version}")
+def verify_decision(opened: AuditedDecision, version: Version, request: Request, app: App) -> DecisionCheck:
+    case_id = opened.case_id
+    opened.logged(app, request, f"verify decision {version}")
     return app.record.verify_decision(case_id, version)
 
 
 @router.get("/cases/{case_id}/verify", response_model=ChainReport, summary="Check the case's hash chain")
-def verify_chain(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> ChainReport:
-    app.require_case(case_id)
-    logged_read(app, user, request, case_id, "verify chain")
+def verify_chain(opened: AuditedCase, request: Request, app: App) -> ChainReport:
+    case_id = opened.case_id
+    opened.logged(app, request, "verify chain")
     return app.record.verify_chain(case_id)
 
 
 @router.get("/cases/{case_id}/export", summary="The case's whole record as JSON: every event as stored, with its hash")
-def export(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> dict[str, Any]:
-    app.require_case(case_id)
-    logged_read(app, user, request, case_id, "export")
+def export(opened: AuditedCase, request: Request, app: App) -> dict[str, Any]:
+    case_id = opened.case_id
+    opened.logged(app, request, "export")
     stored = app.record.stored_records(case_id)
     index = {row.originator_version: row for row in app.record.index_rows(case_id)}
     events = [
@@ -112,7 +118,26 @@ def export(case_id: uuid.UUID, request: Request, user: Auditor, app: App) -> dic
     }
 
 
-@router.get("/access-log", summary="Who read which case, when, and what")
+@router.get(
+    "/break-glass",
+    summary="Every read of a case outside the reader's need to know: who, when, which case, what, and why",
+)
+def break_glass(
+    user: Auditor, app: App, case_id: uuid.UUID | None = None, user_id: str | None = None, limit: Limit = 200
+) -> list[dict[str, Any]]:
+    return app.log.break_glass_reads(case_id=case_id.hex if case_id else None, user_id=user_id, limit=limit)
+
+
+@router.get(
+    "/logs/verify",
+    response_model=list[LogReport],
+    summary="Check the hash chains of the access log and the operations log; name every row changed or removed",
+)
+def verify_logs(user: Auditor, app: App) -> list[LogReport]:
+    return app.log.verify()
+
+
+@router.get("/access-log", summary="Who read which case (or which cases a list returned), when, and what")
 def access_log(
     user: Auditor, app: App, case_id: uuid.UUID | None = None, user_id: str | None = None, limit: Limit = 200
 ) -> list[dict[str, Any]]:

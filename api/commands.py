@@ -27,7 +27,7 @@ import re
 import uuid
 from typing import Annotated, Any, NoReturn
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -35,6 +35,7 @@ from api.auth import allow, backend
 from api.backend import Backend
 from api.examples import command_examples
 from api.keys import ApiUser
+from api.need_to_know import CaseId, OpenedCase, case_actor, refuse_referral_outside_teams
 from api.roles import COMMAND_ROLES
 from domain.commands import COMMANDS, CaseCommand
 from domain.errors import DomainError, NotFound, RuleViolation
@@ -243,9 +244,8 @@ def _fields(body: object) -> dict[str, Any]:
 
 
 def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:
-    guard = allow(COMMAND_ROLES[name])
-
     if creates:
+        guard = allow(COMMAND_ROLES[name])
 
         async def open_case(
             body: model,  # type: ignore[valid-type]
@@ -253,22 +253,27 @@ def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:
             app: Annotated[Backend, Depends(backend)],
             idempotency_key: IdempotencyKey = None,
         ) -> CommandResult:
+            fields = _fields(body)
+            refuse_referral_outside_teams(user, fields["team"])
             # A retried referral with the same key must reach the same case, so the id derives from it.
             case_id = (
                 uuid.uuid5(KEY_NAMESPACE, f"{user.user_id}:{idempotency_key}") if idempotency_key else uuid.uuid4()
             )
-            return await run_command(app, user, case_id, name, _fields(body), idempotency_key)
+            return await run_command(app, user, case_id, name, fields, idempotency_key)
 
         return open_case
 
+    # Need to know: a case outside the caller's reach answers 404, as one that does not exist.
+    actor = case_actor(COMMAND_ROLES[name], name)
+
     async def command(
         body: model,  # type: ignore[valid-type]
-        user: Annotated[ApiUser, Depends(guard)],
+        opened: Annotated[OpenedCase, Depends(actor)],
         app: Annotated[Backend, Depends(backend)],
-        case_id: Annotated[uuid.UUID, Path(description="The case id (32 hex digits or a UUID)")],
+        case_id: CaseId,
         idempotency_key: IdempotencyKey = None,
     ) -> CommandResult:
-        return await run_command(app, user, case_id, name, _fields(body), idempotency_key)
+        return await run_command(app, opened.user, case_id, name, _fields(body), idempotency_key)
 
     return command
 

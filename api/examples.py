@@ -132,6 +132,15 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
         "AllocateCase": {"worker_id": "sw-ayesha", "reason": "allocated at the team's allocation meeting"},
         "EscalateCase": {"reason": "assessment overdue and the worker is off sick", "escalated_to": "tm-morgan"},
         "ResolveEscalation": {"outcome": "reallocated within the team"},
+        "RestrictCase": {
+            "staff_ids": ["tm-morgan", "sw-ayesha"],
+            "reason": "the adult is a close relative of a member of the team",
+        },
+        "ChangeCaseRestriction": {
+            "staff_ids": ["tm-morgan", "sw-ben"],
+            "reason": "the case was reallocated within the restriction",
+        },
+        "LiftCaseRestriction": {"reason": "the member of staff has left the council"},
         "IdentifyCarer": {
             "carer_id": CARER,
             "name": "Daniel Oduya",

@@ -6,7 +6,11 @@ position, naming no table or column. A caller that has just sent a command passe
 back as ``min_position`` and the answer waits (briefly) until every view has applied it, so it
 sees its own write. Each answer's ``position`` is the one its rows were read at: the position and
 the rows come from one snapshot of the views (``Backend.snapshot``). Every read of a case is
-written to the access log.
+written to the access log, and so is every list read, with the ids of the cases it returned.
+
+Need to know (``api/need_to_know.py``): a case is opened only through ``case_reader``, which
+answers 404 for a case outside the caller's reach as for one that does not exist; lists show
+only the cases within the caller's reach.
 """
 
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
@@ -20,6 +24,7 @@ from pydantic import BaseModel, Field
 from api.auth import allow, backend
 from api.backend import Backend
 from api.keys import ApiUser
+from api.need_to_know import LARGEST_ID, MinPosition, OpenedCase, case_reader, reach_for
 from api.roles import CASE_READERS, FIGURE_READERS, WORKLIST_READERS
 from domain.errors import NotFound
 from domain.timeline import TimelineEntry
@@ -31,13 +36,8 @@ from projections.ledger import LedgerEntry, LedgerPart, LedgerRow, entries_of, l
 from projections.store import ViewCursor
 from projections.worklists import CaseWork, Owner, WorklistItem, work_on, worklist
 
-# The largest notification id or case version either store can hold (a signed 64-bit integer):
-# a larger number names nothing that can exist, and would overflow SQLite before it was refused.
-LARGEST_ID = 2**63 - 1
+__all__ = ["LARGEST_ID", "Limit", "MinPosition", "Team", "router"]
 
-MinPosition = Annotated[
-    int | None, Query(ge=0, le=LARGEST_ID, description="Wait until the views have applied this position")
-]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Team = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 
@@ -79,38 +79,37 @@ class CarersFigures(BaseModel):
     figures: RegisterFigures
 
 
+# A case opened for reading (need to know; answers 404 outside it). Its min_position is waited for.
+CaseToRead = Annotated[OpenedCase, Depends(case_reader(CASE_READERS))]
+
+
 def _case_row(cursor: ViewCursor, case_id: uuid.UUID) -> CurrentCase:
     case = current_case(cursor, case_id.hex)
     if case is None:
-        raise NotFound(f"no case {case_id.hex} in the views", code="unknown_case", field="case_id")
+        raise NotFound(f"no case {case_id.hex}", code="unknown_case", field="case_id")
     return case
 
 
-def logged_read(app: Backend, user: ApiUser, request: Request, case_id: uuid.UUID, what: str) -> None:
-    app.log.case_read(user_id=user.user_id, role=user.role.value, case_id=case_id.hex, what=what, path=request.url.path)
+def logged_list(app: Backend, user: ApiUser, request: Request, what: str, case_ids: list[str]) -> None:
+    app.log.list_read(user_id=user.user_id, role=user.role.value, what=what, path=request.url.path, case_ids=case_ids)
 
 
 @router.get("/cases/{case_id}", response_model=CaseView, tags=["cases"], summary="The case as it stands now")
-async def get_case(
-    case_id: uuid.UUID,
-    request: Request,
-    user: Annotated[ApiUser, Depends(allow(CASE_READERS))],
-    app: Annotated[Backend, Depends(backend)],
-    min_position: MinPosition = None,
-) -> CaseView:
-    await app.wait_for_position(min_position)
+async def get_case(opened: CaseToRead, request: Request, app: Annotated[Backend, Depends(backend)]) -> CaseView:
+    case_id = opened.case_id
     with app.snapshot() as (position, cursor):
         case = _case_row(cursor, case_id)
         people = people_on(cursor, case_id.hex)
         work = work_on(cursor, case_id.hex)
         money = ledger_of(cursor, case_id.hex)
         quarantined = bool(app.views.quarantine_of(cursor, case_id.hex))
-    logged_read(app, user, request, case_id, "case")
+    opened.logged(app, request, "case")
     return CaseView(position=position, quarantined=quarantined, case=case, people=people, work=work, ledger=money)
 
 
 @router.get("/cases", response_model=Page[CaseSummary], tags=["cases"], summary="Open cases by team, stage or worker")
 async def list_cases(
+    request: Request,
     user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
     app: Annotated[Backend, Depends(backend)],
     team: Team = None,
@@ -122,13 +121,25 @@ async def list_cases(
 ) -> Page[CaseSummary]:
     await app.wait_for_position(min_position)
     with app.snapshot() as (position, cursor):
-        rows = cases(cursor, team=team, stage=stage, worker_id=worker_id, include_closed=include_closed, limit=limit)
+        rows = cases(
+            cursor,
+            team=team,
+            stage=stage,
+            worker_id=worker_id,
+            include_closed=include_closed,
+            reach=reach_for(user),
+            limit=limit,
+        )
+    logged_list(app, user, request, "cases", [row.case_id for row in rows])
     return Page[CaseSummary](position=position, items=rows)
 
 
-def _worklist(app: Backend, by: Owner, value: str, role: str | None, limit: int) -> Page[WorklistItem]:
+def _worklist(
+    app: Backend, user: ApiUser, request: Request, by: Owner, value: str, role: str | None, limit: int
+) -> Page[WorklistItem]:
     with app.snapshot() as (position, cursor):
-        rows = worklist(cursor, by, value, role=role, limit=limit)
+        rows = worklist(cursor, by, value, role=role, reach=reach_for(user), limit=limit)
+    logged_list(app, user, request, f"worklist {by}", [row.case_id for row in rows])
     return Page[WorklistItem](position=position, items=rows)
 
 
@@ -139,25 +150,27 @@ def _worklist(app: Backend, by: Owner, value: str, role: str | None, limit: int)
     summary="The caller's own list: work for their role on the cases allocated to them",
 )
 async def my_worklist(
+    request: Request,
     user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
     app: Annotated[Backend, Depends(backend)],
     limit: Limit = 200,
     min_position: MinPosition = None,
 ) -> Page[WorklistItem]:
     await app.wait_for_position(min_position)
-    return _worklist(app, "worker_id", user.user_id, user.role.value, limit)
+    return _worklist(app, user, request, "worker_id", user.user_id, user.role.value, limit)
 
 
 @router.get("/worklists/workers/{worker_id}", response_model=Page[WorklistItem], tags=["worklists"])
 async def worker_worklist(
     worker_id: str,
+    request: Request,
     user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
     app: Annotated[Backend, Depends(backend)],
     limit: Limit = 200,
     min_position: MinPosition = None,
 ) -> Page[WorklistItem]:
     await app.wait_for_position(min_position)
-    return _worklist(app, "worker_id", worker_id, None, limit)
+    return _worklist(app, user, request, "worker_id", worker_id, None, limit)
 
 
 @router.get(
@@ -168,6 +181,7 @@ async def worker_worklist(
 )
 async def team_worklist(
     team: str,
+    request: Request,
     user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
     app: Annotated[Backend, Depends(backend)],
     role: str | None = None,
@@ -175,36 +189,31 @@ async def team_worklist(
     min_position: MinPosition = None,
 ) -> Page[WorklistItem]:
     await app.wait_for_position(min_position)
-    return _worklist(app, "team", team, role, limit)
+    return _worklist(app, user, request, "team", team, role, limit)
 
 
 @router.get("/worklists/stages/{stage}", response_model=Page[WorklistItem], tags=["worklists"])
 async def stage_worklist(
     stage: Stage,
+    request: Request,
     user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
     app: Annotated[Backend, Depends(backend)],
     limit: Limit = 200,
     min_position: MinPosition = None,
 ) -> Page[WorklistItem]:
     await app.wait_for_position(min_position)
-    return _worklist(app, "stage", stage.value, None, limit)
+    return _worklist(app, user, request, "stage", stage.value, None, limit)
 
 
 @router.get("/cases/{case_id}/ledger", tags=["money"], summary="Allocated, committed, paid, underspent, recovered")
-async def case_ledger(
-    case_id: uuid.UUID,
-    request: Request,
-    user: Annotated[ApiUser, Depends(allow(CASE_READERS))],
-    app: Annotated[Backend, Depends(backend)],
-    min_position: MinPosition = None,
-) -> CaseLedger:
-    await app.wait_for_position(min_position)
+async def case_ledger(opened: CaseToRead, request: Request, app: Annotated[Backend, Depends(backend)]) -> CaseLedger:
+    case_id = opened.case_id
     with app.snapshot() as (position, cursor):
         _case_row(cursor, case_id)
         money = ledger_of(cursor, case_id.hex)
         entries = entries_of(cursor, case_id.hex)
         parts = parts_of(cursor, case_id.hex)
-    logged_read(app, user, request, case_id, "ledger")
+    opened.logged(app, request, "ledger")
     return CaseLedger(position=position, ledger=money, entries=entries, parts=parts)
 
 
@@ -215,17 +224,13 @@ async def case_ledger(
     summary="Every event with its actor, role and reasons",
 )
 async def case_timeline(
-    case_id: uuid.UUID,
-    request: Request,
-    user: Annotated[ApiUser, Depends(allow(CASE_READERS))],
-    app: Annotated[Backend, Depends(backend)],
-    min_position: MinPosition = None,
+    opened: CaseToRead, request: Request, app: Annotated[Backend, Depends(backend)]
 ) -> Page[TimelineEntry]:
-    await app.wait_for_position(min_position)
+    case_id = opened.case_id
     with app.snapshot() as (position, cursor):
         _case_row(cursor, case_id)
         rows = timeline_of(cursor, case_id.hex)
-    logged_read(app, user, request, case_id, "timeline")
+    opened.logged(app, request, "timeline")
     return Page[TimelineEntry](position=position, items=rows)
 
 

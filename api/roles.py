@@ -94,7 +94,14 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "ConcludeSafeguardingEnquiry": frozenset({TM}),
     # The right to rectification: a worker on the case corrects a fact about a person, with a reason.
     "CorrectRecordedFact": CASEWORK,
+    # Need to know: a team manager of the case's own team (api/need_to_know.py checks the team).
+    "RestrictCase": frozenset({TM}),
+    "ChangeCaseRestriction": frozenset({TM}),
+    "LiftCaseRestriction": frozenset({TM}),
 }
+
+# Commands only a team manager of the case's own team may send (need to know, api/need_to_know.py).
+MANAGED_BY_THE_CASES_TEAM = frozenset({"RestrictCase", "ChangeCaseRestriction", "LiftCaseRestriction"})
 
 # Commands the process issues itself (the service-level timer), never a person through the API.
 PROCESS_ONLY = frozenset({"RecordStageOverdue"})

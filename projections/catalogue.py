@@ -7,6 +7,7 @@ from domain.service_levels import ServiceLevels
 from projections.audit_timeline import AuditTimelineView
 from projections.base import Projection
 from projections.carers_register import CarersRegisterView
+from projections.case_access import CaseAccessView
 from projections.current_case import CurrentCaseView
 from projections.ledger import BudgetLedgerView
 from projections.overdue import DeadlinesView
@@ -23,4 +24,5 @@ def all_views(service_levels: ServiceLevels | None = None, council: CouncilSetti
         CarersRegisterView(),
         BudgetLedgerView(),
         AuditTimelineView(),
+        CaseAccessView(),
     ]

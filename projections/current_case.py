@@ -15,8 +15,10 @@ from domain.case.decisions import current_budget_pence
 from domain.case.flags import case_flags
 from domain.case.rules import outstanding_assessments
 from domain.case.state import AssessmentStatus, CaseState, PlanStatus
+from domain.need_to_know import Reach
 from domain.service_levels import ServiceLevels
 from domain.vocabulary import BudgetManagement, ClosureReason, Stage
+from projections.case_access import reach_clause
 from projections.derived import CaseDerivedView, Row
 from projections.reading import Bit, Instant, JsonList, ViewRow, columns_of, select, select_one
 from projections.store import ViewCursor, utc_text
@@ -177,14 +179,20 @@ def cases(
     stage: Stage | None = None,
     worker_id: str | None = None,
     include_closed: bool = False,
+    reach: Reach | None = None,
     limit: int,
 ) -> list[CaseSummary]:
-    """Cases by team, stage or worker (open ones unless ``include_closed``), longest in their stage first."""
+    """Cases by team, stage or worker (open ones unless ``include_closed``), longest in their stage
+    first; only those within ``reach`` when it is given (need to know)."""
     where, params = ([] if include_closed else ["closed = 0"]), []
     for column, value in (("team", team), ("stage", stage.value if stage else None), ("worker_id", worker_id)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
+    if reach is not None:
+        within, reach_params = reach_clause(reach, f"{CASE}.case_id")
+        where.append(within)
+        params.extend(reach_params)
     clause = ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY stage_entered_at LIMIT ?"
     return select(cursor, CaseSummary, CASE, clause, (*params, limit))
 

@@ -12,9 +12,11 @@ from typing import ClassVar, Literal
 from domain.case.state import CaseState
 from domain.case.work import work_items
 from domain.commands import CouncilSettings
+from domain.need_to_know import Reach
 from domain.people import Role
 from domain.service_levels import ServiceLevels
 from domain.vocabulary import Stage
+from projections.case_access import reach_clause
 from projections.derived import CaseDerivedView, Row
 from projections.reading import Instant, ViewRow, select
 from projections.store import ViewCursor, utc_text
@@ -116,12 +118,19 @@ def work_on(cursor: ViewCursor, case_id: str) -> list[CaseWork]:
 Owner = Literal["worker_id", "team", "stage"]
 
 
-def worklist(cursor: ViewCursor, by: Owner, value: str, *, role: str | None = None, limit: int) -> list[WorklistItem]:
-    """The items on one worker's, team's or stage's cases (for one role, if given), soonest due first."""
+def worklist(
+    cursor: ViewCursor, by: Owner, value: str, *, role: str | None = None, reach: Reach | None = None, limit: int
+) -> list[WorklistItem]:
+    """The items on one worker's, team's or stage's cases (for one role, if given), soonest due
+    first; only on cases within ``reach`` when it is given (need to know)."""
     where, params = f"WHERE {by} = ?", [value]
     if role is not None:
         where += " AND role = ?"
         params.append(role)
+    if reach is not None:
+        clause, reach_params = reach_clause(reach, f"{WORKLIST}.case_id")
+        where += f" AND {clause}"
+        params.extend(reach_params)
     return select(
         cursor, WorklistItem, WORKLIST, where + " ORDER BY stage_due_at, case_id, item_id LIMIT ?", (*params, limit)
     )

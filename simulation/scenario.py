@@ -137,6 +137,29 @@ class Scenario:
     def resolve_escalation(self, **kw: Any) -> c.ResolveEscalation:
         return self._make(c.ResolveEscalation, {"outcome": "reallocated within the team", "actor": MANAGER}, kw)
 
+    def restrict(self, staff_ids: list[str] | None = None, **kw: Any) -> c.RestrictCase:
+        return self._make(
+            c.RestrictCase,
+            {
+                "staff_ids": staff_ids or ["tm-morgan", "sw-ayesha"],
+                "reason": "the adult is a close relative of a member of the team",
+                "actor": MANAGER,
+            },
+            kw,
+        )
+
+    def change_restriction(self, staff_ids: list[str], **kw: Any) -> c.ChangeCaseRestriction:
+        return self._make(
+            c.ChangeCaseRestriction,
+            {"staff_ids": staff_ids, "reason": "the case was reallocated within the restriction", "actor": MANAGER},
+            kw,
+        )
+
+    def lift_restriction(self, **kw: Any) -> c.LiftCaseRestriction:
+        return self._make(
+            c.LiftCaseRestriction, {"reason": "the member of staff has left the council", "actor": MANAGER}, kw
+        )
+
     def identify_carer(self, carer_id: str = "carer-1", **kw: Any) -> c.IdentifyCarer:
         return self._make(
             c.IdentifyCarer,

@@ -186,6 +186,28 @@ def audit_checkpoint(as_json: Annotated[bool, typer.Option("--json")] = False) -
         )
 
 
+@audit_app.command("verify-logs")
+def audit_verify_logs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Check the hash chains of the access log and the operations log; name every row changed or removed."""
+    from api.access_log import AccessLog
+    from config.bootstrap import build_view_store
+
+    views = build_view_store()
+    try:
+        reports = AccessLog(views).verify()
+    finally:
+        views.close()
+    broken = [r for r in reports if not r.intact]
+    if as_json:
+        typer.echo(json.dumps({"logs": [r.model_dump() for r in reports]}, indent=2))
+    else:
+        for report in reports:
+            typer.echo(f"{'TAMPERED' if not report.intact else 'intact  '} {report.log}: {report.rows} row(s)")
+            for problem in report.problems:
+                typer.echo(f"  row {problem.seq}: {problem.problem}")
+    raise typer.Exit(1 if broken else 0)
+
+
 @audit_app.command("as-of")
 def audit_as_of(case: str, instant: str) -> None:
     """The case as the record knew it at INSTANT (ISO 8601 with a time zone, e.g. 2026-02-01T12:00:00Z)."""

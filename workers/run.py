@@ -47,11 +47,15 @@ def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
     """One key per staff role, made once; True if made now. Tokens go only to ``env_path``."""
     if keys_path.exists():
         return False
+    from simulation.caseload import TEAMS
+
     lines = ["# carecase development API keys, one per role (made by `carecase run`; keep private)"]
     for role in Role:
         if role == Role.SYSTEM:
             continue
-        token = add_key(keys_path, f"dev-{role.value.replace('_', '-')}", role)
+        # Casework keys work on every team of the demo caseload, so they see all of it (need to know).
+        teams = TEAMS if role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER) else ()
+        token = add_key(keys_path, f"dev-{role.value.replace('_', '-')}", role, teams)
         lines.append(f"export {role.value.upper()}_KEY={token}")
     env_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_path.chmod(0o600)

@@ -28,6 +28,7 @@ from domain.case.planning import PlanningSteps
 from domain.case.prevention import PreventionSteps
 from domain.case.referral import ReferralSteps
 from domain.case.representatives import RepresentativeSteps
+from domain.case.restriction import RestrictionSteps
 from domain.case.reviews import ReviewSteps
 from domain.case.safeguarding import SafeguardingSteps
 from domain.case.state import CaseState
@@ -53,6 +54,7 @@ class Case(
     ReviewSteps,
     SafeguardingSteps,
     CorrectionSteps,
+    RestrictionSteps,
     Aggregate,
 ):
     state: CaseState

@@ -89,6 +89,32 @@ def escalation_must_be_raised(state: CaseState) -> None:
         raise RuleViolation("the case has no escalation to resolve", code="no_escalation")
 
 
+def case_must_not_already_be_restricted(state: CaseState) -> None:
+    if state.restriction is not None:
+        raise RuleViolation(
+            "the case is already restricted; change its named staff instead",
+            code="case_already_restricted",
+            details={"staff_ids": list(state.restriction.staff_ids)},
+        )
+
+
+def restriction_must_be_in_place(state: CaseState) -> None:
+    if state.restriction is None:
+        raise RuleViolation("the case is not restricted", code="case_not_restricted")
+
+
+def restricting_manager_must_stay_named(actor: Actor, staff_ids: list[str]) -> None:
+    """Whoever restricts a case (or changes who may see it) is one of the staff named, so someone
+    who can lift the restriction can still see the case."""
+    if actor.user_id not in staff_ids:
+        raise InvalidInput(
+            f"staff_ids: name yourself ({actor.user_id}) among the staff who may see the restricted case, "
+            "so that it can still be managed and lifted",
+            code="restricting_manager_not_named",
+            field="staff_ids",
+        )
+
+
 def person_must_exist(state: CaseState, person_id: str, field: str = "person_id") -> Person:
     person = state.people.get(person_id)
     if person is None:

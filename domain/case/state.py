@@ -405,6 +405,15 @@ class Escalation(Model):
     raised_at: datetime
 
 
+class Restriction(Model):
+    """A case restricted to named staff (a member of staff's relative, a safeguarding concern)."""
+
+    staff_ids: list[str]
+    reason: str
+    restricted_by: str
+    restricted_at: datetime
+
+
 class ProcessedCommand(Model):
     name: str
     digest: str
@@ -450,6 +459,8 @@ class CaseState(Model):
     # The events that recorded correctable facts about a person, by their version on the case
     # (domain/case/correctable.py); the facts themselves are where the state holds them above.
     recorded_facts: dict[int, RecordedFactSource] = Field(default_factory=dict)
+    # Need to know: while restricted, only the named staff (and auditors) see the case.
+    restriction: Restriction | None = None
 
     # Record-keeping of the record itself: hash chain head, processed command ids, clock.
     chain_head: str = GENESIS_HASH

@@ -59,6 +59,7 @@ from domain.commands.representatives import (
     RecordDirectPaymentRequest,
     RecordNominee,
 )
+from domain.commands.restriction import ChangeCaseRestriction, LiftCaseRestriction, RestrictCase
 from domain.commands.reviews import CompleteReview, RecordStageOverdue, RequestReview, ScheduleReview
 from domain.commands.safeguarding import (
     ConcludeSafeguardingEnquiry,
@@ -135,6 +136,9 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         DecideSection42Enquiry,
         ConcludeSafeguardingEnquiry,
         CorrectRecordedFact,
+        RestrictCase,
+        ChangeCaseRestriction,
+        LiftCaseRestriction,
     )
 }
 
@@ -148,6 +152,7 @@ __all__ = [
     "CalculateIndicativeBudget",
     "CaseCommand",
     "ChallengeBudget",
+    "ChangeCaseRestriction",
     "CloseCase",
     "CompleteCarerAssessment",
     "CompleteFinancialAssessment",
@@ -169,6 +174,7 @@ __all__ = [
     "IdentifyCarer",
     "IssuePayment",
     "JudgeAdvocacyNeed",
+    "LiftCaseRestriction",
     "MakeDirectPaymentAgreement",
     "MeetNeedsAtDiscretion",
     "OverrideBudgetCap",
@@ -193,6 +199,7 @@ __all__ = [
     "RequestReview",
     "ResolveChallenge",
     "ResolveEscalation",
+    "RestrictCase",
     "ResumeDirectPayments",
     "ReviseSupportPlan",
     "SchedulePayment",

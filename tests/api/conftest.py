@@ -26,6 +26,8 @@ from projections.runner import ProjectionRunner
 from projections.store import SQLiteViewStore
 
 HERE = Path(__file__).parent
+CASEWORK_TEAMS = ("east-locality", "west-locality")
+CASEWORK_ROLES = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -36,10 +38,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def tokens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """One key per staff role, made the way `carecase keys add` makes them."""
+    """One key per staff role, made the way `carecase keys add` makes them. The social worker and
+    the team manager work on the two teams the tests refer cases to (need to know)."""
     path = tmp_path_factory.mktemp("keys") / "api-keys.toml"
     made = {
-        role.value: add_key(path, f"{role.value.replace('_', '-')}-1", role) for role in Role if role != Role.SYSTEM
+        role.value: add_key(
+            path, f"{role.value.replace('_', '-')}-1", role, CASEWORK_TEAMS if role in CASEWORK_ROLES else ()
+        )
+        for role in Role
+        if role != Role.SYSTEM
     }
     return path, made
 

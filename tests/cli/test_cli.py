@@ -143,3 +143,28 @@ def test_ops_stuck_lists_the_deadlines_passed_from_the_views(tmp_path: Path) -> 
 
     later = carecase("ops", "stuck", "--overdue-by-days", "100000", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
     assert later.stdout.rstrip().endswith("0 deadline(s) passed")
+
+
+def test_audit_verify_logs_names_an_edited_or_removed_log_row(tmp_path: Path) -> None:
+    import sqlite3
+
+    from api.access_log import AccessLog
+    from projections.store import SQLiteViewStore
+
+    store = tmp_path / "store.sqlite"
+    views = SQLiteViewStore(str(store))
+    log = AccessLog(views)
+    for n in range(3):
+        log.case_read(user_id="sw-1", role="social_worker", case_id=f"{n:032x}", what="case", path="/cases")
+    views.close()
+    whole = carecase("audit", "verify-logs", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert whole.returncode == 0, whole.stderr
+    assert "intact   api_access_log: 3 row(s)" in whole.stdout
+
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE api_access_log SET user_id = 'someone-else' WHERE seq = 1")
+        db.execute("DELETE FROM api_access_log WHERE seq = 2")
+    broken = carecase("audit", "verify-logs", "--json", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert broken.returncode == 1, broken.stderr
+    [access] = [r for r in json.loads(broken.stdout)["logs"] if r["log"] == "api_access_log"]
+    assert [p["seq"] for p in access["problems"]] == [1, 3] and not access["intact"]

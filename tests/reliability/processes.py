@@ -28,6 +28,7 @@ from tests.postgres_cluster import free_port
 
 CARECASE = str(Path(sys.executable).parent / "carecase")
 READY_TIMEOUT_SECONDS = 60.0
+CASEWORK_ROLES = ("social_worker", "team_manager")
 
 
 def children_of(pid: int) -> list[int]:
@@ -228,8 +229,10 @@ class Stack:
         }
         stack = cls(folder, env, api_url, services)
         for role in roles:  # one key per role, made as an administrator would
+            # Casework keys work on the teams the tests refer cases to (need to know).
+            teams = ["--team", "east-locality", "--team", "west-locality"] if role in CASEWORK_ROLES else []
             made = subprocess.run(
-                [CARECASE, "keys", "add", f"crash-{role.replace('_', '-')}", role],
+                [CARECASE, "keys", "add", f"crash-{role.replace('_', '-')}", role, *teams],
                 cwd=folder,
                 env=env,
                 capture_output=True,
