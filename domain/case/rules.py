@@ -1425,3 +1425,31 @@ def payment_must_follow_the_varied_schedule(agreement: Agreement, slot: int, due
                 "first_varied_slot": agreement.schedule[-1].first_slot,
             },
         )
+
+
+# Retention: personal data erased at the end of the council's retention period (decision 0026) ---
+
+
+def personal_data_is_erased_only_once_retention_has_ended(state: CaseState, now: datetime, retention_days: int) -> None:
+    """The council keeps a case's personal data for its retention period after closure, then erases it."""
+    if not state.closed:
+        raise RuleViolation(
+            "the case is open: its personal data is kept while the council works with the person",
+            code="retention_case_open",
+        )
+    closed_at = state.closed_at or state.last_recorded_at
+    ends = closed_at + timedelta(days=retention_days)
+    if now < ends:
+        raise RuleViolation(
+            f"the retention period after closure ends on {ends.date().isoformat()}",
+            code="retention_period_not_ended",
+            details={"closed_at": closed_at.isoformat(), "retention_days": retention_days, "ends": ends.isoformat()},
+        )
+
+
+def personal_data_must_not_already_be_erased(state: CaseState) -> None:
+    if state.personal_data_erased_at is not None:
+        raise RuleViolation(
+            f"the case's personal data was erased at {state.personal_data_erased_at.isoformat()}",
+            code="personal_data_already_erased",
+        )
