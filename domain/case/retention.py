@@ -38,6 +38,8 @@ class RetentionSteps(Recording):
                 if person.person_id in erased:
                     person.name = ERASED
                     person.date_of_birth = None
+                    for challenge in person.challenges:
+                        challenge.grounds = ERASED
             if state.adult_id in erased:
                 state.referral_reason = ERASED
             for representative in state.representatives.values():

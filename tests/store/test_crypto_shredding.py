@@ -40,9 +40,17 @@ SECRETS = (b"Quillfeather", b"Xanthopoulos")
 def distinctive_case(scenario: Scenario) -> list[object]:
     """Referral to the budget decisions, with a carer, and the case closed."""
     steps = scenario.up_to_planning()
-    steps[0] = scenario.referral(adult_name=ADULT_NAME, reason=REASON, adult_date_of_birth=BIRTH)
-    steps[2] = scenario.identify_carer(name=CARER_NAME)
-    return [*steps, scenario.close()]
+    # The names written into the people's details and into free text about them.
+    replaced = {
+        "ReceiveReferral": scenario.referral(adult_name=ADULT_NAME, reason=REASON, adult_date_of_birth=BIRTH),
+        "IdentifyCarer": scenario.identify_carer(name=CARER_NAME),
+        "CompleteNeedsAssessment": scenario.complete_adult(summary=f"{ADULT_NAME} wants to cook again"),
+        "CompleteCarerAssessment": scenario.complete_carer(summary=f"{CARER_NAME} works nights"),
+    }
+    steps = [replaced.get(type(step).__name__, step) for step in steps]
+    adult_eligibility = next(i for i, step in enumerate(steps) if type(step).__name__ == "DetermineEligibility")
+    steps[adult_eligibility] = scenario.eligibility(practitioner_notes=f"{ADULT_NAME} cannot manage the stairs")
+    return [*steps, scenario.close(notes=f"{ADULT_NAME} moved to her daughter's")]
 
 
 def record_case(record: CaseRecord, scenario: Scenario) -> None:
