@@ -106,6 +106,8 @@ def export(opened: AuditedCase, request: Request, app: App) -> dict[str, Any]:
             "version": s.originator_version,
             "topic": s.topic,
             "state": app.record.decode_state(s),
+            # The sealed personal values opened, or "erased" after retention (decision 0026).
+            "personal": app.record.personal_values(s),
             "chain_hash": getattr(index.get(s.originator_version), "chain_hash", None),
         }
         for s in stored

@@ -56,6 +56,9 @@ class Settings(BaseModel):
     council: CouncilSettings = Field(default_factory=CouncilSettings)
     log_level: str = "info"
     log_file: Path | None = None
+    # The council's retention rule: a closed case's personal data is erased this many days after
+    # it closed (8 years by default; decision 0026).
+    retention_days: int = Field(default=2922, ge=0, le=36_525)
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -80,6 +83,7 @@ class Settings(BaseModel):
             council=council,
             log_level=env.get("CARECASE_LOG_LEVEL", "info"),
             log_file=Path(env["CARECASE_LOG_FILE"]) if env.get("CARECASE_LOG_FILE") else None,
+            retention_days=int(env.get("CARECASE_RETENTION_DAYS", "2922")),
         )
 
     def store_env(self) -> dict[str, str]:

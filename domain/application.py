@@ -10,6 +10,7 @@ through it into the recorder.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import time
@@ -25,9 +26,13 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel, ConfigDict
 
 from domain.audit import ChainReport, OrphanedInstruction, check_chain
-from domain.canonical import CHAIN_FIELD
+from domain.canonical import CHAIN_FIELD, canonical_json
 from domain.case.aggregate import Case, CaseSnapshot, FrozenCase, freeze_case, thaw_case
-from domain.case.base import CaseEvent
+from domain.case.base import CaseEvent, CommandContext
+from domain.case.rules import (
+    personal_data_is_erased_only_once_retention_has_ended,
+    personal_data_must_not_already_be_erased,
+)
 from domain.checkpoint import CaseHead, StoredLink
 from domain.commands import CaseCommand, CouncilSettings, Services
 from domain.commands.base import RuleSets
@@ -40,13 +45,18 @@ from domain.decision_audit import (
     is_decision,
 )
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
+from domain.people import Actor, Role
+from domain.personal_data import SEALED_FOR, Sealer, open_state
 from domain.ras import BudgetCalculation, recalculate
 from eventstore.contract import CaseStore
 from eventstore.index import IndexRow
 from eventstore.mapper import CanonicalMapper
 from eventstore.outbox import PaymentInstruction
+from eventstore.person_keys import KeyTableSealer, PersonKeyRow, PersonKeyTable
 
 MAX_ATTEMPTS = 20
+# Who erases personal data at the end of retention: the council's retention rule, run by the system.
+RETENTION_ACTOR = Actor(user_id="carecase-retention", role=Role.SYSTEM)
 
 
 def project_case(case: Case | None, events: Any) -> Case | None:
@@ -135,6 +145,15 @@ class CaseRecord(Application[UUID]):
                 f"{type(recorder).__module__}.{type(recorder).__qualname__}"
             )
         self._store: CaseStore = recorder
+        if not isinstance(recorder, PersonKeyTable):
+            self.close()
+            raise TypeError("the case record needs a store with the key table (eventstore.person_keys)")
+        self._keys: PersonKeyTable = recorder
+        # Personal values are sealed under their person's key before they are hashed or stored.
+        self.sealer: Sealer | None = KeyTableSealer(recorder, clock)
+        mapper = self.mapper
+        assert isinstance(mapper, CanonicalMapper)  # construct_mapper made it
+        mapper.sealer = self.sealer
         self.services = Services(council=council or CouncilSettings(), rule_sets=rule_sets)
         # Cases saved recently, kept to spare the next command a rebuild (0 turns this off).
         self._cache: OrderedDict[UUID, FrozenCase] = OrderedDict()
@@ -154,6 +173,17 @@ class CaseRecord(Application[UUID]):
         mapper = self.mapper
         assert isinstance(mapper, CanonicalMapper)  # construct_mapper made it
         return mapper.decode_state(stored)
+
+    def personal_values(self, stored: StoredEvent) -> dict[str, Any]:
+        """A stored event's sealed personal values, opened: each as it was recorded, or erased once
+        its person's key is destroyed (empty for an event with none sealed)."""
+        state = self.decode_state(stored)
+        sealed_for = state.get(SEALED_FOR)
+        if not isinstance(sealed_for, dict):
+            return {}
+        case_hex = UUID(str(stored.originator_id)).hex
+        opened = open_state(resolve_topic(stored.topic), case_hex, stored.originator_version, state, self.sealer)
+        return {name: opened[name] for name in sealed_for}
 
     # Commands -----------------------------------------------------------------------------------
 
@@ -182,7 +212,7 @@ class CaseRecord(Application[UUID]):
         )
 
     def _handle_once(self, command: CaseCommand) -> CommandOutcome:
-        ctx = command.context(self.clock())
+        ctx = command.context(self.clock()).model_copy(update={"sealer": self.sealer})
         existing = self._find(command.case_id)
         if existing is not None:
             repeat = self._repeat_of(existing, command)
@@ -343,6 +373,96 @@ class CaseRecord(Application[UUID]):
     def payment_instructions(self, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
         """The payment outbox after ``after_id``, oldest first (what the finance system reads)."""
         return self._store.payment_instructions(after_id=after_id, limit=limit)
+
+    # Retention: personal data erased at the end of the period (decision 0026) -----------------
+
+    def closed_cases(self) -> list[UUID]:
+        """Every case that has been closed at some time, from the log's closures."""
+        topic = get_topic(Case.CaseClosed)
+        found: dict[UUID, None] = {}
+        start = 1
+        while page := self.notifications(start=start, limit=500, topics=[topic]):
+            for notification in page:
+                found[UUID(str(notification.originator_id))] = None
+            start = page[-1].id + 1
+        return list(found)
+
+    def retention_ended(self, case_id: UUID, as_of: datetime, retention_days: int) -> bool:
+        """Whether the case is closed, its retention period ended by ``as_of``, and not yet erased."""
+        state = self.get_case(case_id).state
+        try:
+            personal_data_must_not_already_be_erased(state)
+            personal_data_is_erased_only_once_retention_has_ended(state, as_of, retention_days)
+        except RuleViolation:
+            return False
+        return True
+
+    def erase_personal_data(
+        self, case_id: UUID, *, as_of: datetime, retention_days: int, actor: Actor = RETENTION_ACTOR
+    ) -> CommandOutcome:
+        """Destroy the keys of every person on a closed case whose retention period has ended, and
+        record that it was done. The keys go first: a view or reader catching up on the event can
+        no longer open what it erases. Run again after a failure, it finishes the job."""
+        if as_of.tzinfo is None:
+            raise InvalidInput("an instant must carry its time zone", code="naive_datetime", field="as_of")
+        state = self.get_case(case_id).state
+        personal_data_must_not_already_be_erased(state)
+        personal_data_is_erased_only_once_retention_has_ended(state, as_of, retention_days)
+        rule = f"personal data erased {retention_days} days after the case closed"
+        now = self.clock()
+        keyed = [row.person_id for row in self._keys.person_key_rows(case_id)]
+        self._keys.destroy_person_keys(case_id, now, actor.user_id, rule)
+        self._keys.delete_snapshots(case_id)
+        self.forget(case_id)
+        people = sorted({*keyed, *state.people, *state.representatives})
+        digest = hashlib.sha256(canonical_json([people, retention_days, as_of.isoformat()])).hexdigest()
+        for attempt in range(MAX_ATTEMPTS):
+            case = self.get_case(case_id)
+            ctx = CommandContext(
+                command_id=f"retention-{case_id.hex}",
+                command_name="ErasePersonalData",
+                command_digest=f"sha256:{digest}",
+                actor=actor,
+                recorded_at=self.clock(),
+                sealer=self.sealer,
+            )
+            case.erase_personal_data(ctx, people=people, retention_days=retention_days, as_of=as_of)
+            try:
+                recordings = self.save(case)
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                continue
+            self._remember(case)
+            return CommandOutcome(
+                case_id=case_id,
+                command_id=ctx.command_id,
+                command_name=ctx.command_name,
+                events=[
+                    RecordedEvent(
+                        type=type(event).__name__,
+                        version=event.originator_version,
+                        recorded_at=event.timestamp,
+                        chain_hash=event.chain_hash,
+                        notification_id=r.notification.id,
+                    )
+                    for r in recordings
+                    if isinstance(event := r.domain_event, CaseEvent)
+                ],
+            )
+        raise ConcurrencyConflict(f"case {case_id} kept changing while its personal data was erased; run again")
+
+    def person_keys(self, case_id: UUID) -> list[PersonKeyRow]:
+        """The case's rows in the key table: whose keys, made when, destroyed when, by whom, why."""
+        return self._keys.person_key_rows(case_id)
+
+    def compact_store(self) -> None:
+        """Rewrite the store's files so destroyed keys and erased views' rows leave no bytes behind."""
+        self._keys.compact()
+
+    def forget(self, case_id: UUID) -> None:
+        """Drop a case from the memory of recently saved cases."""
+        with self._cache_lock:
+            self._cache.pop(case_id, None)
 
     # Verification ------------------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
 """How case events become stored records and back: canonical JSON via pydantic.
 
-The stored bytes are exactly ``canonical_json(stored_state(event))``, the same form the hash chain
-covers, so an auditor can recompute a link from the bytes alone. Older event versions are upcast
-on the way out (never rewritten in the store).
+The stored bytes are exactly the form the hash chain covers, so an auditor can recompute a link
+from the bytes alone: ``canonical_json(stored_state(event))``, with the personal values sealed
+under their person's key where the event declares them (``domain.personal_data``; the sealed
+state travels on the event from the command that hashed it). Reading opens them again, or reads
+them as erased once the key is destroyed. A snapshot's state is sealed whole under the adult's key.
+Older event versions are upcast on the way out (never rewritten in the store).
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.canonical import CHAIN_FIELD, adapter, canonical_json, stored_state
+from domain.case.base import SEALED_STATE
+from domain.personal_data import Sealer, open_state, personal_fields_of, seal_state
+from eventstore.person_keys import KeyDestroyed
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,11 @@ def outbox_instruction(domain_event: Any) -> dict[str, Any] | None:
 
 
 class CanonicalMapper(Mapper[Any]):
+    # Seals and opens personal values (the case record's key table); set by the case record.
+    sealer: Sealer | None = None
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        state = stored_state(domain_event)
+        state = self._stored_form(domain_event)
         data = canonical_json(state)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -54,6 +64,31 @@ class CanonicalMapper(Mapper[Any]):
             chain_hash=state.get(CHAIN_FIELD),
             outbox=outbox_instruction(domain_event),
         )
+
+    def _stored_form(self, domain_event: Any) -> dict[str, Any]:
+        sealed: dict[str, Any] | None = getattr(domain_event, SEALED_STATE, None)
+        if sealed is not None:
+            return sealed  # exactly what the command hashed
+        state = stored_state(domain_event)
+        cls = type(domain_event)
+        if self.sealer is None or not personal_fields_of(cls):
+            return state
+        if CHAIN_FIELD in state:
+            # A case event with personal fields that was hashed unsealed: storing it sealed would
+            # break its chain, storing it plain would keep personal data in the clear.
+            raise ValueError(f"{cls.__name__} was recorded without its personal values sealed")
+        case = state.get("state", {}).get("case", {})
+        try:  # a snapshot: its whole state, under the adult's key
+            return seal_state(
+                cls,
+                domain_event.originator_id.hex,
+                domain_event.originator_version,
+                state,
+                self.sealer,
+                str(case.get("adult_id", "")),
+            )
+        except KeyDestroyed:
+            return state  # a snapshot taken after erasure holds only what is left
 
     def decode_state(self, stored_event: StoredEvent) -> dict[str, Any]:
         """The stored state as a dict, exactly as recorded (before any upcasting)."""
@@ -80,13 +115,23 @@ class CanonicalMapper(Mapper[Any]):
             stored_event.originator_id,
             stored_event.originator_version,
             self.decode_state(stored_event),
+            self.sealer,
         )
 
 
-def event_from_state(topic: str, originator_id: Any, originator_version: int, stored: dict[str, Any]) -> Any:
-    """Rebuild a domain event from its stored state, upcasting an older class version first."""
+def event_from_state(
+    topic: str, originator_id: Any, originator_version: int, stored: dict[str, Any], sealer: Sealer | None = None
+) -> Any:
+    """Rebuild a domain event from its stored state, opening its sealed personal values (each
+    withheld without a sealer, erased once its key is destroyed), upcasting an older class version."""
     cls = resolve_topic(topic)
-    state = dict(stored)
+    case_hex = UUID(str(originator_id)).hex
+    try:
+        state = dict(open_state(cls, case_hex, originator_version, stored, sealer))
+    except ValueError as error:
+        raise MapperDeserialisationError(
+            f"stored event {originator_id} v{originator_version} ({topic}): {error}"
+        ) from error
     from_version = state.pop("class_version", 1)
     class_version = getattr(cls, "class_version", 1)
     while from_version < class_version:

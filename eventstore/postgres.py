@@ -28,6 +28,7 @@ from eventstore.outbox import (
     postgres_statements,
     select_instructions_postgres,
 )
+from eventstore.person_keys import PERSON_KEYS_TABLE, PersonKeyRow, PersonKeyTable
 
 
 class CaseRecorder(PostgresApplicationRecorder):
@@ -70,6 +71,36 @@ class CaseRecorder(PostgresApplicationRecorder):
         self.check_identifier_length(self.outbox_table)
         self.outbox_statements = postgres_statements(self.datastore.schema, self.outbox_table)
         self.sql_create_statements.extend(self.outbox_statements.create)
+        # Apart from the events: a person's key, its bytes deleted at the end of retention.
+        self.keys_table = f"{events_table_name}_{PERSON_KEYS_TABLE}"
+        self.check_identifier_length(self.keys_table)
+        keys = Identifier(self.keys_table)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{keys} ("
+                "case_id uuid NOT NULL, person_id text NOT NULL, key bytea, created_at timestamptz NOT NULL, "
+                "destroyed_at timestamptz, destroyed_by text, destroyed_why text, PRIMARY KEY (case_id, person_id))"
+            ).format(schema=schema, keys=keys)
+        )
+        self.select_key_statement = SQL("SELECT key FROM {schema}.{keys} WHERE case_id = %s AND person_id = %s").format(
+            schema=schema, keys=keys
+        )
+        self.add_key_statement = SQL(
+            "INSERT INTO {schema}.{keys} (case_id, person_id, key, created_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (case_id, person_id) DO NOTHING"
+        ).format(schema=schema, keys=keys)
+        self.destroy_keys_statement = SQL(
+            "UPDATE {schema}.{keys} SET key = NULL, destroyed_at = %s, destroyed_by = %s, destroyed_why = %s "
+            "WHERE case_id = %s AND key IS NOT NULL RETURNING person_id"
+        ).format(schema=schema, keys=keys)
+        self.key_rows_statement = SQL(
+            "SELECT person_id, created_at, destroyed_at, destroyed_by, destroyed_why FROM {schema}.{keys} "
+            "WHERE case_id = %s ORDER BY person_id"
+        ).format(schema=schema, keys=keys)
+        self.delete_snapshots_statement = SQL("DELETE FROM {schema}.{snapshots} WHERE originator_id = %s").format(
+            schema=schema, snapshots=Identifier(events_table_name.removesuffix("_events") + "_snapshots")
+        )
+        self.compact_statement = SQL("VACUUM FULL {schema}.{keys}").format(schema=schema, keys=keys)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         # Runs inside the same transaction (and pipeline) as the events themselves.
@@ -108,9 +139,55 @@ class CaseRecorder(PostgresApplicationRecorder):
             curs.execute(self.case_ids_statement)
             return [r["originator_id"] for r in curs.fetchall()]
 
+    # The key table (eventstore.person_keys) ----------------------------------------------------
+
+    def person_key(self, case_id: UUID, person_id: str) -> bytes | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_key_statement, (case_id, person_id), prepare=True)
+            row = curs.fetchone()
+        return None if row is None or row["key"] is None else bytes(row["key"])
+
+    def add_person_key(self, case_id: UUID, person_id: str, key: bytes, created_at: datetime) -> bytes | None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.add_key_statement, (case_id, person_id, key, created_at))
+            curs.execute(self.select_key_statement, (case_id, person_id))
+            row = curs.fetchone()
+        return None if row is None or row["key"] is None else bytes(row["key"])
+
+    def destroy_person_keys(self, case_id: UUID, destroyed_at: datetime, destroyed_by: str, why: str) -> list[str]:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.destroy_keys_statement, (destroyed_at, destroyed_by, why, case_id))
+            return sorted(r["person_id"] for r in curs.fetchall())
+
+    def person_key_rows(self, case_id: UUID) -> list[PersonKeyRow]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.key_rows_statement, (case_id,))
+            rows = curs.fetchall()
+        return [
+            PersonKeyRow(
+                case_id, r["person_id"], r["created_at"], r["destroyed_at"], r["destroyed_by"], r["destroyed_why"]
+            )
+            for r in rows
+        ]
+
+    def delete_snapshots(self, case_id: UUID) -> None:
+        """Delete the case's snapshots (rebuilt from the events when next needed)."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.delete_snapshots_statement, (case_id,))
+
+    def compact(self) -> None:
+        """Rewrite the key table so the destroyed keys' old row versions are gone from its files."""
+        with self.datastore.get_connection() as conn:
+            conn.autocommit = True
+            try:
+                conn.execute(self.compact_statement)
+            finally:
+                conn.autocommit = False
+
 
 if TYPE_CHECKING:  # the type checker holds the recorder to the case record's store contract
     _fulfils_the_contract: type[CaseStore] = CaseRecorder
+    _keeps_the_keys: type[PersonKeyTable] = CaseRecorder
 
 
 # Only one factory class may be visible in this module: eventsourcing looks it up by type.

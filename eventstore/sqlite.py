@@ -26,6 +26,7 @@ from eventstore.outbox import (
     sqlite_add_payee_columns,
     sqlite_create_statements,
 )
+from eventstore.person_keys import PERSON_KEYS_TABLE, PersonKeyRow, PersonKeyTable
 
 
 def _micros(when: datetime) -> int:
@@ -59,6 +60,11 @@ class CaseRecorder(SQLiteApplicationRecorder):
             "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_time ON {INDEX_TABLE} (originator_id, recorded_at_us)",
             *sqlite_create_statements(self.outbox_table),
+            # Apart from the events: a person's key, its bytes deleted at the end of retention.
+            f"CREATE TABLE IF NOT EXISTS {PERSON_KEYS_TABLE} ("
+            "case_id TEXT NOT NULL, person_id TEXT NOT NULL, key BLOB, created_at_us INTEGER NOT NULL, "
+            "destroyed_at_us INTEGER, destroyed_by TEXT, destroyed_why TEXT, "
+            "PRIMARY KEY (case_id, person_id)) WITHOUT ROWID",
         ]
 
     def _create_table(self, c: SQLiteCursor) -> None:
@@ -109,9 +115,81 @@ class CaseRecorder(SQLiteApplicationRecorder):
             )
             return [UUID(r["originator_id"]) for r in c.fetchall()]
 
+    # The key table (eventstore.person_keys) ----------------------------------------------------
+
+    def person_key(self, case_id: UUID, person_id: str) -> bytes | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT key FROM {PERSON_KEYS_TABLE} WHERE case_id=? AND person_id=?", (case_id.hex, person_id))
+            row = c.fetchone()
+        return None if row is None or row["key"] is None else bytes(row["key"])
+
+    def add_person_key(self, case_id: UUID, person_id: str, key: bytes, created_at: datetime) -> bytes | None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"INSERT OR IGNORE INTO {PERSON_KEYS_TABLE} (case_id, person_id, key, created_at_us) VALUES (?,?,?,?)",
+                (case_id.hex, person_id, key, _micros(created_at)),
+            )
+            c.execute(f"SELECT key FROM {PERSON_KEYS_TABLE} WHERE case_id=? AND person_id=?", (case_id.hex, person_id))
+            row = c.fetchone()
+        return None if row is None or row["key"] is None else bytes(row["key"])
+
+    def destroy_person_keys(self, case_id: UUID, destroyed_at: datetime, destroyed_by: str, why: str) -> list[str]:
+        with self.datastore.transaction(commit=True) as c:
+            # Overwrite freed bytes with zeros as they are freed (the file is compacted afterwards too).
+            c.execute("PRAGMA secure_delete = ON")
+            c.execute(
+                f"SELECT person_id FROM {PERSON_KEYS_TABLE} WHERE case_id=? AND key IS NOT NULL ORDER BY person_id",
+                (case_id.hex,),
+            )
+            people = [r["person_id"] for r in c.fetchall()]
+            c.execute(
+                f"UPDATE {PERSON_KEYS_TABLE} SET key=NULL, destroyed_at_us=?, destroyed_by=?, destroyed_why=? "
+                "WHERE case_id=? AND key IS NOT NULL",
+                (_micros(destroyed_at), destroyed_by, why, case_id.hex),
+            )
+        return people
+
+    def person_key_rows(self, case_id: UUID) -> list[PersonKeyRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT person_id, created_at_us, destroyed_at_us, destroyed_by, destroyed_why "
+                f"FROM {PERSON_KEYS_TABLE} "
+                "WHERE case_id=? ORDER BY person_id",
+                (case_id.hex,),
+            )
+            rows = c.fetchall()
+        return [
+            PersonKeyRow(
+                case_id,
+                r["person_id"],
+                _from_micros(r["created_at_us"]),
+                None if r["destroyed_at_us"] is None else _from_micros(r["destroyed_at_us"]),
+                r["destroyed_by"],
+                r["destroyed_why"],
+            )
+            for r in rows
+        ]
+
+    def delete_snapshots(self, case_id: UUID) -> None:
+        """Delete the case's snapshots (rebuilt from the events when next needed)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA secure_delete = ON")
+            c.execute("DELETE FROM stored_snapshots WHERE originator_id=?", (case_id.hex,))
+
+    def compact(self) -> None:
+        """Rewrite the file without its free pages, and empty the write-ahead log, so bytes deleted
+        (destroyed keys, views' old rows) are gone from disk, not only unlinked."""
+        if self.datastore.pool.is_sqlite_memory_mode:
+            return
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
 
 if TYPE_CHECKING:  # the type checker holds the recorder to the case record's store contract
     _fulfils_the_contract: type[CaseStore] = CaseRecorder
+    _keeps_the_keys: type[PersonKeyTable] = CaseRecorder
 
 
 # Only one factory class may be visible in this module: eventsourcing looks it up by type.

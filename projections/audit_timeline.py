@@ -1,7 +1,13 @@
-"""The audit timeline: one row per stored event of a case, with who did it, in which role, and why."""
+"""The audit timeline: one row per stored event of a case, with who did it, in which role, and why.
+
+A line's summary quotes the event's fields, personal ones too; when the case's personal data is
+erased at the end of retention, every earlier line of the case is rendered again from the stored
+events, whose personal values then read as erased (decision 0026).
+"""
 
 from __future__ import annotations
 
+from domain.case.aggregate import Case
 from domain.case.base import CaseEvent
 from domain.timeline import TimelineEntry, timeline_entry
 from projections.base import Projection, handles
@@ -44,6 +50,17 @@ class AuditTimelineView(Projection):
                 entry.summary,
             ),
         )
+
+    @handles(Case.PersonalDataErased)
+    def erase_lines(self, cursor: ViewCursor, event: Case.PersonalDataErased, notification_id: int) -> None:
+        self.add_line(cursor, event, notification_id)
+        for earlier in self.states.record.stored_events(event.originator_id):
+            if earlier.originator_version >= event.originator_version:
+                break
+            cursor.execute(
+                f"UPDATE {TIMELINE} SET summary = ? WHERE case_id = ? AND version = ?",
+                (timeline_entry(earlier).summary, event.originator_id.hex, earlier.originator_version),
+            )
 
 
 def timeline_of(cursor: ViewCursor, case_id: str) -> list[TimelineEntry]:

@@ -30,6 +30,10 @@ app.add_typer(ops_app, name="ops")
 app.add_typer(ras_app, name="ras")
 projections_app = typer.Typer(help="The read side: views built from the event store", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+retention_app = typer.Typer(
+    help="The council's retention rule: personal data erased after closure", no_args_is_help=True
+)
+app.add_typer(retention_app, name="retention")
 
 CaseOption = Annotated[str | None, typer.Option("--case", help="One case id; omit for the whole store")]
 
@@ -320,6 +324,40 @@ def projections_run(
 
         runner.run_forever(stop, poll_interval=poll_interval, periodic=scheduled_checkpoints(record))
     typer.echo(f"Projection runner stopped at positions {runner.positions()}")
+
+
+@retention_app.command("run")
+def retention_run(
+    now: Annotated[str | None, typer.Option("--now", help="The instant to judge by (ISO, with its offset)")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Erase the personal data of every closed case whose retention period has ended: destroy the
+    people's keys, record it on the case, rewrite the views and compact the store."""
+    from config.retention import run_retention
+    from config.settings import Settings
+
+    as_of = datetime.now(UTC)
+    if now is not None:
+        try:
+            as_of = datetime.fromisoformat(now)
+        except ValueError:
+            raise typer.BadParameter(f"{now!r} is not an ISO 8601 instant", param_hint="--now") from None
+        if as_of.tzinfo is None:
+            raise typer.BadParameter(
+                "the instant must carry its offset, e.g. 2035-01-01T00:00:00+00:00", param_hint="--now"
+            )
+    settings = Settings.from_environment()
+    record = build_case_record(settings)
+    report = run_retention(record, settings, as_of)
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        for case_id in report.erased:
+            typer.echo(f"erased  {case_id}")
+        typer.echo(
+            f"{report.closed_cases} closed case(s) checked against {report.retention_days} days after closure; "
+            f"{len(report.erased)} erased"
+        )
 
 
 @app.command()

@@ -8,16 +8,16 @@ is one ``CaseState`` model.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate, Snapshot
 from eventsourcing.utils import get_topic, resolve_topic
 
-from domain.canonical import GENESIS_HASH, event_chain_hash
+from domain.canonical import GENESIS_HASH
 from domain.case.allocation import AllocationSteps
 from domain.case.assessment import AssessmentSteps
-from domain.case.base import CommandContext
+from domain.case.base import CommandContext, carry_sealed_state, link_of
 from domain.case.carers import CarerSteps
 from domain.case.corrections import CorrectionSteps
 from domain.case.decisions import DecisionSteps
@@ -29,6 +29,7 @@ from domain.case.prevention import PreventionSteps
 from domain.case.referral import ReferralSteps
 from domain.case.representatives import RepresentativeSteps
 from domain.case.restriction import RestrictionSteps
+from domain.case.retention import RetentionSteps
 from domain.case.reviews import ReviewSteps
 from domain.case.safeguarding import SafeguardingSteps
 from domain.case.state import CaseState
@@ -55,6 +56,7 @@ class Case(
     SafeguardingSteps,
     CorrectionSteps,
     RestrictionSteps,
+    RetentionSteps,
     Aggregate,
 ):
     state: CaseState
@@ -102,12 +104,17 @@ class Case(
             chain_hash="",
             **fields,
         )
-        link = event_chain_hash(GENESIS_HASH, provisional)
-        return cls._create(cls.ReferralReceived, id=case_id, chain_hash=link, **fields)
+        link, sealed = link_of(provisional, GENESIS_HASH, ctx.sealer, adult_id)
+        case = cls._create(cls.ReferralReceived, id=case_id, chain_hash=link, **fields)
+        carry_sealed_state(case._pending_events[-1], sealed)
+        return case
 
 
 class CaseSnapshot(Snapshot):
-    """A snapshot holds the case's one state model as JSON, so it needs no special transcoding."""
+    """A snapshot holds the case's one state model as JSON, so it needs no special transcoding.
+    That state holds every person's personal data: the store seals it whole under the adult's key."""
+
+    personal_fields: ClassVar[tuple[str, ...]] = ("state",)
 
     @classmethod
     def take(cls, aggregate: MutableOrImmutableAggregate[UUID]) -> Self:

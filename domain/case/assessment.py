@@ -65,6 +65,7 @@ class AssessmentSteps(Recording):
         # (CapacityAssessed), and a completed assessment may leave this unstated (None).
         has_capacity: bool | None
         summary: str
+        personal_fields = ("summary",)
 
         def apply(self, case: Recording) -> None:
             adult = case.state.adult
@@ -94,6 +95,7 @@ class AssessmentSteps(Recording):
 
         reason: AssessmentRequestReason
         notes: str
+        personal_fields = ("notes",)
 
         def apply(self, case: Recording) -> None:
             adult = case.state.adult
@@ -122,6 +124,7 @@ class AssessmentSteps(Recording):
         outcomes_wanted: list[str]
         ras_answers: dict[str, str]
         summary: str
+        personal_fields = ("summary",)
 
         def apply(self, case: Recording) -> None:
             carer = case.state.people[self.carer_id]

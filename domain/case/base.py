@@ -8,16 +8,18 @@ chain. The command method computes all of it before the event exists; ``apply`` 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate, TAggregate
+from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.canonical import event_chain_hash
+from domain.canonical import CHAIN_FIELD, chain_hash, stored_state
 from domain.case.stage import current_stage
 from domain.case.state import CaseState, ProcessedCommand
 from domain.people import Actor
+from domain.personal_data import DEFAULT_SUBJECT_FIELDS, Sealer, personal_fields_of, seal_state
 
 ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -25,7 +27,7 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 class CommandContext(BaseModel):
     """Who asked, under which command id, and when: worked out before any event is made."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     command_id: str = Field(min_length=1, max_length=100)
     command_name: str
@@ -33,6 +35,33 @@ class CommandContext(BaseModel):
     actor: Actor
     recorded_at: AwareDatetime
     effective_at: AwareDatetime | None = None
+    # Seals personal values before the chain hash is computed (the case record's key table); none
+    # in a dry-run, whose events are never stored (decision 0026).
+    sealer: Sealer | None = Field(default=None, exclude=True, repr=False)
+
+
+# The stored state of an event whose personal values were sealed when it was recorded, carried on
+# the event to the mapper so it stores exactly the bytes its chain hash covers.
+SEALED_STATE = "_sealed_state"
+
+
+def link_of(event: Any, previous_hash: str, sealer: Sealer | None, adult_id: str) -> tuple[str, dict[str, Any] | None]:
+    """The chain hash of a not-yet-stored event over its stored form (its personal values sealed,
+    given a sealer), and that sealed state, which is what the store must keep."""
+    cls = type(event)
+    state = stored_state(event)
+    sealed = None
+    if sealer is not None and personal_fields_of(cls):
+        sealed = state = seal_state(cls, event.originator_id.hex, event.originator_version, state, sealer, adult_id)
+    link = chain_hash(previous_hash, get_topic(cls), event.originator_id.hex, event.originator_version, state)
+    if sealed is not None:
+        sealed[CHAIN_FIELD] = link
+    return link, sealed
+
+
+def carry_sealed_state(event: Any, sealed: dict[str, Any] | None) -> None:
+    if sealed is not None:
+        object.__setattr__(event, SEALED_STATE, sealed)
 
 
 def _note(case: object, event: CaseEvent) -> None:
@@ -63,6 +92,11 @@ class CaseEvent(Aggregate.Event):
     actor: Actor
     effective_at: datetime | None
     chain_hash: str
+    # The fields holding personal data (names, dates of birth, free text about a person), sealed
+    # under the person's key at rest (domain.personal_data).
+    personal_fields: ClassVar[tuple[str, ...]] = ()
+    # The fields naming the person those values are about, the first filled one counting.
+    personal_data_subject: ClassVar[tuple[str, ...]] = DEFAULT_SUBJECT_FIELDS
 
     def mutate(self, aggregate: TAggregate | None) -> TAggregate | None:
         mutated = super().mutate(aggregate)
@@ -89,6 +123,8 @@ class Recording:
 
         def trigger_event(self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any) -> None: ...
 
+        _pending_events: list[CanMutateAggregate[UUID]]
+
     def _record(self, ctx: CommandContext, event_class: type[CaseEvent], **fields: Any) -> None:
         # Recorded times strictly increase within a case, so "as of an instant" is unambiguous.
         timestamp = max(ctx.recorded_at, self.state.last_recorded_at + ONE_MICROSECOND)
@@ -105,8 +141,9 @@ class Recording:
         provisional = event_class(  # type: ignore[call-arg]
             originator_id=self.id, originator_version=self.version + 1, chain_hash="", **common, **fields
         )
-        link = event_chain_hash(self.state.chain_head, provisional)
+        link, sealed = link_of(provisional, self.state.chain_head, ctx.sealer, self.state.adult_id)
         self.trigger_event(event_class, chain_hash=link, **common, **fields)
+        carry_sealed_state(self._pending_events[-1], sealed)
 
     def _now(self, ctx: CommandContext) -> datetime:
         return max(ctx.recorded_at, self.state.last_recorded_at + ONE_MICROSECOND)

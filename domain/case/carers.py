@@ -39,10 +39,11 @@ class CarerSteps(Recording):
 
         carer_id: str
         name: str
-        date_of_birth: date
+        date_of_birth: date | None  # None once erased (domain.personal_data)
         relationship_to_adult: str
         lives_with_adult: bool
         young_carer: bool
+        personal_fields = ("name", "date_of_birth")
 
         def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id] = Person(

@@ -74,13 +74,18 @@ def _correctable(*facts: CorrectableFact) -> dict[tuple[str, str], CorrectableFa
     return {(f.event_type, f.field): f for f in facts}
 
 
+def _born_text(state: CaseState, person_id: str) -> str:
+    born = state.people[person_id].date_of_birth
+    return "" if born is None else born.isoformat()  # None once erased at the end of retention
+
+
 CORRECTABLE_FACTS: dict[tuple[str, str], CorrectableFact] = _correctable(
     CorrectableFact("ReferralReceived", "adult_name", FactKind.NAME, lambda s, p: s.people[p].name, _set_person_name),
     CorrectableFact(
         "ReferralReceived",
         "adult_date_of_birth",
         FactKind.DATE_OF_BIRTH,
-        lambda s, p: s.people[p].date_of_birth.isoformat(),
+        lambda s, p: _born_text(s, p),
         _set_person_born,
     ),
     CorrectableFact("ReferralReceived", "reason", FactKind.TEXT, lambda s, _: s.referral_reason, _set_referral_reason),
@@ -89,7 +94,7 @@ CORRECTABLE_FACTS: dict[tuple[str, str], CorrectableFact] = _correctable(
         "CarerIdentified",
         "date_of_birth",
         FactKind.DATE_OF_BIRTH,
-        lambda s, p: s.people[p].date_of_birth.isoformat(),
+        lambda s, p: _born_text(s, p),
         _set_person_born,
     ),
     CorrectableFact(

@@ -74,6 +74,7 @@ class DecisionSteps(Recording):
         person_id: str
         determination: EligibilityDetermination
         practitioner_notes: str
+        personal_fields = ("practitioner_notes",)
 
         def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
@@ -111,6 +112,7 @@ class DecisionSteps(Recording):
         assessed_contribution_pence: int
         statement: PersonalBudgetStatement
         notes: str
+        personal_fields = ("notes",)
 
         def apply(self, case: Recording) -> None:
             person = case.state.people[self.person_id]
@@ -123,6 +125,7 @@ class DecisionSteps(Recording):
         person_id: str
         challenge_id: str
         grounds: str
+        personal_fields = ("grounds",)
         amount_challenged_pence: int
 
         def apply(self, case: Recording) -> None:

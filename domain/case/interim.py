@@ -37,6 +37,8 @@ class InterimSteps(Recording):
         """Support was put in place before the assessments finish, with its reason, its lines, the
         day it starts, when it is to be reviewed, its cost a year and the authority it rests on."""
 
+        personal_fields = ("reason",)
+
         person_id: str
         interim_id: str
         kind: InterimSupportKind
@@ -61,6 +63,8 @@ class InterimSteps(Recording):
 
     class InterimSupportEnded(CaseEvent):
         """Interim support ended: replaced by the signed-off plan, or ended early with a reason."""
+
+        personal_fields = ("reason",)
 
         person_id: str
         interim_id: str

@@ -80,6 +80,7 @@ class MonitoringSteps(Recording):
         receipts_over_threshold: int
         underspend_pence: int
         notes: str
+        personal_fields = ("notes",)
         # Recorded from issue 18 on; a return recorded before has its defaults (decision 0006).
         items_over_threshold: int = 0
         receipt_threshold_pence: int = 0

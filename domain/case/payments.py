@@ -87,6 +87,8 @@ class PaymentSteps(Recording):
         # Events recorded before issue 18 name the recipient by name only.
         recipient_id: str | None = None
         payee_reference: str | None = None
+        personal_fields = ("recipient_name",)
+        personal_data_subject = ("recipient_id", "person_id")
 
         def apply(self, case: Recording) -> None:
             case.state.agreements[self.agreement_id] = Agreement(

@@ -37,6 +37,8 @@ class PreventionSteps(Recording):
         """Information and advice was given to a person: the topics, how, when and by whom, and
         whether it is the written advice s.13(5) asks for where needs are not eligible."""
 
+        personal_fields = ("notes",)
+
         person_id: str
         topics: list[AdviceTopic]
         format: AdviceFormat
@@ -73,6 +75,8 @@ class PreventionSteps(Recording):
     class AdvocacyNeedJudged(CaseEvent):
         """Whether a person has substantial difficulty being involved at a stage and whether someone
         appropriate can support them; an independent advocate is needed where nobody can (s.67)."""
+
+        personal_fields = ("reasons",)
 
         person_id: str
         stage: AdvocacyStage

@@ -24,8 +24,10 @@ class ReferralSteps(Recording):
         reason: str
         adult_id: str
         adult_name: str
-        adult_date_of_birth: date
+        adult_date_of_birth: date | None  # None once erased (domain.personal_data)
         primary_support_reason: PrimarySupportReason | None
+        personal_fields = ("adult_name", "adult_date_of_birth", "reason")
+        personal_data_subject = ("adult_id",)
 
         def apply(self, case: Recording) -> None:
             adult = Person(
@@ -70,10 +72,12 @@ class ReferralSteps(Recording):
 
         reason: ClosureReason
         notes: str
+        personal_fields = ("notes",)
 
         def apply(self, case: Recording) -> None:
             case.state.closed = True
             case.state.closure_reason = self.reason
+            case.state.closed_at = self.timestamp
             for agreement in case.state.agreements.values():
                 agreement.status = "stopped"
 

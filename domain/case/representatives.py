@@ -75,6 +75,8 @@ class RepresentativeSteps(Recording):
         best_interests_decided_by: str | None
         best_interests_decided_on: date | None
         requested_by_person_on: date | None
+        personal_fields = ("name",)
+        personal_data_subject = ("representative_id",)
 
         def apply(self, case: Recording) -> None:
             case.state.representatives[self.representative_id] = Representative(

@@ -23,6 +23,8 @@ class RestrictionSteps(Recording):
     class CaseRestricted(CaseEvent):
         """The case was restricted to the named staff, with the reason."""
 
+        personal_fields = ("reason",)
+
         staff_ids: list[str]
         reason: str
 
@@ -37,6 +39,8 @@ class RestrictionSteps(Recording):
     class CaseRestrictionChanged(CaseEvent):
         """The staff who may see the restricted case were changed, with the reason."""
 
+        personal_fields = ("reason",)
+
         staff_ids: list[str]
         previous_staff_ids: list[str]
         reason: str
@@ -48,6 +52,8 @@ class RestrictionSteps(Recording):
 
     class CaseRestrictionLifted(CaseEvent):
         """The restriction was lifted, with the reason: the case is seen as any other again."""
+
+        personal_fields = ("reason",)
 
         previous_staff_ids: list[str]
         reason: str

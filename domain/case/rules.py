@@ -209,8 +209,10 @@ def transition_assessment_must_be_in_progress(carer: Person) -> None:
 
 def carer_must_be_eighteen(carer: Person, day: date) -> None:
     """Adult carer rules apply from a young carer's 18th birthday, not before."""
-    if age_on(carer.date_of_birth, day) < ADULTHOOD_AGE:
-        eighteenth = birthday_at(carer.date_of_birth, ADULTHOOD_AGE)
+    born = carer.date_of_birth
+    assert born is not None, "a date of birth is erased only on a closed case, which refuses every command first"
+    if age_on(born, day) < ADULTHOOD_AGE:
+        eighteenth = birthday_at(born, ADULTHOOD_AGE)
         raise RuleViolation(
             f"carer {carer.person_id} is not yet 18 (on {day}); adult carer rules apply from {eighteenth}",
             code="carer_not_yet_eighteen",
@@ -1823,4 +1825,32 @@ def correction_must_change_the_value(current: str, corrected: str, fact: Correct
             f"{fact.field} of {fact.event_type} (version {version}) already says that; a correction changes it",
             code="correction_changes_nothing",
             field="corrected_value",
+        )
+
+
+# Retention: personal data erased at the end of the council's retention period (decision 0026) ---
+
+
+def personal_data_is_erased_only_once_retention_has_ended(state: CaseState, now: datetime, retention_days: int) -> None:
+    """The council keeps a case's personal data for its retention period after closure, then erases it."""
+    if not state.closed:
+        raise RuleViolation(
+            "the case is open: its personal data is kept while the council works with the person",
+            code="retention_case_open",
+        )
+    closed_at = state.closed_at or state.last_recorded_at
+    ends = closed_at + timedelta(days=retention_days)
+    if now < ends:
+        raise RuleViolation(
+            f"the retention period after closure ends on {ends.date().isoformat()}",
+            code="retention_period_not_ended",
+            details={"closed_at": closed_at.isoformat(), "retention_days": retention_days, "ends": ends.isoformat()},
+        )
+
+
+def personal_data_must_not_already_be_erased(state: CaseState) -> None:
+    if state.personal_data_erased_at is not None:
+        raise RuleViolation(
+            f"the case's personal data was erased at {state.personal_data_erased_at.isoformat()}",
+            code="personal_data_already_erased",
         )

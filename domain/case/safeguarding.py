@@ -39,6 +39,8 @@ class SafeguardingSteps(Recording):
         """A safeguarding concern about a person: the kind of abuse or neglect, when, and whether it
         names the representative managing their direct payment."""
 
+        personal_fields = ("details",)
+
         concern_id: str
         person_id: str
         category: SafeguardingCategory
@@ -58,6 +60,8 @@ class SafeguardingSteps(Recording):
     class Section42Decided(CaseEvent):
         """Whether the concern needs a s.42 enquiry, with the reasons; a concern that needs none closes."""
 
+        personal_fields = ("reasons",)
+
         concern_id: str
         enquiry_needed: bool
         reasons: str
@@ -69,6 +73,8 @@ class SafeguardingSteps(Recording):
 
     class SafeguardingEnquiryConcluded(CaseEvent):
         """The s.42 enquiry concluded: where it left the risk, with the reasons; the concern closes."""
+
+        personal_fields = ("reasons",)
 
         concern_id: str
         outcome: EnquiryOutcome

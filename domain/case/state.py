@@ -255,7 +255,7 @@ class Person(Model):
     person_id: str
     kind: Literal["adult", "carer"]
     name: str
-    date_of_birth: date
+    date_of_birth: date | None  # None once erased at the end of retention (domain.personal_data)
     relationship_to_adult: str | None = None
     lives_with_adult: bool | None = None
     young_carer: bool = False
@@ -451,6 +451,9 @@ class CaseState(Model):
     overdue: dict[str, datetime] = Field(default_factory=dict)
     closed: bool = False
     closure_reason: ClosureReason | None = None
+    closed_at: datetime | None = None  # None in states snapshotted before it was kept
+    # When the retention rule erased the personal data of the case's people (domain/case/retention.py).
+    personal_data_erased_at: datetime | None = None
     budget_management: dict[str, BudgetManagement] = Field(default_factory=dict)
     # Holding the budget (issue 18): authorised persons and nominees, by their id.
     representatives: dict[str, Representative] = Field(default_factory=dict)

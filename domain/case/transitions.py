@@ -32,6 +32,8 @@ class TransitionSteps(Recording):
         """A young carer's transition assessment began: they are likely to need support once 18 and
         assessing now is of significant benefit to them (s.63(1)), for the reason given."""
 
+        personal_fields = ("reason",)
+
         carer_id: str
         started_on: date
         reason: str
@@ -43,6 +45,8 @@ class TransitionSteps(Recording):
 
     class TransitionAssessmentCompleted(CaseEvent):
         """The transition assessment found what support the young carer is likely to need at 18."""
+
+        personal_fields = ("summary",)
 
         carer_id: str
         findings: CarerNeedsFindings

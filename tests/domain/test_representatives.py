@@ -297,7 +297,7 @@ def test_an_agreement_and_a_payment_recorded_before_payees_were_kept_still_load(
             for new_field in ("recipient_id", "payee_reference", "payee_type", "payee_id"):
                 fields.pop(new_field, None)
             old[stored.topic.rsplit(".", 1)[-1]] = event_from_state(
-                stored.topic, stored.originator_id, stored.originator_version, fields
+                stored.topic, stored.originator_id, stored.originator_version, fields, mapper.sealer
             )
 
     made, issued = old["DirectPaymentAgreementMade"], old["PaymentIssued"]
