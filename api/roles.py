@@ -77,6 +77,13 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "RequestReview": CASEWORK,
     "CompleteReview": CASEWORK,
     "CloseCase": CASEWORK,
+    # Endings per person (issue 19): casework records an ending; finance settles the money after it
+    # (the process pays the final payment itself, finance may if it did not); a head of service
+    # decides a write-off beyond the finance officer's limit when closing an account.
+    "EndInvolvement": CASEWORK,
+    "IssueFinalPayment": frozenset({FIN}),
+    "RecoverOverpayment": frozenset({FIN}),
+    "CloseDirectPaymentAccount": frozenset({FIN, HOS}),
 }
 
 # Commands the process issues itself (the service-level timer), never a person through the API.

@@ -20,6 +20,7 @@ from domain.case.assessment import AssessmentSteps
 from domain.case.base import CommandContext
 from domain.case.carers import CarerSteps
 from domain.case.decisions import DecisionSteps
+from domain.case.endings import EndingSteps
 from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
@@ -43,6 +44,7 @@ class Case(
     MonitoringSteps,
     VariationSteps,
     ReviewSteps,
+    EndingSteps,
     Aggregate,
 ):
     state: CaseState

@@ -28,6 +28,7 @@ from domain.commands.decisions import (
     OverrideBudgetCap,
     ResolveChallenge,
 )
+from domain.commands.endings import CloseDirectPaymentAccount, EndInvolvement, IssueFinalPayment, RecoverOverpayment
 from domain.commands.payments import (
     ConfirmArrearsPayment,
     EndDirectPaymentAgreement,
@@ -104,6 +105,10 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         AllocateCase,
         EscalateCase,
         ResolveEscalation,
+        EndInvolvement,
+        IssueFinalPayment,
+        RecoverOverpayment,
+        CloseDirectPaymentAccount,
     )
 }
 
@@ -116,6 +121,7 @@ __all__ = [
     "CaseCommand",
     "ChallengeBudget",
     "CloseCase",
+    "CloseDirectPaymentAccount",
     "CompleteCarerAssessment",
     "CompleteFinancialAssessment",
     "CompleteNeedsAssessment",
@@ -126,8 +132,10 @@ __all__ = [
     "DetermineEligibility",
     "DraftSupportPlan",
     "EndDirectPaymentAgreement",
+    "EndInvolvement",
     "EscalateCase",
     "IdentifyCarer",
+    "IssueFinalPayment",
     "IssuePayment",
     "MakeDirectPaymentAgreement",
     "OverrideBudgetCap",
@@ -143,6 +151,7 @@ __all__ = [
     "RecordSignOffDecision",
     "RecordStageOverdue",
     "RecoverMisspentFunds",
+    "RecoverOverpayment",
     "RecoverPaymentsAfterStop",
     "RecoverUnspentFunds",
     "RequestCarerAssessment",
