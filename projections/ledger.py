@@ -22,7 +22,8 @@ change an event made to a person's allocated or committed figure is a line for t
   itself, so signing the plan off commits it; for a plan held as a mix, the approved amount less
   the plan's own direct payment a year (never below 0), the direct payment part being committed by
   its agreement. An agreement paying an ISF provider or a managed account pays out of that
-  approved amount, so adds nothing to it. A closed case commits nothing (closure stops every agreement).
+  approved amount, so adds nothing to it. A closed case commits nothing (closure stops every agreement),
+  nor does a person whose involvement ended.
 - ``paid_pence``: direct payments issued (a back-dated start's catch-up included) less those that
   failed (``Agreement.paid_pence`` summed).
 - ``failed_payments``: how many issued payments failed (a slot reissued and failed again counts twice).
@@ -161,8 +162,8 @@ def allocated_pence(person: Person) -> int:
 
 def committed_pence(state: CaseState, person: Person) -> int:
     """What the person's arrangements in force commit a year (see ``committed_pence`` above)."""
-    if state.closed:
-        return 0
+    if state.closed or person.involvement_ended_on is not None:
+        return 0  # nothing is arranged for a person whose involvement ended
     # An ISF provider's or a managed account's agreement pays out of what the sign-off committed.
     agreements = sum(
         a_year_pence(a)

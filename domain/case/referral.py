@@ -113,7 +113,7 @@ class ReferralSteps(Recording):
         day = ended_on or (ctx.effective_at or ctx.recorded_at).date()
         ending_must_not_be_before_the_case_began(self.state, day)
         for person in list(self.state.people.values()):
-            if person.involvement_ended_on is None and (person.kind == "adult" or not person.young_carer):
+            if person.involvement_ended_on is None:
                 self._end_involvement(ctx, person, ending_on_closure(person.kind, reason), day, notes)
         self._record(ctx, self.CaseClosed, reason=reason, notes=notes)
 

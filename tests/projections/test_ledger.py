@@ -185,7 +185,7 @@ def expected_committed(state: CaseState) -> int:
         if a.status != "stopped" and a.recipient.value in ("person", "authorised_person", "nominee")
     )
     for person in state.people.values():
-        if person.sign_off is None or person.plan is None:
+        if person.sign_off is None or person.plan is None or person.involvement_ended_on is not None:
             continue
         held = state.budget_management[person.person_id]
         if held == BudgetManagement.MIX:
@@ -322,10 +322,10 @@ def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, vi
         ("DirectPaymentsResumed", "resumed", ADULT, "dp-1", None),
         ("MonitoringReturnReceived", "underspend_reported", ADULT, "dp-1", 26_000),
         ("UnspentFundsRecovered", "recovered", ADULT, "dp-1", 20_000),
-        # Closure ends the adult's involvement: slot 1, paid in advance for 2 February on, was all
-        # paid for days after the ending (5 January), and the agreement's end commits nothing more.
+        # Closure ends the adult's involvement, so nothing is committed for her; slot 1, paid in
+        # advance for 2 February on, was all paid for days after the ending (5 January).
+        ("InvolvementEnded", "committed", ADULT, None, -A_YEAR),
         ("FinalSettlementWorkedOut", "overpaid", ADULT, "dp-1", PAYMENT),
-        ("DirectPaymentAgreementEnded", "committed", ADULT, "dp-1", -A_YEAR),
     ]
     assert [at for *_, at in entries(view_store, s.case_id)] == [
         events[version - 1].timestamp.isoformat() for version, *_ in entries(view_store, s.case_id)
