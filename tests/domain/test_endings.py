@@ -12,7 +12,7 @@ from domain import commands as c
 from domain.application import CaseRecord
 from domain.case.work import work_items
 from domain.decision_audit import explain
-from domain.people import SYSTEM_ACTOR
+from domain.people import SYSTEM_ACTOR, Actor, Role
 from tests.builders import ADULT, FINANCE, MANAGER, Scenario
 from tests.clock import SteppingClock
 from tests.domain.story import CARER_BUDGET_PENCE, adult_only_signed_off, carer_plan, given, last, refused, state, when
@@ -226,3 +226,22 @@ def test_a_review_that_closes_the_plan_ends_the_persons_involvement_and_agreemen
     ended = (case.adult.involvement_end_reason.value, case.agreements["dp-1"].status)
     assert ended == ("no_longer_eligible", "stopped")
     assert case.stage.value == "in_service"  # everyone's involvement ended: the case awaits its closure
+
+
+def test_a_write_off_beyond_a_finance_officers_limit_is_a_head_of_services(record: CaseRecord, clock: SteppingClock):
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.agreement())
+    given(record, [s.schedule_payment(1), s.issue_payment(1), s.schedule_payment(2), s.issue_payment(2)])
+    clock.advance(timedelta(days=72))
+    # She moved into a care home on 10 February: 8 of slot 1's 28 days were before, slot 2 all after.
+    given(record, died(s, reason="moved_to_residential_care", ended_on="2026-02-10"))
+    overpaid = 2 * PAYMENT - PAYMENT * 8 // 28
+    assert last(record, s.case_id, "FinalSettlementWorkedOut").overpayment_pence == overpaid
+
+    fields = {"agreement_id": "dp-1", "write_off_pence": overpaid, "write_off_reason": "the person cannot repay"}
+    error = refused(record, command(s, c.CloseDirectPaymentAccount, **fields), "write_off_beyond_delegated_authority")
+    assert error.details == {"limit_pence": 50_000}
+    head_of_service = Actor(user_id="hos-priya", role=Role.HEAD_OF_SERVICE)
+    assert when(record, command(s, c.CloseDirectPaymentAccount, actor=head_of_service, **fields)) == [
+        "DirectPaymentAccountClosed"
+    ]
