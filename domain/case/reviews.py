@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
     case_must_be_open,
+    involvement_must_not_have_ended,
     overdue_stage_must_still_be_open,
     person_must_exist,
     review_end_reason_must_fit_the_outcome,
@@ -124,7 +125,8 @@ class ReviewSteps(Recording):
         case_must_be_open(self.state)
         review_id_must_be_new(self.state, review_id)
         for person_id in person_ids:
-            person_must_exist(self.state, person_id, field="person_ids")
+            # Nobody's care is reviewed once their involvement has ended.
+            involvement_must_not_have_ended(person_must_exist(self.state, person_id, field="person_ids"), "person_ids")
         self._record(
             ctx,
             self.ReviewRequested,

@@ -1442,12 +1442,12 @@ ADULT_ONLY_ENDINGS = frozenset({InvolvementEndReason.MOVED_TO_RESIDENTIAL_CARE})
 REVIEW_ENDINGS = frozenset({InvolvementEndReason.NEEDS_MET, InvolvementEndReason.NO_LONGER_ELIGIBLE})
 
 
-def involvement_must_not_have_ended(person: Person) -> None:
+def involvement_must_not_have_ended(person: Person, field: str = "person_id") -> None:
     if person.involvement_ended_on is not None:
         raise RuleViolation(
             f"{person.kind} {person.person_id}'s involvement ended on {person.involvement_ended_on.isoformat()}",
             code="involvement_already_ended",
-            field="person_id",
+            field=field,
         )
 
 

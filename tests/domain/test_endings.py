@@ -208,6 +208,8 @@ def test_an_ending_is_refused_when_it_does_not_fit_the_person_or_has_happened(re
     refused(record, died(s, person_id="nobody"), "unknown_person")
     given(record, died(s, reason="moved_to_residential_care"))
     refused(record, died(s), "involvement_already_ended")
+    error = refused(record, s.request_review(), "involvement_already_ended")
+    assert error.field == "person_ids"
 
 
 def test_a_review_that_closes_the_plan_ends_the_persons_involvement_and_agreement(record: CaseRecord):
