@@ -383,6 +383,8 @@ class CaseRecord(Application[UUID]):
             "UnspentFundsRecovered",
             "MisspentFundsRecovered",
             "PaymentsAfterStopRecovered",
+            "FinalSettlementWorkedOut",
+            "OverpaymentRecovered",
         ):
             problems = check_recomputable(
                 event,

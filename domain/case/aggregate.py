@@ -21,6 +21,7 @@ from domain.case.base import CommandContext
 from domain.case.carers import CarerSteps
 from domain.case.corrections import CorrectionSteps
 from domain.case.decisions import DecisionSteps
+from domain.case.endings import EndingSteps
 from domain.case.interim import InterimSteps
 from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
@@ -55,6 +56,7 @@ class Case(
     SafeguardingSteps,
     CorrectionSteps,
     RestrictionSteps,
+    EndingSteps,
     Aggregate,
 ):
     state: CaseState
