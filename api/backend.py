@@ -12,6 +12,7 @@ from uuid import UUID
 from temporalio.client import Client
 
 from api.access_log import AccessLog
+from api.key_use import KeyUse
 from api.keys import KeyRing
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
@@ -38,6 +39,11 @@ class Backend:
     council: CouncilSettings = field(default_factory=CouncilSettings)
     service_levels: ServiceLevels = field(default_factory=ServiceLevels)
     position_patience_seconds: float = 10.0
+    # When each key was last used, beside the views (made here: every backend has the views).
+    key_use: KeyUse = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key_use = KeyUse(self.views)
 
     def require_case(self, case_id: UUID) -> None:
         """404 unless the case record holds the case (open or closed)."""

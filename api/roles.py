@@ -88,3 +88,5 @@ WORKLIST_READERS = frozenset({SW, TM, PANEL, HOS, FIN})
 FIGURE_READERS = frozenset({TM, HOS, AUD, ADMIN})  # council-wide counts, no personal details
 AUDITORS = frozenset({AUD})
 OPERATIONS = frozenset({OPS, ADMIN})
+# Issuing, revoking and rotating API keys, and listing them (never a token or a hash): admins only.
+KEY_ADMINS = frozenset({ADMIN})
