@@ -124,7 +124,18 @@ def expiry(
             raise InvalidInput(
                 f"{field}: give the time zone, e.g. 2027-01-31T00:00:00Z", code="expiry_without_zone", field=field
             )
-        moment = expires_at.astimezone(UTC)
+        try:
+            moment = expires_at.astimezone(UTC)
+        except OverflowError:  # an instant whose UTC time is past the year 9999 or before the year 1
+            if expires_at.year == 1:
+                raise InvalidInput(
+                    f"{field}: not in the future; a key must expire after it is made",
+                    code="expiry_not_in_the_future",
+                    field=field,
+                ) from None
+            raise InvalidInput(
+                f"{field}: a key may live at most {LONGEST_LIFE_DAYS} days", code="expiry_too_far_ahead", field=field
+            ) from None
     else:
         moment = datetime.combine(expires_at, time(0), tzinfo=UTC)
     expiry_must_be_ahead(moment, now, field)

@@ -15,9 +15,11 @@ import httpx
 import pytest
 
 from api.backend import Backend
+from api.key_use import TABLE, KeyUse
 from api.keys import add_key
 from api.keys_file import KeysFile
 from domain.people import Role
+from projections.store import SQLiteViewStore
 
 ROOT = Path(__file__).parents[2]
 ADMIN_ENDPOINTS = [
@@ -120,6 +122,8 @@ async def test_a_key_with_an_expiry_works_until_then(http: httpx.AsyncClient, to
         ({"user_id": "x-1", "role": "ops", "expires_at": "2027-01-01T00:00:00"}, "expires_at"),
         ({"user_id": "x-1", "role": "ops", "expires_at": "2027-06-01", "expires_in_days": 3}, "expires_in_days"),
         ({"user_id": "x-1", "role": "ops", "expires_in_days": 0}, "expires_in_days"),
+        ({"user_id": "x-1", "role": "ops", "expires_at": "9999-12-31T23:59:00-01:00"}, "expires_at"),
+        ({"user_id": "x-1", "role": "ops", "expires_at": "0001-01-01T00:00:00+01:00"}, "expires_at"),
         ({"user_id": "not an id", "role": "ops"}, "user_id"),
         ({"user_id": "x-1", "role": "ops", "teams": ["a team"]}, "teams.0"),
     ],
@@ -226,3 +230,30 @@ async def test_a_key_added_and_revoked_with_the_command_line_counts_at_once_in_t
     revoked = carecase("revoke", key_id, "--reason", "laptop lost")
     assert revoked.returncode == 0, revoked.stderr
     assert (await http.get("/ops/counts", headers=bearer(token))).status_code == 401
+
+
+def test_last_use_is_written_once_a_minute_a_key_and_read_exactly(tmp_path: Path) -> None:
+    store = SQLiteViewStore(str(tmp_path / "views.sqlite"))
+    try:
+        use, elsewhere = KeyUse(store), KeyUse(store)  # two API processes over the same views
+
+        def table() -> dict[str, str]:
+            with store.read() as cursor:
+                return dict(cursor.execute(f"SELECT key_id, last_used_at FROM {TABLE}").fetchall())
+
+        start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        use.seen("k-1111111111111111", start)
+        assert table() == {"k-1111111111111111": "2026-12-01T09:00:00.000000Z"}
+        use.seen("k-1111111111111111", start + timedelta(seconds=30))
+        assert table() == {"k-1111111111111111": "2026-12-01T09:00:00.000000Z"}, "no write within the minute"
+        assert use.last_used()["k-1111111111111111"] == start + timedelta(seconds=30), "but this process knows"
+        assert elsewhere.last_used()["k-1111111111111111"] == start, "another reads the table: a minute behind at most"
+
+        use.seen("k-1111111111111111", start + timedelta(seconds=61))
+        assert table()["k-1111111111111111"] == "2026-12-01T09:01:01.000000Z"
+        elsewhere.seen("k-1111111111111111", start + timedelta(seconds=45))  # a slower process: never back
+        assert table()["k-1111111111111111"] == "2026-12-01T09:01:01.000000Z"
+        use.seen("k-2222222222222222", start + timedelta(seconds=62))  # each key has its own minute
+        assert set(table()) == {"k-1111111111111111", "k-2222222222222222"}
+    finally:
+        store.close()
