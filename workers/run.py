@@ -29,7 +29,7 @@ from api.keys import add_key
 from config.settings import Settings
 from config.temporal_settings import TemporalSettings, temporal_binary
 from domain.people import Role
-from eventstore.private_files import open_private_binary, private_folder, tighten_tree, write_private_text
+from eventstore.private_files import open_private_binary, private_folder, tighten, tighten_tree, write_private_text
 from workers.dev_server import (
     DevServerError,
     dev_server_command,
@@ -41,6 +41,18 @@ from workers.dev_server import (
     taken_ports,
     wait_until_serving,
 )
+
+
+def make_private_at_start(var: Path, keys_path: Path, env_path: Path) -> None:
+    """Files 0600 and folders 0700, whatever an older run left: everything under the product's own
+    ``var/`` folder; the case record kept anywhere else (the working folder, a home folder) leaves
+    the rest of that folder alone, and only the files the product writes there are tightened (each
+    writer tightens its own as it opens it; these are the ones read without being opened to write)."""
+    private_folder(var)
+    if var.resolve().name == "var":
+        tighten_tree(var)
+    for path in (keys_path, keys_path.with_name(keys_path.name + ".lock"), env_path):
+        tighten(path)
 
 
 def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
@@ -107,11 +119,9 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
         print("\n".join(f"carecase run: {message}" for message in taken), file=sys.stderr, flush=True)
         sys.exit(1)
     var = settings.sqlite_path.parent
-    # Everything under var/ private (0600 files, 0700 folders), whatever an older run left.
-    private_folder(var)
-    tighten_tree(var)
     keys_path = Path(os.environ.get("CARECASE_API_KEYS", var / "api-keys.toml"))
     env_path = var / "dev-api-keys.env"
+    make_private_at_start(var, keys_path, env_path)
     made = ensure_dev_keys(keys_path, env_path)
 
     binary = temporal_binary()
