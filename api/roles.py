@@ -122,3 +122,5 @@ OPERATIONS = frozenset({OPS, ADMIN})
 # Who may have the Temporal Web UI (or CLI) decrypt a workflow's payloads through /codec: staff
 # who unstick workflows and must see what one was given; every decode is logged (api/codec.py).
 PAYLOAD_DECODERS = frozenset({OPS, ADMIN})
+# Issuing, revoking and rotating API keys, and listing them (never a token or a hash): admins only.
+KEY_ADMINS = frozenset({ADMIN})
