@@ -18,7 +18,7 @@ import structlog
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 
-from api import audit, codec, errors, ops, queries
+from api import admin, audit, codec, errors, ops, queries
 from api.backend import Backend
 from api.commands import command_router
 from api.limits import BodySizeLimit
@@ -32,7 +32,8 @@ position as `min_position` to any query to read your own write. Refusals are `40
 carer's assessment is finished), bad input is `422` naming the `field` and the rule, and an
 unknown case is `404`. Send `Idempotency-Key` to make a retry safe.
 
-Authenticate with `Authorization: Bearer <API key>`; each key belongs to a user and one role.
+Authenticate with `Authorization: Bearer <API key>`; each key belongs to a user and one role,
+may expire, and can be revoked or rotated by an admin (`/admin/keys`), effective at once.
 
 Need to know: you see and act on the cases your role and teams give you (a case of your team or
 allocated to you; a plan at sign-off for the panel; a case with money in it for finance), and a
@@ -69,6 +70,7 @@ def create_app(backend: Backend | BackendFactory | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(ops.router)
     app.include_router(codec.router)
+    app.include_router(admin.router)
 
     @app.get(
         "/health",

@@ -13,7 +13,7 @@ from api.errors import Forbidden, Unauthorised
 from api.keys import ApiUser
 from domain.people import Role
 
-bearer = HTTPBearer(auto_error=False, description="An API key issued by `carecase keys add`")
+bearer = HTTPBearer(auto_error=False, description="An API key issued by `carecase keys add` or `POST /admin/keys`")
 
 
 def backend(request: Request) -> Backend:
@@ -23,9 +23,13 @@ def backend(request: Request) -> Backend:
 def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], request: Request) -> ApiUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorised("send an API key as `Authorization: Bearer <key>`", field="Authorization")
-    user = backend(request).keys.user_for(credentials.credentials)
-    if user is None:
-        raise Unauthorised("that API key is not known", field="Authorization")
+    wired = backend(request)
+    check = wired.keys.check(credentials.credentials)
+    user = check.user
+    if user is None or check.key is None:
+        details = {"key": check.status.value} if check.status is not None else None
+        raise Unauthorised(check.message, field="Authorization", details=details)
+    wired.key_use.seen(check.key.key_id)
     return user
 
 

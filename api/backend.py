@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
 from api.access_log import AccessLog
+from api.key_use import KeyUse
 from api.keys import KeyRing
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
@@ -43,6 +44,11 @@ class Backend:
     # and the one browser origin (the Temporal Web UI's) allowed to make them.
     payload_codec: PayloadCodec | None = None
     web_ui_origin: str = "http://127.0.0.1:8233"
+    # When each key was last used, beside the views (made here: every backend has the views).
+    key_use: KeyUse = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key_use = KeyUse(self.views)
 
     def require_case(self, case_id: UUID) -> None:
         """404 unless the case record holds the case (open or closed)."""

@@ -384,6 +384,24 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
         },
         "CompleteReview": {"review_id": "rv-1", "outcome": "no_change"},
         "CloseCase": {"reason": "needs_met"},
+        "EndInvolvement": {
+            "person_id": ADULT,
+            "reason": "adult_died",
+            "ended_on": "2026-03-15",
+            "notes": "notified by her son",
+        },
+        "IssueFinalPayment": {"agreement_id": AGREEMENT},
+        "RecoverOverpayment": {
+            "agreement_id": AGREEMENT,
+            "amount_pence": 49_286,
+            "recovered_from": "estate",
+            "reason": "paid in advance for days after her death",
+        },
+        "CloseDirectPaymentAccount": {
+            "agreement_id": AGREEMENT,
+            "write_off_pence": 500,
+            "write_off_reason": "too small to pursue from the estate",
+        },
     }
 
 

@@ -98,6 +98,13 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "RestrictCase": frozenset({TM}),
     "ChangeCaseRestriction": frozenset({TM}),
     "LiftCaseRestriction": frozenset({TM}),
+    # Endings per person (issue 19): casework records an ending; finance settles the money after it
+    # (the process pays the final payment itself, finance may if it did not); a head of service
+    # decides a write-off beyond the finance officer's limit when closing an account.
+    "EndInvolvement": CASEWORK,
+    "IssueFinalPayment": frozenset({FIN}),
+    "RecoverOverpayment": frozenset({FIN}),
+    "CloseDirectPaymentAccount": frozenset({FIN, HOS}),
 }
 
 # Commands only a team manager of the case's own team may send (need to know, api/need_to_know.py).
@@ -115,3 +122,5 @@ OPERATIONS = frozenset({OPS, ADMIN})
 # Who may have the Temporal Web UI (or CLI) decrypt a workflow's payloads through /codec: staff
 # who unstick workflows and must see what one was given; every decode is logged (api/codec.py).
 PAYLOAD_DECODERS = frozenset({OPS, ADMIN})
+# Issuing, revoking and rotating API keys, and listing them (never a token or a hash): admins only.
+KEY_ADMINS = frozenset({ADMIN})

@@ -19,6 +19,7 @@ from config.logging import configure_logging, log_command
 from config.settings import Settings
 from config.temporal_settings import TemporalSettings
 from domain.application import CaseRecord
+from eventstore.private_files import open_private_text
 from policy.catalogue import RuleSetCatalogue
 
 if TYPE_CHECKING:
@@ -32,10 +33,9 @@ if TYPE_CHECKING:
 
 
 def configure_process_logging(settings: Settings) -> None:
-    """JSON logs to ``settings.log_file`` (appended to, its folder made) or to stderr; once per process."""
+    """JSON logs to ``settings.log_file`` (appended to, private, its folder made) or to stderr; once per process."""
     if settings.log_file is not None:
-        settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-        configure_logging(settings.log_level, stream=settings.log_file.open("a", encoding="utf-8", buffering=1))
+        configure_logging(settings.log_level, stream=open_private_text(settings.log_file, "a", buffering=1))
     else:
         configure_logging(settings.log_level)
 

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.commands import CouncilSettings
+from eventstore.private_files import private_folder
 
 # The council's limits that the environment may set, each a whole number checked by CouncilSettings.
 COUNCIL_LIMITS = {
@@ -92,7 +93,7 @@ class Settings(BaseModel):
             env = {"PERSISTENCE_MODULE": "eventstore.postgres", "POSTGRES_ENABLE_DB_FUNCTIONS": "no"}
             env.update(self.postgres)
             return env
-        self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.sqlite_path.parent)
         return {
             "PERSISTENCE_MODULE": "eventstore.sqlite",
             "SQLITE_DBNAME": str(self.sqlite_path),

@@ -503,6 +503,8 @@ class CaseRecord(Application[UUID]):
             "UnspentFundsRecovered",
             "MisspentFundsRecovered",
             "PaymentsAfterStopRecovered",
+            "FinalSettlementWorkedOut",
+            "OverpaymentRecovered",
         ):
             problems = check_recomputable(
                 event,

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from domain.budget_statement import carer_budget_statement, personal_budget_statement, plan_variance
 from domain.case.base import CaseEvent
 from domain.case.decisions import DecisionSteps, budget_statement_for, current_budget_pence
+from domain.case.endings import EndingSteps, recompute_settlement
 from domain.case.monitoring import MonitoringSteps, recompute_recovery
 from domain.case.payments import PaymentSteps, recompute_agreement
 from domain.case.planning import PlanningSteps
@@ -41,6 +42,8 @@ UnspentFundsRecovered = MonitoringSteps.UnspentFundsRecovered
 MisspentFundsRecovered = MonitoringSteps.MisspentFundsRecovered
 PaymentsAfterStopRecovered = MonitoringSteps.PaymentsAfterStopRecovered
 RECOVERIES = (UnspentFundsRecovered, MisspentFundsRecovered, PaymentsAfterStopRecovered)
+FinalSettlementWorkedOut = EndingSteps.FinalSettlementWorkedOut
+OverpaymentRecovered = EndingSteps.OverpaymentRecovered
 
 DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     EligibilityDetermined,
@@ -52,6 +55,8 @@ DECISION_EVENTS: tuple[type[CaseEvent], ...] = (
     DirectPaymentAgreementMade,
     DirectPaymentAgreementVaried,
     *RECOVERIES,
+    FinalSettlementWorkedOut,
+    OverpaymentRecovered,
 )
 DECISIONS = tuple(cls.__name__ for cls in DECISION_EVENTS)
 
@@ -163,7 +168,9 @@ def explain(event: object) -> DecisionExplanation:
         | DirectPaymentAgreementVaried
         | UnspentFundsRecovered
         | MisspentFundsRecovered
-        | PaymentsAfterStopRecovered,
+        | PaymentsAfterStopRecovered
+        | FinalSettlementWorkedOut
+        | OverpaymentRecovered,
     ):
         text, breakdown = event.explained()
     else:
@@ -192,6 +199,19 @@ def check_recomputable(
         return recompute_variation(event, before)
     if isinstance(event, RECOVERIES):
         return recompute_recovery(event, before, contingency_weeks)
+    if isinstance(event, FinalSettlementWorkedOut):
+        return recompute_settlement(event, before)
+    if isinstance(event, OverpaymentRecovered):
+        agreement = before.agreements.get(event.agreement_id)
+        if agreement is None:
+            return [f"agreement {event.agreement_id} was not on the case when the overpayment was recovered"]
+        left = agreement.overpayment_pence - agreement.recovered_overpayment_pence
+        if (event.overpayment_pence, event.recovered_before_pence) != (
+            agreement.overpayment_pence,
+            agreement.recovered_overpayment_pence,
+        ) or event.amount_pence > left:
+            return ["the recovery is not within the overpayment the ending worked out"]
+        return []
     if not isinstance(event, EligibilityDetermined | FinancialAssessmentCompleted):
         raise ValueError(f"{type(event).__name__} is not recomputed here")
     person = before.people.get(event.person_id)

@@ -285,3 +285,25 @@ class EnquiryOutcome(StrEnum):
     RISK_REDUCED = "risk_reduced"
     RISK_REMAINS = "risk_remains"
     NO_RISK_FOUND = "no_risk_found"
+
+
+class InvolvementEndReason(StrEnum):
+    """Why one person's involvement with the case ended (the others on the case carry on)."""
+
+    ADULT_DIED = "adult_died"  # for the adult, or for a carer whose caring ended with the death
+    MOVED_TO_RESIDENTIAL_CARE = "moved_to_residential_care"
+    MOVED_TO_ANOTHER_COUNCIL = "moved_to_another_council"
+    NO_LONGER_ELIGIBLE = "no_longer_eligible"
+    NEEDS_MET = "needs_met"
+    DECLINED = "declined"
+    CARER_STOPPED_CARING = "carer_stopped_caring"
+    CARER_DIED = "carer_died"
+    CASE_CLOSED = "case_closed"  # the case closed for a reason that names no ending of its own
+
+
+class RecoveredFrom(StrEnum):
+    """Who direct payment money is recovered from."""
+
+    PERSON = "person"
+    REPRESENTATIVE = "representative"
+    ESTATE = "estate"

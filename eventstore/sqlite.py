@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import eventsourcing.sqlite as library
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import Environment, EnvType
 
 from eventstore.contract import CaseStore
 from eventstore.index import INDEX_TABLE, IndexRow, index_params
@@ -27,6 +29,7 @@ from eventstore.outbox import (
     sqlite_create_statements,
 )
 from eventstore.person_keys import PERSON_KEYS_TABLE, PersonKeyRow, PersonKeyTable
+from eventstore.private_files import is_sqlite_file, private_sqlite
 
 
 def _micros(when: datetime) -> int:
@@ -195,3 +198,12 @@ if TYPE_CHECKING:  # the type checker holds the recorder to the case record's st
 # Only one factory class may be visible in this module: eventsourcing looks it up by type.
 class Factory(library.SQLiteFactory):
     application_recorder_class = CaseRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        # The file exists, private, before SQLite opens it: SQLite then gives its -wal and -shm
+        # files the same mode. One an older version made looser is tightened here.
+        environment = env if isinstance(env, Environment) else Environment(env=env)
+        name = environment.get(self.SQLITE_DBNAME) or ""
+        if is_sqlite_file(name):
+            private_sqlite(Path(name))
+        super().__init__(environment)

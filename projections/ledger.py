@@ -22,7 +22,8 @@ change an event made to a person's allocated or committed figure is a line for t
   itself, so signing the plan off commits it; for a plan held as a mix, the approved amount less
   the plan's own direct payment a year (never below 0), the direct payment part being committed by
   its agreement. An agreement paying an ISF provider or a managed account pays out of that
-  approved amount, so adds nothing to it. A closed case commits nothing (closure stops every agreement).
+  approved amount, so adds nothing to it. A closed case commits nothing (closure stops every agreement),
+  nor does a person whose involvement ended.
 - ``paid_pence``: direct payments issued (a back-dated start's catch-up included) less those that
   failed (``Agreement.paid_pence`` summed).
 - ``failed_payments``: how many issued payments failed (a slot reissued and failed again counts twice).
@@ -64,6 +65,19 @@ one way puts all of it in that part; a mix puts the plan's direct payment a year
 the approved budget) in ``direct_payment`` and the rest in ``council_managed``. A part a person's
 budget no longer has stays at 0.
 
+``view_budget_ledger_account``, one row per agreement that ended with its person's involvement
+(issue 19, decision 0027): the money after the ending, as the agreement's state says it —
+``final_payment_pence`` worked out to the day (``final_payment_paid`` 1 once issued),
+``overpayment_pence`` (paid in advance for days after the ending) and what was recovered of it
+(``recovered_overpayment_pence``), the ``balance_pence`` the person or their estate holds unspent
+as the returns left it, ``written_off_pence``, ``outstanding_pence`` (the final payment unpaid,
+plus the overpayment not recovered and the balance, less what was written off:
+``Agreement.outstanding_pence``), and ``account_closed`` (1 once finance closed it, when
+``outstanding_pence`` is 0). Movements of its own in the entries: ``final_payment_due`` (+) and
+``overpaid`` (+) when the ending is worked out, the final payment issued as ``paid`` (+),
+``recovered_overpayment`` (+, part of ``recovered_pence``) and ``written_off`` (+, on closing the
+account; 0 included).
+
 No side tables: a person's allocated or committed figure before an event is the sum of their
 ``allocated`` or ``committed`` entries so far, and the event's entry is the difference.
 """
@@ -87,6 +101,7 @@ from projections.store import ViewCursor
 LEDGER = "view_budget_ledger"
 ENTRY = "view_budget_ledger_entry"
 PARTS = "view_budget_ledger_part"
+ACCOUNTS = "view_budget_ledger_account"
 
 FIGURES = (
     "allocated_pence",
@@ -100,6 +115,18 @@ FIGURES = (
 )
 LEDGER_TABLE = CaseTable(LEDGER, keys=(), columns=("council_code", "team", *FIGURES))
 PARTS_TABLE = CaseTable(PARTS, keys=("person_id", "part"), columns=("payee", "amount_pence"))
+ACCOUNT_FIGURES = (
+    "person_id",
+    "final_payment_pence",
+    "final_payment_paid",
+    "overpayment_pence",
+    "recovered_overpayment_pence",
+    "balance_pence",
+    "written_off_pence",
+    "outstanding_pence",
+    "account_closed",
+)
+ACCOUNTS_TABLE = CaseTable(ACCOUNTS, keys=("agreement_id",), columns=ACCOUNT_FIGURES)
 # The part of a budget each way of holding it fills (a mix fills two).
 PART_OF: dict[BudgetManagement, str] = {
     BudgetManagement.DIRECT_PAYMENT: "direct_payment",
@@ -135,8 +162,8 @@ def allocated_pence(person: Person) -> int:
 
 def committed_pence(state: CaseState, person: Person) -> int:
     """What the person's arrangements in force commit a year (see ``committed_pence`` above)."""
-    if state.closed:
-        return 0
+    if state.closed or person.involvement_ended_on is not None:
+        return 0  # nothing is arranged for a person whose involvement ended
     # An ISF provider's or a managed account's agreement pays out of what the sign-off committed.
     agreements = sum(
         a_year_pence(a)
@@ -179,6 +206,25 @@ def part_rows(state: CaseState, before: dict[Key, Values]) -> dict[Key, Values]:
     return rows
 
 
+def account_rows(state: CaseState) -> dict[Key, Values]:
+    """The money after each ending, agreement by agreement, as the case state says it."""
+    return {
+        (a.agreement_id,): {
+            "person_id": a.person_id,
+            "final_payment_pence": a.final_payment_pence,
+            "final_payment_paid": int(a.final_payment_paid),
+            "overpayment_pence": a.overpayment_pence,
+            "recovered_overpayment_pence": a.recovered_overpayment_pence,
+            "balance_pence": a.balance_pence,
+            "written_off_pence": a.written_off_pence,
+            "outstanding_pence": a.outstanding_pence(),
+            "account_closed": int(a.account_closed),
+        }
+        for a in state.agreements.values()
+        if a.settled
+    }
+
+
 def ledger_row(state: CaseState, people: dict[str, tuple[int, int]]) -> Values:
     agreements = state.agreements.values()
     return {
@@ -200,7 +246,7 @@ class BudgetLedgerView(CaseRowsView):
     only the events hold, as ``handler(state, event) -> [Movement]``."""
 
     name = "budget_ledger"
-    tables = (LEDGER, ENTRY, PARTS)
+    tables = (LEDGER, ENTRY, PARTS, ACCOUNTS)
     # Side tables of earlier releases, which re-derived from events what the case state now says.
     retired = ("view_budget_ledger_person", "view_budget_ledger_agreement")
 
@@ -226,6 +272,14 @@ class BudgetLedgerView(CaseRowsView):
             f"CREATE TABLE IF NOT EXISTS {PARTS} ("
             "case_id TEXT NOT NULL, person_id TEXT NOT NULL, part TEXT NOT NULL, payee TEXT NOT NULL, "
             "amount_pence BIGINT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (case_id, person_id, part))"
+        )
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {ACCOUNTS} ("
+            "case_id TEXT NOT NULL, agreement_id TEXT NOT NULL, person_id TEXT NOT NULL, "
+            "final_payment_pence BIGINT NOT NULL, final_payment_paid INTEGER NOT NULL, "
+            "overpayment_pence BIGINT NOT NULL, recovered_overpayment_pence BIGINT NOT NULL, "
+            "balance_pence BIGINT NOT NULL, written_off_pence BIGINT NOT NULL, outstanding_pence BIGINT NOT NULL, "
+            "account_closed INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (case_id, agreement_id))"
         )
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {ENTRY}_by_kind ON {ENTRY} (case_id, kind, person_id, amount_pence)"
@@ -257,6 +311,8 @@ class BudgetLedgerView(CaseRowsView):
         self.save(cursor, LEDGER_TABLE, state.case_id, {(): ledger_row(state, people)}, at)
         parts_before = self.rows(cursor, PARTS_TABLE, state.case_id)
         self.save(cursor, PARTS_TABLE, state.case_id, part_rows(state, parts_before), at)
+        if any(a.settled for a in state.agreements.values()):
+            self.save(cursor, ACCOUNTS_TABLE, state.case_id, account_rows(state), at)
 
     def _revaluations(
         self, cursor: ViewCursor, state: CaseState, event: CaseEvent, people: dict[str, tuple[int, int]]
@@ -328,6 +384,27 @@ class BudgetLedgerView(CaseRowsView):
     def recovered_after_stop(self, state: CaseState, event: Case.PaymentsAfterStopRecovered) -> list[Movement]:
         return self._on(state, "recovered_after_stop", event.agreement_id, event.amount_pence)
 
+    @handles(Case.FinalSettlementWorkedOut)
+    def settled(self, state: CaseState, event: Case.FinalSettlementWorkedOut) -> list[Movement]:
+        movements = []
+        if event.final_payment_pence:
+            movements += self._on(state, "final_payment_due", event.agreement_id, event.final_payment_pence)
+        if event.overpayment_pence:
+            movements += self._on(state, "overpaid", event.agreement_id, event.overpayment_pence)
+        return movements
+
+    @handles(Case.FinalPaymentIssued)
+    def final_payment(self, state: CaseState, event: Case.FinalPaymentIssued) -> list[Movement]:
+        return self._on(state, "paid", event.agreement_id, event.amount_pence)
+
+    @handles(Case.OverpaymentRecovered)
+    def recovered_overpayment(self, state: CaseState, event: Case.OverpaymentRecovered) -> list[Movement]:
+        return self._on(state, "recovered_overpayment", event.agreement_id, event.amount_pence)
+
+    @handles(Case.DirectPaymentAccountClosed)
+    def account_closed(self, state: CaseState, event: Case.DirectPaymentAccountClosed) -> list[Movement]:
+        return self._on(state, "written_off", event.agreement_id, event.written_off_pence)
+
 
 # Reading the view -----------------------------------------------------------------------------
 
@@ -385,3 +462,25 @@ class LedgerPart(ViewRow):
 def parts_of(cursor: ViewCursor, case_id: str) -> list[LedgerPart]:
     """How each person's approved budget on the case is held, part by part."""
     return select(cursor, LedgerPart, PARTS, "WHERE case_id = ? ORDER BY person_id, part", (case_id,))
+
+
+class LedgerAccount(ViewRow):
+    """The money after one agreement's ending (see the module docstring), in pence."""
+
+    case_id: str
+    agreement_id: str
+    person_id: str
+    final_payment_pence: int
+    final_payment_paid: Bit
+    overpayment_pence: int
+    recovered_overpayment_pence: int
+    balance_pence: int
+    written_off_pence: int
+    outstanding_pence: int
+    account_closed: Bit
+    updated_at: Instant
+
+
+def accounts_of(cursor: ViewCursor, case_id: str) -> list[LedgerAccount]:
+    """The money after each ending on the case, agreement by agreement."""
+    return select(cursor, LedgerAccount, ACCOUNTS, "WHERE case_id = ? ORDER BY agreement_id", (case_id,))

@@ -21,7 +21,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
+
+from eventstore.private_files import is_sqlite_file, private_sqlite
 
 TRACKING_TABLE = "projection_tracking"
 QUARANTINE_TABLE = "projection_quarantine"
@@ -277,6 +280,8 @@ class SQLiteViewStore(ViewStore):
     dialect = "sqlite"
 
     def __init__(self, path: str, timeout: float = 30.0) -> None:
+        if is_sqlite_file(path):
+            private_sqlite(Path(path))  # before SQLite opens it, so its -wal and -shm are private too
         self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         super().__init__()

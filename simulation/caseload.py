@@ -31,7 +31,10 @@ The mix (module constants below; the unit tests hold the generator to them):
 * Reviews: the light-touch first review 6-8 weeks after sign-off, a direct-payment review
   within 6 months, annual reviews after that; unplanned review requests at
   ``UNPLANNED_REVIEWS_PER_YEAR``; a review revises the plan in ``REVIEW_REVISES_SHARE``.
-* Closures of cases in service at ``CLOSURES_PER_YEAR`` (exponential waiting time).
+* Closures of cases in service at ``CLOSURES_PER_YEAR`` (exponential waiting time), by a team
+  manager while payments run. Before that, ``ADULT_ENDING_SHARE`` of adults paid by direct
+  payment die or move into residential care: their involvement ends (the final payment, if one is
+  due, paid by finance), the carers carry on, and the case closes some weeks later.
 * Payments: each direct payment agreement records at most ``PAYMENTS_PER_AGREEMENT``
   scheduled-and-issued payments (so a million cases stay a benchmark, not a ledger), with the
   odd failure, suspension, monitoring return and recovery of unspent funds.
@@ -53,6 +56,7 @@ from typing import Any
 
 from api.examples import interim_line
 from domain import commands as c
+from domain.case.state import Agreement, PaymentSlot
 from domain.commands import CouncilSettings
 from domain.people import Actor, Role
 from simulation.scenario import ADULT, MANAGER, PANEL, Scenario, plan_for
@@ -93,6 +97,11 @@ PAYMENT_FAILURE_SHARE = 0.03
 SUSPENSION_SHARE = 0.05  # of agreements
 MONITORING_RETURN_SHARE = 0.5  # of adult agreements
 RECOVERY_SHARE = 0.5  # of monitoring returns with an underspend
+# Endings (issue 19): of adults whose direct payment has begun, this share die or move into
+# residential care (``ADULT_DIES_SHARE_OF_ENDINGS`` of them die) before the case would otherwise
+# close; their agreement is settled to the day, the carers' plans go on, and the case closes after.
+ADULT_ENDING_SHARE = 0.3
+ADULT_DIES_SHARE_OF_ENDINGS = 0.6
 
 PROFILES = ("signposted", "carer_only", "not_eligible", "supported")
 
@@ -383,6 +392,8 @@ class _CaseBuilder:
             # The carer's own support is the point of this profile: the first carer takes it up.
             self.carers[0].accepts, self.carers[0].later_asks, self.carers[0].eligible = True, False, True
         self.approved: list[str] = []  # people whose plans are signed off
+        self.ended: set[str] = set()  # people whose involvement ended
+        self.adult_died = False
         self.management: dict[str, str] = {}
         self.representatives: set[str] = set()
         self.agreements: dict[str, dict[str, Any]] = {}
@@ -875,6 +886,10 @@ class _CaseBuilder:
             "status": "active",
             "slots": 0,
             "paid": {},  # slot -> (due, amount) of each payment issued and not failed
+            "issued": {},  # slot -> "issued" or "failed": what the record holds of each slot paid
+            "suspended_on": None,  # the day the current suspension took effect
+            "recipient": recipient,
+            "recipient_id": recipient_id,
         }
 
     def _set_up_payments(self) -> None:
@@ -934,6 +949,13 @@ class _CaseBuilder:
             if carer.later_asks:
                 add(begun + timedelta(days=rng.randint(60, 700)), "carer_asks", carer=carer)
         closure = begun + timedelta(days=int(rng.expovariate(CLOSURES_PER_YEAR / 365)))
+        adult_paid = [a for a in self.agreements.values() if a["person_id"] == ADULT]
+        if adult_paid and rng.random() < ADULT_ENDING_SHARE:
+            ending = adult_paid[0]["start"] + timedelta(days=rng.randint(20, 400))
+            if ending < closure:
+                died = rng.random() < ADULT_DIES_SHARE_OF_ENDINGS
+                add(ending, "adult_ends", died=died)
+                closure = ending + timedelta(days=rng.randint(14, 60))
         add(closure, "close")
         queue.sort(key=lambda item: (item[0], item[1]))
         play: dict[str, Callable[..., None]] = {
@@ -945,6 +967,7 @@ class _CaseBuilder:
             "request_review": self._do_request_review,
             "challenge": self._do_challenge,
             "carer_asks": self._do_carer_asks,
+            "adult_ends": self._do_adult_ends,
         }
         for when, _, happening, payload in queue:
             if when > self.day:
@@ -952,6 +975,16 @@ class _CaseBuilder:
             if happening == "close":
                 self._close()
                 return
+            if happening == "monitor" and self.agreements[payload["agreement_id"]]["person_id"] in self.ended:
+                continue  # her agreement was settled at the ending; the return is finance's to take later
+            if happening in ("review", "request_review", "challenge"):
+                # Nobody's plan is reviewed or challenged once their involvement has ended.
+                if "people" in payload:
+                    payload = {**payload, "people": [p for p in payload["people"] if p not in self.ended]}
+                    if not payload["people"]:
+                        continue
+                elif payload.get("person_id") in self.ended:
+                    continue
             play[happening](**payload)
 
     def _do_pay(self, agreement_id: str, slot: int, due: date) -> None:
@@ -971,14 +1004,17 @@ class _CaseBuilder:
             self.s.issue_payment, slot, agreement_id=agreement_id, payment_reference=f"PAY-{agreement_id}-{slot:03d}"
         )
         agreement["paid"][slot] = (due, agreement["amount"])
+        agreement["issued"][slot] = "issued"
         if self.rng.random() < PAYMENT_FAILURE_SHARE:
             self.emit(self.s.fail_payment, slot, agreement_id=agreement_id, reason="bank account closed")
             del agreement["paid"][slot]
+            agreement["issued"][slot] = "failed"
 
     def _do_suspend(self, agreement_id: str) -> None:
         if self.agreements[agreement_id]["status"] == "active":
             self.emit(self.s.suspend, agreement_id=agreement_id, reason="in hospital")
             self.agreements[agreement_id]["status"] = "suspended"
+            self.agreements[agreement_id]["suspended_on"] = self.last_at.date() if self.last_at else self.day
 
     def _do_resume(self, agreement_id: str) -> None:
         if self.agreements[agreement_id]["status"] == "suspended":
@@ -1128,4 +1164,56 @@ class _CaseBuilder:
             if agreement["status"] != "stopped" and rng.random() < 0.5:
                 self.emit(self.s.end_agreement, agreement_id=agreement_id, reason="support ending")
                 agreement["status"] = "stopped"
-        self.emit(self.s.close, reason=_weighted(rng, CLOSURE_REASONS))
+        reason = _weighted(rng, CLOSURE_REASONS)
+        if ADULT in self.ended:
+            reason = "deceased" if self.adult_died else "moved_to_residential_care"
+        # With payments running (or a final payment unpaid) closing is a team manager's decision.
+        running = any(a["status"] != "stopped" for a in self.agreements.values())
+        self.emit(self.s.close, reason=reason, **({"actor": MANAGER} if running else {}))
+
+    def _do_adult_ends(self, died: bool) -> None:
+        """The adult dies or moves into residential care: her involvement ends, her agreements are
+        settled to the day, and finance pays a final payment where one is due."""
+        from domain.case.endings import settlement
+
+        self.emit(
+            self.s.end_involvement,
+            reason="adult_died" if died else "moved_to_residential_care",
+            ended_on=self.day.isoformat(),
+            notes="notified by the family",
+        )
+        self.ended.add(ADULT)
+        self.adult_died = died
+        for agreement_id, agreement in self.agreements.items():
+            if agreement["person_id"] != ADULT or agreement["status"] == "stopped":
+                continue
+            if settlement(self._as_recorded(agreement_id), self.day).final_payment_pence:
+                self.emit(self.s.final_payment, agreement_id=agreement_id)
+            agreement["status"] = "stopped"
+
+    def _as_recorded(self, agreement_id: str) -> Agreement:
+        """The agreement as the record holds it, from what this script recorded of it."""
+        a = self.agreements[agreement_id]
+        step = {"four_weekly": 28, "monthly": 30, "annual": 365}
+        slots = {
+            slot: PaymentSlot(
+                slot=slot,
+                due_on=a["start"] + timedelta(days=step[a["frequency"]] * (slot - 1)),
+                amount_pence=a["amount"],
+                status=status,
+            )
+            for slot, status in a["issued"].items()
+        }
+        return Agreement(
+            agreement_id=agreement_id,
+            person_id=a["person_id"],
+            recipient=a["recipient"],
+            recipient_name="",
+            recipient_id=a["recipient_id"],
+            start_date=a["start"],
+            frequency=a["frequency"],
+            amount_per_payment_pence=a["amount"],
+            status=a["status"],
+            slots=slots,
+            stopped_on=a["suspended_on"] if a["status"] == "suspended" else None,
+        )

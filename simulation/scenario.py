@@ -608,6 +608,31 @@ class Scenario:
             kw,
         )
 
+    # Endings (domain/case/endings.py)
+    def end_involvement(self, person_id: str = ADULT, **kw: Any) -> c.EndInvolvement:
+        return self._make(
+            c.EndInvolvement, {"person_id": person_id, "reason": "adult_died", "ended_on": "2026-03-15"}, kw
+        )
+
+    def final_payment(self, **kw: Any) -> c.IssueFinalPayment:
+        return self._make(c.IssueFinalPayment, {"agreement_id": "dp-1", "actor": FINANCE}, kw)
+
+    def recover_overpayment(self, **kw: Any) -> c.RecoverOverpayment:
+        return self._make(
+            c.RecoverOverpayment,
+            {
+                "agreement_id": "dp-1",
+                "amount_pence": 100,
+                "recovered_from": "estate",
+                "reason": "paid in advance for days after the ending",
+                "actor": FINANCE,
+            },
+            kw,
+        )
+
+    def close_account(self, **kw: Any) -> c.CloseDirectPaymentAccount:
+        return self._make(c.CloseDirectPaymentAccount, {"agreement_id": "dp-1", "actor": FINANCE}, kw)
+
     # Reviews and closure
     def schedule_review(self, **kw: Any) -> c.ScheduleReview:
         return self._make(

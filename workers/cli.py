@@ -387,17 +387,186 @@ def api(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+KeysFileOption = Annotated[Path, typer.Option("--keys-file", envvar="CARECASE_API_KEYS")]
+ExpiresInDays = Annotated[
+    int | None, typer.Option("--expires-in-days", min=1, help="The key stops working this many days from now")
+]
+ExpiresAt = Annotated[
+    str | None,
+    typer.Option("--expires-at", help="The key stops working then: an ISO date (00:00 UTC) or date-time with a zone"),
+]
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="Who is doing this, for the record (default: console:<login name>)")
+]
+DEFAULT_KEYS_FILE = Path("var/api-keys.toml")
+
+
+def _expiry(expires_at: str | None, expires_in_days: int | None, now: datetime) -> datetime | None:
+    from datetime import date
+
+    from api.keys_file import expiry
+
+    when: datetime | date | None = None
+    if expires_at is not None:
+        try:
+            when = date.fromisoformat(expires_at) if len(expires_at) == 10 else datetime.fromisoformat(expires_at)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{expires_at!r} is not an ISO 8601 date or date-time", param_hint="--expires-at"
+            ) from None
+    return expiry(when, expires_in_days, now, field="--expires-at")
+
+
+def _by(by: str | None) -> str:
+    import getpass
+
+    return by or f"console:{getpass.getuser()}"
+
+
+def _record_key_action(action: str, by: str, reason: str, outcome: dict[str, object]) -> None:
+    """The change in the ops action log beside the views, as the admin endpoints record theirs. The
+    change is made first: a log that cannot be reached must not keep a leaked key working."""
+    from api.access_log import AccessLog
+    from config.bootstrap import build_view_store
+
+    try:
+        views = build_view_store()
+        try:
+            AccessLog(views).ops_action(
+                user_id=by, role=Role.ADMIN.value, action=action, case_id="", reason=reason, outcome=outcome
+            )
+        finally:
+            views.close()
+    except Exception as error:
+        typer.echo(f"warning: the ops action log could not be written ({type(error).__name__})", err=True)
+
+
+def _key_outcome(key: object, **more: object) -> dict[str, object]:
+    from api.keys import ApiKey
+
+    assert isinstance(key, ApiKey)
+    return {
+        "key_id": key.key_id,
+        "for_user_id": key.user_id,
+        "key_role": key.role.value,
+        "teams": list(key.teams),
+        "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+        **more,
+    }
+
+
 @keys_app.command("add")
 def keys_add(
     user_id: str,
     role: Role,
     team: Annotated[list[str] | None, typer.Option(help="A team whose cases the user works on (repeat)")] = None,
-    keys_file: Annotated[Path, typer.Option(envvar="CARECASE_API_KEYS")] = Path("var/api-keys.toml"),
+    expires_in_days: ExpiresInDays = None,
+    expires_at: ExpiresAt = None,
+    reason: Annotated[str, typer.Option(help="Why, for the ops action log")] = "new key",
+    by: ByOption = None,
+    keys_file: KeysFileOption = DEFAULT_KEYS_FILE,
 ) -> None:
-    """Make an API key for a user in a role; prints the key once (only its hash is kept)."""
-    from api.keys import add_key
+    """Make an API key for a user in a role; prints the key once (only its hash is kept), its id on stderr."""
+    from api.keys_file import KeysFile
 
-    typer.echo(add_key(keys_file, user_id, role, tuple(team or ())))
+    now = datetime.now(UTC)
+    until = _expiry(expires_at, expires_in_days, now)
+    key, token = KeysFile(keys_file).add(user_id, role, tuple(team or ()), expires_at=until, now=now)
+    _record_key_action("key_add", _by(by), reason, _key_outcome(key))
+    typer.echo(
+        f"key {key.key_id} for {key.user_id} ({key.role.value})"
+        + (f", expires {key.expires_at.isoformat()}" if key.expires_at else ", no expiry"),
+        err=True,
+    )
+    typer.echo(token)
+
+
+def _last_used() -> dict[str, datetime]:
+    """Each key's last use as the views record it (at most a minute behind); none without views."""
+    from api.key_use import KeyUse
+    from config.bootstrap import build_view_store
+    from config.settings import Settings
+
+    settings = Settings.from_environment()
+    if settings.store == "sqlite" and not settings.sqlite_path.exists():
+        return {}
+    try:
+        views = build_view_store(settings)
+        try:
+            return KeyUse(views).last_used()
+        finally:
+            views.close()
+    except Exception as error:
+        typer.echo(f"warning: last use not known: the views cannot be read ({type(error).__name__})", err=True)
+        return {}
+
+
+@keys_app.command("list")
+def keys_list(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    keys_file: KeysFileOption = DEFAULT_KEYS_FILE,
+) -> None:
+    """Every key: id, user, role, teams, status, made, expires, revoked, last used (never a token or a hash)."""
+    from api.keys_file import KeysFile
+
+    now = datetime.now(UTC)
+    last_used = _last_used()
+    rows = []
+    for key in KeysFile(keys_file).read():
+        row = key.model_dump(mode="json", exclude={"sha256"})
+        row["status"] = key.status(now).value
+        used = last_used.get(key.key_id)
+        row["last_used_at"] = used.isoformat() if used else None
+        rows.append(row)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['key_id']}  {row['status']:<8} {row['user_id']:<24} {row['role']:<16} "
+            f"teams={','.join(row['teams']) or '-'}  made={(row['created_at'] or '-')[:19]}  "
+            f"expires={(row['expires_at'] or '-')[:19]}  last used={(row['last_used_at'] or '-')[:19]}"
+            + (f"  revoked by {row['revoked_by']}: {row['revoked_reason']}" if row["revoked_at"] else "")
+        )
+    typer.echo(f"{len(rows)} key(s)")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: str,
+    reason: Annotated[str, typer.Option(help="Why, recorded with the key and in the ops action log")],
+    by: ByOption = None,
+    keys_file: KeysFileOption = DEFAULT_KEYS_FILE,
+) -> None:
+    """Revoke a key: every API process refuses it from its next request."""
+    from api.keys_file import KeysFile
+
+    who = _by(by)
+    key = KeysFile(keys_file).revoke(key_id, by=who, reason=reason)
+    _record_key_action("key_revoke", who, reason, _key_outcome(key))
+    assert key.revoked_at is not None
+    typer.echo(f"key {key.key_id} ({key.user_id}, {key.role.value}) revoked at {key.revoked_at.isoformat()}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    key_id: str,
+    reason: Annotated[str, typer.Option(help="Why, recorded with the old key and in the ops action log")] = "rotated",
+    expires_in_days: ExpiresInDays = None,
+    expires_at: ExpiresAt = None,
+    by: ByOption = None,
+    keys_file: KeysFileOption = DEFAULT_KEYS_FILE,
+) -> None:
+    """A new key for the same user, role and teams; the old one revoked at once. Prints the new key once."""
+    from api.keys_file import KeysFile
+
+    who = _by(by)
+    now = datetime.now(UTC)
+    until = _expiry(expires_at, expires_in_days, now)
+    old, new, token = KeysFile(keys_file).rotate(key_id, by=who, reason=reason, expires_at=until, now=now)
+    _record_key_action("key_rotate", who, reason, _key_outcome(new, replaces=old.key_id))
+    typer.echo(f"key {old.key_id} revoked; new key {new.key_id} for {new.user_id} ({new.role.value})", err=True)
+    typer.echo(token)
 
 
 @ops_app.command("stuck")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from config.temporal_settings import TemporalSettings, temporal_binary
+from eventstore.private_files import SQLITE_COMPANIONS, private_folder, tighten
 from workflows.search_attributes import CLI_TYPES
 
 IP = "127.0.0.1"
@@ -56,8 +57,20 @@ os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
+PRIVATE_UMASK = 0o077
+
+
 class DevServerError(RuntimeError):
     pass
+
+
+def private_state(settings: TemporalSettings) -> None:
+    """The dev server's folder private (0700), and its database files tightened if an older run
+    left them looser; what the server makes now is private through its umask."""
+    database = settings.db_filename
+    private_folder(database.parent)
+    for path in (database, *(database.with_name(database.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        tighten(path)
 
 
 def dev_server_command(
@@ -159,6 +172,9 @@ def start_dev_server(command: list[str], *, output: IO[bytes] | None = None) -> 
     return subprocess.Popen(
         die_with_parent(command),
         start_new_session=True,
+        # Whatever the server writes (its SQLite database and the database's -wal and -shm) is
+        # private from the moment it exists; set in the child between fork and exec.
+        umask=PRIVATE_UMASK,
         stdout=output,
         stderr=None if output is None else subprocess.STDOUT,
     )
@@ -259,6 +275,7 @@ def run_dev_server(settings: TemporalSettings, *, time_skipping: bool = False) -
     from config.payload_keys import ensure_dev_payload_keys
 
     ensure_dev_payload_keys()
+    private_state(settings)
     stopping = False
     # Ctrl-C in the terminal reaches the server once, through `forward`.
     server = start_dev_server(dev_server_command(settings, time_skipping=time_skipping, binary=binary))

@@ -6,6 +6,7 @@ On first start it makes one API key per staff role and writes them to ``var/dev-
 (mode 600) so the README's curl session can use them; afterwards it keeps the keys file it has.
 Likewise it makes one key for Temporal's payloads in ``var/payload-keys`` unless keys are
 configured, and points the dev server's Web UI at the API's ``/codec`` (decision 0023).
+Everything under ``var/`` is private (files 0600, folders 0700): made so, and tightened at start.
 
 It owns the dev server it starts: it will not start beside another process on the Temporal or API
 ports (a server left running would pass the health check, and we would never stop it), and on
@@ -31,16 +32,30 @@ from config.payload_keys import PayloadKeysError, PayloadKeySettings, ensure_dev
 from config.settings import Settings
 from config.temporal_settings import TemporalSettings, temporal_binary
 from domain.people import Role
+from eventstore.private_files import open_private_binary, private_folder, tighten, tighten_tree, write_private_text
 from workers.dev_server import (
     DevServerError,
     dev_server_command,
     port_in_use,
     port_taken,
+    private_state,
     register_search_attributes,
     start_dev_server,
     taken_ports,
     wait_until_serving,
 )
+
+
+def make_private_at_start(var: Path, keys_path: Path, env_path: Path) -> None:
+    """Files 0600 and folders 0700, whatever an older run left: everything under the product's own
+    ``var/`` folder; the case record kept anywhere else (the working folder, a home folder) leaves
+    the rest of that folder alone, and only the files the product writes there are tightened (each
+    writer tightens its own as it opens it; these are the ones read without being opened to write)."""
+    private_folder(var)
+    if var.resolve().name == "var":
+        tighten_tree(var)
+    for path in (keys_path, keys_path.with_name(keys_path.name + ".lock"), env_path):
+        tighten(path)
 
 
 def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
@@ -57,8 +72,7 @@ def ensure_dev_keys(keys_path: Path, env_path: Path) -> bool:
         teams = TEAMS if role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER) else ()
         token = add_key(keys_path, f"dev-{role.value.replace('_', '-')}", role, teams)
         lines.append(f"export {role.value.upper()}_KEY={token}")
-    env_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    env_path.chmod(0o600)
+    write_private_text(env_path, "\n".join(lines) + "\n")
     return True
 
 
@@ -119,9 +133,9 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
         print("\n".join(f"carecase run: {message}" for message in taken), file=sys.stderr, flush=True)
         sys.exit(1)
     var = settings.sqlite_path.parent
-    var.mkdir(parents=True, exist_ok=True)
     keys_path = Path(os.environ.get("CARECASE_API_KEYS", var / "api-keys.toml"))
     env_path = var / "dev-api-keys.env"
+    make_private_at_start(var, keys_path, env_path)
     made = ensure_dev_keys(keys_path, env_path)
     payload_keys = ensure_dev_payload_keys()
     try:
@@ -133,9 +147,9 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
         temporal = temporal.model_copy(update={"ui_codec_endpoint": f"http://{host}:{port}/codec"})
 
     binary = temporal_binary()
-    temporal.db_filename.parent.mkdir(parents=True, exist_ok=True)
+    private_state(temporal)
     dev_log_path = var / "temporal.log"
-    dev_log = dev_log_path.open("ab")
+    dev_log = open_private_binary(dev_log_path, "ab")
     log_offset = dev_log.tell()
     # From the main thread (typer calls us there), which lives as long as we do: the server's
     # parent-death signal fires when the forking thread exits.

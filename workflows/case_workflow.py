@@ -176,7 +176,7 @@ class CaseWorkflow(PaymentsParent):
             )
             self.rule_set = RuleSet.model_validate(self.state.rule_set)
         self._refresh_search_attributes()
-        while not self.mirror.closed:
+        while not self._finished():
             deadline = process.next_deadline(self.mirror.state, self.state.service_levels)
             timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
             try:
@@ -196,6 +196,16 @@ class CaseWorkflow(PaymentsParent):
                 workflow.continue_as_new(self.state)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.summary()
+
+    def _finished(self) -> bool:
+        """The case is closed and no money is left to settle: after an ending (decision 0027) the
+        workflow runs on while an ended agreement's account is open, so the monitoring returns,
+        recoveries and final payment that follow a closure still come through it. A case closed
+        before endings were recorded has no such account, so its history ends where it did."""
+        if not self.mirror.closed:
+            return False
+        state = self.mirror.state
+        return state is None or not any(a.settled and not a.account_closed for a in state.agreements.values())
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()

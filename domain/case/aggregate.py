@@ -21,6 +21,7 @@ from domain.case.base import CommandContext, carry_sealed_state, link_of
 from domain.case.carers import CarerSteps
 from domain.case.corrections import CorrectionSteps
 from domain.case.decisions import DecisionSteps
+from domain.case.endings import EndingSteps
 from domain.case.interim import InterimSteps
 from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
@@ -57,6 +58,7 @@ class Case(
     CorrectionSteps,
     RestrictionSteps,
     RetentionSteps,
+    EndingSteps,
     Aggregate,
 ):
     state: CaseState

@@ -22,14 +22,16 @@ from typing import Any
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
     agreement_must_exist,
-    case_must_be_open,
+    direct_payment_account_must_be_open,
     misspent_recovery_must_not_exceed_the_reported_spend,
     monitoring_period_must_follow_the_last_return,
     monitoring_period_must_not_end_before_it_starts,
+    payments_after_an_ending_are_recovered_as_its_overpayment,
     payments_after_the_stop_must_exist,
     payments_must_have_stopped,
     payments_paid_after_the_stop,
     receipts_must_cover_every_item_over_the_threshold,
+    recovery_from_an_estate_needs_a_death,
     recovery_must_keep_the_contingency_back,
     recovery_must_not_begin_before_the_stop,
     spend_must_not_exceed_what_was_paid,
@@ -37,18 +39,26 @@ from domain.case.rules import (
 )
 from domain.case.state import Agreement, CaseState
 from domain.money import format_pounds
+from domain.payment_schedule import segment_due_date
 from domain.planning import PERIODS_PER_YEAR
+from domain.vocabulary import RecoveredFrom
 
 WEEKS_PER_YEAR = 52
 
 
 def paid_through(agreement: Agreement, day: date) -> int:
-    """What was paid, and not recovered, for the slots due on or before ``day``."""
-    return sum(
-        slot.amount_pence
+    """What was paid, and not recovered, for the slots due on or before ``day``. After an ending, a
+    slot counts only for what it was owed for the days before the ending (the rest is the
+    overpayment, recovered on its own), and the final payment counts from the slot it paid for."""
+    paid = sum(
+        agreement.owed_for_slots.get(slot.slot, slot.amount_pence)
         for slot in agreement.slots.values()
         if slot.status == "issued" and slot.due_on <= day and slot.slot not in agreement.recovered_slots
     )
+    first = agreement.final_payment_first_slot
+    if agreement.final_payment_paid and first is not None and segment_due_date(agreement.segments(), first) <= day:
+        paid += agreement.final_payment_pence
+    return paid
 
 
 def received_for(agreement: Agreement, period_end: date) -> int:
@@ -115,6 +125,8 @@ class MonitoringSteps(Recording):
         balance_pence: int | None = None
         contingency_pence: int = 0
         person_id: str = ""  # whose direct payment (recorded from issue 18 on)
+        # Who it was recovered from (issue 19): the person, their representative, their estate.
+        recovered_from: RecoveredFrom = RecoveredFrom.PERSON
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
@@ -147,6 +159,7 @@ class MonitoringSteps(Recording):
         person_id: str = ""
         # Recovered as misspent before this one (recorded from issue 18 on).
         recovered_misspent_before_pence: int = 0
+        recovered_from: RecoveredFrom = RecoveredFrom.PERSON
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
@@ -180,6 +193,7 @@ class MonitoringSteps(Recording):
         accounted_pence: int
         reason: str
         person_id: str = ""
+        recovered_from: RecoveredFrom = RecoveredFrom.PERSON
 
         def explained(self) -> tuple[str, dict[str, Any]]:
             text = (
@@ -218,8 +232,8 @@ class MonitoringSteps(Recording):
         notes: str,
         receipt_threshold_pence: int,
     ) -> None:
-        case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
+        direct_payment_account_must_be_open(self.state, agreement)
         monitoring_period_must_not_end_before_it_starts(period_start, period_end)
         monitoring_period_must_follow_the_last_return(agreement, period_start)
         receipts_must_cover_every_item_over_the_threshold(
@@ -248,11 +262,19 @@ class MonitoringSteps(Recording):
         )
 
     def recover_unspent_funds(
-        self, ctx: CommandContext, *, agreement_id: str, amount_pence: int, reason: str, contingency_weeks: int = 0
+        self,
+        ctx: CommandContext,
+        *,
+        agreement_id: str,
+        amount_pence: int,
+        reason: str,
+        contingency_weeks: int = 0,
+        recovered_from: RecoveredFrom = RecoveredFrom.PERSON,
     ) -> None:
         """s.33: only the balance monitoring showed held, less the council's contingency, is recovered."""
-        case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
+        direct_payment_account_must_be_open(self.state, agreement)
+        recovery_from_an_estate_needs_a_death(self.state, agreement, recovered_from)
         contingency = contingency_pence(agreement, contingency_weeks)
         recovery_must_keep_the_contingency_back(agreement, amount_pence, contingency)
         self._record(
@@ -264,12 +286,22 @@ class MonitoringSteps(Recording):
             balance_pence=agreement.balance_pence,
             contingency_pence=contingency,
             person_id=agreement.person_id,
+            recovered_from=recovered_from,
         )
 
-    def recover_misspent_funds(self, ctx: CommandContext, *, agreement_id: str, amount_pence: int, reason: str) -> None:
+    def recover_misspent_funds(
+        self,
+        ctx: CommandContext,
+        *,
+        agreement_id: str,
+        amount_pence: int,
+        reason: str,
+        recovered_from: RecoveredFrom = RecoveredFrom.PERSON,
+    ) -> None:
         """s.33: money spent other than on meeting the needs in the plan, out of what returns reported."""
-        case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
+        direct_payment_account_must_be_open(self.state, agreement)
+        recovery_from_an_estate_needs_a_death(self.state, agreement, recovered_from)
         misspent_recovery_must_not_exceed_the_reported_spend(agreement, amount_pence)
         self._record(
             ctx,
@@ -280,16 +312,25 @@ class MonitoringSteps(Recording):
             reported_spend_pence=agreement.reported_spend_pence,
             person_id=agreement.person_id,
             recovered_misspent_before_pence=agreement.recovered_misspent_pence,
+            recovered_from=recovered_from,
         )
 
     def recover_payments_after_stop(
-        self, ctx: CommandContext, *, agreement_id: str, stopped_from: date, reason: str
+        self,
+        ctx: CommandContext,
+        *,
+        agreement_id: str,
+        stopped_from: date,
+        reason: str,
+        recovered_from: RecoveredFrom = RecoveredFrom.PERSON,
     ) -> None:
         """Every payment issued for a slot due on or after ``stopped_from`` (the day payments were
         suspended or the agreement ended), once payments have stopped, is recovered together."""
-        case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
+        direct_payment_account_must_be_open(self.state, agreement)
         payments_must_have_stopped(agreement)
+        payments_after_an_ending_are_recovered_as_its_overpayment(agreement)
+        recovery_from_an_estate_needs_a_death(self.state, agreement, recovered_from)
         recovery_must_not_begin_before_the_stop(agreement, stopped_from)
         slots = payments_after_the_stop_must_exist(agreement, stopped_from)
         accounted_through = agreement.returns_through
@@ -305,6 +346,7 @@ class MonitoringSteps(Recording):
             ),
             reason=reason,
             person_id=agreement.person_id,
+            recovered_from=recovered_from,
         )
 
 

@@ -3,8 +3,9 @@ rule D1). Monitoring returns and recovery are in ``domain/case/monitoring.py``."
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
+from uuid import UUID
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
@@ -39,9 +40,20 @@ from domain.payment_schedule import due_date, slots_due_before
 from domain.vocabulary import Frequency, PaymentRecipient
 
 
-def payment_instruction(
-    event: PaymentSteps.ArrearsPaymentIssued | PaymentSteps.PaymentIssued, slot: int
-) -> dict[str, str | int]:
+class IssuingEvent(Protocol):
+    """An event that pays money out: a slot's payment, a catch-up, an ending's final payment."""
+
+    originator_id: UUID
+    agreement_id: str
+    amount_pence: int
+    payment_reference: str
+    timestamp: datetime
+    payee_type: str
+    payee_id: str
+    payee_reference: str
+
+
+def payment_instruction(event: IssuingEvent, slot: int) -> dict[str, str | int]:
     """What the finance system is told to pay for an issuing event, under one slot."""
     instruction: dict[str, str | int] = {
         "case_id": event.originator_id.hex,
@@ -242,11 +254,13 @@ class PaymentSteps(Recording):
 
         agreement_id: str
         reason: str
+        # The day the person's involvement ended, when the end came with it (domain/case/endings.py).
+        ended_on: date | None = None
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
             if agreement.status != "suspended":  # an end during a suspension: the stop began with it
-                agreement.stopped_on = (self.effective_at or self.timestamp).date()
+                agreement.stopped_on = self.ended_on or (self.effective_at or self.timestamp).date()
             agreement.status = "stopped"
 
     def make_direct_payment_agreement(

@@ -9,11 +9,11 @@ as the system actor, through the same dry-run and activity as any command a pers
 - A direct payment agreement gets its payments, and its own first review within 182 days of its
   start (the service levels' ``direct_payment_first_review_days``).
 - Payments are suspended, resumed, varied and stopped as the agreement is; all stop when the case
-  closes.
+  closes. An ending's final payment is paid once.
 - Once every plan in hand is decided after an approval, one coordinated first review for everyone
   with an approved plan, 8 weeks out (``first_review_weeks``).
 - After each planned review the next annual one (``review_interval_days``), and one cycle of the
-  case's care is over.
+  case's care is over. A review that closes plans schedules none, unless others on the case carry on.
 - An unplanned review for some people prompts a linked review for the others with approved plans.
 - A stage or a scheduled review past its service level is flagged overdue.
 """
@@ -27,7 +27,7 @@ from typing import Any
 from domain.case.aggregate import Case
 from domain.case.base import CaseEvent
 from domain.case.state import CaseState, PlanStatus
-from domain.commands import CaseCommand, RecordStageOverdue, RequestReview, ScheduleReview
+from domain.commands import CaseCommand, IssueFinalPayment, RecordStageOverdue, RequestReview, ScheduleReview
 from domain.payment_schedule import ScheduleSegment
 from domain.service_levels import Deadline, ServiceLevels
 from domain.vocabulary import Frequency, PaymentRecipient, ReviewKind, ReviewOutcome, ReviewReason, SignOffOutcome
@@ -142,6 +142,14 @@ def react(event: CaseEvent, situation: Situation) -> Reaction:
             return _linked_review(event, situation)
         case Case.ReviewCompleted() if event.outcome != ReviewOutcome.CLOSE and not situation.case.closed:
             return _review_completed(event, situation)
+        case Case.ReviewCompleted() if reviewed_people(situation.case) and not situation.case.closed:
+            # A review that closed some people's plans: the others on the case carry on, reviewed.
+            return _review_completed(event, situation)
+        case Case.FinalSettlementWorkedOut() if event.final_payment_pence > 0:
+            # The final payment an ending worked out is paid once (the record refuses it again).
+            return Reaction(
+                (Record(IssueFinalPayment, {"agreement_id": event.agreement_id}),), situation.reviews_scheduled
+            )
     return Reaction(reviews_scheduled=situation.reviews_scheduled)
 
 

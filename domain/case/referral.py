@@ -3,15 +3,41 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
 from domain.case.rules import (
     case_must_be_open,
+    closing_with_a_challenge_open_or_payments_due_needs_a_team_manager,
+    ending_must_not_be_before_the_case_began,
     referral_must_be_unscreened,
     written_advice_must_be_given_before_closing,
 )
 from domain.case.state import CaseState, Person, RecordedFactSource
-from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
+from domain.vocabulary import (
+    ClosureReason,
+    InvolvementEndReason,
+    PrimarySupportReason,
+    ReferralRoute,
+    ScreeningOutcome,
+)
+
+# How the case's closure reason ends the adult's involvement (and, for a death, each carer's).
+ADULT_ENDING: dict[ClosureReason, InvolvementEndReason] = {
+    ClosureReason.NEEDS_MET: InvolvementEndReason.NEEDS_MET,
+    ClosureReason.MOVED_AWAY: InvolvementEndReason.MOVED_TO_ANOTHER_COUNCIL,
+    ClosureReason.DECEASED: InvolvementEndReason.ADULT_DIED,
+    ClosureReason.MOVED_TO_RESIDENTIAL_CARE: InvolvementEndReason.MOVED_TO_RESIDENTIAL_CARE,
+    ClosureReason.DECLINED: InvolvementEndReason.DECLINED,
+    ClosureReason.NO_LONGER_ELIGIBLE: InvolvementEndReason.NO_LONGER_ELIGIBLE,
+    ClosureReason.INFORMATION_AND_ADVICE_ONLY: InvolvementEndReason.CASE_CLOSED,
+}
+
+
+def ending_on_closure(kind: str, reason: ClosureReason) -> InvolvementEndReason:
+    if kind == "adult":
+        return ADULT_ENDING[reason]
+    return InvolvementEndReason.ADULT_DIED if reason == ClosureReason.DECEASED else InvolvementEndReason.CASE_CLOSED
 
 
 class ReferralSteps(Recording):
@@ -89,7 +115,23 @@ class ReferralSteps(Recording):
             # Signposting is an outcome in its own right and ends this episode.
             self._record(ctx, self.CaseClosed, reason=ClosureReason.INFORMATION_AND_ADVICE_ONLY, notes=reasons)
 
-    def close_case(self, ctx: CommandContext, *, reason: ClosureReason, notes: str) -> None:
+    def close_case(
+        self, ctx: CommandContext, *, reason: ClosureReason, notes: str, ended_on: date | None = None
+    ) -> None:
+        """Closing the case is the last ending: everyone whose involvement has not ended yet ends
+        it now (their agreements settled and ended), then the case closes."""
         case_must_be_open(self.state)
         written_advice_must_be_given_before_closing(self.state, reason)
+        closing_with_a_challenge_open_or_payments_due_needs_a_team_manager(self.state, ctx.actor)
+        day = ended_on or (ctx.effective_at or ctx.recorded_at).date()
+        ending_must_not_be_before_the_case_began(self.state, day)
+        for person in list(self.state.people.values()):
+            if person.involvement_ended_on is None:
+                self._end_involvement(ctx, person, ending_on_closure(person.kind, reason), day, notes)
         self._record(ctx, self.CaseClosed, reason=reason, notes=notes)
+
+    if TYPE_CHECKING:  # the Case's, from domain/case/endings.py
+
+        def _end_involvement(
+            self, ctx: CommandContext, person: Person, reason: InvolvementEndReason, ended_on: date, notes: str
+        ) -> None: ...

@@ -7,13 +7,16 @@ outcome applies to each of them.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.rules import (
     case_must_be_open,
     independent_advocate_must_be_involved,
+    involvement_must_not_have_ended,
     overdue_stage_must_still_be_open,
     person_must_exist,
+    review_end_reason_must_fit_the_outcome,
     review_id_must_be_new,
     review_must_exist,
     review_must_not_already_be_completed,
@@ -21,8 +24,8 @@ from domain.case.rules import (
     stage_must_not_already_be_overdue,
     unplanned_review_is_requested_not_scheduled,
 )
-from domain.case.state import AssessmentStatus, CaseState, Review
-from domain.vocabulary import AdvocacyStage, ReviewKind, ReviewOutcome, ReviewReason
+from domain.case.state import AssessmentStatus, CaseState, Person, Review
+from domain.vocabulary import AdvocacyStage, InvolvementEndReason, ReviewKind, ReviewOutcome, ReviewReason
 
 
 def overdue_clock_started_at(state: CaseState, stage: str, due_at: datetime) -> datetime:
@@ -123,7 +126,8 @@ class ReviewSteps(Recording):
         case_must_be_open(self.state)
         review_id_must_be_new(self.state, review_id)
         for person_id in person_ids:
-            person_must_exist(self.state, person_id, field="person_ids")
+            # Nobody's care is reviewed once their involvement has ended.
+            involvement_must_not_have_ended(person_must_exist(self.state, person_id, field="person_ids"), "person_ids")
         self._record(
             ctx,
             self.ReviewRequested,
@@ -134,13 +138,37 @@ class ReviewSteps(Recording):
             details=details,
         )
 
-    def complete_review(self, ctx: CommandContext, *, review_id: str, outcome: ReviewOutcome, notes: str) -> None:
+    def complete_review(
+        self,
+        ctx: CommandContext,
+        *,
+        review_id: str,
+        outcome: ReviewOutcome,
+        notes: str,
+        end_reason: InvolvementEndReason | None = None,
+    ) -> None:
+        """A review that closes the plan ends the involvement of each person it reviewed (needs met,
+        or no longer eligible), the same way as an ending recorded on its own."""
         case_must_be_open(self.state)
         review = review_must_exist(self.state, review_id)
         review_must_not_already_be_completed(review)
         for person_id in review.person_ids:
             independent_advocate_must_be_involved(self.state.people[person_id], AdvocacyStage.REVIEW)
+        review_end_reason_must_fit_the_outcome(outcome, end_reason)
         self._record(ctx, self.ReviewCompleted, review_id=review_id, outcome=outcome, notes=notes)
+        if outcome == ReviewOutcome.CLOSE:
+            day = (ctx.effective_at or ctx.recorded_at).date()
+            for person_id in list(review.person_ids):
+                person = self.state.people[person_id]
+                if person.involvement_ended_on is None:
+                    reason = end_reason or InvolvementEndReason.NEEDS_MET
+                    self._end_involvement(ctx, person, reason, day, f"review {review_id} closed the plan: {notes}")
+
+    if TYPE_CHECKING:  # the Case's, from domain/case/endings.py
+
+        def _end_involvement(
+            self, ctx: CommandContext, person: Person, reason: InvolvementEndReason, ended_on: date, notes: str
+        ) -> None: ...
 
     def record_stage_overdue(self, ctx: CommandContext, *, stage: str, due_at: datetime) -> None:
         """A stage past its service level, or a review past its due date (``review:<id>``)."""

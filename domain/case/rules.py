@@ -54,8 +54,10 @@ from domain.vocabulary import (
     ChallengeOutcome,
     ClosureReason,
     Frequency,
+    InvolvementEndReason,
     PaymentRecipient,
     PlanKind,
+    RecoveredFrom,
     RepresentativeRole,
     ReviewKind,
     ReviewOutcome,
@@ -341,6 +343,8 @@ def outstanding_assessments(state: CaseState) -> list[dict[str, str]]:
         if person.kind == "carer" and person.young_carer:
             # Young carers are referred to children's services; adult carer assessment does not apply.
             continue
+        if person.involvement_ended_on is not None:
+            continue  # their involvement ended: nothing of theirs is outstanding
         if person.assessment not in FINISHED_FOR_GATE[person.kind]:
             waiting.append({"person_id": person.person_id, "kind": person.kind, "assessment": person.assessment.value})
     return waiting
@@ -1853,4 +1857,186 @@ def personal_data_must_not_already_be_erased(state: CaseState) -> None:
         raise RuleViolation(
             f"the case's personal data was erased at {state.personal_data_erased_at.isoformat()}",
             code="personal_data_already_erased",
+        )
+
+
+# Endings per person, and money after them (domain/case/endings.py)
+
+# Who may close a case while a challenge is open or payments are due.
+CLOSURE_AUTHORITY = frozenset({Role.TEAM_MANAGER, Role.HEAD_OF_SERVICE})
+# Reasons that end only a carer's involvement, and reasons that end only the adult's.
+CARER_ONLY_ENDINGS = frozenset({InvolvementEndReason.CARER_STOPPED_CARING, InvolvementEndReason.CARER_DIED})
+ADULT_ONLY_ENDINGS = frozenset({InvolvementEndReason.MOVED_TO_RESIDENTIAL_CARE})
+# A review that closes the plan ends it for one of these reasons.
+REVIEW_ENDINGS = frozenset({InvolvementEndReason.NEEDS_MET, InvolvementEndReason.NO_LONGER_ELIGIBLE})
+
+
+def involvement_must_not_have_ended(person: Person, field: str = "person_id") -> None:
+    if person.involvement_ended_on is not None:
+        raise RuleViolation(
+            f"{person.kind} {person.person_id}'s involvement ended on {person.involvement_ended_on.isoformat()}",
+            code="involvement_already_ended",
+            field=field,
+        )
+
+
+def end_reason_must_fit_the_person(person: Person, reason: InvolvementEndReason) -> None:
+    if person.kind == "adult" and reason in CARER_ONLY_ENDINGS:
+        raise InvalidInput(
+            f"reason: {reason.value} ends a carer's involvement, and {person.person_id} is the adult",
+            code="end_reason_not_for_this_person",
+            field="reason",
+        )
+    if person.kind == "carer" and reason in ADULT_ONLY_ENDINGS:
+        raise InvalidInput(
+            f"reason: {reason.value} ends the adult's involvement, and {person.person_id} is a carer",
+            code="end_reason_not_for_this_person",
+            field="reason",
+        )
+
+
+def ending_must_not_be_before_the_case_began(state: CaseState, ended_on: date) -> None:
+    began = state.case_began_at.date()
+    if ended_on < began:
+        raise InvalidInput(
+            f"ended_on: {ended_on.isoformat()} is before the case began on {began.isoformat()}",
+            code="ending_before_case_began",
+            field="ended_on",
+        )
+
+
+def closing_with_a_challenge_open_or_payments_due_needs_a_team_manager(state: CaseState, actor: Actor) -> None:
+    """Closing a case that still has a budget challenged, or direct payments running or a final
+    payment unpaid, is a team manager's decision: a social worker alone is refused."""
+    if actor.role in CLOSURE_AUTHORITY:
+        return
+    open_challenges = [c.challenge_id for p in state.people.values() for c in p.challenges if not c.resolved]
+    running = [
+        a.agreement_id
+        for a in state.agreements.values()
+        if a.status != "stopped" or (a.final_payment_pence and not a.final_payment_paid)
+    ]
+    if open_challenges or running:
+        raise RuleViolation(
+            "closing a case with a challenge open or direct payments due needs a team manager",
+            code="closure_needs_team_manager",
+            details={"open_challenges": open_challenges, "agreements_paying": running},
+        )
+
+
+def review_end_reason_must_fit_the_outcome(outcome: ReviewOutcome, end_reason: InvolvementEndReason | None) -> None:
+    if end_reason is not None and outcome != ReviewOutcome.CLOSE:
+        raise InvalidInput(
+            "end_reason: only a review that closes the plan gives a reason for ending it",
+            code="review_end_reason_invalid",
+            field="end_reason",
+        )
+    if end_reason is not None and end_reason not in REVIEW_ENDINGS:
+        raise InvalidInput(
+            f"end_reason: a review ends a plan as needs_met or no_longer_eligible, not {end_reason.value}",
+            code="review_end_reason_invalid",
+            field="end_reason",
+        )
+
+
+def direct_payment_account_must_be_open(state: CaseState, agreement: Agreement) -> None:
+    """Money under an agreement stays reconcilable after the person's ending and after the case
+    closes: monitoring returns, recoveries and the final payment are accepted until a finance
+    officer closes the account. An agreement that never ended on a case still open follows the
+    case as before."""
+    if agreement.account_closed:
+        raise RuleViolation(
+            f"the direct payment account of {agreement.agreement_id} is closed", code="direct_payment_account_closed"
+        )
+
+
+def final_payment_is_paid_once(agreement: Agreement) -> None:
+    if not agreement.settled or agreement.final_payment_pence == 0:
+        raise RuleViolation(f"no final payment is due under {agreement.agreement_id}", code="no_final_payment_due")
+    if agreement.final_payment_paid:
+        raise RuleViolation(
+            f"the final payment under {agreement.agreement_id} has already been paid", code="final_payment_already_paid"
+        )
+
+
+def overpayment_recovery_must_not_exceed_the_overpayment(agreement: Agreement, amount_pence: int) -> None:
+    left = agreement.overpayment_pence - agreement.recovered_overpayment_pence
+    if amount_pence > left:
+        raise RuleViolation(
+            f"{format_pounds(amount_pence)} is more than the {format_pounds(left)} overpaid under "
+            f"{agreement.agreement_id} and not yet recovered",
+            code="recovery_exceeds_overpayment",
+            field="amount_pence",
+            details={"overpayment_pence": agreement.overpayment_pence, "outstanding_pence": left},
+        )
+
+
+def payments_after_an_ending_are_recovered_as_its_overpayment(agreement: Agreement) -> None:
+    if agreement.settled:
+        raise RuleViolation(
+            f"{agreement.agreement_id} ended with a person's involvement: what was paid after the ending is its "
+            "overpayment, recovered with recover-overpayment",
+            code="recovered_as_the_overpayment",
+        )
+
+
+def recovery_from_an_estate_needs_a_death(
+    state: CaseState, agreement: Agreement, recovered_from: RecoveredFrom
+) -> None:
+    if recovered_from == RecoveredFrom.ESTATE:
+        person = state.people[agreement.person_id]
+        died = (person.kind == "adult" and person.involvement_end_reason == InvolvementEndReason.ADULT_DIED) or (
+            person.involvement_end_reason == InvolvementEndReason.CARER_DIED
+        )
+        if not died:
+            raise RuleViolation(
+                f"{agreement.person_id}'s death is not recorded: there is no estate to recover from",
+                code="no_estate_to_recover_from",
+                field="recovered_from",
+            )
+    if recovered_from == RecoveredFrom.REPRESENTATIVE and agreement.recipient_id not in state.representatives:
+        raise RuleViolation(
+            f"{agreement.agreement_id} does not pay a representative",
+            code="no_representative_paid",
+            field="recovered_from",
+        )
+
+
+def account_closes_after_the_agreement_ends(agreement: Agreement) -> None:
+    if agreement.status != "stopped":
+        raise RuleViolation(
+            f"{agreement.agreement_id} is still {agreement.status}: end it before closing its account",
+            code="agreement_still_running",
+        )
+
+
+def account_must_be_settled_to_close(agreement: Agreement, write_off_pence: int) -> None:
+    """Nothing may be left outstanding: the final payment paid, and what the council is owed (the
+    overpayment not recovered, the balance held unspent) recovered or written off exactly."""
+    unpaid = 0 if agreement.final_payment_paid else agreement.final_payment_pence
+    owed = agreement.overpayment_pence - agreement.recovered_overpayment_pence + agreement.balance_pence
+    if unpaid or write_off_pence != owed:
+        raise RuleViolation(
+            f"the account of {agreement.agreement_id} has {format_pounds(unpaid)} of final payment unpaid and "
+            f"{format_pounds(owed)} owed to the council; {format_pounds(write_off_pence)} was offered as written off",
+            code="account_amount_outstanding",
+            field="write_off_pence",
+            details={"final_payment_unpaid_pence": unpaid, "owed_pence": owed, "write_off_pence": write_off_pence},
+        )
+
+
+def write_off_needs_a_reason_within_delegated_authority(
+    actor: Actor, write_off_pence: int, reason: str | None, limit_pence: int
+) -> None:
+    if write_off_pence and not (reason or "").strip():
+        raise InvalidInput(
+            "write_off_reason: a write-off needs its reason", code="write_off_reason_required", field="write_off_reason"
+        )
+    if write_off_pence > limit_pence and actor.role != Role.HEAD_OF_SERVICE:
+        raise RuleViolation(
+            f"writing off {format_pounds(write_off_pence)} is beyond a {actor.role.value.replace('_', ' ')}'s "
+            f"limit of {format_pounds(limit_pence)}: a head of service decides it",
+            code="write_off_beyond_delegated_authority",
+            field="write_off_pence",
+            details={"limit_pence": limit_pence},
         )

@@ -26,10 +26,13 @@ def current_stage(state: CaseState) -> Stage:
         return Stage.SCREENING
     if outstanding_assessments(state):
         return Stage.ASSESSMENT
-    assessed = [p for p in state.people.values() if p.assessment == AssessmentStatus.COMPLETED and not p.young_carer]
+    involved = [p for p in state.people.values() if p.involvement_ended_on is None]
+    assessed = [p for p in involved if p.assessment == AssessmentStatus.COMPLETED and not p.young_carer]
     if any(p.eligibility is None for p in assessed):
         return Stage.ELIGIBILITY
     eligible = [p for p in assessed if p.eligibility is not None and p.eligibility.eligible]
+    if not eligible and state.adult.involvement_ended_on is not None:
+        return Stage.IN_SERVICE  # the adult's involvement ended and nobody else's plan goes on: awaiting closure
     if not eligible:
         return Stage.ELIGIBILITY  # nobody eligible: written advice given, awaiting closure
     if any(p.budget is None for p in eligible):

@@ -29,6 +29,7 @@ from domain.vocabulary import (
     EnquiryOutcome,
     Frequency,
     InterimSupportKind,
+    InvolvementEndReason,
     PaymentRecipient,
     PrimarySupportReason,
     ReferralRoute,
@@ -72,6 +73,7 @@ class PlanStatus(StrEnum):
     APPROVED = "approved"
     DEFERRED = "deferred"
     DECLINED = "declined"
+    ENDED = "ended"  # the person's involvement ended (domain/case/endings.py): nothing more is paid or reviewed
 
 
 class Model(BaseModel):
@@ -321,6 +323,10 @@ class Person(Model):
             return False
         return not any(a.stage == stage for a in self.advocates)
 
+    # Endings (domain/case/endings.py): the day this person's involvement ended and why.
+    involvement_ended_on: date | None = None
+    involvement_end_reason: InvolvementEndReason | None = None
+
 
 class PaymentSlot(Model):
     slot: int
@@ -370,6 +376,27 @@ class Agreement(Model):
     # from its first slot. Empty while the agreement has never been varied.
     schedule: list[ScheduleSegment] = Field(default_factory=list)
     variations: int = 0
+    # Endings (domain/case/endings.py): the day the person's involvement ended, the final payment
+    # worked out to that day (and whether it has been paid) or the overpayment to recover, what was
+    # recovered of it, what was written off, and whether finance has closed the account.
+    ended_on: date | None = None
+    settled: bool = False
+    final_payment_pence: int = 0
+    final_payment_paid: bool = False
+    final_payment_first_slot: int | None = None
+    # What each slot paid before the ending is owed for (the rest of it is the overpayment).
+    owed_for_slots: dict[int, int] = Field(default_factory=dict)
+    overpayment_pence: int = 0
+    recovered_overpayment_pence: int = 0
+    written_off_pence: int = 0
+    account_closed: bool = False
+
+    def outstanding_pence(self) -> int:
+        """What is still to settle on the account: the final payment not yet paid, the overpayment
+        not yet recovered, and the balance the person (or their estate) holds unspent."""
+        final = 0 if self.final_payment_paid else self.final_payment_pence
+        overpaid = self.overpayment_pence - self.recovered_overpayment_pence
+        return final + overpaid + self.balance_pence - self.written_off_pence
 
     def segments(self) -> list[ScheduleSegment]:
         """The schedule the agreement pays by, segment by segment (one until it is varied)."""
@@ -393,7 +420,7 @@ class Review(Model):
     kind: ReviewKind
     reason: ReviewReason
     due_on: date
-    status: Literal["scheduled", "completed"] = "scheduled"
+    status: Literal["scheduled", "completed", "cancelled"] = "scheduled"
     outcome: ReviewOutcome | None = None
     completed_at: datetime | None = None
 
@@ -464,6 +491,9 @@ class CaseState(Model):
     recorded_facts: dict[int, RecordedFactSource] = Field(default_factory=dict)
     # Need to know: while restricted, only the named staff (and auditors) see the case.
     restriction: Restriction | None = None
+    # Carers whose support needs reviewing because the adult's involvement ended (the adult died):
+    # caring may have ended, which the council decides and records as the carer's own ending.
+    carers_to_review: list[str] = Field(default_factory=list)
 
     # Record-keeping of the record itself: hash chain head, processed command ids, clock.
     chain_head: str = GENESIS_HASH

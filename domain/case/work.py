@@ -90,6 +90,8 @@ def work_items(
     for person in state.people.values():
         if person.young_carer or person.assessment != AssessmentStatus.COMPLETED:
             continue
+        if person.involvement_ended_on is not None:
+            continue  # their involvement ended: nothing more is planned for them
         pid = person.person_id
         for challenge in person.challenges:
             if not challenge.resolved:
@@ -204,6 +206,26 @@ def work_items(
                     detail=f"agreement {agreement.agreement_id}",
                 )
             )
+    for agreement in state.agreements.values():
+        if agreement.settled and not agreement.account_closed:
+            add(
+                WorkItem(
+                    kind="close_direct_payment_account",
+                    role=Role.FINANCE_OFFICER,
+                    person_id=agreement.person_id,
+                    ref=agreement.agreement_id,
+                    detail=f"{format_pounds(agreement.outstanding_pence())} outstanding after the ending",
+                )
+            )
+    for carer_id in state.carers_to_review:
+        add(
+            WorkItem(
+                kind="review_carer_support",
+                role=Role.SOCIAL_WORKER,
+                person_id=carer_id,
+                detail="the adult died: caring may have ended, so the carer's support needs reviewing",
+            )
+        )
     for review in state.reviews.values():
         if review.status == "scheduled":
             add(

@@ -29,6 +29,7 @@ from domain.commands.decisions import (
     OverrideBudgetCap,
     ResolveChallenge,
 )
+from domain.commands.endings import CloseDirectPaymentAccount, EndInvolvement, IssueFinalPayment, RecoverOverpayment
 from domain.commands.interim import ArrangeInterimSupport, EndInterimSupport
 from domain.commands.payments import (
     ConfirmArrearsPayment,
@@ -139,6 +140,10 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         RestrictCase,
         ChangeCaseRestriction,
         LiftCaseRestriction,
+        EndInvolvement,
+        IssueFinalPayment,
+        RecoverOverpayment,
+        CloseDirectPaymentAccount,
     )
 }
 
@@ -154,6 +159,7 @@ __all__ = [
     "ChallengeBudget",
     "ChangeCaseRestriction",
     "CloseCase",
+    "CloseDirectPaymentAccount",
     "CompleteCarerAssessment",
     "CompleteFinancialAssessment",
     "CompleteNeedsAssessment",
@@ -169,9 +175,11 @@ __all__ = [
     "DraftSupportPlan",
     "EndDirectPaymentAgreement",
     "EndInterimSupport",
+    "EndInvolvement",
     "EscalateCase",
     "GiveInformationAndAdvice",
     "IdentifyCarer",
+    "IssueFinalPayment",
     "IssuePayment",
     "JudgeAdvocacyNeed",
     "LiftCaseRestriction",
@@ -192,6 +200,7 @@ __all__ = [
     "RecordSignOffDecision",
     "RecordStageOverdue",
     "RecoverMisspentFunds",
+    "RecoverOverpayment",
     "RecoverPaymentsAfterStop",
     "RecoverUnspentFunds",
     "RequestCarerAssessment",

@@ -81,6 +81,9 @@ class CouncilSettings(BaseModel):
     monitoring_contingency_weeks: int = Field(default=0, ge=0, le=26)
     # Urgent interim and temporary support is reviewed within this many days of starting (six weeks).
     interim_support_review_within_days: int = Field(default=42, ge=1, le=182)
+    # The most a finance officer may write off when closing a direct payment account after an
+    # ending (domain/case/endings.py); a head of service decides a larger write-off.
+    write_off_limit_pence: int = Field(default=50_000, ge=0, le=PENCE_CEILING)
     # How far ahead of the record's clock an ``effective_at`` may be (clock skew between systems).
     clock_skew_seconds: int = Field(default=300, ge=0, le=3_600)
     # The scheme of delegation (domain.delegation): a team manager approves up to the panel

@@ -9,7 +9,7 @@ from pydantic import Field, StrictInt
 from domain.commands.base import CaseCommand, Identifier, Notes, Reason, Services
 from domain.money import Pence
 from domain.values import CaseDate
-from domain.vocabulary import Frequency, PaymentRecipient
+from domain.vocabulary import Frequency, PaymentRecipient, RecoveredFrom
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
@@ -154,6 +154,10 @@ class RecoverUnspentFunds(CaseCommand):
     agreement_id: Identifier
     amount_pence: Pence = Field(gt=0)
     reason: Reason
+    recovered_from: RecoveredFrom = Field(
+        default=RecoveredFrom.PERSON,
+        description="who it is recovered from: the person, their representative, or estate",
+    )
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.recover_unspent_funds(
@@ -162,6 +166,7 @@ class RecoverUnspentFunds(CaseCommand):
             amount_pence=self.amount_pence,
             reason=self.reason,
             contingency_weeks=services.council.monitoring_contingency_weeks,
+            recovered_from=self.recovered_from,
         )
 
 
@@ -171,10 +176,18 @@ class RecoverMisspentFunds(CaseCommand):
     agreement_id: Identifier
     amount_pence: Pence = Field(gt=0)
     reason: Reason
+    recovered_from: RecoveredFrom = Field(
+        default=RecoveredFrom.PERSON,
+        description="who it is recovered from: the person, their representative, or estate",
+    )
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.recover_misspent_funds(
-            ctx, agreement_id=self.agreement_id, amount_pence=self.amount_pence, reason=self.reason
+            ctx,
+            agreement_id=self.agreement_id,
+            amount_pence=self.amount_pence,
+            reason=self.reason,
+            recovered_from=self.recovered_from,
         )
 
 
@@ -185,10 +198,18 @@ class RecoverPaymentsAfterStop(CaseCommand):
     agreement_id: Identifier
     stopped_from: CaseDate
     reason: Reason
+    recovered_from: RecoveredFrom = Field(
+        default=RecoveredFrom.PERSON,
+        description="who it is recovered from: the person, their representative, or estate",
+    )
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.recover_payments_after_stop(
-            ctx, agreement_id=self.agreement_id, stopped_from=self.stopped_from, reason=self.reason
+            ctx,
+            agreement_id=self.agreement_id,
+            stopped_from=self.stopped_from,
+            reason=self.reason,
+            recovered_from=self.recovered_from,
         )
 
 

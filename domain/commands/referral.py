@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from pydantic import Field
+
 from domain.commands.base import (
     CaseCommand,
     CouncilSettings,
@@ -64,8 +66,18 @@ class ScreenReferral(CaseCommand):
 
 
 class CloseCase(CaseCommand):
+    """Close the case: the last ending, which ends every remaining person's involvement."""
+
     reason: ClosureReason
     notes: Notes = ""
+    ended_on: CaseDate | None = Field(
+        default=None, description="the day the remaining people's involvement ended; the day it took effect if omitted"
+    )
+
+    def admit(self, ctx: CommandContext, case_began_at: datetime | None, council: CouncilSettings) -> None:
+        super().admit(ctx, case_began_at, council)
+        if self.ended_on is not None:
+            date_must_not_be_in_the_future(self.ended_on, ctx, "ended_on")
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
-        case.close_case(ctx, reason=self.reason, notes=self.notes)
+        case.close_case(ctx, reason=self.reason, notes=self.notes, ended_on=self.ended_on)

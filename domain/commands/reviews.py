@@ -8,7 +8,7 @@ from pydantic import Field, StrictStr
 
 from domain.commands.base import CaseCommand, Identifier, Instant, Notes, Services
 from domain.values import FEW, CaseDate
-from domain.vocabulary import ReviewKind, ReviewOutcome, ReviewReason
+from domain.vocabulary import InvolvementEndReason, ReviewKind, ReviewOutcome, ReviewReason
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
@@ -49,9 +49,16 @@ class CompleteReview(CaseCommand):
     review_id: Identifier
     outcome: ReviewOutcome
     notes: Notes = ""
+    end_reason: InvolvementEndReason | None = Field(
+        default=None,
+        description="with outcome close: why each reviewed person's plan ends (needs_met, the default, or "
+        "no_longer_eligible)",
+    )
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
-        case.complete_review(ctx, review_id=self.review_id, outcome=self.outcome, notes=self.notes)
+        case.complete_review(
+            ctx, review_id=self.review_id, outcome=self.outcome, notes=self.notes, end_reason=self.end_reason
+        )
 
 
 class RecordStageOverdue(CaseCommand):

@@ -43,6 +43,9 @@ def test_every_decision_of_a_case_is_explained_and_verifies(record: CaseRecord):
         "UnspentFundsRecovered",
         "MisspentFundsRecovered",
         "PaymentsAfterStopRecovered",
+        # An ending's settlement and its overpayment's recovery have theirs (test_endings).
+        "FinalSettlementWorkedOut",
+        "OverpaymentRecovered",
     }
 
     for name, version in found.items():

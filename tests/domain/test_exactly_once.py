@@ -9,7 +9,7 @@ import pytest
 
 from domain.application import CaseRecord
 from domain.errors import NotFound, RuleViolation
-from tests.builders import Scenario
+from tests.builders import MANAGER, Scenario
 from tests.domain.story import carer_plan, given, refused, state, when
 
 
@@ -29,7 +29,7 @@ def whole_story(s: Scenario):
         s.resolve(),
         s.schedule_review(),
         s.complete_review(),
-        s.close(),
+        s.close(actor=MANAGER),
     ]
 
 

@@ -98,3 +98,14 @@ def test_the_signed_off_plan_replaces_interim_support_and_an_early_end_is_record
     assert state(record, early.case_id).people[ADULT].interim_support["interim-1"].end_reason == (
         "recovered well; no longer needs the visits"
     )
+
+
+def test_interim_support_ends_with_the_persons_involvement(record: CaseRecord):
+    s = Scenario()
+    given(record, discharged_and_awaiting_assessment(s), s.interim())
+
+    events = when(record, s.end_involvement(reason="moved_to_residential_care", ended_on="2026-01-05"))
+
+    assert events == ["InvolvementEnded", "InterimSupportEnded"]
+    ended = last(record, s.case_id, "InterimSupportEnded")
+    assert (ended.ended_on.isoformat(), ended.reason) == ("2026-01-05", "involvement ended: moved_to_residential_care")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from domain import commands as c
 from domain.application import CaseRecord
-from tests.builders import ADULT, FINANCE, Scenario
+from tests.builders import ADULT, FINANCE, MANAGER, WORKER, Scenario
 from tests.domain.story import CARER_BUDGET_PENCE, carer_plan, given, last, refused, stage, state, when
 
 REASSESSED_FINDINGS = {
@@ -131,8 +131,13 @@ def test_a_case_from_referral_to_closure(record: CaseRecord):
     then_stage(s.recover(amount_pence=26_000), "in_service")
     assert state(record, case).agreements["dp-1"].recovered_pence == 26_000
 
-    # Closure stops the direct payments; the record is kept.
-    assert when(record, s.close(reason="moved_to_residential_care", notes="moved to Oakfield House")) == ["CaseClosed"]
+    # Closure is the last ending: with payments running it is a team manager's; it ends each
+    # person's involvement and agreement, then the case; the record is kept.
+    refused(record, s.close(reason="moved_to_residential_care"), "closure_needs_team_manager")
+    closing = s.close(reason="moved_to_residential_care", notes="moved to Oakfield House", actor=MANAGER)
+    closed_with = when(record, closing)
+    assert (closed_with.count("InvolvementEnded"), closed_with.count("DirectPaymentAgreementEnded")) == (2, 2)
+    assert closed_with[-1] == "CaseClosed"
     closed = state(record, case)
     assert (closed.stage.value, closed.closed, closed.closure_reason.value) == (
         "closed",
@@ -224,17 +229,47 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.escalate(),
         s.resolve_escalation(),
         s.correct(1, "adult_name", "Margaret Oduya-Bell"),
+        s.restrict(),
+        s.change_restriction(["tm-morgan", "sw-ayesha"]),
+        s.lift_restriction(),
+        c.EndInvolvement.model_validate(
+            {"case_id": s.case_id, "command_id": "end-1", "actor": WORKER, "person_id": ADULT, "reason": "needs_met"}
+            | {"ended_on": "2026-01-05"}
+        ),
+        c.IssueFinalPayment.model_validate(
+            {"case_id": s.case_id, "command_id": "final-1", "actor": FINANCE, "agreement_id": "dp-1"}
+        ),
+        c.RecoverOverpayment.model_validate(
+            {"case_id": s.case_id, "command_id": "over-1", "actor": FINANCE, "agreement_id": "dp-1"}
+            | {"amount_pence": 100, "recovered_from": "person", "reason": "paid in advance"}
+        ),
+        c.CloseDirectPaymentAccount.model_validate(
+            {"case_id": s.case_id, "command_id": "account-1", "actor": FINANCE, "agreement_id": "dp-1"}
+        ),
     ]
+
+
+# Money stays reconcilable after closure until finance closes each account (test_endings).
+MONEY_AFTER_CLOSURE = {
+    "ReceiveMonitoringReturn",
+    "RecoverUnspentFunds",
+    "RecoverMisspentFunds",
+    "RecoverPaymentsAfterStop",
+    "IssueFinalPayment",
+    "RecoverOverpayment",
+    "CloseDirectPaymentAccount",
+}
 
 
 def test_once_closed_every_command_is_refused_and_nothing_is_recorded(record: CaseRecord):
     s = Scenario()
-    given(record, in_service(s), s.schedule_review(), s.close())
+    given(record, in_service(s), s.schedule_review(), s.close(actor=MANAGER))
     commands = every_command_but_referral(s)
     assert {type(command).__name__ for command in commands} == set(c.COMMANDS) - {"ReceiveReferral"}
 
     for command in commands:
-        refused(record, command, "case_closed")
+        if type(command).__name__ not in MONEY_AFTER_CLOSURE:
+            refused(record, command, "case_closed")
     refused(record, s.referral(), "case_already_exists")
 
 

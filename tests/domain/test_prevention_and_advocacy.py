@@ -54,7 +54,7 @@ def test_an_ineligible_adult_receives_recorded_written_advice_and_the_case_close
     )
     assert [t.value for t in advice.topics] == ["meeting_or_reducing_needs", "prevention"]
 
-    assert when(record, s.close(reason="information_and_advice_only")) == ["CaseClosed"]
+    assert when(record, s.close(reason="information_and_advice_only"))[-1] == "CaseClosed"
     assert state(record, s.case_id).closure_reason == "information_and_advice_only"
 
 
@@ -65,7 +65,7 @@ def test_verbal_advice_or_advice_without_prevention_does_not_meet_the_written_ad
     assert [a.meets_the_written_advice_duty for a in state(record, s.case_id).adult.advice_given] == [False, False]
     refused(record, s.close(reason="no_longer_eligible"), "written_advice_not_given")
     # Other endings do not wait on it: the person died, or moved away.
-    assert when(record, s.close(reason="moved_away")) == ["CaseClosed"]
+    assert when(record, s.close(reason="moved_away"))[-1] == "CaseClosed"
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_needs_that_are_not_eligible_met_at_discretion_go_through_planning_and_s
     assert when(record, s.sign_off()) == ["SignOffDecisionRecorded"]
     assert state(record, s.case_id).adult.plan_status == "approved"
     # A case whose needs are met at discretion needs no s.13(5) advice before it closes.
-    assert when(record, s.close(reason="no_longer_eligible")) == ["CaseClosed"]
+    assert when(record, s.close(reason="no_longer_eligible"))[-1] == "CaseClosed"
 
 
 def test_discretion_is_only_for_needs_that_are_not_eligible_and_is_decided_once(record: CaseRecord):

@@ -23,7 +23,16 @@ from domain.case.process import (
     overdue,
     react,
 )
-from domain.commands import CaseCommand, CouncilSettings, RecordStageOverdue, RequestReview, ScheduleReview, Services
+from domain.commands import (
+    CaseCommand,
+    CouncilSettings,
+    EndInvolvement,
+    IssueFinalPayment,
+    RecordStageOverdue,
+    RequestReview,
+    ScheduleReview,
+    Services,
+)
 from domain.service_levels import ServiceLevels
 from domain.vocabulary import Frequency, ReviewKind, ReviewReason
 from policy.catalogue import RuleSetCatalogue
@@ -251,12 +260,54 @@ def test_a_completed_planned_review_ends_a_cycle_and_asks_for_the_annual_review(
     assert reaction == Reaction((CycleEnded(), annual), reviews_scheduled=2)
 
 
-def test_a_review_that_closes_the_case_asks_for_nothing_more():
+def test_a_review_that_closes_everyones_plan_asks_for_nothing_more():
     story = family_signed_off(Story())
-    story.given(story.s.schedule_review(review_id="rv-1"))
+    story.given(story.s.schedule_review(review_id="rv-1", person_ids=[ADULT, "carer-1"]))
     story.given(story.s.complete_review(review_id="rv-1", outcome="close"))
 
     assert story.react(Case.ReviewCompleted, reviews_scheduled=1) == Reaction(reviews_scheduled=1)
+
+
+def test_a_review_that_closes_the_adults_plan_asks_for_the_next_review_of_the_carer_alone():
+    story = family_signed_off(Story())
+    story.given(story.s.schedule_review(review_id="planned_first-1"))
+    story.given(story.s.complete_review(review_id="planned_first-1", outcome="close"))
+
+    reaction = story.react(Case.ReviewCompleted, reviews_scheduled=1)
+
+    annual = scheduled(ReviewKind.PLANNED_ANNUAL, 2, TODAY + timedelta(days=365), ["carer-1"])
+    assert reaction == Reaction((CycleEnded(), annual), reviews_scheduled=2)
+
+
+# Endings ----------------------------------------------------------------------------------------
+
+
+def test_an_ending_stops_the_persons_payments_and_pays_a_final_payment_due_once():
+    story = family_signed_off(Story())
+    s = story.s
+    story.given(agreement(story, start_date="2026-01-05"))
+    story.given(s._make(EndInvolvement, {"person_id": ADULT, "reason": "adult_died", "ended_on": "2026-02-02"}, {}))
+
+    # Slot 1 (due 5 Jan, in arrears and never paid) is owed in full: all its 28 days came before the death.
+    settled = story.event(Case.FinalSettlementWorkedOut)
+    assert settled.final_payment_pence == ADULT_PAYMENT_PENCE
+    assert story.react(Case.FinalSettlementWorkedOut) == Reaction(
+        (Record(IssueFinalPayment, {"agreement_id": "dp-1"}),)
+    )
+    assert story.react(Case.DirectPaymentAgreementEnded, payments=("dp-1",)) == Reaction((StopPayments("dp-1"),))
+    assert story.react(Case.InvolvementEnded, payments=("dp-1",)) == Reaction()
+
+
+def test_an_ending_that_leaves_an_overpayment_pays_nothing_more():
+    story = family_signed_off(Story())
+    s = story.s
+    amount = {"amount_pence": ADULT_PAYMENT_PENCE}
+    story.given(agreement(story), s.schedule_payment(1, **amount), s.issue_payment(1))
+    story.given(s._make(EndInvolvement, {"person_id": ADULT, "reason": "adult_died", "ended_on": "2026-02-02"}, {}))
+
+    # Slot 1 was paid in advance on the day of the death: all of it is overpaid.
+    assert story.event(Case.FinalSettlementWorkedOut).overpayment_pence == ADULT_PAYMENT_PENCE
+    assert story.react(Case.FinalSettlementWorkedOut) == Reaction()
 
 
 def test_an_unplanned_review_completed_keeps_the_planned_one_already_open():

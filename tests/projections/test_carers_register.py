@@ -13,7 +13,7 @@ from domain.commands import CouncilSettings
 from projections.carers_register import CarersRegisterView, register_figures
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
-from tests.builders import ADULT, Scenario
+from tests.builders import ADULT, MANAGER, Scenario
 from tests.domain.story import CARER_BUDGET_PENCE, carer_plan
 from tests.projections.story import a_long_case, a_short_case, interleaved
 
@@ -101,7 +101,7 @@ def a_carer_supported_in_their_own_right(s: Scenario, team: str = "east-locality
             relationship_to_adult="daughter-in-law",
             lives_with_adult=False,
         ),
-        s.close(),
+        s.close(actor=MANAGER),  # the adult's direct payment still runs: a team manager closes
     ]
 
 

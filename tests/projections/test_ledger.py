@@ -4,6 +4,7 @@ projection. Every test runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,10 +14,11 @@ from domain.case.decisions import current_budget_pence
 from domain.case.state import CaseState
 from domain.planning import PERIODS_PER_YEAR
 from domain.vocabulary import BudgetManagement
-from projections.ledger import BudgetLedgerView
+from projections.ledger import BudgetLedgerView, accounts_of
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
-from tests.builders import ADULT, Scenario, plan_for
+from tests.builders import ADULT, FINANCE, MANAGER, Scenario, plan_for
+from tests.clock import SteppingClock
 from tests.domain.story import CARER_BUDGET_PENCE, adult_only_signed_off, carer_plan
 from tests.projections.story import a_short_case, interleaved
 
@@ -49,6 +51,7 @@ MOVES = {
     "recovered": "recovered_pence",
     "recovered_misspent": "recovered_pence",
     "recovered_after_stop": "recovered_pence",
+    "recovered_overpayment": "recovered_pence",
 }
 PAYMENT = 92_000  # the adult's four-weekly direct payment
 A_YEAR = 1_196_000  # 10 hours x £23.00 x 52 weeks, and 13 four-weekly payments of £920.00
@@ -100,7 +103,7 @@ def a_family_paid_by_direct_payment(s: Scenario) -> list[c.CaseCommand]:
         s.sign_off(outcome="approved_with_changes", plan=plan_for(ADULT, weekly_hours=9), approved_pence=1_076_400),
         s.end_agreement(agreement_id="dp-2"),
         s.suspend(reason="in hospital again"),
-        s.close(),
+        s.close(actor=MANAGER),  # payments still under an agreement: a team manager closes it
     ]
 
 
@@ -182,7 +185,7 @@ def expected_committed(state: CaseState) -> int:
         if a.status != "stopped" and a.recipient.value in ("person", "authorised_person", "nominee")
     )
     for person in state.people.values():
-        if person.sign_off is None or person.plan is None:
+        if person.sign_off is None or person.plan is None or person.involvement_ended_on is not None:
             continue
         held = state.budget_management[person.person_id]
         if held == BudgetManagement.MIX:
@@ -299,7 +302,7 @@ def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, vi
         s.resume(),
         s.monitoring_return(spent_pence=66_000, underspend_pence=26_000),
         s.recover(amount_pence=20_000),
-        s.close(),
+        s.close(actor=MANAGER),
     ]:
         record.handle(command)
     ledger(record, view_store).run_until_caught_up()
@@ -319,7 +322,10 @@ def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, vi
         ("DirectPaymentsResumed", "resumed", ADULT, "dp-1", None),
         ("MonitoringReturnReceived", "underspend_reported", ADULT, "dp-1", 26_000),
         ("UnspentFundsRecovered", "recovered", ADULT, "dp-1", 20_000),
-        ("CaseClosed", "committed", ADULT, None, -A_YEAR),
+        # Closure ends the adult's involvement, so nothing is committed for her; slot 1, paid in
+        # advance for 2 February on, was all paid for days after the ending (5 January).
+        ("InvolvementEnded", "committed", ADULT, None, -A_YEAR),
+        ("FinalSettlementWorkedOut", "overpaid", ADULT, "dp-1", PAYMENT),
     ]
     assert [at for *_, at in entries(view_store, s.case_id)] == [
         events[version - 1].timestamp.isoformat() for version, *_ in entries(view_store, s.case_id)
@@ -356,3 +362,57 @@ def test_a_rebuild_gives_the_same_ledger(record: CaseRecord, view_store: ViewSto
     rows = ledger_rows(view_store)
     for s in (paid, managed, mixed, short):
         assert {k: v for k, v in rows[s.case_id.hex].items() if k != "updated_at"} == expected_ledger(record, s.case_id)
+
+
+def test_after_an_adults_death_the_ledger_shows_the_final_payment_and_reconciles_to_nothing_outstanding(
+    record: CaseRecord, view_store: ViewStore, clock: SteppingClock
+):
+    s = Scenario()
+    views = ledger(record, view_store)
+    # Slot 1 paid; slot 2 (due 2 March) failed; she died on 15 March: 13 of slot 2's 28 days are owed.
+    final = PAYMENT * 13 // 28
+
+    def finance(cls: type[c.CaseCommand], **fields: Any) -> c.CaseCommand:
+        return s._make(cls, {"actor": FINANCE}, fields)
+
+    steps = [
+        *adult_only_signed_off(s),
+        s.agreement(),
+        s.schedule_payment(1),
+        s.issue_payment(1),
+        s.schedule_payment(2),
+        s.issue_payment(2),
+        s.fail_payment(2),
+        s._make(c.EndInvolvement, {"person_id": ADULT, "reason": "adult_died", "ended_on": "2026-03-15"}, {}),
+        finance(c.IssueFinalPayment, agreement_id="dp-1"),
+        s.close(reason="deceased"),
+        s.monitoring_return(period_end="2026-03-15", spent_pence=PAYMENT, underspend_pence=None),
+        s.recover(amount_pence=final, recovered_from="estate", reason="unspent at her death"),
+        finance(c.CloseDirectPaymentAccount, agreement_id="dp-1"),
+    ]
+    outstanding = []
+    for command in steps:
+        if isinstance(command, c.EndInvolvement):
+            clock.advance(timedelta(days=72))  # 18 March 2026: the death on the 15th is recorded
+        record.handle(command)
+        views.run_until_caught_up()
+        with view_store.transaction() as cursor:
+            accounts = accounts_of(cursor, s.case_id.hex)
+        agreement = record.get_case(s.case_id).state.agreements.get("dp-1")
+        if agreement is not None and agreement.settled:
+            (account,) = accounts
+            assert (account.final_payment_pence, account.outstanding_pence, account.account_closed) == (
+                agreement.final_payment_pence,
+                agreement.outstanding_pence(),
+                agreement.account_closed,
+            ), command.type_name()
+            outstanding.append(account.outstanding_pence)
+        else:
+            assert accounts == []
+
+    # Due once worked out, paid, then held unspent by the estate, recovered: nothing outstanding.
+    assert outstanding == [final, 0, 0, final, 0, 0]
+    assert accounts[0].final_payment_pence == final and accounts[0].account_closed
+    kinds = [(kind, amount) for _, kind, _, agreement_id, amount, _ in entries(view_store, s.case_id) if agreement_id]
+    assert ("final_payment_due", final) in kinds and ("paid", final) in kinds and ("written_off", 0) in kinds
+    assert ledger_rows(view_store)[s.case_id.hex]["paid_pence"] == PAYMENT + final

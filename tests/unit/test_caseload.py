@@ -129,6 +129,8 @@ def test_the_mix_of_features_over_the_years(two_thousand):
     assert share(lambda s: s.has("CloseCase")) > 0.1
     assert share(lambda s: s.has("MakeDirectPaymentAgreement")) > 0.1
     assert share(lambda s: s.has("IssuePayment")) > 0.1
+    # Some adults paid by direct payment die or move into residential care: their ending is recorded.
+    assert share(lambda s: s.has("EndInvolvement")) >= 0.003
 
 
 def test_adult_plans_are_held_mostly_by_the_council_more_so_for_older_people(two_thousand):

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
-from tests.builders import Scenario
+from tests.builders import FINANCE, Scenario
 from tests.temporal_fixtures import bring_todays_slot_due
 from tests.workflows.driving import payments_of, send, start, start_worker_process, to_sign_off, worker_process_env
 from workflows.case_workflow import CaseWorkflow
@@ -47,6 +47,8 @@ ONE_LIFECYCLE = Counter(
         "PaymentScheduled": 1,
         "PaymentIssued": 1,
         "ReviewCompleted": 2,
+        "DirectPaymentAgreementEnded": 1,
+        "InvolvementEnded": 2,  # closure ends the adult's involvement and the carer's
         "CaseClosed": 1,
     }
 )
@@ -87,6 +89,8 @@ async def _lifecycle(env: WorkflowEnvironment, story: Scenario, store: Path) -> 
     await _payments_recorded(client, story, store)
     await send(client, story.complete_review(review_id="planned_first-1", outcome="no_change"))
     await send(client, story.complete_review(review_id="direct_payment_first-2", outcome="no_change"))
+    # The agreement ends first, so a social worker may close the case (nothing is left running).
+    await send(client, story.end_agreement(reason="support ending", actor=FINANCE))
     await send(client, story.close(reason="needs_met"))
 
 

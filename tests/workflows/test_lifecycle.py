@@ -128,6 +128,8 @@ async def test_a_whole_family_case_from_referral_to_closure(
             "SupportPlanRevised": 1,
             "DirectPaymentAgreementEnded": 1,
             "StageOverdue": 1,
+            # Closing is the last ending: the adult's involvement and each carer's end with it.
+            "InvolvementEnded": 3,
             "CaseClosed": 1,
         }
     )
