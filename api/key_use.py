@@ -29,8 +29,17 @@ class KeyUse:
         self._seen: dict[str, datetime] = {}
         self._written: dict[str, datetime] = {}
         self._lock = threading.Lock()
-        with store.transaction() as cursor:
-            cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key_id TEXT PRIMARY KEY, last_used_at TEXT NOT NULL)")
+        # Made on first use, not here: a backend is built before its views may be reachable, and a
+        # views database that is down must fail the request that needs it, not the process.
+        self._table_made = False
+
+    def _make_table(self) -> None:
+        if not self._table_made:
+            with self.store.transaction() as cursor:
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {TABLE} (key_id TEXT PRIMARY KEY, last_used_at TEXT NOT NULL)"
+                )
+            self._table_made = True
 
     def seen(self, key_id: str, at: datetime | None = None) -> None:
         """Note a use of the key; write it if this process has not written the key for a minute."""
@@ -43,6 +52,7 @@ class KeyUse:
                 return
             self._written[key_id] = at
         try:
+            self._make_table()
             with self.store.transaction() as cursor:
                 cursor.execute(
                     f"INSERT INTO {TABLE} (key_id, last_used_at) VALUES (?, ?) ON CONFLICT (key_id) DO UPDATE "
@@ -57,6 +67,7 @@ class KeyUse:
 
     def last_used(self) -> dict[str, datetime]:
         """Each key's last use: the table's, or a later one this process has seen and not yet written."""
+        self._make_table()
         with self.store.read() as cursor:
             rows = cursor.execute(f"SELECT key_id, last_used_at FROM {TABLE}").fetchall()
         found = {key_id: datetime.strptime(text, UTC_TEXT_FORMAT).replace(tzinfo=UTC) for key_id, text in rows}

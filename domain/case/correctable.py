@@ -19,6 +19,7 @@ from datetime import date
 from enum import StrEnum
 
 from domain.case.state import CaseState
+from domain.personal_data import ERASED, WITHHELD
 
 
 class FactKind(StrEnum):
@@ -42,7 +43,10 @@ def _set_person_name(state: CaseState, person_id: str, value: str) -> None:
 
 
 def _set_person_born(state: CaseState, person_id: str, value: str) -> None:
-    state.people[person_id].date_of_birth = date.fromisoformat(value)
+    # A sealed value read without its key (the workflow's mirror) or after erasure is a marker,
+    # not a date: the date is unknown there, as a sealed date of birth is.
+    unreadable = value in (ERASED, WITHHELD)
+    state.people[person_id].date_of_birth = None if unreadable else date.fromisoformat(value)
 
 
 def _set_referral_reason(state: CaseState, _: str, value: str) -> None:

@@ -234,3 +234,26 @@ def test_the_workflows_mirror_holds_only_sealed_values(record: CaseRecord, close
     assert mirror.state.stage == record.get_case(closed_case.case_id).state.stage
     frozen = mirror.freeze()
     assert frozen is not None and not any(secret in canonical_json(frozen.state) for secret in SECRETS)
+
+
+def test_the_workflows_mirror_applies_a_correction_it_cannot_read(record: CaseRecord) -> None:
+    """A corrected name and date of birth are sealed; the mirror applies them as withheld, not as a
+    date it cannot parse (which failed the case workflow's task for good)."""
+    s = Scenario()
+    for command in (
+        s.referral(),
+        s.screen(),
+        s.identify_carer(),
+        s.correct(1, "adult_date_of_birth", "1941-03-12"),
+        s.correct(1, "adult_name", "Margaret Oduya-Bell"),
+    ):
+        record.handle(command)  # type: ignore[arg-type]
+    events = [
+        StoredEventData(topic=stored.topic, version=stored.originator_version, state=record.decode_state(stored))
+        for stored in record.stored_records(s.case_id)
+    ]
+    mirror = CaseMirror(s.case_id.hex, None)
+    mirror.apply(events)
+    assert mirror.state is not None
+    assert (mirror.state.adult.name, mirror.state.adult.date_of_birth) == (WITHHELD, None)
+    assert record.get_case(s.case_id).state.adult.date_of_birth.isoformat() == "1941-03-12"
