@@ -54,9 +54,14 @@ class CaseRecorder(PostgresApplicationRecorder):
                 index=Identifier(f"{self.index_table}_time"), schema=schema, table=table
             )
         )
-        self.insert_index_statement = SQL("INSERT INTO {schema}.{table} VALUES (%s, %s, %s, %s)").format(
-            schema=schema, table=table
-        )
+        # A row another writer already holds is left alone: the events insert that follows, in the
+        # same transaction, then fails on the same (case, version) with the IntegrityError the
+        # record retries on. Failing here instead aborts the pipeline, and psycopg reports
+        # "pipeline aborted" (an OperationalError), which hid the conflict and lost the command.
+        self.insert_index_statement = SQL(
+            "INSERT INTO {schema}.{table} VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (originator_id, originator_version) DO NOTHING"
+        ).format(schema=schema, table=table)
         self.version_as_of_statement = SQL(
             "SELECT MAX(originator_version) AS v FROM {schema}.{table} WHERE originator_id = %s AND recorded_at <= %s"
         ).format(schema=schema, table=table)
