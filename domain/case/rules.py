@@ -411,14 +411,7 @@ def written_advice_must_be_given_before_closing(state: CaseState, reason: Closur
     the case as advice only, or as no longer eligible, needs that advice recorded first."""
     if reason not in {ClosureReason.INFORMATION_AND_ADVICE_ONLY, ClosureReason.NO_LONGER_ELIGIBLE}:
         return
-    waiting = [
-        person.person_id
-        for person in state.people.values()
-        if person.eligibility is not None
-        and not person.eligibility.eligible
-        and person.met_at_discretion is None
-        and not any(advice.meets_the_written_advice_duty for advice in person.advice_given)
-    ]
+    waiting = [person.person_id for person in state.people.values() if person.owed_written_advice()]
     if waiting:
         raise RuleViolation(
             f"written advice on preventing and meeting needs has not been recorded for {', '.join(waiting)} "

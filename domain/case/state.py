@@ -316,6 +316,16 @@ class Person(Model):
     interim_support: dict[str, InterimSupport] = Field(default_factory=dict)
     adult_carer_rules_from: date | None = None
 
+    def owed_written_advice(self) -> bool:
+        """s.13(5): needs found not eligible, not met at the council's discretion, and no written
+        advice on preventing and meeting them recorded yet."""
+        return (
+            self.eligibility is not None
+            and not self.eligibility.eligible
+            and self.met_at_discretion is None
+            and not any(advice.meets_the_written_advice_duty for advice in self.advice_given)
+        )
+
     def advocate_needed_at(self, stage: AdvocacyStage) -> bool:
         """An advocate is judged needed at this stage and none is involved at it yet."""
         judged = self.advocacy.get(stage)

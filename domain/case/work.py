@@ -108,7 +108,7 @@ def work_items(
             add(WorkItem(kind="determine_eligibility", role=Role.SOCIAL_WORKER, person_id=pid))
             continue
         if not person.eligibility.eligible and person.met_at_discretion is None:
-            if not any(advice.meets_the_written_advice_duty for advice in person.advice_given):
+            if person.owed_written_advice():
                 add(
                     WorkItem(
                         kind="written_advice",
