@@ -8,7 +8,10 @@ Every body carries the RFC's members — ``type`` (a URI naming the problem, one
 A rule of the case record refusing → 409 with its stable code; a field breaking its own rule
 → 422 naming the field and the rule; an unknown case → 404; no or a wrong key → 401; a role
 that may not → 403; views not yet at the position asked for → 503; Temporal unreachable → 503
-``temporal_unavailable``; both 503s say when to try again (``Retry-After``). Anything nobody
+``temporal_unavailable``; Temporal going away once a command was sent → 503 ``command_pending``
+(it may be recorded: ask again with the same key); a case's workflow failing its tasks for longer
+than a caller waits → 503 ``case_workflow_not_ready``; every 503 says when to try again
+(``Retry-After``). Anything nobody
 planned for is a 500 ``internal_error`` that names an error id and nothing of the fault itself:
 the fault goes to the log under that id.
 """
@@ -29,6 +32,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.backend import ViewsBehind
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
+from workflows.client import CaseWorkflowNotReady, CommandOutcomeUnknown
 
 PROBLEM_JSON = "application/problem+json"
 # Problem types are tag URIs (RFC 4151): stable names, never fetched; the code says which.
@@ -46,6 +50,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (InvalidInput, 422),
     (NotFound, 404),
     (ViewsBehind, 503),
+    (CaseWorkflowNotReady, 503),
     (ConcurrencyConflict, 409),
     (RuleViolation, 409),
 ]
@@ -196,6 +201,8 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorised) else None
         if isinstance(error, ViewsBehind):
             headers = {"Retry-After": "1"}
+        if isinstance(error, CaseWorkflowNotReady):
+            headers = {"Retry-After": str(TEMPORAL_RETRY_AFTER_SECONDS)}
         return problem(
             request,
             status_of(error),
@@ -253,6 +260,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
     async def command_pending(request: Request, error: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:
+        return command_pending_problem(request)
+
+    @app.exception_handler(CommandOutcomeUnknown)
+    async def command_outcome_unknown(request: Request, error: CommandOutcomeUnknown) -> JSONResponse:
+        structlog.get_logger("carecase.api").warning(
+            "temporal_went_away_mid_command", path=request.url.path, status=error.status.name
+        )
         return command_pending_problem(request)
 
     app.add_middleware(ProblemOnCrash)

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import structlog
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import Interceptor, UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from config.bootstrap import build_case_record, connect_temporal
@@ -72,6 +72,7 @@ def build_worker(
     *,
     workflows: Sequence[type] | None = None,
     activity_executor: Executor | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     return Worker(
         client,
@@ -83,16 +84,24 @@ def build_worker(
         workflow_runner=workflow_runner(),
         # Lets a running activity finish its write to the case record when the worker is stopped.
         graceful_shutdown_timeout=timedelta(seconds=10),
+        interceptors=list(interceptors),
     )
 
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, record: CaseRecord, task_queue: str, *, workflows: Sequence[type] | None = None
+    client: Client,
+    record: CaseRecord,
+    task_queue: str,
+    *,
+    workflows: Sequence[type] | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> AsyncIterator[Worker]:
     """A worker polling for the duration of the block, then shut down with its thread pool."""
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        async with build_worker(client, record, task_queue, workflows=workflows, activity_executor=executor) as worker:
+        async with build_worker(
+            client, record, task_queue, workflows=workflows, activity_executor=executor, interceptors=interceptors
+        ) as worker:
             yield worker
 
 
