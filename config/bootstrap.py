@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from config.logging import configure_logging, log_command
 from config.settings import Settings
-from config.temporal_settings import TemporalSettings
+from config.temporal_settings import TemporalSettings, TemporalTLS
 from domain.application import CaseRecord
 from eventstore.private_files import open_private_text
 from policy.catalogue import RuleSetCatalogue
@@ -25,6 +25,7 @@ from policy.catalogue import RuleSetCatalogue
 if TYPE_CHECKING:
     from temporalio.client import Client
     from temporalio.converter import DataConverter
+    from temporalio.service import TLSConfig
 
     from api.backend import Backend
     from config.payload_keys import PayloadKeySettings
@@ -86,7 +87,37 @@ async def connect_temporal(settings: TemporalSettings | None = None, keys: Paylo
 
     settings = settings or TemporalSettings.from_environment()
     converter = build_data_converter(keys)
-    return await Client.connect(settings.address, namespace=settings.namespace, data_converter=converter)
+    return await Client.connect(
+        settings.address,
+        namespace=settings.namespace,
+        data_converter=converter,
+        tls=tls_config(settings.tls),
+        api_key=settings.api_key(),
+    )
+
+
+def tls_config(tls: TemporalTLS | None) -> TLSConfig | bool:
+    """The SDK's TLS settings from ours; False (plain TCP) when TLS is off."""
+    from temporalio.service import TLSConfig
+
+    if tls is None:
+        return False
+    return TLSConfig(
+        server_root_ca_cert=_read(tls.ca_path, "CARECASE_TEMPORAL_TLS_CA"),
+        client_cert=_read(tls.client_cert_path, "CARECASE_TEMPORAL_TLS_CERT"),
+        client_private_key=_read(tls.client_key_path, "CARECASE_TEMPORAL_TLS_KEY"),
+        domain=tls.server_name,
+    )
+
+
+def _read(path: Path | None, setting: str) -> bytes | None:
+    """A TLS file's bytes; a file that cannot be read is named with its setting, never shown."""
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise RuntimeError(f"{setting}: cannot read {path} ({error.strerror})") from None
 
 
 def build_backend(

@@ -7,7 +7,28 @@ import shutil
 import sys
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class TemporalTLS(BaseModel):
+    """TLS to a Temporal cluster: the server checked against ``ca_path`` (the system's roots when
+    absent) and, for mutual TLS, this process's client certificate and key. Paths only: the files
+    are read when the client connects, so a rotated certificate is picked up by a restart."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ca_path: Path | None = None
+    client_cert_path: Path | None = None
+    client_key_path: Path | None = None
+    server_name: str | None = None  # when the address is not the name on the server's certificate
+
+    @model_validator(mode="after")
+    def _cert_and_key_together(self) -> TemporalTLS:
+        if (self.client_cert_path is None) != (self.client_key_path is None):
+            raise ValueError(
+                "CARECASE_TEMPORAL_TLS_CERT and CARECASE_TEMPORAL_TLS_KEY go together: mutual TLS needs both"
+            )
+        return self
 
 
 class TemporalSettings(BaseModel):
@@ -22,6 +43,10 @@ class TemporalSettings(BaseModel):
     # the one origin the API lets call /codec from a browser; by default the dev server's UI.
     ui_codec_endpoint: str | None = None
     ui_origin: str | None = Field(default=None, pattern=r"^https?://[^/\s]+$")  # an origin: no path
+    # A cluster beyond loopback: TLS (mutual, with a client certificate) and, for a namespace that
+    # authenticates callers by API key (Temporal Cloud, or a server with an authoriser), the key's file.
+    tls: TemporalTLS | None = None
+    api_key_path: Path | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> TemporalSettings:
@@ -35,7 +60,26 @@ class TemporalSettings(BaseModel):
             db_filename=Path(env.get("CARECASE_TEMPORAL_DB", str(defaults.db_filename))),
             ui_codec_endpoint=env.get("CARECASE_TEMPORAL_UI_CODEC_ENDPOINT") or None,
             ui_origin=env.get("CARECASE_TEMPORAL_UI_ORIGIN") or None,
+            tls=_tls_from(env),
+            api_key_path=Path(env["CARECASE_TEMPORAL_API_KEY_FILE"])
+            if env.get("CARECASE_TEMPORAL_API_KEY_FILE")
+            else None,
         )
+
+    def api_key(self) -> str | None:
+        """The namespace API key, read from its file (never from the environment, where a process
+        listing or a crash report would show it)."""
+        if self.api_key_path is None:
+            return None
+        try:
+            key = self.api_key_path.read_text().strip()
+        except OSError as error:
+            raise RuntimeError(
+                f"CARECASE_TEMPORAL_API_KEY_FILE: cannot read {self.api_key_path} ({error.strerror})"
+            ) from None
+        if not key:
+            raise RuntimeError(f"CARECASE_TEMPORAL_API_KEY_FILE names an empty file: {self.api_key_path}")
+        return key
 
     @property
     def web_ui_origin(self) -> str:
@@ -44,6 +88,20 @@ class TemporalSettings(BaseModel):
     @property
     def port(self) -> int:
         return int(self.address.rpartition(":")[2])
+
+
+def _tls_from(env: dict[str, str]) -> TemporalTLS | None:
+    """TLS is on when CARECASE_TEMPORAL_TLS is "on" or any of its files is named."""
+    names = {
+        "ca_path": "CARECASE_TEMPORAL_TLS_CA",
+        "client_cert_path": "CARECASE_TEMPORAL_TLS_CERT",
+        "client_key_path": "CARECASE_TEMPORAL_TLS_KEY",
+    }
+    paths = {field: Path(env[name]) for field, name in names.items() if env.get(name)}
+    server_name = env.get("CARECASE_TEMPORAL_TLS_SERVER_NAME") or None
+    if not paths and not server_name and env.get("CARECASE_TEMPORAL_TLS", "off") != "on":
+        return None
+    return TemporalTLS(**paths, server_name=server_name)  # type: ignore[arg-type]
 
 
 def temporal_binary() -> str:
