@@ -25,6 +25,7 @@ from policy.catalogue import RuleSetCatalogue
 if TYPE_CHECKING:
     from temporalio.client import Client
     from temporalio.converter import DataConverter
+    from temporalio.runtime import Runtime
     from temporalio.service import TLSConfig
 
     from api.backend import Backend
@@ -93,7 +94,17 @@ async def connect_temporal(settings: TemporalSettings | None = None, keys: Paylo
         data_converter=converter,
         tls=tls_config(settings.tls),
         api_key=settings.api_key(),
+        runtime=_runtime(settings.metrics_address),
     )
+
+
+def _runtime(metrics_address: str | None) -> Runtime | None:
+    """The SDK's runtime with a Prometheus endpoint when one is asked for; else its default."""
+    if metrics_address is None:
+        return None
+    from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=metrics_address)))
 
 
 def tls_config(tls: TemporalTLS | None) -> TLSConfig | bool:

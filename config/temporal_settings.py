@@ -47,6 +47,9 @@ class TemporalSettings(BaseModel):
     # authenticates callers by API key (Temporal Cloud, or a server with an authoriser), the key's file.
     tls: TemporalTLS | None = None
     api_key_path: Path | None = None
+    # Where this process serves the Temporal SDK's own metrics (workflow and activity task
+    # latencies, polls, failures) for Prometheus to scrape, as host:port; off when unset.
+    metrics_address: str | None = Field(default=None, pattern=r"^[^\s:/]+:\d{1,5}$")
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> TemporalSettings:
@@ -61,6 +64,7 @@ class TemporalSettings(BaseModel):
             ui_codec_endpoint=env.get("CARECASE_TEMPORAL_UI_CODEC_ENDPOINT") or None,
             ui_origin=env.get("CARECASE_TEMPORAL_UI_ORIGIN") or None,
             tls=_tls_from(env),
+            metrics_address=env.get("CARECASE_TEMPORAL_METRICS_ADDRESS") or None,
             api_key_path=Path(env["CARECASE_TEMPORAL_API_KEY_FILE"])
             if env.get("CARECASE_TEMPORAL_API_KEY_FILE")
             else None,

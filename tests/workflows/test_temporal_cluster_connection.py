@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -24,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from config.bootstrap import connect_temporal
 from config.temporal_settings import TemporalSettings
+from tests.postgres_cluster import free_port
 from tests.temporal_fixtures import PAYLOAD_KEYS
 
 
@@ -174,3 +176,19 @@ async def test_an_unreadable_tls_file_or_api_key_is_named_by_its_setting_and_not
     empty.write_text("secret-namespace-key\n")
     assert _settings("127.0.0.1:7233", CARECASE_TEMPORAL_API_KEY_FILE=str(empty)).api_key() == "secret-namespace-key"
     assert TemporalSettings.from_environment({}).tls is None  # plain TCP on loopback by default
+
+
+async def test_a_process_serves_the_sdk_metrics_for_prometheus_where_asked(
+    temporal_env: WorkflowEnvironment,
+) -> None:
+    port = free_port()
+    settings = _settings(
+        temporal_env.client.service_client.config.target_host,
+        CARECASE_TEMPORAL_METRICS_ADDRESS=f"127.0.0.1:{port}",
+    )
+    client = await connect_temporal(settings, PAYLOAD_KEYS)
+    await client.workflow_service.get_system_info(GetSystemInfoRequest())
+    async with httpx.AsyncClient() as http:
+        scraped = await http.get(f"http://127.0.0.1:{port}/metrics")
+    assert scraped.status_code == 200
+    assert "temporal_request" in scraped.text  # the client's own RPC counter, in Prometheus's text format
