@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
@@ -18,6 +18,10 @@ from domain.catalogue import catalogue_markdown, event_catalogue
 from domain.errors import DomainError
 from domain.people import Role
 from domain.timeline import TimelineEntry, timeline_entry
+
+if TYPE_CHECKING:
+    from config.checkpoint_settings import CheckpointSettings
+    from config.settings import Settings
 
 app = typer.Typer(help="carecase: the case record for personal budgets and direct payments", no_args_is_help=True)
 audit_app = typer.Typer(help="Auditors' checks: hash chains and as-of reconstruction", no_args_is_help=True)
@@ -644,6 +648,100 @@ def demo(
         + (f"; refused and left there: {dict(stats.refused)}" if stats.refused else "")
     )
     typer.echo(f"Last case: {api_url}/cases/{stats.last_case}")
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="A new folder for the backup")],
+) -> None:
+    """Back up the SQLite store (online: the product may keep running) and the checkpoint log into
+    a new folder with a manifest of every file's SHA-256. PostgreSQL: see deploy/README.md."""
+    from config.checkpoint_settings import CheckpointSettings
+    from config.settings import Settings
+    from workers.backup import BackupError, take_backup
+
+    settings = Settings.from_environment()
+    if settings.store != "sqlite":
+        typer.echo(
+            "the store is PostgreSQL: back it up with PostgreSQL's own tools (pg_dump, or continuous "
+            "archiving for point-in-time recovery; deploy/README.md), then check a restored copy "
+            "with `carecase restore-check`",
+            err=True,
+        )
+        raise typer.Exit(2)
+    try:
+        manifest = take_backup(settings.sqlite_path, CheckpointSettings.from_environment().folder, out)
+    except BackupError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"backed up {manifest.events} event(s) to notification {manifest.last_notification_id}, "
+        f"{len(manifest.files)} file(s), into {out}"
+    )
+
+
+def _report_restore_check(record: CaseRecord, settings: Settings, checkpoint_settings: CheckpointSettings) -> None:
+    from config.bootstrap import build_view_store
+    from projections.catalogue import all_views
+    from workers.backup import check_restored
+
+    views = build_view_store(settings)
+    try:
+        check = check_restored(record, views, all_views(council=settings.council), checkpoint_settings)
+    finally:
+        views.close()
+    typer.echo(check.model_dump_json(indent=2))
+    typer.echo("restored store checks out" if check.clean else "restored store does NOT check out")
+    raise typer.Exit(0 if check.clean else 1)
+
+
+@app.command()
+def restore(
+    backup_folder: Annotated[Path, typer.Argument(help="A folder `carecase backup` made")],
+    into: Annotated[Path, typer.Option("--into", help="A new folder to restore into")],
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--checkpoint-public-key", help="Verifies the checkpoints (default: the configured one)"),
+    ] = None,
+) -> None:
+    """Restore a backup into a new folder (its manifest checked first), then check the restored
+    store: chains, the latest checkpoint, the logs, and the views against a rebuild."""
+    from config.checkpoint_settings import CheckpointSettings
+    from config.settings import Settings
+    from workers.backup import CHECKPOINTS, STORE_FILE, BackupError, restore_backup
+
+    try:
+        manifest = restore_backup(backup_folder, into)
+    except BackupError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"restored {manifest.events} event(s) taken at {manifest.taken_at.isoformat()} into {into}")
+    typer.echo(f"to run on it: CARECASE_SQLITE_PATH={into / STORE_FILE} CARECASE_CHECKPOINT_DIR={into / CHECKPOINTS}")
+    configured = CheckpointSettings.from_environment()
+    checkpoints = configured.model_copy(
+        update={"folder": into / CHECKPOINTS, "public_key": public_key or configured.public_key_path}
+    )
+    settings = Settings.from_environment().model_copy(update={"store": "sqlite", "sqlite_path": into / STORE_FILE})
+    record = build_case_record(settings)
+    try:
+        _report_restore_check(record, settings, checkpoints)
+    finally:
+        record.close()
+
+
+@app.command("restore-check")
+def restore_check() -> None:
+    """Check the configured store as a restored one (e.g. PostgreSQL after pg_restore): chains, the
+    latest checkpoint, the logs, and every view against a rebuild (the views are rebuilt in place)."""
+    from config.checkpoint_settings import CheckpointSettings
+    from config.settings import Settings
+
+    settings = Settings.from_environment()
+    record = build_case_record(settings)
+    try:
+        _report_restore_check(record, settings, CheckpointSettings.from_environment())
+    finally:
+        record.close()
 
 
 def main() -> None:
