@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.logging import configure_logging, log_command
+from config.schema import record_new_store, require_runnable, schema_status
 from config.settings import Settings
 from config.temporal_settings import TemporalSettings, TemporalTLS
 from domain.application import CaseRecord
@@ -48,7 +49,18 @@ def build_case_record(settings: Settings | None = None) -> CaseRecord:
     settings = settings or Settings.from_environment()
     configure_process_logging(settings)
     catalogue = RuleSetCatalogue(settings.policy_folder) if settings.policy_folder else RuleSetCatalogue()
-    return CaseRecord(settings.store_env(), rule_sets=catalogue, council=settings.council, observers=[log_command])
+    views = build_view_store(settings)
+    try:
+        status = schema_status(views)
+        require_runnable(status)
+        record = CaseRecord(
+            settings.store_env(), rule_sets=catalogue, council=settings.council, observers=[log_command]
+        )
+        if status.version == 0:  # the record has just made every table at its newest shape
+            record_new_store(views, by="system:first-start")
+    finally:
+        views.close()
+    return record
 
 
 def build_view_store(settings: Settings | None = None) -> ViewStore:

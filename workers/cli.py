@@ -38,6 +38,8 @@ retention_app = typer.Typer(
     help="The council's retention rule: personal data erased after closure", no_args_is_help=True
 )
 app.add_typer(retention_app, name="retention")
+db_app = typer.Typer(help="The product's own schema: its version and the migrations to apply", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 CaseOption = Annotated[str | None, typer.Option("--case", help="One case id; omit for the whole store")]
 
@@ -650,15 +652,62 @@ def demo(
     typer.echo(f"Last case: {api_url}/cases/{stats.last_case}")
 
 
+@db_app.command("status")
+def db_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Where the configured store's schema stands: its version, the newest this release knows, and
+    the migrations still to apply. Exit 1 when it is behind or ahead."""
+    from config.bootstrap import build_view_store
+    from config.schema import schema_status
+
+    views = build_view_store()
+    try:
+        status = schema_status(views)
+    finally:
+        views.close()
+    if as_json:
+        typer.echo(status.model_dump_json(indent=2))
+    else:
+        typer.echo(
+            f"schema version {status.version} (this release knows {status.known})"
+            + ("" if status.recorded else "; versions not recorded in the store yet")
+        )
+        for applied in status.applied:
+            typer.echo(f"  {applied.version} {applied.name} — {applied.applied_at} by {applied.applied_by}")
+        if status.pending:
+            typer.echo(f"to apply with `carecase db upgrade`: {', '.join(map(str, status.pending))}")
+        elif status.version > status.known:
+            typer.echo("the store is newer than this release: run the release that upgraded it")
+    raise typer.Exit(0 if status.current or status.version == 0 else 1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    by: Annotated[str | None, typer.Option("--by", help="Who is doing this (default: console:<login name>)")] = None,
+) -> None:
+    """Apply every pending migration to the configured store, in order, each recorded with who and when."""
+    from config.bootstrap import build_view_store
+    from config.schema import SchemaError, upgrade
+
+    views = build_view_store()
+    try:
+        applied = upgrade(views, by=_by(by))
+    except SchemaError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        views.close()
+    typer.echo(f"applied: {', '.join(map(str, applied))}" if applied else "the schema is current: nothing to apply")
+
+
 @app.command()
 def backup(
     out: Annotated[Path, typer.Option("--out", help="A new folder for the backup")],
 ) -> None:
     """Back up the SQLite store (online: the product may keep running) and the checkpoint log into
     a new folder with a manifest of every file's SHA-256. PostgreSQL: see deploy/README.md."""
+    from config.backup import BackupError, take_backup
     from config.checkpoint_settings import CheckpointSettings
     from config.settings import Settings
-    from workers.backup import BackupError, take_backup
 
     settings = Settings.from_environment()
     if settings.store != "sqlite":
@@ -681,9 +730,9 @@ def backup(
 
 
 def _report_restore_check(record: CaseRecord, settings: Settings, checkpoint_settings: CheckpointSettings) -> None:
+    from config.backup import check_restored
     from config.bootstrap import build_view_store
     from projections.catalogue import all_views
-    from workers.backup import check_restored
 
     views = build_view_store(settings)
     try:
@@ -706,9 +755,9 @@ def restore(
 ) -> None:
     """Restore a backup into a new folder (its manifest checked first), then check the restored
     store: chains, the latest checkpoint, the logs, and the views against a rebuild."""
+    from config.backup import CHECKPOINTS, STORE_FILE, BackupError, restore_backup
     from config.checkpoint_settings import CheckpointSettings
     from config.settings import Settings
-    from workers.backup import CHECKPOINTS, STORE_FILE, BackupError, restore_backup
 
     try:
         manifest = restore_backup(backup_folder, into)
@@ -745,10 +794,15 @@ def restore_check() -> None:
 
 
 def main() -> None:
+    from config.schema import SchemaError
+
     try:
         app()
     except DomainError as error:
         typer.echo(json.dumps(error.as_dict()), err=True)
+        sys.exit(2)
+    except SchemaError as error:  # a store this release cannot run on: say what to do, no traceback
+        typer.echo(str(error), err=True)
         sys.exit(2)
 
 

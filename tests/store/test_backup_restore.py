@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.access_log import AccessLog
+from config.backup import MANIFEST, STORE_FILE, BackupError, check_restored, restore_backup, take_backup
 from config.checkpoint_settings import CheckpointSettings
 from config.checkpoints import take_checkpoint
 from domain.application import CaseRecord
@@ -23,7 +24,6 @@ from projections.runner import ProjectionRunner
 from projections.store import SQLiteViewStore
 from tests.builders import Scenario
 from tests.clock import SteppingClock
-from workers.backup import MANIFEST, STORE_FILE, BackupError, check_restored, restore_backup, take_backup
 
 ROOT = Path(__file__).parents[2]
 

@@ -1,0 +1,172 @@
+"""Which version of the product's own schema a store holds, and the numbered migrations between
+versions (decision 0036).
+
+One mechanism for both stores: plain SQL per dialect, applied in order, each migration in one
+transaction together with the row that records it (``carecase_schema``: version, name, when,
+by whom), so a migration is either applied and recorded or not applied at all.
+
+The code creates every table at its newest shape when it finds it missing (``IF NOT EXISTS``), so
+a new store is already current: the first process to open it records every known version at
+once. A change to a table that already exists (a column, an index, moved data) is a migration.
+A store that holds the product's tables but no ``carecase_schema`` table was written before
+versions were recorded: it is at the baseline, version 1.
+
+A process refuses to start on a store newer than it knows (``SchemaTooNew``) or one with
+migrations still to apply (``SchemaBehind``, naming ``carecase db upgrade``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+
+from projections.store import ViewCursor, ViewStore
+
+SCHEMA_TABLE = "carecase_schema"
+# The events' table as the event store names it: eventsourcing's SQLite recorder uses one name,
+# its PostgreSQL recorder the application's name (``CaseRecord.name``) with ``_events``.
+EVENTS_TABLE = {"sqlite": "stored_events", "postgres": "carecase_events"}
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    # Statements per dialect ("sqlite", "postgres"); none for a migration that only marks a version.
+    statements: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "baseline: the events, as-of index, outbox, person keys, views, access and ops logs, keys"),
+)
+
+
+class SchemaError(RuntimeError):
+    """The store's schema is not one this process may run on."""
+
+
+class SchemaTooNew(SchemaError):
+    pass
+
+
+class SchemaBehind(SchemaError):
+    pass
+
+
+class AppliedVersion(BaseModel):
+    version: int
+    name: str
+    applied_at: str
+    applied_by: str
+
+
+class SchemaStatus(BaseModel):
+    version: int  # 0 for a store with none of the product's tables yet
+    known: int  # the newest version this code knows
+    recorded: bool  # whether the store records its versions (False: written before they were)
+    applied: list[AppliedVersion]
+    pending: list[int]
+
+    @property
+    def current(self) -> bool:
+        return self.version == self.known
+
+
+def _has_table(cursor: ViewCursor, dialect: str, table: str) -> bool:
+    if dialect == "sqlite":
+        return (
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+            is not None
+        )
+    return cursor.execute("SELECT to_regclass(CAST(? AS text))", (table,)).fetchone()[0] is not None  # type: ignore[index]
+
+
+def schema_status(views: ViewStore, migrations: Sequence[Migration] = MIGRATIONS) -> SchemaStatus:
+    known = migrations[-1].version
+    with views.read() as cursor:
+        if _has_table(cursor, views.dialect, SCHEMA_TABLE):
+            rows = cursor.execute(
+                f"SELECT version, name, applied_at, applied_by FROM {SCHEMA_TABLE} ORDER BY version"
+            ).fetchall()
+            applied = [AppliedVersion(version=r[0], name=r[1], applied_at=r[2], applied_by=r[3]) for r in rows]
+            version = max((a.version for a in applied), default=0)
+            recorded = True
+        else:
+            applied, recorded = [], False
+            version = 1 if _has_table(cursor, views.dialect, EVENTS_TABLE[views.dialect]) else 0
+    done = {a.version for a in applied} | set(range(1, version + 1))
+    return SchemaStatus(
+        version=version,
+        known=known,
+        recorded=recorded,
+        applied=applied,
+        pending=[m.version for m in migrations if m.version not in done],
+    )
+
+
+def _record(cursor: ViewCursor, migration: Migration, by: str) -> None:
+    cursor.execute(
+        f"INSERT INTO {SCHEMA_TABLE} (version, name, applied_at, applied_by) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (version) DO NOTHING",
+        (migration.version, migration.name, datetime.now(UTC).isoformat(), by),
+    )
+
+
+def _create_schema_table(cursor: ViewCursor) -> None:
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL, applied_by TEXT NOT NULL)"
+    )
+
+
+def upgrade(views: ViewStore, by: str, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Apply every pending migration in order, each with its record in one transaction; the
+    versions applied (none when current). Refused on a store newer than ``migrations`` know."""
+    status = schema_status(views, migrations)
+    if status.version > status.known:
+        raise _too_new(status)
+    applied: list[int] = []
+    with views.transaction() as cursor:
+        _create_schema_table(cursor)
+        if not status.recorded and status.version >= 1:
+            _record(cursor, migrations[0], f"{by} (found written before versions were recorded)")
+    for migration in migrations:
+        if migration.version not in status.pending:
+            continue
+        with views.transaction() as cursor:
+            for statement in migration.statements.get(views.dialect, ()):
+                cursor.execute(statement)
+            _record(cursor, migration, by)
+        applied.append(migration.version)
+    return applied
+
+
+def record_new_store(views: ViewStore, by: str, migrations: Sequence[Migration] = MIGRATIONS) -> None:
+    """A store whose tables the code has just created is at the newest version: record them all."""
+    with views.transaction() as cursor:
+        _create_schema_table(cursor)
+        if cursor.execute(f"SELECT COUNT(*) FROM {SCHEMA_TABLE}").fetchone()[0]:  # type: ignore[index]
+            return
+        for migration in migrations:
+            _record(cursor, migration, by)
+
+
+def _too_new(status: SchemaStatus) -> SchemaTooNew:
+    return SchemaTooNew(
+        f"the store's schema is at version {status.version}, newer than this carecase knows "
+        f"(version {status.known}): run the release that upgraded it, or a newer one"
+    )
+
+
+def require_runnable(status: SchemaStatus) -> None:
+    """Refuse a store this code cannot run on, saying what to do."""
+    if status.version > status.known:
+        raise _too_new(status)
+    if status.version and status.pending:
+        raise SchemaBehind(
+            f"the store's schema is at version {status.version}; this carecase needs version {status.known}. "
+            f"Run `carecase db upgrade` (migrations {', '.join(map(str, status.pending))} to apply)"
+        )
