@@ -25,6 +25,7 @@ from domain.case.rules import (
     capped_budget_needs_reasoned_override,
     case_must_be_open,
     changes_must_change_the_plan,
+    council_must_not_fund_what_the_nhs_meets,
     decision_must_be_within_delegation,
     fast_track_needs_its_conditions,
     financial_assessment_must_be_complete,
@@ -162,6 +163,7 @@ class PlanningSteps(Recording):
         needs_must_be_eligible_or_met_at_discretion(person)
         budget_must_be_calculated(person)
         plan_must_not_already_be_drafted(person)
+        council_must_not_fund_what_the_nhs_meets(person, plan)
         plan_must_keep_spending_rules(plan, person, spending_rules)
         aligned_plans_must_be_on_the_case(self.state, person, plan)
         fast_track_needs_its_conditions(self.state, person, plan)
@@ -182,6 +184,7 @@ class PlanningSteps(Recording):
         person = person_must_exist(self.state, person_id)
         plan_must_exist(person)
         approved_plan_is_revised_only_after_a_review(self.state, person)
+        council_must_not_fund_what_the_nhs_meets(person, plan)
         plan_must_keep_spending_rules(plan, person, spending_rules)
         aligned_plans_must_be_on_the_case(self.state, person, plan)
         fast_track_needs_its_conditions(self.state, person, plan)
