@@ -3,10 +3,11 @@ Continuing Healthcare).
 
 A person whose needs may be a primary health need is screened with the checklist and referred for
 a full assessment; the NHS decides. Eligible: the NHS funds the whole package and the council may
-not provide what the NHS must, so no council-funded plan is drafted or revised for them (rule
-``council_must_not_fund_what_the_nhs_meets``) and an approved council plan is a work item to
-revise. A joint package: the plan's lines name who pays which share (``domain.planning.FundingShare``),
-and the council's share is what the council's figures count (decision 0032).
+not provide what the NHS must, so no council-funded plan is drafted, revised or approved for them
+(rule ``council_must_not_fund_what_the_nhs_meets``), and an approved council plan is a work item
+to revise. A joint package: the plan's lines name who pays which share
+(``domain.planning.FundingShare``), and the council's share is what the council's figures count
+(decision 0032).
 """
 
 from __future__ import annotations

@@ -281,6 +281,9 @@ class PlanningSteps(Recording):
         if changed_plan is not None:
             plan_must_keep_spending_rules(changed_plan, person, spending_rules or SpendingRules())
             aligned_plans_must_be_on_the_case(self.state, person, changed_plan)
+        if outcome in APPROVING_OUTCOMES:
+            # A plan drafted before the NHS decided is not approved once the NHS funds the care.
+            council_must_not_fund_what_the_nhs_meets(person, plan)
         cost = plan.annual_cost_pence
         panel_must_decide_above_threshold(cost, panel_threshold_pence, route)
         only_an_approval_states_an_amount(outcome, approved_pence)

@@ -2194,7 +2194,8 @@ def continuing_healthcare_dates_must_follow_each_other(first: date, then: date, 
 
 def council_must_not_fund_what_the_nhs_meets(person: Person, plan: SupportPlan) -> None:
     """s.22: a person found eligible for NHS continuing healthcare has their package funded by the
-    NHS; the council does not fund a plan for them (a joint package is not full eligibility)."""
+    NHS; the council does not fund a plan for them, drafted, revised or approved (a joint package
+    is not full eligibility)."""
     if person.fully_funded_by_the_nhs() and plan.annual_cost_pence > 0:
         raise RuleViolation(
             f"{person.person_id} is eligible for NHS continuing healthcare: the NHS funds their care, so "

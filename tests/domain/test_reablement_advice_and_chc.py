@@ -264,6 +264,16 @@ def test_a_council_funded_plan_for_someone_eligible_for_nhs_continuing_healthcar
     assert last(record, s.case_id, "SupportPlanDrafted").annual_cost_pence == 0
 
 
+def test_a_plan_drafted_before_the_nhs_found_the_person_eligible_is_not_approved(record: CaseRecord):
+    s = Scenario()
+    given(record, budgeted(s), s.refer_chc(), s.draft(), s.submit(), s.chc_decision(outcome="eligible"))
+
+    refused(record, s.sign_off(), "fully_funded_by_the_nhs")
+    assert when(record, s.sign_off(outcome="declined", reasons="the NHS funds her care now")) == [
+        "SignOffDecisionRecorded"
+    ]
+
+
 def test_an_approved_council_plan_is_a_work_item_once_the_nhs_funds_the_persons_care(record: CaseRecord):
     s = Scenario()
     given(record, budgeted(s), s.draft(), s.submit(), s.sign_off(), s.refer_chc(actor=WORKER))
