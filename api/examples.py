@@ -239,6 +239,30 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "given_by": "sw-ayesha",
             "notes": "lunch club twice a week; falls prevention classes at the leisure centre",
         },
+        "StartReablement": {
+            "starts_on": "2026-01-05",
+            "planned_end_on": "2026-02-16",
+            "provider_name": "Northmoor Reablement Team",
+            "what": "reablement visits: washing, dressing and kitchen skills, twice a day",
+            "weekly_cost_pence": 42_000,
+        },
+        "EndReablement": {
+            "ended_on": "2026-02-16",
+            "outcome": "ongoing_needs",
+            "notes": "walking safely indoors; still needs help to wash and dress each morning",
+        },
+        "ReferForContinuingHealthcare": {
+            "person_id": ADULT,
+            "checklist_on": "2026-01-12",
+            "referred_on": "2026-01-13",
+            "notes": "the checklist found behaviour and breathing needs at the level for a full assessment",
+        },
+        "RecordContinuingHealthcareDecision": {
+            "person_id": ADULT,
+            "outcome": "joint_package",
+            "decided_on": "2026-02-09",
+            "reasons": "not a primary health need; the NHS funds the overnight nursing beside the council's package",
+        },
         "ArrangeInterimSupport": {
             "person_id": ADULT,
             "interim_id": "interim-1",

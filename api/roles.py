@@ -88,6 +88,12 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     # Support before the assessments finish commits money: within a delegated limit (domain.delegation).
     "ArrangeInterimSupport": frozenset({TM, PANEL, HOS}),
     "EndInterimSupport": CASEWORK,
+    # Reablement is casework; beyond six weeks the domain asks for a team manager (decision 0032).
+    "StartReablement": CASEWORK,
+    "EndReablement": CASEWORK,
+    # The NHS continuing healthcare boundary: the checklist and referral, and the NHS's decision.
+    "ReferForContinuingHealthcare": CASEWORK,
+    "RecordContinuingHealthcareDecision": CASEWORK,
     # Anyone doing casework raises a concern; the s.42 decision and its outcome are a manager's.
     "RaiseSafeguardingConcern": CASEWORK,
     "DecideSection42Enquiry": frozenset({TM}),

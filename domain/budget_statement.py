@@ -59,15 +59,29 @@ def personal_budget_statement(*, cost_pence: int, assessed_contribution_pence: i
 def carer_budget_statement(*, cost_pence: int) -> PersonalBudgetStatement:
     """Statement for a carer's own budget: the carer pays nothing towards it."""
     cost = _whole_pence(cost_pence, "cost_pence")
+    return _charging_nothing(
+        cost,
+        f"The cost of meeting the carer's eligible needs is {format_pounds(cost)}. "
+        "Carers are not charged for their support, nor ever for care given to the person they "
+        f"care for, so the carer contributes £0.00 and the council pays the full {format_pounds(cost)}.",
+    )
+
+
+def reablement_statement(*, cost_pence: int, weeks: str) -> PersonalBudgetStatement:
+    """Statement for a period of reablement: free of charge (Care and Support (Preventing Needs for
+    Care and Support) Regulations 2014), so no financial assessment and nothing to the person."""
+    cost = _whole_pence(cost_pence, "cost_pence")
+    return _charging_nothing(
+        cost,
+        f"Reablement for {weeks} costs {format_pounds(cost)}. Reablement is provided free of charge "
+        "for up to six weeks, with no financial assessment, so the person contributes £0.00 and the "
+        f"council pays the full {format_pounds(cost)}.",
+    )
+
+
+def _charging_nothing(cost: int, explanation: str) -> PersonalBudgetStatement:
     return PersonalBudgetStatement(
-        cost_pence=cost,
-        adult_contribution_pence=0,
-        council_amount_pence=cost,
-        explanation=(
-            f"The cost of meeting the carer's eligible needs is {format_pounds(cost)}. "
-            "Carers are not charged for their support, nor ever for care given to the person they "
-            f"care for, so the carer contributes £0.00 and the council pays the full {format_pounds(cost)}."
-        ),
+        cost_pence=cost, adult_contribution_pence=0, council_amount_pence=cost, explanation=explanation
     )
 
 

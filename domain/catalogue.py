@@ -65,7 +65,8 @@ def event_types() -> list[type[CaseEvent]]:
         part: i
         for i, part in enumerate(["referral", "carers", "assessment", "decisions", "planning", "payments", "reviews"])
     }
-    return sorted(found, key=lambda c: (order.get(_part(c), 99), _declared_at(c)))
+    # The lifecycle's parts in its order, then the others by name, each part's events as declared.
+    return sorted(found, key=lambda c: (order.get(_part(c), 99), _part(c), _declared_at(c)))
 
 
 def _declared_at(cls: type) -> int:
@@ -115,7 +116,7 @@ def catalogue_markdown() -> str:
     for entry in event_catalogue():
         if entry["part"] != part:
             part = entry["part"]
-            lines += [f"## {part.capitalize()}", ""]
+            lines += [f"## {part.replace('_', ' ').capitalize()}", ""]
         lines += [f"### {entry['type']} (v{entry['version']})", "", entry["meaning"], ""]
         if entry["fields"]:
             lines += ["| field | type |", "| --- | --- |"]

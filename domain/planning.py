@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator, model_validator
 
 from domain.money import Pence, format_pounds
 from domain.values import FEW, MANY, SOME, CaseDate, Identifier, LongText, Name, ShortText
-from domain.vocabulary import BudgetManagement, Frequency, PlanKind, ProviderRelationship, SpendCategory
+from domain.vocabulary import BudgetManagement, Frequency, Funder, PlanKind, ProviderRelationship, SpendCategory
 
 COUNCIL_MANAGED = BudgetManagement.COUNCIL_MANAGED
 
@@ -32,8 +32,16 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class FundingShare(Frozen):
+    """Who pays how much of a jointly funded line, in pence each period of the line."""
+
+    funder: Funder
+    pence_per_period: Pence
+
+
 class PlanLine(Frozen):
-    """One costed way a need is met: what, who, how often, unit cost."""
+    """One costed way a need is met: what, who, how often, unit cost, and for a jointly funded line
+    who pays which share (the council's share is what the council's budget counts)."""
 
     need: ShortText
     what: ShortText
@@ -53,9 +61,46 @@ class PlanLine(Frozen):
     # Holding the budget (issue 18): a line the council commissions runs from a start to an end.
     starts_on: CaseDate | None = None
     ends_on: CaseDate | None = None
+    # A jointly funded line (issue 19): each funder's share of the line's cost a period, summing to
+    # the whole. Empty: the council pays it all.
+    funding: list[FundingShare] = Field(default_factory=list, max_length=len(Funder))
+
+    @field_validator("funding")
+    @classmethod
+    def _shares_make_the_whole(cls, funding: list[FundingShare], info: ValidationInfo) -> list[FundingShare]:
+        if not funding:
+            return funding
+        funders = [share.funder for share in funding]
+        if len(set(funders)) != len(funders):
+            raise ValueError("each funder is named once in a line's funding")
+        units, unit_cost = info.data.get("units_per_period"), info.data.get("unit_cost_pence")
+        if units is None or unit_cost is None:
+            return funding  # refused for its own field already
+        whole = units * unit_cost
+        shares = sum(share.pence_per_period for share in funding)
+        if shares != whole:
+            raise ValueError(
+                f"the funding shares ({format_pounds(shares)} a period) must sum to the line's cost "
+                f"({format_pounds(whole)} a period: {units} x {format_pounds(unit_cost)})"
+            )
+        return funding
+
+    @property
+    def council_pence_per_period(self) -> int:
+        """The council's share of the line a period: all of it unless the line is jointly funded."""
+        if not self.funding:
+            return self.units_per_period * self.unit_cost_pence
+        return sum(share.pence_per_period for share in self.funding if share.funder == Funder.COUNCIL)
 
     @property
     def annual_cost_pence(self) -> int:
+        """What the line costs the council a year: its share of a jointly funded line. Every figure
+        of the council's money (the budget statement, sign-off, a direct payment) counts this."""
+        return self.council_pence_per_period * PERIODS_PER_YEAR[self.frequency]
+
+    @property
+    def whole_annual_cost_pence(self) -> int:
+        """What the line costs a year, whoever pays."""
         return self.units_per_period * self.unit_cost_pence * PERIODS_PER_YEAR[self.frequency]
 
     @model_validator(mode="after")
@@ -163,6 +208,21 @@ class SupportPlan(Frozen):
             return "a third-party managed account names its holder and reference (account_holder, account_reference)"
         if self.management == BudgetManagement.MIX:
             return self._mix_problem()
+        if self.management == BudgetManagement.DIRECT_PAYMENT and any(line.funding for line in self.lines):
+            return self._joint_direct_payment_problem()
+        return None
+
+    def _joint_direct_payment_problem(self) -> str | None:
+        """The council's direct payment pays the council's share of a jointly funded plan, never the
+        NHS's or another funder's (they pay theirs by their own arrangements)."""
+        assert self.direct_payment_pence is not None and self.direct_payment_frequency is not None
+        periods = PERIODS_PER_YEAR[self.direct_payment_frequency]
+        if self.direct_payment_pence * periods - self.annual_cost_pence >= periods:
+            return (
+                f"the direct payment ({format_pounds(self.direct_payment_pence * periods)} a year) pays the "
+                f"council's share of the jointly funded lines ({format_pounds(self.annual_cost_pence)} a year), "
+                "not more"
+            )
         return None
 
     def _mix_problem(self) -> str | None:
@@ -188,7 +248,13 @@ class SupportPlan(Frozen):
 
     @property
     def annual_cost_pence(self) -> int:
+        """What the plan costs the council a year (its share of any jointly funded line)."""
         return sum(line.annual_cost_pence for line in self.lines)
+
+    @property
+    def whole_annual_cost_pence(self) -> int:
+        """What the plan costs a year, whoever pays."""
+        return sum(line.whole_annual_cost_pence for line in self.lines)
 
     @property
     def direct_payment_lines_pence(self) -> int:

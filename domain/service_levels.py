@@ -18,7 +18,7 @@ class Deadline(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    what: str  # a stage name, review:<review id>, or monitoring:<agreement id>
+    what: str  # a stage name, review:<review id>, monitoring:<agreement id>, interim:<id> or reablement:<person id>
     since: datetime | None  # when the stage was entered; None for a review or a monitoring return
     due_at: datetime
     flagged: bool  # the record says it went overdue (StageOverdue)
@@ -56,7 +56,8 @@ class ServiceLevels(BaseModel):
     monitoring_return_grace_days: int = Field(default=28, ge=0, le=92)
 
     def deadlines(self, state: CaseState) -> list[Deadline]:
-        """Every deadline open on the case: its stage's, and each scheduled review's."""
+        """Every deadline open on the case: its stage's, each scheduled review's, interim support's review by
+        date, reablement's planned end and each running agreement's next monitoring return."""
         if state.closed:
             return []
         found: list[Deadline] = []
@@ -70,40 +71,25 @@ class ServiceLevels(BaseModel):
                     flagged=state.stage.value in state.overdue,
                 )
             )
+        tz = state.stage_entered_at.tzinfo
+
+        def due_on(key: str, day: date) -> Deadline:
+            # Due on a day, not at a time: overdue once that day is over.
+            return Deadline(what=key, since=None, due_at=end_of_day(day, tz), flagged=key in state.overdue)
+
         for review in state.reviews.values():
             if review.status == "scheduled":
-                key = f"review:{review.review_id}"
-                found.append(
-                    Deadline(
-                        what=key,
-                        since=None,
-                        due_at=end_of_day(review.due_on, state.stage_entered_at.tzinfo),
-                        flagged=key in state.overdue,
-                    )
-                )
+                found.append(due_on(f"review:{review.review_id}", review.due_on))
         for person in state.people.values():
             for interim in person.interim_support.values():
                 if interim.active:
-                    key = f"interim:{interim.interim_id}"
-                    found.append(
-                        Deadline(
-                            what=key,
-                            since=None,
-                            due_at=end_of_day(interim.review_by, state.stage_entered_at.tzinfo),
-                            flagged=key in state.overdue,
-                        )
-                    )
+                    found.append(due_on(f"interim:{interim.interim_id}", interim.review_by))
+            reablement = person.reablement
+            if reablement is not None and reablement.active and person.involvement_ended_on is None:
+                found.append(due_on(f"reablement:{person.person_id}", reablement.planned_end_on))
         for agreement in state.agreements.values():
             if agreement.status != "stopped":
-                key = f"monitoring:{agreement.agreement_id}"
-                found.append(
-                    Deadline(
-                        what=key,
-                        since=None,
-                        due_at=end_of_day(self.monitoring_return_due_on(agreement), state.stage_entered_at.tzinfo),
-                        flagged=key in state.overdue,
-                    )
-                )
+                found.append(due_on(f"monitoring:{agreement.agreement_id}", self.monitoring_return_due_on(agreement)))
         return found
 
     def monitoring_period_weeks(self, agreement: Agreement) -> int:

@@ -22,6 +22,7 @@ class ReferralRoute(StrEnum):
 class ScreeningOutcome(StrEnum):
     PROCEED_TO_ASSESSMENT = "proceed_to_assessment"
     INFORMATION_AND_ADVICE = "information_and_advice"  # signposting: an outcome in its own right
+    REABLEMENT = "reablement"  # s.2: time-limited reablement first, free, then a reassessment if needed
 
 
 class PrimarySupportReason(StrEnum):
@@ -68,6 +69,31 @@ class BudgetManagement(StrEnum):
     INDIVIDUAL_SERVICE_FUND = "individual_service_fund"
     THIRD_PARTY_MANAGED_ACCOUNT = "third_party_managed_account"
     MIX = "mix"
+
+
+class ReablementOutcome(StrEnum):
+    """How a period of reablement ended."""
+
+    NEEDS_MET = "needs_met"  # the person regained their independence: the case closes
+    ONGOING_NEEDS = "ongoing_needs"  # needs remain: the case goes on to assessment, no new referral
+    DECLINED = "declined"  # the person stopped or refused the reablement: the case closes
+
+
+class ContinuingHealthcareOutcome(StrEnum):
+    """Where an NHS continuing healthcare referral stands (the checklist, then the NHS's decision)."""
+
+    PENDING = "pending"  # the checklist was done and the person referred; the NHS has not decided
+    ELIGIBLE = "eligible"  # a primary health need: the NHS funds the whole package (s.22)
+    NOT_ELIGIBLE = "not_eligible"
+    JOINT_PACKAGE = "joint_package"  # the NHS funds part of the package beside the council
+
+
+class Funder(StrEnum):
+    """Who pays a share of a jointly funded plan line."""
+
+    COUNCIL = "council"
+    NHS = "nhs"  # the integrated care board: NHS continuing healthcare or a joint package
+    OTHER = "other"  # another body (housing, a charity, the person's employer's scheme)
 
 
 class InterimSupportKind(StrEnum):
@@ -216,6 +242,7 @@ class Stage(StrEnum):
     """Where the adult's side of a case stands; service levels are set per stage."""
 
     SCREENING = "screening"
+    REABLEMENT = "reablement"  # screened to reablement: its planned end is the deadline, not a stage limit
     ASSESSMENT = "assessment"
     ELIGIBILITY = "eligibility"
     RESOURCE_ALLOCATION = "resource_allocation"

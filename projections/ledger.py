@@ -54,6 +54,10 @@ its figure, so each figure is the sum of its entries:
   misspent recovered; ``recovered_after_stop`` (+, agreement): payments made after a stop recovered.
   Together they make ``recovered_pence``.
 - ``suspended`` / ``resumed`` (agreement): no money moves; ``amount_pence`` is NULL.
+- ``reablement_cost`` (+, person) and ``charged_to_person`` (person, always 0): a period of
+  reablement started, what it costs the council for the period and what the person is charged for
+  it — nothing, reablement being free (decision 0032). Neither is part of a figure above: the
+  council arranges reablement outside the personal budget.
 
 ``view_budget_ledger_part``, one row per person and part of their budget (issue 18): how the
 approved budget standing now (``allocated``) is held, so the parts of each person's budget add up
@@ -400,6 +404,14 @@ class BudgetLedgerView(CaseRowsView):
     @handles(Case.OverpaymentRecovered)
     def recovered_overpayment(self, state: CaseState, event: Case.OverpaymentRecovered) -> list[Movement]:
         return self._on(state, "recovered_overpayment", event.agreement_id, event.amount_pence)
+
+    @handles(Case.ReablementStarted)
+    def reablement(self, state: CaseState, event: Case.ReablementStarted) -> list[Movement]:
+        """Reablement is free: what it costs the council for its period, and £0 charged to the person."""
+        return [
+            Movement("reablement_cost", event.person_id, None, event.statement.council_amount_pence),
+            Movement("charged_to_person", event.person_id, None, event.statement.adult_contribution_pence),
+        ]
 
     @handles(Case.DirectPaymentAccountClosed)
     def account_closed(self, state: CaseState, event: Case.DirectPaymentAccountClosed) -> list[Movement]:

@@ -15,13 +15,17 @@ The mix (module constants below; the unit tests hold the generator to them):
   carer's assessment while the adult is in service. An assessed carer is eligible unless
   drawn in ``CARER_NOT_ELIGIBLE_SHARE``.
 * Profiles (one per case, named in ``PROFILES``):
-    - ``signposted``: screened to information and advice only (``SIGNPOSTED_SHARE``);
+    - ``signposted``: screened to information and advice only, the advice given recorded with
+      the screening (``SIGNPOSTED_SHARE``);
     - ``carer_only``: the adult refuses assessment with no s.11(2) exception, the carer is
       assessed, eligible and gets a plan of their own (``CARER_ONLY_SHARE_OF_CASES_WITH_CARERS``
       of cases that have a carer);
     - ``not_eligible``: the adult's findings name one outcome only, so not eligible; no plan;
       closed as no longer eligible or with information and advice (``NOT_ELIGIBLE_SHARE`` of the rest);
-    - ``supported``: the adult is eligible, budgeted, means-tested, planned and signed off.
+    - ``supported``: the adult is eligible, budgeted, means-tested, planned and signed off. Home
+      from hospital, half of them (by case id) have six weeks of free reablement first, ending
+      with ongoing needs so the assessments open on the same case; the other half get urgent
+      interim support while they are assessed.
 * How a plan is held, by age band (``OLDER_PEOPLE_SHARE`` are 65 or over): fully
   council-managed for ``COUNCIL_MANAGED_SHARE`` of each band (85% older, 54% younger: the seed
   figures in the domain brief); otherwise a direct payment, or an individual service fund
@@ -69,6 +73,20 @@ def plan_cost(plan: dict[str, Any]) -> int:
 
     return SupportPlan.model_validate(plan).annual_cost_pence
 
+
+def _advice_at_screening(day: date) -> dict[str, Any]:
+    """The information and advice a signposted referral is given at screening."""
+    return {
+        "topics": ["universal_and_community_services", "prevention"],
+        "format": "verbal_and_written",
+        "given_on": day.isoformat(),
+        "given_by": "front-door",
+        "notes": "day centre and lunch club nearby; falls prevention classes",
+    }
+
+
+# Reablement after a hospital discharge: the six weeks that are free of charge.
+REABLEMENT = timedelta(weeks=6)
 
 # The mix -------------------------------------------------------------------------------------
 ONE_CARER_SHARE = 0.30
@@ -465,12 +483,13 @@ class _CaseBuilder:
             )
         self._after(1, 3)
         if self.profile == "signposted":
-            self.emit(
-                s.screen, outcome="information_and_advice", reasons="needs can be met by community services; signposted"
-            )
+            self.emit(s.signpost, advice=_advice_at_screening(self.day))
             return
-        self.emit(s.screen)
-        if route == "hospital_discharge" and self.profile == "supported":
+        if route == "hospital_discharge" and self.profile == "supported" and self.case_id.int % 2:
+            self._reablement_first()
+        else:
+            self.emit(s.screen)
+        if route == "hospital_discharge" and self.profile == "supported" and not self.case_id.int % 2:
             # Home from hospital before the assessments finish: urgent interim support (s.19(3)),
             # reviewed within four weeks and replaced by the signed-off plan.
             self.emit(
@@ -508,6 +527,21 @@ class _CaseBuilder:
         self._sign_off_all()
         self._set_up_payments()
         self._in_service()
+
+    def _reablement_first(self) -> None:
+        """Home from hospital: six weeks of free reablement first, ending with needs still to be
+        assessed, so the assessments open on the same case without a new referral."""
+        s = self.s
+        self.emit(s.screen, outcome="reablement", reasons="home from hospital after a fall; reablement first")
+        starts_on = self.day
+        self.emit(s.reablement, starts_on=starts_on.isoformat(), planned_end_on=(starts_on + REABLEMENT).isoformat())
+        self.day = starts_on + REABLEMENT
+        self.emit(
+            s.end_reablement,
+            ended_on=self.day.isoformat(),
+            outcome="ongoing_needs",
+            notes="more confident at home; still needs help with personal care",
+        )
 
     def _carers_respond(self) -> None:
         for carer in self.carers:

@@ -122,6 +122,24 @@ class Scenario:
             c.ScreenReferral, {"outcome": "proceed_to_assessment", "reasons": "needs appear to be ongoing"}, kw
         )
 
+    def signpost(self, **kw: Any) -> c.ScreenReferral:
+        """Screened to information and advice, with the advice given recorded."""
+        return self._make(
+            c.ScreenReferral,
+            {
+                "outcome": "information_and_advice",
+                "reasons": "needs can be met by community services; signposted",
+                "advice": {
+                    "topics": ["universal_and_community_services", "prevention"],
+                    "format": "verbal_and_written",
+                    "given_on": "2026-01-05",
+                    "given_by": "sw-ayesha",
+                    "notes": "Age UK day centre on Tuesdays; falls prevention classes at the leisure centre",
+                },
+            },
+            kw,
+        )
+
     def allocate(self, worker_id: str = "sw-ayesha", **kw: Any) -> c.AllocateCase:
         return self._make(
             c.AllocateCase,
@@ -467,6 +485,50 @@ class Scenario:
                 "stopped_from": "2026-03-02",
                 "reason": "paid while in hospital",
                 "actor": FINANCE,
+            },
+            kw,
+        )
+
+    # Reablement after screening, and the NHS continuing healthcare boundary
+    def reablement(self, **kw: Any) -> c.StartReablement:
+        return self._make(
+            c.StartReablement,
+            {
+                "starts_on": "2026-01-05",
+                "planned_end_on": "2026-02-16",
+                "provider_name": "Northmoor Reablement Team",
+                "what": "reablement visits: washing, dressing and kitchen skills, twice a day",
+                "weekly_cost_pence": 42_000,
+            },
+            kw,
+        )
+
+    def end_reablement(self, **kw: Any) -> c.EndReablement:
+        return self._make(
+            c.EndReablement,
+            {
+                "ended_on": "2026-02-16",
+                "outcome": "ongoing_needs",
+                "notes": "walking safely indoors; still needs help to wash and dress each morning",
+            },
+            kw,
+        )
+
+    def refer_chc(self, person_id: str = ADULT, **kw: Any) -> c.ReferForContinuingHealthcare:
+        return self._make(
+            c.ReferForContinuingHealthcare,
+            {"person_id": person_id, "checklist_on": "2026-01-12", "referred_on": "2026-01-13"},
+            kw,
+        )
+
+    def chc_decision(self, person_id: str = ADULT, **kw: Any) -> c.RecordContinuingHealthcareDecision:
+        return self._make(
+            c.RecordContinuingHealthcareDecision,
+            {
+                "person_id": person_id,
+                "outcome": "joint_package",
+                "decided_on": "2026-02-09",
+                "reasons": "not a primary health need; the NHS funds the overnight nursing",
             },
             kw,
         )

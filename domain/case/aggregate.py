@@ -19,6 +19,7 @@ from domain.case.allocation import AllocationSteps
 from domain.case.assessment import AssessmentSteps
 from domain.case.base import CommandContext, carry_sealed_state, link_of
 from domain.case.carers import CarerSteps
+from domain.case.continuing_healthcare import ContinuingHealthcareSteps
 from domain.case.corrections import CorrectionSteps
 from domain.case.decisions import DecisionSteps
 from domain.case.endings import EndingSteps
@@ -27,6 +28,7 @@ from domain.case.monitoring import MonitoringSteps
 from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
 from domain.case.prevention import PreventionSteps
+from domain.case.reablement import ReablementSteps
 from domain.case.referral import ReferralSteps
 from domain.case.representatives import RepresentativeSteps
 from domain.case.restriction import RestrictionSteps
@@ -47,8 +49,10 @@ class Case(
     AssessmentSteps,
     DecisionSteps,
     InterimSteps,
+    ReablementSteps,
     PreventionSteps,
     PlanningSteps,
+    ContinuingHealthcareSteps,
     RepresentativeSteps,
     PaymentSteps,
     MonitoringSteps,

@@ -25,6 +25,7 @@ from domain.case.rules import (
     capped_budget_needs_reasoned_override,
     case_must_be_open,
     changes_must_change_the_plan,
+    council_must_not_fund_what_the_nhs_meets,
     decision_must_be_within_delegation,
     fast_track_needs_its_conditions,
     financial_assessment_must_be_complete,
@@ -162,6 +163,7 @@ class PlanningSteps(Recording):
         needs_must_be_eligible_or_met_at_discretion(person)
         budget_must_be_calculated(person)
         plan_must_not_already_be_drafted(person)
+        council_must_not_fund_what_the_nhs_meets(person, plan)
         plan_must_keep_spending_rules(plan, person, spending_rules)
         aligned_plans_must_be_on_the_case(self.state, person, plan)
         fast_track_needs_its_conditions(self.state, person, plan)
@@ -182,6 +184,7 @@ class PlanningSteps(Recording):
         person = person_must_exist(self.state, person_id)
         plan_must_exist(person)
         approved_plan_is_revised_only_after_a_review(self.state, person)
+        council_must_not_fund_what_the_nhs_meets(person, plan)
         plan_must_keep_spending_rules(plan, person, spending_rules)
         aligned_plans_must_be_on_the_case(self.state, person, plan)
         fast_track_needs_its_conditions(self.state, person, plan)
@@ -278,6 +281,9 @@ class PlanningSteps(Recording):
         if changed_plan is not None:
             plan_must_keep_spending_rules(changed_plan, person, spending_rules or SpendingRules())
             aligned_plans_must_be_on_the_case(self.state, person, changed_plan)
+        if outcome in APPROVING_OUTCOMES:
+            # A plan drafted before the NHS decided is not approved once the NHS funds the care.
+            council_must_not_fund_what_the_nhs_meets(person, plan)
         cost = plan.annual_cost_pence
         panel_must_decide_above_threshold(cost, panel_threshold_pence, route)
         only_an_approval_states_an_amount(outcome, approved_pence)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
 from domain.case.rules import (
+    advice_must_be_recorded_when_screened_to_advice,
+    case_may_close,
     case_must_be_open,
-    closing_with_a_challenge_open_or_payments_due_needs_a_team_manager,
-    ending_must_not_be_before_the_case_began,
     referral_must_be_unscreened,
-    written_advice_must_be_given_before_closing,
 )
 from domain.case.state import CaseState, Person, RecordedFactSource
 from domain.vocabulary import (
@@ -85,7 +85,7 @@ class ReferralSteps(Recording):
             )
 
     class ReferralScreened(CaseEvent):
-        """The referral was screened: proceed to assessment, or information and advice only."""
+        """The referral was screened: proceed to assessment, reablement first, or information and advice only."""
 
         outcome: ScreeningOutcome
         reasons: str
@@ -107,9 +107,21 @@ class ReferralSteps(Recording):
             for agreement in case.state.agreements.values():
                 agreement.status = "stopped"
 
-    def screen_referral(self, ctx: CommandContext, *, outcome: ScreeningOutcome, reasons: str) -> None:
+    def screen_referral(
+        self,
+        ctx: CommandContext,
+        *,
+        outcome: ScreeningOutcome,
+        reasons: str,
+        advice: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Screen the referral: proceed to assessment, reablement first, or information and advice,
+        which has the advice given on record (with the screening, or before it) and closes the case."""
         case_must_be_open(self.state)
         referral_must_be_unscreened(self.state)
+        advice_must_be_recorded_when_screened_to_advice(self.state, outcome, advice is not None)
+        if advice is not None:
+            self.give_information_and_advice(ctx, person_id=self.state.adult_id, **advice)
         self._record(ctx, self.ReferralScreened, outcome=outcome, reasons=reasons)
         if outcome == ScreeningOutcome.INFORMATION_AND_ADVICE:
             # Signposting is an outcome in its own right and ends this episode.
@@ -120,17 +132,16 @@ class ReferralSteps(Recording):
     ) -> None:
         """Closing the case is the last ending: everyone whose involvement has not ended yet ends
         it now (their agreements settled and ended), then the case closes."""
-        case_must_be_open(self.state)
-        written_advice_must_be_given_before_closing(self.state, reason)
-        closing_with_a_challenge_open_or_payments_due_needs_a_team_manager(self.state, ctx.actor)
         day = ended_on or (ctx.effective_at or ctx.recorded_at).date()
-        ending_must_not_be_before_the_case_began(self.state, day)
+        case_may_close(self.state, reason, ctx.actor, day)
         for person in list(self.state.people.values()):
             if person.involvement_ended_on is None:
                 self._end_involvement(ctx, person, ending_on_closure(person.kind, reason), day, notes)
         self._record(ctx, self.CaseClosed, reason=reason, notes=notes)
 
-    if TYPE_CHECKING:  # the Case's, from domain/case/endings.py
+    if TYPE_CHECKING:  # the Case's, from domain/case/endings.py and domain/case/prevention.py
+
+        def give_information_and_advice(self, ctx: CommandContext, **advice: Any) -> None: ...
 
         def _end_involvement(
             self, ctx: CommandContext, person: Person, reason: InvolvementEndReason, ended_on: date, notes: str

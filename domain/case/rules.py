@@ -26,6 +26,7 @@ from domain.case.state import (
     AssessmentStatus,
     CapacityRecord,
     CaseState,
+    ContinuingHealthcare,
     InterimSupport,
     PaymentSlot,
     Person,
@@ -53,6 +54,7 @@ from domain.vocabulary import (
     CapacityDecision,
     ChallengeOutcome,
     ClosureReason,
+    ContinuingHealthcareOutcome,
     Frequency,
     InvolvementEndReason,
     PaymentRecipient,
@@ -132,10 +134,27 @@ def referral_must_be_unscreened(state: CaseState) -> None:
         raise RuleViolation("the referral has already been screened", code="referral_already_screened")
 
 
+def advice_must_be_recorded_when_screened_to_advice(
+    state: CaseState, outcome: ScreeningOutcome, advice_with_the_screening: bool
+) -> None:
+    """Signposting is an outcome in its own right (s.4): a referral screened to information and
+    advice has the advice given on record, with the screening or before it."""
+    if outcome != ScreeningOutcome.INFORMATION_AND_ADVICE or advice_with_the_screening or state.adult.advice_given:
+        return
+    raise InvalidInput(
+        "a referral screened to information and advice records the advice given (advice: topics, format, "
+        "given_on, given_by), or it is recorded first with GiveInformationAndAdvice",
+        code="advice_not_recorded_at_screening",
+        field="advice",
+    )
+
+
 def referral_must_proceed_to_assessment(state: CaseState) -> None:
-    if state.screening != ScreeningOutcome.PROCEED_TO_ASSESSMENT:
+    """Assessment follows a screening to proceed, or reablement that ended with ongoing needs."""
+    if not state.goes_on_to_assessment():
         raise RuleViolation(
-            "the referral has not been screened to proceed to assessment",
+            "the referral has not been screened to proceed to assessment"
+            + (" (reablement comes first: end it with ongoing needs)" if state.in_reablement() else ""),
             code="referral_not_screened_for_assessment",
         )
 
@@ -971,6 +990,10 @@ def overdue_stage_must_still_be_open(state: CaseState, stage: str) -> None:
         held = [p.interim_support[interim_id] for p in state.people.values() if interim_id in p.interim_support]
         if not any(interim.active for interim in held):
             raise RuleViolation(f"{stage} is not interim support still in place", code="stage_moved_on", field="stage")
+    elif stage.startswith("reablement:"):
+        person = state.people.get(stage.removeprefix("reablement:"))
+        if person is None or person.reablement is None or not person.reablement.active:
+            raise RuleViolation(f"{stage} is not reablement still going on", code="stage_moved_on", field="stage")
     elif stage not in {s.value for s in Stage} or stage != state.stage.value:
         raise RuleViolation(f"the case is no longer at stage {stage}", code="stage_moved_on", field="stage")
 
@@ -1917,6 +1940,14 @@ def closing_with_a_challenge_open_or_payments_due_needs_a_team_manager(state: Ca
         )
 
 
+def case_may_close(state: CaseState, reason: ClosureReason, actor: Actor, day: date) -> None:
+    """Every rule of closing a case, checked before anything of the closure is recorded."""
+    case_must_be_open(state)
+    written_advice_must_be_given_before_closing(state, reason)
+    closing_with_a_challenge_open_or_payments_due_needs_a_team_manager(state, actor)
+    ending_must_not_be_before_the_case_began(state, day)
+
+
 def review_end_reason_must_fit_the_outcome(outcome: ReviewOutcome, end_reason: InvolvementEndReason | None) -> None:
     if end_reason is not None and outcome != ReviewOutcome.CLOSE:
         raise InvalidInput(
@@ -2032,4 +2063,144 @@ def write_off_needs_a_reason_within_delegated_authority(
             code="write_off_beyond_delegated_authority",
             field="write_off_pence",
             details={"limit_pence": limit_pence},
+        )
+
+
+# Reablement (issue 19; domain/case/reablement.py)
+
+# Reablement is free of charge for up to six weeks (Care and Support (Preventing Needs for Care and
+# Support) Regulations 2014); a longer period is the council's exception, and never beyond twelve.
+REABLEMENT_FREE_DAYS = 42
+REABLEMENT_LONGEST_DAYS = 84
+REABLEMENT_EXTENSION_AUTHORITY = frozenset({Role.TEAM_MANAGER, Role.HEAD_OF_SERVICE})
+
+
+def referral_must_be_screened_to_reablement(state: CaseState) -> None:
+    if state.screening != ScreeningOutcome.REABLEMENT:
+        raise RuleViolation(
+            "reablement follows a screening to reablement "
+            f"(this referral was {'not screened' if state.screening is None else state.screening.value})",
+            code="referral_not_screened_for_reablement",
+        )
+
+
+def reablement_must_not_already_have_started(person: Person) -> None:
+    if person.reablement is not None:
+        raise RuleViolation(
+            f"reablement for {person.person_id} started on {person.reablement.starts_on.isoformat()}",
+            code="reablement_already_started",
+        )
+
+
+def reablement_must_last_at_most_six_weeks(
+    starts_on: date, planned_end_on: date, extension_reason: str | None, actor: Actor
+) -> None:
+    """Reablement runs from its start to a planned end at most six weeks on. A longer period needs
+    the reason recorded and a team manager (or head of service) to agree it, and ends within
+    twelve weeks; a reason given for a period of six weeks or less is not an extension."""
+    if planned_end_on < starts_on:
+        raise InvalidInput(
+            f"planned_end_on {planned_end_on.isoformat()} is before reablement starts on {starts_on.isoformat()}",
+            code="reablement_ends_before_it_starts",
+            field="planned_end_on",
+        )
+    days = (planned_end_on - starts_on).days
+    six_weeks = (starts_on + timedelta(days=REABLEMENT_FREE_DAYS)).isoformat()
+    if days <= REABLEMENT_FREE_DAYS:
+        if extension_reason is not None:
+            raise InvalidInput(
+                f"extension_reason: reablement ending by {six_weeks} is not extended beyond six weeks",
+                code="reablement_extension_not_needed",
+                field="extension_reason",
+            )
+        return
+    if days > REABLEMENT_LONGEST_DAYS:
+        latest = (starts_on + timedelta(days=REABLEMENT_LONGEST_DAYS)).isoformat()
+        raise RuleViolation(
+            f"reablement is never planned beyond twelve weeks: it ends by {latest} at the latest",
+            code="reablement_too_long",
+            field="planned_end_on",
+            details={"latest": latest},
+        )
+    if extension_reason is None:
+        raise RuleViolation(
+            f"reablement is for up to six weeks (to {six_weeks}): a longer period records its reason "
+            "(extension_reason) and is agreed by a team manager",
+            code="reablement_longer_than_six_weeks",
+            field="planned_end_on",
+            details={"six_weeks_end": six_weeks, "planned_days": days},
+        )
+    if actor.role not in REABLEMENT_EXTENSION_AUTHORITY:
+        raise RuleViolation(
+            "reablement beyond six weeks is agreed by a team manager or head of service",
+            code="reablement_extension_needs_a_team_manager",
+            field="planned_end_on",
+            details={"role": actor.role.value},
+        )
+
+
+def reablement_must_be_active(person: Person) -> None:
+    if person.reablement is None:
+        raise RuleViolation(f"reablement for {person.person_id} has not started", code="reablement_not_started")
+    if not person.reablement.active:
+        raise RuleViolation(
+            f"reablement for {person.person_id} ended on {person.reablement.ended_on}",
+            code="reablement_already_ended",
+        )
+
+
+def reablement_must_not_end_before_it_starts(person: Person, ended_on: date) -> None:
+    assert person.reablement is not None
+    if ended_on < person.reablement.starts_on:
+        raise InvalidInput(
+            f"ended_on {ended_on.isoformat()} is before reablement started on "
+            f"{person.reablement.starts_on.isoformat()}",
+            code="reablement_ended_before_it_started",
+            field="ended_on",
+        )
+
+
+# The NHS continuing healthcare boundary (issue 19; domain/case/continuing_healthcare.py)
+
+
+def continuing_healthcare_referral_must_not_be_pending(person: Person) -> None:
+    chc = person.continuing_healthcare
+    if chc is not None and chc.outcome == ContinuingHealthcareOutcome.PENDING:
+        raise RuleViolation(
+            f"{person.person_id} was referred for NHS continuing healthcare on {chc.referred_on.isoformat()} "
+            "and the NHS has not decided yet",
+            code="continuing_healthcare_referral_pending",
+        )
+
+
+def continuing_healthcare_referral_must_be_pending(person: Person) -> ContinuingHealthcare:
+    chc = person.continuing_healthcare
+    if chc is None or chc.outcome != ContinuingHealthcareOutcome.PENDING:
+        raise RuleViolation(
+            f"{person.person_id} has no NHS continuing healthcare referral awaiting a decision",
+            code="no_continuing_healthcare_referral_pending",
+        )
+    return chc
+
+
+def continuing_healthcare_dates_must_follow_each_other(first: date, then: date, field: str) -> None:
+    if then < first:
+        raise InvalidInput(
+            f"{field} {then.isoformat()} is before {first.isoformat()}",
+            code="continuing_healthcare_dates_out_of_order",
+            field=field,
+        )
+
+
+def council_must_not_fund_what_the_nhs_meets(person: Person, plan: SupportPlan) -> None:
+    """s.22: a person found eligible for NHS continuing healthcare has their package funded by the
+    NHS; the council does not fund a plan for them, drafted, revised or approved (a joint package
+    is not full eligibility)."""
+    if person.fully_funded_by_the_nhs() and plan.annual_cost_pence > 0:
+        raise RuleViolation(
+            f"{person.person_id} is eligible for NHS continuing healthcare: the NHS funds their care, so "
+            f"the council does not fund a plan costing it {format_pounds(plan.annual_cost_pence)} a year "
+            "(each line's funding names the NHS for its whole cost)",
+            code="fully_funded_by_the_nhs",
+            field="plan.lines",
         )

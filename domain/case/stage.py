@@ -24,6 +24,8 @@ def current_stage(state: CaseState) -> Stage:
         return Stage.CLOSED
     if state.screening is None:
         return Stage.SCREENING
+    if state.in_reablement():
+        return Stage.REABLEMENT  # reablement first; the assessments wait for its outcome
     if outstanding_assessments(state):
         return Stage.ASSESSMENT
     involved = [p for p in state.people.values() if p.involvement_ended_on is None]

@@ -26,12 +26,14 @@ from domain.vocabulary import (
     BudgetManagement,
     CapacityDecision,
     ClosureReason,
+    ContinuingHealthcareOutcome,
     EnquiryOutcome,
     Frequency,
     InterimSupportKind,
     InvolvementEndReason,
     PaymentRecipient,
     PrimarySupportReason,
+    ReablementOutcome,
     ReferralRoute,
     RepresentativeCheck,
     RepresentativeRole,
@@ -219,6 +221,37 @@ class TransitionAssessment(Model):
     summary: str = ""
 
 
+class Reablement(Model):
+    """A period of reablement after screening (s.2): from its start to a planned end, free of
+    charge (its statement charges the person nothing), ended with an outcome."""
+
+    starts_on: date
+    planned_end_on: date
+    provider_name: str
+    what: str
+    weekly_cost_pence: int
+    statement: PersonalBudgetStatement
+    # A period longer than six weeks: the reason, and the team manager (or above) who agreed it.
+    extension_reason: str | None = None
+    extension_agreed_by: str | None = None
+    ended_on: date | None = None
+    outcome: ReablementOutcome | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.outcome is None
+
+
+class ContinuingHealthcare(Model):
+    """A referral for an NHS continuing healthcare assessment: the checklist, and the NHS's decision."""
+
+    checklist_on: date
+    referred_on: date
+    outcome: ContinuingHealthcareOutcome = ContinuingHealthcareOutcome.PENDING
+    decided_on: date | None = None
+    reasons: str = ""
+
+
 class InterimSupport(Model):
     """Support arranged before the assessments finish: commissioned lines from a start, a review by
     date (a service-level deadline), and the delegated authority it was arranged under."""
@@ -315,6 +348,15 @@ class Person(Model):
     # Urgent interim and temporary support (issue 19), by its id.
     interim_support: dict[str, InterimSupport] = Field(default_factory=dict)
     adult_carer_rules_from: date | None = None
+    # Reablement after screening (issue 19): the adult's one period of it on this case.
+    reablement: Reablement | None = None
+    # The NHS continuing healthcare boundary (issue 19): the latest referral and where it stands.
+    continuing_healthcare: ContinuingHealthcare | None = None
+
+    def fully_funded_by_the_nhs(self) -> bool:
+        """Found eligible for NHS continuing healthcare: the NHS funds the whole package (s.22)."""
+        chc = self.continuing_healthcare
+        return chc is not None and chc.outcome == ContinuingHealthcareOutcome.ELIGIBLE
 
     def owed_written_advice(self) -> bool:
         """s.13(5): needs found not eligible, not met at the council's discretion, and no written
@@ -513,6 +555,20 @@ class CaseState(Model):
     @property
     def adult(self) -> Person:
         return self.people[self.adult_id]
+
+    def in_reablement(self) -> bool:
+        """Screened to reablement, and reablement not yet ended: no assessment yet."""
+        reablement = self.adult.reablement
+        return self.screening == ScreeningOutcome.REABLEMENT and (reablement is None or reablement.active)
+
+    def goes_on_to_assessment(self) -> bool:
+        """Screened to proceed, or reablement ended with needs still to assess: no new referral."""
+        reablement = self.adult.reablement
+        return self.screening == ScreeningOutcome.PROCEED_TO_ASSESSMENT or (
+            self.screening == ScreeningOutcome.REABLEMENT
+            and reablement is not None
+            and reablement.outcome == ReablementOutcome.ONGOING_NEEDS
+        )
 
     @property
     def case_began_at(self) -> datetime:

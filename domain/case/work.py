@@ -51,7 +51,20 @@ def work_items(
     if state.screening is None:
         add(WorkItem(kind="screen_referral", role=Role.SOCIAL_WORKER, detail="screen the referral"))
         return items
-    for waiting in outstanding_assessments(state):
+    if state.in_reablement():
+        reablement = state.adult.reablement
+        if reablement is None:
+            add(WorkItem(kind="start_reablement", role=Role.SOCIAL_WORKER, person_id=state.adult_id))
+        else:
+            add(
+                WorkItem(
+                    kind="end_reablement",
+                    role=Role.SOCIAL_WORKER,
+                    person_id=state.adult_id,
+                    detail=f"reablement planned to end {reablement.planned_end_on.isoformat()}: record how it ended",
+                )
+            )
+    for waiting in [] if state.in_reablement() else outstanding_assessments(state):
         add(
             WorkItem(
                 kind=f"{waiting['kind']}_assessment",
@@ -93,6 +106,15 @@ def work_items(
         if person.involvement_ended_on is not None:
             continue  # their involvement ended: nothing more is planned for them
         pid = person.person_id
+        if person.fully_funded_by_the_nhs() and person.plan is not None and person.plan.annual_cost_pence > 0:
+            add(
+                WorkItem(
+                    kind="continuing_healthcare_plan",
+                    role=Role.SOCIAL_WORKER,
+                    person_id=pid,
+                    detail="eligible for NHS continuing healthcare: end or revise the council-funded plan (s.22)",
+                )
+            )
         for challenge in person.challenges:
             if not challenge.resolved:
                 add(

@@ -20,6 +20,7 @@ from domain.commands.carers import (
     RecordCombinedAssessmentConsent,
     RequestCarerAssessment,
 )
+from domain.commands.continuing_healthcare import RecordContinuingHealthcareDecision, ReferForContinuingHealthcare
 from domain.commands.corrections import CorrectRecordedFact
 from domain.commands.decisions import (
     CalculateIndicativeBudget,
@@ -53,6 +54,7 @@ from domain.commands.prevention import (
     MeetNeedsAtDiscretion,
     RecordAdvocateInvolvement,
 )
+from domain.commands.reablement import EndReablement, StartReablement
 from domain.commands.referral import CloseCase, ReceiveReferral, ScreenReferral
 from domain.commands.representatives import (
     RecordAuthorisedPerson,
@@ -133,6 +135,10 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         ApplyAdultCarerRules,
         ArrangeInterimSupport,
         EndInterimSupport,
+        StartReablement,
+        EndReablement,
+        ReferForContinuingHealthcare,
+        RecordContinuingHealthcareDecision,
         RaiseSafeguardingConcern,
         DecideSection42Enquiry,
         ConcludeSafeguardingEnquiry,
@@ -176,6 +182,7 @@ __all__ = [
     "EndDirectPaymentAgreement",
     "EndInterimSupport",
     "EndInvolvement",
+    "EndReablement",
     "EscalateCase",
     "GiveInformationAndAdvice",
     "IdentifyCarer",
@@ -194,6 +201,7 @@ __all__ = [
     "RecordAuthorisedPerson",
     "RecordCapacityAssessment",
     "RecordCombinedAssessmentConsent",
+    "RecordContinuingHealthcareDecision",
     "RecordDirectPaymentRequest",
     "RecordNominee",
     "RecordPaymentFailure",
@@ -203,6 +211,7 @@ __all__ = [
     "RecoverOverpayment",
     "RecoverPaymentsAfterStop",
     "RecoverUnspentFunds",
+    "ReferForContinuingHealthcare",
     "RequestCarerAssessment",
     "RequestNeedsAssessment",
     "RequestReview",
@@ -217,6 +226,7 @@ __all__ = [
     "Services",
     "StartCarerAssessment",
     "StartNeedsAssessment",
+    "StartReablement",
     "StartTransitionAssessment",
     "SubmitSupportPlan",
     "SuspendDirectPayments",

@@ -3,9 +3,9 @@ discretion, and the independent advocacy judged and arranged at each stage."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from domain.commands.base import CaseCommand, Identifier, Notes, Reason, Services, ShortText
 from domain.values import FEW, CaseDate
@@ -16,27 +16,36 @@ if TYPE_CHECKING:
     from domain.case.base import CommandContext
 
 
-class GiveInformationAndAdvice(CaseCommand):
-    """Information and advice given to a person (s.4), and for needs that are not eligible the
-    written advice on meeting or reducing them and on prevention (s.13(5))."""
+class AdviceDetails(BaseModel):
+    """What information and advice was given, how, when and by whom."""
 
-    person_id: Identifier
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     topics: list[AdviceTopic] = Field(min_length=1, max_length=FEW)
     format: AdviceFormat
     given_on: CaseDate
     given_by: Identifier
     notes: Notes = ""
 
+    def given(self) -> dict[str, Any]:
+        """The advice as the case's ``give_information_and_advice`` takes it."""
+        return {
+            "topics": list(self.topics),
+            "format": self.format,
+            "given_on": self.given_on,
+            "given_by": self.given_by,
+            "notes": self.notes,
+        }
+
+
+class GiveInformationAndAdvice(CaseCommand, AdviceDetails):
+    """Information and advice given to a person (s.4), and for needs that are not eligible the
+    written advice on meeting or reducing them and on prevention (s.13(5))."""
+
+    person_id: Identifier
+
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
-        case.give_information_and_advice(
-            ctx,
-            person_id=self.person_id,
-            topics=list(self.topics),
-            format=self.format,
-            given_on=self.given_on,
-            given_by=self.given_by,
-            notes=self.notes,
-        )
+        case.give_information_and_advice(ctx, person_id=self.person_id, **self.given())
 
 
 class MeetNeedsAtDiscretion(CaseCommand):

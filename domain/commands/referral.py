@@ -17,6 +17,7 @@ from domain.commands.base import (
     Services,
     date_must_not_be_in_the_future,
 )
+from domain.commands.prevention import AdviceDetails
 from domain.values import CaseDate
 from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
 
@@ -58,11 +59,18 @@ class ReceiveReferral(CaseCommand):
 
 
 class ScreenReferral(CaseCommand):
+    """Screen the referral: proceed to assessment, reablement first, or information and advice (the
+    advice given recorded with it, unless recorded already), which closes the case."""
+
     outcome: ScreeningOutcome
     reasons: Reason
+    advice: AdviceDetails | None = Field(
+        default=None, description="the information and advice given at screening, recorded for the adult"
+    )
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
-        case.screen_referral(ctx, outcome=self.outcome, reasons=self.reasons)
+        advice = None if self.advice is None else self.advice.given()
+        case.screen_referral(ctx, outcome=self.outcome, reasons=self.reasons, advice=advice)
 
 
 class CloseCase(CaseCommand):

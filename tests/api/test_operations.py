@@ -121,3 +121,29 @@ async def test_a_failing_activity_is_seen_and_retried_at_once(
     assert result.status_code == 200 and result.json()["events"][0]["type"] == "CarerIdentified"
     log = (await http.get("/audit/ops-actions", params={"case_id": case_id}, headers=auth(tokens, "auditor"))).json()
     assert log[0]["action"] == "retry" and log[0]["outcome"]["reset"]
+
+
+async def test_a_reablement_past_its_planned_end_is_listed_as_stuck(http: httpx.AsyncClient, tokens):
+    s = Scenario()
+    worker, ops = auth(tokens, "social_worker"), auth(tokens, "ops")
+    made = (await http.post("/cases", json=body_of(s.referral()), headers=worker)).json()
+    case_id = made["case_id"]
+    for command, path in (
+        (s.screen(outcome="reablement", reasons="home from hospital; reablement first"), "screen-referral"),
+        (s.reablement(), "start-reablement"),  # six weeks from 5 January 2026: long past
+    ):
+        sent = await http.post(f"/cases/{case_id}/{path}", json=body_of(command), headers=worker)
+        assert sent.status_code == 200, sent.text
+    position = sent.json()["position"]
+
+    stuck = (await http.get("/ops/stuck", params={"stage": "reablement", "min_position": position}, headers=ops)).json()
+
+    [row] = [r for r in stuck["items"] if r["case_id"] == case_id]
+    assert (row["what"], row["stage"], row["due_at"]) == (
+        "reablement:adult-1",
+        "reablement",
+        "2026-02-17T00:00:00.000000Z",
+    )
+    assert row["overdue_by_hours"] > 0
+    counts = (await http.get("/ops/counts", headers=ops)).json()["by_stage"]
+    assert counts["reablement"]["overdue"] >= 1

@@ -46,7 +46,7 @@ def test_an_escalation_stays_raised_until_resolved_or_the_case_is_reallocated(re
 def test_a_closed_case_cannot_be_allocated(record: CaseRecord):
     s = Scenario()
     record.handle(s.referral())
-    record.handle(s.screen(outcome="information_and_advice", reasons="signposted"))
+    record.handle(s.signpost(reasons="signposted"))
     with pytest.raises(RuleViolation) as refused:
         record.handle(s.allocate())
     assert refused.value.code == "case_closed"

@@ -185,6 +185,10 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.adult_carer_rules(),
         s.interim(),
         s.end_interim(),
+        s.reablement(),
+        s.end_reablement(),
+        s.refer_chc(),
+        s.chc_decision(),
         s.concern(),
         s.section_42(),
         s.enquiry_outcome(),
@@ -277,11 +281,17 @@ def test_a_referral_screened_to_information_and_advice_is_closed_at_once_with_th
     s = Scenario()
     given(record, s.referral(route="self", reason="asking about day centres"))
 
-    assert when(record, s.screen(outcome="information_and_advice", reasons="signposted to Age UK day centres")) == [
+    refused(
+        record, s.screen(outcome="information_and_advice", reasons="signposted"), "advice_not_recorded_at_screening"
+    )
+    assert when(record, s.signpost(reasons="signposted to Age UK day centres")) == [
+        "InformationAndAdviceGiven",
         "ReferralScreened",
         "CaseClosed",
     ]
 
+    advice = last(record, s.case_id, "InformationAndAdviceGiven")
+    assert (advice.person_id, advice.given_by, advice.format.value) == (ADULT, "sw-ayesha", "verbal_and_written")
     assert last(record, s.case_id, "CaseClosed").reason.value == "information_and_advice_only"
     assert stage(record, s.case_id) == "closed"
     refused(record, s.identify_carer(), "case_closed")

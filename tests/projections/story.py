@@ -78,7 +78,7 @@ def a_short_case(s: Scenario) -> list[c.CaseCommand]:
     """Signposted at screening: the case closes at once."""
     return [
         s.referral(adult_id="adult-9", adult_name="Peter Lane"),
-        s.screen(outcome="information_and_advice", reasons="needs met by a community group"),
+        s.signpost(reasons="needs met by a community group"),
     ]
 
 

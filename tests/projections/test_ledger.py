@@ -416,3 +416,41 @@ def test_after_an_adults_death_the_ledger_shows_the_final_payment_and_reconciles
     kinds = [(kind, amount) for _, kind, _, agreement_id, amount, _ in entries(view_store, s.case_id) if agreement_id]
     assert ("final_payment_due", final) in kinds and ("paid", final) in kinds and ("written_off", 0) in kinds
     assert ledger_rows(view_store)[s.case_id.hex]["paid_pence"] == PAYMENT + final
+
+
+def test_reablement_charges_the_person_nothing_and_a_jointly_funded_plan_counts_the_councils_share(
+    record: CaseRecord, view_store: ViewStore
+):
+    reabled, joint = Scenario(), Scenario()
+    half = plan_for(ADULT)
+    half["lines"][0]["funding"] = [
+        {"funder": "council", "pence_per_period": 11_500},
+        {"funder": "nhs", "pence_per_period": 11_500},
+    ]
+    half["direct_payment_pence"] = PAYMENT // 2
+    joint_steps = adult_only_signed_off(joint)
+    joint_steps[9] = joint.draft(plan=half)  # the draft, jointly funded
+    for command in [
+        reabled.referral(),
+        reabled.screen(outcome="reablement", reasons="home from hospital; reablement first"),
+        reabled.reablement(),
+        reabled.end_reablement(outcome="ongoing_needs"),
+        *joint_steps,
+        joint.agreement(amount_per_payment_pence=PAYMENT // 2),
+    ]:
+        record.handle(command)
+    ledger(record, view_store).run_until_caught_up()
+
+    reablement = [line for line in entries(view_store, reabled.case_id) if line[1] != "committed"]
+    assert [(kind, person, amount) for _, kind, person, _, amount, _ in reablement] == [
+        ("reablement_cost", ADULT, 252_000),  # six weeks at £420.00, the council's
+        ("charged_to_person", ADULT, 0),
+    ]
+    row = ledger_rows(view_store)[reabled.case_id.hex]
+    assert (row["allocated_pence"], row["committed_pence"]) == (0, 0)  # outside the personal budget
+
+    # Half of the personal assistant is the NHS's: the council's figures are its own half.
+    assert [(kind, amount) for _, kind, _, _, amount, _ in entries(view_store, joint.case_id)] == [
+        ("allocated", A_YEAR // 2),
+        ("committed", A_YEAR // 2),
+    ]

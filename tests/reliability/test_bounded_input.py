@@ -82,6 +82,22 @@ async def test_an_amount_deep_inside_a_plan_is_held_to_the_council_maximum_too(c
     )
 
 
+async def test_funding_shares_of_a_jointly_funded_line_that_do_not_make_its_cost_are_refused_naming_the_field(
+    caller: Caller,
+):
+    story = Scenario()
+    await caller.do(*story.up_to_planning(carers=("carer-1",)))
+    plan = plan_for(ADULT, weekly_hours=7)  # 7 hours at £23.00: £161.00 a week
+    plan["lines"][0]["funding"] = [
+        {"funder": "council", "pence_per_period": 8_050},
+        {"funder": "nhs", "pence_per_period": 8_000},
+    ]
+    problem = await caller.refused(
+        story.draft(), {"person_id": ADULT, "plan": plan}, status=422, field="plan.lines.0.funding"
+    )
+    assert "must sum to the line's cost" in problem["detail"]
+
+
 async def test_an_agreement_must_pay_what_was_signed_off(caller: Caller):
     """9,200,000 pence weekly was once accepted against a plan of 92,000 four-weekly."""
     story = await signed_off(caller)
