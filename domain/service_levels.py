@@ -18,7 +18,7 @@ class Deadline(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    what: str  # a stage name, review:<review id>, or monitoring:<agreement id>
+    what: str  # a stage name, review:<review id>, interim:<id>, move:<person id> or monitoring:<agreement id>
     since: datetime | None  # when the stage was entered; None for a review or a monitoring return
     due_at: datetime
     flagged: bool  # the record says it went overdue (StageOverdue)
@@ -93,6 +93,25 @@ class ServiceLevels(BaseModel):
                             flagged=key in state.overdue,
                         )
                     )
+        for person in state.people.values():
+            move = person.move
+            if (
+                move is not None
+                and person.involvement_ended_on is None
+                and move.receiving_assessed_on is None
+                and not move.needs_met_until_receiving_assessment
+            ):
+                # s.38: by the move date the receiving council has assessed, or a team manager has
+                # recorded that this council goes on meeting the needs until it has.
+                key = f"move:{person.person_id}"
+                found.append(
+                    Deadline(
+                        what=key,
+                        since=None,
+                        due_at=end_of_day(move.move_on, state.stage_entered_at.tzinfo),
+                        flagged=key in state.overdue,
+                    )
+                )
         for agreement in state.agreements.values():
             if agreement.status != "stopped":
                 key = f"monitoring:{agreement.agreement_id}"

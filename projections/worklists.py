@@ -134,3 +134,24 @@ def worklist(
     return select(
         cursor, WorklistItem, WORKLIST, where + " ORDER BY stage_due_at, case_id, item_id LIMIT ?", (*params, limit)
     )
+
+
+# The finance worklist of money after endings: an ended agreement whose account is not closed yet.
+ACCOUNT_TO_CLOSE = "close_direct_payment_account"
+
+
+def accounts_to_close(
+    cursor: ViewCursor, *, team: str | None = None, reach: Reach | None = None, limit: int
+) -> list[WorklistItem]:
+    """Every ended agreement whose account finance has not closed (a final payment due, an
+    overpayment to recover, a balance held), on open and closed cases alike; of one team if given,
+    only on cases within ``reach`` when it is given (need to know)."""
+    where, params = "WHERE kind = ?", [ACCOUNT_TO_CLOSE]
+    if team is not None:
+        where += " AND team = ?"
+        params.append(team)
+    if reach is not None:
+        clause, reach_params = reach_clause(reach, f"{WORKLIST}.case_id")
+        where += f" AND {clause}"
+        params.extend(reach_params)
+    return select(cursor, WorklistItem, WORKLIST, where + " ORDER BY case_id, item_id LIMIT ?", (*params, limit))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
 from domain.case.rules import (
+    an_ending_for_a_move_waits_for_the_receiving_council,
     case_must_be_open,
     closing_with_a_challenge_open_or_payments_due_needs_a_team_manager,
     ending_must_not_be_before_the_case_began,
@@ -125,6 +126,11 @@ class ReferralSteps(Recording):
         closing_with_a_challenge_open_or_payments_due_needs_a_team_manager(self.state, ctx.actor)
         day = ended_on or (ctx.effective_at or ctx.recorded_at).date()
         ending_must_not_be_before_the_case_began(self.state, day)
+        for person in self.state.people.values():
+            if person.involvement_ended_on is None:
+                an_ending_for_a_move_waits_for_the_receiving_council(
+                    person, ending_on_closure(person.kind, reason), day
+                )
         for person in list(self.state.people.values()):
             if person.involvement_ended_on is None:
                 self._end_involvement(ctx, person, ending_on_closure(person.kind, reason), day, notes)

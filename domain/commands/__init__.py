@@ -31,6 +31,13 @@ from domain.commands.decisions import (
 )
 from domain.commands.endings import CloseDirectPaymentAccount, EndInvolvement, IssueFinalPayment, RecoverOverpayment
 from domain.commands.interim import ArrangeInterimSupport, EndInterimSupport
+from domain.commands.moves import (
+    ContinueMeetingNeedsAfterMove,
+    NotifyMoveToAnotherCouncil,
+    RecordPersonRecordGiven,
+    RecordReceivingCouncilAssessment,
+    ShareInformationWithReceivingCouncil,
+)
 from domain.commands.payments import (
     ConfirmArrearsPayment,
     EndDirectPaymentAgreement,
@@ -144,6 +151,11 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         IssueFinalPayment,
         RecoverOverpayment,
         CloseDirectPaymentAccount,
+        NotifyMoveToAnotherCouncil,
+        ShareInformationWithReceivingCouncil,
+        RecordReceivingCouncilAssessment,
+        ContinueMeetingNeedsAfterMove,
+        RecordPersonRecordGiven,
     )
 }
 
@@ -167,6 +179,7 @@ __all__ = [
     "CompleteTransitionAssessment",
     "ConcludeSafeguardingEnquiry",
     "ConfirmArrearsPayment",
+    "ContinueMeetingNeedsAfterMove",
     "CorrectRecordedFact",
     "CouncilSettings",
     "DecideSection42Enquiry",
@@ -185,6 +198,7 @@ __all__ = [
     "LiftCaseRestriction",
     "MakeDirectPaymentAgreement",
     "MeetNeedsAtDiscretion",
+    "NotifyMoveToAnotherCouncil",
     "OverrideBudgetCap",
     "RaiseSafeguardingConcern",
     "ReceiveMonitoringReturn",
@@ -197,6 +211,8 @@ __all__ = [
     "RecordDirectPaymentRequest",
     "RecordNominee",
     "RecordPaymentFailure",
+    "RecordPersonRecordGiven",
+    "RecordReceivingCouncilAssessment",
     "RecordSignOffDecision",
     "RecordStageOverdue",
     "RecoverMisspentFunds",
@@ -215,6 +231,7 @@ __all__ = [
     "ScheduleReview",
     "ScreenReferral",
     "Services",
+    "ShareInformationWithReceivingCouncil",
     "StartCarerAssessment",
     "StartNeedsAssessment",
     "StartTransitionAssessment",
