@@ -32,7 +32,7 @@ from domain.person_record import PersonRecord
 from domain.timeline import TimelineEntry
 from domain.vocabulary import Stage
 from projections.audit_timeline import timeline_of
-from projections.carers_register import CarerRow, RegisterFigures, carers, register_figures
+from projections.carers_register import CarerRow, RegisterFigures, carers, ended_by_reason, register_figures
 from projections.current_case import CasePerson, CaseSummary, CurrentCase, cases, current_case, people_on
 from projections.ledger import LedgerEntry, LedgerPart, LedgerRow, entries_of, ledger_of, parts_of
 from projections.store import ViewCursor
@@ -79,6 +79,7 @@ class CarersFigures(BaseModel):
     council_code: str
     team: str | None
     figures: RegisterFigures
+    ended_by_reason: dict[str, int] = Field(default_factory=dict, description="carers whose involvement ended, by why")
 
 
 # A case opened for reading (need to know; answers 404 outside it). Its min_position is waited for.
@@ -293,7 +294,10 @@ async def carers_figures(
     await app.wait_for_position(min_position)
     with app.snapshot() as (position, cursor):
         figures = register_figures(cursor, council_code=app.council.council_code, team=team)
-    return CarersFigures(position=position, council_code=app.council.council_code, team=team, figures=figures)
+        ended = ended_by_reason(cursor, council_code=app.council.council_code, team=team)
+    return CarersFigures(
+        position=position, council_code=app.council.council_code, team=team, figures=figures, ended_by_reason=ended
+    )
 
 
 @router.get(
