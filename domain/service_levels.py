@@ -70,29 +70,24 @@ class ServiceLevels(BaseModel):
                     flagged=state.stage.value in state.overdue,
                 )
             )
+
+        def by_the_end_of(key: str, day: date) -> None:
+            found.append(
+                Deadline(
+                    what=key,
+                    since=None,
+                    due_at=end_of_day(day, state.stage_entered_at.tzinfo),
+                    flagged=key in state.overdue,
+                )
+            )
+
         for review in state.reviews.values():
             if review.status == "scheduled":
-                key = f"review:{review.review_id}"
-                found.append(
-                    Deadline(
-                        what=key,
-                        since=None,
-                        due_at=end_of_day(review.due_on, state.stage_entered_at.tzinfo),
-                        flagged=key in state.overdue,
-                    )
-                )
+                by_the_end_of(f"review:{review.review_id}", review.due_on)
         for person in state.people.values():
             for interim in person.interim_support.values():
                 if interim.active:
-                    key = f"interim:{interim.interim_id}"
-                    found.append(
-                        Deadline(
-                            what=key,
-                            since=None,
-                            due_at=end_of_day(interim.review_by, state.stage_entered_at.tzinfo),
-                            flagged=key in state.overdue,
-                        )
-                    )
+                    by_the_end_of(f"interim:{interim.interim_id}", interim.review_by)
         for person in state.people.values():
             move = person.move
             if (
@@ -103,26 +98,10 @@ class ServiceLevels(BaseModel):
             ):
                 # s.38: by the move date the receiving council has assessed, or a team manager has
                 # recorded that this council goes on meeting the needs until it has.
-                key = f"move:{person.person_id}"
-                found.append(
-                    Deadline(
-                        what=key,
-                        since=None,
-                        due_at=end_of_day(move.move_on, state.stage_entered_at.tzinfo),
-                        flagged=key in state.overdue,
-                    )
-                )
+                by_the_end_of(f"move:{person.person_id}", move.move_on)
         for agreement in state.agreements.values():
             if agreement.status != "stopped":
-                key = f"monitoring:{agreement.agreement_id}"
-                found.append(
-                    Deadline(
-                        what=key,
-                        since=None,
-                        due_at=end_of_day(self.monitoring_return_due_on(agreement), state.stage_entered_at.tzinfo),
-                        flagged=key in state.overdue,
-                    )
-                )
+                by_the_end_of(f"monitoring:{agreement.agreement_id}", self.monitoring_return_due_on(agreement))
         return found
 
     def monitoring_period_weeks(self, agreement: Agreement) -> int:
