@@ -152,3 +152,10 @@ def accounts_to_close(
     only on cases within ``reach`` when it is given (need to know)."""
     where, params = _narrowed({"kind": ACCOUNT_TO_CLOSE, "team": team}, reach)
     return select(cursor, WorklistItem, WORKLIST, where + " ORDER BY case_id, item_id LIMIT ?", (*params, limit))
+
+
+def accounts_to_close_count(cursor: ViewCursor, team: str | None = None) -> int:
+    """How many ended agreements' accounts are still open (of one team, or all): ids and counts for operations."""
+    where, params = _narrowed({"kind": ACCOUNT_TO_CLOSE, "team": team}, None)
+    row = cursor.execute(f"SELECT COUNT(*) FROM {WORKLIST} {where}", params).fetchone()
+    return int(row[0]) if row else 0

@@ -122,7 +122,7 @@ def test_an_adult_who_died_is_overdue_for_nothing_and_her_open_account_is_on_the
 
     from domain.need_to_know import Reach
     from projections.case_access import CaseAccessView
-    from projections.worklists import accounts_to_close
+    from projections.worklists import accounts_to_close, accounts_to_close_count
     from tests.builders import ADULT, MANAGER
     from tests.domain.story import adult_only_signed_off
 
@@ -162,3 +162,4 @@ def test_an_adult_who_died_is_overdue_for_nothing_and_her_open_account_is_on_the
     }
     with view_store.transaction() as cursor:
         assert [row.case_id for row in accounts_to_close(cursor, reach=finance, limit=10)] == [case_id]
+        assert (accounts_to_close_count(cursor), accounts_to_close_count(cursor, "west-locality")) == (1, 0)
