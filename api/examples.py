@@ -426,6 +426,30 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "write_off_pence": 500,
             "write_off_reason": "too small to pursue from the estate",
         },
+        "NotifyMoveToAnotherCouncil": {
+            "person_id": ADULT,
+            "move_on": "2026-04-20",
+            "receiving_council_code": "E09000001",
+            "receiving_reference": "COL-ASC-5521",
+            "notified_on": "2026-03-23",
+        },
+        "ShareInformationWithReceivingCouncil": {
+            "person_id": ADULT,
+            "kinds": ["needs_assessment", "carers_assessment", "support_plan", "personal_budget"],
+            "shared_on": "2026-03-25",
+        },
+        "RecordReceivingCouncilAssessment": {"person_id": ADULT, "assessed_on": "2026-04-14"},
+        "ContinueMeetingNeedsAfterMove": {
+            "person_id": ADULT,
+            "reasons": "the City of London has not assessed her by the move date; we go on paying until it has",
+        },
+        "RecordPersonRecordGiven": {
+            "person_id": ADULT,
+            "given_to": "receiving_council",
+            "recipient_reference": "E09000001",
+            "given_on": "2026-03-25",
+            "version": 40,
+        },
     }
 
 

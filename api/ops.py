@@ -28,6 +28,7 @@ from projections.catalogue import all_views
 from projections.current_case import open_cases_by_stage
 from projections.overdue import PassedDeadline, deadlines_passed, deadlines_passed_by_stage
 from projections.runner import NotQuarantined, ProjectionRunner, Release, StillFailing
+from projections.worklists import accounts_to_close_count
 from workflows.case_workflow import case_workflow_id
 from workflows.operations import retry_activities, workflow_problems
 
@@ -93,6 +94,11 @@ class StageCounts(BaseModel):
 class Counts(BaseModel):
     position: int
     by_stage: dict[str, StageCounts]
+    accounts_to_close: int = Field(
+        default=0,
+        description="Ended agreements whose account finance has not closed, on open and closed cases "
+        "(the list: /worklists/accounts-to-close)",
+    )
 
 
 @router.get("/stuck", summary="Deadlines passed: stage or review, entered, due, overdue by (ids only)")
@@ -121,8 +127,10 @@ async def counts(user: Ops, app: App, team: Team = None, min_position: MinPositi
     with app.snapshot() as (position, cursor):
         open_cases = open_cases_by_stage(cursor, team)
         late = deadlines_passed_by_stage(cursor, now, team)
+        accounts = accounts_to_close_count(cursor, team)
     return Counts(
         position=position,
+        accounts_to_close=accounts,
         by_stage={stage: StageCounts(open=n, overdue=late.get(stage, 0)) for stage, n in sorted(open_cases.items())},
     )
 

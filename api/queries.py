@@ -15,10 +15,11 @@ only the cases within the caller's reach.
 
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
 
+import asyncio
 import uuid
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from api.auth import allow, backend
@@ -27,14 +28,15 @@ from api.keys import ApiUser
 from api.need_to_know import LARGEST_ID, MinPosition, OpenedCase, case_reader, reach_for
 from api.roles import CASE_READERS, FIGURE_READERS, WORKLIST_READERS
 from domain.errors import NotFound
+from domain.person_record import PersonRecord
 from domain.timeline import TimelineEntry
 from domain.vocabulary import Stage
 from projections.audit_timeline import timeline_of
-from projections.carers_register import CarerRow, RegisterFigures, carers, register_figures
+from projections.carers_register import CarerRow, RegisterFigures, carers, ended_by_reason, register_figures
 from projections.current_case import CasePerson, CaseSummary, CurrentCase, cases, current_case, people_on
 from projections.ledger import LedgerEntry, LedgerPart, LedgerRow, entries_of, ledger_of, parts_of
 from projections.store import ViewCursor
-from projections.worklists import CaseWork, Owner, WorklistItem, work_on, worklist
+from projections.worklists import CaseWork, Owner, WorklistItem, accounts_to_close, work_on, worklist
 
 __all__ = ["LARGEST_ID", "Limit", "MinPosition", "Team", "router"]
 
@@ -77,6 +79,7 @@ class CarersFigures(BaseModel):
     council_code: str
     team: str | None
     figures: RegisterFigures
+    ended_by_reason: dict[str, int] = Field(default_factory=dict, description="carers whose involvement ended, by why")
 
 
 # A case opened for reading (need to know; answers 404 outside it). Its min_position is waited for.
@@ -205,6 +208,49 @@ async def stage_worklist(
     return _worklist(app, user, request, "stage", stage.value, None, limit)
 
 
+@router.get(
+    "/worklists/accounts-to-close",
+    response_model=Page[WorklistItem],
+    tags=["worklists", "money"],
+    summary="Finance: people whose involvement ended with money still to reconcile (closed cases too)",
+)
+async def accounts_to_close_worklist(
+    request: Request,
+    user: Annotated[ApiUser, Depends(allow(WORKLIST_READERS))],
+    app: Annotated[Backend, Depends(backend)],
+    team: Team = None,
+    limit: Limit = 200,
+    min_position: MinPosition = None,
+) -> Page[WorklistItem]:
+    """A final payment due, an overpayment to recover or a balance held: each ended agreement whose
+    account finance has not closed, oldest stage deadline first, within the caller's reach."""
+    await app.wait_for_position(min_position)
+    with app.snapshot() as (position, cursor):
+        rows = accounts_to_close(cursor, team=team, reach=reach_for(user), limit=limit)
+    logged_list(app, user, request, "worklist accounts to close", [row.case_id for row in rows])
+    return Page[WorklistItem](position=position, items=rows)
+
+
+PersonId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+
+
+@router.get(
+    "/cases/{case_id}/people/{person_id}/export",
+    response_model=PersonRecord,
+    tags=["cases"],
+    summary="One person's record for them or the council they move to: their facts, each with its version",
+)
+async def person_export(
+    opened: CaseToRead, person_id: PersonId, request: Request, app: Annotated[Backend, Depends(backend)]
+) -> PersonRecord:
+    """The facts about one person the case's events hold (assessment, eligibility, budget, plan,
+    payments, reviews, ending, move), nobody else's, with the chain hash of the last event included.
+    Giving it to someone is recorded on the case with ``record-person-record-given``."""
+    exported = await asyncio.to_thread(app.record.person_record, opened.case_id, person_id)
+    opened.logged(app, request, f"person export {person_id}")
+    return exported
+
+
 @router.get("/cases/{case_id}/ledger", tags=["money"], summary="Allocated, committed, paid, underspent, recovered")
 async def case_ledger(opened: CaseToRead, request: Request, app: Annotated[Backend, Depends(backend)]) -> CaseLedger:
     case_id = opened.case_id
@@ -248,7 +294,10 @@ async def carers_figures(
     await app.wait_for_position(min_position)
     with app.snapshot() as (position, cursor):
         figures = register_figures(cursor, council_code=app.council.council_code, team=team)
-    return CarersFigures(position=position, council_code=app.council.council_code, team=team, figures=figures)
+        ended = ended_by_reason(cursor, council_code=app.council.council_code, team=team)
+    return CarersFigures(
+        position=position, council_code=app.council.council_code, team=team, figures=figures, ended_by_reason=ended
+    )
 
 
 @router.get(

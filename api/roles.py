@@ -111,6 +111,14 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "IssueFinalPayment": frozenset({FIN}),
     "RecoverOverpayment": frozenset({FIN}),
     "CloseDirectPaymentAccount": frozenset({FIN, HOS}),
+    # Continuity of care when a person moves (s.37-38): casework notifies, shares and records the
+    # receiving council's assessment; going on meeting the needs past the move date commits money,
+    # so it is a manager's. Casework records a person's exported record given to someone.
+    "NotifyMoveToAnotherCouncil": CASEWORK,
+    "ShareInformationWithReceivingCouncil": CASEWORK,
+    "RecordReceivingCouncilAssessment": CASEWORK,
+    "ContinueMeetingNeedsAfterMove": frozenset({TM, HOS}),
+    "RecordPersonRecordGiven": CASEWORK,
 }
 
 # Commands only a team manager of the case's own team may send (need to know, api/need_to_know.py).

@@ -30,6 +30,7 @@ from domain.canonical import CHAIN_FIELD, canonical_json
 from domain.case.aggregate import Case, CaseSnapshot, FrozenCase, freeze_case, thaw_case
 from domain.case.base import CaseEvent, CommandContext
 from domain.case.rules import (
+    person_must_exist,
     personal_data_is_erased_only_once_retention_has_ended,
     personal_data_must_not_already_be_erased,
 )
@@ -46,6 +47,7 @@ from domain.decision_audit import (
 )
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
 from domain.people import Actor, Role
+from domain.person_record import PersonRecord, person_record
 from domain.personal_data import SEALED_FOR, Sealer, open_state
 from domain.ras import BudgetCalculation, recalculate
 from eventstore.contract import CaseStore
@@ -340,6 +342,16 @@ class CaseRecord(Application[UUID]):
     def stored_events(self, case_id: UUID) -> list[Any]:
         """The case's events, decoded (and upcast), oldest first."""
         return list(self.events.get(case_id))
+
+    def person_record(self, case_id: UUID, person_id: str) -> PersonRecord:
+        """One person's record exported from the case's events (domain/person_record.py): the state
+        is folded from the same events, so the two cannot disagree."""
+        events = self.stored_events(case_id)
+        case = project_case(None, events)
+        if case is None:
+            raise NotFound(f"no case {case_id}", code="unknown_case", field="case_id")
+        person_must_exist(case.state, person_id)
+        return person_record(case.state, case.version, events, person_id)
 
     # The store, read through its contract ------------------------------------------------------
 

@@ -18,7 +18,9 @@ class Deadline(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    what: str  # a stage name, review:<review id>, monitoring:<agreement id>, interim:<id> or reablement:<person id>
+    # a stage name, review:<review id>, monitoring:<agreement id>, interim:<id>, reablement:<person id>
+    # or move:<person id>
+    what: str
     since: datetime | None  # when the stage was entered; None for a review or a monitoring return
     due_at: datetime
     flagged: bool  # the record says it went overdue (StageOverdue)
@@ -87,6 +89,16 @@ class ServiceLevels(BaseModel):
             reablement = person.reablement
             if reablement is not None and reablement.active and person.involvement_ended_on is None:
                 found.append(due_on(f"reablement:{person.person_id}", reablement.planned_end_on))
+            move = person.move
+            if (
+                move is not None
+                and person.involvement_ended_on is None
+                and move.receiving_assessed_on is None
+                and not move.needs_met_until_receiving_assessment
+            ):
+                # s.38: by the move date the receiving council has assessed, or a team manager has
+                # recorded that this council goes on meeting the needs until it has.
+                found.append(due_on(f"move:{person.person_id}", move.move_on))
         for agreement in state.agreements.values():
             if agreement.status != "stopped":
                 found.append(due_on(f"monitoring:{agreement.agreement_id}", self.monitoring_return_due_on(agreement)))

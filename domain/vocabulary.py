@@ -334,3 +334,23 @@ class RecoveredFrom(StrEnum):
     PERSON = "person"
     REPRESENTATIVE = "representative"
     ESTATE = "estate"
+
+
+class SharedRecordKind(StrEnum):
+    """What the sending council shares with the receiving council when an adult moves (Care Act
+    2014 s.37(7)): the latest assessments and plans, and the personal budget."""
+
+    NEEDS_ASSESSMENT = "needs_assessment"
+    CARERS_ASSESSMENT = "carers_assessment"
+    ELIGIBILITY = "eligibility"
+    SUPPORT_PLAN = "support_plan"
+    PERSONAL_BUDGET = "personal_budget"
+    FINANCIAL_ASSESSMENT = "financial_assessment"
+
+
+class RecordRecipient(StrEnum):
+    """Who a person's exported record was given to."""
+
+    PERSON = "person"
+    REPRESENTATIVE = "representative"
+    RECEIVING_COUNCIL = "receiving_council"

@@ -29,6 +29,10 @@ Columns (times are when the event was recorded, ISO 8601; NULL = has not happene
 - ``support_pence``: the carer's approved personal budget standing now (the sign-off amount, as
   revised by an upheld challenge); NULL when no sign-off stands (none yet, or the plan was revised
   or the carer reassessed since). Kept after the case closes: it is what was approved.
+- ``involvement_ended_on``, ``involvement_end_reason``: the day the carer's involvement ended and
+  why (``InvolvementEndReason``: stopped caring, died, the adult died, the case closed...); NULL
+  while it goes on. An ended carer has left the active funnel: not ``supported`` any more, and
+  counted among the ended by reason (``ended_by_reason``).
 - ``updated_at``: when the last event that changed any other column of this row was recorded.
 
 Where each carer stands (``young_carer``, ``team``, ``council_code``, ``assessment``,
@@ -45,6 +49,7 @@ from pydantic import Field
 from domain.case.aggregate import Case
 from domain.case.base import CaseEvent
 from domain.case.state import AssessmentStatus, CaseState, Person
+from domain.vocabulary import InvolvementEndReason
 from projections.base import handles
 from projections.case_rows import CaseRowsView, CaseTable, Key, Values
 from projections.reading import Bit, Instant, ViewRow, select
@@ -72,6 +77,8 @@ STANDING = (
     "eligible",
     "supported",
     "support_pence",
+    "involvement_ended_on",
+    "involvement_end_reason",
 )
 REGISTER_TABLE = CaseTable(REGISTER, keys=("carer_id",), columns=(*FACTS, *STANDING))
 Rows = dict[Key, Values]
@@ -89,8 +96,14 @@ def standing(state: CaseState, carer: Person) -> Values:
         "assessment": carer.assessment.value,
         "assessed_at": carer.assessment_completed_at.isoformat() if carer.assessment_completed_at else None,
         "eligible": None if carer.eligibility is None else int(carer.eligibility.eligible),
-        "supported": int(not state.closed and (carer.sign_off is not None or agreement_in_force)),
+        "supported": int(
+            not state.closed
+            and carer.involvement_ended_on is None
+            and (carer.sign_off is not None or agreement_in_force)
+        ),
         "support_pence": carer.sign_off.approved_pence if carer.sign_off is not None else None,
+        "involvement_ended_on": carer.involvement_ended_on.isoformat() if carer.involvement_ended_on else None,
+        "involvement_end_reason": carer.involvement_end_reason.value if carer.involvement_end_reason else None,
     }
 
 
@@ -98,7 +111,7 @@ class CarersRegisterView(CaseRowsView):
     """One row per identified carer; the module docstring gives every column.
 
     What ``supported`` means: the council is meeting the carer's needs in their own right *now*.
-    That is, the case is open and either
+    That is, the case is open, the carer's involvement has not ended, and either
 
     - a sign-off of the carer's own support plan stands (an approved personal budget, whether held
       as a direct payment, by the council, in an individual service fund or a managed account), or
@@ -129,7 +142,8 @@ class CarersRegisterView(CaseRowsView):
             "referred_to_childrens_services_at TEXT, told_of_right_at TEXT, offered_at TEXT, "
             "declined INTEGER NOT NULL DEFAULT 0, last_declined_at TEXT, requested_at TEXT, "
             "assessment TEXT NOT NULL, assessed_at TEXT, eligible INTEGER, "
-            "supported INTEGER NOT NULL DEFAULT 0, support_pence BIGINT, updated_at TEXT NOT NULL, "
+            "supported INTEGER NOT NULL DEFAULT 0, support_pence BIGINT, involvement_ended_on TEXT, "
+            "involvement_end_reason TEXT, updated_at TEXT NOT NULL, "
             "PRIMARY KEY (case_id, carer_id))"
         )
         self.drop_retired(cursor)
@@ -197,6 +211,8 @@ class CarerRow(ViewRow):
     eligible: Bit | None
     supported: Bit
     support_pence: int | None
+    involvement_ended_on: str | None
+    involvement_end_reason: InvolvementEndReason | None
     updated_at: Instant
 
 
@@ -213,6 +229,7 @@ class RegisterFigures(ViewRow):
     carers_with_eligible_needs: int = Field(description="found eligible by the determination standing now")
     carers_supported_in_their_own_right: int = Field(description="supported now (see CarersRegisterView)")
     young_carers_referred_to_childrens_services: int = Field(description="carers under 18 referred on")
+    carers_whose_involvement_ended: int = Field(description="left the active funnel: their involvement ended")
 
 
 # The column test that counts each figure.
@@ -225,6 +242,7 @@ FIGURE_TESTS: dict[str, str] = {
     "carers_with_eligible_needs": "eligible = 1",
     "carers_supported_in_their_own_right": "supported = 1",
     "young_carers_referred_to_childrens_services": "referred_to_childrens_services_at IS NOT NULL",
+    "carers_whose_involvement_ended": "involvement_ended_on IS NOT NULL",
 }
 
 
@@ -245,6 +263,18 @@ def register_figures(cursor: ViewCursor, council_code: str | None = None, team: 
     return RegisterFigures(
         **{name: int(value) for name, value in zip(FIGURE_TESTS, row or (0,) * len(FIGURE_TESTS), strict=True)}
     )
+
+
+def ended_by_reason(cursor: ViewCursor, council_code: str | None = None, team: str | None = None) -> dict[str, int]:
+    """How many carers' involvement ended, by the reason it ended (for one council and/or team or all)."""
+    where, params = _where(council_code, team)
+    where = f"{where} AND" if where else "WHERE"
+    rows = cursor.execute(
+        f"SELECT involvement_end_reason, COUNT(*) FROM {REGISTER} {where} involvement_end_reason IS NOT NULL "
+        "GROUP BY involvement_end_reason ORDER BY involvement_end_reason",
+        params,
+    ).fetchall()
+    return {reason: int(count) for reason, count in rows}
 
 
 def carers(cursor: ViewCursor, *, team: str | None = None, limit: int) -> list[CarerRow]:

@@ -123,14 +123,39 @@ def worklist(
 ) -> list[WorklistItem]:
     """The items on one worker's, team's or stage's cases (for one role, if given), soonest due
     first; only on cases within ``reach`` when it is given (need to know)."""
-    where, params = f"WHERE {by} = ?", [value]
-    if role is not None:
-        where += " AND role = ?"
-        params.append(role)
-    if reach is not None:
-        clause, reach_params = reach_clause(reach, f"{WORKLIST}.case_id")
-        where += f" AND {clause}"
-        params.extend(reach_params)
+    where, params = _narrowed({by: value, "role": role}, reach)
     return select(
         cursor, WorklistItem, WORKLIST, where + " ORDER BY stage_due_at, case_id, item_id LIMIT ?", (*params, limit)
     )
+
+
+def _narrowed(equal: dict[str, str | None], reach: Reach | None) -> tuple[str, list[str]]:
+    """A WHERE clause: each column given a value equals it, and the case is within ``reach``."""
+    where = [f"{column} = ?" for column, value in equal.items() if value is not None]
+    params: list[str] = [value for value in equal.values() if value is not None]
+    if reach is not None:
+        clause, reach_params = reach_clause(reach, f"{WORKLIST}.case_id")
+        where.append(clause)
+        params.extend(reach_params)
+    return "WHERE " + " AND ".join(where), params
+
+
+# The finance worklist of money after endings: an ended agreement whose account is not closed yet.
+ACCOUNT_TO_CLOSE = "close_direct_payment_account"
+
+
+def accounts_to_close(
+    cursor: ViewCursor, *, team: str | None = None, reach: Reach | None = None, limit: int
+) -> list[WorklistItem]:
+    """Every ended agreement whose account finance has not closed (a final payment due, an
+    overpayment to recover, a balance held), on open and closed cases alike; of one team if given,
+    only on cases within ``reach`` when it is given (need to know)."""
+    where, params = _narrowed({"kind": ACCOUNT_TO_CLOSE, "team": team}, reach)
+    return select(cursor, WorklistItem, WORKLIST, where + " ORDER BY case_id, item_id LIMIT ?", (*params, limit))
+
+
+def accounts_to_close_count(cursor: ViewCursor, team: str | None = None) -> int:
+    """How many ended agreements' accounts are still open (of one team, or all): ids and counts for operations."""
+    where, params = _narrowed({"kind": ACCOUNT_TO_CLOSE, "team": team}, None)
+    row = cursor.execute(f"SELECT COUNT(*) FROM {WORKLIST} {where}", params).fetchone()
+    return int(row[0]) if row else 0

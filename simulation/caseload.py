@@ -37,8 +37,10 @@ The mix (module constants below; the unit tests hold the generator to them):
   ``UNPLANNED_REVIEWS_PER_YEAR``; a review revises the plan in ``REVIEW_REVISES_SHARE``.
 * Closures of cases in service at ``CLOSURES_PER_YEAR`` (exponential waiting time), by a team
   manager while payments run. Before that, ``ADULT_ENDING_SHARE`` of adults paid by direct
-  payment die or move into residential care: their involvement ends (the final payment, if one is
-  due, paid by finance), the carers carry on, and the case closes some weeks later.
+  payment die, move into residential care or move to another council (``ADULT_MOVES_SHARE_OF_ENDINGS``,
+  s.37-38: notified, shared, assessed there, before the move or after it with the needs met until
+  then): their involvement ends (the final payment, if one is due, paid by finance), the carers
+  carry on, and the case closes some weeks later.
 * Payments: each direct payment agreement records at most ``PAYMENTS_PER_AGREEMENT``
   scheduled-and-issued payments (so a million cases stay a benchmark, not a ledger), with the
   odd failure, suspension, monitoring return and recovery of unspent funds.
@@ -120,6 +122,12 @@ RECOVERY_SHARE = 0.5  # of monitoring returns with an underspend
 # close; their agreement is settled to the day, the carers' plans go on, and the case closes after.
 ADULT_ENDING_SHARE = 0.3
 ADULT_DIES_SHARE_OF_ENDINGS = 0.6
+# Of those endings, this share are moves to another council (s.37-38) rather than into residential
+# care: the move is notified five weeks ahead and the plan and budget shared; the receiving council
+# assesses before the move, or (the second half of them) after it, a team manager having recorded
+# that the council goes on meeting the needs until it does; then the adult's involvement ends.
+ADULT_MOVES_SHARE_OF_ENDINGS = 0.1
+RECEIVING_COUNCIL = "E09000001"
 
 PROFILES = ("signposted", "carer_only", "not_eligible", "supported")
 
@@ -412,6 +420,7 @@ class _CaseBuilder:
         self.approved: list[str] = []  # people whose plans are signed off
         self.ended: set[str] = set()  # people whose involvement ended
         self.adult_died = False
+        self.adult_moved = False
         self.management: dict[str, str] = {}
         self.representatives: set[str] = set()
         self.agreements: dict[str, dict[str, Any]] = {}
@@ -987,8 +996,19 @@ class _CaseBuilder:
         if adult_paid and rng.random() < ADULT_ENDING_SHARE:
             ending = adult_paid[0]["start"] + timedelta(days=rng.randint(20, 400))
             if ending < closure:
-                died = rng.random() < ADULT_DIES_SHARE_OF_ENDINGS
-                add(ending, "adult_ends", died=died)
+                draw = rng.random()  # one draw: who dies, who moves to another council, who into care
+                died = draw < ADULT_DIES_SHARE_OF_ENDINGS
+                move_band = draw - (1 - ADULT_MOVES_SHARE_OF_ENDINGS)
+                if move_band >= 0:
+                    move_on = ending
+                    add(max(move_on - timedelta(days=35), begun), "move_notified", move_on=move_on)
+                    if move_band < ADULT_MOVES_SHARE_OF_ENDINGS / 2:
+                        add(move_on - timedelta(days=5), "receiving_assessed")
+                    else:
+                        add(move_on, "move_continued")
+                        ending = move_on + timedelta(days=14)
+                        add(ending, "receiving_assessed")
+                add(ending, "adult_ends", died=died, moved=move_band >= 0)
                 closure = ending + timedelta(days=rng.randint(14, 60))
         add(closure, "close")
         queue.sort(key=lambda item: (item[0], item[1]))
@@ -1002,6 +1022,9 @@ class _CaseBuilder:
             "challenge": self._do_challenge,
             "carer_asks": self._do_carer_asks,
             "adult_ends": self._do_adult_ends,
+            "move_notified": self._do_move_notified,
+            "receiving_assessed": self._do_receiving_assessed,
+            "move_continued": self._do_move_continued,
         }
         for when, _, happening, payload in queue:
             if when > self.day:
@@ -1200,24 +1223,42 @@ class _CaseBuilder:
                 agreement["status"] = "stopped"
         reason = _weighted(rng, CLOSURE_REASONS)
         if ADULT in self.ended:
-            reason = "deceased" if self.adult_died else "moved_to_residential_care"
+            reason = (
+                "deceased" if self.adult_died else "moved_away" if self.adult_moved else "moved_to_residential_care"
+            )
         # With payments running (or a final payment unpaid) closing is a team manager's decision.
         running = any(a["status"] != "stopped" for a in self.agreements.values())
         self.emit(self.s.close, reason=reason, **({"actor": MANAGER} if running else {}))
 
-    def _do_adult_ends(self, died: bool) -> None:
-        """The adult dies or moves into residential care: her involvement ends, her agreements are
-        settled to the day, and finance pays a final payment where one is due."""
+    def _do_move_notified(self, move_on: date) -> None:
+        """The adult means to move to another council's area: notified, and what it needs shared."""
+        s = self.s
+        self.emit(
+            s.notify_move,
+            move_on=move_on.isoformat(),
+            receiving_council_code=RECEIVING_COUNCIL,
+            notified_on=self.day.isoformat(),
+        )
+        kinds = ["needs_assessment", "eligibility", "support_plan", "personal_budget"]
+        self.emit(s.share_with_receiving_council, kinds=kinds, shared_on=self.day.isoformat())
+
+    def _do_receiving_assessed(self) -> None:
+        self.emit(self.s.receiving_assessed, assessed_on=self.day.isoformat())
+
+    def _do_move_continued(self) -> None:
+        """The receiving council has not assessed by the move date: the council goes on (s.38)."""
+        self.emit(self.s.continue_after_move, reasons="not assessed by the move date; we pay until it has")
+
+    def _do_adult_ends(self, died: bool, moved: bool = False) -> None:
+        """The adult dies, moves into residential care or to another council: her involvement ends,
+        her agreements are settled to the day, and finance pays a final payment where one is due."""
         from domain.case.endings import settlement
 
-        self.emit(
-            self.s.end_involvement,
-            reason="adult_died" if died else "moved_to_residential_care",
-            ended_on=self.day.isoformat(),
-            notes="notified by the family",
-        )
+        reason = "adult_died" if died else "moved_to_another_council" if moved else "moved_to_residential_care"
+        self.emit(self.s.end_involvement, reason=reason, ended_on=self.day.isoformat(), notes="notified by the family")
         self.ended.add(ADULT)
         self.adult_died = died
+        self.adult_moved = moved
         for agreement_id, agreement in self.agreements.items():
             if agreement["person_id"] != ADULT or agreement["status"] == "stopped":
                 continue

@@ -695,6 +695,47 @@ class Scenario:
     def close_account(self, **kw: Any) -> c.CloseDirectPaymentAccount:
         return self._make(c.CloseDirectPaymentAccount, {"agreement_id": "dp-1", "actor": FINANCE}, kw)
 
+    # A move to another council (domain/case/moves.py)
+    def notify_move(self, person_id: str = ADULT, **kw: Any) -> c.NotifyMoveToAnotherCouncil:
+        return self._make(
+            c.NotifyMoveToAnotherCouncil,
+            {
+                "person_id": person_id,
+                "move_on": "2026-03-16",
+                "receiving_council_code": "E09000001",
+                "notified_on": "2026-01-05",
+            },
+            kw,
+        )
+
+    def share_with_receiving_council(self, person_id: str = ADULT, **kw: Any) -> c.ShareInformationWithReceivingCouncil:
+        return self._make(
+            c.ShareInformationWithReceivingCouncil,
+            {"person_id": person_id, "kinds": ["needs_assessment", "support_plan"], "shared_on": "2026-01-05"},
+            kw,
+        )
+
+    def receiving_assessed(self, person_id: str = ADULT, **kw: Any) -> c.RecordReceivingCouncilAssessment:
+        return self._make(c.RecordReceivingCouncilAssessment, {"person_id": person_id, "assessed_on": "2026-01-05"}, kw)
+
+    def continue_after_move(self, person_id: str = ADULT, **kw: Any) -> c.ContinueMeetingNeedsAfterMove:
+        return self._make(
+            c.ContinueMeetingNeedsAfterMove,
+            {
+                "person_id": person_id,
+                "reasons": "the receiving council has not assessed by the move date",
+                "actor": MANAGER,
+            },
+            kw,
+        )
+
+    def record_given(self, person_id: str = ADULT, **kw: Any) -> c.RecordPersonRecordGiven:
+        return self._make(
+            c.RecordPersonRecordGiven,
+            {"person_id": person_id, "given_to": "person", "given_on": "2026-01-05", "version": 1},
+            kw,
+        )
+
     # Reviews and closure
     def schedule_review(self, **kw: Any) -> c.ScheduleReview:
         return self._make(

@@ -40,6 +40,8 @@ retention_app = typer.Typer(
 app.add_typer(retention_app, name="retention")
 db_app = typer.Typer(help="The product's own schema: its version and the migrations to apply", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+export_app = typer.Typer(help="A person's record exported for them or the council they move to", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 CaseOption = Annotated[str | None, typer.Option("--case", help="One case id; omit for the whole store")]
 
@@ -243,6 +245,39 @@ def audit_as_of(case: str, instant: str) -> None:
             indent=2,
         )
     )
+
+
+@export_app.command("person")
+def export_person(
+    case: str,
+    person_id: str,
+    by: Annotated[str | None, typer.Option(help="Who exports it (default: console:<login>)")] = None,
+) -> None:
+    """One person's record as JSON: their facts from the case's events, each with its version, and
+    the chain hash of the last. The read is written to the access log first; no log, no export."""
+    from api.access_log import AccessLog
+    from config.bootstrap import build_view_store
+
+    case_id = _case_id(case)
+    record = build_case_record()
+    exported = record.person_record(case_id, person_id)
+    who = _by(by)
+    try:
+        views = build_view_store()
+        try:
+            AccessLog(views).case_read(
+                user_id=who,
+                role=Role.ADMIN.value,
+                case_id=case_id.hex,
+                what=f"person export {person_id}",
+                path="carecase export person",
+            )
+        finally:
+            views.close()
+    except Exception as error:
+        typer.echo(f"the access log could not be written ({type(error).__name__}): nothing exported", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(exported.model_dump_json(indent=2))
 
 
 @ras_app.command("verify")

@@ -25,6 +25,7 @@ from domain.case.decisions import DecisionSteps
 from domain.case.endings import EndingSteps
 from domain.case.interim import InterimSteps
 from domain.case.monitoring import MonitoringSteps
+from domain.case.moves import MoveSteps
 from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
 from domain.case.prevention import PreventionSteps
@@ -63,6 +64,7 @@ class Case(
     RestrictionSteps,
     RetentionSteps,
     EndingSteps,
+    MoveSteps,
     Aggregate,
 ):
     state: CaseState

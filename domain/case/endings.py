@@ -29,12 +29,14 @@ from domain.case.rules import (
     account_closes_after_the_agreement_ends,
     account_must_be_settled_to_close,
     agreement_must_exist,
+    an_ending_for_a_move_waits_for_the_receiving_council,
     case_must_be_open,
     direct_payment_account_must_be_open,
     end_reason_must_fit_the_person,
     ending_must_not_be_before_the_case_began,
     final_payment_is_paid_once,
     involvement_must_not_have_ended,
+    move_must_be_notified,
     overpayment_recovery_must_not_exceed_the_overpayment,
     person_must_exist,
     recovery_from_an_estate_needs_a_death,
@@ -164,6 +166,7 @@ class EndingSteps(Recording):
             person.involvement_ended_on = self.ended_on
             person.involvement_end_reason = self.reason
             person.plan_status = PlanStatus.ENDED
+            state.overdue.pop(f"move:{self.person_id}", None)
             for review_id in [*self.reviews_cancelled, *self.reviews_left]:
                 review = state.reviews[review_id]
                 review.person_ids = [p for p in review.person_ids if p != self.person_id]
@@ -295,6 +298,9 @@ class EndingSteps(Recording):
         involvement_must_not_have_ended(person)
         end_reason_must_fit_the_person(person, reason)
         ending_must_not_be_before_the_case_began(self.state, ended_on)
+        if reason == InvolvementEndReason.MOVED_TO_ANOTHER_COUNCIL:
+            move_must_be_notified(person)  # a move to another council is notified before it ends anything
+        an_ending_for_a_move_waits_for_the_receiving_council(person, reason, ended_on)
         self._end_involvement(ctx, person, reason, ended_on, notes)
 
     def _end_involvement(

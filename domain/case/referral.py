@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
 from domain.case.rules import (
     advice_must_be_recorded_when_screened_to_advice,
+    an_ending_for_a_move_waits_for_the_receiving_council,
     case_may_close,
     case_must_be_open,
     referral_must_be_unscreened,
@@ -134,6 +135,11 @@ class ReferralSteps(Recording):
         it now (their agreements settled and ended), then the case closes."""
         day = ended_on or (ctx.effective_at or ctx.recorded_at).date()
         case_may_close(self.state, reason, ctx.actor, day)
+        for person in self.state.people.values():
+            if person.involvement_ended_on is None:
+                an_ending_for_a_move_waits_for_the_receiving_council(
+                    person, ending_on_closure(person.kind, reason), day
+                )
         for person in list(self.state.people.values()):
             if person.involvement_ended_on is None:
                 self._end_involvement(ctx, person, ending_on_closure(person.kind, reason), day, notes)

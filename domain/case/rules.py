@@ -27,6 +27,7 @@ from domain.case.state import (
     CapacityRecord,
     CaseState,
     ContinuingHealthcare,
+    CouncilMove,
     InterimSupport,
     PaymentSlot,
     Person,
@@ -64,6 +65,7 @@ from domain.vocabulary import (
     ReviewKind,
     ReviewOutcome,
     ScreeningOutcome,
+    SharedRecordKind,
     SignOffOutcome,
     SignOffRoute,
     SpendCategory,
@@ -994,6 +996,13 @@ def overdue_stage_must_still_be_open(state: CaseState, stage: str) -> None:
         person = state.people.get(stage.removeprefix("reablement:"))
         if person is None or person.reablement is None or not person.reablement.active:
             raise RuleViolation(f"{stage} is not reablement still going on", code="stage_moved_on", field="stage")
+    elif stage.startswith("move:"):
+        mover = state.people.get(stage.removeprefix("move:"))
+        move = mover.move if mover is not None else None
+        if move is None or move.receiving_assessed_on is not None or move.needs_met_until_receiving_assessment:
+            raise RuleViolation(
+                f"{stage} is not a move still awaiting its decision", code="stage_moved_on", field="stage"
+            )
     elif stage not in {s.value for s in Stage} or stage != state.stage.value:
         raise RuleViolation(f"the case is no longer at stage {stage}", code="stage_moved_on", field="stage")
 
@@ -2160,6 +2169,129 @@ def reablement_must_not_end_before_it_starts(person: Person, ended_on: date) -> 
         )
 
 
+# Continuity of care when a person moves to another council (Care Act 2014 s.37-38; domain/case/moves.py)
+
+
+def receiving_council_must_be_another_council(state: CaseState, receiving_council_code: str) -> None:
+    if receiving_council_code == state.council_code:
+        raise InvalidInput(
+            f"receiving_council_code: {receiving_council_code} is this council; a move to another council names "
+            "the council the person is moving to",
+            code="receiving_council_is_this_council",
+            field="receiving_council_code",
+        )
+
+
+def move_must_be_notified(person: Person) -> CouncilMove:
+    if person.move is None:
+        raise RuleViolation(
+            f"no move to another council has been notified for {person.kind} {person.person_id}",
+            code="move_not_notified",
+            field="person_id",
+        )
+    return person.move
+
+
+def move_must_not_be_before_it_was_notified(notified_on: date, move_on: date) -> None:
+    if move_on < notified_on:
+        raise InvalidInput(
+            f"move_on: {move_on.isoformat()} is before the move was notified ({notified_on.isoformat()})",
+            code="move_before_notification",
+            field="move_on",
+        )
+
+
+def shared_records_must_be_on_the_case(state: CaseState, person: Person, kinds: list[SharedRecordKind]) -> None:
+    """Only what the case holds can be shared: an assessment completed, a plan, a budget."""
+    held = records_held(state, person)
+    missing = [kind.value for kind in kinds if not held.get(kind)]
+    if missing:
+        raise RuleViolation(
+            f"the case holds no {', '.join(missing)} to share for {person.kind} {person.person_id}",
+            code="shared_record_not_on_the_case",
+            field="kinds",
+            details={"missing": missing},
+        )
+
+
+def records_held(state: CaseState, person: Person) -> dict[SharedRecordKind, list[str]]:
+    """Whose record of each kind the case holds for a person who moves: the person's own, and for a
+    carer's assessment each carer on the case with one completed (s.37(7)(b))."""
+    carers = [c.person_id for c in state.carers() if c.assessment == AssessmentStatus.COMPLETED]
+    own = [person.person_id]
+    return {
+        SharedRecordKind.NEEDS_ASSESSMENT: own if person.assessment == AssessmentStatus.COMPLETED else [],
+        SharedRecordKind.CARERS_ASSESSMENT: carers if person.kind == "adult" else [],
+        SharedRecordKind.ELIGIBILITY: own if person.eligibility is not None else [],
+        SharedRecordKind.SUPPORT_PLAN: own if person.plan is not None else [],
+        SharedRecordKind.PERSONAL_BUDGET: own if person.budget is not None or person.sign_off is not None else [],
+        SharedRecordKind.FINANCIAL_ASSESSMENT: own if person.statement is not None else [],
+    }
+
+
+def receiving_council_must_not_have_assessed(move: CouncilMove) -> None:
+    if move.receiving_assessed_on is not None:
+        raise RuleViolation(
+            f"the receiving council assessed on {move.receiving_assessed_on.isoformat()}",
+            code="receiving_council_already_assessed",
+        )
+
+
+def needs_met_past_the_move_is_recorded_once(move: CouncilMove) -> None:
+    if move.needs_met_until_receiving_assessment:
+        raise RuleViolation(
+            "it is already recorded that this council goes on meeting the needs until the receiving council assesses",
+            code="needs_met_past_the_move_already_recorded",
+        )
+
+
+def receiving_assessment_must_not_be_before_notification(move: CouncilMove, assessed_on: date) -> None:
+    if assessed_on < move.notified_on:
+        raise InvalidInput(
+            f"assessed_on: {assessed_on.isoformat()} is before the move was notified ({move.notified_on.isoformat()})",
+            code="receiving_assessment_before_notification",
+            field="assessed_on",
+        )
+
+
+def an_ending_for_a_move_waits_for_the_receiving_council(
+    person: Person, reason: InvolvementEndReason, ended_on: date
+) -> None:
+    """Every ending for a move to another council (its own, or the case's closure as moved away)
+    keeps s.38 once the move was notified."""
+    if reason == InvolvementEndReason.MOVED_TO_ANOTHER_COUNCIL and person.move is not None:
+        a_move_ends_involvement_only_once_the_receiving_council_has_assessed(person, ended_on)
+
+
+def a_move_ends_involvement_only_once_the_receiving_council_has_assessed(person: Person, ended_on: date) -> None:
+    """s.38: this council meets the person's needs until the receiving council has assessed them.
+    An ending for the move is not before the move date, waits for the receiving council's
+    assessment, and where this council went on meeting the needs past the move date (a team
+    manager's record), it is not before that assessment either."""
+    move = move_must_be_notified(person)
+    if ended_on < move.move_on:
+        raise RuleViolation(
+            f"ended_on: {ended_on.isoformat()} is before the move on {move.move_on.isoformat()}",
+            code="ending_before_the_move",
+            field="ended_on",
+        )
+    if move.receiving_assessed_on is None:
+        raise RuleViolation(
+            f"the receiving council ({move.receiving_council_code}) has not assessed {person.person_id} yet: this "
+            "council goes on meeting the needs until it has (s.38)",
+            code="receiving_council_has_not_assessed",
+            field="reason",
+            details={"move_on": move.move_on.isoformat(), "receiving_council_code": move.receiving_council_code},
+        )
+    if move.needs_met_until_receiving_assessment and ended_on < move.receiving_assessed_on:
+        raise RuleViolation(
+            f"ended_on: this council went on meeting the needs until the receiving council assessed on "
+            f"{move.receiving_assessed_on.isoformat()}; the ending is not before it",
+            code="ending_before_the_receiving_assessment",
+            field="ended_on",
+        )
+
+
 # The NHS continuing healthcare boundary (issue 19; domain/case/continuing_healthcare.py)
 
 
@@ -2203,4 +2335,13 @@ def council_must_not_fund_what_the_nhs_meets(person: Person, plan: SupportPlan) 
             "(each line's funding names the NHS for its whole cost)",
             code="fully_funded_by_the_nhs",
             field="plan.lines",
+        )
+
+
+def record_version_must_be_on_the_case(version: int, case_version: int) -> None:
+    if version > case_version:
+        raise InvalidInput(
+            f"version: the case is at version {case_version}; an export cannot have been made at {version}",
+            code="record_version_not_on_the_case",
+            field="version",
         )

@@ -284,6 +284,22 @@ class SafeguardingConcern(Model):
     open: bool = True
 
 
+class CouncilMove(Model):
+    """A person's move to another council's area (Care Act 2014 s.37-38): when, where to, what was
+    shared with the receiving council, whether it has assessed, and whether this council goes on
+    meeting needs past the move date until it has."""
+
+    move_on: date
+    receiving_council_code: str
+    receiving_reference: str | None = None
+    notified_on: date
+    shared: list[str] = Field(default_factory=list)  # the kinds of record shared so far
+    receiving_assessed_on: date | None = None
+    # A team manager recorded that the receiving council had not assessed by the move date and this
+    # council goes on meeting the needs until it has.
+    needs_met_until_receiving_assessment: bool = False
+
+
 class Person(Model):
     """The adult or one carer, with their own assessment, eligibility, budget and plan."""
 
@@ -378,6 +394,8 @@ class Person(Model):
     # Endings (domain/case/endings.py): the day this person's involvement ended and why.
     involvement_ended_on: date | None = None
     involvement_end_reason: InvolvementEndReason | None = None
+    # Continuity of care (domain/case/moves.py): a move to another council notified for this person.
+    move: CouncilMove | None = None
 
 
 class PaymentSlot(Model):

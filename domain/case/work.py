@@ -41,7 +41,8 @@ def work_items(
     state: CaseState, scheme: SchemeOfDelegation | None = None, agreement_tolerance_basis_points: int = 0
 ) -> list[WorkItem]:
     if state.closed:
-        return []
+        # Money outlives the case: finance closes each ended agreement's account (decision 0027).
+        return accounts_to_close(state)
     items: list[WorkItem] = []
     add = items.append
     if state.worker_id is None:
@@ -88,6 +89,8 @@ def work_items(
                         )
                     )
     for person in state.people.values():
+        if person.involvement_ended_on is not None:
+            continue  # nothing more is arranged for a person whose involvement ended
         for stage in AdvocacyStage:
             if person.advocate_needed_at(stage):
                 add(
@@ -228,17 +231,8 @@ def work_items(
                     detail=f"agreement {agreement.agreement_id}",
                 )
             )
-    for agreement in state.agreements.values():
-        if agreement.settled and not agreement.account_closed:
-            add(
-                WorkItem(
-                    kind="close_direct_payment_account",
-                    role=Role.FINANCE_OFFICER,
-                    person_id=agreement.person_id,
-                    ref=agreement.agreement_id,
-                    detail=f"{format_pounds(agreement.outstanding_pence())} outstanding after the ending",
-                )
-            )
+    items += accounts_to_close(state)
+    items += _moves(state)
     for carer_id in state.carers_to_review:
         add(
             WorkItem(
@@ -257,6 +251,54 @@ def work_items(
                     person_id=",".join(review.person_ids),
                     ref=review.review_id,
                     detail=f"{review.kind.value} review due {review.due_on.isoformat()}",
+                )
+            )
+    return items
+
+
+def accounts_to_close(state: CaseState) -> list[WorkItem]:
+    """Each ended agreement whose account finance has not closed: a final payment due, an
+    overpayment to recover or a balance held, or nothing left but the closing itself."""
+    return [
+        WorkItem(
+            kind="close_direct_payment_account",
+            role=Role.FINANCE_OFFICER,
+            person_id=agreement.person_id,
+            ref=agreement.agreement_id,
+            detail=f"{format_pounds(agreement.outstanding_pence())} outstanding after the ending",
+        )
+        for agreement in state.agreements.values()
+        if agreement.settled and not agreement.account_closed
+    ]
+
+
+def _moves(state: CaseState) -> list[WorkItem]:
+    """A person moving to another council: until the receiving council has assessed, a team manager
+    decides whether this council goes on meeting the needs past the move date (s.38); once it has,
+    the person's involvement ends for the move."""
+    items = []
+    for person in state.people.values():
+        move = person.move
+        if move is None or person.involvement_ended_on is not None:
+            continue
+        if move.receiving_assessed_on is not None:
+            items.append(
+                WorkItem(
+                    kind="end_involvement_for_move",
+                    role=Role.SOCIAL_WORKER,
+                    person_id=person.person_id,
+                    detail=f"{move.receiving_council_code} assessed on {move.receiving_assessed_on.isoformat()}: "
+                    "end the involvement for the move",
+                )
+            )
+        elif not move.needs_met_until_receiving_assessment:
+            items.append(
+                WorkItem(
+                    kind="continuity_of_care",
+                    role=Role.TEAM_MANAGER,
+                    person_id=person.person_id,
+                    detail=f"moving to {move.receiving_council_code} on {move.move_on.isoformat()}: if it has not "
+                    "assessed by then, record that we go on meeting the needs until it has (s.38)",
                 )
             )
     return items

@@ -32,6 +32,13 @@ from domain.commands.decisions import (
 )
 from domain.commands.endings import CloseDirectPaymentAccount, EndInvolvement, IssueFinalPayment, RecoverOverpayment
 from domain.commands.interim import ArrangeInterimSupport, EndInterimSupport
+from domain.commands.moves import (
+    ContinueMeetingNeedsAfterMove,
+    NotifyMoveToAnotherCouncil,
+    RecordPersonRecordGiven,
+    RecordReceivingCouncilAssessment,
+    ShareInformationWithReceivingCouncil,
+)
 from domain.commands.payments import (
     ConfirmArrearsPayment,
     EndDirectPaymentAgreement,
@@ -150,6 +157,11 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         IssueFinalPayment,
         RecoverOverpayment,
         CloseDirectPaymentAccount,
+        NotifyMoveToAnotherCouncil,
+        ShareInformationWithReceivingCouncil,
+        RecordReceivingCouncilAssessment,
+        ContinueMeetingNeedsAfterMove,
+        RecordPersonRecordGiven,
     )
 }
 
@@ -173,6 +185,7 @@ __all__ = [
     "CompleteTransitionAssessment",
     "ConcludeSafeguardingEnquiry",
     "ConfirmArrearsPayment",
+    "ContinueMeetingNeedsAfterMove",
     "CorrectRecordedFact",
     "CouncilSettings",
     "DecideSection42Enquiry",
@@ -192,6 +205,7 @@ __all__ = [
     "LiftCaseRestriction",
     "MakeDirectPaymentAgreement",
     "MeetNeedsAtDiscretion",
+    "NotifyMoveToAnotherCouncil",
     "OverrideBudgetCap",
     "RaiseSafeguardingConcern",
     "ReceiveMonitoringReturn",
@@ -205,6 +219,8 @@ __all__ = [
     "RecordDirectPaymentRequest",
     "RecordNominee",
     "RecordPaymentFailure",
+    "RecordPersonRecordGiven",
+    "RecordReceivingCouncilAssessment",
     "RecordSignOffDecision",
     "RecordStageOverdue",
     "RecoverMisspentFunds",
@@ -224,6 +240,7 @@ __all__ = [
     "ScheduleReview",
     "ScreenReferral",
     "Services",
+    "ShareInformationWithReceivingCouncil",
     "StartCarerAssessment",
     "StartNeedsAssessment",
     "StartReablement",

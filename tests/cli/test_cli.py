@@ -168,3 +168,32 @@ def test_audit_verify_logs_names_an_edited_or_removed_log_row(tmp_path: Path) ->
     assert broken.returncode == 1, broken.stderr
     [access] = [r for r in json.loads(broken.stdout)["logs"] if r["log"] == "api_access_log"]
     assert [p["seq"] for p in access["problems"]] == [1, 3] and not access["intact"]
+
+
+def test_export_person_prints_one_persons_record_and_logs_the_read_first(tmp_path: Path) -> None:
+    from api.access_log import AccessLog
+    from projections.store import SQLiteViewStore
+
+    store = tmp_path / "store.sqlite"
+    demo = carecase("story", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert demo.returncode == 0, demo.stderr
+    case_id = demo.stdout.split("Case ", 1)[1].split()[0]
+
+    exported = carecase(
+        "export", "person", case_id, "adult-1", "--by", "sw-ayesha", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)
+    )
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(exported.stdout)
+    assert (document["person_id"], document["kind"]) == ("adult-1", "adult")
+    facts = [fact for section in document["sections"].values() for fact in section]
+    assert "NeedsAssessmentCompleted" in {f["event"] for f in facts}
+    assert document["version"] == max(f["version"] for f in facts)
+    views = SQLiteViewStore(str(store))
+    try:
+        reads = AccessLog(views).reads(case_id=case_id.replace("-", ""), user_id="sw-ayesha", limit=5)
+    finally:
+        views.close()
+    assert [(r["what"], r["path"]) for r in reads] == [("person export adult-1", "carecase export person")]
+
+    nobody = carecase("export", "person", case_id, "nobody", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert nobody.returncode == 2 and "unknown_person" in nobody.stderr

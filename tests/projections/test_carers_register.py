@@ -10,7 +10,7 @@ from uuid import UUID
 from domain import commands as c
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
-from projections.carers_register import CarersRegisterView, register_figures
+from projections.carers_register import CarersRegisterView, ended_by_reason, register_figures
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 from tests.builders import ADULT, MANAGER, Scenario
@@ -35,6 +35,8 @@ COLUMNS = (
     "eligible",
     "supported",
     "support_pence",
+    "involvement_ended_on",
+    "involvement_end_reason",
     "updated_at",
 )
 TABLES = {
@@ -146,8 +148,14 @@ def expected_register(record: CaseRecord, case_id: UUID) -> dict[tuple[str, str]
             "assessment": carer.assessment.value,
             "assessed_at": carer.assessment_completed_at.isoformat() if carer.assessment_completed_at else None,
             "eligible": None if carer.eligibility is None else int(carer.eligibility.eligible),
-            "supported": int(not state.closed and (carer.sign_off is not None or agreement_in_force)),
+            "supported": int(
+                not state.closed
+                and carer.involvement_ended_on is None
+                and (carer.sign_off is not None or agreement_in_force)
+            ),
             "support_pence": carer.sign_off.approved_pence if carer.sign_off is not None else None,
+            "involvement_ended_on": carer.involvement_ended_on.isoformat() if carer.involvement_ended_on else None,
+            "involvement_end_reason": carer.involvement_end_reason.value if carer.involvement_end_reason else None,
         }
     return rows
 
@@ -177,14 +185,21 @@ def test_the_register_agrees_with_each_case_after_every_command(record: CaseReco
     expected: dict[tuple[str, str], dict[str, Any]] = {}
 
     for command in interleaved(a_long_case(long), a_carer_supported_in_their_own_right(supported), a_short_case(short)):
-        record.handle(command)
+        outcome = record.handle(command)
         views.run_until_caught_up()
-        recorded_at = record.stored_events(command.case_id)[-1].timestamp.isoformat()
+        # A row changed by the command was updated by one of its events (a closure ends each
+        # carer's involvement, one event each, before the case closes).
+        recorded = {e.timestamp.isoformat() for e in record.stored_events(command.case_id)[-len(outcome.events) :]}
+        rows = register_rows(view_store)
         for key, row in expected_register(record, command.case_id).items():
             before = expected.get(key)
             unchanged = before is not None and {k: v for k, v in before.items() if k != "updated_at"} == row
-            expected[key] = {**row, "updated_at": before["updated_at"] if unchanged else recorded_at}
-        assert register_rows(view_store) == expected, command.type_name()
+            if unchanged:
+                expected[key] = {**row, "updated_at": before["updated_at"]}
+            else:
+                assert rows[key]["updated_at"] in recorded, (command.type_name(), key)
+                expected[key] = {**row, "updated_at": rows[key]["updated_at"]}
+        assert rows == expected, command.type_name()
 
 
 def test_a_carers_story_moves_through_the_register_as_the_case_says(record: CaseRecord, view_store: ViewStore):
@@ -314,14 +329,51 @@ def test_register_figures_count_carers_by_council_and_team(
         "carers_with_eligible_needs",
         "carers_supported_in_their_own_right",
         "young_carers_referred_to_childrens_services",
+        "carers_whose_involvement_ended",
     ]
 
     def counts(*values: int) -> dict[str, int]:
         return dict(zip(names, values, strict=True))
 
-    assert figures(view_store) == counts(7, 5, 5, 3, 2, 2, 1, 2)
-    assert figures(view_store, council_code="E09000099") == counts(5, 4, 4, 2, 2, 2, 1, 1)
-    assert figures(view_store, council_code=OTHER_COUNCIL) == counts(2, 1, 1, 1, 0, 0, 0, 1)
-    assert figures(view_store, team="east-locality") == counts(5, 3, 3, 2, 1, 1, 0, 2)
-    assert figures(view_store, council_code="E09000099", team="west-locality") == counts(2, 2, 2, 1, 1, 1, 1, 0)
-    assert figures(view_store, council_code=OTHER_COUNCIL, team="west-locality") == counts(0, 0, 0, 0, 0, 0, 0, 0)
+    assert figures(view_store) == counts(7, 5, 5, 3, 2, 2, 1, 2, 3)
+    assert figures(view_store, council_code="E09000099") == counts(5, 4, 4, 2, 2, 2, 1, 1, 3)
+    assert figures(view_store, council_code=OTHER_COUNCIL) == counts(2, 1, 1, 1, 0, 0, 0, 1, 0)
+    assert figures(view_store, team="east-locality") == counts(5, 3, 3, 2, 1, 1, 0, 2, 3)
+    assert figures(view_store, council_code="E09000099", team="west-locality") == counts(2, 2, 2, 1, 1, 1, 1, 0, 0)
+    assert figures(view_store, council_code=OTHER_COUNCIL, team="west-locality") == counts(0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    with view_store.transaction() as cursor:
+        assert ended_by_reason(cursor) == {"case_closed": 3}
+
+
+def test_a_carer_who_stopped_caring_leaves_the_active_funnel_counted_as_ended_with_the_reason(
+    record: CaseRecord, view_store: ViewStore
+):
+    s = Scenario()
+    steps = a_declined_and_a_supported_carer(s)
+    views = register(record, view_store)
+    for command in steps:
+        record.handle(command)
+    views.run_until_caught_up()
+    key = (s.case_id.hex, "carer-1")
+    assert register_rows(view_store)[key]["supported"] == 1
+    assert figures(view_store)["carers_supported_in_their_own_right"] == 1
+
+    stopped = s.end_involvement("carer-1", reason="carer_stopped_caring", ended_on="2026-01-05")
+    record.handle(stopped)
+    views.run_until_caught_up()
+    row = register_rows(view_store)[key]
+    assert (row["supported"], row["involvement_ended_on"], row["involvement_end_reason"]) == (
+        0,
+        "2026-01-05",
+        "carer_stopped_caring",
+    )
+    counted = figures(view_store)
+    assert (counted["carers_supported_in_their_own_right"], counted["carers_whose_involvement_ended"]) == (0, 1)
+    assert counted["carers_assessed"] == 1  # what happened before the ending is still counted
+    with view_store.transaction() as cursor:
+        assert ended_by_reason(cursor) == {"carer_stopped_caring": 1}
+    assert register_rows(view_store) == {
+        k: {**v, "updated_at": register_rows(view_store)[k]["updated_at"]}
+        for k, v in expected_register(record, s.case_id).items()
+    }

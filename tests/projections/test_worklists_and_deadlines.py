@@ -113,3 +113,53 @@ def test_a_submitted_plan_waits_for_the_first_authority_in_the_scheme_whose_limi
     # Without the council's scheme the plan goes to the panel, the route that may approve most.
     ProjectionRunner(record, view_store, [WorklistView()]).rebuild()
     assert ("sign_off", "panel_member") in {(k, r) for k, r, *_ in worklist(view_store, s.case_id.hex)}
+
+
+def test_an_adult_who_died_is_overdue_for_nothing_and_her_open_account_is_on_the_finance_worklist(
+    record: CaseRecord, view_store: ViewStore, clock: Any
+):
+    from datetime import timedelta
+
+    from domain.need_to_know import Reach
+    from projections.case_access import CaseAccessView
+    from projections.worklists import accounts_to_close, accounts_to_close_count
+    from tests.builders import ADULT, MANAGER
+    from tests.domain.story import adult_only_signed_off
+
+    s = Scenario()
+    views = ProjectionRunner(record, view_store, [WorklistView(), DeadlinesView(), CaseAccessView()])
+    for command in [
+        *adult_only_signed_off(s),
+        s.agreement(),
+        s.schedule_payment(1),
+        s.issue_payment(1),
+        s.schedule_review(person_ids=[ADULT]),
+    ]:
+        record.handle(command)
+    views.run_until_caught_up()
+    case_id = s.case_id.hex
+    assert {what for what, _, _ in deadlines(view_store, case_id)} >= {"review:rv-1", "monitoring:dp-1"}
+
+    clock.advance(timedelta(days=72))
+    record.handle(s.end_involvement(reason="adult_died", ended_on="2026-03-15"))
+    views.run_until_caught_up()
+    # Nothing is due of her any more: her review is cancelled, her agreement ended (no return due).
+    assert deadlines(view_store, case_id) == set()
+    finance = Reach(has_money=True, named_user="fin-olu")
+    with view_store.transaction() as cursor:
+        listed = accounts_to_close(cursor, reach=finance, limit=10)
+        elsewhere = accounts_to_close(cursor, team="west-locality", limit=10)
+    assert [(row.case_id, row.kind, row.person_id) for row in listed] == [
+        (case_id, "close_direct_payment_account", ADULT)
+    ]
+    assert elsewhere == []
+
+    # The case closes; the account, still open, stays on the finance worklist until finance closes it.
+    record.handle(s.close(reason="deceased", actor=MANAGER))
+    views.run_until_caught_up()
+    assert {(kind, role, person, stage) for kind, role, person, _, stage in worklist(view_store, case_id)} == {
+        ("close_direct_payment_account", "finance_officer", ADULT, "closed")
+    }
+    with view_store.transaction() as cursor:
+        assert [row.case_id for row in accounts_to_close(cursor, reach=finance, limit=10)] == [case_id]
+        assert (accounts_to_close_count(cursor), accounts_to_close_count(cursor, "west-locality")) == (1, 0)

@@ -27,3 +27,19 @@ def test_forty_generated_cases_load_without_a_refusal(record: CaseRecord, clock:
     for script in scripts:
         report = record.verify_chain(script.case_id)
         assert report.intact, report
+
+
+def test_adults_who_move_to_another_council_load_without_a_refusal(record: CaseRecord, clock: SteppingClock):
+    clock.now = datetime(2026, 6, 1, tzinfo=UTC)
+    moving = [s for s in generate_caseload(2000, seed=7) if "NotifyMoveToAnotherCouncil" in s.command_names]
+    assert any("ContinueMeetingNeedsAfterMove" in s.command_names for s in moving)
+    assert any("EndInvolvement" in s.command_names for s in moving)
+
+    stats = load(record, moving)
+
+    assert (stats.cases, stats.commands) == (len(moving), sum(len(s.commands) for s in moving))
+    for script in moving:
+        case = record.get_case(script.case_id).state
+        if "EndInvolvement" in script.command_names:
+            assert case.adult.involvement_end_reason.value == "moved_to_another_council"
+            assert case.adult.move.receiving_assessed_on is not None

@@ -100,3 +100,25 @@ async def test_after_the_case_closes_its_workflow_takes_the_money_until_finance_
 
     await handle.result()
     assert events_named(case_record, story, "DirectPaymentAccountClosed")[0].agreement_id == "dp-1"
+
+
+async def test_with_the_needs_met_past_the_move_date_the_payments_go_on_until_the_receiving_council_assesses(
+    temporal_env: WorkflowEnvironment, worker: Worker, case_record: CaseRecord, task_queue: str
+) -> None:
+    client, story = temporal_env.client, Scenario()
+    await _paying_from_a_fortnight_ago(temporal_env, story, task_queue)
+    payments = payments_of(client, story.case_id)
+    today = date.today().isoformat()
+    await send(client, story.notify_move(move_on=today, notified_on=today))
+    await send(client, story.continue_after_move())
+
+    # Slot 2 falls due a fortnight after the move date and is paid: this council still meets the needs.
+    assert await temporal_env.fast_forward(payments, timedelta(days=15))
+    await eventually(lambda: [e.slot for e in events_named(case_record, story, "PaymentIssued")] == [2], "slot 2")
+
+    # Once the receiving council has assessed, the involvement ends for the move and payments stop.
+    await send(client, story.receiving_assessed(assessed_on=today))
+    await send(client, story.end_involvement(reason="moved_to_another_council", ended_on=today))
+    stopped = await payments.result()
+    assert (stopped.stopped, stopped.issued_slots) == (True, [2])
+    assert case_record.get_case(story.case_id).state.adult.involvement_end_reason.value == "moved_to_another_council"
