@@ -29,6 +29,8 @@ Columns (times are when the event was recorded, ISO 8601; NULL = has not happene
 - ``support_pence``: the carer's approved personal budget standing now (the sign-off amount, as
   revised by an upheld challenge); NULL when no sign-off stands (none yet, or the plan was revised
   or the carer reassessed since). Kept after the case closes: it is what was approved.
+- ``council_person_id``: the carer's council person id (domain.person_index): one carer caring
+  for two adults has a row on each case under the same id (``carer_cases``).
 - ``updated_at``: when the last event that changed any other column of this row was recorded.
 
 Where each carer stands (``young_carer``, ``team``, ``council_code``, ``assessment``,
@@ -48,7 +50,7 @@ from domain.case.state import AssessmentStatus, CaseState, Person
 from projections.base import handles
 from projections.case_rows import CaseRowsView, CaseTable, Key, Values
 from projections.reading import Bit, Instant, ViewRow, select
-from projections.store import ViewCursor
+from projections.store import ViewCursor, has_column
 
 REGISTER = "view_carers_register"
 
@@ -72,6 +74,7 @@ STANDING = (
     "eligible",
     "supported",
     "support_pence",
+    "council_person_id",
 )
 REGISTER_TABLE = CaseTable(REGISTER, keys=("carer_id",), columns=(*FACTS, *STANDING))
 Rows = dict[Key, Values]
@@ -91,6 +94,7 @@ def standing(state: CaseState, carer: Person) -> Values:
         "eligible": None if carer.eligibility is None else int(carer.eligibility.eligible),
         "supported": int(not state.closed and (carer.sign_off is not None or agreement_in_force)),
         "support_pence": carer.sign_off.approved_pence if carer.sign_off is not None else None,
+        "council_person_id": carer.council_person_id,
     }
 
 
@@ -130,8 +134,13 @@ class CarersRegisterView(CaseRowsView):
             "declined INTEGER NOT NULL DEFAULT 0, last_declined_at TEXT, requested_at TEXT, "
             "assessment TEXT NOT NULL, assessed_at TEXT, eligible INTEGER, "
             "supported INTEGER NOT NULL DEFAULT 0, support_pence BIGINT, updated_at TEXT NOT NULL, "
-            "PRIMARY KEY (case_id, carer_id))"
+            "council_person_id TEXT, PRIMARY KEY (case_id, carer_id))"
         )
+        if not has_column(cursor, REGISTER, "council_person_id"):
+            # A register made before the person index: its rows gain the id as their cases move on
+            # (or at once, with `carecase projections rebuild`).
+            cursor.execute(f"ALTER TABLE {REGISTER} ADD COLUMN council_person_id TEXT")
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {REGISTER}_by_person ON {REGISTER} (council_person_id)")
         self.drop_retired(cursor)
 
     def apply(self, cursor: ViewCursor, event: CaseEvent, state: CaseState) -> None:
@@ -198,6 +207,7 @@ class CarerRow(ViewRow):
     supported: Bit
     support_pence: int | None
     updated_at: Instant
+    council_person_id: str | None
 
 
 class RegisterFigures(ViewRow):
@@ -247,7 +257,13 @@ def register_figures(cursor: ViewCursor, council_code: str | None = None, team: 
     )
 
 
-def carers(cursor: ViewCursor, *, team: str | None = None, limit: int) -> list[CarerRow]:
-    """The register's rows (of one team, or all), by case and carer."""
+def carers(
+    cursor: ViewCursor, *, team: str | None = None, council_person_id: str | None = None, limit: int
+) -> list[CarerRow]:
+    """The register's rows (of one team, of one carer across the adults they care for, or all),
+    by case and carer."""
     where, params = _where(None, team)
+    if council_person_id is not None:
+        where = (where + " AND " if where else "WHERE ") + "council_person_id = ?"
+        params.append(council_person_id)
     return select(cursor, CarerRow, REGISTER, where + " ORDER BY case_id, carer_id LIMIT ?", (*params, limit))
