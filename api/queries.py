@@ -1,4 +1,5 @@
-"""What the council's front end reads: the current case, worklists, the ledger, the carers register.
+"""What the council's front end reads: the current case, worklists, the ledger, the carers register,
+the person index.
 
 Each view owns its read queries and answers with typed rows (the functions at the end of each
 ``projections`` module); these endpoints parse the request, call them and wrap their rows with the
@@ -10,7 +11,8 @@ written to the access log, and so is every list read, with the ids of the cases 
 
 Need to know (``api/need_to_know.py``): a case is opened only through ``case_reader``, which
 answers 404 for a case outside the caller's reach as for one that does not exist; lists show
-only the cases within the caller's reach.
+only the cases within the caller's reach. ``GET /people`` ("is this person known to us?") lists
+a person's cases within reach and only counts the others (decision 0031).
 """
 
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.

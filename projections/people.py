@@ -141,17 +141,18 @@ def council_person_ids(
     name: str | None = None,
     date_of_birth: date | None = None,
 ) -> list[str]:
-    """The council person ids the keys given match (each key given must match)."""
-    where, params = [], []
-    if council_person_id is not None:
-        where.append("council_person_id = ?")
-        params.append(council_person_id)
-    if nhs_number is not None:
-        where.append("nhs_number = ?")
-        params.append(nhs_number)
-    if name is not None and date_of_birth is not None:
-        where.append("name_key = ? AND date_of_birth = ?")
-        params.extend([normalised_name(name), date_of_birth.isoformat()])
+    """The council person ids the keys given match (each key given must match; a name only with a
+    date of birth)."""
+    if (name is None) != (date_of_birth is None):
+        raise ValueError("a person is matched by name only with their date of birth")
+    keys = (
+        ("council_person_id", council_person_id),
+        ("nhs_number", nhs_number),
+        ("name_key", None if name is None else normalised_name(name)),
+        ("date_of_birth", None if date_of_birth is None else date_of_birth.isoformat()),
+    )
+    where = [f"{column} = ?" for column, value in keys if value is not None]
+    params = [value for _, value in keys if value is not None]
     if not where:
         return []
     rows = cursor.execute(
