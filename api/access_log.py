@@ -23,7 +23,7 @@ from typing import Any
 
 from api.log_chain import LogReport, check_log, row_hash
 from domain.canonical import GENESIS_HASH
-from projections.store import ViewCursor, ViewStore, utc_text
+from projections.store import ViewCursor, ViewStore, has_column, utc_text
 
 ACCESS = "api_access_log"
 OPS = "ops_action_log"
@@ -44,7 +44,7 @@ class AccessLog:
             )
             for table, fields in LOGS.items():
                 self._create(cursor, table, fields)
-                if not _has_column(cursor, table, "row_hash"):
+                if not has_column(cursor, table, "row_hash"):
                     # A log written before the chain: kept as it was, beside the chained one.
                     cursor.execute(f"ALTER TABLE {table} RENAME TO {table}_unchained")
                     self._create(cursor, table, fields)
@@ -186,12 +186,3 @@ class AccessLog:
 def _read_row(row: dict[str, Any]) -> dict[str, Any]:
     ids = row.pop("case_ids")
     return {**row, "case_ids": json.loads(ids) if ids is not None else None}
-
-
-def _has_column(cursor: ViewCursor, table: str, column: str) -> bool:
-    try:
-        with cursor.savepoint("log_shape"):
-            cursor.execute(f"SELECT {column} FROM {table} WHERE 1 = 0")
-    except Exception:  # the driver's own "no such column" (sqlite3 and psycopg differ)
-        return False
-    return True

@@ -147,6 +147,8 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "date_of_birth": "1968-07-11",
             "relationship_to_adult": "son",
             "lives_with_adult": True,
+            # Who he is across cases: the same id on his father's case links his carer's record.
+            "council_person_id": "LA-0042117",
         },
         # The referral (always version 1) misread her date of birth from the discharge letter.
         "CorrectRecordedFact": {

@@ -1,4 +1,5 @@
-"""What the council's front end reads: the current case, worklists, the ledger, the carers register.
+"""What the council's front end reads: the current case, worklists, the ledger, the carers register,
+the person index.
 
 Each view owns its read queries and answers with typed rows (the functions at the end of each
 ``projections`` module); these endpoints parse the request, call them and wrap their rows with the
@@ -10,31 +11,36 @@ written to the access log, and so is every list read, with the ids of the cases 
 
 Need to know (``api/need_to_know.py``): a case is opened only through ``case_reader``, which
 answers 404 for a case outside the caller's reach as for one that does not exist; lists show
-only the cases within the caller's reach.
+only the cases within the caller's reach. ``GET /people`` ("is this person known to us?") lists
+a person's cases within reach and only counts the others (decision 0031).
 """
 
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
 
 import asyncio
 import uuid
+from datetime import date
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from api.auth import allow, backend
 from api.backend import Backend
 from api.keys import ApiUser
 from api.need_to_know import LARGEST_ID, MinPosition, OpenedCase, case_reader, reach_for
-from api.roles import CASE_READERS, FIGURE_READERS, WORKLIST_READERS
-from domain.errors import NotFound
+from api.roles import CASE_READERS, FIGURE_READERS, PEOPLE_SEARCHERS, WORKLIST_READERS
+from domain.errors import InvalidInput, NotFound
+from domain.person_index import normalised_name
 from domain.person_record import PersonRecord
 from domain.timeline import TimelineEntry
+from domain.values import NhsNumber
 from domain.vocabulary import Stage
 from projections.audit_timeline import timeline_of
 from projections.carers_register import CarerRow, RegisterFigures, carers, ended_by_reason, register_figures
 from projections.current_case import CasePerson, CaseSummary, CurrentCase, cases, current_case, people_on
 from projections.ledger import LedgerEntry, LedgerPart, LedgerRow, entries_of, ledger_of, parts_of
+from projections.people import PersonFound, council_person_ids, earlier_cases_of, people_found
 from projections.store import ViewCursor
 from projections.worklists import CaseWork, Owner, WorklistItem, accounts_to_close, work_on, worklist
 
@@ -64,6 +70,9 @@ class CaseView(BaseModel):
     people: list[CasePerson]
     work: list[CaseWork]
     ledger: LedgerRow | None
+    earlier_cases: list[str] = Field(
+        default=[], description="The adult's earlier (closed) cases this referral was linked to, oldest first"
+    )
 
 
 class CaseLedger(BaseModel):
@@ -106,8 +115,17 @@ async def get_case(opened: CaseToRead, request: Request, app: Annotated[Backend,
         work = work_on(cursor, case_id.hex)
         money = ledger_of(cursor, case_id.hex)
         quarantined = bool(app.views.quarantine_of(cursor, case_id.hex))
+        earlier = earlier_cases_of(cursor, case_id.hex)
     opened.logged(app, request, "case")
-    return CaseView(position=position, quarantined=quarantined, case=case, people=people, work=work, ledger=money)
+    return CaseView(
+        position=position,
+        quarantined=quarantined,
+        case=case,
+        people=people,
+        work=work,
+        ledger=money,
+        earlier_cases=earlier,
+    )
 
 
 @router.get("/cases", response_model=Page[CaseSummary], tags=["cases"], summary="Open cases by team, stage or worker")
@@ -307,10 +325,94 @@ async def carers_register(
     user: Annotated[ApiUser, Depends(allow(FIGURE_READERS))],
     app: Annotated[Backend, Depends(backend)],
     team: Team = None,
+    council_person_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    ] = None,
     limit: Limit = 200,
     min_position: MinPosition = None,
 ) -> Page[CarerRow]:
     await app.wait_for_position(min_position)
     with app.snapshot() as (position, cursor):
-        rows = carers(cursor, team=team, limit=limit)
+        rows = carers(cursor, team=team, council_person_id=council_person_id, limit=limit)
     return Page[CarerRow](position=position, items=rows)
+
+
+class PeopleAnswer(BaseModel):
+    position: int
+    people: list[PersonFound] = Field(
+        description="Each person found who is on a case the caller may see: their council person id, "
+        "those cases, and how many of their other cases the caller may not see"
+    )
+    other_cases_not_shown: int = Field(
+        description="How many cases there are of people found who are on no case the caller may see "
+        "(they are not listed): ask the team that holds them"
+    )
+
+
+CouncilPersonId = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+        description="The council person id (ASC-CLD LA_Person_Unique_Identifier)",
+    ),
+]
+_NHS_NUMBER: TypeAdapter[str] = TypeAdapter(NhsNumber)
+
+
+def _person_query(
+    nhs_number: str | None, name: str | None, date_of_birth: date | None
+) -> tuple[str | None, str | None]:
+    """The NHS number checked (its check digit) and the name normalised; 422 naming the field."""
+    if nhs_number is not None:
+        try:
+            nhs_number = _NHS_NUMBER.validate_python(nhs_number)
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise InvalidInput(f"nhs_number: {first['msg']}", code=first["type"], field="nhs_number") from None
+    if name is not None and not normalised_name(name):
+        raise InvalidInput("name: must say something", code="blank_text", field="name")
+    if (name is None) != (date_of_birth is None):
+        missing = "date_of_birth" if date_of_birth is None else "name"
+        raise InvalidInput(
+            f"{missing}: a person is found by name only with their date of birth (and the other way round)",
+            code="name_needs_date_of_birth",
+            field=missing,
+        )
+    return nhs_number, name
+
+
+@router.get(
+    "/people",
+    response_model=PeopleAnswer,
+    tags=["people"],
+    summary="Is this person known to us? By council person id, NHS number, or name and date of birth",
+)
+async def find_people(
+    request: Request,
+    user: Annotated[ApiUser, Depends(allow(PEOPLE_SEARCHERS))],
+    app: Annotated[Backend, Depends(backend)],
+    council_person_id: CouncilPersonId = None,
+    nhs_number: Annotated[str | None, Query(description="10 digits, no spaces")] = None,
+    name: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="matched case-insensitively, spaces collapsed")
+    ] = None,
+    date_of_birth: date | None = None,
+    min_position: MinPosition = None,
+) -> PeopleAnswer:
+    nhs_number, name = _person_query(nhs_number, name, date_of_birth)
+    if council_person_id is None and nhs_number is None and name is None:
+        raise InvalidInput(
+            "council_person_id: give a council person id, an NHS number, or a name with a date of birth",
+            code="person_query_empty",
+            field="council_person_id",
+        )
+    await app.wait_for_position(min_position)
+    with app.snapshot() as (position, cursor):
+        ids = council_person_ids(
+            cursor, council_person_id=council_person_id, nhs_number=nhs_number, name=name, date_of_birth=date_of_birth
+        )
+        found = people_found(cursor, ids, reach_for(user))
+    logged_list(app, user, request, "people", [case.case_id for person in found.people for case in person.cases])
+    return PeopleAnswer(position=position, people=found.people, other_cases_not_shown=found.other_cases_not_shown)

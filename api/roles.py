@@ -132,6 +132,8 @@ CASE_READERS = frozenset({SW, TM, PANEL, HOS, FIN, AUD})
 WORKLIST_READERS = frozenset({SW, TM, PANEL, HOS, FIN})
 FIGURE_READERS = frozenset({TM, HOS, AUD, ADMIN})  # council-wide counts, no personal details
 AUDITORS = frozenset({AUD})
+# "Is this person known to us?" (GET /people): those who take referrals, and auditors.
+PEOPLE_SEARCHERS = frozenset({SW, TM, AUD})
 OPERATIONS = frozenset({OPS, ADMIN})
 # Who may have the Temporal Web UI (or CLI) decrypt a workflow's payloads through /codec: staff
 # who unstick workflows and must see what one was given; every decode is logged (api/codec.py).

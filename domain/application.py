@@ -156,7 +156,8 @@ class CaseRecord(Application[UUID]):
         mapper = self.mapper
         assert isinstance(mapper, CanonicalMapper)  # construct_mapper made it
         mapper.sealer = self.sealer
-        self.services = Services(council=council or CouncilSettings(), rule_sets=rule_sets)
+        # The store is the person index too: a referral reads who has an open case from it.
+        self.services = Services(council=council or CouncilSettings(), rule_sets=rule_sets, people=recorder)
         # Cases saved recently, kept to spare the next command a rebuild (0 turns this off).
         self._cache: OrderedDict[UUID, FrozenCase] = OrderedDict()
         self._cache_lock = threading.Lock()

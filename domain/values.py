@@ -72,6 +72,34 @@ Identifier = Annotated[
         description="An identifier: letters, digits and _ . : - (at most 64)",
     ),
 ]
+
+
+def _nhs_check_digit(value: str) -> str:
+    # The NHS number's tenth digit is its modulus 11 check digit: 11 less the remainder of the first
+    # nine digits weighted 10 down to 2, divided by 11 (11 reads as 0; 10 is never issued).
+    total = sum(int(digit) * weight for digit, weight in zip(value[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    if check == 10 or check != int(value[9]):
+        raise PydanticCustomError(
+            "nhs_number_check_digit",
+            "not an NHS number: its last digit is not the modulus 11 check digit of the first nine",
+        )
+    return value
+
+
+NhsNumber = Annotated[
+    StrictStr,
+    Field(
+        min_length=10,
+        max_length=10,
+        pattern=r"^[0-9]{10}$",
+        description="An NHS number: 10 digits, no spaces, the last the modulus 11 check digit",
+    ),
+    AfterValidator(_nhs_check_digit),
+]
+
 Reason = Annotated[
     StrictStr,
     Field(min_length=1, max_length=4_000),

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 
+from domain.person_index import Episode
 from eventstore.index import IndexRow
 from eventstore.outbox import PaymentInstruction
 
@@ -60,6 +61,11 @@ class CaseStore(Protocol):
     def case_ids(self) -> list[UUID]:
         """Every case the store holds events or index rows for: a case whose events were all
         removed is still listed, so its broken chain is found."""
+        ...
+
+    # The person index's episodes, written in the same transaction as the events (eventstore.episodes).
+    def episodes_of(self, keys: list[str]) -> list[Episode]:
+        """Every episode recorded under any of these keys, oldest first."""
         ...
 
     # The payment outbox, written in the same transaction as the PaymentIssued events.

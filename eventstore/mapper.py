@@ -36,6 +36,15 @@ class IndexedStoredEvent(StoredEvent):
     # to the payment outbox in the same transaction as the event. Kept out of equality and hashing
     # (a dict is not hashable, and the event is the same event with or without it).
     outbox: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # The person index's change this event makes (an episode held or released), if any: the
+    # recorder writes it in the same transaction as the event (eventstore.episodes).
+    episode: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+
+
+def episode_change(domain_event: Any) -> dict[str, Any] | None:
+    """The person index's change an event makes: from its ``person_episode()``, if it has one."""
+    change = getattr(domain_event, "person_episode", None)
+    return change() if callable(change) else None
 
 
 def outbox_instruction(domain_event: Any) -> dict[str, Any] | None:
@@ -63,6 +72,7 @@ class CanonicalMapper(Mapper[Any]):
             recorded_at=getattr(domain_event, "timestamp", None),
             chain_hash=state.get(CHAIN_FIELD),
             outbox=outbox_instruction(domain_event),
+            episode=episode_change(domain_event),
         )
 
     def _stored_form(self, domain_event: Any) -> dict[str, Any]:

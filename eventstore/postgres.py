@@ -18,7 +18,10 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from domain.person_index import Episode
 from eventstore.contract import CaseStore
+from eventstore.episodes import EPISODES_TABLE, NHS_KEYS, unique_episodes, write_episodes_postgres
+from eventstore.episodes import postgres_statements as episode_statements
 from eventstore.index import INDEX_TABLE, IndexRow, index_params
 from eventstore.outbox import (
     OUTBOX_TABLE,
@@ -76,6 +79,10 @@ class CaseRecorder(PostgresApplicationRecorder):
         self.check_identifier_length(self.outbox_table)
         self.outbox_statements = postgres_statements(self.datastore.schema, self.outbox_table)
         self.sql_create_statements.extend(self.outbox_statements.create)
+        self.episodes_table = f"{events_table_name}_{EPISODES_TABLE}"
+        self.check_identifier_length(self.episodes_table)
+        self.episode_statements = episode_statements(self.datastore.schema, self.episodes_table)
+        self.sql_create_statements.extend(self.episode_statements.create)
         # Apart from the events: a person's key, its bytes deleted at the end of retention.
         self.keys_table = f"{events_table_name}_{PERSON_KEYS_TABLE}"
         self.check_identifier_length(self.keys_table)
@@ -122,6 +129,24 @@ class CaseRecorder(PostgresApplicationRecorder):
             self._lock_table(curs)
             insert_outbox_rows_postgres(curs, self.outbox_statements.insert, outbox)
 
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # After the events, in the same transaction and pipeline: the library's sync then raises the
+        # first failure as it is (a version conflict, or a second open episode for one person), an
+        # IntegrityError the record retries on. Before the events, a failure would abort the pipeline
+        # and be reported as "pipeline aborted" instead.
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        # A cursor of its own: the library reads the notification ids from the events' cursor.
+        with curs.connection.cursor() as episodes:
+            write_episodes_postgres(episodes, self.episode_statements, stored_events)
+
+    def episodes_of(self, keys: list[str]) -> list[Episode]:
+        """The person index's episodes under any of these keys (eventstore.episodes)."""
+        if not keys:
+            return []
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.episode_statements.select, (list(keys),))
+            return unique_episodes(curs.fetchall())
+
     def version_as_of(self, originator_id: UUID, instant: datetime) -> int | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.version_as_of_statement, (originator_id, instant), prepare=True)
@@ -162,7 +187,9 @@ class CaseRecorder(PostgresApplicationRecorder):
     def destroy_person_keys(self, case_id: UUID, destroyed_at: datetime, destroyed_by: str, why: str) -> list[str]:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self.destroy_keys_statement, (destroyed_at, destroyed_by, why, case_id))
-            return sorted(r["person_id"] for r in curs.fetchall())
+            people = sorted(r["person_id"] for r in curs.fetchall())
+            curs.execute(self.episode_statements.forget_nhs_numbers, (case_id.hex, NHS_KEYS))
+            return people
 
     def person_key_rows(self, case_id: UUID) -> list[PersonKeyRow]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

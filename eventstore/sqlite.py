@@ -17,7 +17,14 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import Environment, EnvType
 
+from domain.person_index import Episode
 from eventstore.contract import CaseStore
+from eventstore.episodes import (
+    forget_nhs_numbers_sqlite,
+    select_episodes_sqlite,
+    write_episodes_sqlite,
+)
+from eventstore.episodes import sqlite_create_statements as episode_create_statements
 from eventstore.index import INDEX_TABLE, IndexRow, index_params
 from eventstore.outbox import (
     OUTBOX_TABLE,
@@ -63,6 +70,7 @@ class CaseRecorder(SQLiteApplicationRecorder):
             "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_time ON {INDEX_TABLE} (originator_id, recorded_at_us)",
             *sqlite_create_statements(self.outbox_table),
+            *episode_create_statements(),
             # Apart from the events: a person's key, its bytes deleted at the end of retention.
             f"CREATE TABLE IF NOT EXISTS {PERSON_KEYS_TABLE} ("
             "case_id TEXT NOT NULL, person_id TEXT NOT NULL, key BLOB, created_at_us INTEGER NOT NULL, "
@@ -81,6 +89,8 @@ class CaseRecorder(SQLiteApplicationRecorder):
             c.executemany(f"INSERT INTO {INDEX_TABLE} VALUES (?,?,?,?)", rows)
         # After the events: a version conflict has already failed the whole transaction by now.
         insert_outbox_rows_sqlite(c, outbox_rows(stored_events), self.outbox_table)
+        # Last: a second open episode for one person fails the whole transaction here.
+        write_episodes_sqlite(c, stored_events)
         return notification_ids
 
     def version_as_of(self, originator_id: UUID, instant: datetime) -> int | None:
@@ -118,6 +128,11 @@ class CaseRecorder(SQLiteApplicationRecorder):
             )
             return [UUID(r["originator_id"]) for r in c.fetchall()]
 
+    def episodes_of(self, keys: list[str]) -> list[Episode]:
+        """The person index's episodes under any of these keys (eventstore.episodes)."""
+        with self.datastore.transaction(commit=False) as c:
+            return select_episodes_sqlite(c, keys)
+
     # The key table (eventstore.person_keys) ----------------------------------------------------
 
     def person_key(self, case_id: UUID, person_id: str) -> bytes | None:
@@ -150,6 +165,7 @@ class CaseRecorder(SQLiteApplicationRecorder):
                 "WHERE case_id=? AND key IS NOT NULL",
                 (_micros(destroyed_at), destroyed_by, why, case_id.hex),
             )
+            forget_nhs_numbers_sqlite(c, case_id.hex)
         return people
 
     def person_key_rows(self, case_id: UUID) -> list[PersonKeyRow]:

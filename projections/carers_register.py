@@ -33,6 +33,8 @@ Columns (times are when the event was recorded, ISO 8601; NULL = has not happene
   why (``InvolvementEndReason``: stopped caring, died, the adult died, the case closed...); NULL
   while it goes on. An ended carer has left the active funnel: not ``supported`` any more, and
   counted among the ended by reason (``ended_by_reason``).
+- ``council_person_id``: the carer's council person id (domain.person_index): one carer caring
+  for two adults has a row on each case under the same id (``carer_cases``).
 - ``updated_at``: when the last event that changed any other column of this row was recorded.
 
 Where each carer stands (``young_carer``, ``team``, ``council_code``, ``assessment``,
@@ -53,7 +55,7 @@ from domain.vocabulary import InvolvementEndReason
 from projections.base import handles
 from projections.case_rows import CaseRowsView, CaseTable, Key, Values
 from projections.reading import Bit, Instant, ViewRow, select
-from projections.store import ViewCursor
+from projections.store import ViewCursor, has_column
 
 REGISTER = "view_carers_register"
 
@@ -79,6 +81,7 @@ STANDING = (
     "support_pence",
     "involvement_ended_on",
     "involvement_end_reason",
+    "council_person_id",
 )
 REGISTER_TABLE = CaseTable(REGISTER, keys=("carer_id",), columns=(*FACTS, *STANDING))
 Rows = dict[Key, Values]
@@ -104,6 +107,7 @@ def standing(state: CaseState, carer: Person) -> Values:
         "support_pence": carer.sign_off.approved_pence if carer.sign_off is not None else None,
         "involvement_ended_on": carer.involvement_ended_on.isoformat() if carer.involvement_ended_on else None,
         "involvement_end_reason": carer.involvement_end_reason.value if carer.involvement_end_reason else None,
+        "council_person_id": carer.council_person_id,
     }
 
 
@@ -144,8 +148,14 @@ class CarersRegisterView(CaseRowsView):
             "assessment TEXT NOT NULL, assessed_at TEXT, eligible INTEGER, "
             "supported INTEGER NOT NULL DEFAULT 0, support_pence BIGINT, involvement_ended_on TEXT, "
             "involvement_end_reason TEXT, updated_at TEXT NOT NULL, "
-            "PRIMARY KEY (case_id, carer_id))"
+            "council_person_id TEXT, PRIMARY KEY (case_id, carer_id))"
         )
+        for column in ("involvement_ended_on", "involvement_end_reason", "council_person_id"):
+            if not has_column(cursor, REGISTER, column):
+                # A register made before endings or the person index: its rows gain the column as
+                # their cases move on (or at once, with `carecase projections rebuild`).
+                cursor.execute(f"ALTER TABLE {REGISTER} ADD COLUMN {column} TEXT")
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {REGISTER}_by_person ON {REGISTER} (council_person_id)")
         self.drop_retired(cursor)
 
     def apply(self, cursor: ViewCursor, event: CaseEvent, state: CaseState) -> None:
@@ -214,6 +224,7 @@ class CarerRow(ViewRow):
     involvement_ended_on: str | None
     involvement_end_reason: InvolvementEndReason | None
     updated_at: Instant
+    council_person_id: str | None
 
 
 class RegisterFigures(ViewRow):
@@ -277,7 +288,13 @@ def ended_by_reason(cursor: ViewCursor, council_code: str | None = None, team: s
     return {reason: int(count) for reason, count in rows}
 
 
-def carers(cursor: ViewCursor, *, team: str | None = None, limit: int) -> list[CarerRow]:
-    """The register's rows (of one team, or all), by case and carer."""
+def carers(
+    cursor: ViewCursor, *, team: str | None = None, council_person_id: str | None = None, limit: int
+) -> list[CarerRow]:
+    """The register's rows (of one team, of one carer across the adults they care for, or all),
+    by case and carer."""
     where, params = _where(None, team)
+    if council_person_id is not None:
+        where = (where + " AND " if where else "WHERE ") + "council_person_id = ?"
+        params.append(council_person_id)
     return select(cursor, CarerRow, REGISTER, where + " ORDER BY case_id, carer_id LIMIT ?", (*params, limit))

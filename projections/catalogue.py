@@ -11,6 +11,7 @@ from projections.case_access import CaseAccessView
 from projections.current_case import CurrentCaseView
 from projections.ledger import BudgetLedgerView
 from projections.overdue import DeadlinesView
+from projections.people import PeopleView
 from projections.worklists import WorklistView
 
 
@@ -25,4 +26,5 @@ def all_views(service_levels: ServiceLevels | None = None, council: CouncilSetti
         BudgetLedgerView(),
         AuditTimelineView(),
         CaseAccessView(),
+        PeopleView(),
     ]

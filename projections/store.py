@@ -123,6 +123,16 @@ class ViewCursor:
         self.execute(f"RELEASE SAVEPOINT {name}")
 
 
+def has_column(cursor: ViewCursor, table: str, column: str) -> bool:
+    """Whether the table has the column (an earlier release's table may not)."""
+    try:
+        with cursor.savepoint("view_shape"):
+            cursor.execute(f"SELECT {column} FROM {table} WHERE 1 = 0")
+    except Exception:  # the driver's own "no such column" (sqlite3 and psycopg differ)
+        return False
+    return True
+
+
 class ViewStore(ABC):
     """Base: a ``transaction()`` yielding a :class:`ViewCursor`, plus the tracking table."""
 

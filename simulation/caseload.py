@@ -14,6 +14,9 @@ The mix (module constants below; the unit tests hold the generator to them):
   declining carer may ask later (``DECLINED_CARER_LATER_ASKS_SHARE``), which reopens the
   carer's assessment while the adult is in service. An assessed carer is eligible unless
   drawn in ``CARER_NOT_ELIGIBLE_SHARE``.
+  Every carer has a council person id (decision 0031); ``CARER_OF_TWO_ADULTS_SHARE`` of them are
+  a carer already identified on an earlier case (a daughter caring for both parents), so the
+  person index links one carer across two adults' cases.
 * Profiles (one per case, named in ``PROFILES``):
     - ``signposted``: screened to information and advice only, the advice given recorded with
       the screening (``SIGNPOSTED_SHARE``);
@@ -100,6 +103,8 @@ NOT_ELIGIBLE_SHARE = 0.12  # of the cases neither signposted nor carer-only
 CARER_DECLINES_SHARE = 0.25
 DECLINED_CARER_LATER_ASKS_SHARE = 0.5
 CARER_NOT_ELIGIBLE_SHARE = 0.10
+CARER_OF_TWO_ADULTS_SHARE = 0.05  # carers already identified on an earlier case
+CARER_POOL_SIZE = 50  # how many recent cases' carers a new case's carer may be
 COMBINED_ASSESSMENT_SHARE = 0.05  # of cases with an accepting first carer
 ADULT_LACKS_CAPACITY_SHARE = 0.08
 ADULT_AUTHORISED_PERSON = "ap-1"  # the id of the authorised person of an adult who lacks capacity
@@ -309,9 +314,10 @@ def generate_caseload(
     threshold = settings.panel_threshold_pence
     rng = random.Random(seed)
     end = start + timedelta(days=365 * years)
+    carers: list[tuple[str, str]] = []  # recent cases' carers: council person id and name
     for _ in range(size):
         case_rng = random.Random(rng.getrandbits(64))
-        yield _CaseBuilder(case_rng, start, end, threshold, settings.panel_limit_pence).build()
+        yield _CaseBuilder(case_rng, start, end, threshold, settings.panel_limit_pence, carers).build()
 
 
 def load(record: Any, scripts: Iterable[CaseScript], progress: Callable[[LoadStats], None] | None = None) -> LoadStats:
@@ -362,6 +368,7 @@ def _birth_date(rng: random.Random, on: date, low: int, high: int) -> date:
 @dataclass
 class _Carer:
     carer_id: str
+    council_person_id: str
     name: str
     accepts: bool
     later_asks: bool
@@ -372,7 +379,13 @@ class _Carer:
 
 class _CaseBuilder:
     def __init__(
-        self, rng: random.Random, start: date, end: date, threshold: int, panel_limit: int = 10_000_000
+        self,
+        rng: random.Random,
+        start: date,
+        end: date,
+        threshold: int,
+        panel_limit: int = 10_000_000,
+        carer_pool: list[tuple[str, str]] | None = None,
     ) -> None:
         self.rng = rng
         self.end = end
@@ -403,17 +416,29 @@ class _CaseBuilder:
         self.adult_name = f"{rng.choice(FIRST_NAMES)} {self.surname}"
         self.has_capacity = rng.random() >= ADULT_LACKS_CAPACITY_SHARE
         self.carers: list[_Carer] = []
+        pool = carer_pool if carer_pool is not None else []
+        new_carers: list[tuple[str, str]] = []
         for n in range(1, self.n_carers + 1):
             accepts = rng.random() >= CARER_DECLINES_SHARE
+            if pool and rng.random() < CARER_OF_TWO_ADULTS_SHARE:
+                council_person_id, name = pool.pop(rng.randrange(len(pool)))  # cares for this adult too
+            else:
+                council_person_id, name = f"LA-C{rng.getrandbits(40):010X}", f"{rng.choice(FIRST_NAMES)} {self.surname}"
+                new_carers.append((council_person_id, name))
             self.carers.append(
                 _Carer(
                     carer_id=f"carer-{n}",
-                    name=f"{rng.choice(FIRST_NAMES)} {self.surname}",
+                    council_person_id=council_person_id,
+                    name=name,
                     accepts=accepts,
                     later_asks=(not accepts) and rng.random() < DECLINED_CARER_LATER_ASKS_SHARE,
                     eligible=rng.random() >= CARER_NOT_ELIGIBLE_SHARE,
                 )
             )
+        # Only carers of earlier cases are drawn again (two carers of one adult are two people), and
+        # each once: a carer of two adults.
+        pool.extend(new_carers)
+        del pool[:-CARER_POOL_SIZE]
         if self.profile == "carer_only":
             # The carer's own support is the point of this profile: the first carer takes it up.
             self.carers[0].accepts, self.carers[0].later_asks, self.carers[0].eligible = True, False, True
@@ -485,6 +510,7 @@ class _CaseBuilder:
             self.emit(
                 s.identify_carer,
                 carer.carer_id,
+                council_person_id=carer.council_person_id,
                 name=carer.name,
                 date_of_birth=_birth_date(rng, self.day, 25, 85).isoformat(),
                 relationship_to_adult=relationship,

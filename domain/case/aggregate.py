@@ -30,15 +30,17 @@ from domain.case.payments import PaymentSteps
 from domain.case.planning import PlanningSteps
 from domain.case.prevention import PreventionSteps
 from domain.case.reablement import ReablementSteps
-from domain.case.referral import ReferralSteps
+from domain.case.referral import ReferralSteps, adult_across_cases
 from domain.case.representatives import RepresentativeSteps
 from domain.case.restriction import RestrictionSteps
 from domain.case.retention import RetentionSteps
 from domain.case.reviews import ReviewSteps
+from domain.case.rules import a_person_may_have_only_one_open_case
 from domain.case.safeguarding import SafeguardingSteps
 from domain.case.state import CaseState
 from domain.case.transitions import TransitionSteps
 from domain.case.variations import VariationSteps
+from domain.person_index import PersonIndex, episode_keys
 from domain.vocabulary import PrimarySupportReason, ReferralRoute
 
 
@@ -87,7 +89,13 @@ class Case(
         adult_name: str,
         adult_date_of_birth: date,
         primary_support_reason: PrimarySupportReason | None,
+        council_person_id: str | None = None,
+        nhs_number: str | None = None,
+        people: PersonIndex | None = None,
     ) -> Case:
+        episodes = [] if people is None else people.episodes_of(episode_keys(council_person_id, nhs_number))
+        a_person_may_have_only_one_open_case(episodes, case_id.hex)
+        known_as, earlier_cases = adult_across_cases(case_id.hex, adult_id, council_person_id, episodes)
         fields: dict[str, Any] = dict(
             council_code=council_code,
             team=team,
@@ -97,6 +105,9 @@ class Case(
             adult_name=adult_name,
             adult_date_of_birth=adult_date_of_birth,
             primary_support_reason=primary_support_reason,
+            council_person_id=known_as,
+            nhs_number=nhs_number,
+            earlier_cases=earlier_cases,
             command_id=ctx.command_id,
             command_name=ctx.command_name,
             command_digest=ctx.command_digest,

@@ -20,6 +20,7 @@ from domain.case.rules import (
 )
 from domain.case.state import AssessmentStatus, Person, RecordedFactSource
 from domain.people import ADULTHOOD_AGE, age_on
+from domain.person_index import assigned_council_person_id
 
 
 class CarerSteps(Recording):
@@ -43,7 +44,14 @@ class CarerSteps(Recording):
         relationship_to_adult: str
         lives_with_adult: bool
         young_carer: bool
-        personal_fields = ("name", "date_of_birth")
+        # The person index (decision 0031): the carer across cases. Recorded before it existed, an
+        # identification named neither: the carer's id is the one the record assigns.
+        council_person_id: str = ""
+        nhs_number: str | None = None  # None if not given, or once erased
+        personal_fields = ("name", "date_of_birth", "nhs_number")
+
+        def council_person_id_of(self) -> str:
+            return self.council_person_id or assigned_council_person_id(self.originator_id.hex, self.carer_id)
 
         def apply(self, case: Recording) -> None:
             case.state.people[self.carer_id] = Person(
@@ -54,6 +62,8 @@ class CarerSteps(Recording):
                 relationship_to_adult=self.relationship_to_adult,
                 lives_with_adult=self.lives_with_adult,
                 young_carer=self.young_carer,
+                council_person_id=self.council_person_id_of(),
+                nhs_number=self.nhs_number,
             )
             case.state.recorded_facts[self.originator_version] = RecordedFactSource(
                 event_type="CarerIdentified",
@@ -125,6 +135,8 @@ class CarerSteps(Recording):
         date_of_birth: date,
         relationship_to_adult: str,
         lives_with_adult: bool,
+        council_person_id: str | None = None,
+        nhs_number: str | None = None,
     ) -> None:
         case_must_be_open(self.state)
         carer_must_not_already_be_on_the_case(self.state, carer_id)
@@ -141,6 +153,10 @@ class CarerSteps(Recording):
             relationship_to_adult=relationship_to_adult,
             lives_with_adult=lives_with_adult,
             young_carer=young,
+            # The same carer on another case is the same council person id (a carer's record across
+            # the adults they care for); none given, the record assigns one for this case.
+            council_person_id=council_person_id or assigned_council_person_id(self.id.hex, carer_id),
+            nhs_number=nhs_number,
         )
         if young:
             self._record(ctx, self.YoungCarerReferredToChildrensServices, carer_id=carer_id, age=age)

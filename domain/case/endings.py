@@ -45,6 +45,7 @@ from domain.case.rules import (
 from domain.case.state import Agreement, CaseState, Person, PlanStatus
 from domain.money import format_pounds
 from domain.payment_schedule import schedule_last_slot, segment_amount, segment_due_date, segment_of
+from domain.person_index import episode_release
 from domain.vocabulary import Frequency, InvolvementEndReason, RecoveredFrom
 
 
@@ -159,6 +160,10 @@ class EndingSteps(Recording):
         reviews_left: list[str]
         # The carers whose support needs reviewing because the adult died (a work item each).
         carers_to_review: list[str]
+
+        def person_episode(self) -> dict[str, object]:
+            """The person's episode ends with their involvement (the store holds only the adult's)."""
+            return episode_release(self.originator_id.hex, self.person_id)
 
         def apply(self, case: Recording) -> None:
             state = case.state

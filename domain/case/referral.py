@@ -15,6 +15,13 @@ from domain.case.rules import (
     referral_must_be_unscreened,
 )
 from domain.case.state import CaseState, Person, RecordedFactSource
+from domain.person_index import (
+    WHOLE_CASE,
+    Episode,
+    assigned_council_person_id,
+    episode_hold,
+    episode_release,
+)
 from domain.vocabulary import (
     ClosureReason,
     InvolvementEndReason,
@@ -41,6 +48,17 @@ def ending_on_closure(kind: str, reason: ClosureReason) -> InvolvementEndReason:
     return InvolvementEndReason.ADULT_DIED if reason == ClosureReason.DECEASED else InvolvementEndReason.CASE_CLOSED
 
 
+def adult_across_cases(
+    case_id: str, adult_id: str, council_person_id: str | None, episodes: list[Episode]
+) -> tuple[str, tuple[str, ...]]:
+    """Who the referral's adult is across cases, from the episodes their keys found: their council
+    person id (the one given, else the one their NHS number is known by, else one the record
+    assigns) and their earlier cases, oldest first."""
+    known = council_person_id or next((e.council_person_id for e in episodes), None)
+    earlier = tuple(dict.fromkeys(e.case_id for e in episodes if e.case_id != case_id))
+    return known or assigned_council_person_id(case_id, adult_id), earlier
+
+
 class ReferralSteps(Recording):
     class ReferralReceived(CaseCreated):
         """A referral or contact about an adult who appears to need care and support was received; the case begins."""
@@ -53,8 +71,20 @@ class ReferralSteps(Recording):
         adult_name: str
         adult_date_of_birth: date | None  # None once erased (domain.personal_data)
         primary_support_reason: PrimarySupportReason | None
-        personal_fields = ("adult_name", "adult_date_of_birth", "reason")
+        # The person index (decision 0031). Recorded before it existed, a referral named neither:
+        # its adult's council person id is the one the record assigns (``council_person_id_of``).
+        council_person_id: str = ""
+        nhs_number: str | None = None  # None if not given, or once erased
+        earlier_cases: tuple[str, ...] = ()  # the adult's earlier (closed) cases, oldest first
+        personal_fields = ("adult_name", "adult_date_of_birth", "reason", "nhs_number")
         personal_data_subject = ("adult_id",)
+
+        def council_person_id_of(self) -> str:
+            return self.council_person_id or assigned_council_person_id(self.originator_id.hex, self.adult_id)
+
+        def person_episode(self) -> dict[str, object]:
+            """The adult's episode this referral opens, for the store's person index."""
+            return episode_hold(self.originator_id.hex, self.adult_id, self.council_person_id_of(), self.nhs_number)
 
         def apply(self, case: Recording) -> None:
             adult = Person(
@@ -63,6 +93,8 @@ class ReferralSteps(Recording):
                 name=self.adult_name,
                 date_of_birth=self.adult_date_of_birth,
                 primary_support_reason=self.primary_support_reason,
+                council_person_id=self.council_person_id_of(),
+                nhs_number=self.nhs_number,
             )
             case.state = CaseState(
                 case_id=self.originator_id.hex,
@@ -83,6 +115,7 @@ class ReferralSteps(Recording):
                     )
                 },
                 last_recorded_at=self.timestamp,
+                earlier_cases=list(self.earlier_cases),
             )
 
     class ReferralScreened(CaseEvent):
@@ -100,6 +133,10 @@ class ReferralSteps(Recording):
         reason: ClosureReason
         notes: str
         personal_fields = ("notes",)
+
+        def person_episode(self) -> dict[str, object]:
+            """Closing ends the adult's episode (if their involvement had not ended already)."""
+            return episode_release(self.originator_id.hex, WHOLE_CASE)
 
         def apply(self, case: Recording) -> None:
             case.state.closed = True

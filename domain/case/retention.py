@@ -38,6 +38,7 @@ class RetentionSteps(Recording):
                 if person.person_id in erased:
                     person.name = ERASED
                     person.date_of_birth = None
+                    person.nhs_number = None
                     for challenge in person.challenges:
                         challenge.grounds = ERASED
             if state.adult_id in erased:

@@ -44,6 +44,7 @@ from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
 from domain.payment_schedule import schedule_last_slot, segment_amount, segment_due_date
 from domain.people import ADULTHOOD_AGE, Actor, Role, age_on, birthday_at
+from domain.person_index import Episode
 from domain.planning import PAID_OUT, PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
 from domain.ras import CarerSupport
 from domain.values import CaseDate, Name, Reason
@@ -168,6 +169,19 @@ def carer_must_not_already_be_on_the_case(state: CaseState, carer_id: str) -> No
     if carer_id in state.people:
         raise RuleViolation(
             f"person {carer_id!r} is already on this case", code="person_already_on_case", field="carer_id"
+        )
+
+
+def a_person_may_have_only_one_open_case(episodes: list[Episode], case_id: str) -> None:
+    """One open episode per person: a referral for someone who is the adult of an open case is
+    that case's business (names only the open case's id: no one's details)."""
+    open_cases = sorted({e.case_id for e in episodes if e.held and e.case_id != case_id})
+    if open_cases:
+        raise RuleViolation(
+            f"this person is the adult of an open case ({open_cases[0]}); record the referral there",
+            code="person_has_open_case",
+            field="council_person_id",
+            details={"open_case_id": open_cases[0]},
         )
 
 

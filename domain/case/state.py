@@ -312,6 +312,9 @@ class Person(Model):
     young_carer: bool = False
     has_capacity: bool | None = None
     primary_support_reason: PrimarySupportReason | None = None
+    # Who they are across cases (domain.person_index): None only in states snapshotted before.
+    council_person_id: str | None = None
+    nhs_number: str | None = None  # None if not known, or once erased
 
     assessment: AssessmentStatus = AssessmentStatus.NOT_STARTED
     assessment_method: str | None = None
@@ -564,6 +567,8 @@ class CaseState(Model):
     # Carers whose support needs reviewing because the adult's involvement ended (the adult died):
     # caring may have ended, which the council decides and records as the carer's own ending.
     carers_to_review: list[str] = Field(default_factory=list)
+    # The adult's earlier cases, closed when this one was referred (domain.person_index).
+    earlier_cases: list[str] = Field(default_factory=list)
 
     # Record-keeping of the record itself: hash chain head, processed command ids, clock.
     chain_head: str = GENESIS_HASH

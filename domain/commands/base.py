@@ -20,6 +20,7 @@ from domain.delegation import SchemeOfDelegation, scheme_of_delegation
 from domain.errors import InvalidInput
 from domain.money import PENCE_CEILING, format_pounds
 from domain.people import Actor
+from domain.person_index import PersonIndex
 from domain.planning import SpendingRules
 from domain.ras import RuleSet
 from domain.values import Identifier, Instant, LongText, Name, Notes, Reason, ShortText
@@ -131,6 +132,9 @@ class Services(BaseModel):
 
     council: CouncilSettings
     rule_sets: RuleSets  # checked for its two methods: a protocol is not a model to validate
+    # The person index across cases (the store's); None where no store is at hand (the workflow's
+    # dry run), and the case record then answers for it.
+    people: PersonIndex | None = None
 
 
 class CaseCommand(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pydantic import StrictBool
+from pydantic import Field, StrictBool
 
 from domain.commands.base import (
     CaseCommand,
@@ -17,7 +17,7 @@ from domain.commands.base import (
     Services,
     date_must_not_be_in_the_future,
 )
-from domain.values import CaseDate
+from domain.values import CaseDate, NhsNumber
 
 if TYPE_CHECKING:
     from domain.case.aggregate import Case
@@ -30,6 +30,12 @@ class IdentifyCarer(CaseCommand):
     date_of_birth: CaseDate
     relationship_to_adult: Name
     lives_with_adult: StrictBool
+    council_person_id: Identifier | None = Field(
+        default=None,
+        description="The carer's council person id (ASC-CLD LA_Person_Unique_Identifier): the same id on "
+        "another case links the carer's record across the adults they care for; assigned if omitted",
+    )
+    nhs_number: NhsNumber | None = None
 
     def admit(self, ctx: CommandContext, case_began_at: datetime | None, council: CouncilSettings) -> None:
         super().admit(ctx, case_began_at, council)
@@ -43,6 +49,8 @@ class IdentifyCarer(CaseCommand):
             date_of_birth=self.date_of_birth,
             relationship_to_adult=self.relationship_to_adult,
             lives_with_adult=self.lives_with_adult,
+            council_person_id=self.council_person_id,
+            nhs_number=self.nhs_number,
         )
 
 

@@ -18,7 +18,7 @@ from domain.commands.base import (
     date_must_not_be_in_the_future,
 )
 from domain.commands.prevention import AdviceDetails
-from domain.values import CaseDate
+from domain.values import CaseDate, NhsNumber
 from domain.vocabulary import ClosureReason, PrimarySupportReason, ReferralRoute, ScreeningOutcome
 
 if TYPE_CHECKING:
@@ -36,6 +36,12 @@ class ReceiveReferral(CaseCommand):
     adult_name: Name
     adult_date_of_birth: CaseDate
     primary_support_reason: PrimarySupportReason | None = None
+    council_person_id: Identifier | None = Field(
+        default=None,
+        description="The adult's council person id (ASC-CLD LA_Person_Unique_Identifier); matched from "
+        "the NHS number, or assigned by the record, if omitted",
+    )
+    nhs_number: NhsNumber | None = None
 
     def admit(self, ctx: CommandContext, case_began_at: datetime | None, council: CouncilSettings) -> None:
         super().admit(ctx, case_began_at, council)
@@ -55,6 +61,9 @@ class ReceiveReferral(CaseCommand):
             adult_name=self.adult_name,
             adult_date_of_birth=self.adult_date_of_birth,
             primary_support_reason=self.primary_support_reason,
+            council_person_id=self.council_person_id,
+            nhs_number=self.nhs_number,
+            people=services.people,
         )
 
 

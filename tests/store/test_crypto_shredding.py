@@ -120,7 +120,12 @@ def test_shredding_erases_the_people_and_keeps_the_chain_and_the_decisions(
     version = budget_version(record, closed_case.case_id)
     assert record.verify_decision(case_id, version).verified
     first = record.stored_records(case_id)[0]
-    assert record.personal_values(first) == {"adult_name": ADULT_NAME, "adult_date_of_birth": BIRTH, "reason": REASON}
+    assert record.personal_values(first) == {
+        "adult_name": ADULT_NAME,
+        "adult_date_of_birth": BIRTH,
+        "reason": REASON,
+        "nhs_number": None,  # the referral gave none; sealed all the same, as every personal field is
+    }
 
     outcome = record.erase_personal_data(case_id, as_of=clock.now + timedelta(days=1), retention_days=0)
 
@@ -137,7 +142,12 @@ def test_shredding_erases_the_people_and_keeps_the_chain_and_the_decisions(
     assert event.actor.user_id == "carecase-retention"
     # Every event reads erased, as of any instant too; the chain and the decision still verify.
     referral = record.stored_events(case_id)[0]
-    assert record.personal_values(first) == {"adult_name": ERASED, "adult_date_of_birth": None, "reason": ERASED}
+    assert record.personal_values(first) == {
+        "adult_name": ERASED,
+        "adult_date_of_birth": None,
+        "reason": ERASED,
+        "nhs_number": ERASED,
+    }
     assert referral.adult_name == ERASED and referral.adult_date_of_birth is None
     as_of = record.case_as_of(case_id, halfway)
     assert as_of is not None and as_of.state.adult.name == ERASED

@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from domain import commands as c
 from simulation import caseload as cl
 
 pytestmark = pytest.mark.unit
@@ -72,6 +73,20 @@ def test_carers_follow_the_stated_shares(two_thousand):
     assert abs(counts[2] / n - cl.TWO_CARER_SHARE) <= 0.03
     identified = Counter(s.command_names.count("IdentifyCarer") for s in two_thousand)
     assert identified == counts  # every carer drawn is identified on the case
+
+
+def test_some_carers_care_for_two_adults_under_one_council_person_id(two_thousand):
+    cases_of: dict[str, set[str]] = {}
+    for script in two_thousand:
+        for command in script.commands:
+            if isinstance(command, c.IdentifyCarer):
+                assert command.council_person_id is not None
+                cases_of.setdefault(command.council_person_id, set()).add(script.case_id.hex)
+    carers = sum(s.carers for s in two_thousand)
+    # A carer drawn again is one person on two cases: never twice on one, never on three.
+    assert {len(cases) for cases in cases_of.values()} == {1, 2}
+    shared = sum(1 for cases in cases_of.values() if len(cases) == 2)
+    assert abs(shared / carers - cl.CARER_OF_TWO_ADULTS_SHARE) <= 0.02
 
 
 def test_every_profile_is_present_in_about_its_share(two_thousand):
