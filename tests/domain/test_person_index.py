@@ -24,7 +24,7 @@ NHS_NUMBER = "9434765919"  # a valid NHS number (its last digit is the modulus 1
 
 def signposted(s: Scenario) -> Any:
     """Screened as information and advice only: the episode ends, the case closes."""
-    return s.screen(outcome="information_and_advice", reasons="signposted to a community group")
+    return s.signpost(reasons="signposted to a community group")
 
 
 def test_a_referral_that_names_no_council_person_id_is_given_one_the_replay_gives_again(record: CaseRecord) -> None:
@@ -83,7 +83,7 @@ def test_the_adults_involvement_ending_ends_their_open_episode(record: CaseRecor
         first.referral(council_person_id="LA-000123"),
         first.screen(),
         first.identify_carer(),
-        first.end_involvement(reason="moved_to_another_council", ended_on="2026-01-05"),
+        first.end_involvement(reason="needs_met", ended_on="2026-01-05"),
     )
     assert when(record, second.referral(council_person_id="LA-000123")) == ["ReferralReceived"]
 

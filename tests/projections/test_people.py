@@ -87,7 +87,7 @@ def test_a_carer_of_two_adults_is_one_row_per_case_under_one_council_person_id_i
 def test_a_re_referral_lists_the_earlier_case_in_the_view(record: CaseRecord, view_store: ViewStore):
     first, second = Scenario(), Scenario()
     record.handle(first.referral(council_person_id="LA-42"))
-    record.handle(first.screen(outcome="information_and_advice", reasons="signposted"))
+    record.handle(first.signpost(reasons="signposted"))
     record.handle(second.referral(council_person_id="LA-42"))
     runner(record, view_store).run_until_caught_up()
     with view_store.read() as cursor:
@@ -104,7 +104,7 @@ def test_erasure_takes_the_name_date_of_birth_and_nhs_number_out_of_the_index(
 ):
     s = Scenario()
     record.handle(s.referral(council_person_id="LA-42", nhs_number=NHS_NUMBER, adult_name="Margaret Oduya"))
-    record.handle(s.screen(outcome="information_and_advice", reasons="signposted"))
+    record.handle(s.signpost(reasons="signposted"))
     views = runner(record, view_store)
     views.run_until_caught_up()
     with view_store.read() as cursor:
