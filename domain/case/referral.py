@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
+from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording, took_effect_at
 from domain.case.rules import (
     case_must_be_open,
     closing_with_a_challenge_open_or_payments_due_needs_a_team_manager,
@@ -72,6 +72,7 @@ class ReferralSteps(Recording):
                 received_at=self.timestamp,
                 began_at=self.effective_at or self.timestamp,
                 stage_entered_at=self.timestamp,
+                stage_took_effect_at=took_effect_at(self),
                 adult_id=self.adult_id,
                 people={self.adult_id: adult},
                 recorded_facts={
