@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from domain.application import CaseRecord
 from domain.case.process import overdue
 from domain.service_levels import ServiceLevels
 from domain.vocabulary import Stage
+from policy.council_configuration import publish
 from tests.builders import Scenario
 from tests.clock import SteppingClock
 from tests.domain.story import given, state
@@ -70,3 +73,19 @@ def test_a_stage_clock_never_starts_before_the_stage_it_follows_began(record: Ca
     case = state(record, s.case_id)
     assert case.stage == Stage.ELIGIBILITY
     assert case.stage_clock_started_at == screened
+
+
+class TestAReferralOnTheFridayBeforeTheAugustBankHoliday:
+    @pytest.fixture
+    def clock(self) -> SteppingClock:
+        return SteppingClock(datetime(2026, 8, 28, 10, 0, tzinfo=UTC))
+
+    def test_screening_is_due_on_the_wednesday_the_bank_holiday_not_counted(self, record: CaseRecord):
+        s = Scenario()
+        given(record, s.referral())
+        levels = publish({}, file=None).service_levels  # the published defaults: England and Wales bank holidays
+
+        [deadline] = levels.deadlines(state(record, s.case_id))
+
+        assert (deadline.what, deadline.due_at) == ("screening", datetime(2026, 9, 2, 10, 0, tzinfo=UTC))
+        assert ServiceLevels().deadlines(state(record, s.case_id))[0].due_at == datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
