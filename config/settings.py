@@ -8,6 +8,7 @@ same code to PostgreSQL.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.commands import CouncilSettings
+from domain.errors import InvalidInput
 from domain.service_levels import ServiceLevels
 from eventstore.private_files import private_folder
 from policy.catalogue import COUNCILS_FOLDER
@@ -23,6 +25,7 @@ from policy.council_configuration import BY_KEY, SETTINGS, council_file, publish
 # The council whose folder a process reads when CARECASE_COUNCIL names none: the one whose rule set
 # is the default (northmoor-ras).
 DEFAULT_COUNCIL = "northmoor"
+COUNCIL_FOLDER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 # The environment variables that override a council's published configuration (its council.toml):
 # policy.council_configuration.SETTINGS names each, beside its key in the file; docs/configuration.md
@@ -71,6 +74,12 @@ class Settings(BaseModel):
         env = dict(os.environ if environ is None else environ)
         policy_folder = Path(env["CARECASE_POLICY_FOLDER"]) if env.get("CARECASE_POLICY_FOLDER") else None
         council_folder = env.get("CARECASE_COUNCIL") or DEFAULT_COUNCIL
+        if not COUNCIL_FOLDER_NAME.fullmatch(council_folder):
+            raise InvalidInput(
+                f"CARECASE_COUNCIL: {council_folder!r} is not a council's folder name (letters, digits, '-', '_')",
+                code="invalid_council_configuration",
+                field="CARECASE_COUNCIL",
+            )
         path = council_file(policy_folder or COUNCILS_FOLDER, council_folder)
         overrides = environment_overrides(env)
         published = publish(

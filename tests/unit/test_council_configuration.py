@@ -143,3 +143,9 @@ def test_docs_configuration_lists_every_setting_and_its_variable():
     missing = [setting.key for setting in SETTINGS if f"`{setting.key}`" not in doc]
     unnamed = [setting.env for setting in SETTINGS if setting.env and f"`{setting.env}`" not in doc]
     assert (missing, unnamed) == ([], [])
+
+
+def test_the_council_is_named_by_its_folder_and_nothing_else():
+    with pytest.raises(InvalidInput) as refused:
+        Settings.from_environment({"CARECASE_COUNCIL": "../northmoor"})
+    assert refused.value.field == "CARECASE_COUNCIL"
