@@ -15,6 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import structlog
+
 from config.logging import configure_logging, log_command
 from config.schema import record_new_store, require_runnable, schema_status
 from config.settings import Settings
@@ -36,11 +38,19 @@ if TYPE_CHECKING:
 
 
 def configure_process_logging(settings: Settings) -> None:
-    """JSON logs to ``settings.log_file`` (appended to, private, its folder made) or to stderr; once per process."""
+    """JSON logs to ``settings.log_file`` (appended to, private, its folder made) or to stderr; once per
+    process. Then one line says which council configuration the process runs on and names every
+    value that fell back to the domain brief's default (decision 0035)."""
     if settings.log_file is not None:
         configure_logging(settings.log_level, stream=open_private_text(settings.log_file, "a", buffering=1))
     else:
         configure_logging(settings.log_level)
+    structlog.get_logger("carecase.council").info(
+        "council_configuration",
+        council=settings.council_folder,
+        file=str(settings.council_file) if settings.council_file else None,
+        fell_back=list(settings.fell_back),
+    )
 
 
 def build_case_record(settings: Settings | None = None) -> CaseRecord:
@@ -80,7 +90,7 @@ def build_projection_runner(record: CaseRecord, settings: Settings | None = None
     return ProjectionRunner(
         record,
         build_view_store(settings),
-        all_views(council=settings.council),
+        all_views(settings.service_levels, settings.council),
     )
 
 
@@ -162,12 +172,13 @@ def build_backend(
     return Backend(
         record=record,
         views=views,
-        view_names=[v.name for v in all_views()],
+        view_names=[v.name for v in all_views(settings.service_levels, settings.council)],
         log=AccessLog(views),
         keys=KeyRing.load(keys_path),
         temporal=temporal,
         task_queue=task_queue,
         council=settings.council,
+        service_levels=settings.service_levels,
         # The client's own codec: the Web UI decodes with the keys the workers encrypt with.
         payload_codec=temporal.data_converter.payload_codec,
         web_ui_origin=web_ui_origin,

@@ -1,4 +1,5 @@
-"""Settings of a carecase process, read from the environment (``CARECASE_*`` and ``POSTGRES_*``).
+"""Settings of a carecase process: the council's published configuration (its council.toml, decision
+0035), then the environment (``CARECASE_*`` and ``POSTGRES_*``) over it.
 
 The embedded default is an SQLite file under ``var/``; ``CARECASE_STORE=postgres`` switches the
 same code to PostgreSQL.
@@ -7,44 +8,44 @@ same code to PostgreSQL.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.commands import CouncilSettings
+from domain.errors import InvalidInput
+from domain.service_levels import ServiceLevels
 from eventstore.private_files import private_folder
+from policy.catalogue import COUNCILS_FOLDER
+from policy.council_configuration import BY_KEY, SETTINGS, council_file, publish, read_council_file
 
-# The council's limits that the environment may set, each a whole number checked by CouncilSettings.
-COUNCIL_LIMITS = {
-    "CARECASE_PANEL_THRESHOLD_PENCE": "panel_threshold_pence",
-    "CARECASE_MAX_AMOUNT_PENCE": "max_amount_pence",
-    "CARECASE_AGREEMENT_TOLERANCE_BASIS_POINTS": "agreement_tolerance_basis_points",
-    "CARECASE_AGREEMENT_BACKDATING_LIMIT_DAYS": "agreement_backdating_limit_days",
-    "CARECASE_AGREEMENT_FUTURE_START_LIMIT_DAYS": "agreement_future_start_limit_days",
-    "CARECASE_CLOCK_SKEW_SECONDS": "clock_skew_seconds",
-    "CARECASE_MONITORING_RECEIPT_THRESHOLD_PENCE": "monitoring_receipt_threshold_pence",
-    "CARECASE_MONITORING_CONTINGENCY_WEEKS": "monitoring_contingency_weeks",
-    "CARECASE_PANEL_LIMIT_PENCE": "panel_limit_pence",
-    "CARECASE_HEAD_OF_SERVICE_LIMIT_PENCE": "head_of_service_limit_pence",
-    "CARECASE_VARIANCE_TOLERANCE_BASIS_POINTS": "variance_tolerance_basis_points",
-    "CARECASE_INTERIM_SUPPORT_REVIEW_WITHIN_DAYS": "interim_support_review_within_days",
-}
+# The council whose folder a process reads when CARECASE_COUNCIL names none: the one whose rule set
+# is the default (northmoor-ras).
+DEFAULT_COUNCIL = "northmoor"
+COUNCIL_FOLDER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
-# The checks the council requires of a representative: comma-separated names of RepresentativeCheck
-# (e.g. "identity,references"); an empty value requires none.
-COUNCIL_CHECKS = {
-    "CARECASE_REPRESENTATIVE_CHECKS": "representative_checks",
-    "CARECASE_PAID_MANAGER_CHECKS": "paid_manager_checks",
-}
+# The environment variables that override a council's published configuration (its council.toml):
+# policy.council_configuration.SETTINGS names each, beside its key in the file; docs/configuration.md
+# lists them. The checks a council requires of a representative are comma-separated names of
+# RepresentativeCheck (e.g. "identity,references"); an empty value requires none.
+LIST_SETTINGS = {"representatives.checks", "representatives.paid_manager_checks"}
 
 
-def council_checks(env: dict[str, str]) -> dict[str, list[str]]:
-    return {
-        field: [name.strip() for name in env[variable].split(",") if name.strip()]
-        for variable, field in COUNCIL_CHECKS.items()
-        if variable in env
-    }
+def environment_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    """The council settings the environment sets, by their key in the council's file."""
+    found: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.env is None or setting.env not in env:
+            continue
+        value = env[setting.env]
+        if setting.key in LIST_SETTINGS:
+            found[setting.key] = [name.strip() for name in value.split(",") if name.strip()]
+        elif value:
+            found[setting.key] = value
+    return found
 
 
 class Settings(BaseModel):
@@ -54,37 +55,51 @@ class Settings(BaseModel):
     sqlite_path: Path = Path("var/carecase.sqlite")
     postgres: dict[str, str] = Field(default_factory=dict)
     policy_folder: Path | None = None
+    # The council's folder under the policy folder, holding its rule sets and council.toml.
+    council_folder: str = DEFAULT_COUNCIL
     council: CouncilSettings = Field(default_factory=CouncilSettings)
+    service_levels: ServiceLevels = Field(default_factory=ServiceLevels)
     log_level: str = "info"
     log_file: Path | None = None
     # The council's retention rule: a closed case's personal data is erased this many days after
     # it closed (8 years by default; decision 0026).
     retention_days: int = Field(default=2922, ge=0, le=36_525)
+    # Where the council's configuration came from, and the settings it left to the defaults (said
+    # at start-up: configure_process_logging).
+    council_file: Path | None = None
+    fell_back: tuple[str, ...] = ()
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
-        limits = {field: int(env[name]) for name, field in COUNCIL_LIMITS.items() if env.get(name)}
-        council = CouncilSettings.model_validate(
-            {
-                "council_code": env.get("CARECASE_COUNCIL_CODE", CouncilSettings().council_code),
-                "ras_rule_set_id": env.get("CARECASE_RAS_RULE_SET", CouncilSettings().ras_rule_set_id),
-                "delegation_scheme_version": env.get(
-                    "CARECASE_DELEGATION_SCHEME_VERSION", CouncilSettings().delegation_scheme_version
-                ),
-                **limits,
-                **council_checks(env),
-            }
+        policy_folder = Path(env["CARECASE_POLICY_FOLDER"]) if env.get("CARECASE_POLICY_FOLDER") else None
+        council_folder = env.get("CARECASE_COUNCIL") or DEFAULT_COUNCIL
+        if not COUNCIL_FOLDER_NAME.fullmatch(council_folder):
+            raise InvalidInput(
+                f"CARECASE_COUNCIL: {council_folder!r} is not a council's folder name (letters, digits, '-', '_')",
+                code="invalid_council_configuration",
+                field="CARECASE_COUNCIL",
+            )
+        path = council_file(policy_folder or COUNCILS_FOLDER, council_folder)
+        overrides = environment_overrides(env)
+        published = publish(
+            {**read_council_file(path), **overrides},
+            file=path if path.exists() else None,
+            sources={key: BY_KEY[key].env or "" for key in overrides},
         )
         return cls(
             store=env.get("CARECASE_STORE", "sqlite"),  # type: ignore[arg-type]
             sqlite_path=Path(env.get("CARECASE_SQLITE_PATH", "var/carecase.sqlite")),
             postgres={k: v for k, v in env.items() if k.startswith("POSTGRES_")},
-            policy_folder=Path(env["CARECASE_POLICY_FOLDER"]) if env.get("CARECASE_POLICY_FOLDER") else None,
-            council=council,
+            policy_folder=policy_folder,
+            council_folder=council_folder,
+            council=published.council,
+            service_levels=published.service_levels,
             log_level=env.get("CARECASE_LOG_LEVEL", "info"),
             log_file=Path(env["CARECASE_LOG_FILE"]) if env.get("CARECASE_LOG_FILE") else None,
-            retention_days=int(env.get("CARECASE_RETENTION_DAYS", "2922")),
+            retention_days=published.retention_days,
+            council_file=published.file,
+            fell_back=published.fell_back,
         )
 
     def store_env(self) -> dict[str, str]:

@@ -303,6 +303,13 @@ class SpendingRules(Frozen):
     )
     # (check) reported second-hand: residential care through a direct payment, 4 weeks in 12 months.
     max_residential_weeks_by_direct_payment: StrictInt = 4
+    # How the council words the same-household rule (DP regs reg 3) when a plan line breaks it.
+    same_household_wording: str = Field(
+        default="a direct payment may pay a close relative living in the same household only where the council "
+        "records that it is necessary",
+        min_length=1,
+        max_length=500,
+    )
 
 
 class SpendingBreach(Frozen):
@@ -331,10 +338,7 @@ def check_plan_lines(
                 SpendingBreach(
                     rule="direct_payment_must_not_pay_household_relative_without_recorded_necessity",
                     line=index,
-                    message=(
-                        f"line {index}: a direct payment may pay a close relative living in the same "
-                        "household only where the council records that it is necessary"
-                    ),
+                    message=f"line {index}: {rules.same_household_wording}",
                 )
             )
         if (

@@ -5,6 +5,7 @@ inside workflow code."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,11 +28,18 @@ class Deadline(BaseModel):
 
 
 class ServiceLevels(BaseModel):
-    """Defaults from the domain brief; each council sets its own. Screening counts working days."""
+    """Defaults from the domain brief; each council sets its own (its council.toml, decision 0035).
+    Screening counts working days: Monday to Friday, less the days the council is closed."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     screening_working_days: int = Field(default=2, ge=1)
+    # Weekdays that are not working days: the England and Wales bank holidays and the council's own
+    # closure days, worked out from published data outside the domain (policy.council_configuration).
+    closed_days: frozenset[date] = frozenset()
+    # What a stage's clock runs from: when the step that began it took effect, or (for a workflow
+    # replaying history recorded before decision 0035) when it was recorded.
+    stage_clock: Literal["took_effect", "recorded"] = "took_effect"
     # Eligibility, resource allocation and the financial assessment have no national figure: these
     # are local defaults.
     stage_limits: dict[Stage, timedelta] = Field(
@@ -63,12 +71,12 @@ class ServiceLevels(BaseModel):
         if state.closed:
             return []
         found: list[Deadline] = []
-        stage_due = self.due_at(state.stage, state.stage_entered_at)
+        stage_due = self.stage_due_at(state)
         if stage_due is not None:
             found.append(
                 Deadline(
                     what=state.stage.value,
-                    since=state.stage_entered_at,
+                    since=self.stage_clock_started_at(state),
                     due_at=stage_due,
                     flagged=state.stage.value in state.overdue,
                 )
@@ -118,20 +126,30 @@ class ServiceLevels(BaseModel):
         period_end = covered_through + timedelta(weeks=self.monitoring_period_weeks(agreement))
         return period_end + timedelta(days=self.monitoring_return_grace_days)
 
+    def stage_clock_started_at(self, state: CaseState) -> datetime:
+        """When the case's current stage's clock started (``stage_clock``)."""
+        return state.stage_entered_at if self.stage_clock == "recorded" else state.stage_clock_started_at
+
+    def stage_due_at(self, state: CaseState) -> datetime | None:
+        """When the case's current stage is due, on its clock; None for a closed case or a stage with
+        no service level."""
+        return None if state.closed else self.due_at(state.stage, self.stage_clock_started_at(state))
+
     def due_at(self, stage: Stage, entered_at: datetime) -> datetime | None:
         if stage == Stage.SCREENING:
-            return add_working_days(entered_at, self.screening_working_days)
+            return add_working_days(entered_at, self.screening_working_days, self.closed_days)
         limit = self.stage_limits.get(stage)
         return None if limit is None else entered_at + limit
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """``start`` plus ``days`` working days (Monday to Friday; bank holidays are the council's to add)."""
+def add_working_days(start: datetime, days: int, closed_days: frozenset[date] = frozenset()) -> datetime:
+    """``start`` plus ``days`` working days: Monday to Friday, except the days in ``closed_days``
+    (bank holidays and the council's closure days)."""
     current = start
     remaining = days
     while remaining:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if current.weekday() < 5 and current.date() not in closed_days:
             remaining -= 1
     return current
 

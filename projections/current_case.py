@@ -118,7 +118,7 @@ class CurrentCaseView(CaseDerivedView):
         people = list(state.people.values())
         carers = state.carers()
         due = [r.due_on.isoformat() for r in state.reviews.values() if r.status == "scheduled"]
-        stage_due = None if state.closed else self.service_levels.due_at(state.stage, state.stage_entered_at)
+        stage_due = self.service_levels.stage_due_at(state)
         case_row: list[Any] = [
             state.case_id,
             state.council_code,

@@ -61,7 +61,7 @@ class WorklistView(CaseDerivedView):
         cursor.execute(f"CREATE INDEX IF NOT EXISTS {WORKLIST}_by_team ON {WORKLIST} (team, stage)")
 
     def rows(self, state: CaseState, version: int) -> dict[str, list[Row]]:
-        due = self.service_levels.due_at(state.stage, state.stage_entered_at)
+        due = self.service_levels.due_at(state.stage, self.service_levels.stage_clock_started_at(state))
         return {
             WORKLIST: [
                 (

@@ -643,6 +643,32 @@ def ops_stuck(
     typer.echo(f"{len(passed)} deadline(s) passed")
 
 
+@ops_app.command("adopt-service-levels")
+def ops_adopt_service_levels() -> None:
+    """Time every open case by the council's service levels as its council.toml now sets them (run on
+    the change's effective date, decision 0035): each running case workflow is told, so its due times,
+    timer and StageDueAt follow at once. Then `carecase projections rebuild` brings the views' due
+    times into line."""
+    import asyncio
+
+    from config.bootstrap import connect_temporal
+    from config.settings import Settings
+    from config.temporal_settings import TemporalSettings
+    from workflows.client import adopt_service_levels
+
+    settings, temporal = Settings.from_environment(), TemporalSettings.from_environment()
+
+    async def tell() -> list[str]:
+        client = await connect_temporal(temporal)
+        return await adopt_service_levels(client, settings.service_levels, temporal.task_queue)
+
+    told = asyncio.run(tell())
+    typer.echo(
+        f"{len(told)} open case workflow(s) now keep the service levels of {settings.council_file or 'the defaults'}"
+    )
+    typer.echo("run `carecase projections rebuild` so the views' due times follow")
+
+
 @ops_app.command("quarantine")
 def ops_quarantine(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the cases the views hold in quarantine: the event that failed, in which view, why, and how

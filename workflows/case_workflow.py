@@ -63,6 +63,9 @@ ACTIVITY_TIMEOUT = timedelta(seconds=10)
 # of the case record refusing is raised non-retryable by the activity and ends the attempt at once.
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 VALIDATION_COMMAND_ID = "validation-dry-run"
+# Stage clocks run from when a step took effect, not when it was recorded (decision 0035). A history
+# recorded before that keeps the recorded clock on replay, so its timers and flags come out as they did.
+STAGE_CLOCK_TOOK_EFFECT = "stage-clock-took-effect"
 
 
 def case_workflow_id(case_id: UUID | str) -> str:
@@ -158,6 +161,8 @@ class CaseWorkflow(PaymentsParent):
         self.wake = False
         self.catch_up_wanted = False
         self.search_attributes = CaseSearchAttributes()
+        # The service levels this run keeps to: the input's, on the stage clock its history began with.
+        self.service_levels = state.service_levels
         self.rule_set = RuleSet.model_validate(state.rule_set) if state.rule_set else None
         self.review_cycle_ended = False
         # The highest notification id recorded since the current update took the lock (see command).
@@ -167,6 +172,8 @@ class CaseWorkflow(PaymentsParent):
 
     @workflow.run
     async def run(self, state: CaseWorkflowInput) -> CaseSummary:
+        if not workflow.patched(STAGE_CLOCK_TOOK_EFFECT):
+            self.service_levels = self.state.service_levels.model_copy(update={"stage_clock": "recorded"})
         if self.state.rule_set is None:
             self.state.rule_set = await workflow.execute_activity_method(
                 CaseActivities.current_rule_set,
@@ -177,7 +184,7 @@ class CaseWorkflow(PaymentsParent):
             self.rule_set = RuleSet.model_validate(self.state.rule_set)
         self._refresh_search_attributes()
         while not self._finished():
-            deadline = process.next_deadline(self.mirror.state, self.state.service_levels)
+            deadline = process.next_deadline(self.mirror.state, self.service_levels)
             timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
             try:
                 await workflow.wait_condition(lambda: self.wake or self.catch_up_wanted, timeout=timeout)
@@ -188,7 +195,7 @@ class CaseWorkflow(PaymentsParent):
                 if self.catch_up_wanted:
                     self.catch_up_wanted = False
                     await self._catch_up()
-                for flag in process.overdue(self.mirror.state, self.state.service_levels, workflow.now()):
+                for flag in process.overdue(self.mirror.state, self.service_levels, workflow.now()):
                     await self._system(flag)
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -342,7 +349,7 @@ class CaseWorkflow(PaymentsParent):
             event,
             Situation(
                 case=self.mirror.state,
-                service_levels=self.state.service_levels,
+                service_levels=self.service_levels,
                 # Due dates run on the process's clock, which is the workflow's, not the store's.
                 today=workflow.now().date(),
                 payments=tuple(self.state.payment_workflows),
@@ -366,11 +373,23 @@ class CaseWorkflow(PaymentsParent):
             case CycleEnded():
                 self.review_cycle_ended = True  # a natural point to hand on to a fresh run
 
+    # A change of the council's service levels ----------------------------------------------------
+
+    @workflow.signal
+    def adopt_service_levels(self, levels: ServiceLevels) -> None:
+        """The council's service levels changed (decision 0035): from now on this case's clocks are
+        timed by them, from the same starts; its due times, timer and search attributes follow at
+        once, and continue-as-new hands them on. A deadline already flagged overdue stays flagged."""
+        self.state.service_levels = levels
+        self.service_levels = levels.model_copy(update={"stage_clock": self.service_levels.stage_clock})
+        self._refresh_search_attributes()
+        self.wake = True
+
     # What operations see -----------------------------------------------------------------------
 
     def _refresh_search_attributes(self) -> None:
         if self.mirror.state is not None:
-            self.search_attributes.refresh(self.mirror.state, self.state.service_levels)
+            self.search_attributes.refresh(self.mirror.state, self.service_levels)
 
     @workflow.query
     def summary(self) -> CaseSummary:
@@ -380,7 +399,7 @@ class CaseWorkflow(PaymentsParent):
             version=self.mirror.version,
             stage=state.stage.value if state else None,
             stage_entered_at=state.stage_entered_at if state else None,
-            stage_due_at=stage_due_at(state, self.state.service_levels) if state else None,
+            stage_due_at=stage_due_at(state, self.service_levels) if state else None,
             flags=case_flags(state) if state else [],
             outstanding=outstanding_assessments(state) if state else [],
             payment_workflows=list(self.state.payment_workflows),

@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
+from domain.service_levels import ServiceLevels
 from workflows.case_workflow import CaseWorkflow, CaseWorkflowInput, CommandAccepted, case_workflow_id
 
 KINDS: dict[str, type[DomainError]] = {
@@ -93,6 +94,19 @@ async def start_case(client: Client, case_id: UUID, task_queue: str, **settings:
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
+
+
+async def adopt_service_levels(client: Client, levels: ServiceLevels, task_queue: str | None = None) -> list[str]:
+    """Tell every running case workflow (on one task queue, or all) that the council's service
+    levels are now ``levels``; the ids of the workflows told (decision 0035)."""
+    query = "WorkflowType = 'CaseWorkflow' AND ExecutionStatus = 'Running'"
+    if task_queue is not None:
+        query += f" AND TaskQueue = '{task_queue}'"
+    told = []
+    async for execution in client.list_workflows(query=query):
+        await client.get_workflow_handle(execution.id).signal(CaseWorkflow.adopt_service_levels, levels)
+        told.append(execution.id)
+    return told
 
 
 async def send_command(

@@ -38,7 +38,7 @@ CLI_TYPES = {
 
 
 def stage_due_at(state: CaseState, service_levels: ServiceLevels) -> datetime | None:
-    return None if state.closed else service_levels.due_at(state.stage, state.stage_entered_at)
+    return service_levels.stage_due_at(state)
 
 
 class CaseSearchAttributes:

@@ -79,10 +79,20 @@ def _note(case: object, event: CaseEvent) -> None:
     state.last_recorded_at = event.timestamp
     stage = current_stage(state)
     if stage != state.stage:
-        # A stage that moves on is no longer overdue; the clock of the new stage starts now.
+        # A stage that moves on is no longer overdue; the clock of the new stage starts when the step
+        # took effect, never before the stage it follows started (decision 0035).
         state.overdue.pop(state.stage.value, None)
         state.stage = stage
+        state.stage_took_effect_at = max(state.stage_clock_started_at, took_effect_at(event))
         state.stage_entered_at = event.timestamp
+
+
+def took_effect_at(event: CaseEvent) -> datetime:
+    """When an event's fact took effect: its ``effective_at`` where that is earlier than when it was
+    recorded (an ``effective_at`` may run ahead by the clock skew allowed), else its recording."""
+    if event.effective_at is None:
+        return event.timestamp
+    return min(event.effective_at, event.timestamp)
 
 
 class CaseEvent(Aggregate.Event):

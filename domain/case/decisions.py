@@ -223,11 +223,20 @@ class DecisionSteps(Recording):
         )
 
     def complete_financial_assessment(
-        self, ctx: CommandContext, *, person_id: str, assessed_contribution_pence: int, notes: str
+        self,
+        ctx: CommandContext,
+        *,
+        person_id: str,
+        assessed_contribution_pence: int,
+        notes: str,
+        carers_charged_for_own_support: bool = False,
     ) -> None:
+        """The adult's means test; a carer's of the carer's own budget only where the council charges
+        carers for their own support (the care given to the adult is in the adult's budget, never the
+        carer's)."""
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
-        carers_are_not_charged(person)
+        carers_are_not_charged(person, carers_charged_for_own_support)
         budget_must_be_calculated(person)
         statement = personal_budget_statement(
             cost_pence=current_budget_pence(person), assessed_contribution_pence=assessed_contribution_pence

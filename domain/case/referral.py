@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording
+from domain.case.base import CaseCreated, CaseEvent, CommandContext, Recording, took_effect_at
 from domain.case.rules import (
     advice_must_be_recorded_when_screened_to_advice,
     an_ending_for_a_move_waits_for_the_receiving_council,
@@ -105,6 +105,7 @@ class ReferralSteps(Recording):
                 received_at=self.timestamp,
                 began_at=self.effective_at or self.timestamp,
                 stage_entered_at=self.timestamp,
+                stage_took_effect_at=took_effect_at(self),
                 adult_id=self.adult_id,
                 people={self.adult_id: adult},
                 recorded_facts={

@@ -33,7 +33,7 @@ def overdue_clock_started_at(state: CaseState, stage: str, due_at: datetime) -> 
     if stage.startswith("review:"):
         review = state.reviews[stage.removeprefix("review:")]
         return datetime.combine(review.due_on, datetime.min.time(), tzinfo=due_at.tzinfo)
-    return state.stage_entered_at
+    return state.stage_clock_started_at
 
 
 class ReviewSteps(Recording):

@@ -529,12 +529,13 @@ def adult_budget_must_reflect_carers_recorded_support(state: CaseState, person: 
         )
 
 
-def carers_are_not_charged(person: Person) -> None:
-    """P1: the financial assessment is the adult's; carers are not charged for care given to the
-    person they care for."""
-    if person.kind != "adult":
+def carers_are_not_charged(person: Person, charged_for_own_support: bool) -> None:
+    """P1: carers are never charged for care given to the person they care for; a carer's own support
+    is financially assessed only where the council charges carers for it (its configuration)."""
+    if person.kind != "adult" and not charged_for_own_support:
         raise RuleViolation(
-            "carers are not charged for care given to the person they care for",
+            "the council does not charge carers for their own support, and carers are never charged for "
+            "care given to the person they care for",
             code="carers_not_charged",
             field="person_id",
         )

@@ -543,7 +543,11 @@ class CaseState(Model):
     began_at: datetime | None = None
     screening: ScreeningOutcome | None = None
     stage: Stage = Stage.SCREENING
-    stage_entered_at: datetime
+    stage_entered_at: datetime  # when the record moved into the stage
+    # When the step that moved the case into the stage took effect, where that was earlier than it
+    # was recorded (a migrated or late-entered case): the stage's service-level clock runs from it
+    # (decision 0035). None in states snapshotted before it was kept.
+    stage_took_effect_at: datetime | None = None
     adult_id: str
     people: dict[str, Person]
     agreements: dict[str, Agreement] = Field(default_factory=dict)
@@ -596,6 +600,11 @@ class CaseState(Model):
     @property
     def case_began_at(self) -> datetime:
         return self.began_at or self.received_at
+
+    @property
+    def stage_clock_started_at(self) -> datetime:
+        """When the current stage's service-level clock started: when its step took effect."""
+        return self.stage_took_effect_at or self.stage_entered_at
 
     def carers(self) -> list[Person]:
         return [p for p in self.people.values() if p.kind == "carer"]

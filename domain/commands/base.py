@@ -85,6 +85,9 @@ class CouncilSettings(BaseModel):
     # The most a finance officer may write off when closing a direct payment account after an
     # ending (domain/case/endings.py); a head of service decides a larger write-off.
     write_off_limit_pence: int = Field(default=50_000, ge=0, le=PENCE_CEILING)
+    # Whether the council charges a carer for the carer's own support (a financial assessment of the
+    # carer's budget): most do not. Charging a carer for care given to the adult is never allowed.
+    carers_charged_for_own_support: bool = False
     # How far ahead of the record's clock an ``effective_at`` may be (clock skew between systems).
     clock_skew_seconds: int = Field(default=300, ge=0, le=3_600)
     # The scheme of delegation (domain.delegation): a team manager approves up to the panel

@@ -52,6 +52,7 @@ class CompleteFinancialAssessment(CaseCommand):
             person_id=self.person_id,
             assessed_contribution_pence=self.assessed_contribution_pence,
             notes=self.notes,
+            carers_charged_for_own_support=services.council.carers_charged_for_own_support,
         )
 
 

@@ -18,6 +18,7 @@ from api.access_log import AccessLog
 from api.app import create_app
 from api.backend import Backend
 from api.keys import KeyRing, add_key
+from config.settings import Settings
 from domain.application import CaseRecord
 from domain.people import Role
 from domain.service_levels import ServiceLevels
@@ -52,12 +53,30 @@ def tokens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 
 
 @pytest.fixture
+def published_council(request: pytest.FixtureRequest, tmp_path: Path) -> Settings | None:
+    """A test may run the views and the workflows on a council configuration, as a process does:
+    @pytest.mark.council_configuration("[service_levels.stage_days]\nassessment = 1\n")."""
+    marker = request.node.get_closest_marker("council_configuration")
+    if marker is None:
+        return None
+    folder = tmp_path / "policy" / "testshire"
+    folder.mkdir(parents=True)
+    (folder / "council.toml").write_text(marker.args[0], encoding="utf-8")
+    return Settings.from_environment({"CARECASE_POLICY_FOLDER": str(folder.parent), "CARECASE_COUNCIL": "testshire"})
+
+
+@pytest.fixture
 def views_running(
-    case_record: CaseRecord, sqlite_env: dict[str, str], request: pytest.FixtureRequest
+    case_record: CaseRecord,
+    sqlite_env: dict[str, str],
+    request: pytest.FixtureRequest,
+    published_council: Settings | None,
 ) -> Iterator[ProjectionRunner]:
     # A test may shorten the views' service levels: @pytest.mark.service_levels(stage_limits={...}).
     marker = request.node.get_closest_marker("service_levels")
     levels = ServiceLevels(**marker.kwargs) if marker else ServiceLevels()
+    if published_council is not None:
+        levels = published_council.service_levels
     runner = ProjectionRunner(case_record, SQLiteViewStore(sqlite_env["SQLITE_DBNAME"]), all_views(levels))
     stop = threading.Event()
     thread = threading.Thread(target=runner.run_forever, args=(stop, 0.02), daemon=True)
@@ -80,8 +99,12 @@ def backend(
     worker: Worker,
     views_running: ProjectionRunner,
     tokens: tuple[Path, dict[str, str]],
+    published_council: Settings | None,
 ) -> Iterator[Backend]:
     views = SQLiteViewStore(sqlite_env["SQLITE_DBNAME"])
+    # Only a published council's service levels reach the workflows (which flag what is overdue);
+    # the service_levels marker shortens the views' alone.
+    levels = {"service_levels": published_council.service_levels} if published_council else {}
     wired = Backend(
         record=case_record,
         views=views,
@@ -91,6 +114,7 @@ def backend(
         temporal=client,
         task_queue=task_queue,
         payload_codec=client.data_converter.payload_codec,
+        **levels,
     )
     try:
         # Real time, as in production: no service-level timer is anywhere near firing in a test.

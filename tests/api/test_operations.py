@@ -4,14 +4,16 @@ reassign (recorded on the case) and retry a failing activity (recorded in the op
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from temporalio.client import Client
 
 from domain.application import CaseRecord
 from tests.api.test_lifecycle_over_http import body_of
 from tests.builders import Scenario
+from workflows.case_workflow import case_workflow_id
 
 
 def auth(tokens, role: str) -> dict[str, str]:
@@ -83,6 +85,44 @@ async def test_an_overdue_case_is_listed_by_id_escalated_and_reassigned(http: ht
         f"/ops/cases/{case_id}/reassign", headers=auth(tokens, "auditor"), json={"worker_id": "sw-x", "reason": "no"}
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.council_configuration("[service_levels.stage_days]\nassessment = 1\n")
+async def test_a_referral_back_dated_40_days_is_stuck_at_once_in_the_views_and_in_temporal(
+    http: httpx.AsyncClient, tokens, client: Client, task_queue: str
+):
+    """A migrated case: referred and screened 40 days ago, recorded now. Its assessment was due
+    39 days ago on the council's 1-day service level, and nothing has to wait for a timer."""
+    s = Scenario()
+    referred = datetime.now(UTC) - timedelta(days=40)
+    worker = auth(tokens, "social_worker")
+    made = await http.post("/cases", json=body_of(s.referral(effective_at=referred)), headers=worker)
+    assert made.status_code == 201, made.text
+    case_id = made.json()["case_id"]
+    screened = await http.post(
+        f"/cases/{case_id}/screen-referral",
+        json=body_of(s.screen(effective_at=referred + timedelta(hours=1))),
+        headers=worker,
+    )
+    assert screened.status_code == 200, screened.text
+
+    stuck = await http.get(
+        "/ops/stuck",
+        params={"stage": "assessment", "overdue_by_days": 30, "min_position": screened.json()["position"]},
+        headers=auth(tokens, "ops"),
+    )
+    [row] = [r for r in stuck.json()["items"] if r["case_id"] == case_id]
+    assert row["what"] == "assessment" and row["overdue_by_hours"] >= 38 * 24
+
+    month_ago = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    query = f"TaskQueue = '{task_queue}' AND CaseStage = 'assessment' AND StageDueAt < '{month_ago}'"
+    found: list[str] = []
+    for _ in range(50):  # visibility is eventually consistent; no service-level timer is waited on
+        found = [w.id async for w in client.list_workflows(query=query)]
+        if found:
+            break
+        await asyncio.sleep(0.2)
+    assert found == [case_workflow_id(case_id)]
 
 
 async def test_a_failing_activity_is_seen_and_retried_at_once(

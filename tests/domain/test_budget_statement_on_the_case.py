@@ -3,7 +3,10 @@ the cost less the adult's contribution, never a negative amount. Carers are not 
 
 from __future__ import annotations
 
+import pytest
+
 from domain.application import CaseRecord
+from domain.commands import CouncilSettings
 from tests.builders import ADULT, Scenario
 from tests.domain.story import CARER_BUDGET_PENCE, budget_for, carer_plan, given, last, refused, state, when
 
@@ -75,6 +78,25 @@ def test_a_carer_is_not_financially_assessed(record: CaseRecord):
     error = refused(record, s.finances("carer-1", assessed_contribution_pence=10_000), "carers_not_charged")
 
     assert error.field == "person_id"
+
+
+class TestACouncilThatChargesCarersForTheirOwnSupport:
+    @pytest.fixture
+    def council(self) -> CouncilSettings:
+        return CouncilSettings(carers_charged_for_own_support=True)
+
+    def test_the_carers_own_budget_is_financially_assessed(self, record: CaseRecord):
+        s = Scenario()
+        given(record, assessed_and_budgeted(s))
+
+        assert when(record, s.finances("carer-1", assessed_contribution_pence=10_000)) == [
+            "FinancialAssessmentCompleted"
+        ]
+
+        statement = last(record, s.case_id, "FinancialAssessmentCompleted").statement
+        # The carer's own support, not the care the carer gives the adult (that is in the adult's budget).
+        assert (statement.cost_pence, statement.adult_contribution_pence) == (CARER_BUDGET_PENCE, 10_000)
+        assert state(record, s.case_id).adult.statement is None  # the adult's means test is still to do
 
 
 def test_the_financial_assessment_waits_for_an_indicative_budget(record: CaseRecord):

@@ -15,7 +15,8 @@ from domain.service_levels import ServiceLevels
 from domain.vocabulary import Stage
 from tests.builders import Scenario
 from tests.workflows.driving import send, start
-from workflows.case_workflow import case_workflow_id
+from workflows.case_workflow import CaseWorkflow, case_workflow_id
+from workflows.client import adopt_service_levels
 
 
 def _temporal_list(address: str, query: str) -> set[str]:
@@ -105,3 +106,41 @@ async def test_the_overdue_flag_clears_when_the_stage_moves_on(
         await asyncio.sleep(0.2)
     assert await flagged_overdue() == set()
     assert _temporal_list(address, f"TaskQueue = '{task_queue}' AND CaseStage = 'eligibility'") == workflow_id
+
+
+async def test_a_change_of_service_levels_reaches_an_open_case_from_its_own_clock(
+    temporal_env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    """Decision 0035: the council shortens the assessment to 1 day; an open case screened 10 days
+    ago (on a 28-day level, not yet due) is due 9 days ago once told, and flagged at once."""
+    client = temporal_env.client
+    story = Scenario()
+    screened = datetime.now(UTC) - timedelta(days=10)
+    with temporal_env.with_time_skipping_disabled():
+        case = await start(client, story.case_id, task_queue)
+        await send(client, story.referral(effective_at=screened - timedelta(hours=1)))
+        await send(client, story.screen(effective_at=screened))
+        assert (await case.query(CaseWorkflow.summary)).stage_due_at == screened + timedelta(days=28)
+
+        told = await adopt_service_levels(
+            client, ServiceLevels(stage_limits={Stage.ASSESSMENT: timedelta(days=1)}), task_queue
+        )
+
+        assert told == [case_workflow_id(story.case_id)]
+        summary = await case.query(CaseWorkflow.summary)
+        for _ in range(50):
+            if "overdue" in summary.flags:
+                break
+            await asyncio.sleep(0.2)
+            summary = await case.query(CaseWorkflow.summary)
+        assert summary.stage_due_at == screened + timedelta(days=1)
+        assert "overdue" in summary.flags
+        week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        query = f"TaskQueue = '{task_queue}' AND StageDueAt < '{week_ago}'"
+        found: list[str] = []
+        for _ in range(50):
+            found = [w.id async for w in client.list_workflows(query=query)]
+            if found:
+                break
+            await asyncio.sleep(0.2)
+        assert found == [case_workflow_id(story.case_id)]

@@ -21,6 +21,12 @@ the mirror was handed on in its older form; ``case_workflow_continued_snapshot.j
 mirror became a stored snapshot (decision 16). Today's code must read both.
 ``case_workflow_continued_encrypted.json`` is the same run recorded after payloads were encrypted
 (decision 23), under the test key in ``payload-keys``.
+
+    .venv/bin/python -m tests.workflows.histories.record back-dated
+
+drives a migrated case whose stage clock started 40 days before it was recorded, flagged overdue
+at once, and writes ``case_workflow_back_dated.json`` (decision 35): the histories before it have
+no ``stage-clock-took-effect`` marker and replay on the recorded clock; this one has it.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import date, timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
@@ -40,11 +48,14 @@ from config.payload_keys import KEYS_FILE, PayloadKeySettings
 from config.temporal_settings import temporal_binary
 from domain.application import CaseRecord
 from domain.commands import COMMANDS
+from domain.service_levels import ServiceLevels
+from domain.vocabulary import Stage
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import ADULT, FINANCE, Scenario, plan_for
 from tests.workflows.driving import payments_of, send, start, to_sign_off
 from workers.dev_server import TIME_SKIPPING_ARGS
 from workers.worker import running_worker
+from workflows.case_workflow import CaseWorkflow
 from workflows.search_attributes import ALL
 
 HERE = Path(__file__).parent
@@ -54,7 +65,9 @@ TASK_QUEUE = "record-histories"
 RECORDING_KEYS = PayloadKeySettings.from_environment({KEYS_FILE: str(HERE / "payload-keys")})
 
 
-async def record(continued: str | None = None) -> None:
+@asynccontextmanager
+async def recording() -> AsyncIterator[WorkflowEnvironment]:
+    """A throwaway time-skipping dev server and a case record on a fresh SQLite file, with a worker."""
     env = await WorkflowEnvironment.start_time_skipping_v2(
         data_converter=build_data_converter(RECORDING_KEYS),
         search_attributes=ALL,
@@ -65,7 +78,15 @@ async def record(continued: str | None = None) -> None:
     case_record = CaseRecord(
         {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
     )
-    async with env, running_worker(env.client, case_record, TASK_QUEUE):
+    try:
+        async with env, running_worker(env.client, case_record, TASK_QUEUE):
+            yield env
+    finally:
+        case_record.close()
+
+
+async def record(continued: str | None = None) -> None:
+    async with recording() as env:
         client, story = env.client, Scenario()
         with env.with_time_skipping_disabled():
             settings = {"continue_after_history_events": 50} if continued else {}
@@ -85,7 +106,6 @@ async def record(continued: str | None = None) -> None:
         else:
             (HERE / "case_workflow.json").write_text((await case.fetch_history()).to_json())
             (HERE / "payments_workflow.json").write_text((await payments.fetch_history()).to_json())
-    case_record.close()
 
 
 async def run_that_starts_payments(client: Client, workflow_id: str) -> WorkflowHistory:
@@ -105,17 +125,7 @@ async def record_varied() -> None:
     """A case whose direct payment is varied after a review revised the plan: the last run of the
     case workflow (the variation's update and its ``vary`` signal) and the payments workflow
     across the change, to ``case_workflow_varied.json`` and ``payments_workflow_varied.json``."""
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        data_converter=build_data_converter(RECORDING_KEYS),
-        search_attributes=ALL,
-        dev_server_existing_path=temporal_binary(),
-        dev_server_extra_args=list(TIME_SKIPPING_ARGS),
-    )
-    store = Path(tempfile.mkdtemp()) / "store.sqlite"
-    case_record = CaseRecord(
-        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
-    )
-    async with env, running_worker(env.client, case_record, TASK_QUEUE):
+    async with recording() as env:
         client, story, today = env.client, Scenario(), date.today()
         with env.with_time_skipping_disabled():
             case = await start(client, story.case_id, TASK_QUEUE)
@@ -150,11 +160,34 @@ async def record_varied() -> None:
         await payments.result()
         (HERE / "case_workflow_varied.json").write_text((await case.fetch_history()).to_json())
         (HERE / "payments_workflow_varied.json").write_text((await payments.fetch_history()).to_json())
-    case_record.close()
+
+
+async def record_back_dated() -> None:
+    """A migrated case: referred and screened 40 days before it is recorded, on a 1-day assessment
+    service level, so the workflow flags it overdue at once (decision 0035, the stage clock from
+    ``effective_at``, behind the ``stage-clock-took-effect`` patch); then it closes. Writes
+    ``case_workflow_back_dated.json``."""
+    async with recording() as env:
+        client, story = env.client, Scenario()
+        referred = datetime.now(UTC) - timedelta(days=40)
+        with env.with_time_skipping_disabled():
+            levels = ServiceLevels(stage_limits={Stage.ASSESSMENT: timedelta(days=1)})
+            case = await start(client, story.case_id, TASK_QUEUE, service_levels=levels)
+            await send(client, story.referral(effective_at=referred))
+            await send(client, story.screen(effective_at=referred + timedelta(hours=1)))
+            for _ in range(50):
+                if "overdue" in (await case.query(CaseWorkflow.summary)).flags:
+                    break
+                await asyncio.sleep(0.2)
+            await send(client, story.close(reason="moved_away"))
+            await case.result()
+        (HERE / "case_workflow_back_dated.json").write_text((await case.fetch_history()).to_json())
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["varied"]:
         asyncio.run(record_varied())
+    elif sys.argv[1:2] == ["back-dated"]:
+        asyncio.run(record_back_dated())
     else:
         asyncio.run(record(continued=sys.argv[2] if sys.argv[1:2] == ["continued"] else None))
