@@ -39,6 +39,9 @@ COUNCIL_CHECKS = {
 }
 
 
+METRICS_TOKEN_FILE = "CARECASE_METRICS_TOKEN_FILE"
+
+
 def council_checks(env: dict[str, str]) -> dict[str, list[str]]:
     return {
         field: [name.strip() for name in env[variable].split(",") if name.strip()]
@@ -60,6 +63,9 @@ class Settings(BaseModel):
     # The council's retention rule: a closed case's personal data is erased this many days after
     # it closed (8 years by default; decision 0026).
     retention_days: int = Field(default=2922, ge=0, le=36_525)
+    # A file holding the token Prometheus sends to scrape the API's /metrics (decision 0037);
+    # unset, only an ops or admin API key reads /metrics.
+    metrics_token_file: Path | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -85,6 +91,7 @@ class Settings(BaseModel):
             log_level=env.get("CARECASE_LOG_LEVEL", "info"),
             log_file=Path(env["CARECASE_LOG_FILE"]) if env.get("CARECASE_LOG_FILE") else None,
             retention_days=int(env.get("CARECASE_RETENTION_DAYS", "2922")),
+            metrics_token_file=Path(env[METRICS_TOKEN_FILE]) if env.get(METRICS_TOKEN_FILE) else None,
         )
 
     def store_env(self) -> dict[str, str]:
