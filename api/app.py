@@ -17,8 +17,9 @@ from typing import Annotated, Any
 import structlog
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
-from api import admin, audit, codec, errors, ops, queries
+from api import admin, audit, codec, errors, metrics, ops, queries
 from api.backend import Backend
 from api.commands import command_router
 from api.limits import BodySizeLimit
@@ -60,17 +61,21 @@ def create_app(backend: Backend | BackendFactory | None = None) -> FastAPI:
             app.state.backend = await factory()
         yield
 
-    app = FastAPI(title="carecase", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc from Swagger UI's and ReDoc's files shipped in fastapi-offline, served here
+    # under /static-offline-docs: nothing is fetched from a CDN, so they work without internet.
+    app = FastAPIOffline(title="carecase", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.backend = backend if isinstance(backend, Backend) else None
     app.add_middleware(BodySizeLimit)
     app.add_middleware(codec.CodecCors)  # the Temporal Web UI's origin only, and only for /codec
     errors.install(app)
+    app.add_middleware(metrics.RequestObserver)  # outermost: it sees every answer, a 500 too
     app.include_router(command_router())
     app.include_router(queries.router)
     app.include_router(audit.router)
     app.include_router(ops.router)
     app.include_router(codec.router)
     app.include_router(admin.router)
+    app.include_router(metrics.router)
 
     @app.get(
         "/health",

@@ -30,6 +30,7 @@ def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(b
         details = {"key": check.status.value} if check.status is not None else None
         raise Unauthorised(check.message, field="Authorization", details=details)
     wired.key_use.seen(check.key.key_id)
+    request.state.user = user  # for the request's log line (api/metrics.py)
     return user
 
 

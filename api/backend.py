@@ -15,6 +15,7 @@ from temporalio.converter import PayloadCodec
 from api.access_log import AccessLog
 from api.key_use import KeyUse
 from api.keys import KeyRing
+from api.telemetry import ApiMetrics
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
 from domain.errors import DomainError, InvalidInput, NotFound
@@ -44,11 +45,16 @@ class Backend:
     # and the one browser origin (the Temporal Web UI's) allowed to make them.
     payload_codec: PayloadCodec | None = None
     web_ui_origin: str = "http://127.0.0.1:8233"
+    # The token Prometheus scrapes /metrics with (CARECASE_METRICS_TOKEN_FILE); None: ops keys only.
+    metrics_token: str | None = None
     # When each key was last used, beside the views (made here: every backend has the views).
     key_use: KeyUse = field(init=False)
+    # This process's own counters for /metrics (api/metrics.py).
+    metrics: ApiMetrics = field(init=False)
 
     def __post_init__(self) -> None:
         self.key_use = KeyUse(self.views)
+        self.metrics = ApiMetrics()
 
     def require_case(self, case_id: UUID) -> None:
         """404 unless the case record holds the case (open or closed)."""

@@ -27,12 +27,14 @@ import re
 import uuid
 from typing import Annotated, Any, NoReturn
 
+import structlog
 from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import allow, backend
 from api.backend import Backend
+from api.errors import status_of
 from api.examples import command_examples
 from api.keys import ApiUser
 from api.need_to_know import CaseId, OpenedCase, case_actor, refuse_referral_outside_teams
@@ -112,6 +114,36 @@ def body_model(command: type[CaseCommand], example: dict[str, Any]) -> type[Base
 
 
 async def run_command(
+    backend: Backend, user: ApiUser, case_id: uuid.UUID, name: str, fields: dict[str, Any], key: str | None
+) -> CommandResult:
+    """Send the command and answer it, counting its outcome for /metrics; a refusal is logged with
+    its code (never its message, which may quote what was sent)."""
+    try:
+        result = await _send(backend, user, case_id, name, fields, key)
+    except DomainError as error:
+        if status_of(error) >= 500:
+            backend.metrics.command_failed(name)
+            raise
+        backend.metrics.command_refused(name, error.code)
+        structlog.get_logger("carecase.api").warning(
+            "command_refused",
+            case_id=case_id.hex,
+            command=name,
+            command_id=f"api:{key}" if key is not None else None,
+            actor=user.user_id,
+            role=user.role.value,
+            code=error.code,
+            field=error.field,
+        )
+        raise
+    except BaseException:
+        backend.metrics.command_failed(name)
+        raise
+    backend.metrics.command_answered(name, duplicate=result.duplicate)
+    return result
+
+
+async def _send(
     backend: Backend, user: ApiUser, case_id: uuid.UUID, name: str, fields: dict[str, Any], key: str | None
 ) -> CommandResult:
     payload = {**fields, "actor": {"user_id": user.user_id, "role": user.role.value}}

@@ -26,10 +26,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.asgi import HttpMiddleware
 from api.backend import ViewsBehind
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound, RuleViolation
 from workflows.client import CaseWorkflowNotReady, CommandOutcomeUnknown
@@ -136,7 +137,7 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-class ProblemOnCrash:
+class ProblemOnCrash(HttpMiddleware):
     """The last line: an exception no handler claimed becomes a 500 problem, logged with an id.
 
     Plain ASGI rather than an exception handler for ``Exception``: Starlette runs that handler in
@@ -144,13 +145,7 @@ class ProblemOnCrash:
     and an in-process client would see the exception instead of the answer.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watch(message: Message) -> None:

@@ -19,7 +19,7 @@ import structlog
 
 from config.logging import configure_logging, log_command
 from config.schema import record_new_store, require_runnable, schema_status
-from config.settings import Settings
+from config.settings import METRICS_TOKEN_FILE, Settings
 from config.temporal_settings import TemporalSettings, TemporalTLS
 from domain.application import CaseRecord
 from eventstore.private_files import open_private_text
@@ -182,7 +182,26 @@ def build_backend(
         # The client's own codec: the Web UI decodes with the keys the workers encrypt with.
         payload_codec=temporal.data_converter.payload_codec,
         web_ui_origin=web_ui_origin,
+        metrics_token=metrics_token(settings.metrics_token_file),
     )
+
+
+# Long enough that it cannot be guessed: `openssl rand -hex 32` makes 64 characters.
+SHORTEST_METRICS_TOKEN = 32
+
+
+def metrics_token(path: Path | None) -> str | None:
+    """The scrape token in the file ``CARECASE_METRICS_TOKEN_FILE`` names; a file that cannot be
+    read, or holds too short a token, is named with its setting (never the token)."""
+    raw = _read(path, METRICS_TOKEN_FILE)
+    if raw is None:
+        return None
+    token = raw.decode("utf-8", errors="replace").strip()
+    if len(token) < SHORTEST_METRICS_TOKEN or any(ch.isspace() for ch in token):
+        raise RuntimeError(
+            f"{METRICS_TOKEN_FILE}: {path} must hold one token of at least {SHORTEST_METRICS_TOKEN} characters"
+        )
+    return token
 
 
 async def backend_from_environment(keys_path: Path) -> Backend:

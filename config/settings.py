@@ -34,6 +34,9 @@ COUNCIL_FOLDER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 LIST_SETTINGS = {"representatives.checks", "representatives.paid_manager_checks"}
 
 
+METRICS_TOKEN_FILE = "CARECASE_METRICS_TOKEN_FILE"
+
+
 def environment_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     """The council settings the environment sets, by their key in the council's file."""
     found: dict[str, Any] = {}
@@ -68,6 +71,9 @@ class Settings(BaseModel):
     # at start-up: configure_process_logging).
     council_file: Path | None = None
     fell_back: tuple[str, ...] = ()
+    # A file holding the token Prometheus sends to scrape the API's /metrics (decision 0037);
+    # unset, only an ops or admin API key reads /metrics.
+    metrics_token_file: Path | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +106,7 @@ class Settings(BaseModel):
             retention_days=published.retention_days,
             council_file=published.file,
             fell_back=published.fell_back,
+            metrics_token_file=Path(env[METRICS_TOKEN_FILE]) if env.get(METRICS_TOKEN_FILE) else None,
         )
 
     def store_env(self) -> dict[str, str]:

@@ -229,10 +229,20 @@ class ViewStore(ABC):
                 list(projections),
             )
 
-    def quarantined_case_count(self) -> int:
-        with self.read() as cursor:
-            row = cursor.execute(f"SELECT COUNT(DISTINCT case_id) FROM {QUARANTINE_TABLE}").fetchone()
+    def quarantined_case_count(self, cursor: ViewCursor | None = None) -> int:
+        if cursor is None:
+            with self.read() as cursor:
+                return self.quarantined_case_count(cursor)
+        row = cursor.execute(f"SELECT COUNT(DISTINCT case_id) FROM {QUARANTINE_TABLE}").fetchone()
         return int(row[0]) if row else 0
+
+    @staticmethod
+    def failures_by_view(cursor: ViewCursor) -> dict[str, int]:
+        """How many events each view failed to apply and holds in the quarantine (decision 0013)."""
+        rows = cursor.execute(
+            f"SELECT projection, COUNT(*) FROM {QUARANTINE_TABLE} WHERE reason = ? GROUP BY projection", (FAILED,)
+        ).fetchall()
+        return {projection: int(count) for projection, count in rows}
 
     def quarantine_summary(self, limit: int | None = None) -> list[dict[str, Any]]:
         """One item per quarantined case, longest held first: the event that failed (its position,

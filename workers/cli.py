@@ -425,7 +425,7 @@ def api(
 
     keys = Path(os.environ.get("CARECASE_API_KEYS", "var/api-keys.toml"))
     app = create_app(lambda: backend_from_environment(keys))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", log_config=None)  # its logs as JSON lines
 
 
 KeysFileOption = Annotated[Path, typer.Option("--keys-file", envvar="CARECASE_API_KEYS")]

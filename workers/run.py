@@ -99,7 +99,7 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
     client = await connect_temporal(temporal)
     backend = build_backend(record, client, settings, temporal.task_queue, keys_path, temporal.web_ui_origin)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning", log_config=None, lifespan="on")
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -162,6 +162,7 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> NoReturn:
             "carecase is running (Ctrl-C stops everything)\n"
             f"  API:             http://{host}:{port}   (OpenAPI: http://{host}:{port}/openapi.json, "
             f"docs: http://{host}:{port}/docs)\n"
+            f"  Metrics:         http://{host}:{port}/metrics   (Prometheus; an ops or admin key)\n"
             f"  Temporal Web UI: http://127.0.0.1:{temporal.ui_port}\n"
             f"  Temporal gRPC:   {temporal.address}, namespace {temporal.namespace}, "
             f"task queue {temporal.task_queue}\n"

@@ -111,7 +111,20 @@ def test_the_compose_file_has_every_part_of_the_topology_each_pinned():
             assert host in services, target
             environment = services[host].get("environment", {})
             opened = {str(v) for v in environment.values()} if isinstance(environment, dict) else set(environment)
+            command = [str(word) for word in services[host].get("command", [])]
+            if "--port" in command:  # an API process serves /metrics on its own port
+                opened.add(f":{command[command.index('--port') + 1]}")
             assert any(v.endswith(f":{port}") for v in opened), f"{target}: {host} opens no metrics port {port}"
+        # Whatever a job authenticates with is a secret both Prometheus and the scraped service hold.
+        credentials = job.get("authorization", {}).get("credentials_file")
+        if credentials is not None:
+            secret = credentials.removeprefix("/run/secrets/")
+            assert secret in services["prometheus"].get("secrets", []), job["job_name"]
+            for target in job["static_configs"][0]["targets"]:
+                assert secret in services[target.split(":")[0]].get("secrets", []), target
+    api_job = next(job for job in scraped["scrape_configs"] if job["job_name"] == "carecase-api")
+    assert api_job["metrics_path"] == "/metrics"
+    assert sorted(api_job["static_configs"][0]["targets"]) == sorted(f"{name}:8000" for name in apis)
 
 
 def test_every_service_starts_after_what_it_needs_with_health_checks():
