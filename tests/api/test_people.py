@@ -146,7 +146,7 @@ async def test_after_the_first_case_closes_a_re_referral_is_accepted_and_its_cas
     await desk.do(
         "sw-east",
         f"/cases/{first_id}/screen-referral",
-        body_of(first.screen(outcome="information_and_advice", reasons="signposted")),
+        body_of(first.signpost(reasons="signposted")),
     )
     second_id = await refer(desk, Scenario(), council_person_id="LA-42")
     view = (await desk.get("sw-east", f"/cases/{second_id}")).json()
