@@ -15,6 +15,7 @@ from uuid import UUID
 
 from domain.commands import COMMANDS
 from domain.people import Role
+from domain.ras import RuleSet
 
 EXAMPLE_CASE = UUID("00000000-0000-4000-8000-000000000001")
 ADULT = "adult-1"
@@ -402,6 +403,31 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "write_off_pence": 500,
             "write_off_reason": "too small to pursue from the estate",
         },
+    }
+
+
+# The commands whose bodies carry RAS answers, which only the council's rule set can say.
+RAS_COMMANDS = {"CompleteNeedsAssessment": "adult", "CompleteCarerAssessment": "carer"}
+
+
+def ras_example_answers(rule_set: RuleSet, subject: str) -> dict[str, str]:
+    """An answer to every question of the rule set's adult or carer section: the first answer that
+    scores, so the example prices to something (a tiered or flat carer's section has none)."""
+    section = rule_set.adult if subject == "adult" else rule_set.carer
+    answers = {}
+    for question in section.questions:
+        scoring = [code for code, points in question.answers.items() if points > 0]
+        answers[question.id] = scoring[0] if scoring else next(iter(question.answers))
+    return answers
+
+
+def examples_in_force(rule_set: RuleSet) -> dict[str, dict[str, Any]]:
+    """The assessments' example bodies with answers from the rule set in force, so each one is
+    valid on whichever council serves the document (issue 13: the story's answers are Northmoor's)."""
+    examples = command_examples()
+    return {
+        name: {**examples[name], "ras_answers": ras_example_answers(rule_set, subject)}
+        for name, subject in RAS_COMMANDS.items()
     }
 
 

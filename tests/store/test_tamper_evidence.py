@@ -19,12 +19,13 @@ from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 
 
 def _three_cases(db: Path) -> list[Scenario]:
     app = CaseRecord(
         {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(db)},
-        rule_sets=RuleSetCatalogue(),
+        rule_sets=RuleSetCatalogue(TEST_COUNCILS),
         clock=SteppingClock(),
     )
     stories = [Scenario() for _ in range(3)]
