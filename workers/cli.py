@@ -299,7 +299,8 @@ def policy_publish(
 @policy_app.command("list")
 def policy_list() -> None:
     """Every published RAS rule set version: id, version, in force from, hash, who published it and when."""
-    for published in build_case_record().publications():
+    publications = build_case_record().publications()
+    for published in sorted(publications, key=lambda p: (p.rule_set_id, p.effective_from, p.version)):
         typer.echo(
             f"{published.rule_set_id:<20} {published.version:<10} from {published.effective_from.isoformat()}  "
             f"{published.content_hash}  {published.published_by.user_id} {published.published_at.isoformat()[:19]}"
