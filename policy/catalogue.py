@@ -123,9 +123,7 @@ class RuleSetCatalogue:
             self._policy.know_council_policy(council)
         publications = self.publications()
         publishing = {publication.council for publication in publications.values()}
-        rule_sets = [
-            self._parse(p.content.encode("utf-8"), f"{p.rule_set_id} {p.version}") for p in publications.values()
-        ]
+        rule_sets = [self._published_text(publication) for publication in publications.values()]
         for rule_set in on_disk:
             publication = publications.get((rule_set.id, rule_set.version))
             if publication is not None:
@@ -150,6 +148,19 @@ class RuleSetCatalogue:
                 code="rule_set_file_name_mismatch",
                 field="version",
                 details={"file": file},
+            )
+        return rule_set
+
+    def _published_text(self, publication: Publication) -> RuleSet:
+        rule_set = self._parse(publication.content.encode("utf-8"), f"{publication.rule_set_id} {publication.version}")
+        if rule_set.content_hash != publication.content_hash:
+            # The stored text was altered after it was recorded: `carecase audit verify` names the event.
+            raise RuleViolation(
+                f"the published text of {publication.rule_set_id} {publication.version} no longer hashes to "
+                f"{publication.content_hash}: the policy record was altered",
+                code="published_rule_set_altered",
+                field="version",
+                details={"published_hash": publication.content_hash, "text_hash": rule_set.content_hash},
             )
         return rule_set
 

@@ -212,3 +212,31 @@ def test_a_second_start_publishes_nothing_again(record: CaseRecord, published: R
 
     assert publish_shipped_rule_sets(record, published) == []
     assert record.last_position() == position
+
+
+@pytest.mark.sqlite
+def test_a_published_rule_set_altered_in_the_store_is_named_by_the_chain_check(
+    sqlite_env: dict[str, str], catalogue: RuleSetCatalogue, clock: SteppingClock
+):
+    import sqlite3
+
+    from tests.cli.tamper import Tamperer
+
+    record = CaseRecord(sqlite_env, rule_sets=catalogue, clock=clock)
+    try:
+        publish_shipped_rule_sets(record, catalogue)
+        stream = policy_stream_id(NORTHMOOR)
+        assert record.verify_chain(stream).intact
+        with sqlite3.connect(sqlite_env["SQLITE_DBNAME"]) as conn:
+            Tamperer.sqlite(conn).flip_byte(stream, 2, b"25_000", b"95_000")
+        conn.close()
+
+        report = record.verify_chain(stream)
+        with pytest.raises(RuleViolation) as raised:
+            catalogue.get("northmoor-ras", "2026.1")
+    finally:
+        record.close()
+
+    assert not report.intact
+    assert raised.value.code == "published_rule_set_altered"
+    assert [problem.version for problem in report.problems] == [2]

@@ -67,6 +67,7 @@ def test_an_untouched_store_verifies(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "cases_checked": 3,
+        "policy_streams_checked": 0,  # nothing published in this store (decision 0034)
         "broken": [],
         "checkpoint": None,
         "checkpoint_problems": [],
