@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
@@ -19,9 +19,10 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from api import admin, audit, codec, errors, metrics, ops, queries
+from api import admin, audit, codec, errors, metrics, ops, policy, queries
 from api.backend import Backend
 from api.commands import command_router
+from api.examples import examples_in_force
 from api.limits import BodySizeLimit
 
 DESCRIPTION = """
@@ -46,6 +47,28 @@ your reason and reviewed by auditors. Every read, lists included, is in the acce
 
 # Wires a backend when the server starts, on the server's own event loop.
 BackendFactory = Callable[[], Awaitable[Backend]]
+
+
+def _examples_from_the_rule_set_in_force(app: FastAPI) -> None:
+    """The RAS answers in the assessments' examples come from the rule set in force where a backend
+    is wired (the document built without one keeps the story's, which are the default council's)."""
+    built = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = built()
+        wired: Backend | None = app.state.backend
+        if wired is None:
+            return schema
+        catalogue = wired.record.services.rule_sets
+        today = datetime.now(UTC).date()
+        in_force = catalogue.current(wired.council.ras_rule_set_id, on=today)
+        components = schema.get("components", {}).get("schemas", {})
+        for name, body in examples_in_force(in_force).items():
+            if f"{name}Request" in components:
+                components[f"{name}Request"]["examples"] = [body]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(backend: Backend | BackendFactory | None = None) -> FastAPI:
@@ -76,6 +99,8 @@ def create_app(backend: Backend | BackendFactory | None = None) -> FastAPI:
     app.include_router(codec.router)
     app.include_router(admin.router)
     app.include_router(metrics.router)
+    app.include_router(policy.router)
+    _examples_from_the_rule_set_in_force(app)
 
     @app.get(
         "/health",

@@ -10,11 +10,13 @@ The agreement starts today, inside the council's window, whenever the document i
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from domain.commands import COMMANDS
+from domain.errors import InvalidInput
 from domain.people import Role
+from domain.ras import RuleSet, check_answers
 
 EXAMPLE_CASE = UUID("00000000-0000-4000-8000-000000000001")
 ADULT = "adult-1"
@@ -453,6 +455,39 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "version": 40,
         },
     }
+
+
+# The commands whose bodies carry RAS answers, which only the council's rule set can say.
+RAS_COMMANDS: dict[str, Literal["adult", "carer"]] = {
+    "CompleteNeedsAssessment": "adult",
+    "CompleteCarerAssessment": "carer",
+}
+
+
+def ras_example_answers(rule_set: RuleSet, subject: str) -> dict[str, str]:
+    """An answer to every question of the rule set's adult or carer section: the first answer that
+    scores, so the example prices to something (a tiered or flat carer's section has none)."""
+    section = rule_set.adult if subject == "adult" else rule_set.carer
+    answers = {}
+    for question in section.questions:
+        scoring = [code for code, points in question.answers.items() if points > 0]
+        answers[question.id] = scoring[0] if scoring else next(iter(question.answers))
+    return answers
+
+
+def examples_in_force(rule_set: RuleSet) -> dict[str, dict[str, Any]]:
+    """The assessments' example bodies with answers from the rule set in force, so each one is
+    valid on whichever council serves the document (issue 13: the story's answers are Northmoor's)."""
+    examples = command_examples()
+    fitted = {}
+    for name, subject in RAS_COMMANDS.items():
+        body = examples[name]
+        try:  # the story's own answers where they fit (the default council's), so the story still adds up
+            check_answers(rule_set, subject, body.get("ras_answers", {}), complete=True)
+        except InvalidInput:
+            body = {**body, "ras_answers": ras_example_answers(rule_set, subject)}
+        fitted[name] = body
+    return fitted
 
 
 def command_examples() -> dict[str, dict[str, Any]]:

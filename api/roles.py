@@ -140,3 +140,6 @@ OPERATIONS = frozenset({OPS, ADMIN})
 PAYLOAD_DECODERS = frozenset({OPS, ADMIN})
 # Issuing, revoking and rotating API keys, and listing them (never a token or a hash): admins only.
 KEY_ADMINS = frozenset({ADMIN})
+# Council policy (decision 0034): every member of staff reads what is in force; admins publish.
+POLICY_READERS = frozenset({SW, TM, PANEL, HOS, FIN, AUD, OPS, ADMIN})
+POLICY_PUBLISHERS = frozenset({ADMIN})

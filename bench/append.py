@@ -29,6 +29,7 @@ from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import view_store_from_env
 from simulation.caseload import CaseScript
+from simulation.rule_sets import caseload_councils
 
 Work = TypeVar("Work")  # one stream's writes: a case's script, or a bare stream's save sizes
 
@@ -47,7 +48,7 @@ class BareApplication(Application[Any]):
 
 def follow_with_views(env: dict[str, str], stop: Any) -> None:
     """Our catch-up reader, in its own process as in a deployment: the projection runner, every view."""
-    record = CaseRecord(env, rule_sets=RuleSetCatalogue())
+    record = CaseRecord(env, rule_sets=RuleSetCatalogue(caseload_councils()))
     ProjectionRunner(record, view_store_from_env(env), all_views()).run_forever(stop, poll_interval=0.05)
 
 
@@ -101,7 +102,7 @@ def _writers(
 
 
 def run_ours(env: dict[str, str], scripts: list[CaseScript], threads: int) -> dict[str, Any]:
-    record = CaseRecord(env, rule_sets=RuleSetCatalogue())
+    record = CaseRecord(env, rule_sets=RuleSetCatalogue(caseload_councils()))
     ProjectionRunner(record, view_store_from_env(env), all_views()).store.close()  # the views' tables, first
     stop = multiprocessing.get_context("spawn").Event()
     reader = multiprocessing.get_context("spawn").Process(target=follow_with_views, args=(env, stop))

@@ -17,8 +17,9 @@ from tests.postgres_cluster import free_port
 def _record(env: dict[str, str]) -> Any:
     from domain.application import CaseRecord
     from policy.catalogue import RuleSetCatalogue
+    from simulation.rule_sets import caseload_councils
 
-    return CaseRecord(env, rule_sets=RuleSetCatalogue())
+    return CaseRecord(env, rule_sets=RuleSetCatalogue(caseload_councils()))
 
 
 def sqlite_env(folder: str, name: str) -> dict[str, str]:

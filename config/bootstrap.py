@@ -24,6 +24,7 @@ from config.temporal_settings import TemporalSettings, TemporalTLS
 from domain.application import CaseRecord
 from eventstore.private_files import open_private_text
 from policy.catalogue import RuleSetCatalogue
+from policy.publishing import publish_shipped_rule_sets
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -53,9 +54,12 @@ def configure_process_logging(settings: Settings) -> None:
     )
 
 
-def build_case_record(settings: Settings | None = None) -> CaseRecord:
+def build_case_record(settings: Settings | None = None, *, publish_shipped: bool = False) -> CaseRecord:
     """The case record on the configured store, under the configured rule sets and council, logging
-    every command."""
+    every command. Its catalogue reads what the council has published (decision 0034); a process
+    that serves the council (the worker, the API, ``carecase run``) passes ``publish_shipped`` to
+    record the rule sets this release ships as the bootstrap publication of any council that has
+    published none. A command that only reads (an audit) leaves the store as it found it."""
     settings = settings or Settings.from_environment()
     configure_process_logging(settings)
     catalogue = RuleSetCatalogue(settings.policy_folder) if settings.policy_folder else RuleSetCatalogue()
@@ -70,6 +74,17 @@ def build_case_record(settings: Settings | None = None) -> CaseRecord:
             record_new_store(views, by="system:first-start")
     finally:
         views.close()
+    catalogue.attach(record)
+    if publish_shipped:
+        for outcome in publish_shipped_rule_sets(record, catalogue):
+            published = outcome.publication
+            structlog.get_logger("carecase.policy").info(
+                "rule_set_bootstrap_published",
+                rule_set_id=published.rule_set_id,
+                version=published.version,
+                effective_from=published.effective_from.isoformat(),
+                content_hash=published.content_hash,
+            )
     return record
 
 
@@ -210,7 +225,7 @@ async def backend_from_environment(keys_path: Path) -> Backend:
     settings = Settings.from_environment()
     temporal = TemporalSettings.from_environment()
     return build_backend(
-        build_case_record(settings),
+        build_case_record(settings, publish_shipped=True),
         await connect_temporal(temporal),
         settings,
         temporal.task_queue,

@@ -49,7 +49,8 @@ from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFou
 from domain.people import Actor, Role
 from domain.person_record import PersonRecord, person_record
 from domain.personal_data import SEALED_FOR, Sealer, open_state
-from domain.ras import BudgetCalculation, recalculate
+from domain.policy import CouncilPolicy, Publication, policy_stream_id, rule_set_amounts_within_council_maximum
+from domain.ras import BudgetCalculation, parse_rule_set, recalculate
 from eventstore.contract import CaseStore
 from eventstore.index import IndexRow
 from eventstore.mapper import CanonicalMapper
@@ -98,6 +99,16 @@ class CommandOutcome(BaseModel):
     def last_notification_id(self) -> int | None:
         ids = [e.notification_id for e in self.events if e.notification_id is not None]
         return max(ids) if ids else None
+
+
+class PublicationOutcome(BaseModel):
+    """A publication, and whether it was already recorded (the same content sent again)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    publication: Publication
+    duplicate: bool
+    notification_ids: list[int]
 
 
 class BudgetMismatch(BaseModel):
@@ -164,6 +175,10 @@ class CaseRecord(Application[UUID]):
         self._cache_size = int(self.env.get("CASE_CACHE_SIZE", "2000"))
         self.clock = clock
         self.observers = list(observers)
+        # The councils' policy streams, as last read (see publications).
+        self._policies: dict[UUID, CouncilPolicy | None] = {}
+        self._policy_lock = threading.Lock()
+        self._policy_log_read_to = 0
 
     def construct_mapper(self) -> Mapper[UUID]:
         factory_mapper: Mapper[UUID] = self.factory.mapper(transcoder=self.construct_transcoder())
@@ -290,6 +305,81 @@ class CaseRecord(Application[UUID]):
     def _tell(self, command: CaseCommand, outcome: CommandOutcome | None, error: DomainError | None) -> None:
         for observer in self.observers:
             observer(command, outcome, error)
+
+    # Council policy (domain.policy, decision 0034) ---------------------------------------------
+
+    def publish_rule_set(
+        self, content: bytes, *, actor: Actor, reason: str, bootstrap: bool = False
+    ) -> PublicationOutcome:
+        """Publish the exact bytes of a rule set file: validated, refused if back-dated (but for
+        the system's bootstrap of what a release shipped) or if its version is already published
+        with other content; the same content again is answered with the first publication."""
+        rule_set = parse_rule_set(content)
+        rule_set_amounts_within_council_maximum(rule_set, self.services.council.max_amount_pence)
+        stream_id = policy_stream_id(rule_set.council)
+        for attempt in range(MAX_ATTEMPTS):
+            now = self.clock()
+            try:
+                policy: CouncilPolicy = self.repository.get(stream_id)
+            except AggregateNotFoundError:
+                policy = CouncilPolicy.open(rule_set.council, actor, now)
+            published = policy.publish(
+                content,
+                rule_set,
+                actor=actor,
+                reason=reason,
+                at=now,
+                back_dating_allowed=bootstrap and actor.role == Role.SYSTEM,
+            )
+            if published is None:
+                existing = policy.publications[(rule_set.id, rule_set.version)]
+                return PublicationOutcome(publication=existing, duplicate=True, notification_ids=[])
+            try:
+                recordings = self.save(policy)
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                continue
+            self.know_council_policy(rule_set.council)
+            return PublicationOutcome(
+                publication=published,
+                duplicate=False,
+                notification_ids=[r.notification.id for r in recordings],
+            )
+        raise ConcurrencyConflict(f"the policy of {rule_set.council} kept changing; try again")
+
+    def publications(self) -> list[Publication]:
+        """Every version any council has published, in the order each council published them.
+
+        Each known council's stream is read on from where it was last read (one indexed query per
+        council); a council's stream is known from the first lookup of its rule sets on disk, or
+        found in the log's notifications recorded since the last look."""
+        opened = get_topic(CouncilPolicy.PolicyRecordOpened)
+        with self._policy_lock:
+            last = self.last_position()
+            if last > self._policy_log_read_to:
+                for notification in self.notifications(
+                    start=self._policy_log_read_to + 1,
+                    limit=last - self._policy_log_read_to,
+                    stop=last,
+                    topics=[opened],
+                ):
+                    self._policies.setdefault(UUID(str(notification.originator_id)), None)
+                self._policy_log_read_to = last
+            found: list[Publication] = []
+            for stream_id in list(self._policies):
+                policy = self._policies[stream_id]
+                version = policy.version if policy is not None else 0
+                for event in self.events.get(stream_id, gt=version):
+                    policy = event.mutate(policy)  # type: ignore[attr-defined]
+                if policy is not None:
+                    self._policies[stream_id] = policy
+                    found += policy.publications.values()
+            return found
+
+    def know_council_policy(self, council: str) -> None:
+        """Read this council's policy stream on every lookup, whether or not the log showed it opening."""
+        with self._policy_lock:
+            self._policies.setdefault(policy_stream_id(council), None)
 
     # Queries -----------------------------------------------------------------------------------
 
@@ -641,6 +731,8 @@ class CaseRecord(Application[UUID]):
             rule_set = self.services.rule_sets.get(recorded.rule_set_id, recorded.rule_set_version)
         except NotFound:
             return mismatch("the rule set it was calculated under is no longer published")
+        except RuleViolation as error:  # its file edited after it was published (decision 0034)
+            return mismatch(f"rule set file changed since it was published: {error.message}")
         if rule_set.content_hash != recorded.rule_set_hash:
             return mismatch(
                 f"rule set file changed since the calculation: recorded {recorded.rule_set_hash}, "

@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.case.aggregate import Case
 from domain.case.base import CaseEvent
+from domain.policy import CouncilPolicy
 
 ENVELOPE = (
     "originator_id",
@@ -48,6 +49,8 @@ def _type_name(annotation: Any) -> str:
 
 
 def _part(cls: type) -> str:
+    if cls.__module__ == "domain.policy":
+        return "policy"
     for klass in cls.__mro__:
         module = klass.__module__
         if module.startswith("domain.case.") and module != "domain.case.aggregate":
@@ -66,7 +69,9 @@ def event_types() -> list[type[CaseEvent]]:
         for i, part in enumerate(["referral", "carers", "assessment", "decisions", "planning", "payments", "reviews"])
     }
     # The lifecycle's parts in its order, then the others by name, each part's events as declared.
-    return sorted(found, key=lambda c: (order.get(_part(c), 99), _part(c), _declared_at(c)))
+    cases = sorted(found, key=lambda c: (order.get(_part(c), 99), _part(c), _declared_at(c)))
+    # A council's policy stream (decision 0034): not a case's, but in the same store and chain check.
+    return [*cases, CouncilPolicy.PolicyRecordOpened, CouncilPolicy.RuleSetPublished]  # type: ignore[list-item]
 
 
 def _declared_at(cls: type) -> int:

@@ -19,6 +19,7 @@ from domain.commands import CouncilSettings
 from policy.catalogue import RuleSetCatalogue
 from tests.clock import SteppingClock
 from tests.postgres_cluster import Cluster, start_cluster
+from tests.rule_sets import TEST_COUNCILS
 
 # The Temporal dev server and workers, for the workflow and API tests.
 pytest_plugins = ["tests.temporal_fixtures"]
@@ -73,7 +74,7 @@ def clock() -> SteppingClock:
 
 @pytest.fixture
 def catalogue() -> RuleSetCatalogue:
-    return RuleSetCatalogue()
+    return RuleSetCatalogue(TEST_COUNCILS)
 
 
 @pytest.fixture

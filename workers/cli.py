@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
+from pydantic import TypeAdapter
 
 from config.bootstrap import build_case_record
 from domain.application import CaseRecord
 from domain.catalogue import catalogue_markdown, event_catalogue
 from domain.errors import DomainError
 from domain.people import Role
+from domain.policy import policy_stream_id
 from domain.timeline import TimelineEntry, timeline_entry
 
 if TYPE_CHECKING:
@@ -42,6 +44,8 @@ db_app = typer.Typer(help="The product's own schema: its version and the migrati
 app.add_typer(db_app, name="db")
 export_app = typer.Typer(help="A person's record exported for them or the council they move to", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+policy_app = typer.Typer(help="Council policy: publish a RAS rule set, see what is published", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 
 CaseOption = Annotated[str | None, typer.Option("--case", help="One case id; omit for the whole store")]
 
@@ -123,13 +127,17 @@ def audit_verify(
     case_id = _case_id(case) if case else None
     reports = [record.verify_chain(case_id)] if case_id else list(record.verify_all_chains())
     broken = [r for r in reports if not r.intact]
+    # The councils' policy streams are chained in the same store and checked with the cases (0034).
+    streams = {policy_stream_id(p.council).hex for p in record.publications()}
+    policies = sum(1 for r in reports if r.case_id in streams)
     verdict = verify_against_checkpoint(record, CheckpointSettings.from_environment(), checkpoint, case_id, whole_log)
     orphans = record.orphaned_instructions(case_id)
     if as_json:
         typer.echo(
             json.dumps(
                 {
-                    "cases_checked": len(reports),
+                    "cases_checked": len(reports) - policies,
+                    "policy_streams_checked": policies,
                     "broken": [r.model_dump() for r in broken],
                     "checkpoint": verdict.checkpoint.model_dump() if verdict.checkpoint else None,
                     "checkpoint_problems": verdict.problems,
@@ -153,7 +161,10 @@ def audit_verify(
                 f"ORPHANED INSTRUCTION {orphan.instruction_id} case {orphan.case_id} v{orphan.event_version}: "
                 f"{orphan.problem}"
             )
-        typer.echo(f"{len(reports)} case(s) checked, {len(broken)} with a broken chain")
+        typer.echo(
+            f"{len(reports) - policies} case(s) checked, {len(broken)} with a broken chain; "
+            f"{policies} council policy stream(s) checked with them"
+        )
         if verdict.checkpoint is None:
             typer.echo("no checkpoint to check against (`carecase audit checkpoint` takes one)")
         else:
@@ -293,6 +304,48 @@ def ras_verify(case: CaseOption = None) -> None:
             typer.echo(f"MISMATCH case {mismatch.case_id} v{mismatch.version} {mismatch.person_id}: {mismatch.problem}")
     typer.echo(f"{checked} budget calculation(s) recomputed, {len(mismatches)} mismatch(es)")
     raise typer.Exit(1 if mismatches else 0)
+
+
+@policy_app.command("publish")
+def policy_publish(
+    file: Annotated[Path, typer.Argument(help="The rule set's TOML file", exists=True, dir_okay=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is published (the council's decision)")],
+    by: Annotated[str, typer.Option("--by", help="The id of the admin publishing it")],
+) -> None:
+    """Publish a RAS rule set version: recorded in the council's policy stream, in force from its
+    effective_from (never before, never back-dated), never changed afterwards (decision 0034)."""
+    from domain.people import Actor
+    from domain.values import Reason
+
+    actor = Actor(user_id=by, role=Role.ADMIN)
+    why = TypeAdapter(Reason).validate_python(reason)
+    # The shipped rule sets first, so a council's first publication never leaves them unpublished.
+    outcome = build_case_record(publish_shipped=True).publish_rule_set(file.read_bytes(), actor=actor, reason=why)
+    published = outcome.publication
+    typer.echo(
+        json.dumps(
+            {
+                "duplicate": outcome.duplicate,
+                "rule_set_id": published.rule_set_id,
+                "version": published.version,
+                "effective_from": published.effective_from.isoformat(),
+                "content_hash": published.content_hash,
+                "published_by": published.published_by.model_dump(mode="json"),
+                "published_at": published.published_at.isoformat(),
+            }
+        )
+    )
+
+
+@policy_app.command("list")
+def policy_list() -> None:
+    """Every published RAS rule set version: id, version, in force from, hash, who published it and when."""
+    publications = build_case_record().publications()
+    for published in sorted(publications, key=lambda p: (p.rule_set_id, p.effective_from, p.version)):
+        typer.echo(
+            f"{published.rule_set_id:<20} {published.version:<10} from {published.effective_from.isoformat()}  "
+            f"{published.content_hash}  {published.published_by.user_id} {published.published_at.isoformat()[:19]}"
+        )
 
 
 @app.command()

@@ -85,7 +85,7 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
     from workers.worker import running_worker
 
     log = structlog.get_logger("carecase.run")
-    record = build_case_record(settings)
+    record = build_case_record(settings, publish_shipped=True)
     runner = build_projection_runner(record, settings)
     stop_views = threading.Event()
     views_thread = threading.Thread(

@@ -107,7 +107,7 @@ async def running_worker(
 
 async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
     """Run the worker until SIGINT/SIGTERM or until it fails; the process's exit status."""
-    record = build_case_record(settings)
+    record = build_case_record(settings, publish_shipped=True)
     log = structlog.get_logger("carecase.worker").bind(
         address=temporal_settings.address,
         namespace=temporal_settings.namespace,

@@ -7,6 +7,7 @@ away, a lock timeout — is an infrastructure fault that Temporal retries.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 from uuid import UUID
 
@@ -74,9 +75,10 @@ class CaseActivities:
 
     @activity.defn(name="current_rule_set")
     def current_rule_set(self, rule_set_id: str) -> dict[str, Any]:
-        """The council's current RAS rule set, so the workflow's validators can dry-run commands."""
+        """The council's RAS rule set in force today, so the workflow's validators can dry-run commands."""
         try:
-            return self.record.services.rule_sets.current(rule_set_id).model_dump(mode="json")
+            today = self.record.clock().astimezone(UTC).date()
+            return self.record.services.rule_sets.current(rule_set_id, on=today).model_dump(mode="json")
         except DomainError as error:
             raise refusal(error) from None
 

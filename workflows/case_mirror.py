@@ -8,7 +8,7 @@ The mirror is handed on across continue-as-new as the store itself snapshots a c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -55,18 +55,30 @@ class RuleSetNotLoaded(Exception):
 
 class _MirroredRuleSets:
     """The rule set the workflow fetched by activity, for dry-runs; the activity's own catalogue
-    stays the authority when the command is recorded."""
+    stays the authority when the command is recorded.
 
-    def __init__(self, rule_set: RuleSet | None) -> None:
+    The fetched version was in force on the day it was fetched, and on every day from its
+    ``effective_from`` to then (a publication is never back-dated, decision 0034). For any other
+    day another version may be in force, so the dry-run leaves the rule set's checks to the record."""
+
+    def __init__(self, rule_set: RuleSet | None, known_on: date | None) -> None:
         self.rule_set = rule_set
+        self.known_on = known_on
 
-    def current(self, rule_set_id: str) -> RuleSet:
-        if self.rule_set is None or self.rule_set.id != rule_set_id:
+    def current(self, rule_set_id: str, *, on: date) -> RuleSet:
+        if (
+            self.rule_set is None
+            or self.rule_set.id != rule_set_id
+            or self.known_on is None
+            or not self.rule_set.effective_from <= on <= self.known_on
+        ):
             raise RuleSetNotLoaded(rule_set_id)
         return self.rule_set
 
     def get(self, rule_set_id: str, version: str) -> RuleSet:
-        return self.current(rule_set_id)
+        if self.rule_set is None or (self.rule_set.id, self.rule_set.version) != (rule_set_id, version):
+            raise RuleSetNotLoaded(rule_set_id)
+        return self.rule_set
 
 
 class CaseMirror:
@@ -100,10 +112,17 @@ class CaseMirror:
             applied.append(event)
         return applied
 
-    def dry_run(self, command: CaseCommand, now: datetime, council: CouncilSettings, rule_set: RuleSet | None) -> None:
+    def dry_run(
+        self,
+        command: CaseCommand,
+        now: datetime,
+        council: CouncilSettings,
+        rule_set: RuleSet | None,
+        rule_set_known_on: date | None = None,
+    ) -> None:
         """Raise the domain error the case record would raise for ``command``; change nothing."""
         ctx = command.context(now)
-        services = Services(council=council, rule_sets=_MirroredRuleSets(rule_set))
+        services = Services(council=council, rule_sets=_MirroredRuleSets(rule_set, rule_set_known_on))
         try:
             seen = self.case.state.processed_commands.get(command.command_id) if self.case is not None else None
             if seen is not None:

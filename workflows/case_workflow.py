@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -84,6 +84,8 @@ class CaseWorkflowInput(BaseModel):
     # The case as the store snapshots it (workflows.case_mirror).
     mirror: StoredEventData | None = None
     rule_set: dict[str, Any] | None = None
+    # The day the workflow fetched its rule set: the dry-run trusts it only up to that day (0034).
+    rule_set_known_on: date | None = None
     payment_workflows: list[str] = Field(default_factory=list)
     reviews_scheduled: int = 0
     continued: int = 0
@@ -182,6 +184,7 @@ class CaseWorkflow(PaymentsParent):
                 retry_policy=ACTIVITY_RETRY,
             )
             self.rule_set = RuleSet.model_validate(self.state.rule_set)
+            self.state.rule_set_known_on = workflow.now().date()
         self._refresh_search_attributes()
         while not self._finished():
             deadline = process.next_deadline(self.mirror.state, self.service_levels)
@@ -224,6 +227,9 @@ class CaseWorkflow(PaymentsParent):
 
     def _hand_on_state(self) -> None:
         self.state.mirror = self.mirror.freeze()
+        # The next run fetches the rule set in force on its own first day (decision 0034).
+        self.state.rule_set = None
+        self.state.rule_set_known_on = None
         self.state.continued += 1
 
     # Commands as updates ------------------------------------------------------------------------
@@ -281,7 +287,7 @@ class CaseWorkflow(PaymentsParent):
 
     def _dry_run(self, name: str, payload: dict[str, Any]) -> None:
         command = parse_command(name, payload)
-        self.mirror.dry_run(command, workflow.now(), self.state.council, self.rule_set)
+        self.mirror.dry_run(command, workflow.now(), self.state.council, self.rule_set, self.state.rule_set_known_on)
 
     async def _record(self, name: str, payload: dict[str, Any]) -> RecordedCommand:
         try:

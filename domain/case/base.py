@@ -7,7 +7,7 @@ chain. The command method computes all of it before the event exists; ``apply`` 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
@@ -38,6 +38,12 @@ class CommandContext(BaseModel):
     # Seals personal values before the chain hash is computed (the case record's key table); none
     # in a dry-run, whose events are never stored (decision 0026).
     sealer: Sealer | None = Field(default=None, exclude=True, repr=False)
+
+    @property
+    def effective_on(self) -> date:
+        """The day the command takes effect (its ``effective_at``, else when it is recorded), in UTC:
+        the day whose published policy applies to it (decision 0034)."""
+        return (self.effective_at or self.recorded_at).astimezone(UTC).date()
 
 
 # The stored state of an event whose personal values were sealed when it was recorded, carried on

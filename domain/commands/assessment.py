@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, StrictBool, StrictInt
@@ -19,11 +20,17 @@ if TYPE_CHECKING:
 
 
 def answers_must_fit_the_rule_set(
-    services: Services, subject: Literal["adult", "carer"], answers: dict[str, str], *, complete: bool
+    services: Services,
+    subject: Literal["adult", "carer"],
+    answers: dict[str, str],
+    *,
+    complete: bool,
+    on: date,
 ) -> None:
-    """RAS answers are checked against the council's current rule set when they are recorded, so a
-    bad answer is refused at the assessment, naming the question, not later at the budget."""
-    rule_set = services.rule_sets.current(services.council.ras_rule_set_id)
+    """RAS answers are checked against the council's rule set in force on the assessment's day when
+    they are recorded, so a bad answer is refused at the assessment, naming the question, not later
+    at the budget."""
+    rule_set = services.rule_sets.current(services.council.ras_rule_set_id, on=on)
     try:
         check_answers(rule_set, subject, answers, complete=complete)
     except InvalidInput as error:
@@ -49,7 +56,7 @@ class CompleteNeedsAssessment(CaseCommand):
     summary: Notes = ""
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
-        answers_must_fit_the_rule_set(services, "adult", dict(self.ras_answers), complete=True)
+        answers_must_fit_the_rule_set(services, "adult", dict(self.ras_answers), complete=True, on=ctx.effective_on)
         case.complete_needs_assessment(
             ctx,
             findings=self.findings,
@@ -98,7 +105,11 @@ class CompleteCarerAssessment(CaseCommand):
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         # With no impact on wellbeing there is nothing to price, so answers may be left out.
         answers_must_fit_the_rule_set(
-            services, "carer", dict(self.ras_answers), complete=self.wellbeing_impact != WellbeingImpact.NONE
+            services,
+            "carer",
+            dict(self.ras_answers),
+            complete=self.wellbeing_impact != WellbeingImpact.NONE,
+            on=ctx.effective_on,
         )
         case.complete_carer_assessment(
             ctx,

@@ -42,6 +42,7 @@ __all__ = [
     "RuleSets",
     "Services",
     "ShortText",
+    "amounts_in",
     "amounts_within_council_maximum",
     "date_must_not_be_in_the_future",
 ]
@@ -51,7 +52,9 @@ __all__ = [
 class RuleSets(Protocol):
     """Where a command finds the council's published rule sets (``policy.RuleSetCatalogue``)."""
 
-    def current(self, rule_set_id: str) -> RuleSet: ...
+    def current(self, rule_set_id: str, *, on: date) -> RuleSet:
+        """The version in force on ``on`` (the latest to take effect on or before it)."""
+        ...
 
     def get(self, rule_set_id: str, version: str) -> RuleSet: ...
 
@@ -219,7 +222,7 @@ def date_must_not_be_in_the_future(value: date, ctx: CommandContext, field: str)
         )
 
 
-def _amounts(model: BaseModel, path: str) -> list[tuple[str, int]]:
+def amounts_in(model: BaseModel, path: str) -> list[tuple[str, int]]:
     """Every amount of money in a command, nested plans and lines included, with its field path.
 
     An amount is any whole number in a field whose name ends in ``_pence``: the record's one
@@ -249,7 +252,7 @@ def amounts_within_council_maximum(command: CaseCommand, council: CouncilSetting
     Checked by the case record and by the workflow's dry-run before any command runs, so an amount
     the council would never pay is refused at the door (422, naming the field), not discovered by
     a payment run."""
-    for field, amount in _amounts(command, ""):
+    for field, amount in amounts_in(command, ""):
         if abs(amount) > council.max_amount_pence:
             raise InvalidInput(
                 f"{field}: {format_pounds(amount)} is above the council's maximum of "

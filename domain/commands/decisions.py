@@ -26,7 +26,10 @@ class CalculateIndicativeBudget(CaseCommand):
     person_id: Identifier
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
-        rule_set = services.rule_sets.current(services.council.ras_rule_set_id)
+        # The rule set in force on the day the calculation takes effect: a recalculation after a
+        # reassessment, a review or a challenge uses the version in force then, and each
+        # calculation records the version and hash it used (decision 0034).
+        rule_set = services.rule_sets.current(services.council.ras_rule_set_id, on=ctx.effective_on)
         case.calculate_indicative_budget(ctx, person_id=self.person_id, rule_set=rule_set)
 
 

@@ -29,6 +29,7 @@ from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.cli.tamper import Tamperer
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 
 ROOT = Path(__file__).parents[2]
 
@@ -97,7 +98,7 @@ def checkpointed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     site = tmp_path_factory.mktemp("checkpointed")
     record = CaseRecord(
         {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(site / "store.sqlite")},
-        rule_sets=RuleSetCatalogue(),
+        rule_sets=RuleSetCatalogue(TEST_COUNCILS),
         clock=SteppingClock(),
     )
     try:
@@ -293,7 +294,7 @@ def test_a_configured_key_that_is_missing_is_an_error_and_verifying_needs_only_t
 def test_newer_events_and_cases_pass_and_the_next_checkpoint_chains_on(site: Path, cases: dict[str, UUID]) -> None:
     record = CaseRecord(
         {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(site / "store.sqlite")},
-        rule_sets=RuleSetCatalogue(),
+        rule_sets=RuleSetCatalogue(TEST_COUNCILS),
         clock=SteppingClock(),
     )
     try:
@@ -346,7 +347,7 @@ def test_a_checkpoint_removed_from_the_middle_of_the_log_breaks_its_chain(site: 
 
 @pytest.mark.postgres
 def test_a_recomputed_chain_is_named_on_postgresql(postgres_env: dict[str, str], tmp_path: Path) -> None:
-    record = CaseRecord(postgres_env, rule_sets=RuleSetCatalogue(), clock=SteppingClock())
+    record = CaseRecord(postgres_env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
     try:
         cases = record_stories(record)
         events_table = record.recorder.events_table_name  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from policy.catalogue import RuleSetCatalogue
 from simulation.caseload import generate_caseload, load
 from tests.cli.test_cli import ROOT, carecase
 from tests.projections.story import TABLES
+from tests.rule_sets import TEST_COUNCILS
 
 pytestmark = [pytest.mark.cli, pytest.mark.sqlite]
 
@@ -41,7 +42,8 @@ def lowest_position(path: Path) -> int:
 def test_a_rebuild_killed_part_way_and_restarted_ends_like_a_clean_rebuild(tmp_path: Path):
     store = tmp_path / "carecase.sqlite"
     record = CaseRecord(
-        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
+        rule_sets=RuleSetCatalogue(TEST_COUNCILS),
     )
     load(record, generate_caseload(40, seed=7))
     total = record.last_position()

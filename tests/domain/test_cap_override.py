@@ -9,9 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from domain.application import CaseRecord
-from policy.catalogue import COUNCILS_FOLDER, RuleSetCatalogue
+from policy.catalogue import RuleSetCatalogue
 from tests.builders import ADULT, MANAGER, PANEL, WORKER, Scenario
 from tests.domain.story import budget_for, given, last, refused, state, when
+from tests.rule_sets import TEST_COUNCILS
 
 LOW_CAP_PENCE = 500_000  # £5,000 a year: below the £8,800.00 the northmoor RAS gives the default adult
 INDICATIVE_PENCE = 880_000
@@ -20,7 +21,7 @@ INDICATIVE_PENCE = 880_000
 @pytest.fixture
 def catalogue(tmp_path: Path) -> RuleSetCatalogue:
     """Northmoor's published rule set with a low adult cap, published in a folder of its own."""
-    published = (COUNCILS_FOLDER / "northmoor" / "ras-2026.1.toml").read_text()
+    published = (TEST_COUNCILS / "northmoor" / "ras-2026.1.toml").read_text()
     assert published.count("cap_pence = 2_000_000") == 1
     folder = tmp_path / "rule-sets" / "northmoor"
     folder.mkdir(parents=True)

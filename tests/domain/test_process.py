@@ -37,13 +37,14 @@ from domain.service_levels import ServiceLevels
 from domain.vocabulary import Frequency, ReviewKind, ReviewReason
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import ADULT, Scenario, plan_for
+from tests.rule_sets import TEST_COUNCILS
 
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 2, 2, 9, tzinfo=UTC)
 # The process's own clock: a due date it sets runs from here, whatever the record's clock said.
 TODAY = date(2026, 2, 10)
-SERVICES = Services(council=CouncilSettings(), rule_sets=RuleSetCatalogue())
+SERVICES = Services(council=CouncilSettings(), rule_sets=RuleSetCatalogue(TEST_COUNCILS))
 LEVELS = ServiceLevels()
 ADULT_PAYMENT_PENCE = 7 * 2_300 * 4  # the adult's plan: 7 hours a week at £23.00, paid four-weekly
 CARER_PLAN = plan_for("carer-1", weekly_hours=1, unit_cost_pence=9_000, management="council_managed")

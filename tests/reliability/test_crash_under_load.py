@@ -39,6 +39,7 @@ from domain.payment_schedule import due_at
 from policy.catalogue import RuleSetCatalogue
 from simulation.scenario import ADULT, Scenario, plan_for
 from tests.reliability.processes import Outage, Stack
+from tests.rule_sets import TEST_COUNCILS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite]
 
@@ -311,7 +312,7 @@ async def _crash_under_load(stack: Stack, load: Load, outages: list[Outage]) -> 
         assert [o.name for o in outages] == [name for name, _ in KILLS] and all(o.back_at for o in outages)
         assert all(o.acknowledged_before < total for o in outages), "a kill came after the load had ended"
 
-        record = CaseRecord(store_env(stack.folder), rule_sets=RuleSetCatalogue())
+        record = CaseRecord(store_env(stack.folder), rule_sets=RuleSetCatalogue(TEST_COUNCILS))
         try:
             await _check(stack, http, load, record, outages, load_seconds)
         finally:

@@ -9,13 +9,14 @@ from domain.application import CaseRecord
 from domain.errors import RuleViolation
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
+from tests.rule_sets import TEST_COUNCILS
 
 
 def test_a_case_written_by_another_record_is_brought_up_to_date(record: CaseRecord, store_env: dict[str, str]):
     s = Scenario()
     record.handle(s.referral())
     record.handle(s.screen())
-    other = CaseRecord(store_env, rule_sets=RuleSetCatalogue())
+    other = CaseRecord(store_env, rule_sets=RuleSetCatalogue(TEST_COUNCILS))
     try:
         other.handle(s.identify_carer())
     finally:

@@ -13,6 +13,7 @@ from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 
 PER_WRITER = 25
 
@@ -37,7 +38,7 @@ def _run_together(*jobs: Callable[[], None]) -> list[BaseException]:
 
 
 def _second_writer(store_env: dict[str, str]) -> CaseRecord:
-    return CaseRecord(store_env, rule_sets=RuleSetCatalogue(), clock=SteppingClock())
+    return CaseRecord(store_env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
 
 
 def test_two_writers_on_one_case_lose_nothing(record: CaseRecord, store_env: dict[str, str]) -> None:

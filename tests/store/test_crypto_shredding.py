@@ -27,6 +27,7 @@ from domain.personal_data import ERASED, WITHHELD
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 from workflows.case_mirror import CaseMirror
 from workflows.messages import StoredEventData
 
@@ -159,7 +160,7 @@ def test_shredding_erases_the_people_and_keeps_the_chain_and_the_decisions(
 def test_a_second_record_reads_erased_once_another_destroyed_the_keys(
     record: CaseRecord, closed_case: Scenario, store_env: dict[str, str], clock: SteppingClock
 ) -> None:
-    other = CaseRecord(store_env, rule_sets=RuleSetCatalogue(), clock=clock)
+    other = CaseRecord(store_env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=clock)
     try:
         assert other.get_case(closed_case.case_id).state.adult.name == ADULT_NAME
         record.erase_personal_data(closed_case.case_id, as_of=clock.now, retention_days=0)
@@ -208,7 +209,7 @@ def test_events_stored_in_plaintext_before_sealing_still_read_and_verify(tmp_pat
     clock = SteppingClock()
     scenario = Scenario()
     steps = distinctive_case(scenario)
-    old = CaseRecord(env, rule_sets=RuleSetCatalogue(), clock=clock)
+    old = CaseRecord(env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=clock)
     # A record as it was before personal data was sealed: no sealer, so the old plaintext form.
     old.sealer = None
     old.mapper.sealer = None  # type: ignore[attr-defined]
@@ -218,7 +219,7 @@ def test_events_stored_in_plaintext_before_sealing_still_read_and_verify(tmp_pat
     with sqlite3.connect(env["SQLITE_DBNAME"]) as conn:
         assert any(b"Quillfeather" in bytes(r[0]) for r in conn.execute("SELECT state FROM stored_events"))
 
-    new = CaseRecord(env, rule_sets=RuleSetCatalogue(), clock=clock)
+    new = CaseRecord(env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=clock)
     try:
         for command in steps[3:]:
             new.handle(command)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from eventstore.outbox import PaymentInstruction, read_instructions
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 from workflows.activities import CaseActivities
 from workflows.messages import IssueScheduledPaymentInput
 
@@ -212,7 +213,7 @@ def test_two_writers_paying_on_one_case_at_once_give_one_instruction_per_slot_in
     slots = range(1, 21)
     for slot in slots:
         record.handle(s.schedule_payment(slot))
-    other = CaseRecord(store_env, rule_sets=RuleSetCatalogue(), clock=SteppingClock())
+    other = CaseRecord(store_env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
     issues = {slot: s.issue_payment(slot) for slot in slots}
     errors: list[BaseException] = []
     start = threading.Barrier(2)

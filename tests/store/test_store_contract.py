@@ -12,6 +12,7 @@ from domain.application import CaseRecord
 from eventstore.contract import CaseStore
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
+from tests.rule_sets import TEST_COUNCILS
 
 
 def test_both_recorders_fulfil_the_contract(record: CaseRecord) -> None:
@@ -32,4 +33,4 @@ def test_both_recorders_fulfil_the_contract(record: CaseRecord) -> None:
 def test_a_store_without_the_contract_is_refused(tmp_path: Path) -> None:
     bare = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "bare.sqlite")}
     with pytest.raises(TypeError, match=r"eventstore\.sqlite or eventstore\.postgres"):
-        CaseRecord(bare, rule_sets=RuleSetCatalogue())
+        CaseRecord(bare, rule_sets=RuleSetCatalogue(TEST_COUNCILS))

@@ -19,12 +19,13 @@ from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 
 
 def _three_cases(db: Path) -> list[Scenario]:
     app = CaseRecord(
         {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(db)},
-        rule_sets=RuleSetCatalogue(),
+        rule_sets=RuleSetCatalogue(TEST_COUNCILS),
         clock=SteppingClock(),
     )
     stories = [Scenario() for _ in range(3)]
@@ -66,6 +67,7 @@ def test_an_untouched_store_verifies(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "cases_checked": 3,
+        "policy_streams_checked": 0,  # nothing published in this store (decision 0034)
         "broken": [],
         "checkpoint": None,
         "checkpoint_problems": [],

@@ -18,6 +18,7 @@ from domain.errors import RuleViolation
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 
 ROOT = Path(__file__).parents[2]
 
@@ -26,7 +27,7 @@ ROOT = Path(__file__).parents[2]
 def test_each_command_logs_case_command_and_actor(tmp_path: Path) -> None:
     app = CaseRecord(
         {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(tmp_path / "s.sqlite")},
-        rule_sets=RuleSetCatalogue(),
+        rule_sets=RuleSetCatalogue(TEST_COUNCILS),
         clock=SteppingClock(),
         observers=[log_command],
     )

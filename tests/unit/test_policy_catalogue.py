@@ -6,11 +6,12 @@ import fnmatch
 import hashlib
 import shutil
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.ras import CarerSupport, CarerSupportLevel, calculate_adult_budget, recalculate
 from policy import COUNCILS_FOLDER, RuleSetCatalogue
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.unit
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NORTHMOOR_FILE = COUNCILS_FOLDER / "northmoor" / "ras-2026.1.toml"
 EASTVALE_FILE = COUNCILS_FOLDER / "eastvale" / "ras-2026.1.toml"
+TODAY = date(2026, 12, 1)
 
 
 def sha256_of(path: Path) -> str:
@@ -44,13 +46,21 @@ def councils(tmp_path: Path) -> Path:
 
 
 class TestPublishedCouncils:
-    def test_both_example_councils_are_published(self):
+    def test_the_three_example_councils_are_published(self):
         catalogue = RuleSetCatalogue()
 
         assert [(r.id, r.version, r.council) for r in catalogue.all()] == [
             ("eastvale-ras", "2026.1", "Eastvale District Council"),
             ("northmoor-ras", "2026.1", "Northmoor Council"),
+            ("southfield-ras", "2026.1", "Southfield Borough Council"),
         ]
+
+    def test_southfield_gives_every_eligible_carer_one_flat_amount(self):
+        southfield = RuleSetCatalogue().current("southfield-ras", on=TODAY)
+
+        assert southfield.adult.method == "points"
+        assert (southfield.carer.method, southfield.carer.questions) == ("flat", ())
+        assert southfield.carer.cap_pence is not None
 
     def test_the_default_folder_is_beside_the_catalogue(self):
         import policy.catalogue
@@ -64,7 +74,7 @@ class TestPublishedCouncils:
         assert catalogue.get("eastvale-ras", "2026.1").content_hash == sha256_of(EASTVALE_FILE)
 
     def test_northmoor_is_points_based_with_carer_breaks(self):
-        northmoor = RuleSetCatalogue().current("northmoor-ras")
+        northmoor = RuleSetCatalogue().current("northmoor-ras", on=TODAY)
 
         assert northmoor.adult.method == "points"
         assert 8 <= len(northmoor.adult.questions) <= 12
@@ -74,7 +84,7 @@ class TestPublishedCouncils:
         assert 15_000 <= northmoor.carer.cap_pence <= 468_000
 
     def test_eastvale_is_banded_with_the_carers_trust_tiers(self):
-        eastvale = RuleSetCatalogue().current("eastvale-ras")
+        eastvale = RuleSetCatalogue().current("eastvale-ras", on=TODAY)
 
         assert eastvale.adult.method == "bands"
         assert eastvale.carer.method == "tiered"
@@ -99,7 +109,7 @@ class TestLookups:
         with pytest.raises(NotFound):
             catalogue.get("westshire-ras", "2026.1")
         with pytest.raises(NotFound):
-            catalogue.current("westshire-ras")
+            catalogue.current("westshire-ras", on=TODAY)
 
     def test_a_version_is_never_read_as_a_file_pattern(self):
         with pytest.raises(NotFound):
@@ -119,9 +129,21 @@ class TestLookups:
         )
         catalogue = RuleSetCatalogue(councils)
 
-        assert catalogue.current("northmoor-ras").version == "2027.1"
+        # issue 13: on 2026-12-01 a version taking effect on 2027-04-01 is not yet in force.
+        assert catalogue.current("northmoor-ras", on=date(2026, 12, 1)).version == "2026.1"
+        assert catalogue.current("northmoor-ras", on=date(2027, 3, 31)).version == "2026.1"
+        assert catalogue.current("northmoor-ras", on=date(2027, 4, 1)).version == "2027.1"
         assert [r.version for r in catalogue.all()] == ["2026.1", "2027.1"]
         assert catalogue.get("northmoor-ras", "2026.1").version == "2026.1"
+
+    def test_before_the_first_version_takes_effect_none_is_in_force(self, councils):
+        publish(councils, "northmoor", NORTHMOOR_FILE)
+
+        with pytest.raises(RuleViolation) as raised:
+            RuleSetCatalogue(councils).current("northmoor-ras", on=date(2026, 3, 31))
+
+        assert raised.value.code == "no_rule_set_in_force"
+        assert raised.value.details == {"on": "2026-03-31", "first_effective_from": "2026-04-01"}
 
     def test_two_versions_taking_effect_the_same_day_are_ambiguous(self, councils):
         publish(councils, "northmoor", NORTHMOOR_FILE)
@@ -129,7 +151,7 @@ class TestLookups:
         publish(councils, "northmoor", NORTHMOOR_FILE, name="ras-2026.2.toml", edits=same_day)
 
         with pytest.raises(InvalidInput) as raised:
-            RuleSetCatalogue(councils).current("northmoor-ras")
+            RuleSetCatalogue(councils).current("northmoor-ras", on=TODAY)
 
         assert raised.value.code == "ambiguous_current_rule_set"
 

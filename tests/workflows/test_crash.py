@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import CaseRecord
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import FINANCE, Scenario
+from tests.rule_sets import TEST_COUNCILS
 from tests.temporal_fixtures import bring_todays_slot_due
 from tests.workflows.driving import payments_of, send, start, start_worker_process, to_sign_off, worker_process_env
 from workflows.case_workflow import CaseWorkflow
@@ -125,7 +126,8 @@ async def test_a_killed_worker_loses_nothing_and_doubles_nothing(
 
     assert 0 < killed_at < expected_total
     record = CaseRecord(
-        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
+        rule_sets=RuleSetCatalogue(TEST_COUNCILS),
     )
     try:
         for story in stories:

@@ -20,6 +20,7 @@ from domain.vocabulary import Frequency
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import ADULT, FINANCE, Scenario, plan_for
 from tests.domain.story import adult_only_signed_off
+from tests.rule_sets import TEST_COUNCILS
 from tests.workflows.driving import (
     eventually,
     payments_of,
@@ -118,7 +119,8 @@ async def test_a_varied_agreement_pays_the_old_amount_to_the_change_date_and_the
     assert _outbox(store, story) == paid
     assert final.issued_slots == [1, 2, 3, 4, 5] and final.skipped_slots == []
     record = CaseRecord(
-        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)}, rule_sets=RuleSetCatalogue()
+        {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(store)},
+        rule_sets=RuleSetCatalogue(TEST_COUNCILS),
     )
     try:
         events = record.stored_events(story.case_id)
