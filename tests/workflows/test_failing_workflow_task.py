@@ -61,6 +61,16 @@ async def _started(client: Client, case_record: CaseRecord, task_queue: str, sto
     await send(client, story.referral())
 
 
+async def _screening_in_a_failing_task(client: Client, story: Scenario) -> asyncio.Task[Any]:
+    """Switch the fault on and send the screening, whose task then fails and is retried, failing;
+    back once the second attempt has failed too, so the server holds the workflow as failed."""
+    FAILING.set()
+    screening = asyncio.create_task(send(client, story.screen()))
+    while len(FAILED_TASKS) < 2:
+        await asyncio.sleep(0.05)
+    return screening
+
+
 @pytest.mark.workflow_timeout(120)
 async def test_a_command_sent_while_the_workflow_task_fails_waits_and_is_recorded_once(
     client: Client, case_record: CaseRecord, task_queue: str
@@ -70,15 +80,11 @@ async def test_a_command_sent_while_the_workflow_task_fails_waits_and_is_recorde
     async with running_worker(client, case_record, task_queue, interceptors=[FaultInjector()]):
         await _started(client, case_record, task_queue, story)
         with structlog.testing.capture_logs() as logs:
-            FAILING.set()
             try:
-                # The first command's task fails (and is retried, failing) while the switch is on. Past
-                # the first round of its update call (about ten seconds) the call is made again, and
-                # the server refuses it ("in failed state") until a task completes; so is a second
-                # command sent meanwhile, or it is admitted to wait for the next task.
-                screening = asyncio.create_task(send(client, story.screen()))
-                while len(FAILED_TASKS) < 2:  # a second attempt: the server holds the first as failed
-                    await asyncio.sleep(0.05)
+                # Past the first round of the screening's update call (about ten seconds) the call is
+                # made again, and the server refuses it ("in failed state") until a task completes;
+                # so is a second command sent meanwhile, or it is admitted to wait for the next task.
+                screening = await _screening_in_a_failing_task(client, story)
                 carer = asyncio.create_task(send(client, story.identify_carer()))
                 await asyncio.sleep(FAILING_FOR_SECONDS)
                 assert not screening.done() and not carer.done()
@@ -102,11 +108,8 @@ async def test_a_workflow_failing_longer_than_the_caller_waits_is_named_and_reco
     FAILED_TASKS.clear()
     async with running_worker(client, case_record, task_queue, interceptors=[FaultInjector()]):
         await _started(client, case_record, task_queue, story)
-        FAILING.set()
         try:
-            first = asyncio.create_task(send(client, story.screen()))
-            while len(FAILED_TASKS) < 2:  # a second attempt: the server holds the first as failed
-                await asyncio.sleep(0.05)
+            first = await _screening_in_a_failing_task(client, story)
             with pytest.raises(CaseWorkflowNotReady) as refused:
                 await send_command(
                     client,
