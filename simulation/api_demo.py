@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +52,24 @@ def read_keys(env_file: Path) -> dict[str, str]:
     return keys
 
 
+def caseload_period(http: httpx.Client, keys: dict[str, str]) -> tuple[date, date]:
+    """From the day the council's RAS rule set in force took effect (``GET /policy``) to today:
+    a case priced before it took effect would be refused, as it should (decision 0034)."""
+    answer = http.get("/policy", headers={"Authorization": f"Bearer {keys['team_manager']}"})
+    answer.raise_for_status()
+    policy = answer.json()
+    [in_force] = [v for v in policy["in_force"] if v["rule_set_id"] == policy["ras_rule_set_id"]]
+    start, today = date.fromisoformat(in_force["effective_from"]), date.fromisoformat(policy["on"])
+    return start, max(today, start + timedelta(days=1))
+
+
 def load_through_api(
     base_url: str, keys: dict[str, str], cases: int, seed: int, progress: Callable[[DemoStats], None] | None = None
 ) -> DemoStats:
     stats = DemoStats()
     with httpx.Client(base_url=base_url, timeout=60) as http:
-        for script in generate_caseload(cases, seed):
+        start, end = caseload_period(http, keys)
+        for script in generate_caseload(cases, seed, start=start, end=end):
             case_id = ""
             for command in script.commands:
                 name = type(command).__name__

@@ -305,15 +305,21 @@ class LoadStats:
 
 
 def generate_caseload(
-    size: int, seed: int, start: date = date(2023, 4, 1), years: int = 3, council: CouncilSettings | None = None
+    size: int,
+    seed: int,
+    start: date = date(2023, 4, 1),
+    years: int = 3,
+    council: CouncilSettings | None = None,
+    end: date | None = None,
 ) -> Iterator[CaseScript]:
-    """Yield ``size`` case scripts, one at a time; the same seed and size give the same scripts."""
-    if size < 0 or years < 1:
-        raise ValueError("size must be at least 0 and years at least 1")
+    """Yield ``size`` case scripts, one at a time; the same seed and size give the same scripts.
+    The period is ``years`` from ``start``, or from ``start`` to ``end`` when that is given."""
+    if size < 0 or years < 1 or (end is not None and end <= start):
+        raise ValueError("size must be at least 0, years at least 1, and the end after the start")
     settings = council or CouncilSettings()
     threshold = settings.panel_threshold_pence
     rng = random.Random(seed)
-    end = start + timedelta(days=365 * years)
+    end = end or start + timedelta(days=365 * years)
     carers: list[tuple[str, str]] = []  # recent cases' carers: council person id and name
     for _ in range(size):
         case_rng = random.Random(rng.getrandbits(64))
