@@ -278,3 +278,25 @@ async def test_every_list_read_is_logged_with_the_ids_it_returned_and_the_logs_c
         cursor.execute("DELETE FROM api_access_log WHERE seq = 4")
     report = {r["log"]: r for r in (await desk.get("auditor", "/audit/logs/verify")).json()}
     assert "rows 3–4 removed" in report["api_access_log"]["problems"][-1]["problem"]
+
+
+async def test_a_safeguarding_concern_is_seen_by_the_cases_team_and_by_no_social_worker_of_another(
+    http: httpx.AsyncClient, keys: dict[str, str]
+):
+    desk = Desk(http, keys)
+    s = Scenario()
+    case_id = await desk.open_case(s, allocated_to="sw-helper")
+    raised = await http.post(
+        f"/cases/{case_id}/raise-safeguarding-concern", json=body_of(s.concern()), headers=desk.as_("sw-east")
+    )
+    assert raised.status_code == 200, raised.text
+    position = raised.json()["position"]
+    seen = await desk.get("sw-east", f"/cases/{case_id}/timeline?min_position={position}")
+    assert "SafeguardingConcernRaised" in {entry["event"] for entry in seen.json()["items"]}
+    unknown_id = uuid.UUID(int=11).hex
+    for path in ("/cases/{}/timeline", "/cases/{}"):
+        hidden = await desk.get("sw-north", path.format(case_id))
+        unknown = await desk.get("sw-north", path.format(unknown_id))
+        assert like_an_unknown_case(hidden, case_id, unknown, unknown_id), (path, hidden.text)
+    listed = await desk.get("sw-north", f"/cases?min_position={position}")
+    assert case_id not in {row["case_id"] for row in listed.json()["items"]}

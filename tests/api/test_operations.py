@@ -187,3 +187,21 @@ async def test_a_reablement_past_its_planned_end_is_listed_as_stuck(http: httpx.
     assert row["overdue_by_hours"] > 0
     counts = (await http.get("/ops/counts", headers=ops)).json()["by_stage"]
     assert counts["reablement"]["overdue"] >= 1
+
+
+async def test_urgent_interim_support_past_its_review_by_date_is_listed_as_stuck(http: httpx.AsyncClient, tokens):
+    s = Scenario()
+    worker, manager, ops = auth(tokens, "social_worker"), auth(tokens, "team_manager"), auth(tokens, "ops")
+    case_id = (await http.post("/cases", json=body_of(s.referral()), headers=worker)).json()["case_id"]
+    screened = await http.post(f"/cases/{case_id}/screen-referral", json=body_of(s.screen()), headers=worker)
+    assert screened.status_code == 200, screened.text
+    # Before any assessment has finished: urgent support (s.19(3)), to be reviewed by 2 February 2026.
+    arranged = await http.post(f"/cases/{case_id}/arrange-interim-support", json=body_of(s.interim()), headers=manager)
+    assert arranged.status_code == 200, arranged.text
+    position = arranged.json()["position"]
+
+    stuck = (await http.get("/ops/stuck", params={"min_position": position}, headers=ops)).json()
+
+    [row] = [r for r in stuck["items"] if r["case_id"] == case_id and r["what"].startswith("interim:")]
+    assert (row["what"], row["due_at"]) == ("interim:interim-1", "2026-02-03T00:00:00.000000Z")
+    assert row["overdue_by_hours"] > 0
