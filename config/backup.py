@@ -94,6 +94,8 @@ def take_backup(store: Path, checkpoints: Path, out: Path) -> Manifest:
     destination = sqlite3.connect(target)
     try:
         source.backup(destination, pages=PAGES_PER_STEP)
+        # The copy is one self-contained file: no write-ahead log beside it to lose on the way.
+        destination.execute("PRAGMA journal_mode=DELETE")
     finally:
         destination.close()
         source.close()

@@ -74,6 +74,9 @@ def test_a_backup_under_load_restores_into_a_store_that_verifies_and_rebuilds(tm
     assert manifest.events > 0 and {f.path for f in manifest.files} >= {STORE_FILE}
     assert any(f.path.startswith("checkpoints/") for f in manifest.files)
     assert oct((tmp_path / "backup" / STORE_FILE).stat().st_mode & 0o777) == "0o600"
+    # Nothing beside what the manifest names (no write-ahead log left behind with the copy).
+    held = {p.relative_to(tmp_path / "backup").as_posix() for p in (tmp_path / "backup").rglob("*") if p.is_file()}
+    assert held == {f.path for f in manifest.files} | {MANIFEST}
 
     restored = tmp_path / "restored"
     restore_backup(tmp_path / "backup", restored)
