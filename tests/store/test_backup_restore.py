@@ -24,13 +24,14 @@ from projections.runner import ProjectionRunner
 from projections.store import SQLiteViewStore
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 
 ROOT = Path(__file__).parents[2]
 
 
 def _record(path: Path) -> CaseRecord:
     env = {"PERSISTENCE_MODULE": "eventstore.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"}
-    return CaseRecord(env, rule_sets=RuleSetCatalogue(), clock=SteppingClock())
+    return CaseRecord(env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
 
 
 def _cases(record: CaseRecord, stop: threading.Event, recorded: list[int]) -> None:

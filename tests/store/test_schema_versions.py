@@ -38,6 +38,7 @@ from projections.runner import ProjectionRunner
 from projections.store import view_store_from_env
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.rule_sets import TEST_COUNCILS
 
 ROOT = Path(__file__).parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "store-before-schema-versions.sql"
@@ -69,7 +70,7 @@ def _sqlite_env(database: Path) -> dict[str, str]:
 def test_a_store_written_before_versions_upgrades_then_verifies_and_rebuilds_identically(tmp_path: Path) -> None:
     env = _sqlite_env(_fixture_store(tmp_path))
     views = view_store_from_env(env)
-    record = CaseRecord(env, rule_sets=RuleSetCatalogue(), clock=SteppingClock())
+    record = CaseRecord(env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
     try:
         before = schema_status(views)
         assert (before.version, before.recorded, before.pending) == (1, False, [])
@@ -93,7 +94,7 @@ def test_a_store_written_before_versions_upgrades_then_verifies_and_rebuilds_ide
 
 
 def test_migrations_apply_in_order_once_each_recorded_and_a_behind_store_is_refused(store_env: dict[str, str]) -> None:
-    record = CaseRecord(store_env, rule_sets=RuleSetCatalogue(), clock=SteppingClock())
+    record = CaseRecord(store_env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
     views = view_store_from_env(store_env)
     try:
         record.handle(Scenario().referral())
@@ -122,7 +123,7 @@ def test_migrations_apply_in_order_once_each_recorded_and_a_behind_store_is_refu
 
 
 def test_a_failing_migration_records_nothing(store_env: dict[str, str]) -> None:
-    record = CaseRecord(store_env, rule_sets=RuleSetCatalogue(), clock=SteppingClock())
+    record = CaseRecord(store_env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
     views = view_store_from_env(store_env)
     broken = (*MIGRATIONS, Migration(MIGRATIONS[-1].version + 1, "broken", {views.dialect: ("CREATE TABLE",)}))
     try:
