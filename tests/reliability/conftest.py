@@ -6,4 +6,4 @@ an SQLite case record and a projection runner in a thread, called through the AS
 
 from __future__ import annotations
 
-from tests.api.conftest import backend, http, tokens, views_running  # noqa: F401  (fixtures)
+from tests.api.conftest import backend, http, published_council, tokens, views_running  # noqa: F401  (fixtures)

@@ -5,12 +5,14 @@ wrong stops the process naming the key, and the environment overrides it where a
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from config.bootstrap import configure_process_logging
 from config.settings import Settings
 from domain.commands import CouncilSettings
 from domain.errors import InvalidInput
@@ -65,7 +67,24 @@ def test_a_missing_value_falls_back_and_is_named_in_one_line_at_start_up(tmp_pat
     assert settings.service_levels.stage_limits[Stage.ELIGIBILITY] == timedelta(days=14)  # the default
     assert settings.council.panel_threshold_pence == 1_200_000  # from the environment: no fallback
 
-    configure_process_logging(settings)
+    # In a process of its own, as at start-up: logging is configured once per process, and this
+    # test process has configured it already.
+    env = {
+        **os.environ,
+        "CARECASE_POLICY_FOLDER": str(tmp_path / "policy"),
+        "CARECASE_COUNCIL": "testshire",
+        "CARECASE_LOG_FILE": str(tmp_path / "carecase.log"),
+        "CARECASE_PANEL_THRESHOLD_PENCE": "1200000",
+    }
+    start = (
+        "from config.bootstrap import configure_process_logging\n"
+        "from config.settings import Settings\n"
+        "configure_process_logging(Settings.from_environment())\n"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", start], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode == 0, started.stderr
 
     lines = [json.loads(line) for line in (tmp_path / "carecase.log").read_text().splitlines()]
     [line] = [line for line in lines if line["event"] == "council_configuration"]
