@@ -161,8 +161,12 @@ async def retry(case_id: uuid.UUID, body: Retry, user: Ops, app: App) -> dict[st
             f"WorkflowType = 'PaymentsWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '{root}/'"
         )
     ]
-    reset = await retry_activities(app.temporal, ids)
-    outcome = {"reset": reset}
+    found = await retry_activities(app.temporal, ids)
+    # An activity whose own next attempt completed before the reset reached it is reported, not an error.
+    outcome = {
+        "reset": [a for a in found if a["result"] == "reset"],
+        "finished_meanwhile": [a for a in found if a["result"] == "finished_meanwhile"],
+    }
     app.log.ops_action(
         user_id=user.user_id,
         role=user.role.value,

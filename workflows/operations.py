@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import ResetActivityRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 RUNNING_CASES = "WorkflowType IN ('CaseWorkflow', 'PaymentsWorkflow') AND ExecutionStatus = 'Running'"
 
@@ -87,7 +88,9 @@ async def workflow_problems(client: Client, narrow: str | None = None, scan: int
 
 async def retry_activities(client: Client, workflow_ids: list[str]) -> list[dict[str, Any]]:
     """Reset each retrying activity of these workflows: attempts back to one and run now, not after
-    the backoff. Returns what was reset."""
+    the backoff. Returns each activity found retrying with ``result`` ``reset``, or
+    ``finished_meanwhile`` when its own next attempt completed between being found and being reset
+    (the server no longer holds it as pending: nothing is left to retry)."""
     reset = []
     for workflow_id in workflow_ids:
         try:
@@ -97,13 +100,20 @@ async def retry_activities(client: Client, workflow_ids: list[str]) -> list[dict
         for problem in problems:
             if problem.kind != "activity_retrying" or problem.activity_id is None:
                 continue
-            await client.workflow_service.reset_activity(
-                ResetActivityRequest(
-                    namespace=client.namespace,
-                    execution=WorkflowExecution(workflow_id=workflow_id),
-                    id=problem.activity_id,
-                    identity="carecase-ops",
+            found = {"workflow_id": workflow_id, "activity": problem.activity, "attempt": problem.attempt}
+            try:
+                await client.workflow_service.reset_activity(
+                    ResetActivityRequest(
+                        namespace=client.namespace,
+                        execution=WorkflowExecution(workflow_id=workflow_id),
+                        id=problem.activity_id,
+                        identity="carecase-ops",
+                    )
                 )
-            )
-            reset.append({"workflow_id": workflow_id, "activity": problem.activity, "attempt": problem.attempt})
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                reset.append({**found, "result": "finished_meanwhile"})
+                continue
+            reset.append({**found, "result": "reset"})
     return reset
