@@ -21,7 +21,6 @@ import hashlib
 import json
 import shutil
 import sqlite3
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -179,9 +178,9 @@ def check_restored(record: Any, views: Any, projections: list[Any], checkpoint_s
 def _view_rows(views: Any, projections: list[Any]) -> dict[str, list[str]]:
     """Every row of every view table, as sorted canonical text (so order and types compare alike)."""
     rows: dict[str, list[str]] = {}
-    sort: Callable[[tuple[Any, ...]], str] = lambda row: json.dumps(row, default=str)  # noqa: E731
     with views.read() as cursor:
         for projection in projections:
             for table in projection.tables:
-                rows[table] = sorted(sort(r) for r in cursor.execute(f"SELECT * FROM {table}").fetchall())
+                found = cursor.execute(f"SELECT * FROM {table}").fetchall()
+                rows[table] = sorted(json.dumps(row, default=str) for row in found)
     return rows

@@ -56,7 +56,7 @@ class FaultInjector(Interceptor):
         return _FailWhileSwitchedOn
 
 
-async def _started(client: Client, case_record: CaseRecord, task_queue: str, story: Scenario) -> None:
+async def _started(client: Client, task_queue: str, story: Scenario) -> None:
     await start(client, story.case_id, task_queue)
     await send(client, story.referral())
 
@@ -78,7 +78,7 @@ async def test_a_command_sent_while_the_workflow_task_fails_waits_and_is_recorde
     story = Scenario()
     FAILED_TASKS.clear()
     async with running_worker(client, case_record, task_queue, interceptors=[FaultInjector()]):
-        await _started(client, case_record, task_queue, story)
+        await _started(client, task_queue, story)
         with structlog.testing.capture_logs() as logs:
             try:
                 # Past the first round of the screening's update call (about ten seconds) the call is
@@ -107,7 +107,7 @@ async def test_a_workflow_failing_longer_than_the_caller_waits_is_named_and_reco
     story = Scenario()
     FAILED_TASKS.clear()
     async with running_worker(client, case_record, task_queue, interceptors=[FaultInjector()]):
-        await _started(client, case_record, task_queue, story)
+        await _started(client, task_queue, story)
         try:
             first = await _screening_in_a_failing_task(client, story)
             with pytest.raises(CaseWorkflowNotReady) as refused:
