@@ -62,7 +62,7 @@ async def test_a_persons_export_holds_only_their_facts_with_versions_and_is_logg
     nobody = await desk.get("sw-east", f"/cases/{case_id}/people/nobody/export")
     assert (nobody.status_code, nobody.json()["code"]) == (404, "unknown_person")
 
-    reads = (await desk.get("auditor", f"/audit/access-log?case_id={case_id}")).json()
+    reads = (await desk.get("auditor", "/audit/access-log", query={"case_id": case_id})).json()
     exports = [(r["user_id"], r["what"]) for r in reads if r["what"].startswith("person export")]
     assert ("sw-east", f"person export {ADULT}") in exports and ("sw-east", "person export carer-1") in exports
     assert not [r for r in reads if r["user_id"] == "sw-north"]
