@@ -51,6 +51,7 @@ from domain.person_record import PersonRecord, person_record
 from domain.personal_data import SEALED_FOR, Sealer, open_state
 from domain.policy import CouncilPolicy, Publication, policy_stream_id, rule_set_amounts_within_council_maximum
 from domain.ras import BudgetCalculation, parse_rule_set, recalculate
+from eventstore.appends import AppendSignal
 from eventstore.contract import CaseStore
 from eventstore.index import IndexRow
 from eventstore.mapper import CanonicalMapper
@@ -465,6 +466,11 @@ class CaseRecord(Application[UUID]):
     def last_position(self) -> int:
         """The notification id of the last event recorded, of any case; 0 for an empty record."""
         return self._store.max_notification_id() or 0
+
+    def append_signal(self) -> AppendSignal:
+        """What wakes a reader of the log when events are appended: LISTEN/NOTIFY on PostgreSQL,
+        polling on SQLite (eventstore.appends). The caller closes it."""
+        return self._store.append_signal()
 
     def notifications(
         self, start: int, limit: int, stop: int | None = None, topics: Sequence[str] = ()

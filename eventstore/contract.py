@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 
 from domain.person_index import Episode
+from eventstore.appends import AppendSignal
 from eventstore.index import IndexRow
 from eventstore.outbox import PaymentInstruction
 
@@ -56,6 +57,10 @@ class CaseStore(Protocol):
 
     def index_rows(self, originator_id: UUID) -> list[IndexRow]:
         """Every index row of the case (version, recorded time, chain hash), by version."""
+        ...
+
+    def append_signal(self) -> AppendSignal:
+        """What wakes a reader of the log when events are appended (eventstore.appends)."""
         ...
 
     def case_ids(self) -> list[UUID]:

@@ -19,6 +19,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from domain.person_index import Episode
+from eventstore.appends import AppendSignal, PostgresAppends
 from eventstore.contract import CaseStore
 from eventstore.episodes import EPISODES_TABLE, NHS_KEYS, unique_episodes, write_episodes_postgres
 from eventstore.episodes import postgres_statements as episode_statements
@@ -163,6 +164,12 @@ class CaseRecorder(PostgresApplicationRecorder):
         """Payment instructions with ids after ``after_id``, oldest first (the finance system's read)."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             return select_instructions_postgres(curs, self.outbox_statements.select, after_id, limit)
+
+    def append_signal(self) -> AppendSignal:
+        """Woken by the NOTIFY every appending transaction sends on the events table's channel."""
+        connect = self.datastore.pool.kwargs
+        assert isinstance(connect, dict)  # the library gives its pool the connection's keywords
+        return PostgresAppends(connect, self.channel_name)
 
     def case_ids(self) -> list[UUID]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

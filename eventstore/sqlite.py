@@ -18,6 +18,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import Environment, EnvType
 
 from domain.person_index import Episode
+from eventstore.appends import AppendSignal, Polling
 from eventstore.contract import CaseStore
 from eventstore.episodes import (
     forget_nhs_numbers_sqlite,
@@ -119,6 +120,10 @@ class CaseRecorder(SQLiteApplicationRecorder):
         """Payment instructions with ids after ``after_id``, oldest first (the finance system's read)."""
         with self.datastore.transaction(commit=False) as c:
             return select_instructions_sqlite(c, after_id, limit, self.outbox_table)
+
+    def append_signal(self) -> AppendSignal:
+        """SQLite tells no other process of an append: a reader polls."""
+        return Polling()
 
     def case_ids(self) -> list[UUID]:
         with self.datastore.transaction(commit=False) as c:

@@ -29,6 +29,7 @@ import psycopg
 import structlog
 from eventsourcing import persistence
 
+from eventstore.appends import AppendSignal
 from projections.base import Projection
 from projections.case_states import CaseStates
 from projections.store import FAILED, HELD, QuarantineRow, SavepointLost, ViewCursor, ViewStore, utc_text
@@ -399,8 +400,25 @@ class ProjectionRunner:
         batch: int = 500,
         periodic: Callable[[], None] | None = None,
     ) -> None:
-        """Poll until ``stop_event`` is set; a full batch is followed at once by the next.
-        ``periodic`` (the checkpoint schedule, say) is called once per poll and keeps its own time."""
+        """Follow the log until ``stop_event`` is set; a full batch is followed at once by the next.
+        Between batches it waits for the store's signal of an append (LISTEN/NOTIFY on PostgreSQL,
+        so a read after a write does not wait a poll interval), for at most ``poll_interval``: on
+        SQLite, and whenever the listener is lost, that is the poll.
+        ``periodic`` (the checkpoint schedule, say) is called once per pass and keeps its own time."""
+        appends = self.record.append_signal()
+        try:
+            self._follow(stop_event, appends, poll_interval, batch, periodic)
+        finally:
+            appends.close()
+
+    def _follow(
+        self,
+        stop_event: threading.Event,
+        appends: AppendSignal,
+        poll_interval: float,
+        batch: int,
+        periodic: Callable[[], None] | None,
+    ) -> None:
         failures = 0
         while not stop_event.is_set():
             if periodic is not None:
@@ -419,4 +437,4 @@ class ProjectionRunner:
                 continue
             failures = 0
             if read < batch:
-                stop_event.wait(poll_interval)
+                appends.wait(poll_interval, stop_event)
