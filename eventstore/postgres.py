@@ -6,6 +6,7 @@ index and the payment outbox written in the same transaction as the events.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,30 @@ from eventstore.outbox import (
     select_instructions_postgres,
 )
 from eventstore.person_keys import PERSON_KEYS_TABLE, PersonKeyRow, PersonKeyTable
+
+# What each statement the recorder runs at start-up makes, and how to look it up without a lock.
+CREATED = re.compile(r"CREATE (?:UNIQUE )?(TABLE|INDEX) IF NOT EXISTS (\S+)", re.IGNORECASE)
+FUNCTION = re.compile(r"CREATE OR REPLACE FUNCTION (\S+?)\(", re.IGNORECASE)
+COLUMN = re.compile(r'ALTER TABLE (\S+) ADD COLUMN IF NOT EXISTS "?(\w+)"?', re.IGNORECASE)
+
+
+def presence_check(statement: str, schema: str) -> tuple[str, tuple[str, ...]] | None:
+    """A query whose ``found`` is not null when what the statement makes is already there; None
+    for a statement this cannot tell about (so it must run)."""
+    if (created := CREATED.search(statement)) is not None:
+        kind, name = created.groups()
+        if kind.upper() == "INDEX" and "." not in name:  # an index lives in its table's schema
+            name = f'"{schema}".{name}'
+        return "SELECT to_regclass(%s) AS found", (name,)
+    if (function := FUNCTION.search(statement)) is not None:
+        return "SELECT to_regproc(%s) AS found", (function.group(1),)
+    if (column := COLUMN.search(statement)) is not None:
+        return (
+            "SELECT attnum AS found FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s "
+            "AND NOT attisdropped",
+            (column.group(1), column.group(2)),
+        )
+    return None
 
 
 class CaseRecorder(PostgresApplicationRecorder):
@@ -114,6 +139,26 @@ class CaseRecorder(PostgresApplicationRecorder):
             schema=schema, snapshots=Identifier(events_table_name.removesuffix("_events") + "_snapshots")
         )
         self.compact_statement = SQL("VACUUM FULL {schema}.{keys}").format(schema=schema, keys=keys)
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        """Create what is missing, and touch nothing when everything is there.
+
+        ``CREATE … IF NOT EXISTS`` still locks a table it finds (an index's ShareLock), and a writer
+        beside it holds the index table then waits for the events' EXCLUSIVE lock: a second worker
+        starting on a running store deadlocked so. Looking the objects up takes no lock, so a
+        process starting on a store already set up runs no DDL at all. (A change to a table that
+        exists is a migration, config/schema.py, never this.)"""
+        texts = [statement.as_string(curs) for statement in self.sql_create_statements]
+        # The library runs its CREATE TYPE statements apart, before this (and never here).
+        checks = [presence_check(text, self.datastore.schema) for text in texts if "CREATE TYPE" not in text]
+        if all(check is not None for check in checks) and all(self._present(curs, c) for c in checks if c):
+            return
+        super()._create_table(curs)
+
+    @staticmethod
+    def _present(curs: Cursor[DictRow], check: tuple[str, tuple[str, ...]]) -> bool:
+        row = curs.execute(check[0], check[1]).fetchone()
+        return row is not None and row["found"] is not None
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         # Runs inside the same transaction (and pipeline) as the events themselves.

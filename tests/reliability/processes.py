@@ -17,13 +17,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from config.payload_keys import PayloadKeySettings
+from config.settings import Settings
 from tests.postgres_cluster import free_port
 
 CARECASE = str(Path(sys.executable).parent / "carecase")
@@ -177,57 +178,91 @@ class Service:
         return "\n".join(self.text(offset).splitlines()[-lines:])
 
 
+def numbered(name: str, count: int) -> list[str]:
+    """``name`` alone for one process; ``name-1``, ``name-2``… for several."""
+    return [name] if count == 1 else [f"{name}-{n}" for n in range(1, count + 1)]
+
+
 @dataclass
 class Stack:
-    """A Temporal dev server (state in a file), one worker, one projection runner and one API
-    server, all over one SQLite case record in ``folder``; every port a free loopback one."""
+    """A Temporal dev server (state in a file), the workers, one projection runner and the API
+    servers: over one SQLite case record in ``folder``, or over a PostgreSQL schema (events and views)
+    when given its settings; every port a free loopback one."""
 
     folder: Path
     env: dict[str, str]
-    api_url: str
+    api_urls: list[str]
     services: dict[str, Service]
     tokens: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def api_url(self) -> str:
+        return self.api_urls[0]
+
     @classmethod
-    def in_folder(cls, folder: Path, roles: tuple[str, ...]) -> Stack:
-        grpc, ui, api = free_port(), free_port(), free_port()
+    def in_folder(
+        cls,
+        folder: Path,
+        roles: tuple[str, ...],
+        *,
+        postgres: Mapping[str, str] | None = None,
+        workers: int = 1,
+        apis: int = 1,
+        poll_interval: float = 0.1,
+    ) -> Stack:
+        """``postgres``: the ``POSTGRES_*`` settings of the schema to run on (SQLite if None)."""
+        grpc, ui = free_port(), free_port()
+        ports = [free_port() for _ in range(apis)]
+        if postgres is None:
+            store = {"CARECASE_STORE": "sqlite", "CARECASE_SQLITE_PATH": str(folder / "carecase.sqlite")}
+        else:
+            store = {"CARECASE_STORE": "postgres", **{k: v for k, v in postgres.items() if k.startswith("POSTGRES_")}}
         env = {
-            **os.environ,
-            "CARECASE_STORE": "sqlite",
-            "CARECASE_SQLITE_PATH": str(folder / "carecase.sqlite"),
+            **{k: v for k, v in os.environ.items() if not k.startswith("POSTGRES_")},
+            **store,
             "CARECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{grpc}",
             "CARECASE_TEMPORAL_UI_PORT": str(ui),
             "CARECASE_TEMPORAL_DB": str(folder / "temporal.db"),
             "CARECASE_TASK_QUEUE": "crash-under-load",
             "CARECASE_API_KEYS": str(folder / "api-keys.toml"),
-            "CARECASE_API_PORT": str(api),
             "CARECASE_LOG_LEVEL": "info",
             # As a deployment has them: the same payload keys for every process, from the environment.
             **PayloadKeySettings.generate().environment(),
         }
         for name in ("CARECASE_LOG_FILE", "CARECASE_POLICY_FOLDER", "CARECASE_TEMPORAL_NAMESPACE"):
             env.pop(name, None)
-        api_url = f"http://127.0.0.1:{api}"
+        api_urls = [f"http://127.0.0.1:{port}" for port in ports]
 
-        def api_ready() -> bool:
-            try:
-                return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
+        def api_ready(api_url: str) -> Callable[[], bool]:
+            def ready() -> bool:
+                try:
+                    return httpx.get(f"{api_url}/health", timeout=2).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            return ready
 
         services = {
             "temporal": Service("temporal", ["dev-server"], env, folder, ready_text="Temporal dev server ready"),
-            "worker": Service("worker", ["worker"], env, folder, ready_text='"event": "worker_started"'),
+            **{
+                name: Service(name, ["worker"], env, folder, ready_text='"event": "worker_started"')
+                for name in numbered("worker", workers)
+            },
             "projections": Service(
                 "projections",
-                ["projections", "run", "--poll-interval", "0.1"],
+                ["projections", "run", "--poll-interval", str(poll_interval)],
                 env,
                 folder,
                 ready_text="Projection runner started",
             ),
-            "api": Service("api", ["api", "--host", "127.0.0.1", "--port", str(api)], env, folder, ready=api_ready),
+            **{
+                name: Service(
+                    name, ["api", "--host", "127.0.0.1", "--port", str(port)], env, folder, ready=api_ready(url)
+                )
+                for name, port, url in zip(numbered("api", apis), ports, api_urls, strict=True)
+            },
         }
-        stack = cls(folder, env, api_url, services)
+        stack = cls(folder, env, api_urls, services)
         for role in roles:  # one key per role, made as an administrator would
             # Casework keys work on the teams the tests refer cases to (need to know).
             teams = ["--team", "east-locality", "--team", "west-locality"] if role in CASEWORK_ROLES else []
@@ -244,14 +279,23 @@ class Stack:
             stack.tokens[role] = made.stdout.strip().splitlines()[-1]
         return stack
 
+    def store_env(self) -> dict[str, str]:
+        """The eventsourcing settings of the stack's case record, for a test's own reads of it."""
+        return Settings.from_environment(self.env).store_env()
+
+    def of_kind(self, kind: str) -> list[Service]:
+        return [s for name, s in self.services.items() if name == kind or name.startswith(f"{kind}-")]
+
     def start(self) -> None:
-        for name in ("temporal", "worker", "projections", "api"):
-            self.services[name].start()
+        for kind in ("temporal", "worker", "projections", "api"):
+            for service in self.of_kind(kind):
+                service.start()
 
     def close(self) -> None:
-        # The API and the worker first, so nothing is left talking to a server about to go.
-        for name in ("api", "worker", "projections", "temporal"):
-            self.services[name].close()
+        # The APIs and the workers first, so nothing is left talking to a server about to go.
+        for kind in ("api", "worker", "projections", "temporal"):
+            for service in self.of_kind(kind):
+                service.close()
 
     def tails(self, lines: int = 30) -> str:
         return "\n".join(f"----- {s.name} ({s.log}):\n{s.tail(lines)}" for s in self.services.values())

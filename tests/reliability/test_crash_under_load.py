@@ -18,6 +18,7 @@ quarantined; and each case as the views show it is at the stored case's version.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import secrets
 import time
@@ -140,23 +141,41 @@ class Load:
 
 class Client:
     """One member of staff's front end: sends each command with a key, and retries it with the same
-    key and body until the API says yes or no."""
+    key and body until the API says yes or no.
 
-    def __init__(self, http: httpx.AsyncClient, tokens: dict[str, str], load: Load, prefix: str) -> None:
-        self.http, self.tokens, self.load, self.prefix = http, tokens, load, prefix
+    Given several API servers (``apis``, one client each), it sends its commands to its own one and
+    reads its writes back through the next, and when a server does not answer at all it goes on to
+    the next, as a front end behind a load balancer would."""
+
+    def __init__(
+        self, apis: list[httpx.AsyncClient], tokens: dict[str, str], load: Load, prefix: str, home: int = 0
+    ) -> None:
+        self.apis, self.tokens, self.load, self.prefix = apis, tokens, load, prefix
+        self.home = home % len(apis)
 
     async def _request(
-        self, method: str, path: str, token: str, what: str, headers: dict[str, str] | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        token: str,
+        what: str,
+        headers: dict[str, str] | None = None,
+        via: int = 0,
+        **kwargs: Any,
     ) -> tuple[httpx.Response, int]:
-        """Send until the answer is not a 5xx; every attempt the same request (headers, key, body)."""
+        """Send until the answer is not a 5xx; every attempt the same request (headers, key, body),
+        first through API ``via`` (counted from this client's own)."""
         headers = {"Authorization": f"Bearer {token}", **(headers or {})}
         deadline = time.monotonic() + COMMAND_PATIENCE_SECONDS
+        at = self.home + via
         for attempt in range(1, COMMAND_ATTEMPTS + 1):
             delay = min(0.1 * 2 ** min(attempt - 1, 4), 1.0)
+            http = self.apis[at % len(self.apis)]
             try:
-                response = await self.http.request(method, path, headers=headers, timeout=REQUEST_TIMEOUT, **kwargs)
-            except httpx.TransportError as error:  # refused, reset, timed out: try again
+                response = await http.request(method, path, headers=headers, timeout=REQUEST_TIMEOUT, **kwargs)
+            except httpx.TransportError as error:  # refused, reset, timed out: try again, on the next API
                 reason = type(error).__name__
+                at += 1
             else:
                 self.load.attempts[what].append(f"{self.load.now():.2f} {response.status_code}")
                 if response.status_code < 500:
@@ -226,6 +245,7 @@ class Client:
             f"/cases/{case_id}",
             self.tokens["social_worker"],
             f"read {case_id}",
+            via=1,  # through another API server, where there are several
             params={"min_position": position},
         )
         assert response.status_code == 200, (case_id, response.status_code, response.text[:1000])
@@ -233,10 +253,15 @@ class Client:
 
 
 async def chaos(
-    stack: Stack, load: Load, total: int, running: asyncio.Future[Any], outages: list[Outage]
+    stack: Stack,
+    load: Load,
+    total: int,
+    running: asyncio.Future[Any],
+    outages: list[Outage],
+    kills: tuple[tuple[str, float], ...] = KILLS,
 ) -> list[Outage]:
     """Kill each process once, when its share of the load is acknowledged; start it again after a moment."""
-    for name, share in KILLS:
+    for name, share in kills:
         while len(load.acknowledged) < share * total:
             if running.done():
                 raise AssertionError(f"the load ended before {name} was killed")
@@ -250,14 +275,6 @@ async def chaos(
         await asyncio.to_thread(service.start)
         outage.back_at = load.now()
     return outages
-
-
-def store_env(folder: Path) -> dict[str, str]:
-    return {
-        "PERSISTENCE_MODULE": "eventstore.sqlite",
-        "SQLITE_DBNAME": str(folder / "carecase.sqlite"),
-        "SQLITE_LOCK_TIMEOUT": "30",
-    }
 
 
 @pytest.fixture
@@ -284,14 +301,22 @@ async def test_every_process_killed_once_under_load_loses_nothing_and_doubles_no
         raise
 
 
-async def _crash_under_load(stack: Stack, load: Load, outages: list[Outage]) -> None:
+async def _crash_under_load(
+    stack: Stack, load: Load, outages: list[Outage], kills: tuple[tuple[str, float], ...] = KILLS
+) -> dict[UUID, int]:
+    """Drive the load through every API server, kill as ``kills`` says, then check everything
+    (``_check``); the stored version of each case is returned."""
     total = CASES * COMMANDS_PER_CASE
     prefix = f"crash-{secrets.token_hex(4)}"
     limits = httpx.Limits(max_connections=2 * CASES, max_keepalive_connections=CASES)
-    async with httpx.AsyncClient(base_url=stack.api_url, limits=limits) as http:
-        clients = [Client(http, stack.tokens, load, prefix) for _ in range(CASES)]
+    async with contextlib.AsyncExitStack() as opened:
+        apis = [
+            await opened.enter_async_context(httpx.AsyncClient(base_url=url, limits=limits)) for url in stack.api_urls
+        ]
+        http = apis[-1]
+        clients = [Client(apis, stack.tokens, load, prefix, home=i) for i in range(CASES)]
         running = asyncio.gather(*(client.case(i) for i, client in enumerate(clients)))
-        killing = asyncio.ensure_future(chaos(stack, load, total, running, outages))
+        killing = asyncio.ensure_future(chaos(stack, load, total, running, outages, kills))
         try:
             async with asyncio.timeout(LOAD_SECONDS):
                 await running
@@ -309,19 +334,19 @@ async def _crash_under_load(stack: Stack, load: Load, outages: list[Outage]) -> 
             f"{ {k: load.attempts[f'{n} {k}'] for k, n, _, _ in load.refused} }"
         )
         assert len(load.acknowledged) == total and load.reads == CASES
-        assert [o.name for o in outages] == [name for name, _ in KILLS] and all(o.back_at for o in outages)
+        assert [o.name for o in outages] == [name for name, _ in kills] and all(o.back_at for o in outages)
         assert all(o.acknowledged_before < total for o in outages), "a kill came after the load had ended"
 
-        record = CaseRecord(store_env(stack.folder), rule_sets=RuleSetCatalogue(TEST_COUNCILS))
+        record = CaseRecord(stack.store_env(), rule_sets=RuleSetCatalogue(TEST_COUNCILS))
         try:
-            await _check(stack, http, load, record, outages, load_seconds)
+            return await _check(stack, http, load, record, outages, load_seconds)
         finally:
             record.close()
 
 
 async def _check(
     stack: Stack, http: httpx.AsyncClient, load: Load, record: CaseRecord, outages: list[Outage], load_seconds: float
-) -> None:
+) -> dict[UUID, int]:
     ops = {"Authorization": f"Bearer {stack.tokens['ops']}"}
     reader = {"Authorization": f"Bearer {stack.tokens['social_worker']}"}
     case_ids = [UUID(c) for c in load.case_ids]
@@ -430,3 +455,4 @@ async def _check(
             f"{outage.start_seconds:.1f} s to be ready)"
         )
     print(f"  {quarantine_note}; /health: {health['status']}, views_lag {health['views_lag']}")
+    return stored_versions
