@@ -25,9 +25,10 @@ check: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Set up, run the checks, then the whole test suite (SQLite and a throwaway PostgreSQL 15 cluster).
+## Set up, run the checks, then the whole test suite (SQLite and a throwaway PostgreSQL 15 cluster),
+## in two processes (each with its own Temporal dev server and PostgreSQL cluster).
 test: check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 ## Measure every figure against its limit; writes docs/benchmarks.md and docs/benchmarks.json (SCALE=4 for more).
 bench: $(STAMP)
