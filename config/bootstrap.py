@@ -120,8 +120,11 @@ def build_data_converter(keys: PayloadKeySettings | None = None) -> DataConverte
 
 
 async def connect_temporal(settings: TemporalSettings | None = None, keys: PayloadKeySettings | None = None) -> Client:
-    """A Temporal client for the configured service and namespace, encrypting every payload."""
+    """A Temporal client for the configured service and namespace, encrypting every payload (and
+    tracing every call when tracing is on, config/tracing.py)."""
     from temporalio.client import Client
+
+    from config.tracing import temporal_interceptors
 
     settings = settings or TemporalSettings.from_environment()
     converter = build_data_converter(keys)
@@ -129,6 +132,8 @@ async def connect_temporal(settings: TemporalSettings | None = None, keys: Paylo
         settings.address,
         namespace=settings.namespace,
         data_converter=converter,
+        # With tracing on, the trace context travels in headers; a worker made from this client traces too.
+        interceptors=temporal_interceptors(),
         tls=tls_config(settings.tls),
         api_key=settings.api_key(),
         runtime=_runtime(settings.metrics_address),

@@ -18,6 +18,8 @@ from typing import Any, TextIO
 import structlog
 import structlog.tracebacks
 
+from config.tracing import add_trace_id
+
 _configured = False
 
 
@@ -50,6 +52,7 @@ def shared_processors() -> list[Any]:
     return [
         structlog.contextvars.merge_contextvars,
         add_logger_name,
+        add_trace_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -475,9 +475,12 @@ def api(
 
     from api.app import create_app
     from config.bootstrap import backend_from_environment
+    from config.tracing import configure_tracing, instrument_app
 
     keys = Path(os.environ.get("CARECASE_API_KEYS", "var/api-keys.toml"))
     app = create_app(lambda: backend_from_environment(keys))
+    if configure_tracing("carecase-api"):
+        instrument_app(app)
     uvicorn.run(app, host=host, port=port, log_level="warning", log_config=None)  # its logs as JSON lines
 
 

@@ -82,6 +82,7 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
     from api.app import create_app
     from config.bootstrap import build_backend, build_case_record, build_projection_runner, connect_temporal
     from config.checkpoints import scheduled_checkpoints
+    from config.tracing import configure_tracing, instrument_app
     from workers.worker import running_worker
 
     log = structlog.get_logger("carecase.run")
@@ -96,10 +97,14 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
         daemon=True,
     )
     views_thread.start()
+    if configure_tracing("carecase"):  # before the client, whose interceptor traces the worker too
+        log.info("tracing_on")
     client = await connect_temporal(temporal)
     backend = build_backend(record, client, settings, temporal.task_queue, keys_path, temporal.web_ui_origin)
+    app = create_app(backend)
+    instrument_app(app)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning", log_config=None, lifespan="on")
+        uvicorn.Config(app, host=host, port=port, log_level="warning", log_config=None, lifespan="on")
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

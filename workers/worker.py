@@ -150,12 +150,16 @@ async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
 
 
 def run_worker(settings: Settings, temporal_settings: TemporalSettings) -> NoReturn:
+    from config.tracing import configure_tracing, stop_tracing
+
     status = 1
+    configure_tracing("carecase-worker")
     try:
         status = asyncio.run(serve(settings, temporal_settings))
     except BaseException:
         traceback.print_exc()
     finally:
+        stop_tracing()  # the spans not yet exported go now
         # The SDK's Rust threads can crash the interpreter during a normal exit (134/139).
         sys.stdout.flush()
         sys.stderr.flush()

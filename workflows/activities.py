@@ -14,6 +14,7 @@ from uuid import UUID
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from config.tracing import span
 from domain.application import CaseRecord
 from domain.commands import COMMANDS
 from domain.errors import DomainError
@@ -59,7 +60,9 @@ class CaseActivities:
 
     @activity.defn(name="record_command")
     def record_command(self, request: RecordCommandInput) -> RecordedCommand:
-        outcome = self._handle(request.command_name, request.command)
+        case_id = str(request.command.get("case_id", ""))
+        with span("store write", **{"carecase.command": request.command_name, "carecase.case_id": case_id}):
+            outcome = self._handle(request.command_name, request.command)
         return RecordedCommand(
             command_id=outcome.command_id,
             duplicate=outcome.duplicate,
