@@ -12,8 +12,12 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 
 def _find(tool: str) -> str:
@@ -25,6 +29,17 @@ def _find(tool: str) -> str:
     if found is None:
         raise RuntimeError(f"{tool} not found: install Debian's postgresql package (.ci/run does)")
     return found
+
+
+def connect(env: Mapping[str, str], *, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """A connection of the test's own to the database a store's ``POSTGRES_*`` settings name."""
+    return psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        dbname=env["POSTGRES_DBNAME"],
+        autocommit=autocommit,
+    )
 
 
 def free_port() -> int:

@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-import psycopg
 import pytest
 
 from domain.application import CaseRecord
@@ -19,6 +18,7 @@ from policy.catalogue import RuleSetCatalogue
 from projections.runner import ProjectionRunner
 from projections.store import view_store_from_env
 from tests.builders import Scenario
+from tests.postgres_cluster import connect
 from tests.projections.story import a_short_case, runner
 
 AN_HOUR = 3600.0
@@ -63,13 +63,7 @@ def caught_up(views: ProjectionRunner, record: CaseRecord) -> bool:
 
 def listeners(postgres_env: dict[str, str]) -> list[int]:
     """The backends that LISTEN on the events table's channel (pg_stat_activity shows the statement)."""
-    with psycopg.connect(
-        host=postgres_env["POSTGRES_HOST"],
-        port=int(postgres_env["POSTGRES_PORT"]),
-        user=postgres_env["POSTGRES_USER"],
-        dbname=postgres_env["POSTGRES_DBNAME"],
-        autocommit=True,
-    ) as conn:
+    with connect(postgres_env, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE query ILIKE 'LISTEN %%' AND pid <> pg_backend_pid()"
         ).fetchall()
@@ -77,13 +71,7 @@ def listeners(postgres_env: dict[str, str]) -> list[int]:
 
 
 def terminate(postgres_env: dict[str, str], pids: list[int]) -> None:
-    with psycopg.connect(
-        host=postgres_env["POSTGRES_HOST"],
-        port=int(postgres_env["POSTGRES_PORT"]),
-        user=postgres_env["POSTGRES_USER"],
-        dbname=postgres_env["POSTGRES_DBNAME"],
-        autocommit=True,
-    ) as conn:
+    with connect(postgres_env, autocommit=True) as conn:
         for pid in pids:
             conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
 

@@ -16,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
-import psycopg
 import pytest
 
 from domain.application import CaseRecord
@@ -27,6 +26,7 @@ from domain.personal_data import ERASED, WITHHELD
 from policy.catalogue import RuleSetCatalogue
 from tests.builders import Scenario
 from tests.clock import SteppingClock
+from tests.postgres_cluster import connect
 from tests.rule_sets import TEST_COUNCILS
 from workflows.case_mirror import CaseMirror
 from workflows.messages import StoredEventData
@@ -76,12 +76,7 @@ def stored_bytes(store_env: dict[str, str], table: str) -> list[bytes]:
     else:
         schema = store_env["POSTGRES_SCHEMA"]
         pg_table = "carecase_events" if table == "events" else f"carecase_events_{table}"
-        with psycopg.connect(
-            host=store_env["POSTGRES_HOST"],
-            port=int(store_env["POSTGRES_PORT"]),
-            user=store_env["POSTGRES_USER"],
-            dbname=store_env["POSTGRES_DBNAME"],
-        ) as conn:
+        with connect(store_env) as conn:
             rows = conn.execute(f'SELECT * FROM "{schema}"."{pg_table}"').fetchall()
     return [repr(row).encode() + b"".join(bytes(v) for v in row if isinstance(v, bytes | memoryview)) for row in rows]
 

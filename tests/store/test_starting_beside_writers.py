@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import threading
 
-import psycopg
 import pytest
 
 from domain.application import CaseRecord
 from eventstore.postgres import presence_check
 from policy.catalogue import RuleSetCatalogue
+from tests.postgres_cluster import connect
 
 pytestmark = pytest.mark.postgres
 
@@ -29,12 +29,7 @@ def test_a_record_opens_while_a_writer_holds_every_table(
     first = CaseRecord(postgres_env, rule_sets=catalogue)  # sets the store up
     first.close()
     schema = postgres_env["POSTGRES_SCHEMA"]
-    with psycopg.connect(
-        host=postgres_env["POSTGRES_HOST"],
-        port=int(postgres_env["POSTGRES_PORT"]),
-        user=postgres_env["POSTGRES_USER"],
-        dbname=postgres_env["POSTGRES_DBNAME"],
-    ) as writer:
+    with connect(postgres_env) as writer:
         tables = [
             row[0]
             for row in writer.execute(
