@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -91,6 +92,19 @@ def lines(record: CaseRecord, simulation: Simulation, progress: Progress | None 
         if result is not None:
             yield {"record": "case", **result.model_dump(mode="json")}
     yield {"record": "totals", **totals.as_dict()}
+
+
+def json_document(stream: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """The lines as one JSON document, written as they come: ``{"simulation": …, "cases": […],
+    "totals": …}``."""
+    yield '{"simulation": ' + json.dumps(next(stream)) + ',\n "cases": ['
+    first = True
+    for line in stream:
+        if line["record"] == "totals":
+            yield '],\n "totals": ' + json.dumps(line) + "}\n"
+            return
+        yield ("\n  " if first else ",\n  ") + json.dumps(line)
+        first = False
 
 
 CSV_COLUMNS = (
