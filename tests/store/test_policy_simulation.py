@@ -15,6 +15,8 @@ import pytest
 from domain.application import CaseRecord
 from domain.errors import InvalidInput
 from domain.need_to_know import Reach
+from domain.policy_simulation import simulate_case
+from domain.ras import parse_rule_set
 from policy.simulation import csv_rows, lines, prepare
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
@@ -160,6 +162,16 @@ def test_the_rule_set_in_force_changes_nothing_and_ten_percent_dearer_gives_the_
     ]
     assert newly_over and capped[-1]["newly_over_cap"] == {"cases": len(newly_over), "case_ids": newly_over}
     assert capped[-1]["difference_pence"] == 0
+
+    # A case priced with an earlier version than the one in force: old is the version in force.
+    in_force = parse_rule_set(ten_percent_dearer().encode())
+    priced_adult = next(c for c in cases if any(p["kind"] == "adult" for p in c["people"]))
+    state = record.get_case(UUID(priced_adult["case_id"])).state
+    again = simulate_case(state, baseline=in_force, candidate=in_force)
+    assert again is not None and again.difference_pence == 0
+    adult = next(p for p in again.people if p.kind == "adult")
+    assert adult.priced_with_version == "2026.1"
+    assert adult.old_pence == expected_adult(state.adult.budget, ADULT_PRICE * 11 // 10) == adult.new_pence
 
     assert record.last_position() == position  # nothing appended to the store
     assert view_rows(views) == rows
