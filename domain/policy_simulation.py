@@ -97,10 +97,10 @@ def simulate_case(state: CaseState, *, baseline: RuleSet, candidate: RuleSet) ->
         recorded = person.budget
         if recorded is None or recorded.rule_set_id != candidate.id:
             continue
-        old = recorded if recorded.rule_set_hash == baseline.content_hash else reprice(recorded, baseline)
         try:
+            old = recorded if recorded.rule_set_hash == baseline.content_hash else reprice(recorded, baseline)
             new = reprice(recorded, candidate)
-        except InvalidInput as refused:
+        except InvalidInput as refused:  # answers the baseline or the candidate no longer knows
             not_priced.append(
                 PersonNotPriced(
                     person_id=person.person_id,

@@ -173,6 +173,14 @@ def test_the_rule_set_in_force_changes_nothing_and_ten_percent_dearer_gives_the_
     assert adult.priced_with_version == "2026.1"
     assert adult.old_pence == expected_adult(state.adult.budget, ADULT_PRICE * 11 // 10) == adult.new_pence
 
+    # A candidate that no longer asks a recorded question prices nobody it asked, and says why.
+    renamed = parse_rule_set(CURRENT.replace('id = "community"', 'id = "community_access"').encode())
+    unpriced = simulate_case(state, baseline=parse_rule_set(CURRENT.encode()), candidate=renamed)
+    assert unpriced is not None and "adult" not in {p.kind for p in unpriced.people}
+    assert [(n.person_id, n.code, n.field) for n in unpriced.not_priced if n.kind == "adult"] == [
+        (adult.person_id, "unknown_ras_question", "answers.community")
+    ]
+
     assert record.last_position() == position  # nothing appended to the store
     assert view_rows(views) == rows
 
