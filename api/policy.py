@@ -10,27 +10,33 @@ council's policy stream, naming the admin and the reason.
 # FastAPI reads these endpoints' annotations at run time; see api/commands.py.
 
 import asyncio
+import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import allow, backend
 from api.backend import Backend
 from api.keys import ApiUser
-from api.roles import POLICY_PUBLISHERS, POLICY_READERS
+from api.need_to_know import reach_for
+from api.roles import POLICY_PUBLISHERS, POLICY_READERS, POLICY_SIMULATORS
 from domain.errors import InvalidInput
-from domain.people import Actor
+from domain.need_to_know import Reach
+from domain.people import Actor, Role
 from domain.policy import Publication
 from domain.ras import CarerSupportLevel, RuleSet, WellbeingImpact
 from domain.ras.rule_set import Question
 from domain.values import Reason
+from policy import simulation
 from policy.catalogue import RuleSetCatalogue
 
 router = APIRouter(prefix="/policy", tags=["policy"])
 Reader = Annotated[ApiUser, Depends(allow(POLICY_READERS))]
 Publisher = Annotated[ApiUser, Depends(allow(POLICY_PUBLISHERS))]
+Simulator = Annotated[ApiUser, Depends(allow(POLICY_SIMULATORS))]
 App = Annotated[Backend, Depends(backend)]
 RuleSetIdPath = Annotated[
     str, Path(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=100, description="A RAS rule set's id")
@@ -74,6 +80,18 @@ class NewRuleSet(BaseModel):
     )
     content: str = Field(min_length=1, max_length=LARGEST_RULE_SET, description="The rule set file's TOML text")
     reason: Reason
+
+
+class CandidateRuleSet(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"content": 'id = "northmoor-ras"\nversion = "2027.1"\neffective_from = 2027-04-01\n...'}]
+        },
+    )
+    content: str = Field(
+        min_length=1, max_length=LARGEST_RULE_SET, description="The candidate rule set file's TOML text (not published)"
+    )
 
 
 class PublishedRuleSet(BaseModel):
@@ -192,12 +210,10 @@ async def publish_rule_set(body: NewRuleSet, user: Publisher, app: App, response
     """Validated as a rule set, refused if it takes effect before today or if its version is already
     published with other content (``rule_set_version_exists``); the same content sent again is
     answered with the first publication and records nothing."""
-    try:
-        content = body.content.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidInput("content: not encodable as UTF-8", code="invalid_rule_set_file", field="content") from None
     actor = Actor(user_id=user.user_id, role=user.role)
-    outcome = await asyncio.to_thread(app.record.publish_rule_set, content, actor=actor, reason=body.reason)
+    outcome = await asyncio.to_thread(
+        app.record.publish_rule_set, _bytes(body.content), actor=actor, reason=body.reason
+    )
     published = outcome.publication
     if outcome.duplicate:
         response.status_code = 200
@@ -206,3 +222,62 @@ async def publish_rule_set(body: NewRuleSet, user: Publisher, app: App, response
         position=max(outcome.notification_ids, default=0),
         publication=_version(published.rule_set(), published, app.council.ras_rule_set_id),
     )
+
+
+def _bytes(content: str) -> bytes:
+    try:
+        return content.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("content: not encodable as UTF-8", code="invalid_rule_set_file", field="content") from None
+
+
+SIMULATION_FORMATS = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+@router.post(
+    "/simulations",
+    summary="Price the open cases under a candidate rule set, recording nothing (admins, team managers)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {media: {} for media in SIMULATION_FORMATS.values()},
+            "description": "Streamed: a simulation line, a line per case, the totals last (decision 0039)",
+        }
+    },
+)
+async def simulate_rule_set(
+    body: CandidateRuleSet,
+    user: Simulator,
+    app: App,
+    request: Request,
+    format: Annotated[str, Query(pattern="^(ndjson|csv)$", description="ndjson (default) or csv")] = "ndjson",
+    on: Annotated[
+        date | None, Query(description="The baseline's day: the version in force then (default today)")
+    ] = None,
+) -> StreamingResponse:
+    """Each open case the caller may see (an admin: every open case; a team manager: those their
+    need to know covers) priced from its recorded inputs under the version in force and under the
+    candidate: per case old, new and the difference with the candidate's explanation, then the
+    totals by team, client type and budget band, the cases newly over a cap and the annual cost
+    change. Ids and figures only. Nothing is recorded but the one access-log row of the read."""
+    scope: dict[str, Any]
+    if user.role == Role.ADMIN:
+        reach, scope = Reach(every_case=True), {"every_open_case": True}
+    else:
+        reach = reach_for(user)
+        scope = {"every_open_case": False, "teams": list(user.teams), "need_to_know": user.role.value}
+    day = on or today()
+    prepared = await asyncio.to_thread(
+        simulation.prepare, app.record, app.views, _bytes(body.content), reach=reach, scope=scope, on=day
+    )
+    await asyncio.to_thread(
+        app.log.list_read,
+        user_id=user.user_id,
+        role=user.role.value,
+        what="policy_simulation",
+        path=request.url.path,
+        case_ids=prepared.case_ids,
+    )
+    stream = simulation.lines(app.record, prepared)
+    text = simulation.csv_rows(stream) if format == "csv" else (json.dumps(line) + "\n" for line in stream)
+    return StreamingResponse(text, media_type=SIMULATION_FORMATS[format])

@@ -143,3 +143,6 @@ KEY_ADMINS = frozenset({ADMIN})
 # Council policy (decision 0034): every member of staff reads what is in force; admins publish.
 POLICY_READERS = frozenset({SW, TM, PANEL, HOS, FIN, AUD, OPS, ADMIN})
 POLICY_PUBLISHERS = frozenset({ADMIN})
+# Simulating a candidate rule set over the open cases (decision 0039): admins over every open case,
+# team managers over the open cases their need to know covers; figures and ids only.
+POLICY_SIMULATORS = frozenset({TM, ADMIN})

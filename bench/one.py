@@ -92,6 +92,11 @@ def run(name: str, params: dict[str, Any]) -> dict[str, Any]:
 
         env = sqlite_env(folder, "overdue")
         return overdue.run(_record(env), env, folder, params["cases"], params["requests"])
+    if name == "policy_simulation":
+        from bench import policy_simulation
+
+        env = sqlite_env(folder, "simulation")
+        return policy_simulation.run(_record(env), env, params["templates"], params["open_cases"], params["sample"])
     raise SystemExit(f"no benchmark {name!r}")
 
 

@@ -411,6 +411,23 @@ class CaseRecord(Application[UUID]):
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
+    def cases_for_figures(self, case_ids: Sequence[UUID], batch: int = 500) -> Iterator[Case]:
+        """These cases as they stand now, read ``batch`` at a time (one query each) and folded from
+        their events with no personal value opened: a name or a date of birth reads as withheld.
+        For figures over many cases (a policy simulation), which need no one's details and must
+        not cost a query per case or a key lookup per personal value."""
+        blind = self.construct_mapper()  # its own mapper, with no sealer: nothing is opened
+        for start in range(0, len(case_ids), batch):
+            stored = self._store.select_events_of_cases(case_ids[start : start + batch])
+            case: Case | None = None
+            for record in stored:
+                if case is not None and case.id != record.originator_id:
+                    yield case
+                    case = None
+                case = project_case(case, [blind.to_domain_event(record)])
+            if case is not None:
+                yield case
+
     def get_case(self, case_id: UUID) -> Case:
         case = self._find(case_id)
         if case is None:

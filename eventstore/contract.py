@@ -37,6 +37,10 @@ class CaseStore(Protocol):
         limit: int | None = None,
     ) -> Sequence[StoredEvent]: ...
 
+    def select_events_of_cases(self, originator_ids: Sequence[UUID]) -> Sequence[StoredEvent]:
+        """Every event of each of these cases, in one read: by case, oldest first within each."""
+        ...
+
     # The notification log: every event of every case in commit order (the library's ApplicationRecorder).
     def select_notifications(
         self,

@@ -216,6 +216,24 @@ class CaseRecorder(PostgresApplicationRecorder):
         assert isinstance(connect, dict)  # the library gives its pool the connection's keywords
         return PostgresAppends(connect, self.channel_name)
 
+    def select_events_of_cases(self, originator_ids: Sequence[UUID]) -> Sequence[StoredEvent]:
+        if not originator_ids:
+            return []
+        statement = SQL(
+            "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [list(originator_ids)])
+            return [
+                StoredEvent(
+                    originator_id=r["originator_id"],
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=bytes(r["state"]),
+                )
+                for r in curs.fetchall()
+            ]
+
     def case_ids(self) -> list[UUID]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.case_ids_statement)

@@ -125,6 +125,26 @@ class CaseRecorder(SQLiteApplicationRecorder):
         """SQLite tells no other process of an append: a reader polls."""
         return Polling()
 
+    def select_events_of_cases(self, originator_ids: Sequence[UUID]) -> Sequence[StoredEvent]:
+        if not originator_ids:
+            return []
+        marks = ",".join("?" for _ in originator_ids)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT * FROM {self.events_table_name} WHERE originator_id IN ({marks}) "
+                "ORDER BY originator_id, originator_version",
+                [_id_text(i) for i in originator_ids],
+            )
+            return [
+                StoredEvent(
+                    originator_id=UUID(r["originator_id"]),
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=r["state"],
+                )
+                for r in c.fetchall()
+            ]
+
     def case_ids(self) -> list[UUID]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(

@@ -202,3 +202,10 @@ def open_cases_by_stage(cursor: ViewCursor, team: str | None = None) -> dict[str
     team_filter, params = ("AND team = ?", [team]) if team else ("", [])
     rows = cursor.execute(f"SELECT stage, COUNT(*) FROM {CASE} WHERE closed = 0 {team_filter} GROUP BY stage", params)
     return {stage: int(count) for stage, count in rows.fetchall()}
+
+
+def open_case_ids(cursor: ViewCursor, reach: Reach) -> list[str]:
+    """The ids of every open case ``reach`` covers, in id order (for figures over a caseload)."""
+    within, params = reach_clause(reach, f"{CASE}.case_id")
+    rows = cursor.execute(f"SELECT case_id FROM {CASE} WHERE closed = 0 AND {within} ORDER BY case_id", params)
+    return [str(case_id) for (case_id,) in rows.fetchall()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +17,7 @@ from pydantic import TypeAdapter
 from config.bootstrap import build_case_record
 from domain.application import CaseRecord
 from domain.catalogue import catalogue_markdown, event_catalogue
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from domain.people import Role
 from domain.policy import policy_stream_id
 from domain.timeline import TimelineEntry, timeline_entry
@@ -346,6 +347,56 @@ def policy_list() -> None:
             f"{published.rule_set_id:<20} {published.version:<10} from {published.effective_from.isoformat()}  "
             f"{published.content_hash}  {published.published_by.user_id} {published.published_at.isoformat()[:19]}"
         )
+
+
+@policy_app.command("simulate")
+def policy_simulate(
+    rule_set: Annotated[
+        Path,
+        typer.Option(
+            "--rule-set", help="The candidate rule set's TOML file (not published)", exists=True, dir_okay=False
+        ),
+    ],
+    output_format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="The baseline's day, YYYY-MM-DD (default today)")] = None,
+    team: Annotated[list[str] | None, typer.Option("--team", help="Only this team's open cases (repeatable)")] = None,
+) -> None:
+    """Price every open case under a candidate rule set against the version in force, recording
+    nothing: per case old, new, the difference and the explanation, then the totals (decision 0039).
+    Progress goes to standard error."""
+    from datetime import date
+
+    from config.bootstrap import build_view_store
+    from domain.need_to_know import Reach
+    from policy import simulation
+
+    if output_format not in ("json", "csv"):
+        raise InvalidInput("--format must be json or csv", code="unknown_output_format", field="format")
+    try:
+        day = date.fromisoformat(on) if on else datetime.now(UTC).date()
+    except ValueError:
+        raise InvalidInput(f"--on must be a date, YYYY-MM-DD, not {on!r}", code="invalid_date", field="on") from None
+    teams = tuple(team or ())
+    reach = Reach(teams=teams) if teams else Reach(every_case=True)
+    scope: dict[str, object] = {"every_open_case": not teams, **({"teams": list(teams)} if teams else {})}
+    record, views = build_case_record(), build_view_store()
+    try:
+        prepared = simulation.prepare(record, views, rule_set.read_bytes(), reach=reach, scope=scope, on=day)
+        every = max(1, len(prepared.case_ids) // 20)
+
+        def progress(done: int, of: int) -> None:
+            if done % every == 0 or done == of:
+                typer.echo(f"simulated {done}/{of} open cases", err=True)
+
+        stream = simulation.lines(record, prepared, progress)
+        text = simulation.csv_rows(stream) if output_format == "csv" else simulation.json_document(stream)
+        with open(out, "w", encoding="utf-8", newline="") if out else nullcontext(sys.stdout) as sink:
+            for chunk in text:
+                sink.write(chunk)
+    finally:
+        views.close()
+        record.close()
 
 
 @app.command()

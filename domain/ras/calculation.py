@@ -271,6 +271,13 @@ def recalculate(calculation: BudgetCalculation, rule_set: RuleSet) -> BudgetCalc
             code="rule_set_hash_mismatch",
             field="rule_set",
         )
+    return reprice(calculation, rule_set)
+
+
+def reprice(calculation: BudgetCalculation, rule_set: RuleSet) -> BudgetCalculation:
+    """Work a recorded calculation out again from its recorded inputs under any rule set (a
+    candidate, in a policy simulation): answers the rule set does not know are refused as when
+    they are recorded."""
     try:
         if calculation.subject == "adult":
             adult = _AdultInputs.model_validate(calculation.inputs)
