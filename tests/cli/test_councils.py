@@ -83,6 +83,22 @@ def test_a_council_added_has_its_own_partition_and_its_record_is_checked_rebuilt
     assert (settings.council_folder, settings.council.council_code) == ("eastvale", B)
     assert settings.sqlite_path == partition
 
+    # A key of the council, and a national auditor's only when asked for and only for an auditor.
+    keys = str(site / "keys.toml")
+    made = carecase(site, "keys", "add", "sw-b", "social_worker", "--council", B, "--keys-file", keys)
+    assert made.returncode == 0, made.stderr
+    national = carecase(site, "keys", "add", "nat", "auditor", "--national", "--keys-file", keys)
+    assert national.returncode == 0, national.stderr
+    refused = carecase(site, "keys", "add", "nat-sw", "social_worker", "--national", "--keys-file", keys)
+    assert refused.returncode == 2 and json.loads(refused.stderr)["field"] == "national", refused.stderr
+    unserved = carecase(site, "keys", "add", "sw-x", "social_worker", "--council", "E06000001", "--keys-file", keys)
+    assert unserved.returncode == 2 and json.loads(unserved.stderr)["code"] == "council_not_served"
+    listed_keys = json.loads(carecase(site, "keys", "list", "--json", "--keys-file", keys).stdout)
+    assert [(k["user_id"], k["council"], k["national"]) for k in listed_keys] == [
+        ("sw-b", B, False),
+        ("nat", None, True),
+    ]
+
     b_cases = record_cases(partition, 2)
     a_cases = record_cases(site / "var" / "carecase.sqlite", 1)
 
