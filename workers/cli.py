@@ -59,6 +59,13 @@ CouncilOption = Annotated[
 ]
 
 
+@app.callback()
+def every_command(council: CouncilOption = None) -> None:
+    """carecase: the case record for personal budgets and direct payments. `carecase --council CODE
+    <command>` runs any command on a registered council's partition."""
+    _use_council(council)
+
+
 def _use_council(code: str | None) -> None:
     """Point this one command at a registered council's partition: its store, views, checkpoint
     log, configuration and task queue (decision 0040). No code: the configured council, as ever."""

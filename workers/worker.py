@@ -148,7 +148,8 @@ async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
             )
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({*running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            log.info("worker_stopping")
+            if not all(r.done() for r in running):
+                log.info("worker_stopping")
             await asyncio.gather(*(w.shutdown() for w, r in zip(workers, running, strict=True) if not r.done()))
             stopping.cancel()
             await asyncio.gather(*running)

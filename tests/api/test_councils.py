@@ -228,8 +228,9 @@ async def test_the_same_user_id_and_idempotency_key_in_two_councils_open_two_cas
 ):
     keys = two_councils_keys[1]
     opened = {}
+    idempotency_key = f"referral-{uuid.uuid4().hex}"  # one per run: the dev server outlives a test
     for tag in ("a", "b"):
-        headers = as_(keys[f"{tag}:twin"], **{"Idempotency-Key": "referral-0001"})
+        headers = as_(keys[f"{tag}:twin"], **{"Idempotency-Key": idempotency_key})
         answer = await http.post("/cases", json=body_of(Scenario().referral()), headers=headers)
         assert answer.status_code == 201, answer.text
         opened[tag] = uuid.UUID(answer.json()["case_id"])

@@ -116,6 +116,14 @@ def test_a_council_added_has_its_own_partition_and_its_record_is_checked_rebuilt
     assert checkpoint.returncode == 0, checkpoint.stderr
     assert list((site / "var" / "checkpoints" / B).glob("*")), "B's checkpoint log is in its own folder"
 
+    # Any command, pointed at the council with the top-level option.
+    shown = carecase(site, "--council", B, "timeline", b_cases[0].hex, "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)[0]["event"] == "ReferralReceived"
+    assert json.loads(carecase(site, "timeline", b_cases[0].hex, "--json").stdout) == []
+    status = carecase(site, "--council", B, "db", "status", "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["recorded"], status.stdout + status.stderr
+
     b_events, a_events = _event_count(partition), _event_count(site / "var" / "carecase.sqlite")
     assert b_events > a_events > 0
     rebuilt = carecase(site, "projections", "rebuild", "--council", B)
