@@ -19,7 +19,7 @@ from api.backend import Backend
 from api.keys import KEY_ID_PATTERN, USER_ID_PATTERN, ApiKey, ApiUser, KeyStatus, TeamName
 from api.keys_file import LONGEST_LIFE_DAYS, KeysFile, expiry
 from api.roles import KEY_ADMINS
-from domain.errors import RuleViolation
+from domain.errors import NotFound, RuleViolation
 from domain.people import Role
 from domain.values import Reason
 
@@ -155,6 +155,16 @@ def keys_file(app: Backend) -> KeysFile:
     return KeysFile(app.keys.path)
 
 
+def of_the_admins_council(admin: ApiUser, key: ApiKey) -> bool:
+    """An admin sees and changes the keys of their own council only (decision 0040)."""
+    return key.council == admin.council
+
+
+def key_of_the_admins_council(app: Backend, admin: ApiUser, key_id: str) -> None:
+    if not any(key.key_id == key_id and of_the_admins_council(admin, key) for key in keys_file(app).read()):
+        raise NotFound(f"no API key {key_id!r}", code="unknown_key", field="key_id")
+
+
 def record(app: Backend, admin: ApiUser, action: str, reason: str, key: ApiKey, **more: Any) -> None:
     app.log.ops_action(
         user_id=admin.user_id,
@@ -185,7 +195,9 @@ def list_keys(
     items = [
         listed(key, now, last_used)
         for key in keys_file(app).read()
-        if (user_id is None or key.user_id == user_id) and (status is None or key.status(now) == status)
+        if of_the_admins_council(admin, key)
+        and (user_id is None or key.user_id == user_id)
+        and (status is None or key.status(now) == status)
     ]
     return KeyList(now=now, items=items)
 
@@ -194,7 +206,9 @@ def list_keys(
 def add(body: NewKey, admin: Admin, app: App) -> KeyIssued:
     now = datetime.now(UTC)
     until = expiry(body.expires_at, body.expires_in_days, now)
-    key, token = keys_file(app).add(body.user_id, body.role, tuple(body.teams), expires_at=until, now=now)
+    key, token = keys_file(app).add(
+        body.user_id, body.role, tuple(body.teams), expires_at=until, now=now, council=admin.council
+    )
     record(app, admin, "key_add", body.reason or "new key", key)
     return KeyIssued(**listed(key, now, {}).model_dump(), token=token)
 
@@ -202,6 +216,7 @@ def add(body: NewKey, admin: Admin, app: App) -> KeyIssued:
 @router.post("/keys/{key_id}/revoke", summary="Revoke an API key: refused from the next request")
 def revoke(key_id: KeyIdPath, body: RevokeKey, admin: Admin, app: App) -> KeyListed:
     now = datetime.now(UTC)
+    key_of_the_admins_council(app, admin, key_id)
     key = keys_file(app).revoke(key_id, by=admin.user_id, reason=body.reason, now=now)
     record(app, admin, "key_revoke", body.reason, key)
     return listed(key, now, app.key_use.last_used())
@@ -216,6 +231,7 @@ def rotate(key_id: KeyIdPath, body: RotateKey, admin: Admin, app: App) -> KeyRot
     now = datetime.now(UTC)
     until = expiry(body.expires_at, body.expires_in_days, now)
     reason = body.reason or "rotated"
+    key_of_the_admins_council(app, admin, key_id)
     old, new, token = keys_file(app).rotate(key_id, by=admin.user_id, reason=reason, expires_at=until, now=now)
     record(app, admin, "key_rotate", reason, new, replaces=old.key_id)
     last_used = app.key_use.last_used()

@@ -42,6 +42,11 @@ allocated to you; a plan at sign-off for the panel; a case with money in it for 
 restricted case only if it names you. Any other case answers `404`, as one that does not exist.
 To read one in an emergency, send `X-Break-Glass-Reason: <why>`: the read is allowed, logged with
 your reason and reviewed by auditors. Every read, lists included, is in the access log.
+
+One deployment may serve several councils, each in its own partition: a key belongs to one
+council and reaches that council's cases only (another council's case answers `404`, as one that
+does not exist). A national auditor's key, made so explicitly, reads any council's record and
+names the council of each request in an `X-Council: <GSS code>` header.
 """
 
 

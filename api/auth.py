@@ -11,13 +11,53 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.backend import Backend
 from api.errors import Forbidden, Unauthorised
 from api.keys import ApiUser
+from domain.errors import InvalidInput, NotFound
 from domain.people import Role
 
 bearer = HTTPBearer(auto_error=False, description="An API key issued by `carecase keys add` or `POST /admin/keys`")
 
 
+# The header a national auditor names the council of a request with (decision 0040).
+COUNCIL_HEADER = "X-Council"
+READS = frozenset({"GET", "HEAD"})
+
+
 def backend(request: Request) -> Backend:
-    return request.app.state.backend  # type: ignore[no-any-return]
+    """The backend of the council the request's key belongs to (decision 0040): the configured
+    council's for a key that names none, and for a request without a key in force (``caller``
+    refuses it); once per request."""
+    chosen: Backend | None = getattr(request.state, "backend", None)
+    if chosen is None:
+        chosen = _council_of_the_key(request, request.app.state.backend)
+        request.state.backend = chosen
+    return chosen
+
+
+def _council_of_the_key(request: Request, configured: Backend) -> Backend:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user = configured.keys.check(token.strip()).user if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        return configured
+    if user.national:
+        code = request.headers.get(COUNCIL_HEADER, "").strip()
+        if not code:
+            raise InvalidInput(
+                f"{COUNCIL_HEADER}: a national auditor names the council of every request",
+                code="council_not_named",
+                field=COUNCIL_HEADER,
+            )
+        if request.method not in READS:
+            raise Forbidden("a national auditor reads and never writes", code="national_auditor_reads_only")
+        if code != configured.council.council_code and code not in configured.councils:
+            raise NotFound(f"no council {code!r} in this deployment", code="unknown_council", field=COUNCIL_HEADER)
+    else:
+        code = user.council or configured.council.council_code
+    if code == configured.council.council_code:
+        return configured
+    served = configured.councils.get(code)
+    if served is None:
+        raise Unauthorised("that API key's council is not served by this deployment", field="Authorization")
+    return served
 
 
 def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], request: Request) -> ApiUser:

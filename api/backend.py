@@ -47,6 +47,9 @@ class Backend:
     web_ui_origin: str = "http://127.0.0.1:8233"
     # The token Prometheus scrapes /metrics with (CARECASE_METRICS_TOKEN_FILE); None: ops keys only.
     metrics_token: str | None = None
+    # The deployment's other councils by GSS code, each with a backend of its own over its own
+    # partition (decision 0040); empty when the deployment serves the configured council alone.
+    councils: dict[str, Backend] = field(default_factory=dict)
     # When each key was last used, beside the views (made here: every backend has the views).
     key_use: KeyUse = field(init=False)
     # This process's own counters for /metrics (api/metrics.py).

@@ -287,10 +287,10 @@ def _endpoint(name: str, model: type[BaseModel], creates: bool) -> Any:
         ) -> CommandResult:
             fields = _fields(body)
             refuse_referral_outside_teams(user, fields["team"])
-            # A retried referral with the same key must reach the same case, so the id derives from it.
-            case_id = (
-                uuid.uuid5(KEY_NAMESPACE, f"{user.user_id}:{idempotency_key}") if idempotency_key else uuid.uuid4()
-            )
+            # A retried referral with the same key must reach the same case, so the id derives from it;
+            # a registered council's user ids are its own, so its council is in it too (decision 0040).
+            who = user.user_id if user.council is None else f"{user.council}/{user.user_id}"
+            case_id = uuid.uuid5(KEY_NAMESPACE, f"{who}:{idempotency_key}") if idempotency_key else uuid.uuid4()
             return await run_command(app, user, case_id, name, fields, idempotency_key)
 
         return open_case

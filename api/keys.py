@@ -45,6 +45,18 @@ class ApiUser(BaseModel):
     # The teams whose cases this member of staff works on (need to know); a case's team is the
     # one it was referred to or allocated to.
     teams: tuple[TeamName, ...] = Field(default=(), max_length=50)
+    # The council whose data the key reaches, by its GSS code (decision 0040); None: the council
+    # the deployment is configured for (every key made before a deployment served several).
+    council: str | None = Field(default=None, pattern=r"^E(06|08|09|10)[0-9]{6}$")
+    # A national auditor reads every council's record, read-only, naming the council of each
+    # request (``X-Council``); only an auditor's key, and only if made so explicitly.
+    national: bool = False
+
+    @model_validator(mode="after")
+    def _national_only_for_an_auditor(self) -> ApiUser:
+        if self.national and (self.role != Role.AUDITOR or self.council is not None):
+            raise ValueError("only an auditor's key may be national, and a national key names no council")
+        return self
 
 
 class KeyStatus(StrEnum):
@@ -107,7 +119,9 @@ class ApiKey(ApiUser):
         return KeyStatus.ACTIVE
 
     def user(self) -> ApiUser:
-        return ApiUser(user_id=self.user_id, role=self.role, teams=self.teams)
+        return ApiUser(
+            user_id=self.user_id, role=self.role, teams=self.teams, council=self.council, national=self.national
+        )
 
 
 class KeyCheck(NamedTuple):

@@ -55,13 +55,15 @@ def no_key_carries_the_system_role(role: Role) -> None:
         )
 
 
-def user_is_well_formed(user_id: str, role: Role, teams: tuple[str, ...]) -> None:
-    """The user id and teams as an ``ApiUser`` has them, checked before anything is written."""
+def user_is_well_formed(
+    user_id: str, role: Role, teams: tuple[str, ...], council: str | None = None, national: bool = False
+) -> None:
+    """The user id, teams and council as an ``ApiUser`` has them, checked before anything is written."""
     try:
-        ApiUser(user_id=user_id, role=role, teams=teams)
+        ApiUser(user_id=user_id, role=role, teams=teams, council=council, national=national)
     except ValidationError as error:
         first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "user_id"
+        field = ".".join(str(part) for part in first["loc"]) or ("national" if national else "user_id")
         raise InvalidInput(f"{field}: {first['msg']}", code="key_user_invalid", field=field) from None
 
 
@@ -171,6 +173,10 @@ def key_entry(key: ApiKey) -> str:
         f"teams = [{', '.join(toml_text(team) for team in key.teams)}]",
         f"sha256 = {toml_text(key.sha256)}",
     ]
+    if key.council is not None:
+        lines.append(f"council = {toml_text(key.council)}")
+    if key.national:
+        lines.append("national = true")
     for name in ("created_at", "expires_at", "revoked_at"):
         moment = getattr(key, name)
         if moment is not None:
@@ -227,10 +233,13 @@ class KeysFile:
         *,
         expires_at: datetime | None = None,
         now: datetime | None = None,
+        council: str | None = None,
+        national: bool = False,
     ) -> tuple[ApiKey, str]:
-        """A new key for a user in a role and teams; returns it and its token (shown once)."""
+        """A new key for a user in a role and teams (of ``council``; None: the configured one); returns
+        it and its token (shown once)."""
         no_key_carries_the_system_role(role)
-        user_is_well_formed(user_id, role, teams)
+        user_is_well_formed(user_id, role, teams, council, national)
         now = now or datetime.now(UTC)
         if expires_at is not None:
             expiry_must_be_ahead(expires_at, now, "expires_at")
@@ -248,6 +257,8 @@ class KeysFile:
                 sha256=token_hash(token),
                 created_at=now,
                 expires_at=expires_at,
+                council=council,
+                national=national,
             )
             keys.append(key)
         return key, token
@@ -295,6 +306,8 @@ class KeysFile:
                 user_id=old.user_id,
                 role=old.role,
                 teams=old.teams,
+                council=old.council,
+                national=old.national,
                 sha256=token_hash(token),
                 created_at=now,
                 expires_at=expires_at,

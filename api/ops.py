@@ -188,7 +188,9 @@ async def _recorded_action(
     key: str | None,
     **outcome: Any,
 ) -> CommandResult:
-    """An operations action that is a command on the case, also written to the ops log."""
+    """An operations action that is a command on the case, also written to the ops log. The case
+    must be in this council's record: its workflow is found by the case id alone (decision 0040)."""
+    await asyncio.to_thread(app.require_case, case_id)
     result = await run_command(app, user, case_id, command, body.model_dump(exclude_none=True), key)
     app.log.ops_action(
         user_id=user.user_id,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from config.councils import RegisteredCouncil, council_settings, prepare_partition, registered, task_queue_of
 from config.logging import configure_logging, log_command
 from config.schema import record_new_store, require_runnable, schema_status
 from config.settings import METRICS_TOKEN_FILE, Settings
@@ -226,14 +227,38 @@ def metrics_token(path: Path | None) -> str | None:
 
 async def backend_from_environment(keys_path: Path) -> Backend:
     """The API process's backend, wired from the environment (the same settings the worker reads),
-    on the server's event loop."""
+    on the server's event loop: the configured council's, with a backend for every other council
+    the deployment serves (decision 0040)."""
     settings = Settings.from_environment()
     temporal = TemporalSettings.from_environment()
-    return build_backend(
+    client = await connect_temporal(temporal)
+    configured = build_backend(
         build_case_record(settings, publish_shipped=True),
-        await connect_temporal(temporal),
+        client,
         settings,
         temporal.task_queue,
         keys_path,
         temporal.web_ui_origin,
     )
+    for council, its_settings in registered_councils():
+        served = build_backend(
+            build_case_record(its_settings, publish_shipped=True),
+            client,
+            its_settings,
+            task_queue_of(temporal.task_queue, council.code),
+            keys_path,
+            temporal.web_ui_origin,
+        )
+        served.keys = configured.keys  # one keys file: one ring, watched once
+        configured.councils[council.code] = served
+    return configured
+
+
+def registered_councils() -> list[tuple[RegisteredCouncil, Settings]]:
+    """Every council registered besides the configured one, with its settings, its partition ready."""
+    found = []
+    for council in registered():
+        settings = council_settings(council)
+        prepare_partition(settings)
+        found.append((council, settings))
+    return found

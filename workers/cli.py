@@ -48,7 +48,33 @@ app.add_typer(export_app, name="export")
 policy_app = typer.Typer(help="Council policy: publish a RAS rule set, see what is published", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
+councils_app = typer.Typer(help="The councils this deployment serves, each in its own partition", no_args_is_help=True)
+app.add_typer(councils_app, name="councils")
+
 CaseOption = Annotated[str | None, typer.Option("--case", help="One case id; omit for the whole store")]
+CouncilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--council", help="A registered council's GSS code: its partition alone (default: the configured council)"
+    ),
+]
+
+
+@app.callback()
+def every_command(council: CouncilOption = None) -> None:
+    """carecase: the case record for personal budgets and direct payments. `carecase --council CODE
+    <command>` runs any command on a registered council's partition."""
+    _use_council(council)
+
+
+def _use_council(code: str | None) -> None:
+    """Point this one command at a registered council's partition: its store, views, checkpoint
+    log, configuration and task queue (decision 0040). No code: the configured council, as ever."""
+    if code is None:
+        return
+    from config.councils import council_environment, council_named
+
+    os.environ.update(council_environment(council_named(code)))
 
 
 def _case_id(text: str) -> UUID:
@@ -118,12 +144,14 @@ def audit_verify(
         Path | None, typer.Option("--checkpoint", help="Check against this checkpoint file, not the log's latest")
     ] = None,
     whole_log: Annotated[bool, typer.Option(help="Check every link of the checkpoint log, not only the last")] = False,
+    council: CouncilOption = None,
 ) -> None:
     """Check hash chains, the store against the latest signed checkpoint, and the payment outbox;
     name every case whose stored history was altered, removed or reordered."""
     from config.checkpoint_settings import CheckpointSettings
     from config.checkpoints import verify_against_checkpoint
 
+    _use_council(council)
     record = build_case_record()
     case_id = _case_id(case) if case else None
     reports = [record.verify_chain(case_id)] if case_id else list(record.verify_all_chains())
@@ -178,9 +206,10 @@ def audit_verify(
 
 
 @audit_app.command("checkpoint")
-def audit_checkpoint(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def audit_checkpoint(as_json: Annotated[bool, typer.Option("--json")] = False, council: CouncilOption = None) -> None:
     """Sign every case's chain head and version, with their Merkle root, into the checkpoint log
     (CARECASE_CHECKPOINT_DIR); refused if the store no longer agrees with the latest checkpoint."""
+    _use_council(council)
     from config.checkpoint_settings import CheckpointSettings
     from config.checkpoints import CheckpointRefused, summary, take_checkpoint
     from eventstore.checkpoint_log import LogMovedOn
@@ -426,8 +455,10 @@ def dev_server(
 @projections_app.command("rebuild")
 def projections_rebuild(
     batch: Annotated[int, typer.Option(min=1, help="Notifications per transaction")] = 500,
+    council: CouncilOption = None,
 ) -> None:
     """Empty every view and build it again from the first event, showing progress."""
+    _use_council(council)
     from config.bootstrap import build_projection_runner
 
     record = build_case_record()
@@ -449,8 +480,10 @@ def projections_rebuild(
 def projections_run(
     poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 0.5,
     until_caught_up: Annotated[bool, typer.Option(help="Stop once the log has nothing new")] = False,
+    council: CouncilOption = None,
 ) -> None:
     """Keep every view up to date until interrupted (polls the event store)."""
+    _use_council(council)
     import signal
     import threading
 
@@ -475,9 +508,11 @@ def projections_run(
 def retention_run(
     now: Annotated[str | None, typer.Option("--now", help="The instant to judge by (ISO, with its offset)")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    council: CouncilOption = None,
 ) -> None:
     """Erase the personal data of every closed case whose retention period has ended: destroy the
     people's keys, record it on the case, rewrite the views and compact the store."""
+    _use_council(council)
     from config.retention import run_retention
     from config.settings import Settings
 
@@ -613,13 +648,25 @@ def keys_add(
     reason: Annotated[str, typer.Option(help="Why, for the ops action log")] = "new key",
     by: ByOption = None,
     keys_file: KeysFileOption = DEFAULT_KEYS_FILE,
+    council: Annotated[
+        str | None, typer.Option("--council", help="A registered council's GSS code (default: the configured one)")
+    ] = None,
+    national: Annotated[
+        bool, typer.Option("--national", help="An auditor reading every council, naming one per request")
+    ] = False,
 ) -> None:
     """Make an API key for a user in a role; prints the key once (only its hash is kept), its id on stderr."""
     from api.keys_file import KeysFile
 
+    if council is not None:
+        from config.councils import council_named
+
+        council_named(council)
     now = datetime.now(UTC)
     until = _expiry(expires_at, expires_in_days, now)
-    key, token = KeysFile(keys_file).add(user_id, role, tuple(team or ()), expires_at=until, now=now)
+    key, token = KeysFile(keys_file).add(
+        user_id, role, tuple(team or ()), expires_at=until, now=now, council=council, national=national
+    )
     _record_key_action("key_add", _by(by), reason, _key_outcome(key))
     typer.echo(
         f"key {key.key_id} for {key.user_id} ({key.role.value})"
@@ -870,9 +917,11 @@ def db_upgrade(
 @app.command()
 def backup(
     out: Annotated[Path, typer.Option("--out", help="A new folder for the backup")],
+    council: CouncilOption = None,
 ) -> None:
     """Back up the SQLite store (online: the product may keep running) and the checkpoint log into
     a new folder with a manifest of every file's SHA-256. PostgreSQL: see deploy/README.md."""
+    _use_council(council)
     from config.backup import BackupError, take_backup
     from config.checkpoint_settings import CheckpointSettings
     from config.settings import Settings
@@ -959,6 +1008,36 @@ def restore_check() -> None:
         _report_restore_check(record, settings, CheckpointSettings.from_environment())
     finally:
         record.close()
+
+
+@councils_app.command("add")
+def councils_add(
+    code: Annotated[str, typer.Argument(help="The council's ONS/GSS code, e.g. E06000047")],
+    folder: Annotated[str, typer.Option("--folder", help="The council's policy folder (under CARECASE_POLICY_FOLDER)")],
+) -> None:
+    """Serve another council in this deployment: registered, its partition (store, views, checkpoint
+    log, task queue) set up; the API and worker serve it from their next start."""
+    from config.councils import add_council, council_settings
+
+    council = add_council(code, folder)
+    settings = council_settings(council)
+    build_case_record(settings, publish_shipped=True).close()
+    where = settings.sqlite_path if settings.store == "sqlite" else f"schema {settings.postgres['POSTGRES_SCHEMA']}"
+    typer.echo(f"council {council.code} ({council.folder}) added; its record is in {where}")
+
+
+@councils_app.command("list")
+def councils_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The councils this deployment serves besides its configured one."""
+    from config.councils import registered
+
+    councils = registered()
+    if as_json:
+        typer.echo(json.dumps([c.model_dump(mode="json") for c in councils], indent=2))
+        return
+    for council in councils:
+        typer.echo(f"{council.code}  {council.folder}")
+    typer.echo(f"{len(councils)} council(s) registered")
 
 
 def main() -> None:

@@ -22,7 +22,8 @@ from temporalio.client import Client
 from temporalio.worker import Interceptor, UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from config.bootstrap import build_case_record, connect_temporal
+from config.bootstrap import build_case_record, connect_temporal, registered_councils
+from config.councils import task_queue_of
 from config.payload_keys import PayloadKeysError
 from config.settings import Settings
 from config.temporal_settings import TemporalSettings
@@ -106,8 +107,14 @@ async def running_worker(
 
 
 async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
-    """Run the worker until SIGINT/SIGTERM or until it fails; the process's exit status."""
+    """Run the worker until SIGINT/SIGTERM or until it fails; the process's exit status. It serves
+    the configured council's task queue and, in the same process, every other council's
+    (``<queue>.<CODE>``), each council's activities writing to its own partition (decision 0040)."""
     record = build_case_record(settings, publish_shipped=True)
+    councils = [
+        (task_queue_of(temporal_settings.task_queue, council.code), build_case_record(cs, publish_shipped=True))
+        for council, cs in registered_councils()
+    ]
     log = structlog.get_logger("carecase.worker").bind(
         address=temporal_settings.address,
         namespace=temporal_settings.namespace,
@@ -126,25 +133,33 @@ async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
         except RuntimeError as error:
             log.error("worker_cannot_connect", error=str(error))
             return 1
-        with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS * (1 + len(councils))) as executor:
             workflows = workflow_classes()
-            worker = build_worker(
-                client, record, temporal_settings.task_queue, workflows=workflows, activity_executor=executor
+            workers = [
+                build_worker(client, served, queue, workflows=workflows, activity_executor=executor)
+                for queue, served in [(temporal_settings.task_queue, record), *councils]
+            ]
+            running = [asyncio.create_task(worker.run()) for worker in workers]
+            log.info(
+                "worker_started",
+                workflows=[w.__name__ for w in workflows],
+                store=settings.store,
+                council_task_queues=[queue for queue, _ in councils],
             )
-            running = asyncio.create_task(worker.run())
-            log.info("worker_started", workflows=[w.__name__ for w in workflows], store=settings.store)
             stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if not running.done():
+            await asyncio.wait({*running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not all(r.done() for r in running):
                 log.info("worker_stopping")
-                await worker.shutdown()
+            await asyncio.gather(*(w.shutdown() for w, r in zip(workers, running, strict=True) if not r.done()))
             stopping.cancel()
-            await running
+            await asyncio.gather(*running)
     except Exception as error:
         log.error("worker_failed", error=str(error), exc_info=True)
         return 1
     finally:
         record.close()
+        for _, served in councils:
+            served.close()
     log.info("worker_stopped")
     return 0
 

@@ -64,8 +64,10 @@ def test_a_backup_under_load_restores_into_a_store_that_verifies_and_rebuilds(tm
         writer.start()
         while len(recorded) < 2:  # cases are being recorded while the backup is taken
             runner.run_once()
+        # Counted before the copy starts: a case the writer finishes while the copy is taken, or
+        # after it, need not be in it (under load it often is not).
+        before = len(recorded)
         manifest = take_backup(store, checkpoints.folder, tmp_path / "backup")
-        during = len(recorded)
     finally:
         stop.set()
         if writer.ident is not None:
@@ -95,7 +97,7 @@ def test_a_backup_under_load_restores_into_a_store_that_verifies_and_rebuilds(tm
         copy_views.close()
         copy.close()
     assert check.clean, check
-    assert check.cases_checked >= 3 + during
+    assert check.cases_checked >= 3 + before
 
 
 def test_a_backup_altered_on_its_way_back_is_refused_before_it_is_used(tmp_path: Path) -> None:
