@@ -103,17 +103,22 @@ class RepresentativeSteps(Recording):
             )
 
     class DirectPaymentRequested(CaseEvent):
-        """A direct payment was requested (or consented to) by the person, or by their authorised person."""
+        """A direct payment was requested (or consented to) by the person, or by their authorised
+        person; or, with ``withdrawn``, such a request was withdrawn. The one recorded last stands."""
 
         person_id: str
         requested_by_id: str
         requested_on: date
         notes: str
+        withdrawn: bool = False
 
         def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].direct_payment_requests.append(
                 DirectPaymentRequest(
-                    requested_by_id=self.requested_by_id, requested_on=self.requested_on, notes=self.notes
+                    requested_by_id=self.requested_by_id,
+                    requested_on=self.requested_on,
+                    notes=self.notes,
+                    withdrawn=self.withdrawn,
                 )
             )
 
@@ -231,7 +236,14 @@ class RepresentativeSteps(Recording):
         )
 
     def record_direct_payment_request(
-        self, ctx: CommandContext, *, person_id: str, requested_by_id: str, requested_on: date, notes: str
+        self,
+        ctx: CommandContext,
+        *,
+        person_id: str,
+        requested_by_id: str,
+        requested_on: date,
+        notes: str,
+        withdrawn: bool = False,
     ) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
@@ -243,4 +255,5 @@ class RepresentativeSteps(Recording):
             requested_by_id=requested_by_id,
             requested_on=requested_on,
             notes=notes,
+            withdrawn=withdrawn,
         )

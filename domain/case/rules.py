@@ -28,6 +28,7 @@ from domain.case.state import (
     CaseState,
     ContinuingHealthcare,
     CouncilMove,
+    DirectPaymentRequest,
     InterimSupport,
     PaymentSlot,
     Person,
@@ -1628,6 +1629,66 @@ def payee_must_fit_how_the_budget_is_held(plan: SupportPlan, recipient: PaymentR
             field="recipient",
             details={"management": plan.management.value, "allowed": sorted(p.value for p in allowed)},
         )
+
+
+def latest_authorised_person(state: CaseState, person: Person) -> Representative | None:
+    """The authorised person recorded last for a person (a new one replaces the one before)."""
+    found = None
+    for representative in state.representatives.values():
+        if representative.person_id == person.person_id and representative.role == RepresentativeRole.AUTHORISED_PERSON:
+            found = representative
+    return found
+
+
+def why_the_latest_direct_payment_request_does_not_stand(
+    state: CaseState, person: Person, latest: DirectPaymentRequest
+) -> str:
+    """Why the request recorded last no longer stands ("" when it does): the adult's own lapses once
+    they are assessed as lacking capacity for the decision; an authorised person's lapses once the
+    adult is assessed as having it, or once a new authorised person is recorded."""
+    has_capacity = capacity_for(person, CapacityDecision.CONSENT_TO_DIRECT_PAYMENT)
+    if latest.requested_by_id == person.person_id:
+        return "the person has since been assessed as lacking capacity to request it" if has_capacity is False else ""
+    current = latest_authorised_person(state, person)
+    if has_capacity is True:
+        return "the person has since been assessed as having capacity: they ask themselves"
+    if current is None or current.representative_id != latest.requested_by_id:
+        return "a new authorised person has been recorded since: they ask again"
+    return ""
+
+
+def direct_payment_must_have_been_requested(
+    state: CaseState, person: Person, recipient: PaymentRecipient
+) -> DirectPaymentRequest | None:
+    """s.31/s.32: a direct payment is made only on request: the adult's own, while they have
+    capacity to make it, or their authorised person's for an adult who lacks it.
+
+    The request recorded last stands (a withdrawal is recorded as one), and only while its maker
+    may still make it. A budget held through a third-party managed account or an ISF is not a
+    direct payment to the person (decision 0038) and needs none; the direct-payment part of a mix
+    does. Answers the request the agreement rests on (None for a managed account or an ISF)."""
+    if recipient not in DIRECT_PAYEES:
+        return None
+    latest = person.direct_payment_requests[-1] if person.direct_payment_requests else None
+    if latest is None or latest.withdrawn:
+        withdrawn = f" (the request recorded last, on {latest.requested_on.isoformat()}, withdrew it)" if latest else ""
+        raise RuleViolation(
+            f"a direct payment is made only on request: record {person.person_id}'s request (or their authorised "
+            f"person's) first{withdrawn}",
+            code="direct_payment_not_requested",
+            field="person_id",
+            details={"withdrawn_on": latest.requested_on.isoformat() if latest else None},
+        )
+    lapsed = why_the_latest_direct_payment_request_does_not_stand(state, person, latest)
+    if lapsed:
+        raise RuleViolation(
+            f"the direct payment request by {latest.requested_by_id!r} on {latest.requested_on.isoformat()} no "
+            f"longer stands: {lapsed}",
+            code="direct_payment_request_lapsed",
+            field="person_id",
+            details={"requested_by_id": latest.requested_by_id, "requested_on": latest.requested_on.isoformat()},
+        )
+    return latest
 
 
 def payee_must_be_on_the_case_or_in_the_plan(

@@ -162,11 +162,14 @@ class Representative(Model):
 
 
 class DirectPaymentRequest(Model):
-    """The adult's own request or consent to a direct payment, or an authorised person's for them."""
+    """The adult's own request or consent to a direct payment, or an authorised person's for them
+    (or its withdrawal)."""
 
     requested_by_id: str
     requested_on: date
     notes: str = ""
+    # A withdrawal of the request is recorded as a request of its own (the one recorded last stands).
+    withdrawn: bool = False
 
 
 class AdviceGiven(Model):

@@ -116,12 +116,16 @@ class RecordNominee(RepresentativeFields, CaseCommand):
 
 
 class RecordDirectPaymentRequest(CaseCommand):
-    """The person's own request or consent to a direct payment, or their authorised person's."""
+    """The person's own request or consent to a direct payment, or their authorised person's; or its
+    withdrawal. A direct payment agreement rests on the one recorded last (s.31/s.32)."""
 
     person_id: Identifier
     requested_by_id: Identifier
     requested_on: CaseDate
     notes: Notes = ""
+    withdrawn: StrictBool = Field(
+        default=False, description="true to record that the request is withdrawn: no agreement until a new one"
+    )
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_direct_payment_request(
@@ -130,4 +134,5 @@ class RecordDirectPaymentRequest(CaseCommand):
             requested_by_id=self.requested_by_id,
             requested_on=self.requested_on,
             notes=self.notes,
+            withdrawn=self.withdrawn,
         )
