@@ -43,7 +43,13 @@ from domain.case.state import (
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
-from domain.payment_schedule import schedule_last_slot, segment_amount, segment_due_date
+from domain.payment_schedule import (
+    first_varied_slot,
+    schedule_last_slot,
+    segment_amount,
+    segment_due_date,
+    straddled_slot,
+)
 from domain.people import ADULTHOOD_AGE, Actor, Role, age_on, birthday_at
 from domain.person_index import Episode
 from domain.planning import PAID_OUT, PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
@@ -1173,6 +1179,41 @@ def variation_must_start_after_the_last_paid_slot(agreement: Agreement, from_dat
             field="from_date",
             details={"last_slot": last, "last_slot_due_on": last_due.isoformat()},
         )
+
+
+def pro_rated_payment_must_be_positive(
+    agreement: Agreement, from_date: date, amount_per_payment_pence: int, after_slot: int
+) -> None:
+    """Decision 0020 (amended): a from-date between two slots splits the period of the slot before
+    it, old terms for its days before the date and new from it. Where that slot was paid in advance,
+    the new terms' first payment gives back what it paid for the days from the date; a variation
+    that would leave that payment (or a straddling slot's own share) at nothing is refused, naming
+    the end of the period paid for, a from-date that straddles nothing."""
+    segments = agreement.segments()
+    straddle = straddled_slot(segments, from_date, first_varied_slot(segments, from_date, after_slot))
+    if straddle is None:
+        return
+    paid_ahead = straddle.slot <= after_slot
+    pays = amount_per_payment_pence - straddle.rest_pence if paid_ahead else straddle.share_pence
+    if pays > 0:
+        return
+    why = (
+        f"slot {straddle.slot} was paid on {straddle.due_on.isoformat()} for the period to "
+        f"{straddle.period_ends_on.isoformat()}, {format_pounds(straddle.rest_pence)} of it for the days from "
+        f"{from_date.isoformat()}: more than the new first payment of {format_pounds(amount_per_payment_pence)}"
+        if paid_ahead
+        else f"slot {straddle.slot}'s share of its period before {from_date.isoformat()} is less than a penny"
+    )
+    raise RuleViolation(
+        f"{why}; vary from {straddle.period_ends_on.isoformat()} (the end of that period) or later",
+        code="pro_rated_payment_not_positive",
+        field="from_date",
+        details={
+            "straddling_slot": straddle.slot,
+            "period_ends_on": straddle.period_ends_on.isoformat(),
+            "paid_for_the_days_from_pence": straddle.rest_pence,
+        },
+    )
 
 
 def variation_must_change_the_terms(agreement: Agreement, amount_per_payment_pence: int, frequency: Frequency) -> None:
