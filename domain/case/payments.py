@@ -36,7 +36,7 @@ from domain.case.rules import (
     terms_must_follow_the_plan_from_an_allowed_day,
     why_the_latest_direct_payment_request_does_not_stand,
 )
-from domain.case.state import Agreement, CaseState, PaymentSlot, Person
+from domain.case.state import Agreement, AgreementTermsPolicy, CaseState, PaymentSlot, Person
 from domain.money import format_pounds
 from domain.payment_schedule import due_date, slots_due_before
 from domain.vocabulary import Frequency, PaymentRecipient
@@ -287,9 +287,7 @@ class PaymentSteps(Recording):
         start_date: date,
         frequency: Frequency,
         amount_per_payment_pence: int,
-        tolerance_basis_points: int = 0,
-        backdating_limit_days: int = 182,
-        future_start_limit_days: int = 366,
+        policy: AgreementTermsPolicy,
     ) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
@@ -312,9 +310,7 @@ class PaymentSteps(Recording):
             frequency=frequency,
             starts_on=start_date,
             today=now.date(),
-            tolerance_basis_points=tolerance_basis_points,
-            backdating_limit_days=backdating_limit_days,
-            future_start_limit_days=future_start_limit_days,
+            policy=policy,
             field="start_date",
         )
         request = direct_payment_must_have_been_requested(self.state, person, recipient)

@@ -23,6 +23,7 @@ from domain.case.correctable import CORRECTABLE_FACTS, CorrectableFact, FactKind
 from domain.case.state import (
     FINISHED_FOR_GATE,
     Agreement,
+    AgreementTermsPolicy,
     AssessmentStatus,
     CapacityRecord,
     CaseState,
@@ -807,9 +808,7 @@ def terms_must_follow_the_plan_from_an_allowed_day(
     frequency: Frequency,
     starts_on: date,
     today: date,
-    tolerance_basis_points: int,
-    backdating_limit_days: int,
-    future_start_limit_days: int,
+    policy: AgreementTermsPolicy,
     field: str,
 ) -> None:
     """A direct payment's terms, when agreed and when varied: the signed-off plan's figure, from a
@@ -818,13 +817,13 @@ def terms_must_follow_the_plan_from_an_allowed_day(
         person,
         amount_per_payment_pence=amount_per_payment_pence,
         frequency=frequency,
-        tolerance_basis_points=tolerance_basis_points,
+        tolerance_basis_points=policy.tolerance_basis_points,
     )
     agreement_must_start_within_window(
         starts_on,
         today,
-        backdating_limit_days=backdating_limit_days,
-        future_start_limit_days=future_start_limit_days,
+        backdating_limit_days=policy.backdating_limit_days,
+        future_start_limit_days=policy.future_start_limit_days,
         field=field,
     )
 

@@ -28,7 +28,7 @@ from domain.case.rules import (
     variation_must_change_the_terms,
     variation_must_start_after_the_last_paid_slot,
 )
-from domain.case.state import Agreement, CaseState
+from domain.case.state import Agreement, AgreementTermsPolicy, CaseState
 from domain.money import format_pounds
 from domain.payment_schedule import ScheduleSegment, varied
 from domain.planning import PERIODS_PER_YEAR
@@ -104,9 +104,7 @@ class VariationSteps(Recording):
         frequency: Frequency,
         from_date: date,
         reason: str,
-        tolerance_basis_points: int = 0,
-        backdating_limit_days: int = 182,
-        future_start_limit_days: int = 366,
+        policy: AgreementTermsPolicy,
     ) -> None:
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
@@ -122,9 +120,7 @@ class VariationSteps(Recording):
             frequency=frequency,
             starts_on=from_date,
             today=now.date(),
-            tolerance_basis_points=tolerance_basis_points,
-            backdating_limit_days=backdating_limit_days,
-            future_start_limit_days=future_start_limit_days,
+            policy=policy,
             field="from_date",
         )
         variation_must_start_after_the_last_paid_slot(agreement, from_date)
@@ -151,7 +147,7 @@ class VariationSteps(Recording):
             approved_budget_pence=person.sign_off.approved_pence,
             reason=reason,
             schedule=schedule,
-            tolerance_basis_points=tolerance_basis_points,
+            tolerance_basis_points=policy.tolerance_basis_points,
             pro_rated=True,
         )
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from domain.case.state import RepresentativeCheckRecord, RepresentativeDetails
+from domain.case.state import RepresentativeCheckRecord, RepresentativeDetails, RepresentativeToRecord
 from domain.commands.base import CaseCommand, Identifier, Name, Notes, Reason, Services, ShortText
 from domain.values import FEW, CaseDate
 from domain.vocabulary import CapacityDecision, RepresentativeCheck
@@ -66,14 +66,20 @@ class RepresentativeFields(BaseModel):
     paid_manager: StrictBool = False
     checks: list[CompletedCheck] = Field(default_factory=list, max_length=FEW)
 
-    def details(self) -> RepresentativeDetails:
-        return RepresentativeDetails(
-            name=self.name,
-            relationship=self.relationship,
-            consented=self.consented,
-            consented_on=self.consented_on,
-            paid_manager=self.paid_manager,
-            checks=[check.record() for check in self.checks],
+    def representative(self, services: Services) -> RepresentativeToRecord:
+        """The representative to record, with the checks the council's policy requires of them."""
+        return RepresentativeToRecord(
+            person_id=self.person_id,
+            representative_id=self.representative_id,
+            details=RepresentativeDetails(
+                name=self.name,
+                relationship=self.relationship,
+                consented=self.consented,
+                consented_on=self.consented_on,
+                paid_manager=self.paid_manager,
+                checks=[check.record() for check in self.checks],
+            ),
+            required_checks=services.council.required_representative_checks(),
         )
 
 
@@ -87,13 +93,10 @@ class RecordAuthorisedPerson(RepresentativeFields, CaseCommand):
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_authorised_person(
             ctx,
-            person_id=self.person_id,
-            representative_id=self.representative_id,
-            details=self.details(),
+            representative=self.representative(services),
             best_interests_decision=self.best_interests_decision,
             best_interests_decided_by=self.best_interests_decided_by,
             best_interests_decided_on=self.best_interests_decided_on,
-            required_checks=services.council.required_representative_checks(),
         )
 
 
@@ -106,12 +109,9 @@ class RecordNominee(RepresentativeFields, CaseCommand):
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_nominee(
             ctx,
-            person_id=self.person_id,
-            representative_id=self.representative_id,
-            details=self.details(),
+            representative=self.representative(services),
             requested_by_person=self.requested_by_person,
             requested_on=self.requested_on,
-            required_checks=services.council.required_representative_checks(),
         )
 
 
