@@ -118,6 +118,7 @@ async def test_a_whole_family_case_from_referral_to_closure(
             "EligibilityDetermined": 2,
             "IndicativeBudgetCalculated": 2,
             "FinancialAssessmentCompleted": 1,
+            "DirectPaymentRequested": 1,
             "SupportPlanDrafted": 2,
             "SupportPlanSubmitted": 3,
             "SignOffDecisionRecorded": 3,
