@@ -82,7 +82,8 @@ def slots_due_before(start: date, frequency: Frequency, day: date) -> int:
 
 class ScheduleSegment(BaseModel):
     """The terms in force from slot ``first_slot`` on: that slot falls due on ``start_date`` and
-    the later ones are counted from it at ``frequency``."""
+    the later ones are counted from it at ``frequency``. ``first_payment_pence``, when set, is what
+    the first slot pays instead of the amount per payment: a slot pro-rated across a variation."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -90,6 +91,7 @@ class ScheduleSegment(BaseModel):
     start_date: date
     frequency: Frequency
     amount_per_payment_pence: int = Field(gt=0)
+    first_payment_pence: int | None = Field(default=None, gt=0)
 
 
 def segment_of(segments: Sequence[ScheduleSegment], slot: int) -> ScheduleSegment:
@@ -114,7 +116,10 @@ def segment_due_at(segments: Sequence[ScheduleSegment], slot: int) -> datetime:
 
 
 def segment_amount(segments: Sequence[ScheduleSegment], slot: int) -> int:
-    return segment_of(segments, slot).amount_per_payment_pence
+    segment = segment_of(segments, slot)
+    if slot == segment.first_slot and segment.first_payment_pence is not None:
+        return segment.first_payment_pence
+    return segment.amount_per_payment_pence
 
 
 def schedule_last_slot(segments: Sequence[ScheduleSegment]) -> int | None:
@@ -135,6 +140,86 @@ def first_slot_on_or_after(segments: Sequence[ScheduleSegment], day: date) -> in
     raise AssertionError("unreachable: the last segment always answers")
 
 
+# Pro-rating across a variation ------------------------------------------------------------------
+#
+# A slot pays in advance for the days from its due date to the next slot's. A from-date between two
+# slots splits the period of the slot before it (the *straddling* slot): its days before the
+# from-date are paid on the old terms and its days from it on the new, whose first slot falls due
+# on the from-date itself. The old terms' share of the period is
+#
+#     share = amount x days before the from-date / days in the period, rounded half up to the penny
+#
+# and the rest of the amount (amount - share, never rounded again) is the old terms' share of the
+# days from the from-date. So the period pays exactly ``share`` on the old terms, to the penny,
+# whichever way it is settled:
+# - the straddling slot not yet paid (nor scheduled, nor owed): it pays ``share`` alone;
+# - already paid in advance: the new terms' first payment is their amount less the rest, which
+#   the person already holds. Where that would leave nothing to pay, the variation is refused
+#   (``pro_rated_payment_must_be_positive``): a from-date at the end of the period paid for
+#   straddles nothing.
+# A one-off payment has no period and is never pro-rated.
+
+
+class Straddle(BaseModel):
+    """The slot whose period a from-date splits: its due date, the end of its period (the next
+    slot's due date), what it pays, and the old terms' share of the days before the from-date."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slot: int
+    due_on: date
+    period_ends_on: date
+    amount_pence: int
+    days_before: int
+    days_in_period: int
+
+    @property
+    def share_pence(self) -> int:
+        """The old terms' share of the period: its days before the from-date, rounded half up."""
+        return (2 * self.amount_pence * self.days_before + self.days_in_period) // (2 * self.days_in_period)
+
+    @property
+    def rest_pence(self) -> int:
+        """The old terms' share of the days from the from-date: the amount less the share."""
+        return self.amount_pence - self.share_pence
+
+
+def straddled_slot(segments: Sequence[ScheduleSegment], from_date: date, first: int) -> Straddle | None:
+    """The slot before ``first`` (where new terms take over) when ``from_date`` falls inside its
+    period, or None (no slot before, a from-date on a due date, a one-off payment)."""
+    slot = first - 1
+    if slot < 1:
+        return None
+    last = schedule_last_slot(segments)
+    if last is not None and slot >= last:
+        return None
+    due_on, ends_on = segment_due_date(segments, slot), segment_due_date(segments, slot + 1)
+    if not due_on < from_date < ends_on:
+        return None
+    return Straddle(
+        slot=slot,
+        due_on=due_on,
+        period_ends_on=ends_on,
+        amount_pence=segment_amount(segments, slot),
+        days_before=(from_date - due_on).days,
+        days_in_period=(ends_on - due_on).days,
+    )
+
+
+def first_varied_slot(segments: Sequence[ScheduleSegment], from_date: date, after_slot: int = 0) -> int:
+    """The slot new terms from ``from_date`` take over at: never one at or before ``after_slot``."""
+    return max(first_slot_on_or_after(segments, from_date), after_slot + 1)
+
+
+def new_terms_first_payment(straddle: Straddle | None, amount_pence: int, after_slot: int) -> int | None:
+    """What the new terms' first slot pays when it is not their amount: their amount less what the
+    straddling slot, paid in advance (at or before ``after_slot``), already paid for the days from
+    the from-date. May be nothing or less (then the variation is refused)."""
+    if straddle is None or straddle.slot > after_slot:
+        return None
+    return amount_pence - straddle.rest_pence
+
+
 def varied(
     segments: Sequence[ScheduleSegment],
     from_date: date,
@@ -142,15 +227,36 @@ def varied(
     amount_pence: int,
     *,
     after_slot: int = 0,
+    pro_rate: bool = True,
 ) -> list[ScheduleSegment]:
     """The schedule with new terms from ``from_date``: the segments before the slot where they
-    take over, then the new one (a segment that would only have begun later is replaced). The new
-    terms never take over a slot at or before ``after_slot`` (the last slot already held)."""
-    first = max(first_slot_on_or_after(segments, from_date), after_slot + 1)
+    take over, then the new one (a segment that would only have begun later is replaced), the
+    straddling slot pro-rated as above (``pro_rate`` False: as variations recorded before were).
+    The new terms never take over a slot at or before ``after_slot`` (the last slot already held)."""
+    first = first_varied_slot(segments, from_date, after_slot)
+    straddle = straddled_slot(segments, from_date, first) if pro_rate else None
     kept = [s for s in segments if s.first_slot < first]
+    if straddle is not None and straddle.slot > after_slot:
+        # Not yet paid: the straddling slot pays its days before the from-date alone, as a segment
+        # of one slot on the terms it falls due under.
+        terms = segment_of(segments, straddle.slot)
+        kept = [s for s in kept if s.first_slot < straddle.slot]
+        kept.append(
+            ScheduleSegment(
+                first_slot=straddle.slot,
+                start_date=straddle.due_on,
+                frequency=terms.frequency,
+                amount_per_payment_pence=terms.amount_per_payment_pence,
+                first_payment_pence=straddle.share_pence,
+            )
+        )
     return [
         *kept,
         ScheduleSegment(
-            first_slot=first, start_date=from_date, frequency=frequency, amount_per_payment_pence=amount_pence
+            first_slot=first,
+            start_date=from_date,
+            frequency=frequency,
+            amount_per_payment_pence=amount_pence,
+            first_payment_pence=new_terms_first_payment(straddle, amount_pence, after_slot),
         ),
     ]

@@ -455,6 +455,7 @@ class _CaseBuilder:
         self.management: dict[str, str] = {}
         self.representatives: set[str] = set()
         self.agreements: dict[str, dict[str, Any]] = {}
+        self.requested: set[str] = set()  # the people whose request for a direct payment is recorded
         self.ids = itertools.count(1)
 
     # Time and emission --------------------------------------------------------------------
@@ -941,6 +942,15 @@ class _CaseBuilder:
                 recipient_id = ADULT_AUTHORISED_PERSON
         else:
             recipient = "person"
+        if person_id not in self.requested:
+            # A direct payment only on request (s.31/s.32): the person's own, or their authorised person's.
+            self.emit(
+                self.s.direct_payment_request,
+                person_id,
+                requested_by_id=recipient_id or person_id,
+                requested_on=self.day.isoformat(),
+            )
+            self.requested.add(person_id)
         assert plan.direct_payment_frequency is not None, "a plan using a direct payment names its frequency"
         frequency = plan.direct_payment_frequency.value
         self.emit(

@@ -41,6 +41,9 @@ def run_demo(record: CaseRecord, say: Callable[[str], None] = print) -> UUID:
         record.handle(story.eligibility(person))
         record.handle(story.budget(person))
     record.handle(story.finances())
+    # Each asks for a direct payment: an agreement is made only on the person's request (s.31).
+    for person in (ADULT, "carer-1"):
+        record.handle(story.direct_payment_request(person))
     # Seven hours a week of a personal assistant keeps the plan within the indicative budget.
     record.handle(story.draft(plan=plan_for(ADULT, weekly_hours=7)))
     carer_plan = plan_for(

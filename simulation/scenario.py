@@ -789,9 +789,11 @@ class Scenario:
         return steps
 
     def up_to_planning(self, carers: tuple[str, ...] = ("carer-1",)) -> list[c.CaseCommand]:
-        """Everything before support planning, with the adult and each carer eligible and budgeted."""
+        """Everything before support planning, with the adult and each carer eligible and budgeted,
+        and the adult's own request for a direct payment (s.31: an agreement to pay her rests on it;
+        a carer paid by direct payment asks in the story that pays them)."""
         steps = self.up_to_gate(carers) + self.carers_assessed(carers)
         for person in (ADULT, *carers):
             steps += [self.eligibility(person), self.budget(person)]
-        steps.append(self.finances())
+        steps += [self.finances(), self.direct_payment_request()]
         return steps

@@ -20,6 +20,7 @@ from domain.case.rules import (
     case_must_be_open,
     confirmed_amount_must_be_the_arrears,
     departure_from_the_signed_off_plan,
+    direct_payment_must_have_been_requested,
     direct_payment_needs_capacity_or_authorised_person,
     only_an_issued_payment_can_fail,
     payee_must_be_on_the_case_or_in_the_plan,
@@ -33,8 +34,9 @@ from domain.case.rules import (
     person_must_exist,
     plan_must_be_approved,
     terms_must_follow_the_plan_from_an_allowed_day,
+    why_the_latest_direct_payment_request_does_not_stand,
 )
-from domain.case.state import Agreement, CaseState, PaymentSlot
+from domain.case.state import Agreement, AgreementTermsPolicy, CaseState, PaymentSlot, Person
 from domain.money import format_pounds
 from domain.payment_schedule import due_date, slots_due_before
 from domain.vocabulary import Frequency, PaymentRecipient
@@ -99,6 +101,10 @@ class PaymentSteps(Recording):
         # Events recorded before issue 18 name the recipient by name only.
         recipient_id: str | None = None
         payee_reference: str | None = None
+        # The request the agreement rests on (s.31/s.32): who asked and when. None for a managed
+        # account or an ISF (decision 0038), and on events recorded before requests were required.
+        requested_by_id: str | None = None
+        requested_on: date | None = None
         personal_fields = ("recipient_name",)
         personal_data_subject = ("recipient_id", "person_id")
 
@@ -126,10 +132,15 @@ class PaymentSteps(Recording):
                 if self.arrears_slots
                 else ""
             )
+            request = (
+                f", at the request of {self.requested_by_id} on {self.requested_on.isoformat()}"
+                if self.requested_by_id and self.requested_on
+                else ""
+            )
             text = (
                 f"Agreement {self.agreement_id} pays {format_pounds(self.amount_per_payment_pence)} "
                 f"{self.frequency.value.replace('_', '-')} from {self.start_date.isoformat()} to the "
-                f"{self.recipient.value.replace('_', ' ')}{arrears}"
+                f"{self.recipient.value.replace('_', ' ')}{request}{arrears}"
             )
             breakdown = {
                 "agreement_id": self.agreement_id,
@@ -140,6 +151,8 @@ class PaymentSteps(Recording):
                 "amount_per_payment_pence": self.amount_per_payment_pence,
                 "arrears_slots": self.arrears_slots,
                 "arrears_pence": self.arrears_pence,
+                "requested_by_id": self.requested_by_id,
+                "requested_on": self.requested_on.isoformat() if self.requested_on else None,
             }
             return text, breakdown
 
@@ -274,9 +287,7 @@ class PaymentSteps(Recording):
         start_date: date,
         frequency: Frequency,
         amount_per_payment_pence: int,
-        tolerance_basis_points: int = 0,
-        backdating_limit_days: int = 182,
-        future_start_limit_days: int = 366,
+        policy: AgreementTermsPolicy,
     ) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
@@ -299,11 +310,10 @@ class PaymentSteps(Recording):
             frequency=frequency,
             starts_on=start_date,
             today=now.date(),
-            tolerance_basis_points=tolerance_basis_points,
-            backdating_limit_days=backdating_limit_days,
-            future_start_limit_days=future_start_limit_days,
+            policy=policy,
             field="start_date",
         )
+        request = direct_payment_must_have_been_requested(self.state, person, recipient)
         arrears = slots_due_before(start_date, frequency, now.date())
         self._record(
             ctx,
@@ -319,6 +329,8 @@ class PaymentSteps(Recording):
             amount_per_payment_pence=amount_per_payment_pence,
             arrears_slots=arrears,
             arrears_pence=arrears * amount_per_payment_pence,
+            requested_by_id=request.requested_by_id if request else None,
+            requested_on=request.requested_on if request else None,
         )
 
     def confirm_arrears_payment(self, ctx: CommandContext, *, agreement_id: str, amount_pence: int) -> None:
@@ -425,4 +437,17 @@ def recompute_agreement(
     arrears = slots_due_before(event.start_date, event.frequency, (event.effective_at or event.timestamp).date())
     if (event.arrears_slots, event.arrears_pence) != (arrears, arrears * event.amount_per_payment_pence):
         problems.append("the arrears recorded do not follow from the start date and the day the agreement was made")
+    if event.requested_by_id is not None:  # an agreement recorded before requests were required names none
+        problems += request_problems(event, before, person)
     return problems
+
+
+def request_problems(event: PaymentSteps.DirectPaymentAgreementMade, before: CaseState, person: Person) -> list[str]:
+    """Whether the request the agreement names is the one that stood when it was made."""
+    latest = person.direct_payment_requests[-1] if person.direct_payment_requests else None
+    if latest is None or latest.withdrawn:
+        return ["no request for a direct payment stood when the agreement was made"]
+    if (latest.requested_by_id, latest.requested_on) != (event.requested_by_id, event.requested_on):
+        return [f"the request the agreement names ({event.requested_by_id}) is not the one that stood"]
+    lapsed = why_the_latest_direct_payment_request_does_not_stand(before, person, latest)
+    return [f"the request the agreement names no longer stood: {lapsed}"] if lapsed else []

@@ -27,11 +27,11 @@ from domain.case.rules import (
 from domain.case.state import (
     CapacityRecord,
     DirectPaymentRequest,
+    Person,
     RecordedFactSource,
     Representative,
     RepresentativeCheckRecord,
-    RepresentativeDetails,
-    RequiredChecks,
+    RepresentativeToRecord,
 )
 from domain.vocabulary import CapacityDecision, RepresentativeRole
 
@@ -80,20 +80,7 @@ class RepresentativeSteps(Recording):
 
         def apply(self, case: Recording) -> None:
             case.state.representatives[self.representative_id] = Representative(
-                representative_id=self.representative_id,
-                person_id=self.person_id,
-                role=self.role,
-                name=self.name,
-                relationship=self.relationship,
-                consented=self.consented,
-                consented_on=self.consented_on,
-                paid_manager=self.paid_manager,
-                checks=self.checks,
-                capacity=self.capacity,
-                best_interests_decision=self.best_interests_decision,
-                best_interests_decided_by=self.best_interests_decided_by,
-                best_interests_decided_on=self.best_interests_decided_on,
-                requested_by_person_on=self.requested_by_person_on,
+                **{name: getattr(self, name) for name in Representative.model_fields if name != "recorded_at"},
                 recorded_at=self.timestamp,
             )
             case.state.recorded_facts[self.originator_version] = RecordedFactSource(
@@ -103,17 +90,22 @@ class RepresentativeSteps(Recording):
             )
 
     class DirectPaymentRequested(CaseEvent):
-        """A direct payment was requested (or consented to) by the person, or by their authorised person."""
+        """A direct payment was requested (or consented to) by the person, or by their authorised
+        person; or, with ``withdrawn``, such a request was withdrawn. The one recorded last stands."""
 
         person_id: str
         requested_by_id: str
         requested_on: date
         notes: str
+        withdrawn: bool = False
 
         def apply(self, case: Recording) -> None:
             case.state.people[self.person_id].direct_payment_requests.append(
                 DirectPaymentRequest(
-                    requested_by_id=self.requested_by_id, requested_on=self.requested_on, notes=self.notes
+                    requested_by_id=self.requested_by_id,
+                    requested_on=self.requested_on,
+                    notes=self.notes,
+                    withdrawn=self.withdrawn,
                 )
             )
 
@@ -145,26 +137,18 @@ class RepresentativeSteps(Recording):
         self,
         ctx: CommandContext,
         *,
-        person_id: str,
-        representative_id: str,
-        details: RepresentativeDetails,
+        representative: RepresentativeToRecord,
         best_interests_decision: str,
         best_interests_decided_by: str,
         best_interests_decided_on: date,
-        required_checks: RequiredChecks,
     ) -> None:
-        case_must_be_open(self.state)
-        person = person_must_exist(self.state, person_id)
-        representative_id_must_be_new(self.state, representative_id)
+        person = self._representative_may_be_recorded(representative)
         capacity = authorised_person_needs_an_assessed_lack_of_capacity(person)
         best_interests_decision_must_follow_the_capacity_assessment(best_interests_decided_on, capacity)
-        representative_must_be_fit_to_hold_the_payment(details, required_checks)
         self._record_representative(
             ctx,
-            person_id=person_id,
-            representative_id=representative_id,
+            representative,
             role=RepresentativeRole.AUTHORISED_PERSON,
-            details=details,
             capacity=capacity,
             best_interests_decision=best_interests_decision,
             best_interests_decided_by=best_interests_decided_by,
@@ -175,54 +159,49 @@ class RepresentativeSteps(Recording):
         self,
         ctx: CommandContext,
         *,
-        person_id: str,
-        representative_id: str,
-        details: RepresentativeDetails,
+        representative: RepresentativeToRecord,
         requested_by_person: bool,
         requested_on: date,
-        required_checks: RequiredChecks,
     ) -> None:
-        case_must_be_open(self.state)
-        person = person_must_exist(self.state, person_id)
-        representative_id_must_be_new(self.state, representative_id)
+        person = self._representative_may_be_recorded(representative)
         nominee_needs_capacity_and_the_persons_request(person, requested_by_person)
-        representative_must_be_fit_to_hold_the_payment(details, required_checks)
         self._record_representative(
             ctx,
-            person_id=person_id,
-            representative_id=representative_id,
+            representative,
             role=RepresentativeRole.NOMINEE,
-            details=details,
             capacity=person.capacity.get(CapacityDecision.CONSENT_TO_DIRECT_PAYMENT),
             requested_by_person_on=requested_on,
         )
 
+    def _representative_may_be_recorded(self, representative: RepresentativeToRecord) -> Person:
+        """The rules every representative is recorded under, before those of their role."""
+        case_must_be_open(self.state)
+        person = person_must_exist(self.state, representative.person_id)
+        representative_id_must_be_new(self.state, representative.representative_id)
+        return person
+
     def _record_representative(
         self,
         ctx: CommandContext,
+        representative: RepresentativeToRecord,
         *,
-        person_id: str,
-        representative_id: str,
         role: RepresentativeRole,
-        details: RepresentativeDetails,
         capacity: CapacityRecord | None,
         best_interests_decision: str | None = None,
         best_interests_decided_by: str | None = None,
         best_interests_decided_on: date | None = None,
         requested_by_person_on: date | None = None,
     ) -> None:
+        """Anyone who holds a direct payment for another, after the rules of their role: fit to hold
+        it (their consent, the council's checks), then the one event."""
+        representative_must_be_fit_to_hold_the_payment(representative.details, representative.required_checks)
         self._record(
             ctx,
             self.RepresentativeRecorded,
-            person_id=person_id,
-            representative_id=representative_id,
+            person_id=representative.person_id,
+            representative_id=representative.representative_id,
             role=role,
-            name=details.name,
-            relationship=details.relationship,
-            consented=details.consented,
-            consented_on=details.consented_on,
-            paid_manager=details.paid_manager,
-            checks=details.checks,
+            **dict(representative.details),
             capacity=capacity,
             best_interests_decision=best_interests_decision,
             best_interests_decided_by=best_interests_decided_by,
@@ -231,7 +210,14 @@ class RepresentativeSteps(Recording):
         )
 
     def record_direct_payment_request(
-        self, ctx: CommandContext, *, person_id: str, requested_by_id: str, requested_on: date, notes: str
+        self,
+        ctx: CommandContext,
+        *,
+        person_id: str,
+        requested_by_id: str,
+        requested_on: date,
+        notes: str,
+        withdrawn: bool = False,
     ) -> None:
         case_must_be_open(self.state)
         person = person_must_exist(self.state, person_id)
@@ -243,4 +229,5 @@ class RepresentativeSteps(Recording):
             requested_by_id=requested_by_id,
             requested_on=requested_on,
             notes=notes,
+            withdrawn=withdrawn,
         )

@@ -23,11 +23,13 @@ from domain.case.correctable import CORRECTABLE_FACTS, CorrectableFact, FactKind
 from domain.case.state import (
     FINISHED_FOR_GATE,
     Agreement,
+    AgreementTermsPolicy,
     AssessmentStatus,
     CapacityRecord,
     CaseState,
     ContinuingHealthcare,
     CouncilMove,
+    DirectPaymentRequest,
     InterimSupport,
     PaymentSlot,
     Person,
@@ -42,7 +44,13 @@ from domain.case.state import (
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
-from domain.payment_schedule import schedule_last_slot, segment_amount, segment_due_date
+from domain.payment_schedule import (
+    first_varied_slot,
+    schedule_last_slot,
+    segment_amount,
+    segment_due_date,
+    straddled_slot,
+)
 from domain.people import ADULTHOOD_AGE, Actor, Role, age_on, birthday_at
 from domain.person_index import Episode
 from domain.planning import PAID_OUT, PERIODS_PER_YEAR, PlanLine, SpendingRules, SupportPlan, check_plan_lines
@@ -800,9 +808,7 @@ def terms_must_follow_the_plan_from_an_allowed_day(
     frequency: Frequency,
     starts_on: date,
     today: date,
-    tolerance_basis_points: int,
-    backdating_limit_days: int,
-    future_start_limit_days: int,
+    policy: AgreementTermsPolicy,
     field: str,
 ) -> None:
     """A direct payment's terms, when agreed and when varied: the signed-off plan's figure, from a
@@ -811,13 +817,13 @@ def terms_must_follow_the_plan_from_an_allowed_day(
         person,
         amount_per_payment_pence=amount_per_payment_pence,
         frequency=frequency,
-        tolerance_basis_points=tolerance_basis_points,
+        tolerance_basis_points=policy.tolerance_basis_points,
     )
     agreement_must_start_within_window(
         starts_on,
         today,
-        backdating_limit_days=backdating_limit_days,
-        future_start_limit_days=future_start_limit_days,
+        backdating_limit_days=policy.backdating_limit_days,
+        future_start_limit_days=policy.future_start_limit_days,
         field=field,
     )
 
@@ -1172,6 +1178,41 @@ def variation_must_start_after_the_last_paid_slot(agreement: Agreement, from_dat
             field="from_date",
             details={"last_slot": last, "last_slot_due_on": last_due.isoformat()},
         )
+
+
+def pro_rated_payment_must_be_positive(
+    agreement: Agreement, from_date: date, amount_per_payment_pence: int, after_slot: int
+) -> None:
+    """Decision 0020 (amended): a from-date between two slots splits the period of the slot before
+    it, old terms for its days before the date and new from it. Where that slot was paid in advance,
+    the new terms' first payment gives back what it paid for the days from the date; a variation
+    that would leave that payment (or a straddling slot's own share) at nothing is refused, naming
+    the end of the period paid for, a from-date that straddles nothing."""
+    segments = agreement.segments()
+    straddle = straddled_slot(segments, from_date, first_varied_slot(segments, from_date, after_slot))
+    if straddle is None:
+        return
+    paid_ahead = straddle.slot <= after_slot
+    pays = amount_per_payment_pence - straddle.rest_pence if paid_ahead else straddle.share_pence
+    if pays > 0:
+        return
+    why = (
+        f"slot {straddle.slot} was paid on {straddle.due_on.isoformat()} for the period to "
+        f"{straddle.period_ends_on.isoformat()}, {format_pounds(straddle.rest_pence)} of it for the days from "
+        f"{from_date.isoformat()}: more than the new first payment of {format_pounds(amount_per_payment_pence)}"
+        if paid_ahead
+        else f"slot {straddle.slot}'s share of its period before {from_date.isoformat()} is less than a penny"
+    )
+    raise RuleViolation(
+        f"{why}; vary from {straddle.period_ends_on.isoformat()} (the end of that period) or later",
+        code="pro_rated_payment_not_positive",
+        field="from_date",
+        details={
+            "straddling_slot": straddle.slot,
+            "period_ends_on": straddle.period_ends_on.isoformat(),
+            "paid_for_the_days_from_pence": straddle.rest_pence,
+        },
+    )
 
 
 def variation_must_change_the_terms(agreement: Agreement, amount_per_payment_pence: int, frequency: Frequency) -> None:
@@ -1628,6 +1669,66 @@ def payee_must_fit_how_the_budget_is_held(plan: SupportPlan, recipient: PaymentR
             field="recipient",
             details={"management": plan.management.value, "allowed": sorted(p.value for p in allowed)},
         )
+
+
+def latest_authorised_person(state: CaseState, person: Person) -> Representative | None:
+    """The authorised person recorded last for a person (a new one replaces the one before)."""
+    found = None
+    for representative in state.representatives.values():
+        if representative.person_id == person.person_id and representative.role == RepresentativeRole.AUTHORISED_PERSON:
+            found = representative
+    return found
+
+
+def why_the_latest_direct_payment_request_does_not_stand(
+    state: CaseState, person: Person, latest: DirectPaymentRequest
+) -> str:
+    """Why the request recorded last no longer stands ("" when it does): the adult's own lapses once
+    they are assessed as lacking capacity for the decision; an authorised person's lapses once the
+    adult is assessed as having it, or once a new authorised person is recorded."""
+    has_capacity = capacity_for(person, CapacityDecision.CONSENT_TO_DIRECT_PAYMENT)
+    if latest.requested_by_id == person.person_id:
+        return "the person has since been assessed as lacking capacity to request it" if has_capacity is False else ""
+    current = latest_authorised_person(state, person)
+    if has_capacity is True:
+        return "the person has since been assessed as having capacity: they ask themselves"
+    if current is None or current.representative_id != latest.requested_by_id:
+        return "a new authorised person has been recorded since: they ask again"
+    return ""
+
+
+def direct_payment_must_have_been_requested(
+    state: CaseState, person: Person, recipient: PaymentRecipient
+) -> DirectPaymentRequest | None:
+    """s.31/s.32: a direct payment is made only on request: the adult's own, while they have
+    capacity to make it, or their authorised person's for an adult who lacks it.
+
+    The request recorded last stands (a withdrawal is recorded as one), and only while its maker
+    may still make it. A budget held through a third-party managed account or an ISF is not a
+    direct payment to the person (decision 0038) and needs none; the direct-payment part of a mix
+    does. Answers the request the agreement rests on (None for a managed account or an ISF)."""
+    if recipient not in DIRECT_PAYEES:
+        return None
+    latest = person.direct_payment_requests[-1] if person.direct_payment_requests else None
+    if latest is None or latest.withdrawn:
+        withdrawn = f" (the request recorded last, on {latest.requested_on.isoformat()}, withdrew it)" if latest else ""
+        raise RuleViolation(
+            f"a direct payment is made only on request: record {person.person_id}'s request (or their authorised "
+            f"person's) first{withdrawn}",
+            code="direct_payment_not_requested",
+            field="person_id",
+            details={"withdrawn_on": latest.requested_on.isoformat() if latest else None},
+        )
+    lapsed = why_the_latest_direct_payment_request_does_not_stand(state, person, latest)
+    if lapsed:
+        raise RuleViolation(
+            f"the direct payment request by {latest.requested_by_id!r} on {latest.requested_on.isoformat()} no "
+            f"longer stands: {lapsed}",
+            code="direct_payment_request_lapsed",
+            field="person_id",
+            details={"requested_by_id": latest.requested_by_id, "requested_on": latest.requested_on.isoformat()},
+        )
+    return latest
 
 
 def payee_must_be_on_the_case_or_in_the_plan(

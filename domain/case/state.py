@@ -138,6 +138,28 @@ class RequiredChecks(Model):
     of_paid_managers: list[RepresentativeCheck] = Field(default_factory=list)
 
 
+class AgreementTermsPolicy(Model):
+    """The council's rules for an agreement's terms, whether made or varied: how far another
+    frequency's yearly total may differ from the plan's (basis points), and how far back and ahead
+    the terms may start (days)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tolerance_basis_points: int = 0
+    backdating_limit_days: int = 182
+    future_start_limit_days: int = 366
+
+
+class RepresentativeToRecord(Model):
+    """What recording an authorised person or a nominee asks alike: whom they represent, their id
+    on the case, what the council records of them, and the checks its policy requires."""
+
+    person_id: str
+    representative_id: str
+    details: RepresentativeDetails
+    required_checks: RequiredChecks
+
+
 class Representative(Model):
     """An authorised person (the adult lacks capacity) or a nominee (the adult has capacity and asks),
     a person on the case who may receive a direct payment for the person they represent."""
@@ -162,11 +184,14 @@ class Representative(Model):
 
 
 class DirectPaymentRequest(Model):
-    """The adult's own request or consent to a direct payment, or an authorised person's for them."""
+    """The adult's own request or consent to a direct payment, or an authorised person's for them
+    (or its withdrawal)."""
 
     requested_by_id: str
     requested_on: date
     notes: str = ""
+    # A withdrawal of the request is recorded as a request of its own (the one recorded last stands).
+    withdrawn: bool = False
 
 
 class AdviceGiven(Model):

@@ -3,7 +3,9 @@ figure (step 11; rule D1).
 
 The agreement's schedule becomes a list of segments (``domain.payment_schedule``): slots before
 the from-date keep their due dates and amounts, and the new terms pay from the first slot that
-would have fallen due on or after it, that slot falling due on the from-date. The payments
+would have fallen due on or after it, that slot falling due on the from-date. The slot whose
+period the from-date splits is pro-rated: the old terms pay its days before the date, the new
+terms the days from it (``domain.payment_schedule``, decision 0020 as amended). The payments
 workflow is told the whole new schedule (``domain.case.process``) and pays each slot once under it.
 """
 
@@ -21,11 +23,12 @@ from domain.case.rules import (
     departure_from_the_signed_off_plan,
     person_must_exist,
     plan_must_be_approved,
+    pro_rated_payment_must_be_positive,
     terms_must_follow_the_plan_from_an_allowed_day,
     variation_must_change_the_terms,
     variation_must_start_after_the_last_paid_slot,
 )
-from domain.case.state import Agreement, CaseState
+from domain.case.state import Agreement, AgreementTermsPolicy, CaseState
 from domain.money import format_pounds
 from domain.payment_schedule import ScheduleSegment, varied
 from domain.planning import PERIODS_PER_YEAR
@@ -55,6 +58,9 @@ class VariationSteps(Recording):
         schedule: list[ScheduleSegment]
         # The council's tolerance the new terms were judged with (another frequency's yearly total).
         tolerance_basis_points: int = 0
+        # The slot whose period the from-date splits is pro-rated (decision 0020, amended); a
+        # variation recorded before names none and was not.
+        pro_rated: bool = False
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
@@ -70,7 +76,7 @@ class VariationSteps(Recording):
                 f"{format_pounds(self.previous_amount_per_payment_pence)} "
                 f"{self.previous_frequency.value.replace('_', '-')} ({format_pounds(self.previous_yearly_pence)} a "
                 f"year), following plan version {self.signed_off_plan_version} as signed off, within the approved "
-                f"budget of {format_pounds(self.approved_budget_pence)}: {self.reason}"
+                f"budget of {format_pounds(self.approved_budget_pence)}: {self.reason}{pro_rating(self.schedule)}"
             )
             breakdown = {
                 "agreement_id": self.agreement_id,
@@ -98,9 +104,7 @@ class VariationSteps(Recording):
         frequency: Frequency,
         from_date: date,
         reason: str,
-        tolerance_basis_points: int = 0,
-        backdating_limit_days: int = 182,
-        future_start_limit_days: int = 366,
+        policy: AgreementTermsPolicy,
     ) -> None:
         case_must_be_open(self.state)
         agreement = agreement_must_exist(self.state, agreement_id)
@@ -116,12 +120,11 @@ class VariationSteps(Recording):
             frequency=frequency,
             starts_on=from_date,
             today=now.date(),
-            tolerance_basis_points=tolerance_basis_points,
-            backdating_limit_days=backdating_limit_days,
-            future_start_limit_days=future_start_limit_days,
+            policy=policy,
             field="from_date",
         )
         variation_must_start_after_the_last_paid_slot(agreement, from_date)
+        pro_rated_payment_must_be_positive(agreement, from_date, amount_per_payment_pence, last_held_slot(agreement))
         assert person.sign_off is not None  # plan_must_be_approved came first
         previous = agreement.current_terms()
         schedule = varied(
@@ -144,8 +147,19 @@ class VariationSteps(Recording):
             approved_budget_pence=person.sign_off.approved_pence,
             reason=reason,
             schedule=schedule,
-            tolerance_basis_points=tolerance_basis_points,
+            tolerance_basis_points=policy.tolerance_basis_points,
+            pro_rated=True,
         )
+
+
+def pro_rating(schedule: list[ScheduleSegment]) -> str:
+    """The slots pro-rated across the change, in words ("" when none was)."""
+    parts = [
+        f"slot {segment.first_slot} pays {format_pounds(segment.first_payment_pence)}"
+        for segment in schedule
+        if segment.first_payment_pence is not None
+    ]
+    return f" (pro-rated across the change: {', '.join(parts)})" if parts else ""
 
 
 def last_held_slot(agreement: Agreement) -> int:
@@ -169,6 +183,7 @@ def recompute_variation(event: VariationSteps.DirectPaymentAgreementVaried, befo
         event.frequency,
         event.amount_per_payment_pence,
         after_slot=last_held_slot(agreement),
+        pro_rate=event.pro_rated,
     )
     if [s.model_dump(mode="json") for s in schedule] != [s.model_dump(mode="json") for s in event.schedule]:
         problems.append("the recorded schedule does not follow from the schedule before and the new terms")

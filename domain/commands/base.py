@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.canonical import canonical_json
-from domain.case.state import RequiredChecks
+from domain.case.state import AgreementTermsPolicy, RequiredChecks
 from domain.delegation import SchemeOfDelegation, scheme_of_delegation
 from domain.errors import InvalidInput
 from domain.money import PENCE_CEILING, format_pounds
@@ -124,6 +124,14 @@ class CouncilSettings(BaseModel):
     # nominee, and those it requires in addition of one who is a paid manager.
     representative_checks: tuple[RepresentativeCheck, ...] = ()
     paid_manager_checks: tuple[RepresentativeCheck, ...] = (RepresentativeCheck.DBS_CHECK,)
+
+    def agreement_terms_policy(self) -> AgreementTermsPolicy:
+        """The rules an agreement's terms follow, made or varied (domain/case/rules.py)."""
+        return AgreementTermsPolicy(
+            tolerance_basis_points=self.agreement_tolerance_basis_points,
+            backdating_limit_days=self.agreement_backdating_limit_days,
+            future_start_limit_days=self.agreement_future_start_limit_days,
+        )
 
     def required_representative_checks(self) -> RequiredChecks:
         return RequiredChecks(

@@ -44,9 +44,7 @@ class MakeDirectPaymentAgreement(CaseCommand):
             start_date=self.start_date,
             frequency=self.frequency,
             amount_per_payment_pence=self.amount_per_payment_pence,
-            tolerance_basis_points=services.council.agreement_tolerance_basis_points,
-            backdating_limit_days=services.council.agreement_backdating_limit_days,
-            future_start_limit_days=services.council.agreement_future_start_limit_days,
+            policy=services.council.agreement_terms_policy(),
         )
 
 
@@ -231,7 +229,5 @@ class VaryDirectPaymentAgreement(CaseCommand):
             frequency=self.frequency,
             from_date=self.from_date,
             reason=self.reason,
-            tolerance_basis_points=services.council.agreement_tolerance_basis_points,
-            backdating_limit_days=services.council.agreement_backdating_limit_days,
-            future_start_limit_days=services.council.agreement_future_start_limit_days,
+            policy=services.council.agreement_terms_policy(),
         )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from domain.case.state import RepresentativeCheckRecord, RepresentativeDetails
+from domain.case.state import RepresentativeCheckRecord, RepresentativeDetails, RepresentativeToRecord
 from domain.commands.base import CaseCommand, Identifier, Name, Notes, Reason, Services, ShortText
 from domain.values import FEW, CaseDate
 from domain.vocabulary import CapacityDecision, RepresentativeCheck
@@ -66,14 +66,20 @@ class RepresentativeFields(BaseModel):
     paid_manager: StrictBool = False
     checks: list[CompletedCheck] = Field(default_factory=list, max_length=FEW)
 
-    def details(self) -> RepresentativeDetails:
-        return RepresentativeDetails(
-            name=self.name,
-            relationship=self.relationship,
-            consented=self.consented,
-            consented_on=self.consented_on,
-            paid_manager=self.paid_manager,
-            checks=[check.record() for check in self.checks],
+    def representative(self, services: Services) -> RepresentativeToRecord:
+        """The representative to record, with the checks the council's policy requires of them."""
+        return RepresentativeToRecord(
+            person_id=self.person_id,
+            representative_id=self.representative_id,
+            details=RepresentativeDetails(
+                name=self.name,
+                relationship=self.relationship,
+                consented=self.consented,
+                consented_on=self.consented_on,
+                paid_manager=self.paid_manager,
+                checks=[check.record() for check in self.checks],
+            ),
+            required_checks=services.council.required_representative_checks(),
         )
 
 
@@ -87,13 +93,10 @@ class RecordAuthorisedPerson(RepresentativeFields, CaseCommand):
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_authorised_person(
             ctx,
-            person_id=self.person_id,
-            representative_id=self.representative_id,
-            details=self.details(),
+            representative=self.representative(services),
             best_interests_decision=self.best_interests_decision,
             best_interests_decided_by=self.best_interests_decided_by,
             best_interests_decided_on=self.best_interests_decided_on,
-            required_checks=services.council.required_representative_checks(),
         )
 
 
@@ -106,22 +109,23 @@ class RecordNominee(RepresentativeFields, CaseCommand):
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_nominee(
             ctx,
-            person_id=self.person_id,
-            representative_id=self.representative_id,
-            details=self.details(),
+            representative=self.representative(services),
             requested_by_person=self.requested_by_person,
             requested_on=self.requested_on,
-            required_checks=services.council.required_representative_checks(),
         )
 
 
 class RecordDirectPaymentRequest(CaseCommand):
-    """The person's own request or consent to a direct payment, or their authorised person's."""
+    """The person's own request or consent to a direct payment, or their authorised person's; or its
+    withdrawal. A direct payment agreement rests on the one recorded last (s.31/s.32)."""
 
     person_id: Identifier
     requested_by_id: Identifier
     requested_on: CaseDate
     notes: Notes = ""
+    withdrawn: StrictBool = Field(
+        default=False, description="true to record that the request is withdrawn: no agreement until a new one"
+    )
 
     def execute(self, case: Case, ctx: CommandContext, services: Services) -> None:
         case.record_direct_payment_request(
@@ -130,4 +134,5 @@ class RecordDirectPaymentRequest(CaseCommand):
             requested_by_id=self.requested_by_id,
             requested_on=self.requested_on,
             notes=self.notes,
+            withdrawn=self.withdrawn,
         )

@@ -117,6 +117,8 @@ async def test_referral_to_first_payment_and_review_through_http_only(http: http
     await front.do(s.finances(), "finance_officer")
     case = (await front.get(f"/cases/{front.case_id}"))["case"]
     assert (case["stage"], case["carers_outstanding"], case["eligible_people"]) == ("support_planning", 0, 2)
+    # Margaret asks for a direct payment herself: the agreement rests on her request (s.31).
+    await front.do(s.direct_payment_request(requested_on=today.isoformat()), "social_worker")
 
     await front.do(s.draft(plan=plan_for(ADULT, weekly_hours=7)), "social_worker")
     await front.do(

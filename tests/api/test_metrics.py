@@ -88,6 +88,7 @@ async def test_metrics_move_by_what_a_lifecycle_did(http: httpx.AsyncClient, tok
     again = await http.post(path, json=body_of(budget), headers=headers)
     assert (first.status_code, again.status_code, again.json()["duplicate"]) == (200, 200, True)
     await do(s.finances(), "finance_officer")
+    await do(s.direct_payment_request(), "social_worker")
     await do(s.draft(plan=plan_for(ADULT, weekly_hours=7)), "social_worker")
     await do(s.submit(ADULT), "social_worker")
     await do(s.sign_off(ADULT, route="panel"), "panel_member")

@@ -102,8 +102,13 @@ def carer_plan(**overrides: Any) -> dict[str, Any]:
     return plan
 
 
-def adult_only_signed_off(s: Scenario, **assessment: Any) -> list[c.CaseCommand]:
-    """A case whose only carer declined, with the adult's direct-payment plan approved."""
+def adult_only_signed_off(s: Scenario, requested: bool | None = None, **assessment: Any) -> list[c.CaseCommand]:
+    """A case whose only carer declined, with the adult's direct-payment plan approved and, unless
+    ``requested`` is False, the adult's own request for a direct payment (by default only an adult
+    with capacity asks: one who lacks it asks through the authorised person the story records)."""
+    if requested is None:
+        requested = assessment.get("has_capacity") is not False
+    request = [s.direct_payment_request()] if requested else []
     return [
         s.referral(),
         s.screen(),
@@ -114,6 +119,7 @@ def adult_only_signed_off(s: Scenario, **assessment: Any) -> list[c.CaseCommand]
         s.eligibility(),
         s.budget(),
         s.finances(),
+        *request,
         s.draft(),
         s.submit(),
         s.sign_off(),

@@ -59,7 +59,9 @@ def test_every_decision_of_a_case_is_explained_and_verifies(record: CaseRecord):
         expected = "figures_and_authority" if name in ("ChallengeResolved", "SignOffDecisionRecorded") else "recomputed"
         assert check.method == expected
     agreement = explain(record.decision_at(s.case_id, found["DirectPaymentAgreementMade"]))
-    assert agreement.plain_english == "Agreement dp-1 pays £920.00 four-weekly from 2026-02-02 to the person"
+    assert agreement.plain_english == (
+        "Agreement dp-1 pays £920.00 four-weekly from 2026-02-02 to the person, at the request of adult-1 on 2026-01-05"
+    )
     budget = explain(record.decision_at(s.case_id, found["IndicativeBudgetCalculated"]))
     assert budget.breakdown["indicative_pence"] > 0 and "point" in budget.plain_english
 

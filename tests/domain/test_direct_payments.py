@@ -47,6 +47,7 @@ def test_an_adult_without_capacity_has_their_direct_payment_made_to_an_authorise
         adult_only_signed_off(s, has_capacity=False),
         s.capacity(has_capacity=False),
         s.authorised_person(representative_id="rep-1"),
+        s.direct_payment_request(requested_by_id="rep-1"),
     )
 
     assert when(record, s.agreement(recipient="authorised_person", recipient_id="rep-1")) == [

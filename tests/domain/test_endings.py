@@ -41,6 +41,7 @@ def adult_and_carer_paid(s: Scenario) -> list[c.CaseCommand]:
     annual one, both plans approved."""
     return [
         s.up_to_planning(),
+        s.direct_payment_request("carer-1"),
         s.draft(),
         s.draft("carer-1", plan=carer_plan()),
         s.submit(),

@@ -36,6 +36,7 @@ def carer_agreement(s: Scenario) -> c.MakeDirectPaymentAgreement:
 def in_service(s: Scenario) -> list[c.CaseCommand]:
     return [
         s.up_to_planning(),
+        s.direct_payment_request("carer-1"),
         s.draft(),
         s.draft("carer-1", plan=carer_plan()),
         s.submit(),
@@ -72,7 +73,9 @@ def test_a_case_from_referral_to_closure(record: CaseRecord):
     then_stage(s.budget(), "resource_allocation")
     then_stage(s.budget("carer-1"), "financial_assessment")
     then_stage(s.finances(), "support_planning")
-    # Planning and sign-off.
+    # Planning and sign-off: each asks for a direct payment (s.31), then the plans.
+    then_stage(s.direct_payment_request(), "support_planning")
+    then_stage(s.direct_payment_request("carer-1"), "support_planning")
     then_stage(s.draft(), "support_planning")
     then_stage(s.draft("carer-1", plan=carer_plan()), "support_planning")
     then_stage(s.submit(), "support_planning")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from config.settings import Settings
+from domain import commands as c
 from domain.application import CaseRecord
 from domain.timeline import timeline_entry
 from domain.vocabulary import CapacityDecision, RepresentativeRole
@@ -204,6 +205,7 @@ def test_a_representative_is_paid_only_in_the_role_they_were_recorded_in(record:
         s.nominee(),
         s.capacity(has_capacity=False, assessed_on="2026-01-06"),
         s.authorised_person(representative_id="rep-2", best_interests_decided_on="2026-01-06"),
+        s.direct_payment_request(requested_by_id="rep-2", requested_on="2026-01-06"),
     )
 
     refused(
@@ -260,10 +262,12 @@ def test_the_adults_own_request_for_a_direct_payment_is_recorded(record: CaseRec
     s = Scenario()
     given(record, adult_only_signed_off(s))
 
-    assert when(record, s.direct_payment_request()) == ["DirectPaymentRequested"]
+    assert when(record, s.direct_payment_request(requested_on="2026-01-07", notes="asked at the review")) == [
+        "DirectPaymentRequested"
+    ]
 
-    (request,) = state(record, s.case_id).adult.direct_payment_requests
-    assert (request.requested_by_id, request.requested_on) == (ADULT, date(2026, 1, 5))
+    request = state(record, s.case_id).adult.direct_payment_requests[-1]
+    assert (request.requested_by_id, request.requested_on, request.withdrawn) == (ADULT, date(2026, 1, 7), False)
 
 
 def test_for_an_adult_who_lacks_capacity_their_authorised_person_asks(record: CaseRecord):
@@ -325,3 +329,94 @@ def test_the_checks_a_council_requires_of_every_representative_come_from_its_set
         {"check": "references", "completed_on": "2026-01-04", "reference": "REF-12"},
     ]
     assert when(careful, s.nominee(checks=made)) == ["RepresentativeRecorded"]
+
+
+# A direct payment only on request (s.31/s.32) ---------------------------------------------------
+
+
+def test_a_direct_payment_without_a_request_is_refused_and_accepted_once_the_person_asks(record: CaseRecord):
+    s = Scenario()
+    given(record, adult_only_signed_off(s, requested=False))
+
+    error = refused(record, s.agreement(), "direct_payment_not_requested")
+
+    assert error.field == "person_id"
+    assert state(record, s.case_id).agreements == {}
+    given(record, s.direct_payment_request(requested_on="2026-01-06"))
+    assert when(record, s.agreement()) == ["DirectPaymentAgreementMade"]
+    made = last(record, s.case_id, "DirectPaymentAgreementMade")
+    assert (made.requested_by_id, made.requested_on) == (ADULT, date(2026, 1, 6))
+    text, breakdown = made.explained()
+    assert "at the request of adult-1 on 2026-01-06" in text
+    assert (breakdown["requested_by_id"], breakdown["requested_on"]) == (ADULT, "2026-01-06")
+    assert record.verify_decision(s.case_id, made.originator_version).verified  # against the request that stood
+
+
+def test_a_withdrawn_request_refuses_the_agreement_until_the_person_asks_again(record: CaseRecord):
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.direct_payment_request(requested_on="2026-01-06", withdrawn=True))
+
+    error = refused(record, s.agreement(), "direct_payment_not_requested")
+
+    assert error.details == {"withdrawn_on": "2026-01-06"}
+    given(record, s.direct_payment_request(requested_on="2026-01-08"))
+    assert when(record, s.agreement()) == ["DirectPaymentAgreementMade"]
+
+
+def test_the_adults_own_request_lapses_once_they_are_assessed_as_lacking_capacity(record: CaseRecord):
+    """Margaret asked for a direct payment herself; she has since lost capacity for the decision."""
+    s = Scenario()
+    given(
+        record,
+        adult_only_signed_off(s),
+        s.capacity(has_capacity=False, assessed_on="2026-01-06"),
+        s.authorised_person(best_interests_decided_on="2026-01-06"),
+    )
+
+    error = refused(
+        record, s.agreement(recipient="authorised_person", recipient_id="rep-1"), "direct_payment_request_lapsed"
+    )
+
+    assert error.field == "person_id"
+    assert error.details == {"requested_by_id": ADULT, "requested_on": "2026-01-05"}
+    given(record, s.direct_payment_request(requested_by_id="rep-1", requested_on="2026-01-07"))
+    assert when(record, s.agreement(recipient="authorised_person", recipient_id="rep-1")) == [
+        "DirectPaymentAgreementMade"
+    ]
+    assert last(record, s.case_id, "DirectPaymentAgreementMade").requested_by_id == "rep-1"
+
+
+def asked_by_their_authorised_person(s: Scenario) -> list[c.CaseCommand]:
+    """An adult who lacks capacity, whose authorised person rep-1 has asked for a direct payment."""
+    return [
+        *adult_only_signed_off(s, has_capacity=False),
+        s.capacity(has_capacity=False),
+        s.authorised_person(),
+        s.direct_payment_request(requested_by_id="rep-1"),
+    ]
+
+
+def test_a_request_by_an_authorised_person_lapses_when_a_new_one_is_recorded(record: CaseRecord):
+    s = Scenario()
+    given(
+        record,
+        asked_by_their_authorised_person(s),
+        s.authorised_person(representative_id="rep-2", best_interests_decided_on="2026-01-06"),
+    )
+
+    # rep-1's request is no longer the latest authorised person's: nor is it another person's to pay on.
+    refused(record, s.agreement(recipient="authorised_person", recipient_id="rep-2"), "direct_payment_request_lapsed")
+    refused(record, s.direct_payment_request(requested_by_id="carer-1"), "unknown_representative")
+    given(record, s.direct_payment_request(requested_by_id="rep-2", requested_on="2026-01-06"))
+    assert when(record, s.agreement(recipient="authorised_person", recipient_id="rep-2")) == [
+        "DirectPaymentAgreementMade"
+    ]
+
+
+def test_an_authorised_persons_request_lapses_once_the_adult_is_found_to_have_capacity(record: CaseRecord):
+    s = Scenario()
+    given(record, asked_by_their_authorised_person(s), s.capacity(has_capacity=True, assessed_on="2026-01-06"))
+
+    refused(record, s.agreement(), "direct_payment_request_lapsed")
+    given(record, s.direct_payment_request(requested_on="2026-01-06"))
+    assert when(record, s.agreement()) == ["DirectPaymentAgreementMade"]

@@ -72,8 +72,10 @@ def test_a_revised_plan_leaves_a_work_item_until_the_agreement_is_varied_to_foll
 
     assert vary_items(record, s) == []
     varied = last(record, s.case_id, "DirectPaymentAgreementVaried")
-    # Slot 2 (2 March) fell due before the from-date under the old terms; slot 3 would have fallen
-    # due on 30 March, after it: the new terms take over at slot 3, due on the from-date.
+    # Slot 2 (2 March) falls due before the from-date under the old terms; slot 3 would have fallen
+    # due on 30 March, after it: the new terms take over at slot 3, due on the from-date. Slot 2's
+    # period (2 to 30 March) is split by the from-date: not yet paid, it pays its 14 days of 28
+    # before 16 March on the old terms, £460.00.
     assert (varied.first_slot, varied.from_date, varied.amount_per_payment_pence, varied.frequency) == (
         3,
         date(2026, 3, 16),
@@ -90,6 +92,13 @@ def test_a_revised_plan_leaves_a_work_item_until_the_agreement_is_varied_to_foll
             first_slot=1, start_date=date(2026, 2, 2), frequency="four_weekly", amount_per_payment_pence=FOUR_WEEKLY
         ),
         ScheduleSegment(
+            first_slot=2,
+            start_date=date(2026, 3, 2),
+            frequency="four_weekly",
+            amount_per_payment_pence=FOUR_WEEKLY,
+            first_payment_pence=46_000,
+        ),
+        ScheduleSegment(
             first_slot=3, start_date=date(2026, 3, 16), frequency="four_weekly", amount_per_payment_pence=MORE_HOURS
         ),
     ]
@@ -97,7 +106,7 @@ def test_a_revised_plan_leaves_a_work_item_until_the_agreement_is_varied_to_foll
     segments = agreement.segments()
     assert [(segment_due_date(segments, n), segment_amount(segments, n)) for n in range(1, 6)] == [
         (date(2026, 2, 2), FOUR_WEEKLY),
-        (date(2026, 3, 2), FOUR_WEEKLY),
+        (date(2026, 3, 2), 46_000),
         (date(2026, 3, 16), MORE_HOURS),
         (date(2026, 4, 13), MORE_HOURS),
         (date(2026, 5, 11), MORE_HOURS),
@@ -122,17 +131,102 @@ def test_the_same_yearly_figure_at_another_frequency_follows_the_approved_figure
     given(record, adult_only_signed_off(s), s.agreement(), paid(s, 1))
 
     assert when(
-        record, vary(s, amount_per_payment_pence=FOUR_WEEKLY // 4, frequency="weekly", from_date="2026-02-16")
+        record, vary(s, amount_per_payment_pence=FOUR_WEEKLY // 4, frequency="weekly", from_date="2026-03-02")
     ) == ["DirectPaymentAgreementVaried"]
 
     segments = state(record, s.case_id).agreements["dp-1"].segments()
-    # Slot 1 stays the four-weekly payment of 2 February; weekly payments of £230 from 16 February.
+    # Slot 1 stays the four-weekly payment of 2 February, for the four weeks to 2 March; weekly
+    # payments of £230 from then (a from-date on a due date splits no period).
     assert [(n, segment_due_date(segments, n), segment_amount(segments, n)) for n in range(1, 5)] == [
         (1, date(2026, 2, 2), FOUR_WEEKLY),
-        (2, date(2026, 2, 16), 23_000),
-        (3, date(2026, 2, 23), 23_000),
-        (4, date(2026, 3, 2), 23_000),
+        (2, date(2026, 3, 2), 23_000),
+        (3, date(2026, 3, 9), 23_000),
+        (4, date(2026, 3, 16), 23_000),
     ]
+
+
+# Pro-rating the slot whose period the from-date splits (decision 0020, amended) -----------------
+
+
+def yearly_from(segments: list[ScheduleSegment], start: date) -> tuple[int, list[tuple[int, date, int]]]:
+    """What the schedule pays for the year from ``start``: the slots falling due in it, and their total."""
+    slots, slot = [], 1
+    while (due := segment_due_date(segments, slot)) < date(start.year + 1, start.month, start.day):
+        slots.append((slot, due, segment_amount(segments, slot)))
+        slot += 1
+    return sum(amount for _, _, amount in slots), slots
+
+
+def test_a_slot_not_yet_paid_pays_the_old_terms_only_for_its_days_before_the_change(record: CaseRecord):
+    """Four-weekly £920.00 from 2 February; varied to £1,104.00 four-weekly from 12 March, when
+    slot 2 (2 to 30 March) is not yet paid: it pays 10 of its 28 days, £920.00 x 10 / 28 = £328.571...,
+    rounded half up to £328.57; the new terms pay from 12 March."""
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.agreement(), paid(s, 1), revised_and_signed_off(s))
+
+    assert when(record, vary(s, from_date="2026-03-12")) == ["DirectPaymentAgreementVaried"]
+
+    segments = state(record, s.case_id).agreements["dp-1"].segments()
+    total, slots = yearly_from(segments, date(2026, 2, 2))
+    assert slots[:4] == [
+        (1, date(2026, 2, 2), 92_000),
+        (2, date(2026, 3, 2), 32_857),
+        (3, date(2026, 3, 12), 110_400),
+        (4, date(2026, 4, 9), 110_400),
+    ]
+    # Every slot once, none skipped; the year: 28 + 10 days on the old terms (£920.00 + £328.57),
+    # then 12 four-weekly payments of £1,104.00 from 12 March (the last on 14 January 2027), to the penny.
+    assert [n for n, _, _ in slots] == list(range(1, 15)) and slots[-1][1] == date(2027, 1, 14)
+    assert total == 92_000 + 32_857 + 12 * 110_400 == 1_449_657
+    event = last(record, s.case_id, "DirectPaymentAgreementVaried")
+    assert explain(record.decision_at(s.case_id, event.originator_version)).plain_english.endswith(
+        "(pro-rated across the change: slot 2 pays £328.57)"
+    )
+    assert record.verify_decision(s.case_id, event.originator_version).verified
+
+
+def test_a_slot_paid_in_advance_gives_back_its_days_from_the_change_out_of_the_first_new_payment(
+    record: CaseRecord,
+):
+    """Slot 2 (2 to 30 March, £920.00) was paid on 2 March; varied to £1,104.00 from 12 March: of
+    slot 2's £920.00, £328.57 paid its 10 days before the change and £591.43 its 18 days from it,
+    which the person already holds: the first new payment is £1,104.00 - £591.43 = £512.57."""
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.agreement(), paid(s, 1), paid(s, 2), revised_and_signed_off(s))
+
+    assert when(record, vary(s, from_date="2026-03-12")) == ["DirectPaymentAgreementVaried"]
+
+    segments = state(record, s.case_id).agreements["dp-1"].segments()
+    total, slots = yearly_from(segments, date(2026, 2, 2))
+    assert slots[:4] == [
+        (1, date(2026, 2, 2), 92_000),
+        (2, date(2026, 3, 2), 92_000),
+        (3, date(2026, 3, 12), 51_257),
+        (4, date(2026, 4, 9), 110_400),
+    ]
+    # The same year as when slot 2 was not yet paid, to the penny: only who holds the 18 days differs.
+    assert total == 92_000 + 92_000 + 51_257 + 11 * 110_400 == 1_449_657
+    assert when(record, s.schedule_payment(3, due_on="2026-03-12", amount_pence=51_257)) == ["PaymentScheduled"]
+
+
+def test_a_change_that_would_leave_the_first_new_payment_at_nothing_is_refused(record: CaseRecord):
+    """Slot 1 (2 February to 2 March) paid £920.00; weekly £230.00 from 16 February: slot 1 already
+    paid £460.00 for the 14 days from then, more than the first weekly payment. From 2 March, the
+    end of the period paid for, nothing is pro-rated."""
+    s = Scenario()
+    given(record, adult_only_signed_off(s), s.agreement(), paid(s, 1))
+
+    weekly = {"amount_per_payment_pence": FOUR_WEEKLY // 4, "frequency": "weekly"}
+    error = refused(record, vary(s, from_date="2026-02-16", **weekly), "pro_rated_payment_not_positive")
+
+    assert error.field == "from_date"
+    assert error.details == {
+        "straddling_slot": 1,
+        "period_ends_on": "2026-03-02",
+        "paid_for_the_days_from_pence": 46_000,
+    }
+    assert state(record, s.case_id).agreements["dp-1"].schedule == []
+    assert when(record, vary(s, from_date="2026-03-02", **weekly)) == ["DirectPaymentAgreementVaried"]
 
 
 def test_a_variation_from_on_or_before_the_last_paid_slot_is_refused(record: CaseRecord):
@@ -250,7 +344,8 @@ def test_a_variation_is_a_money_decision_explained_and_recomputed(record: CaseRe
     assert explained.plain_english == (
         "Agreement dp-1 was varied from 2026-03-16 (slot 3 on): £1,104.00 four-weekly (£14,352.00 a year) instead "
         "of £920.00 four-weekly (£11,960.00 a year), following plan version 2 as signed off, within the approved "
-        "budget of £14,352.00: the plan was revised at review: twelve hours a week"
+        "budget of £14,352.00: the plan was revised at review: twelve hours a week (pro-rated across the change: "
+        "slot 2 pays £460.00)"
     )
     assert (explained.breakdown["first_slot"], explained.breakdown["yearly_pence"]) == (3, MORE_HOURS * 13)
     check = record.verify_decision(s.case_id, event.originator_version)
@@ -276,5 +371,7 @@ def test_once_varied_a_slot_is_scheduled_only_on_its_date_and_for_its_amount(rec
     error = refused(record, s.schedule_payment(3), "payment_off_the_varied_schedule")
     assert error.details == {"due_on": "2026-03-16", "amount_pence": MORE_HOURS, "first_varied_slot": 3}
 
-    assert when(record, s.schedule_payment(2)) == ["PaymentScheduled"]  # before the change: its old terms
+    # Before the change: on its old terms, for its 14 days of 28 before 16 March.
+    refused(record, s.schedule_payment(2), "payment_off_the_varied_schedule")
+    assert when(record, s.schedule_payment(2, amount_pence=46_000)) == ["PaymentScheduled"]
     assert when(record, s.schedule_payment(3, due_on="2026-03-16", amount_pence=MORE_HOURS)) == ["PaymentScheduled"]

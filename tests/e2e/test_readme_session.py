@@ -31,6 +31,7 @@ def test_the_readme_curl_session_takes_a_case_from_referral_to_its_first_payment
     lines = done.stdout.splitlines()
     assert lines[0].startswith("screening ['ReferralReceived']"), lines
     assert any(line.startswith("assessments_outstanding [] support planning waits") for line in lines), lines
+    assert any(line.startswith("support_planning ['DirectPaymentRequested']") for line in lines), lines
     assert "paid_pence 92000 committed_pence" in done.stdout, lines
     assert re.search(r"stage in_service next review due \d{4}-\d\d-\d\d", done.stdout), lines
     assert '"intact":true' in done.stdout, lines

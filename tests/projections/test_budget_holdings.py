@@ -26,6 +26,9 @@ DAY_CENTRE_A_YEAR = 234_000  # £45.00 a week the council commissions in the mix
 
 
 def signed_off(s: Scenario, management: str, **plan: Any) -> list[c.CaseCommand]:
+    """The adult's plan held as ``management``, signed off; for a direct payment or a mix, with the
+    adult's own request (a managed account or an ISF is not a direct payment and needs none)."""
+    request = [s.direct_payment_request()] if management in ("direct_payment", "mix") else []
     return [
         s.referral(),
         s.screen(),
@@ -36,6 +39,7 @@ def signed_off(s: Scenario, management: str, **plan: Any) -> list[c.CaseCommand]
         s.eligibility(),
         s.budget(),
         s.finances(),
+        *request,
         s.draft(plan=plan_for(ADULT, management=management, **plan)),
         s.submit(),
         s.sign_off(),

@@ -71,6 +71,8 @@ def a_carer_supported_in_their_own_right(s: Scenario, team: str = "east-locality
         s.budget(),
         s.budget("carer-1"),
         s.finances(),
+        s.direct_payment_request(),
+        s.direct_payment_request("carer-1"),
         s.draft(),
         s.draft("carer-1", plan=carer_plan()),
         s.submit(),

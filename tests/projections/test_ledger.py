@@ -64,6 +64,7 @@ def a_family_paid_by_direct_payment(s: Scenario) -> list[c.CaseCommand]:
     the carer's agreement ended, payments suspended again, and closure while suspended."""
     return [
         *s.up_to_planning(),
+        s.direct_payment_request("carer-1"),
         s.draft(),
         s.draft("carer-1", plan=carer_plan()),
         s.submit(),
@@ -164,6 +165,7 @@ def a_mixed_plan(s: Scenario) -> list[c.CaseCommand]:
         s.eligibility(),
         s.budget(),
         s.finances(),
+        s.direct_payment_request(),
         s.draft(plan=plan_for(ADULT, management="mix")),
         s.submit(),
         s.sign_off(),
@@ -429,7 +431,8 @@ def test_reablement_charges_the_person_nothing_and_a_jointly_funded_plan_counts_
     ]
     half["direct_payment_pence"] = PAYMENT // 2
     joint_steps = adult_only_signed_off(joint)
-    joint_steps[9] = joint.draft(plan=half)  # the draft, jointly funded
+    draft_at = next(i for i, step in enumerate(joint_steps) if isinstance(step, c.DraftSupportPlan))
+    joint_steps[draft_at] = joint.draft(plan=half)  # the draft, jointly funded
     for command in [
         reabled.referral(),
         reabled.screen(outcome="reablement", reasons="home from hospital; reablement first"),

@@ -3,13 +3,21 @@ the start date so a schedule never drifts, with short months and 29 February cla
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.payment_schedule import due_at, due_date, last_slot
+from domain.payment_schedule import (
+    ScheduleSegment,
+    due_at,
+    due_date,
+    last_slot,
+    segment_amount,
+    straddled_slot,
+    varied,
+)
 from domain.vocabulary import Frequency
 
 pytestmark = pytest.mark.unit
@@ -148,3 +156,69 @@ def test_weekly_kinds_are_a_fixed_number_of_days_apart(start: date, slot: int, f
     gap = (due_date(start, frequency, slot + 1) - due_date(start, frequency, slot)).days
 
     assert gap == {Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14, Frequency.FOUR_WEEKLY: 28}[frequency]
+
+
+# Pro-rating the slot a variation's from-date splits (decision 0020, amended) --------------------
+
+MONTHLY_FROM_JAN = [
+    ScheduleSegment(first_slot=1, start_date=date(2026, 1, 31), frequency=Frequency.MONTHLY, amount_per_payment_pence=7)
+]
+
+
+def test_the_old_share_is_rounded_half_up_and_the_rest_is_what_is_left():
+    """Slot 2 falls due on 28 February, slot 3 on 31 March: a 31-day period. Seven pence a month
+    from 28 February, varied from 16 March: 16 days of 31 on the old terms, 7 x 16 / 31 = 3.61 -> 4p,
+    and the 15 days from the change 3p; from 29 March (29 of 31 days: 6.55 -> 7p), all 7p and 0p."""
+    straddle = straddled_slot(MONTHLY_FROM_JAN, date(2026, 3, 16), first=3)
+    assert straddle is not None
+    assert (straddle.slot, straddle.due_on, straddle.period_ends_on, straddle.days_before, straddle.days_in_period) == (
+        2,
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        16,
+        31,
+    )
+    assert (straddle.share_pence, straddle.rest_pence) == (4, 3)
+    late = straddled_slot(MONTHLY_FROM_JAN, date(2026, 3, 29), first=3)
+    assert late is not None and (late.share_pence, late.rest_pence) == (7, 0)
+
+
+def test_exactly_half_a_penny_rounds_up():
+    fortnightly = [
+        ScheduleSegment(
+            first_slot=1, start_date=date(2026, 1, 5), frequency=Frequency.FORTNIGHTLY, amount_per_payment_pence=1
+        )
+    ]
+    straddle = straddled_slot(fortnightly, date(2026, 1, 26), first=3)  # 7 days of slot 2's 14
+    assert straddle is not None and (straddle.share_pence, straddle.rest_pence) == (1, 0)
+
+
+def test_a_from_date_on_a_due_date_or_before_any_slot_splits_nothing():
+    assert straddled_slot(MONTHLY_FROM_JAN, date(2026, 3, 31), first=3) is None
+    assert straddled_slot(MONTHLY_FROM_JAN, date(2026, 1, 20), first=1) is None
+
+
+@given(
+    amount=st.integers(min_value=14, max_value=100_000_000),  # a share of a day at least half a penny
+    days=st.integers(min_value=1, max_value=27),
+)
+def test_the_two_shares_of_a_period_add_up_to_its_payment_to_the_penny(amount: int, days: int):
+    four_weekly = [
+        ScheduleSegment(
+            first_slot=1,
+            start_date=date(2026, 2, 2),
+            frequency=Frequency.FOUR_WEEKLY,
+            amount_per_payment_pence=amount,
+        )
+    ]
+    from_date = date(2026, 2, 2) + timedelta(days=days)
+    straddle = straddled_slot(four_weekly, from_date, first=2)
+    assert straddle is not None
+    assert straddle.share_pence + straddle.rest_pence == amount
+    assert abs(straddle.share_pence * 28 - amount * days) * 2 <= 28  # within half a penny of the exact share
+    # Unpaid, the slot pays the share alone and the new terms their amount; paid, the new first
+    # payment gives the rest back: the period costs the old terms the same either way.
+    schedule = varied(four_weekly, from_date, Frequency.FOUR_WEEKLY, amount + 1)
+    assert [segment_amount(schedule, n) for n in (1, 2)] == [straddle.share_pence, amount + 1]
+    paid = varied(four_weekly, from_date, Frequency.FOUR_WEEKLY, amount + 1, after_slot=1)
+    assert [segment_amount(paid, n) for n in (1, 2)] == [amount, amount + 1 - straddle.rest_pence]

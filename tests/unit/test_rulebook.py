@@ -90,18 +90,44 @@ def commands_checking(rules: dict[str, Rule]) -> dict[str, set[str]]:
                 reach[name] |= reached(called)
         return reach[name]
 
+    methods = [
+        method
+        for path in sorted(CASE_PACKAGE.glob("*.py"))
+        if path != RULES_FILE
+        for node in ast.walk(parse(path))
+        if isinstance(node, ast.ClassDef)
+        for method in node.body
+        if isinstance(method, ast.FunctionDef)
+    ]
+    # A command method may check the rules its role shares with another through a helper of the
+    # case's own (``self._representative_may_be_recorded(...)``): the rules the helper checks count.
+    helpers = {method.name: method for method in methods if method.name.startswith("_")}
+
+    def names_checked(method: ast.FunctionDef, seen: frozenset[str] = frozenset()) -> set[str]:
+        names = called_names(method)
+        for helper in self_calls(method) & helpers.keys() - seen:
+            names |= names_checked(helpers[helper], seen | {helper})
+        return names
+
     checked_by: dict[str, set[str]] = defaultdict(set)
-    for path in sorted(CASE_PACKAGE.glob("*.py")):
-        if path == RULES_FILE:
-            continue
-        for node in ast.walk(parse(path)):
-            if isinstance(node, ast.ClassDef):
-                for method in node.body:
-                    if isinstance(method, ast.FunctionDef) and not method.name.startswith("_"):
-                        for called in called_names(method) & calls.keys():
-                            for rule in reached(called):
-                                checked_by[rule].add(method.name)
+    for method in methods:
+        if not method.name.startswith("_"):
+            for called in names_checked(method) & calls.keys():
+                for rule in reached(called):
+                    checked_by[rule].add(method.name)
     return checked_by
+
+
+def self_calls(tree: ast.AST) -> set[str]:
+    """The methods a function calls on ``self``."""
+    return {
+        n.func.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == "self"
+    }
 
 
 EVERY_COMMAND = "every command"

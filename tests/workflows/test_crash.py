@@ -39,6 +39,7 @@ ONE_LIFECYCLE = Counter(
         "EligibilityDetermined": 2,
         "IndicativeBudgetCalculated": 2,
         "FinancialAssessmentCompleted": 1,
+        "DirectPaymentRequested": 1,
         "SupportPlanDrafted": 2,
         "SupportPlanSubmitted": 2,
         "SignOffDecisionRecorded": 2,

@@ -48,6 +48,7 @@ async def test_a_whole_family_case_from_referral_to_closure(
         await send(client, story.eligibility(person))
         await send(client, story.budget(person))
     await send(client, story.finances())
+    await send(client, story.direct_payment_request())
 
     today = date.today()
     four_weekly = 7 * 2_300 * 4
@@ -117,6 +118,7 @@ async def test_a_whole_family_case_from_referral_to_closure(
             "EligibilityDetermined": 2,
             "IndicativeBudgetCalculated": 2,
             "FinancialAssessmentCompleted": 1,
+            "DirectPaymentRequested": 1,
             "SupportPlanDrafted": 2,
             "SupportPlanSubmitted": 3,
             "SignOffDecisionRecorded": 3,
