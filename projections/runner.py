@@ -141,6 +141,13 @@ class StillFailing(Exception):
         )
 
 
+def create_view_tables(store: ViewStore, projections: Sequence[Projection]) -> None:
+    """Every view's tables, made where missing (empty, at position 0), in one transaction."""
+    with store.transaction() as cursor:
+        for projection in projections:
+            projection.create_tables(cursor)
+
+
 class ProjectionRunner:
     def __init__(self, record: Any, store: ViewStore, projections: Sequence[Projection]) -> None:
         names = [p.name for p in projections]
@@ -152,9 +159,7 @@ class ProjectionRunner:
         self.states = CaseStates(record)
         for projection in self.projections:
             projection.states = self.states
-        with store.transaction() as cursor:
-            for projection in self.projections:
-                projection.create_tables(cursor)
+        create_view_tables(store, self.projections)
 
     @property
     def names(self) -> list[str]:
