@@ -63,12 +63,18 @@ def _council_of_the_key(request: Request, configured: Backend) -> Backend:
 def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], request: Request) -> ApiUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorised("send an API key as `Authorization: Bearer <key>`", field="Authorization")
+    return user_of_key(request, credentials.credentials, field="Authorization")
+
+
+def user_of_key(request: Request, key: str, *, field: str) -> ApiUser:
+    """The user an API key belongs to, checked now (revoked, expired and unknown keys are 401);
+    the bearer header's and the console's session's way in (api/console)."""
     wired = backend(request)
-    check = wired.keys.check(credentials.credentials)
+    check = wired.keys.check(key)
     user = check.user
     if user is None or check.key is None:
         details = {"key": check.status.value} if check.status is not None else None
-        raise Unauthorised(check.message, field="Authorization", details=details)
+        raise Unauthorised(check.message, field=field, details=details)
     wired.key_use.seen(check.key.key_id)
     request.state.user = user  # for the request's log line (api/metrics.py)
     return user
