@@ -188,13 +188,13 @@ def build_backend(
     from api.backend import Backend
     from api.keys import KeyRing
     from projections.catalogue import all_views
-    from projections.runner import create_view_tables
+    from projections.runner import create_view_tables_if_missing
 
     views = build_view_store(settings)
     projections = all_views(settings.service_levels, settings.council)
-    # An API started before any projection runner has run answers reads as behind (503, at
-    # position 0) rather than failing on tables that are not there yet (500).
-    create_view_tables(views, projections)
+    # An API started before any projection runner has run answers from empty views (position 0)
+    # rather than failing on tables that are not there yet (500).
+    create_view_tables_if_missing(views, projections)
     return Backend(
         record=record,
         views=views,

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from projections.store import ViewCursor, ViewStore
+from projections.store import ViewCursor, ViewStore, has_table
 
 SCHEMA_TABLE = "carecase_schema"
 # The events' table as the event store names it: eventsourcing's SQLite recorder uses one name,
@@ -75,19 +75,10 @@ class SchemaStatus(BaseModel):
         return self.version == self.known
 
 
-def _has_table(cursor: ViewCursor, dialect: str, table: str) -> bool:
-    if dialect == "sqlite":
-        return (
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
-            is not None
-        )
-    return cursor.execute("SELECT to_regclass(CAST(? AS text))", (table,)).fetchone()[0] is not None  # type: ignore[index]
-
-
 def schema_status(views: ViewStore, migrations: Sequence[Migration] = MIGRATIONS) -> SchemaStatus:
     known = migrations[-1].version
     with views.read() as cursor:
-        if _has_table(cursor, views.dialect, SCHEMA_TABLE):
+        if has_table(cursor, SCHEMA_TABLE):
             rows = cursor.execute(
                 f"SELECT version, name, applied_at, applied_by FROM {SCHEMA_TABLE} ORDER BY version"
             ).fetchall()
@@ -96,7 +87,7 @@ def schema_status(views: ViewStore, migrations: Sequence[Migration] = MIGRATIONS
             recorded = True
         else:
             applied, recorded = [], False
-            version = 1 if _has_table(cursor, views.dialect, EVENTS_TABLE[views.dialect]) else 0
+            version = 1 if has_table(cursor, EVENTS_TABLE[views.dialect]) else 0
     done = {a.version for a in applied} | set(range(1, version + 1))
     return SchemaStatus(
         version=version,

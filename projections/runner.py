@@ -32,7 +32,16 @@ from eventsourcing import persistence
 from eventstore.appends import AppendSignal
 from projections.base import Projection
 from projections.case_states import CaseStates
-from projections.store import FAILED, HELD, QuarantineRow, SavepointLost, ViewCursor, ViewStore, utc_text
+from projections.store import (
+    FAILED,
+    HELD,
+    QuarantineRow,
+    SavepointLost,
+    ViewCursor,
+    ViewStore,
+    has_table,
+    utc_text,
+)
 
 log = structlog.get_logger("carecase.projections")
 
@@ -146,6 +155,17 @@ def create_view_tables(store: ViewStore, projections: Sequence[Projection]) -> N
     with store.transaction() as cursor:
         for projection in projections:
             projection.create_tables(cursor)
+
+
+def create_view_tables_if_missing(store: ViewStore, projections: Sequence[Projection]) -> None:
+    """For a process that reads the views but never writes them (the API): the tables are made
+    only when one is missing (no runner has run yet). Beside a running runner it runs no DDL, whose
+    ``CREATE INDEX IF NOT EXISTS`` would take a ShareLock on each table the runner writes, in an
+    order the runner's own writes could close into a deadlock (decision 0041)."""
+    with store.read() as cursor:
+        missing = any(not has_table(cursor, table) for projection in projections for table in projection.tables)
+    if missing:
+        create_view_tables(store, projections)
 
 
 class ProjectionRunner:

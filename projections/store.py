@@ -123,6 +123,16 @@ class ViewCursor:
         self.execute(f"RELEASE SAVEPOINT {name}")
 
 
+def has_table(cursor: ViewCursor, table: str) -> bool:
+    """Whether the table exists (a catalogue read: it takes no lock on the table)."""
+    if cursor.dialect == "sqlite":
+        return (
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+            is not None
+        )
+    return cursor.execute("SELECT to_regclass(CAST(? AS text))", (table,)).fetchone()[0] is not None  # type: ignore[index]
+
+
 def has_column(cursor: ViewCursor, table: str, column: str) -> bool:
     """Whether the table has the column (an earlier release's table may not)."""
     try:
