@@ -97,8 +97,7 @@ async def serve(settings: Settings, temporal: TemporalSettings, host: str, port:
         daemon=True,
     )
     views_thread.start()
-    if configure_tracing("carecase"):  # before the client, whose interceptor traces the worker too
-        log.info("tracing_on")
+    configure_tracing("carecase")  # before the client, whose interceptor traces the worker too
     client = await connect_temporal(temporal)
     backend = build_backend(record, client, settings, temporal.task_queue, keys_path, temporal.web_ui_origin)
     app = create_app(backend)
