@@ -28,6 +28,7 @@ import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from domain.people import Role
+from domain.values import SOCIAL_CARE_COUNCIL_CODE
 
 STAFF_ROLES = tuple(r for r in Role if r != Role.SYSTEM)
 
@@ -47,7 +48,7 @@ class ApiUser(BaseModel):
     teams: tuple[TeamName, ...] = Field(default=(), max_length=50)
     # The council whose data the key reaches, by its GSS code (decision 0040); None: the council
     # the deployment is configured for (every key made before a deployment served several).
-    council: str | None = Field(default=None, pattern=r"^E(06|08|09|10)[0-9]{6}$")
+    council: str | None = Field(default=None, pattern=f"^{SOCIAL_CARE_COUNCIL_CODE}$")
     # A national auditor reads every council's record, read-only, naming the council of each
     # request (``X-Council``); only an auditor's key, and only if made so explicitly.
     national: bool = False

@@ -25,8 +25,11 @@ from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from config.checkpoint_settings import CheckpointSettings
 from config.settings import COUNCIL_FOLDER_NAME, Settings
+from config.temporal_settings import TemporalSettings
 from domain.errors import InvalidInput, RuleViolation
+from domain.values import SOCIAL_CARE_COUNCIL_CODE
 from eventstore.private_files import open_private_binary, write_private_text
 from policy.catalogue import COUNCILS_FOLDER
 from policy.council_configuration import council_file
@@ -35,10 +38,7 @@ REGISTRY_FILE = "CARECASE_COUNCILS_FILE"
 PARTITIONS_FOLDER = "CARECASE_COUNCILS_DIR"
 DEFAULT_REGISTRY = Path("var/councils.toml")
 DEFAULT_PARTITIONS = Path("var/councils")
-# The GSS codes of the councils with adult social care duties: unitary authorities (E06),
-# metropolitan districts (E08), London boroughs and the City (E09) and county councils (E10).
-# A district council (E07) has none, so it is no council this product serves.
-GSS_CODE = re.compile(r"E(06|08|09|10)[0-9]{6}")
+GSS_CODE = re.compile(SOCIAL_CARE_COUNCIL_CODE)
 
 HEADER = "# The councils this deployment serves besides its configured one (`carecase councils --help`).\n"
 
@@ -46,7 +46,7 @@ HEADER = "# The councils this deployment serves besides its configured one (`car
 class RegisteredCouncil(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    code: str = Field(pattern=GSS_CODE.pattern)
+    code: str = Field(pattern=f"^{SOCIAL_CARE_COUNCIL_CODE}$")
     folder: str = Field(pattern=COUNCIL_FOLDER_NAME.pattern)
     added_at: AwareDatetime | None = None
 
@@ -141,7 +141,8 @@ def council_environment(council: RegisteredCouncil, environ: Mapping[str, str] |
     """The deployment's environment with the council's partition put over it."""
     env = dict(os.environ if environ is None else environ)
     partitions = Path(env.get(PARTITIONS_FOLDER) or DEFAULT_PARTITIONS)
-    checkpoints = Path(env.get("CARECASE_CHECKPOINT_DIR") or "var/checkpoints")
+    checkpoints = CheckpointSettings.from_environment(env).folder
+    queue = env.get("CARECASE_TASK_QUEUE") or TemporalSettings().task_queue
     return {
         **env,
         "CARECASE_COUNCIL": council.folder,
@@ -149,7 +150,7 @@ def council_environment(council: RegisteredCouncil, environ: Mapping[str, str] |
         "CARECASE_SQLITE_PATH": str(partitions / council.code / "carecase.sqlite"),
         "POSTGRES_SCHEMA": schema_name(council.code),
         "CARECASE_CHECKPOINT_DIR": str(checkpoints / council.code),
-        "CARECASE_TASK_QUEUE": task_queue_of(env.get("CARECASE_TASK_QUEUE") or "carecase", council.code),
+        "CARECASE_TASK_QUEUE": task_queue_of(queue, council.code),
     }
 
 

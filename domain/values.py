@@ -89,6 +89,11 @@ def _nhs_check_digit(value: str) -> str:
     return value
 
 
+# The GSS code of an English council with adult social care duties: a unitary authority (E06), a
+# metropolitan district (E08), a London borough or the City (E09) or a county council (E10). A
+# district council (E07) has none. The one pattern for a council a deployment serves (decision 0040).
+SOCIAL_CARE_COUNCIL_CODE = r"E(06|08|09|10)[0-9]{6}"
+
 NhsNumber = Annotated[
     StrictStr,
     Field(
