@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.backend import Backend
 from api.errors import Forbidden, Unauthorised
-from api.keys import ApiUser
+from api.keys import ApiUser, KeyCheck
 from domain.errors import InvalidInput, NotFound
 from domain.people import Role
 
@@ -35,7 +36,7 @@ def backend(request: Request) -> Backend:
 
 def _council_of_the_key(request: Request, configured: Backend) -> Backend:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = configured.keys.check(token.strip()).user if scheme.lower() == "bearer" and token.strip() else None
+    user = _checked(request, configured, token.strip()).user if scheme.lower() == "bearer" and token.strip() else None
     if user is None:
         return configured
     if user.national:
@@ -60,6 +61,17 @@ def _council_of_the_key(request: Request, configured: Backend) -> Backend:
     return served
 
 
+def _checked(request: Request, wired: Backend, key: str) -> KeyCheck:
+    """The key's check, made once per request by each key ring: choosing the council and naming
+    the caller both need it (and every council's backend shares the deployment's one ring)."""
+    done: tuple[object, str, KeyCheck] | None = getattr(request.state, "key_check", None)
+    if done is not None and done[0] is wired.keys and hmac.compare_digest(done[1], key):
+        return done[2]
+    check = wired.keys.check(key)
+    request.state.key_check = (wired.keys, key, check)
+    return check
+
+
 def caller(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], request: Request) -> ApiUser:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorised("send an API key as `Authorization: Bearer <key>`", field="Authorization")
@@ -70,7 +82,7 @@ def user_of_key(request: Request, key: str, *, field: str) -> ApiUser:
     """The user an API key belongs to, checked now (revoked, expired and unknown keys are 401);
     the bearer header's and the console's session's way in (api/console)."""
     wired = backend(request)
-    check = wired.keys.check(key)
+    check = _checked(request, wired, key)
     user = check.user
     if user is None or check.key is None:
         details = {"key": check.status.value} if check.status is not None else None
