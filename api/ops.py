@@ -35,6 +35,16 @@ from workflows.operations import retry_activities, workflow_problems
 router = APIRouter(prefix="/ops", tags=["operations"])
 Ops = Annotated[ApiUser, Depends(allow(OPERATIONS))]
 App = Annotated[Backend, Depends(backend)]
+OverdueByDays = Annotated[int, Query(ge=0, le=3650)]
+
+
+class StuckFilters(BaseModel):
+    """The overdue list's filters with the rules /ops/stuck's query parameters have, for a caller
+    that reads them from elsewhere (the console's form)."""
+
+    stage: Stage | None = None
+    team: Team = None
+    overdue_by_days: OverdueByDays = 0
 
 
 class Retry(BaseModel):
@@ -107,7 +117,7 @@ async def stuck(
     app: App,
     stage: Stage | None = None,
     team: Team = None,
-    overdue_by_days: Annotated[int, Query(ge=0, le=3650)] = 0,
+    overdue_by_days: OverdueByDays = 0,
     limit: Limit = 200,
     min_position: MinPosition = None,
 ) -> Stuck:

@@ -182,17 +182,14 @@ async def sign_out(request: Request) -> Response:
 
 
 def _filters(stage: str, team: str, overdue_by_days: str) -> dict[str, Any]:
-    """The overdue list's filters, by the rules /ops/stuck's query parameters have."""
+    """The overdue list's filters from the form, checked by /ops/stuck's own rules (a field left
+    empty is not filtered on)."""
+    given = {"stage": stage, "team": team, "overdue_by_days": overdue_by_days.strip()}
     try:
-        chosen = Stage(stage) if stage else None
-    except ValueError:
-        raise InvalidInput(f"stage: not a stage ({', '.join(s.value for s in Stage)})", field="stage") from None
-    days = overdue_by_days.strip() or "0"
-    if not days.isdigit() or int(days) > 3650:
-        raise InvalidInput("overdue_by_days: a whole number of days from 0 to 3650", field="overdue_by_days")
-    if team and not queries.TEAM_PATTERN.fullmatch(team):
-        raise InvalidInput("team: letters, digits and . _ : - only, up to 64", field="team")
-    return {"stage": chosen, "team": team or None, "overdue_by_days": int(days)}
+        filters = ops.StuckFilters.model_validate({k: v for k, v in given.items() if v})
+    except ValidationError as error:
+        raise _invalid(error) from None
+    return dict(filters)
 
 
 async def _ops_page(request: Request, app: Backend, user: ApiUser, status: int = 200, **context: Any) -> Response:
