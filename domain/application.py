@@ -50,7 +50,7 @@ from domain.people import Actor, Role
 from domain.person_record import PersonRecord, person_record
 from domain.personal_data import SEALED_FOR, Sealer, open_state
 from domain.policy import CouncilPolicy, Publication, policy_stream_id, rule_set_amounts_within_council_maximum
-from domain.ras import BudgetCalculation, parse_rule_set, recalculate
+from domain.ras import BudgetCalculation, RuleSet, parse_rule_set, recalculate
 from eventstore.appends import AppendSignal
 from eventstore.contract import CaseStore
 from eventstore.index import IndexRow
@@ -309,14 +309,20 @@ class CaseRecord(Application[UUID]):
 
     # Council policy (domain.policy, decision 0034) ---------------------------------------------
 
+    def valid_rule_set(self, content: bytes) -> RuleSet:
+        """A rule set file's bytes checked as a publication checks them (its shape, and every amount
+        within the council's maximum), publishing nothing: for a publication and a simulation alike."""
+        rule_set = parse_rule_set(content)
+        rule_set_amounts_within_council_maximum(rule_set, self.services.council.max_amount_pence)
+        return rule_set
+
     def publish_rule_set(
         self, content: bytes, *, actor: Actor, reason: str, bootstrap: bool = False
     ) -> PublicationOutcome:
         """Publish the exact bytes of a rule set file: validated, refused if back-dated (but for
         the system's bootstrap of what a release shipped) or if its version is already published
         with other content; the same content again is answered with the first publication."""
-        rule_set = parse_rule_set(content)
-        rule_set_amounts_within_council_maximum(rule_set, self.services.council.max_amount_pence)
+        rule_set = self.valid_rule_set(content)
         stream_id = policy_stream_id(rule_set.council)
         for attempt in range(MAX_ATTEMPTS):
             now = self.clock()

@@ -1,7 +1,7 @@
 """Running a policy simulation over the open cases, for the API and ``carecase policy simulate``.
 
-The candidate is validated as a publication would be (``parse_rule_set``, every amount within the
-council's maximum) but is never published; the baseline is the version of the same rule set in
+The candidate is validated as a publication would be (``CaseRecord.valid_rule_set``: its shape,
+every amount within the council's maximum) but is never published; the baseline is the version of the same rule set in
 force on the day. The open cases within the caller's reach are listed from the current-case view,
 read from the case record a batch at a time with no personal value opened
 (``CaseRecord.cases_for_figures``), and priced by ``domain.policy_simulation``. Nothing is written
@@ -25,9 +25,8 @@ from uuid import UUID
 
 from domain.application import CaseRecord
 from domain.need_to_know import Reach
-from domain.policy import rule_set_amounts_within_council_maximum
 from domain.policy_simulation import SimulationTotals, simulate_case
-from domain.ras.rule_set import RuleSet, parse_rule_set
+from domain.ras.rule_set import RuleSet
 from projections.current_case import open_case_ids
 from projections.store import ViewStore
 
@@ -67,8 +66,7 @@ def prepare(
     record: CaseRecord, views: ViewStore, content: bytes, *, reach: Reach, scope: dict[str, Any], on: date
 ) -> Simulation:
     """Validate the candidate, find its baseline and the cases to price; refuses before anything is read."""
-    candidate = parse_rule_set(content)
-    rule_set_amounts_within_council_maximum(candidate, record.services.council.max_amount_pence)
+    candidate = record.valid_rule_set(content)
     baseline = record.services.rule_sets.current(candidate.id, on=on)
     with views.read() as cursor:
         case_ids = open_case_ids(cursor, reach)
