@@ -37,11 +37,46 @@ class Migration:
     name: str
     # Statements per dialect ("sqlite", "postgres"); none for a migration that only marks a version.
     statements: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A query per dialect that finds a row when the change is already there: a store whose tables
+    # this code made at their newest shape without recording versions (a case record opened
+    # straight on an empty store) then records the migration without applying it again.
+    present: dict[str, str] = field(default_factory=dict)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: the events, as-of index, outbox, person keys, views, access and ops logs, keys"),
+    # Issue 14: the outbox carries every message to finance, each with its kind; every row written
+    # before was a payment (decision 0043).
+    Migration(
+        2,
+        "the payment outbox's messages have a kind (payment, reissue, suspension, resumption, stop, recovery)",
+        {
+            "sqlite": ("ALTER TABLE payment_outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'payment'",),
+            "postgres": (
+                "ALTER TABLE carecase_events_payment_outbox "
+                "ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'payment'",
+            ),
+        },
+        present={
+            "sqlite": "SELECT 1 FROM pragma_table_info('payment_outbox') WHERE name = 'kind'",
+            "postgres": "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'carecase_events_payment_outbox' AND column_name = 'kind'",
+        },
+    ),
 )
+
+
+# The migration from which the outbox carries suspensions, resumptions, stops and recoveries.
+OUTBOX_KINDS = 2
+
+
+def applied_at(views: ViewStore, version: int) -> datetime | None:
+    """When the store recorded a migration as applied (None: not recorded)."""
+    with views.read() as cursor:
+        if not has_table(cursor, SCHEMA_TABLE):
+            return None
+        row = cursor.execute(f"SELECT applied_at FROM {SCHEMA_TABLE} WHERE version = ?", (version,)).fetchone()
+    return datetime.fromisoformat(row[0]) if row else None
 
 
 class SchemaError(RuntimeError):
@@ -88,6 +123,14 @@ def schema_status(views: ViewStore, migrations: Sequence[Migration] = MIGRATIONS
         else:
             applied, recorded = [], False
             version = 1 if has_table(cursor, EVENTS_TABLE[views.dialect]) else 0
+            # Tables made by code that does not record versions (a case record opened straight on
+            # an empty store) are at the newest shape that code knew: each later change found there
+            # counts as done, up to the first one missing.
+            for migration in migrations[1:] if version else ():
+                check = migration.present.get(views.dialect)
+                if check is None or cursor.execute(check).fetchone() is None:
+                    break
+                version = migration.version
     done = {a.version for a in applied} | set(range(1, version + 1))
     return SchemaStatus(
         version=version,
@@ -122,14 +165,17 @@ def upgrade(views: ViewStore, by: str, migrations: Sequence[Migration] = MIGRATI
     applied: list[int] = []
     with views.transaction() as cursor:
         _create_schema_table(cursor)
-        if not status.recorded and status.version >= 1:
-            _record(cursor, migrations[0], f"{by} (found written before versions were recorded)")
+        if not status.recorded:
+            for found in (m for m in migrations if m.version <= status.version):
+                _record(cursor, found, f"{by} (found written before versions were recorded)")
     for migration in migrations:
         if migration.version not in status.pending:
             continue
         with views.transaction() as cursor:
-            for statement in migration.statements.get(views.dialect, ()):
-                cursor.execute(statement)
+            check = migration.present.get(views.dialect)
+            if check is None or cursor.execute(check).fetchone() is None:
+                for statement in migration.statements.get(views.dialect, ()):
+                    cursor.execute(statement)
             _record(cursor, migration, by)
         applied.append(migration.version)
     return applied

@@ -1,4 +1,11 @@
-"""The payment outbox: one row per ``PaymentIssued`` event, for the council's finance system.
+"""The payment outbox: one message per event that moves money or changes what finance pays, for
+the council's finance system.
+
+Each message has a ``kind`` (``MESSAGE_KINDS``): a payment (a slot's payment, a catch-up, an
+ending's final payment), a reissue (a slot paid again after a recorded failure), a suspension, a
+resumption, a stop (the agreement ended) or a recovery (money recovered under the agreement). A
+payment or a reissue pays ``amount_pence`` for ``slot``; the others name the agreement (``slot``
+0) and, for a recovery, the amount recovered and who it is recovered from (``payee_type``).
 
 Each row names who is paid: the payee type (the person, their authorised person or nominee, a
 third-party managed account or an ISF provider), the payee's id on the case (a person or their
@@ -18,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -27,6 +34,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 OUTBOX_TABLE = "payment_outbox"
 COLUMNS = (
+    "kind",
     "case_id",
     "event_version",
     "agreement_id",
@@ -41,19 +49,26 @@ COLUMNS = (
 # Who is paid (issue 18): added to the table after it first shipped, so each has a default (an
 # instruction recorded before names no payee) and an existing table gains them on start.
 PAYEE_COLUMNS = ("payee_type", "payee_id", "payee_reference")
+# What a message tells finance to do (issue 14): payments pay, the rest change what is paid.
+PAYING_KINDS = ("payment", "reissue")
+MESSAGE_KINDS = (*PAYING_KINDS, "suspension", "resumption", "stop", "recovery")
 
 
 class PaymentInstruction(BaseModel):
-    """One instruction to the finance system: pay ``amount_pence`` for one schedule slot."""
+    """One message to the finance system: pay ``amount_pence`` for one schedule slot (a payment or a
+    reissue), or suspend, resume, stop or recover under an agreement."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     instruction_id: int = Field(ge=1, description="increases with every instruction; the reader's position")
+    kind: Literal["payment", "reissue", "suspension", "resumption", "stop", "recovery"] = Field(
+        default="payment", description="what finance is told: pay, pay again, suspend, resume, stop, or recover"
+    )
     case_id: UUID
     event_version: int = Field(ge=1, description="the PaymentIssued event's version in the case")
     agreement_id: str
-    slot: int = Field(ge=1)
-    amount_pence: int
+    slot: int = Field(ge=0, description="the schedule slot paid; 0 on a message that pays no slot")
+    amount_pence: int = Field(description="paid (a payment or reissue) or recovered (a recovery); 0 otherwise")
     payment_reference: str
     issued_at: AwareDatetime
     payee_type: str = Field(
@@ -66,6 +81,7 @@ class PaymentInstruction(BaseModel):
 
 
 class OutboxRow(NamedTuple):
+    kind: str
     case_id: UUID
     event_version: int
     agreement_id: str
@@ -96,8 +112,12 @@ def outbox_rows(stored_events: Sequence[StoredEvent]) -> list[OutboxRow]:
         issued_at = datetime.fromisoformat(instruction["issued_at"])
         if issued_at.tzinfo is None:
             raise ValueError("a payment instruction's issued_at must carry its time zone")
+        kind = str(instruction.get("kind", "payment"))
+        if kind not in MESSAGE_KINDS:
+            raise ValueError(f"a finance message of unknown kind {kind!r}")
         rows.append(
             OutboxRow(
+                kind=kind,
                 case_id=case_id,
                 event_version=event.originator_version,
                 agreement_id=str(instruction["agreement_id"]),
@@ -114,6 +134,20 @@ def outbox_rows(stored_events: Sequence[StoredEvent]) -> list[OutboxRow]:
 def read_instructions(recorder: HasInstructions, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
     """Instructions with ``instruction_id > after_id``, oldest first, at most ``limit`` of them."""
     return recorder.payment_instructions(after_id=after_id, limit=limit)
+
+
+def every_instruction(recorder: HasInstructions, page: int = 1000) -> list[PaymentInstruction]:
+    """Every message in the outbox, oldest first, read a page at a time."""
+    found: list[PaymentInstruction] = []
+    while batch := recorder.payment_instructions(after_id=found[-1].instruction_id if found else 0, limit=page):
+        found += batch
+    return found
+
+
+def instruction_of(recorder: HasInstructions, instruction_id: int) -> PaymentInstruction | None:
+    """The one message with this id, or None."""
+    found = recorder.payment_instructions(after_id=instruction_id - 1, limit=1) if instruction_id >= 1 else []
+    return found[0] if found and found[0].instruction_id == instruction_id else None
 
 
 def _check_page(after_id: int, limit: int) -> None:
@@ -134,7 +168,7 @@ def _sqlite_time(when: datetime) -> str:
 def sqlite_create_statements(table: str = OUTBOX_TABLE) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {table} ("
-        "instruction_id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "instruction_id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL DEFAULT 'payment', "
         "case_id TEXT NOT NULL, event_version INTEGER NOT NULL, "
         "agreement_id TEXT NOT NULL, slot INTEGER NOT NULL, amount_pence INTEGER NOT NULL, "
         "payment_reference TEXT NOT NULL, issued_at TEXT NOT NULL, "
@@ -162,6 +196,7 @@ def insert_outbox_rows_sqlite(cursor: Any, rows: Sequence[OutboxRow], table: str
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
         [
             (
+                r.kind,
                 r.case_id.hex,
                 r.event_version,
                 r.agreement_id,
@@ -190,6 +225,7 @@ def select_instructions_sqlite(
     return [
         PaymentInstruction(
             instruction_id=r["instruction_id"],
+            kind=r["kind"],
             case_id=UUID(r["case_id"]),
             event_version=r["event_version"],
             agreement_id=r["agreement_id"],
@@ -222,7 +258,7 @@ def postgres_statements(schema: str, table: str) -> PostgresOutboxStatements:
         create=[
             SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
-                "instruction_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                "instruction_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind text NOT NULL DEFAULT 'payment', "
                 "case_id uuid NOT NULL, event_version bigint NOT NULL, "
                 "agreement_id text NOT NULL, slot integer NOT NULL, amount_pence bigint NOT NULL, "
                 "payment_reference text NOT NULL, issued_at timestamptz NOT NULL, "

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.case.base import CaseEvent, CommandContext, Recording
 from domain.case.interim import InterimSteps
-from domain.case.payments import PaymentSteps, payee_of, payment_instruction
+from domain.case.payments import PaymentSteps, agreement_message, payee_of, payment_instruction
 from domain.case.rules import (
     account_closes_after_the_agreement_ends,
     account_must_be_settled_to_close,
@@ -261,6 +261,12 @@ class EndingSteps(Recording):
             agreement = case.state.agreements[self.agreement_id]
             agreement.recovered_overpayment_pence += self.amount_pence
             agreement.recovered_pence += self.amount_pence
+
+        def payment_instruction(self) -> dict[str, str | int]:
+            """Finance is told of the recovery: how much, from whom (docs/payments-outbox.md)."""
+            return agreement_message(
+                self, "recovery", amount_pence=self.amount_pence, recovered_from=self.recovered_from.value
+            )
 
         def explained(self) -> tuple[str, dict[str, Any]]:
             text = (

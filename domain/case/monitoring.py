@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from domain.case.base import CaseEvent, CommandContext, Recording
+from domain.case.payments import agreement_message
 from domain.case.rules import (
     agreement_must_exist,
     direct_payment_account_must_be_open,
@@ -133,6 +134,12 @@ class MonitoringSteps(Recording):
             agreement.recovered_pence += self.amount_pence
             agreement.balance_pence -= self.amount_pence
 
+        def payment_instruction(self) -> dict[str, str | int]:
+            """Finance is told of the recovery: how much, from whom (docs/payments-outbox.md)."""
+            return agreement_message(
+                self, "recovery", amount_pence=self.amount_pence, recovered_from=self.recovered_from.value
+            )
+
         def explained(self) -> tuple[str, dict[str, Any]]:
             held = "an unrecorded balance" if self.balance_pence is None else format_pounds(self.balance_pence)
             text = (
@@ -166,6 +173,12 @@ class MonitoringSteps(Recording):
             agreement.recovered_pence += self.amount_pence
             agreement.recovered_misspent_pence += self.amount_pence
 
+        def payment_instruction(self) -> dict[str, str | int]:
+            """Finance is told of the recovery: how much, from whom (docs/payments-outbox.md)."""
+            return agreement_message(
+                self, "recovery", amount_pence=self.amount_pence, recovered_from=self.recovered_from.value
+            )
+
         def explained(self) -> tuple[str, dict[str, Any]]:
             text = (
                 f"{format_pounds(self.amount_pence)} was recovered under {self.agreement_id} as money not used "
@@ -194,6 +207,12 @@ class MonitoringSteps(Recording):
         reason: str
         person_id: str = ""
         recovered_from: RecoveredFrom = RecoveredFrom.PERSON
+
+        def payment_instruction(self) -> dict[str, str | int]:
+            """Finance is told of the recovery: how much, from whom (docs/payments-outbox.md)."""
+            return agreement_message(
+                self, "recovery", amount_pence=self.amount_pence, recovered_from=self.recovered_from.value
+            )
 
         def explained(self) -> tuple[str, dict[str, Any]]:
             text = (

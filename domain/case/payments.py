@@ -72,6 +72,36 @@ def payment_instruction(event: IssuingEvent, slot: int) -> dict[str, str | int]:
     return instruction
 
 
+class AgreementEvent(Protocol):
+    """An event under an agreement that changes what finance pays: a suspension, a resumption, a
+    stop, a recovery."""
+
+    originator_id: UUID
+    originator_version: int
+    agreement_id: str
+    timestamp: datetime
+
+
+def agreement_message(
+    event: AgreementEvent, kind: str, *, amount_pence: int = 0, recovered_from: str = ""
+) -> dict[str, str | int]:
+    """What the finance system is told for an event that pays no slot (slot 0): its kind, the
+    agreement, and for a recovery the amount and who it is recovered from. The reference names the
+    event (``<agreement_id>-<kind>-v<version>``), so it is the same however often it is read."""
+    message: dict[str, str | int] = {
+        "kind": kind,
+        "case_id": event.originator_id.hex,
+        "agreement_id": event.agreement_id,
+        "slot": 0,
+        "amount_pence": amount_pence,
+        "payment_reference": f"{event.agreement_id}-{kind}-v{event.originator_version}",
+        "issued_at": event.timestamp.isoformat(),
+    }
+    if recovered_from:
+        message["payee_type"] = recovered_from
+    return message
+
+
 def payee_of(agreement: Agreement) -> dict[str, str]:
     """Who an agreement's payments pay, as its issuing events record it."""
     return {
@@ -211,6 +241,9 @@ class PaymentSteps(Recording):
         payee_type: str = ""
         payee_id: str = ""
         payee_reference: str = ""
+        # Which attempt at the slot this is: 2 or more after a recorded failure, a reissue to finance
+        # (recorded from issue 14 on; 1 on events recorded before).
+        attempt: int = 1
 
         def apply(self, case: Recording) -> None:
             agreement = case.state.agreements[self.agreement_id]
@@ -223,7 +256,10 @@ class PaymentSteps(Recording):
         def payment_instruction(self) -> dict[str, str | int]:
             """What the finance system is told to pay; the store writes it to the payment outbox in
             the same transaction as this event (see docs/payments-outbox.md)."""
-            return payment_instruction(self, self.slot)
+            instruction = payment_instruction(self, self.slot)
+            if self.attempt > 1:
+                instruction["kind"] = "reissue"
+            return instruction
 
     class PaymentFailed(CaseEvent):
         """An issued payment failed; the slot may be paid again."""
@@ -251,6 +287,9 @@ class PaymentSteps(Recording):
             agreement.status = "suspended"
             agreement.stopped_on = (self.effective_at or self.timestamp).date()
 
+        def payment_instruction(self) -> dict[str, str | int]:
+            return agreement_message(self, "suspension")
+
     class DirectPaymentsResumed(CaseEvent):
         """Suspended payments were resumed, with the reason."""
 
@@ -261,6 +300,9 @@ class PaymentSteps(Recording):
             agreement = case.state.agreements[self.agreement_id]
             agreement.status = "active"
             agreement.stopped_on = None
+
+        def payment_instruction(self) -> dict[str, str | int]:
+            return agreement_message(self, "resumption")
 
     class DirectPaymentAgreementEnded(CaseEvent):
         """A direct payment agreement ended; no further payments."""
@@ -275,6 +317,9 @@ class PaymentSteps(Recording):
             if agreement.status != "suspended":  # an end during a suspension: the stop began with it
                 agreement.stopped_on = self.ended_on or (self.effective_at or self.timestamp).date()
             agreement.status = "stopped"
+
+        def payment_instruction(self) -> dict[str, str | int]:
+            return agreement_message(self, "stop")
 
     def make_direct_payment_agreement(
         self,
@@ -380,6 +425,7 @@ class PaymentSteps(Recording):
             amount_pence=scheduled.amount_pence,
             payment_reference=payment_reference,
             **payee_of(agreement),
+            attempt=scheduled.failures + 1,
         )
 
     def record_payment_failure(self, ctx: CommandContext, *, agreement_id: str, slot: int, reason: str) -> None:

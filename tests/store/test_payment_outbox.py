@@ -108,7 +108,7 @@ def test_repeating_the_issue_command_adds_no_instruction(record: CaseRecord):
     assert [r.payment_reference for r in instructions(record)] == ["PAY-0001"]
 
 
-def test_a_suspended_payment_is_refused_and_gives_no_instruction(record: CaseRecord):
+def test_a_suspended_payment_is_refused_and_finance_is_told_of_the_suspension_only(record: CaseRecord):
     s = signed_off_with_agreement(record)
     record.handle(s.schedule_payment(1))
     record.handle(s.suspend())
@@ -117,7 +117,9 @@ def test_a_suspended_payment_is_refused_and_gives_no_instruction(record: CaseRec
         record.handle(s.issue_payment(1))
 
     assert refused.value.code == "payments_suspended"
-    assert instructions(record) == []
+    told = instructions(record)
+    assert [(m.kind, m.slot, m.amount_pence) for m in told] == [("suspension", 0, 0)]
+    assert told[0].payment_reference == f"dp-1-suspension-v{told[0].event_version}"
 
 
 def test_a_retried_payment_activity_instructs_the_finance_system_once(record: CaseRecord):

@@ -73,13 +73,17 @@ def test_a_store_written_before_versions_upgrades_then_verifies_and_rebuilds_ide
     record = CaseRecord(env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
     try:
         before = schema_status(views)
-        assert (before.version, before.recorded, before.pending) == (1, False, [])
-        assert upgrade(views, by="admin-1") == []  # the baseline, now recorded
+        assert (before.version, before.recorded, before.pending) == (1, False, [2])
+        # The baseline is recorded as found; migration 2 gives the outbox's messages their kind.
+        assert upgrade(views, by="admin-1") == [2]
         after = schema_status(views)
         assert after.recorded and after.current
         assert [(a.version, a.applied_by) for a in after.applied] == [
-            (1, "admin-1 (found written before versions were recorded)")
+            (1, "admin-1 (found written before versions were recorded)"),
+            (2, "admin-1"),
         ]
+        with views.read() as cursor:
+            assert cursor.execute("SELECT kind FROM payment_outbox").fetchall() == []  # the column is there
         assert upgrade(views, by="admin-1") == []
         # The views are derived: this release shapes them (a column added since the fixture was
         # made, say), so an upgrade ends with a rebuild, as deploy/README.md says. After it the

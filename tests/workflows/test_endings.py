@@ -58,8 +58,9 @@ async def test_a_review_that_closes_the_adults_plan_ends_her_direct_payment_and_
     assert [(s.agreement_id, s.final_payment_pence) for s in settled] == [("dp-1", FOUR_WEEKLY * 14 // 28)]
     await eventually(lambda: len(events_named(case_record, story, "FinalPaymentIssued")) == 1, "the final payment")
     instructions = case_record.recorder.payment_instructions()  # type: ignore[attr-defined]
-    assert [(i.agreement_id, i.amount_pence) for i in instructions if i.case_id == story.case_id] == [
-        ("dp-1", FOUR_WEEKLY // 2)
+    assert sorted((i.kind, i.agreement_id, i.amount_pence) for i in instructions if i.case_id == story.case_id) == [
+        ("payment", "dp-1", FOUR_WEEKLY // 2),
+        ("stop", "dp-1", 0),
     ]
 
     # No further review for her: none was scheduled by the close, and none still open names her.

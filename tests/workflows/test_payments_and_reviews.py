@@ -59,7 +59,10 @@ async def test_slots_are_paid_once_nothing_is_paid_while_suspended_and_ending_st
     await send(client, story.end_agreement(reason="moved to a council-managed service"))
     await payments.result()
     instructions = case_record.recorder.payment_instructions()  # type: ignore[attr-defined]
-    assert sorted(i.slot for i in instructions if i.case_id == story.case_id) == [1, 2, 4]
+    told = [i for i in instructions if i.case_id == story.case_id]
+    assert sorted(i.slot for i in told if i.kind == "payment") == [1, 2, 4]
+    # Finance is told of the suspension, the resumption and the stop as they were recorded.
+    assert [i.kind for i in told if i.kind != "payment"] == ["suspension", "resumption", "stop"]
 
 
 async def test_a_review_requested_for_the_carer_prompts_one_for_the_adult(

@@ -41,7 +41,8 @@ def _outbox(store: Path, story: Scenario) -> list[tuple[int, int]]:
     try:
         with sqlite3.connect(store) as conn:
             rows = conn.execute(
-                "SELECT slot, amount_pence FROM payment_outbox WHERE case_id=? ORDER BY instruction_id",
+                "SELECT slot, amount_pence FROM payment_outbox WHERE case_id=? AND kind IN ('payment', 'reissue') "
+                "ORDER BY instruction_id",
                 (story.case_id.hex,),
             ).fetchall()
     except sqlite3.Error:
