@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from temporalio.client import Client
@@ -50,6 +51,9 @@ class Backend:
     # The deployment's other councils by GSS code, each with a backend of its own over its own
     # partition (decision 0040); empty when the deployment serves the configured council alone.
     councils: dict[str, Backend] = field(default_factory=dict)
+    # Since when the payment outbox has told finance of suspensions, resumptions, stops and
+    # recoveries (migration 2's recording); before it, only of payments (decision 0043).
+    finance_messages_since: datetime | None = None
     # When each key was last used, beside the views (made here: every backend has the views).
     key_use: KeyUse = field(init=False)
     # This process's own counters for /metrics (api/metrics.py).

@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import allow, backend
 from api.backend import Backend
 from api.commands import CommandResult, IdempotencyKey, run_command
+from api.finance import Unacknowledged, unacknowledged
 from api.keys import ApiUser
 from api.queries import Limit, MinPosition, Team
-from api.roles import OPERATIONS
+from api.roles import OPERATIONS, UNACKNOWLEDGED_WATCHERS
 from domain.commands.base import Identifier, Reason
 from domain.errors import NotFound, RuleViolation
 from domain.vocabulary import Stage
@@ -142,6 +143,23 @@ async def counts(user: Ops, app: App, team: Team = None, min_position: MinPositi
         position=position,
         accounts_to_close=accounts,
         by_stage={stage: StageCounts(open=n, overdue=late.get(stage, 0)) for stage, n in sorted(open_cases.items())},
+    )
+
+
+@router.get(
+    "/finance-unacknowledged",
+    response_model=Unacknowledged,
+    summary="Payment outbox messages finance has not acknowledged in the council's time (ids only)",
+)
+async def finance_unacknowledged(
+    user: Annotated[ApiUser, Depends(allow(UNACKNOWLEDGED_WATCHERS))], app: App
+) -> Unacknowledged:
+    return await asyncio.to_thread(
+        unacknowledged,
+        app.record,
+        app.log,
+        acknowledgement_hours=app.service_levels.finance_acknowledgement_hours,
+        now=datetime.now(UTC),
     )
 
 

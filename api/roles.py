@@ -146,3 +146,9 @@ POLICY_PUBLISHERS = frozenset({ADMIN})
 # Simulating a candidate rule set over the open cases (decision 0039): admins over every open case,
 # team managers over the open cases their need to know covers; figures and ids only.
 POLICY_SIMULATORS = frozenset({TM, ADMIN})
+# The finance interface (decision 0043): finance officers read the outbox's messages as a feed,
+# acknowledge each and reconcile; auditors read what finance read and acknowledged. Ids and
+# amounts only. Operations see messages finance has not acknowledged in time (ids only).
+FINANCE_READERS = frozenset({FIN, AUD})
+FINANCE_ACKNOWLEDGERS = frozenset({FIN})
+UNACKNOWLEDGED_WATCHERS = frozenset({OPS, ADMIN, FIN})

@@ -19,7 +19,7 @@ import structlog
 
 from config.councils import RegisteredCouncil, council_settings, prepare_partition, registered, task_queue_of
 from config.logging import configure_logging, log_command
-from config.schema import record_new_store, require_runnable, schema_status
+from config.schema import OUTBOX_KINDS, applied_at, record_new_store, require_runnable, schema_status
 from config.settings import METRICS_TOKEN_FILE, Settings
 from config.temporal_settings import TemporalSettings, TemporalTLS
 from domain.application import CaseRecord
@@ -209,6 +209,7 @@ def build_backend(
         payload_codec=temporal.data_converter.payload_codec,
         web_ui_origin=web_ui_origin,
         metrics_token=metrics_token(settings.metrics_token_file),
+        finance_messages_since=applied_at(views, OUTBOX_KINDS),
     )
 
 

@@ -64,6 +64,9 @@ class ServiceLevels(BaseModel):
     light_touch_return_weeks: int = Field(default=52, ge=1, le=52)
     light_touch_below_pence_a_year: int = Field(default=500_000, ge=0)
     monitoring_return_grace_days: int = Field(default=28, ge=0, le=92)
+    # A message in the payment outbox finance has not acknowledged this long after it was recorded
+    # is shown to operations (GET /ops/finance-unacknowledged; decision 0043).
+    finance_acknowledgement_hours: int = Field(default=72, ge=1, le=2160)
 
     def deadlines(self, state: CaseState) -> list[Deadline]:
         """Every deadline open on the case: its stage's, each scheduled review's, interim support's review by

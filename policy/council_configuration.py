@@ -67,6 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("service_levels.light_touch_return_weeks", "service_levels", "light_touch_return_weeks"),
     Setting("service_levels.light_touch_below_pence_a_year", "service_levels", "light_touch_below_pence_a_year"),
     Setting("service_levels.monitoring_return_grace_days", "service_levels", "monitoring_return_grace_days"),
+    Setting("service_levels.finance_acknowledgement_hours", "service_levels", "finance_acknowledgement_hours"),
     Setting(
         "service_levels.interim_support_review_within_days",
         "council",

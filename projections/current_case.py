@@ -167,6 +167,12 @@ def current_case(cursor: ViewCursor, case_id: str) -> CurrentCase | None:
     return select_one(cursor, CurrentCase, CASE, "WHERE case_id = ?", (case_id,))
 
 
+def case_versions(cursor: ViewCursor, case_id: str | None = None) -> dict[str, int]:
+    """The version of each case (or of one) the views have reached."""
+    where, params = ("WHERE case_id = ?", (case_id,)) if case_id is not None else ("", ())
+    return {r[0]: int(r[1]) for r in cursor.execute(f"SELECT case_id, version FROM {CASE} {where}", params).fetchall()}
+
+
 def people_on(cursor: ViewCursor, case_id: str) -> list[CasePerson]:
     """The adult first, then each carer, by id."""
     return select(cursor, CasePerson, PERSON, "WHERE case_id = ? ORDER BY kind, person_id", (case_id,))

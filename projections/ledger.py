@@ -53,7 +53,8 @@ its figure, so each figure is the sum of its entries:
 - ``recovered`` (+, agreement): unspent funds recovered; ``recovered_misspent`` (+, agreement): money
   misspent recovered; ``recovered_after_stop`` (+, agreement): payments made after a stop recovered.
   Together they make ``recovered_pence``.
-- ``suspended`` / ``resumed`` (agreement): no money moves; ``amount_pence`` is NULL.
+- ``suspended`` / ``resumed`` / ``stopped`` (agreement): no money moves; ``amount_pence`` is NULL.
+  (``stopped``: the agreement ended; its ``committed`` line, if any, follows it.)
 - ``reablement_cost`` (+, person) and ``charged_to_person`` (person, always 0): a period of
   reablement started, what it costs the council for the period and what the person is charged for
   it — nothing, reablement being free (decision 0032). Neither is part of a figure above: the
@@ -372,6 +373,10 @@ class BudgetLedgerView(CaseRowsView):
     def resumed(self, state: CaseState, event: Case.DirectPaymentsResumed) -> list[Movement]:
         return self._on(state, "resumed", event.agreement_id, None)
 
+    @handles(Case.DirectPaymentAgreementEnded)
+    def stopped(self, state: CaseState, event: Case.DirectPaymentAgreementEnded) -> list[Movement]:
+        return self._on(state, "stopped", event.agreement_id, None)
+
     @handles(Case.MonitoringReturnReceived)
     def returned(self, state: CaseState, event: Case.MonitoringReturnReceived) -> list[Movement]:
         return self._on(state, "underspend_reported", event.agreement_id, event.underspend_pence)
@@ -458,6 +463,31 @@ def ledger_of(cursor: ViewCursor, case_id: str) -> LedgerRow | None:
 def entries_of(cursor: ViewCursor, case_id: str) -> list[LedgerEntry]:
     """The case's movements in the order they were recorded."""
     return select(cursor, LedgerEntry, ENTRY, "WHERE case_id = ? ORDER BY version, seq", (case_id,))
+
+
+# The entries finance is told of, each by one message of the payment outbox (decision 0043): the
+# message's kind for each.
+TOLD_TO_FINANCE = {
+    "paid": ("payment", "reissue"),
+    "suspended": ("suspension",),
+    "resumed": ("resumption",),
+    "stopped": ("stop",),
+    "recovered": ("recovery",),
+    "recovered_misspent": ("recovery",),
+    "recovered_after_stop": ("recovery",),
+    "recovered_overpayment": ("recovery",),
+}
+
+
+def entries_told_to_finance(cursor: ViewCursor, case_id: str | None = None) -> list[LedgerEntry]:
+    """The movements finance is told of (``TOLD_TO_FINANCE``), of one case or every case, in order."""
+    kinds = tuple(TOLD_TO_FINANCE)
+    where = f"WHERE kind IN ({', '.join('?' for _ in kinds)})"
+    params: tuple[str, ...] = kinds
+    if case_id is not None:
+        where += " AND case_id = ?"
+        params = (*kinds, case_id)
+    return select(cursor, LedgerEntry, ENTRY, where + " ORDER BY case_id, version, seq", params)
 
 
 class LedgerPart(ViewRow):

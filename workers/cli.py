@@ -23,8 +23,10 @@ from domain.policy import policy_stream_id
 from domain.timeline import TimelineEntry, timeline_entry
 
 if TYPE_CHECKING:
+    from api.access_log import AccessLog
     from config.checkpoint_settings import CheckpointSettings
     from config.settings import Settings
+    from projections.store import ViewStore
 
 app = typer.Typer(help="carecase: the case record for personal budgets and direct payments", no_args_is_help=True)
 audit_app = typer.Typer(help="Auditors' checks: hash chains and as-of reconstruction", no_args_is_help=True)
@@ -47,6 +49,12 @@ export_app = typer.Typer(help="A person's record exported for them or the counci
 app.add_typer(export_app, name="export")
 policy_app = typer.Typer(help="Council policy: publish a RAS rule set, see what is published", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+
+finance_app = typer.Typer(
+    help="The finance interface: the day's batch file, the reconciliation, messages not acknowledged",
+    no_args_is_help=True,
+)
+app.add_typer(finance_app, name="finance")
 
 councils_app = typer.Typer(help="The councils this deployment serves, each in its own partition", no_args_is_help=True)
 app.add_typer(councils_app, name="councils")
@@ -1008,6 +1016,118 @@ def restore_check() -> None:
         _report_restore_check(record, settings, CheckpointSettings.from_environment())
     finally:
         record.close()
+
+
+def _finance_parts() -> tuple[CaseRecord, Settings, ViewStore, AccessLog]:
+    """The case record, the settings, the views and the finance acknowledgements log, opened."""
+    from api.access_log import AccessLog
+    from config.bootstrap import build_view_store
+    from config.settings import Settings
+
+    settings = Settings.from_environment()
+    record = build_case_record(settings)
+    views = build_view_store(settings)
+    return record, settings, views, AccessLog(views)
+
+
+@finance_app.command("export")
+def finance_export(
+    day: Annotated[str, typer.Option("--date", help="The council's business day (Europe/London), YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option("--out", help="The batch file to write (CSV); refused if it exists")],
+) -> None:
+    """Write the day's payment outbox messages as finance's batch file: a header record, one record
+    per message, and the control totals (count and sum in pence). The same day gives the same bytes."""
+    from datetime import date
+
+    from eventstore.finance_batch import batch_file, control_totals, messages_of_day
+    from eventstore.outbox import every_instruction
+    from eventstore.private_files import open_private_text
+
+    try:
+        batch_day = date.fromisoformat(day)
+    except ValueError:
+        typer.echo(f"--date: {day!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    if out.exists():
+        typer.echo(f"--out: {out} exists; a batch file is never overwritten", err=True)
+        raise typer.Exit(2)
+    record, settings, views, _log = _finance_parts()
+    try:
+        messages = messages_of_day(every_instruction(record), batch_day)
+    finally:
+        record.close()
+        views.close()
+    text = batch_file(messages, day=batch_day, council_code=settings.council.council_code)
+    with open_private_text(out, "w") as handle:
+        handle.write(text)
+    totals = control_totals(messages)
+    typer.echo(f"wrote {totals.count} message(s), {totals.sum_pence} pence in all, for {batch_day} to {out}")
+
+
+@finance_app.command("reconcile")
+def finance_reconcile(
+    case: CaseOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compare the budget ledger with the messages finance was sent, per case, and name every
+    difference; exit 1 when there is one. Run it with the views caught up (`carecase projections run`)."""
+    from api.finance import reconciliation
+    from config.schema import OUTBOX_KINDS, applied_at
+
+    case_id = _case_id(case) if case else None
+    record, settings, views, log = _finance_parts()
+    try:
+        report = reconciliation(
+            record,
+            views,
+            log,
+            messages_since=applied_at(views, OUTBOX_KINDS),
+            acknowledgement_hours=settings.service_levels.finance_acknowledgement_hours,
+            now=datetime.now(UTC),
+            case_id=case_id,
+        )
+    finally:
+        record.close()
+        views.close()
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(
+            f"{report.cases} case(s): {report.ledger_entries} ledger movement(s), {report.messages} message(s), "
+            f"{report.matched} matched; paid {report.paid_pence_in_ledger}p in the ledger, "
+            f"{report.paid_pence_in_messages}p in the messages"
+        )
+        for d in report.differences:
+            typer.echo(f"{d.case_id} v{d.event_version} {d.problem}: {d.detail}")
+        typer.echo(
+            f"{len(report.differences)} difference(s); {report.unacknowledged} message(s) not acknowledged, "
+            f"{len(report.overdue_acknowledgements)} of them older than {report.acknowledgement_hours} hour(s)"
+        )
+    raise typer.Exit(1 if report.differences else 0)
+
+
+@finance_app.command("unacknowledged")
+def finance_unacknowledged(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Messages finance has not acknowledged within the council's time, oldest first (ids only)."""
+    from api.finance import unacknowledged
+
+    record, settings, views, log = _finance_parts()
+    try:
+        late = unacknowledged(
+            record,
+            log,
+            acknowledgement_hours=settings.service_levels.finance_acknowledgement_hours,
+            now=datetime.now(UTC),
+        )
+    finally:
+        record.close()
+        views.close()
+    if as_json:
+        typer.echo(late.model_dump_json(indent=2))
+        return
+    for item in late.items:
+        typer.echo(f"{item.instruction_id:>8}  {item.case_id}  {item.kind:<11} {item.hours_unacknowledged} h")
+    typer.echo(f"{late.count} message(s) not acknowledged within {late.acknowledgement_hours} hour(s)")
 
 
 @councils_app.command("add")

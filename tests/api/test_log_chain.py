@@ -1,6 +1,7 @@
-"""The access log and the operations log are hash chains: two writers on one database (two API
-processes) queue for the next link and never fork the chain, on SQLite and on PostgreSQL; an
-edited or removed row is named by its sequence number."""
+"""The access log, the operations log and finance's acknowledgements are hash chains: two writers
+on one database (two API processes) queue for the next link and never fork the chain, and two
+finance systems acknowledging the same messages leave one acknowledgement each, on SQLite and on
+PostgreSQL; an edited or removed row is named by its sequence number."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 
 from api.access_log import AccessLog
 from domain.application import CaseRecord
+from domain.errors import RuleViolation
 from projections.store import view_store_from_env
 
 
@@ -17,6 +19,7 @@ def test_two_writers_on_one_database_keep_one_unbroken_chain(record: CaseRecord,
         logs = [AccessLog(store) for store in stores]
         start = threading.Barrier(2)
         failures: list[BaseException] = []
+        refusals: list[int] = []
 
         def write(log: AccessLog, writer: int) -> None:
             try:
@@ -28,6 +31,16 @@ def test_two_writers_on_one_database_keep_one_unbroken_chain(record: CaseRecord,
                     log.ops_action(
                         user_id=f"ops-{writer}", role="ops", action="retry", case_id=f"{n:032x}", reason="r", outcome={}
                     )
+                    # Both finance systems acknowledge every message, each under its own reference:
+                    # one acknowledgement stands per message, the other is refused.
+                    try:
+                        log.acknowledge(
+                            user_id=f"fin-{writer}", role="finance_officer", instruction_id=n + 1,
+                            case_id=f"{n:032x}", finance_reference=f"W{writer}-{n}",
+                        )  # fmt: skip
+                    except RuleViolation as refused:
+                        assert refused.code == "instruction_acknowledged_under_another_reference"
+                        refusals.append(n + 1)
             except BaseException as error:  # reported below: a thread's failure must fail the test
                 failures.append(error)
 
@@ -41,7 +54,10 @@ def test_two_writers_on_one_database_keep_one_unbroken_chain(record: CaseRecord,
         assert {name: (r.rows, r.intact) for name, r in reports.items()} == {
             "api_access_log": (120, True),
             "ops_action_log": (120, True),
+            "finance_ack_log": (60, True),
         }
+        assert sorted(refusals) == list(range(1, 61))
+        assert sorted(logs[1].acknowledgements()) == list(range(1, 61))
         seqs = [row["seq"] for row in logs[1].reads(case_id=None, user_id=None, limit=1000)]
         assert seqs == list(range(120, 0, -1))
     finally:

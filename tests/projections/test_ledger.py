@@ -328,6 +328,7 @@ def test_a_direct_payment_case_has_one_entry_per_movement(record: CaseRecord, vi
         # advance for 2 February on, was all paid for days after the ending (5 January).
         ("InvolvementEnded", "committed", ADULT, None, -A_YEAR),
         ("FinalSettlementWorkedOut", "overpaid", ADULT, "dp-1", PAYMENT),
+        ("DirectPaymentAgreementEnded", "stopped", ADULT, "dp-1", None),
     ]
     assert [at for *_, at in entries(view_store, s.case_id)] == [
         events[version - 1].timestamp.isoformat() for version, *_ in entries(view_store, s.case_id)
