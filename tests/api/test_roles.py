@@ -27,6 +27,7 @@ PATH_VALUES = {
     "person_id": "adult-1",
     "key_id": "k-0000000000000000",  # no such key: an admin gets past the role check to a 404
     "rule_set_id": "northmoor-ras",
+    "kind": "eligibility_determination",
 }
 QUERY = {"/audit/cases/{case_id}/as-of": {"at": "2026-01-01T00:00:00Z"}}
 

@@ -2,4 +2,4 @@
 
 import pytest
 
-pytest.register_assert_rewrite("tests.documents.lifecycle")
+pytest.register_assert_rewrite("tests.documents.lifecycle", "tests.domain.story")
