@@ -23,6 +23,7 @@ from api import admin, audit, codec, errors, finance, metrics, ops, policy, quer
 from api.backend import Backend
 from api.commands import command_router
 from api.console import router as console
+from api.documents import router as documents
 from api.examples import examples_in_force
 from api.limits import BodySizeLimit
 
@@ -101,6 +102,7 @@ def create_app(backend: Backend | BackendFactory | None = None) -> FastAPI:
     app.include_router(command_router())
     app.include_router(queries.router)
     app.include_router(audit.router)
+    app.include_router(documents.router)
     app.include_router(ops.router)
     app.include_router(codec.router)
     app.include_router(admin.router)

@@ -454,6 +454,14 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
             "given_on": "2026-03-25",
             "version": 40,
         },
+        "RecordDocumentIssued": {
+            "kind": "personal_budget_statement",
+            "person_id": ADULT,
+            "source_versions": [14, 16, 21],
+            "document_format": "pdf",
+            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "sent_by": "post",
+        },
     }
 
 

@@ -119,6 +119,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "RecordReceivingCouncilAssessment": CASEWORK,
     "ContinueMeetingNeedsAfterMove": frozenset({TM, HOS}),
     "RecordPersonRecordGiven": CASEWORK,
+    # A document for the person (eligibility, statement, plan, agreement, review, challenge) given to them.
+    "RecordDocumentIssued": CASEWORK,
 }
 
 # Commands only a team manager of the case's own team may send (need to know, api/need_to_know.py).
@@ -132,6 +134,8 @@ CASE_READERS = frozenset({SW, TM, PANEL, HOS, FIN, AUD})
 WORKLIST_READERS = frozenset({SW, TM, PANEL, HOS, FIN})
 FIGURE_READERS = frozenset({TM, HOS, AUD, ADMIN})  # council-wide counts, no personal details
 AUDITORS = frozenset({AUD})
+# Documents for the person (decision 0044): the case's social worker and team, and auditors.
+DOCUMENT_READERS = frozenset({SW, TM, AUD})
 # "Is this person known to us?" (GET /people): those who take referrals, and auditors.
 PEOPLE_SEARCHERS = frozenset({SW, TM, AUD})
 OPERATIONS = frozenset({OPS, ADMIN})

@@ -454,9 +454,9 @@ class CaseRecord(Application[UUID]):
         version = self.version_as_of(case_id, instant)
         return None if version is None else self.case_at_version(case_id, version)
 
-    def stored_events(self, case_id: UUID) -> list[Any]:
-        """The case's events, decoded (and upcast), oldest first."""
-        return list(self.events.get(case_id))
+    def stored_events(self, case_id: UUID, up_to_version: int | None = None) -> list[Any]:
+        """The case's events, decoded (and upcast), oldest first; to ``up_to_version`` if given."""
+        return list(self.events.get(case_id, lte=up_to_version))
 
     def person_record(self, case_id: UUID, person_id: str) -> PersonRecord:
         """One person's record exported from the case's events (domain/person_record.py): the state

@@ -354,3 +354,24 @@ class RecordRecipient(StrEnum):
     PERSON = "person"
     REPRESENTATIVE = "representative"
     RECEIVING_COUNCIL = "receiving_council"
+
+
+class DocumentKind(StrEnum):
+    """The documents the council gives a person from the record (Care Act 2014 s.13, s.25, s.26,
+    and the reasons for its decisions): each made from recorded events only (domain/documents)."""
+
+    ELIGIBILITY_DETERMINATION = "eligibility_determination"
+    PERSONAL_BUDGET_STATEMENT = "personal_budget_statement"
+    SUPPORT_PLAN = "support_plan"
+    DIRECT_PAYMENT_AGREEMENT = "direct_payment_agreement"
+    REVIEW_OUTCOME = "review_outcome"
+    CHALLENGE_OUTCOME = "challenge_outcome"
+
+
+class DocumentDelivery(StrEnum):
+    """How a document was given to the person."""
+
+    POST = "post"
+    EMAIL = "email"
+    BY_HAND = "by_hand"
+    PORTAL = "portal"

@@ -737,6 +737,19 @@ class Scenario:
         )
 
     # Reviews and closure
+    def document_issued(self, person_id: str = ADULT, **kw: Any) -> c.RecordDocumentIssued:
+        return self._make(
+            c.RecordDocumentIssued,
+            {
+                "person_id": person_id,
+                "kind": "eligibility_determination",
+                "source_versions": [1],
+                "sha256": "0" * 64,
+                "sent_by": "post",
+            },
+            kw,
+        )
+
     def schedule_review(self, **kw: Any) -> c.ScheduleReview:
         return self._make(
             c.ScheduleReview,

@@ -22,6 +22,7 @@ from domain.case.carers import CarerSteps
 from domain.case.continuing_healthcare import ContinuingHealthcareSteps
 from domain.case.corrections import CorrectionSteps
 from domain.case.decisions import DecisionSteps
+from domain.case.documents import DocumentSteps
 from domain.case.endings import EndingSteps
 from domain.case.interim import InterimSteps
 from domain.case.monitoring import MonitoringSteps
@@ -67,6 +68,7 @@ class Case(
     RetentionSteps,
     EndingSteps,
     MoveSteps,
+    DocumentSteps,
     Aggregate,
 ):
     state: CaseState

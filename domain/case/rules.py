@@ -42,6 +42,7 @@ from domain.case.state import (
     SafeguardingConcern,
 )
 from domain.delegation import DelegatedAuthority, SchemeOfDelegation
+from domain.documents.availability import can_give, kinds_for
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.money import format_pounds
 from domain.payment_schedule import (
@@ -65,6 +66,7 @@ from domain.vocabulary import (
     ChallengeOutcome,
     ClosureReason,
     ContinuingHealthcareOutcome,
+    DocumentKind,
     Frequency,
     InvolvementEndReason,
     PaymentRecipient,
@@ -1473,7 +1475,8 @@ def aligned_plans_must_be_on_the_case(state: CaseState, person: Person, plan: Su
             )
 
 
-def _same_line(a: PlanLine, b: PlanLine) -> bool:
+def same_line(a: PlanLine, b: PlanLine) -> bool:
+    """Two plans name the same line: what, by whom, how often and at what cost (aligned plans)."""
     keys = ("category", "what", "provider_name", "frequency", "units_per_period", "unit_cost_pence")
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
@@ -1500,7 +1503,7 @@ def replacement_care_must_be_in_both_plans(state: CaseState, person: Person) -> 
             if state.people[other_id].kind != person.kind
         ]
         if counterparts and not any(
-            other.plan and any(_same_line(line, mine) for mine in other.plan.lines) for other in counterparts
+            other.plan and any(same_line(line, mine) for mine in other.plan.lines) for other in counterparts
         ):
             where = "the carer's" if person.kind == "adult" else "the adult's"
             raise RuleViolation(
@@ -2460,4 +2463,32 @@ def record_version_must_be_on_the_case(version: int, case_version: int) -> None:
             f"version: the case is at version {case_version}; an export cannot have been made at {version}",
             code="record_version_not_on_the_case",
             field="version",
+        )
+
+
+# Documents for the person (decision 0044)
+
+
+def documents_given_must_be_ones_the_case_can_give(state: CaseState, kind: DocumentKind, person_id: str) -> None:
+    """A document issued to a person is one the case can give them as it stands: its decision is
+    recorded (domain/documents/availability.py says which)."""
+    if not can_give(state, kind, person_id):
+        raise RuleViolation(
+            f"kind: the case has no {kind.value.replace('_', ' ')} for {person_id} to give: nothing recorded to make "
+            "it from",
+            code="no_such_document_to_give",
+            field="kind",
+            details={"kinds": [k.value for k in kinds_for(state, person_id)]},
+        )
+
+
+def document_sources_must_be_on_the_case(source_versions: list[int], case_version: int) -> None:
+    beyond = sorted(v for v in source_versions if v > case_version)
+    if beyond:
+        raise InvalidInput(
+            f"source_versions: the case is at version {case_version}; a document cannot have been made from "
+            f"{', '.join(str(v) for v in beyond)}",
+            code="document_source_not_on_the_case",
+            field="source_versions",
+            details={"case_version": case_version},
         )

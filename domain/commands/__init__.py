@@ -30,6 +30,7 @@ from domain.commands.decisions import (
     OverrideBudgetCap,
     ResolveChallenge,
 )
+from domain.commands.documents import RecordDocumentIssued
 from domain.commands.endings import CloseDirectPaymentAccount, EndInvolvement, IssueFinalPayment, RecoverOverpayment
 from domain.commands.interim import ArrangeInterimSupport, EndInterimSupport
 from domain.commands.moves import (
@@ -162,6 +163,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         RecordReceivingCouncilAssessment,
         ContinueMeetingNeedsAfterMove,
         RecordPersonRecordGiven,
+        RecordDocumentIssued,
     )
 }
 
@@ -217,6 +219,7 @@ __all__ = [
     "RecordCombinedAssessmentConsent",
     "RecordContinuingHealthcareDecision",
     "RecordDirectPaymentRequest",
+    "RecordDocumentIssued",
     "RecordNominee",
     "RecordPaymentFailure",
     "RecordPersonRecordGiven",

@@ -28,6 +28,7 @@ PATH_VALUES = {
     "key_id": "k-0000000000000000",  # no such key: an admin gets past the role check to a 404
     "rule_set_id": "northmoor-ras",
     "instruction_id": "999999",  # no such message: a finance officer gets past the role check to a 404
+    "kind": "eligibility_determination",
 }
 QUERY = {"/audit/cases/{case_id}/as-of": {"at": "2026-01-01T00:00:00Z"}, "/finance/batch": {"date": "2026-01-05"}}
 

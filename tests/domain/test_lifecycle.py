@@ -200,6 +200,7 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.receiving_assessed(),
         s.continue_after_move(),
         s.record_given(),
+        s.document_issued(),
         s.agreement(agreement_id="dp-3"),
         s.confirm_arrears(),
         s.schedule_payment(2),
