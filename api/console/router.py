@@ -542,7 +542,8 @@ async def export_download(case_id: str, request: Request, app: App) -> Response:
     return Response(
         json.dumps(exported, ensure_ascii=False, indent=1),
         media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="case-{wanted.hex}.json"'},
+        # The record holds personal details: kept by whoever downloads it, never by a cache on the way.
+        headers={"Content-Disposition": f'attachment; filename="case-{wanted.hex}.json"', "Cache-Control": "no-store"},
     )
 
 

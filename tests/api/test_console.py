@@ -20,7 +20,9 @@ from api.app import create_app
 from api.backend import Backend
 from api.console import router as console
 from api.console.sessions import SESSION_COOKIE, TABLE, session_hash
+from api.keys_file import KeysFile
 from domain.application import CaseRecord
+from domain.people import Role
 from projections.runner import ProjectionRunner
 from projections.store import SQLiteViewStore
 from tests.api.test_lifecycle_over_http import body_of, path_of
@@ -161,6 +163,7 @@ async def test_an_auditor_sees_the_case_as_of_before_and_after_its_sign_off_and_
     exported = await http.get(f"/console/audit/cases/{case_id}/export")
     assert exported.status_code == 200 and exported.headers["content-type"] == "application/json"
     assert exported.headers["content-disposition"] == f'attachment; filename="case-{case_id}.json"'
+    assert exported.headers["cache-control"] == "no-store"
     record = json.loads(exported.text)
     assert record["case_id"] == case_id and record["chain"]["intact"] and len(record["events"]) >= version
 
@@ -384,3 +387,12 @@ async def test_the_carers_register_page_draws_its_funnel_and_gives_the_same_figu
     assert (await signed_in(http, tokens[1]["auditor"])).status_code == 303
     nav = (await http.get("/console/carers")).text.split('id="navigation"', 1)[1].split("</ul>", 1)[0]
     assert 'href="/console/carers"' in nav and 'href="/console/audit"' in nav and "/console/ops" not in nav
+
+
+async def test_revoking_a_key_ends_its_console_sessions_at_once(browser, tokens):
+    keys = KeysFile(tokens[0])
+    key, token = keys.add("auditor-revoked", Role.AUDITOR, ())
+    assert (await signed_in(browser, token)).status_code == 303
+    assert (await browser.get("/console/audit")).status_code == 200
+    keys.revoke(key.key_id, by="admin-1", reason="laptop lost")
+    assert (await browser.get("/console/audit")).headers["location"] == "/console/sign-in"
