@@ -183,6 +183,7 @@ async def test_an_auditor_moves_the_as_of_picker_across_a_sign_off_and_verifies_
     await sign_in(page, worker, served, tokens[1]["social_worker"])
     await page.wait_for_url(f"{served}/console")
     assert await page.locator("#navigation a").count() == 0  # no console page is a social worker's
+    await worker.checked(page, "home")
     for path in ("/console/ops", f"/console/audit?case_id={case_id}", "/console/carers"):
         answer = await page.goto(f"{served}{path}")
         assert answer is not None and answer.status == 403, path
