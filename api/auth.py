@@ -82,7 +82,27 @@ def user_of_key(request: Request, key: str, *, field: str) -> ApiUser:
     """The user an API key belongs to, checked now (revoked, expired and unknown keys are 401);
     the bearer header's and the console's session's way in (api/console)."""
     wired = backend(request)
+    return _admitted(request, wired, _checked(request, wired, key), field)
+
+
+def key_id_of(request: Request, key: str, *, field: str) -> str:
+    """The id of the API key a token belongs to, checked as ``user_of_key`` checks it (the
+    console's sign-in keeps the id, never the token)."""
+    wired = backend(request)
     check = _checked(request, wired, key)
+    _admitted(request, wired, check, field)
+    assert check.key is not None
+    return check.key.key_id
+
+
+def user_of_key_id(request: Request, key_id: str, *, field: str) -> ApiUser:
+    """The user of the key with this id, checked now as a token's key is (revoked, expired and
+    unknown keys are 401): the console's session holds the id."""
+    wired = backend(request)
+    return _admitted(request, wired, wired.keys.check_id(key_id), field)
+
+
+def _admitted(request: Request, wired: Backend, check: KeyCheck, field: str) -> ApiUser:
     user = check.user
     if user is None or check.key is None:
         details = {"key": check.status.value} if check.status is not None else None

@@ -216,6 +216,16 @@ class KeyRing:
         for key in self._keys:
             if hmac.compare_digest(key.sha256, digest) and found is None:
                 found = key
+        return self._in_force(found, now)
+
+    def check_id(self, key_id: str, now: datetime | None = None) -> KeyCheck:
+        """The key with this id and whether it is in force at ``now``: for a console session, which
+        holds the key's id (never its token) and is checked again on every page."""
+        self._refresh()
+        now = now or datetime.now(UTC)
+        return self._in_force(next((key for key in self._keys if key.key_id == key_id), None), now)
+
+    def _in_force(self, found: ApiKey | None, now: datetime) -> KeyCheck:
         if found is None:
             if self._unreadable:
                 return KeyCheck(

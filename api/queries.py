@@ -37,7 +37,15 @@ from domain.timeline import TimelineEntry
 from domain.values import NhsNumber
 from domain.vocabulary import Stage
 from projections.audit_timeline import timeline_of
-from projections.carers_register import CarerRow, RegisterFigures, carers, ended_by_reason, register_figures
+from projections.carers_register import (
+    CarerRow,
+    MonthFigures,
+    RegisterFigures,
+    carers,
+    ended_by_reason,
+    register_figures,
+    register_figures_by_month,
+)
 from projections.current_case import CasePerson, CaseSummary, CurrentCase, cases, current_case, people_on
 from projections.ledger import LedgerEntry, LedgerPart, LedgerRow, entries_of, ledger_of, parts_of
 from projections.people import PersonFound, council_person_ids, earlier_cases_of, people_found
@@ -316,6 +324,40 @@ async def carers_figures(
     return CarersFigures(
         position=position, council_code=app.council.council_code, team=team, figures=figures, ended_by_reason=ended
     )
+
+
+class CarersFilters(BaseModel):
+    """The carers register figures' filter with the rule its query parameter has, for a caller that
+    reads it from elsewhere (the console's form)."""
+
+    team: Team = None
+
+
+class CarersFiguresByMonth(BaseModel):
+    position: int
+    council_code: str
+    team: str | None
+    months: list[MonthFigures] = Field(
+        description="By the month each carer was identified (UTC), oldest first: the same figures, "
+        "for the carers identified in that month, as they stand now"
+    )
+
+
+@router.get(
+    "/carers-register/figures/by-month",
+    tags=["carers"],
+    summary="The same figures for the carers identified in each month, as they stand now",
+)
+async def carers_figures_by_month(
+    user: Annotated[ApiUser, Depends(allow(FIGURE_READERS))],
+    app: Annotated[Backend, Depends(backend)],
+    team: Team = None,
+    min_position: MinPosition = None,
+) -> CarersFiguresByMonth:
+    await app.wait_for_position(min_position)
+    with app.snapshot() as (position, cursor):
+        months = register_figures_by_month(cursor, council_code=app.council.council_code, team=team)
+    return CarersFiguresByMonth(position=position, council_code=app.council.council_code, team=team, months=months)
 
 
 @router.get(

@@ -276,6 +276,34 @@ def register_figures(cursor: ViewCursor, council_code: str | None = None, team: 
     )
 
 
+class MonthFigures(ViewRow):
+    """The register's counts for the carers identified in one calendar month (UTC), as they stand now."""
+
+    month: str = Field(description="the month the carers were identified, YYYY-MM")
+    figures: RegisterFigures
+
+
+def register_figures_by_month(
+    cursor: ViewCursor, council_code: str | None = None, team: str | None = None
+) -> list[MonthFigures]:
+    """The register's counts by the month each carer was identified, oldest month first: how far
+    the carers identified in each month have come (for one council and/or team or all)."""
+    where, params = _where(council_code, team)
+    columns = ", ".join(f"COALESCE(SUM(CASE WHEN {test} THEN 1 ELSE 0 END), 0)" for test in FIGURE_TESTS.values())
+    rows = cursor.execute(
+        f"SELECT SUBSTR(identified_at, 1, 7) AS month, {columns} FROM {REGISTER} {where} "
+        "GROUP BY SUBSTR(identified_at, 1, 7) ORDER BY month",
+        params,
+    ).fetchall()
+    return [
+        MonthFigures(
+            month=row[0],
+            figures=RegisterFigures(**{name: int(value) for name, value in zip(FIGURE_TESTS, row[1:], strict=True)}),
+        )
+        for row in rows
+    ]
+
+
 def ended_by_reason(cursor: ViewCursor, council_code: str | None = None, team: str | None = None) -> dict[str, int]:
     """How many carers' involvement ended, by the reason it ended (for one council and/or team or all)."""
     where, params = _where(council_code, team)

@@ -1,6 +1,7 @@
 """The console in real Chromium (Debian's, driven by Playwright): the API served by uvicorn on
 loopback, on the tests' event loop beside the Temporal client; axe-core (the copied axe.min.js)
-run on every page visited, allowing no serious or critical violation; no request leaves loopback."""
+run on every page visited, allowing no serious or critical violation; no request leaves loopback.
+Each page's screenshot is kept in the test's temporary folder (pytest keeps the last runs')."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import uvicorn
 from api.app import create_app
 from api.backend import Backend
 from api.console.router import STATIC
+from tests.api.test_console import just_before, sign_off_of, signed_off_case
 from tests.api.test_operations import auth, open_case
 from tests.builders import Scenario
 
@@ -128,3 +130,108 @@ async def test_ops_escalates_an_overdue_case_and_an_auditor_reads_its_timeline(
     await auditor.checked(page, "timeline")
     await context.close()
     assert visit.hosts | auditor.hosts == {"127.0.0.1"}
+
+
+async def test_an_auditor_moves_the_as_of_picker_across_a_sign_off_and_verifies_it(
+    http: httpx.AsyncClient, tokens, served: str, chromium, tmp_path: Path
+):
+    case_id, _ = await signed_off_case(http, tokens)
+    sign_off = await sign_off_of(http, tokens, case_id)
+    row = f"#decision-{sign_off['version']}"
+    context = await chromium.new_context()
+    auditor = Visit(context, tmp_path)
+    page = await context.new_page()
+    await sign_in(page, auditor, served, tokens[1]["auditor"])
+    await page.wait_for_url(f"{served}/console/audit")
+
+    await page.fill("#case_id", case_id)
+    await page.fill("#at", sign_off["recorded_at"])
+    await page.click("button:has-text('Find the case')")
+    assert await page.locator(row).count() == 1
+    assert "SignOffDecisionRecorded" in await page.inner_text(row)
+    await auditor.checked(page, "audit-as-of-the-sign-off")
+    await page.fill("#at", just_before(sign_off["recorded_at"]))
+    await page.click("button:has-text('Find the case')")
+    assert await page.locator(row).count() == 0
+    assert "people.adult-1.sign_off" in await page.inner_text("#changes")
+    await auditor.checked(page, "audit-as-of-before-the-sign-off")
+    await page.fill("#at", "yesterday")
+    await page.click("button:has-text('Find the case')")
+    assert "at: an instant in ISO 8601" in await page.inner_text(".govuk-error-summary")
+    await auditor.checked(page, "audit-as-of-refused")
+
+    await page.fill("#at", "")
+    await page.click("button:has-text('Find the case')")
+    assert "Intact" in await page.inner_text("#chain")
+    await page.click(f"{row} button:has-text('Verify')")
+    await page.wait_for_url(f"**/decisions/{sign_off['version']}/verify*")
+    assert "Confirmed" in await page.inner_text("#verdict")
+    await auditor.checked(page, "decision-verified")
+
+    await page.click("#navigation a:has-text('Carers register')")
+    await page.wait_for_url(f"{served}/console/carers")
+    assert await page.locator("#funnel-chart rect").count() == 7
+    funnel = await page.inner_text("#funnel")
+    assert "Identified" in funnel and "Supported in their own right" in funnel
+    assert await page.locator("#by-month tbody tr").count() == 1
+    await auditor.checked(page, "carers")
+    await context.close()
+
+    context = await chromium.new_context()
+    worker = Visit(context, tmp_path)
+    page = await context.new_page()
+    await sign_in(page, worker, served, tokens[1]["social_worker"])
+    await page.wait_for_url(f"{served}/console")
+    assert await page.locator("#navigation a").count() == 0  # no console page is a social worker's
+    await worker.checked(page, "home")
+    for path in ("/console/ops", f"/console/audit?case_id={case_id}", "/console/carers"):
+        answer = await page.goto(f"{served}{path}")
+        assert answer is not None and answer.status == 403, path
+        assert "social_worker may not" in await page.inner_text("main")
+    await worker.checked(page, "refused")
+    await context.close()
+    assert auditor.hosts | worker.hosts == {"127.0.0.1"}
+
+
+@pytest.mark.service_levels(stage_limits={"assessment": timedelta(0)})
+async def test_ops_sees_the_workflow_problems_and_reassigns_a_case_with_a_reason(
+    http: httpx.AsyncClient, tokens, served: str, chromium, tmp_path: Path
+):
+    case_id, position = await open_case(http, tokens, Scenario())
+    await http.get("/ops/stuck", params={"min_position": position}, headers=auth(tokens, "ops"))
+    context = await chromium.new_context()
+    ops = Visit(context, tmp_path)
+    page = await context.new_page()
+    await sign_in(page, ops, served, tokens[1]["ops"])
+    await page.wait_for_url(f"{served}/console/ops")
+    assert await page.locator("#workflow-problems").count() == 1
+    assert await page.locator("#quarantine").count() == 1
+    assert await page.locator("#navigation a[aria-current=page]").inner_text() == "Operations"
+    await ops.checked(page, "ops-with-problems")
+
+    await page.click(f"#overdue a[href='/console/ops/cases/{case_id}/reassign']")
+    await ops.checked(page, "reassign")
+    await page.fill("#worker_id", "sw-ben")
+    await page.fill("#reason", "worker on long-term leave")
+    await page.click("button:has-text('Reassign')")
+    assert "tick the box" in await page.inner_text(".govuk-error-summary")
+    assert await page.input_value("#reason") == "worker on long-term leave"  # kept for the second try
+    await ops.checked(page, "reassign-unconfirmed")
+    await page.check("#confirmed")
+    await page.click("button:has-text('Reassign')")
+    assert "reassigned to sw-ben" in await page.inner_text("main")
+    await ops.checked(page, "reassigned")
+    await context.close()
+
+    context = await chromium.new_context()
+    auditor = Visit(context, tmp_path)
+    page = await context.new_page()
+    await sign_in(page, auditor, served, tokens[1]["auditor"])
+    await page.wait_for_url(f"{served}/console/audit")
+    await page.fill("#case_id", case_id)
+    await page.click("button:has-text('Find the case')")
+    log = await page.inner_text("#ops-log")
+    assert "reassign" in log and "worker on long-term leave" in log and "ops-1" in log
+    await auditor.checked(page, "ops-log")
+    await context.close()
+    assert ops.hosts | auditor.hosts == {"127.0.0.1"}

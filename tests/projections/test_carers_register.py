@@ -4,13 +4,19 @@ stored events), never from the projection. Every test runs on SQLite and Postgre
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from domain import commands as c
 from domain.application import CaseRecord
 from domain.commands import CouncilSettings
-from projections.carers_register import CarersRegisterView, ended_by_reason, register_figures
+from projections.carers_register import (
+    CarersRegisterView,
+    ended_by_reason,
+    register_figures,
+    register_figures_by_month,
+)
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 from tests.builders import ADULT, MANAGER, Scenario
@@ -346,6 +352,30 @@ def test_register_figures_count_carers_by_council_and_team(
 
     with view_store.transaction() as cursor:
         assert ended_by_reason(cursor) == {"case_closed": 3}
+
+
+def test_register_figures_by_month_count_the_carers_identified_in_each_month(
+    record: CaseRecord, view_store: ViewStore, clock: Any
+):
+    for command in a_declined_and_a_supported_carer(Scenario()):
+        record.handle(command)
+    clock.advance(timedelta(days=40))  # the next case's carers are identified a month or more later
+    for command in a_long_case(Scenario()):
+        record.handle(command)
+    register(record, view_store).run_until_caught_up()
+
+    rows = register_rows(view_store).values()
+    months = sorted({row["identified_at"][:7] for row in rows})
+    assert len(months) >= 2
+    with view_store.transaction() as cursor:
+        by_month = register_figures_by_month(cursor)
+        assert register_figures_by_month(cursor, team="nowhere") == []
+        assert register_figures_by_month(cursor, council_code="E09000099") == by_month
+    assert [m.month for m in by_month] == months
+    for m in by_month:
+        assert m.figures.carers_identified == len([r for r in rows if r["identified_at"].startswith(m.month)])
+    totals = figures(view_store)
+    assert {name: sum(m.figures.model_dump()[name] for m in by_month) for name in totals} == totals
 
 
 def test_a_carer_who_stopped_caring_leaves_the_active_funnel_counted_as_ended_with_the_reason(
