@@ -36,6 +36,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "DeclineCarerAssessment": CASEWORK,
     "RequestCarerAssessment": CASEWORK,
     "RecordCombinedAssessmentConsent": CASEWORK,
+    # Who a person is as the council's returns count them (the ASC-CLD return, decision 0045).
+    "RecordPersonDetails": CASEWORK,
     "StartNeedsAssessment": CASEWORK,
     "CompleteNeedsAssessment": CASEWORK,
     "RecordAssessmentRefusal": CASEWORK,

@@ -54,6 +54,7 @@ from domain.commands.payments import (
     SuspendDirectPayments,
     VaryDirectPaymentAgreement,
 )
+from domain.commands.person_details import RecordPersonDetails
 from domain.commands.planning import DraftSupportPlan, RecordSignOffDecision, ReviseSupportPlan, SubmitSupportPlan
 from domain.commands.prevention import (
     GiveInformationAndAdvice,
@@ -92,6 +93,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         DeclineCarerAssessment,
         RequestCarerAssessment,
         RecordCombinedAssessmentConsent,
+        RecordPersonDetails,
         StartNeedsAssessment,
         CompleteNeedsAssessment,
         RecordAssessmentRefusal,
@@ -219,6 +221,7 @@ __all__ = [
     "RecordDirectPaymentRequest",
     "RecordNominee",
     "RecordPaymentFailure",
+    "RecordPersonDetails",
     "RecordPersonRecordGiven",
     "RecordReceivingCouncilAssessment",
     "RecordSignOffDecision",
