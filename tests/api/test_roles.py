@@ -28,7 +28,11 @@ PATH_VALUES = {
     "key_id": "k-0000000000000000",  # no such key: an admin gets past the role check to a 404
     "rule_set_id": "northmoor-ras",
 }
-QUERY = {"/audit/cases/{case_id}/as-of": {"at": "2026-01-01T00:00:00Z"}}
+QUERY = {
+    "/audit/cases/{case_id}/as-of": {"at": "2026-01-01T00:00:00Z"},
+    "/returns/asc-cld": {"period_end": "2026-12-31"},
+    "/returns/asc-cld/report": {"period_end": "2026-12-31"},
+}
 
 
 def allowed_roles(route: APIRoute) -> frozenset[Role] | None:
