@@ -57,7 +57,7 @@ from domain.returns.asc_cld_spec import (
     FieldSpec,
     Format,
 )
-from domain.values import SOCIAL_CARE_COUNCIL_CODE
+from domain.values import EARLIEST_DATE, LATEST_DATE, SOCIAL_CARE_COUNCIL_CODE
 from domain.vocabulary import ClosureReason, Frequency, InvolvementEndReason, PlanKind
 
 if TYPE_CHECKING:
@@ -78,7 +78,13 @@ class Period:
 
 
 def period_ending(end: date) -> Period:
-    """The twelve months to ``end``, which must be the last day of a month."""
+    """The twelve months to ``end``, which must be the last day of a month in the case calendar."""
+    if not EARLIEST_DATE <= end < LATEST_DATE:
+        raise InvalidInput(
+            f"period_end: must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}",
+            code="period_end_out_of_range",
+            field="period_end",
+        )
     if (end + timedelta(days=1)).day != 1:
         raise InvalidInput(
             f"period_end: the return's period ends on the last day of a month, not {end.isoformat()}",

@@ -57,7 +57,13 @@ async def test_casework_is_refused_and_a_bad_period_end_names_the_field(http: ht
         refused = await http.get("/returns/asc-cld", params={"period_end": "2025-12-31"}, headers=bearer(keys[role]))
         assert refused.status_code == 403, role
 
-    for bad, code in (("2025-12-30", "period_end_not_a_month_end"), ("the-end", None)):
+    bad_ends = (
+        ("2025-12-30", "period_end_not_a_month_end"),
+        ("0001-01-31", "period_end_out_of_range"),
+        ("9999-12-31", "period_end_out_of_range"),
+        ("the-end", None),
+    )
+    for bad, code in bad_ends:
         answer = await http.get("/returns/asc-cld", params={"period_end": bad}, headers=bearer(keys["returns_officer"]))
         assert answer.status_code == 422, answer.text
         problem = answer.json()
