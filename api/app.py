@@ -19,7 +19,7 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from api import admin, audit, codec, errors, finance, metrics, ops, policy, queries
+from api import admin, audit, codec, errors, finance, metrics, ops, policy, queries, returns
 from api.backend import Backend
 from api.commands import command_router
 from api.console import router as console
@@ -109,6 +109,7 @@ def create_app(backend: Backend | BackendFactory | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(policy.router)
     app.include_router(finance.router)
+    app.include_router(returns.router)
     console.install(app)
     _examples_from_the_rule_set_in_force(app)
 

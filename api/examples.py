@@ -163,6 +163,16 @@ def example_bodies(today: str) -> dict[str, dict[str, Any]]:
         "DeclineCarerAssessment": {"carer_id": CARER, "reason": "does not want an assessment now"},
         "RequestCarerAssessment": {"carer_id": CARER, "reason": "caring has got harder"},
         "RecordCombinedAssessmentConsent": {"person_id": ADULT, "consented": True},
+        "RecordPersonDetails": {
+            "person_id": ADULT,
+            "gender": "female",
+            "ethnicity": "black_caribbean",
+            "accommodation_status": "owner_occupier",
+            "employment_status": "not_seeking_work_or_retired",
+            "postcode": "NM4 2QT",
+            "gp_practice_code": "Y01234",
+            "visual_impairment": "yes",
+        },
         "StartNeedsAssessment": {"method": "face_to_face"},
         "CompleteNeedsAssessment": {
             "findings": ADULT_FINDINGS,

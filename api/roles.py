@@ -5,15 +5,17 @@ authority (cap overrides, delegated sign-off, challenges, allocation). Panel mem
 decisions; a head of service approves exceptions beyond the panel's limit. Finance officers do
 the financial assessment and the money. Auditors read and verify but never write. Operations see
 ids and counts, and act only to unstick (retry, escalate, reassign). Admins run the service:
-operations' powers, nothing on a person's care. The domain still checks authority where the law
-asks (a panel decision needs a panel member, and every approval stays within delegated limits).
+operations' powers, nothing on a person's care. A returns officer makes the council's statutory
+returns (the ASC-CLD return, decision 0045), which name people; admins may too. The domain
+still checks authority where the law asks (a panel decision needs a panel member, and every
+approval stays within delegated limits).
 """
 
 from __future__ import annotations
 
 from domain.people import Role
 
-SW, TM, PANEL, HOS, FIN, AUD, OPS, ADMIN = (
+SW, TM, PANEL, HOS, FIN, AUD, OPS, ADMIN, RETURNS = (
     Role.SOCIAL_WORKER,
     Role.TEAM_MANAGER,
     Role.PANEL_MEMBER,
@@ -22,6 +24,7 @@ SW, TM, PANEL, HOS, FIN, AUD, OPS, ADMIN = (
     Role.AUDITOR,
     Role.OPS,
     Role.ADMIN,
+    Role.RETURNS_OFFICER,
 )
 CASEWORK = frozenset({SW, TM})
 
@@ -36,6 +39,8 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "DeclineCarerAssessment": CASEWORK,
     "RequestCarerAssessment": CASEWORK,
     "RecordCombinedAssessmentConsent": CASEWORK,
+    # Who a person is as the council's returns count them (the ASC-CLD return, decision 0045).
+    "RecordPersonDetails": CASEWORK,
     "StartNeedsAssessment": CASEWORK,
     "CompleteNeedsAssessment": CASEWORK,
     "RecordAssessmentRefusal": CASEWORK,
@@ -145,7 +150,7 @@ PAYLOAD_DECODERS = frozenset({OPS, ADMIN})
 # Issuing, revoking and rotating API keys, and listing them (never a token or a hash): admins only.
 KEY_ADMINS = frozenset({ADMIN})
 # Council policy (decision 0034): every member of staff reads what is in force; admins publish.
-POLICY_READERS = frozenset({SW, TM, PANEL, HOS, FIN, AUD, OPS, ADMIN})
+POLICY_READERS = frozenset({SW, TM, PANEL, HOS, FIN, AUD, OPS, ADMIN, RETURNS})
 POLICY_PUBLISHERS = frozenset({ADMIN})
 # Simulating a candidate rule set over the open cases (decision 0039): admins over every open case,
 # team managers over the open cases their need to know covers; figures and ids only.
@@ -156,3 +161,6 @@ POLICY_SIMULATORS = frozenset({TM, ADMIN})
 FINANCE_READERS = frozenset({FIN, AUD})
 FINANCE_ACKNOWLEDGERS = frozenset({FIN})
 UNACKNOWLEDGED_WATCHERS = frozenset({OPS, ADMIN, FIN})
+# The council's statutory returns (decision 0045): a returns officer, or an admin; every read is
+# logged with the cases the return drew on.
+RETURNS_MAKERS = frozenset({RETURNS, ADMIN})

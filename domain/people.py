@@ -19,6 +19,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     OPS = "ops"
     ADMIN = "admin"
+    RETURNS_OFFICER = "returns_officer"  # makes the council's statutory returns (ASC-CLD, decision 0045)
     SYSTEM = "system"  # timers and the workflow engine acting on the council's behalf
 
 

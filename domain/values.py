@@ -105,6 +105,23 @@ NhsNumber = Annotated[
     AfterValidator(_nhs_check_digit),
 ]
 
+# A UK postcode, upper case with its one space (``SW1A 1AA``).
+Postcode = Annotated[
+    StrictStr,
+    Field(
+        min_length=6,
+        max_length=8,
+        pattern=r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$",
+        description="A UK postcode, upper case, with the space before its last three characters",
+    ),
+]
+
+# A GP practice's national code (the ODS code): a letter and five digits.
+GpPracticeCode = Annotated[
+    StrictStr,
+    Field(min_length=6, max_length=6, pattern=r"^[A-Z][0-9]{5}$", description="A GP practice's ODS code"),
+]
+
 Reason = Annotated[
     StrictStr,
     Field(min_length=1, max_length=4_000),

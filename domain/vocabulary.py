@@ -375,3 +375,82 @@ class DocumentDelivery(StrEnum):
     EMAIL = "email"
     BY_HAND = "by_hand"
     PORTAL = "portal"
+
+
+# Who a person is, as the council's statutory returns count them (the ASC-CLD return, decision 0045) --
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"  # the person describes their gender another way
+    NOT_STATED = "not_stated"  # the person did not say, or the council does not know
+
+
+class Ethnicity(StrEnum):
+    """The census groups, as the person describes themself (or refuses, or is not known)."""
+
+    WHITE_BRITISH = "white_british"
+    WHITE_IRISH = "white_irish"
+    WHITE_GYPSY_OR_IRISH_TRAVELLER = "white_gypsy_or_irish_traveller"
+    WHITE_ROMA = "white_roma"
+    WHITE_OTHER = "white_other"
+    MIXED_WHITE_AND_BLACK_CARIBBEAN = "mixed_white_and_black_caribbean"
+    MIXED_WHITE_AND_BLACK_AFRICAN = "mixed_white_and_black_african"
+    MIXED_WHITE_AND_ASIAN = "mixed_white_and_asian"
+    MIXED_OTHER = "mixed_other"
+    ASIAN_INDIAN = "asian_indian"
+    ASIAN_PAKISTANI = "asian_pakistani"
+    ASIAN_BANGLADESHI = "asian_bangladeshi"
+    ASIAN_CHINESE = "asian_chinese"
+    ASIAN_OTHER = "asian_other"
+    BLACK_AFRICAN = "black_african"
+    BLACK_CARIBBEAN = "black_caribbean"
+    BLACK_OTHER = "black_other"
+    ARAB = "arab"
+    OTHER = "other"
+    REFUSED = "refused"
+    NOT_KNOWN = "not_known"
+
+
+class AccommodationStatus(StrEnum):
+    """Where the person usually lives."""
+
+    OWNER_OCCUPIER = "owner_occupier"  # or a shared ownership scheme
+    SOCIAL_TENANT = "social_tenant"  # the council or a housing association
+    PRIVATE_TENANT = "private_tenant"
+    WITH_FAMILY_OR_FRIENDS = "with_family_or_friends"  # settled, in their home
+    SUPPORTED_ACCOMMODATION = "supported_accommodation"  # supported lodgings, a supported group home
+    SHARED_LIVES = "shared_lives"
+    APPROVED_PREMISES = "approved_premises"  # released from prison or under probation supervision
+    SHELTERED_OR_EXTRA_CARE_HOUSING = "sheltered_or_extra_care_housing"
+    TRAVELLER_SITE = "traveller_site"  # mobile accommodation for Gypsy, Roma and Traveller communities
+    ROUGH_SLEEPING = "rough_sleeping"  # or squatting
+    NIGHT_SHELTER_OR_HOSTEL = "night_shelter_or_hostel"
+    REFUGE = "refuge"
+    TEMPORARY_ACCOMMODATION_BY_THE_COUNCIL = "temporary_accommodation_by_the_council"
+    SHORT_STAY_WITH_FAMILY_OR_FRIENDS = "short_stay_with_family_or_friends"
+    HOSPITAL = "hospital"  # an acute hospital or a long-term healthcare residential facility
+    CARE_HOME = "care_home"
+    NURSING_HOME = "nursing_home"
+    PRISON = "prison"  # a young offenders institution or a detention centre too
+    OTHER_TEMPORARY = "other_temporary"
+    NOT_KNOWN = "not_known"
+
+
+class EmploymentStatus(StrEnum):
+    PAID_UNDER_16_HOURS = "paid_under_16_hours"  # a week
+    PAID_16_HOURS_OR_MORE = "paid_16_hours_or_more"
+    PAID_HOURS_NOT_KNOWN = "paid_hours_not_known"
+    SEEKING_WORK = "seeking_work"
+    VOLUNTARY_WORK_ONLY = "voluntary_work_only"
+    NOT_SEEKING_WORK_OR_RETIRED = "not_seeking_work_or_retired"
+    NOT_KNOWN = "not_known"
+
+
+class Known(StrEnum):
+    """Whether a condition is known to the council: a diagnosis or the person's own account."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"

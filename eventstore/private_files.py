@@ -74,9 +74,13 @@ def _private_opener(path: str, flags: int) -> int:
     return descriptor
 
 
-def open_private_text(path: Path, mode: Literal["a", "w"] = "a", buffering: int = -1) -> IO[str]:
-    """A text file opened for appending (or writing), created private, tightened if it was not."""
-    private_folder(path.parent)
+def open_private_text(
+    path: Path, mode: Literal["a", "w"] = "a", buffering: int = -1, *, own_folder: bool = True
+) -> IO[str]:
+    """A text file opened for appending (or writing), created private, tightened if it was not.
+    ``own_folder=False``: a file the user named (an export), whose folder is theirs, left as it is."""
+    if own_folder:
+        private_folder(path.parent)
     return open(path, mode, encoding="utf-8", buffering=buffering, opener=_private_opener)
 
 

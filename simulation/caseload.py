@@ -90,6 +90,32 @@ def _advice_at_screening(day: date) -> dict[str, Any]:
     }
 
 
+# The people's details for the returns, when they are recorded (``person_details``).
+DETAIL_ETHNICITIES = (
+    "white_british",
+    "white_british",
+    "white_british",
+    "white_irish",
+    "white_other",
+    "mixed_white_and_asian",
+    "asian_indian",
+    "asian_pakistani",
+    "black_caribbean",
+    "black_african",
+    "arab",
+    "refused",
+    "not_known",
+)
+DETAIL_ACCOMMODATION = (
+    "owner_occupier",
+    "owner_occupier",
+    "social_tenant",
+    "private_tenant",
+    "with_family_or_friends",
+    "sheltered_or_extra_care_housing",
+    "supported_accommodation",
+)
+
 # Reablement after a hospital discharge: the six weeks that are free of charge.
 REABLEMENT = timedelta(weeks=6)
 
@@ -311,9 +337,12 @@ def generate_caseload(
     years: int = 3,
     council: CouncilSettings | None = None,
     end: date | None = None,
+    person_details: bool = False,
 ) -> Iterator[CaseScript]:
     """Yield ``size`` case scripts, one at a time; the same seed and size give the same scripts.
-    The period is ``years`` from ``start``, or from ``start`` to ``end`` when that is given."""
+    The period is ``years`` from ``start``, or from ``start`` to ``end`` when that is given.
+    ``person_details``: each person's details for the council's returns are recorded as they are
+    identified (their values drawn from a generator of their own)."""
     if size < 0 or years < 1 or (end is not None and end <= start):
         raise ValueError("size must be at least 0, years at least 1, and the end after the start")
     settings = council or CouncilSettings()
@@ -323,7 +352,9 @@ def generate_caseload(
     carers: list[tuple[str, str]] = []  # recent cases' carers: council person id and name
     for _ in range(size):
         case_rng = random.Random(rng.getrandbits(64))
-        yield _CaseBuilder(case_rng, start, end, threshold, settings.panel_limit_pence, carers).build()
+        builder = _CaseBuilder(case_rng, start, end, threshold, settings.panel_limit_pence, carers)
+        builder.person_details = person_details
+        yield builder.build()
 
 
 def load(record: Any, scripts: Iterable[CaseScript], progress: Callable[[LoadStats], None] | None = None) -> LoadStats:
@@ -457,6 +488,8 @@ class _CaseBuilder:
         self.agreements: dict[str, dict[str, Any]] = {}
         self.requested: set[str] = set()  # the people whose request for a direct payment is recorded
         self.ids = itertools.count(1)
+        self.person_details = False
+        self.details_rng = random.Random(self.case_id.int)
 
     # Time and emission --------------------------------------------------------------------
 
@@ -475,6 +508,36 @@ class _CaseBuilder:
 
     def emit(self, make: Callable[..., c.CaseCommand], *args: Any, **kw: Any) -> None:
         self.commands.append(make(*args, effective_at=self._at(), **kw))
+
+    def _record_details(self, person_id: str, older: bool) -> None:
+        """The person's details for the returns, a minute after the last command, their values drawn
+        from the case's details generator (not the story's)."""
+        if not self.person_details:
+            return
+        assert self.last_at is not None
+        moment = self.last_at + timedelta(minutes=1)
+        if moment.date() > self.end:
+            raise _PastHorizon
+        self.last_at = moment
+        rng = self.details_rng
+        employment = (
+            "not_seeking_work_or_retired"
+            if older
+            else rng.choice(("paid_under_16_hours", "paid_16_hours_or_more", "seeking_work", "not_known"))
+        )
+        self.commands.append(
+            self.s.person_details(
+                person_id,
+                effective_at=moment,
+                gender=rng.choice(("female", "female", "male", "male", "other", "not_stated")),
+                ethnicity=rng.choice(DETAIL_ETHNICITIES),
+                accommodation_status=rng.choice(DETAIL_ACCOMMODATION),
+                employment_status=employment,
+                postcode=f"NM{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+                f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+                dementia=rng.choice(("yes", "no", "not_known")) if older else "no",
+            )
+        )
 
     def build(self) -> CaseScript:
         try:
@@ -511,6 +574,7 @@ class _CaseBuilder:
             adult_date_of_birth=_birth_date(rng, self.day, low, high).isoformat(),
             primary_support_reason=_weighted(rng, SUPPORT_REASONS[self.age_band]),
         )
+        self._record_details(ADULT, self.age_band == "older")
         self._after(0, 3)
         for carer in self.carers:
             relationship = rng.choice(RELATIONSHIPS[self.age_band])
@@ -523,6 +587,7 @@ class _CaseBuilder:
                 relationship_to_adult=relationship,
                 lives_with_adult=rng.random() < 0.6,
             )
+            self._record_details(carer.carer_id, older=False)
         self._after(1, 3)
         if self.profile == "signposted":
             self.emit(s.signpost, advice=_advice_at_screening(self.day))

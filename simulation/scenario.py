@@ -205,6 +205,20 @@ class Scenario:
     def consent(self, person_id: str, consented: bool = True, **kw: Any) -> c.RecordCombinedAssessmentConsent:
         return self._make(c.RecordCombinedAssessmentConsent, {"person_id": person_id, "consented": consented}, kw)
 
+    def person_details(self, person_id: str = ADULT, **kw: Any) -> c.RecordPersonDetails:
+        return self._make(
+            c.RecordPersonDetails,
+            {
+                "person_id": person_id,
+                "gender": "female",
+                "ethnicity": "black_caribbean",
+                "accommodation_status": "owner_occupier",
+                "employment_status": "not_seeking_work_or_retired",
+                "postcode": "NM4 2QT",
+            },
+            kw,
+        )
+
     # Assessments
     def start_adult(self, **kw: Any) -> c.StartNeedsAssessment:
         return self._make(c.StartNeedsAssessment, {"method": "face_to_face"}, kw)

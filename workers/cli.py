@@ -55,6 +55,8 @@ finance_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(finance_app, name="finance")
+returns_app = typer.Typer(help="The council's statutory returns, built from the case record", no_args_is_help=True)
+app.add_typer(returns_app, name="returns")
 
 councils_app = typer.Typer(help="The councils this deployment serves, each in its own partition", no_args_is_help=True)
 app.add_typer(councils_app, name="councils")
@@ -434,6 +436,75 @@ def policy_simulate(
     finally:
         views.close()
         record.close()
+
+
+@returns_app.command("asc-cld")
+def returns_asc_cld(
+    period_end: Annotated[
+        str, typer.Option("--period-end", help="The last day of the return's twelve months, YYYY-MM-DD")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The CSV file to write; its report goes beside it")],
+    by: Annotated[str | None, typer.Option(help="Who makes the return (default: console:<login>)")] = None,
+) -> None:
+    """The ASC-CLD return for the twelve months to a period end: one row per request, assessment,
+    service and review (decision 0045), written as CSV to --out, and its validation report beside
+    it (FILE.report.json). The read is written to the access log first; no log, no return."""
+    from datetime import date
+
+    from api.access_log import AccessLog
+    from config.bootstrap import build_view_store
+    from domain.returns.asc_cld import build_return, csv_text, period_ending
+    from eventstore.private_files import open_private_text
+
+    try:
+        day = date.fromisoformat(period_end)
+    except ValueError:
+        raise InvalidInput(
+            f"--period-end must be a date, YYYY-MM-DD, not {period_end!r}", code="invalid_date", field="period_end"
+        ) from None
+    period = period_ending(day)
+    record = build_case_record()
+    try:
+        made = build_return(record, period, record.services.council.council_code)
+    finally:
+        record.close()
+    try:
+        views = build_view_store()
+        try:
+            AccessLog(views).list_read(
+                user_id=_by(by),
+                role=Role.RETURNS_OFFICER.value,
+                what=f"asc-cld return {period.end.isoformat()}",
+                path="carecase returns asc-cld",
+                case_ids=made.case_ids,
+            )
+        finally:
+            views.close()
+    except Exception as error:
+        typer.echo(f"the access log could not be written ({type(error).__name__}): no return written", err=True)
+        raise typer.Exit(1) from None
+    report_path = out.with_name(out.stem + ".report.json")
+    # The return names people: its files are private from the moment they exist.
+    with open_private_text(out, "w", own_folder=False) as sink:
+        for chunk in csv_text(made.rows):
+            sink.write(chunk)
+    with open_private_text(report_path, "w", own_folder=False) as sink:
+        sink.write(made.report.model_dump_json(indent=2) + "\n")
+    failing = sum(failure.rows for failure in made.report.failures)
+    typer.echo(
+        f"{made.report.rows} rows ({', '.join(f'{n} {t}' for t, n in made.report.rows_by_event_type.items())}) "
+        f"for {period.start.isoformat()} to {period.end.isoformat()} written to {out}; report {report_path}: "
+        f"{'valid' if made.report.valid else f'{failing} field check(s) failing'}, "
+        f"{made.report.people_without_nhs_number} of {made.report.people} people without an NHS number"
+    )
+
+
+@returns_app.command("asc-cld-doc")
+def returns_asc_cld_doc() -> None:
+    """The ASC-CLD return's fields, code lists and mapping table as docs/asc-cld.md."""
+    from domain.returns.asc_cld_docs import asc_cld_markdown
+
+    typer.echo(asc_cld_markdown())
 
 
 @app.command()

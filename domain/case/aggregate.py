@@ -28,6 +28,7 @@ from domain.case.interim import InterimSteps
 from domain.case.monitoring import MonitoringSteps
 from domain.case.moves import MoveSteps
 from domain.case.payments import PaymentSteps
+from domain.case.person_details import PersonDetailsSteps
 from domain.case.planning import PlanningSteps
 from domain.case.prevention import PreventionSteps
 from domain.case.reablement import ReablementSteps
@@ -49,6 +50,7 @@ class Case(
     ReferralSteps,
     AllocationSteps,
     CarerSteps,
+    PersonDetailsSteps,
     TransitionSteps,
     AssessmentSteps,
     DecisionSteps,

@@ -39,6 +39,7 @@ class RetentionSteps(Recording):
                     person.name = ERASED
                     person.date_of_birth = None
                     person.nhs_number = None
+                    person.details = None  # gender, ethnicity, postcode and the rest (decision 0045)
                     for challenge in person.challenges:
                         challenge.grounds = ERASED
             if state.adult_id in erased:

@@ -20,6 +20,7 @@ from domain.payment_schedule import ScheduleSegment
 from domain.planning import PlanLine, SupportPlan
 from domain.ras import BudgetCalculation, CarerSupport, WellbeingImpact
 from domain.vocabulary import (
+    AccommodationStatus,
     AdviceFormat,
     AdviceTopic,
     AdvocacyStage,
@@ -27,10 +28,14 @@ from domain.vocabulary import (
     CapacityDecision,
     ClosureReason,
     ContinuingHealthcareOutcome,
+    EmploymentStatus,
     EnquiryOutcome,
+    Ethnicity,
     Frequency,
+    Gender,
     InterimSupportKind,
     InvolvementEndReason,
+    Known,
     PaymentRecipient,
     PrimarySupportReason,
     ReablementOutcome,
@@ -325,6 +330,36 @@ class CouncilMove(Model):
     needs_met_until_receiving_assessment: bool = False
 
 
+class PersonDetails(Model):
+    """The details as recorded; a value reads as None once the person's key is destroyed."""
+
+    gender: Gender | None
+    ethnicity: Ethnicity | None
+    accommodation_status: AccommodationStatus | None
+    employment_status: EmploymentStatus | None
+    postcode: str | None
+    gp_practice_code: str | None
+    autism: Known | None
+    visual_impairment: Known | None
+    hearing_impairment: Known | None
+    dementia: Known | None
+    recorded_on: date
+
+
+DETAIL_FIELDS = (
+    "gender",
+    "ethnicity",
+    "accommodation_status",
+    "employment_status",
+    "postcode",
+    "gp_practice_code",
+    "autism",
+    "visual_impairment",
+    "hearing_impairment",
+    "dementia",
+)
+
+
 class Person(Model):
     """The adult or one carer, with their own assessment, eligibility, budget and plan."""
 
@@ -424,6 +459,8 @@ class Person(Model):
     involvement_end_reason: InvolvementEndReason | None = None
     # Continuity of care (domain/case/moves.py): a move to another council notified for this person.
     move: CouncilMove | None = None
+    # Who the person is as the council's returns count them (domain/case/person_details.py).
+    details: PersonDetails | None = None
 
 
 class PaymentSlot(Model):

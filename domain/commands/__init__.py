@@ -55,6 +55,7 @@ from domain.commands.payments import (
     SuspendDirectPayments,
     VaryDirectPaymentAgreement,
 )
+from domain.commands.person_details import RecordPersonDetails
 from domain.commands.planning import DraftSupportPlan, RecordSignOffDecision, ReviseSupportPlan, SubmitSupportPlan
 from domain.commands.prevention import (
     GiveInformationAndAdvice,
@@ -93,6 +94,7 @@ COMMANDS: dict[str, type[CaseCommand]] = {
         DeclineCarerAssessment,
         RequestCarerAssessment,
         RecordCombinedAssessmentConsent,
+        RecordPersonDetails,
         StartNeedsAssessment,
         CompleteNeedsAssessment,
         RecordAssessmentRefusal,
@@ -222,6 +224,7 @@ __all__ = [
     "RecordDocumentIssued",
     "RecordNominee",
     "RecordPaymentFailure",
+    "RecordPersonDetails",
     "RecordPersonRecordGiven",
     "RecordReceivingCouncilAssessment",
     "RecordSignOffDecision",

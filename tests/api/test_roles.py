@@ -30,7 +30,12 @@ PATH_VALUES = {
     "instruction_id": "999999",  # no such message: a finance officer gets past the role check to a 404
     "kind": "eligibility_determination",
 }
-QUERY = {"/audit/cases/{case_id}/as-of": {"at": "2026-01-01T00:00:00Z"}, "/finance/batch": {"date": "2026-01-05"}}
+QUERY = {
+    "/audit/cases/{case_id}/as-of": {"at": "2026-01-01T00:00:00Z"},
+    "/finance/batch": {"date": "2026-01-05"},
+    "/returns/asc-cld": {"period_end": "2026-12-31"},
+    "/returns/asc-cld/report": {"period_end": "2026-12-31"},
+}
 
 
 def allowed_roles(route: APIRoute) -> frozenset[Role] | None:

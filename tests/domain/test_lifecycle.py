@@ -159,6 +159,7 @@ def every_command_but_referral(s: Scenario) -> list[c.CaseCommand]:
         s.decline(),
         s.request_carer_assessment(),
         s.consent(ADULT),
+        s.person_details(),
         s.start_adult(),
         s.complete_adult(),
         s.refuse_adult(),
