@@ -241,6 +241,7 @@ async def _ops_page(request: Request, app: Backend, user: ApiUser, status: int =
     rows = sorted(stuck.items, key=lambda r: r.overdue_by_hours, reverse=True)
     problems = await ops.problems(user=user, app=app, team=filters["team"], stage=filters["stage"], scan=500)
     held = await ops.quarantine(user=user, app=app, limit=200)
+    late = await ops.finance_unacknowledged(user=user, app=app)
     return _page(
         request,
         "ops.html",
@@ -255,6 +256,7 @@ async def _ops_page(request: Request, app: Backend, user: ApiUser, status: int =
         quarantined=[
             {**q, "web_ui": web_ui_link(app, case_workflow_id(uuid.UUID(q["case_id"])))} for q in held["items"]
         ],
+        unacknowledged=late,
         stages=[s.value for s in Stage],
         chosen={"stage": stage, "team": team, "overdue_by_days": days},
         **context,

@@ -396,3 +396,50 @@ async def test_revoking_a_key_ends_its_console_sessions_at_once(browser, tokens)
     assert (await browser.get("/console/audit")).status_code == 200
     keys.revoke(key.key_id, by="admin-1", reason="laptop lost")
     assert (await browser.get("/console/audit")).headers["location"] == "/console/sign-in"
+
+
+async def test_ops_sees_the_messages_finance_has_not_acknowledged_in_time(
+    http, tokens, case_record: CaseRecord, sqlite_env: dict[str, str]
+):
+    # A case recorded in January (straight through the case record, on a clock of its own): its
+    # arrears payment and its suspension were sent to finance long ago; finance took the first.
+    from api.access_log import AccessLog
+    from domain.commands import CouncilSettings
+    from eventstore.outbox import every_instruction
+    from policy.catalogue import RuleSetCatalogue
+    from tests.clock import SteppingClock
+    from tests.domain.story import adult_only_signed_off
+    from tests.rule_sets import TEST_COUNCILS
+
+    january = CaseRecord(
+        sqlite_env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), council=CouncilSettings(), clock=SteppingClock()
+    )
+    try:
+        s = Scenario()
+        for command in (
+            *adult_only_signed_off(s),
+            s.agreement(start_date="2025-12-20"),
+            s.confirm_arrears(),
+            s.suspend(),
+        ):
+            january.handle(command)
+    finally:
+        january.close()
+    paid, suspended = every_instruction(case_record)
+    views = SQLiteViewStore(sqlite_env["SQLITE_DBNAME"])
+    try:
+        AccessLog(views).acknowledge(
+            user_id="finance-officer-1", role="finance_officer", instruction_id=paid.instruction_id,
+            case_id=paid.case_id.hex, finance_reference="AP-1",
+        )  # fmt: skip
+    finally:
+        views.close()
+
+    assert (await signed_in(http, tokens[1]["ops"])).status_code == 303
+    page = await http.get("/console/ops")
+    assert page.status_code == 200, page.text
+    table = page.text.split('id="unacknowledged"', 1)[1].split("</table>", 1)[0]
+    assert f"<code>{suspended.case_id.hex}</code>" in table and ">suspension<" in table
+    assert f">{suspended.instruction_id}<" in table and f">{paid.instruction_id}<" not in table
+    assert "1 message(s), oldest first" in table
+    assert "Margaret" not in table  # ids only
