@@ -90,20 +90,20 @@ class AccessLog:
 
     def _append(self, table: str, values: dict[str, Any]) -> None:
         with self.store.transaction() as cursor:
-            self._take_head(cursor, table)
-            self._link(cursor, table, values)
+            self._link(cursor, table, values, self._take_head(cursor, table))
 
     @staticmethod
-    def _take_head(cursor: ViewCursor, table: str) -> None:
-        """Hold the log's head for the rest of the transaction: the next link is this writer's."""
+    def _take_head(cursor: ViewCursor, table: str) -> tuple[int, str]:
+        """The log's head (last sequence number and hash), held for the rest of the transaction: the
+        next link is this writer's."""
         lock = " FOR UPDATE" if cursor.dialect == "postgres" else ""
-        cursor.execute(f"SELECT seq FROM {HEAD} WHERE log = ?{lock}", (table,)).fetchone()
+        head = cursor.execute(f"SELECT seq, row_hash FROM {HEAD} WHERE log = ?{lock}", (table,)).fetchone()
+        return (int(head[0]), head[1]) if head else (0, GENESIS_HASH)
 
     @staticmethod
-    def _link(cursor: ViewCursor, table: str, values: dict[str, Any]) -> None:
+    def _link(cursor: ViewCursor, table: str, values: dict[str, Any], head: tuple[int, str]) -> None:
         fields = [values[name] for name in LOGS[table]]
-        head = cursor.execute(f"SELECT seq, row_hash FROM {HEAD} WHERE log = ?", (table,)).fetchone()
-        last_seq, last_hash = (int(head[0]), head[1]) if head else (0, GENESIS_HASH)
+        last_seq, last_hash = head
         seq = last_seq + 1
         own = row_hash(last_hash, seq, fields)
         names = ("seq", *LOGS[table], *CHAIN)
@@ -121,7 +121,7 @@ class AccessLog:
         it is refused (``AcknowledgedDifferently``). Checked with the log's head held, so two
         finance systems acknowledging at once cannot both record."""
         with self.store.transaction() as cursor:
-            self._take_head(cursor, FINANCE_ACKS)
+            head = self._take_head(cursor, FINANCE_ACKS)
             found = _acknowledgements(cursor, "WHERE instruction_id = ?", (instruction_id,))
             if found:
                 first = found[0]
@@ -142,7 +142,7 @@ class AccessLog:
                 case_id=case_id,
                 finance_reference=finance_reference,
             )
-            self._link(cursor, FINANCE_ACKS, ack.model_dump())
+            self._link(cursor, FINANCE_ACKS, ack.model_dump(), head)
         return ack, True
 
     def acknowledgements(self, instruction_ids: Sequence[int] | None = None) -> dict[int, Acknowledgement]:

@@ -169,7 +169,7 @@ def reconciliation(
         messages=messages,
         view_versions=versions,
         acknowledged=log.acknowledgements([m.instruction_id for m in messages]),
-        missing_events=record.orphaned_instructions(case_id),
+        missing_events=record.orphaned_instructions(case_id, instructions=messages),
         messages_since=messages_since,
         now=now,
         acknowledge_within=timedelta(hours=acknowledgement_hours),

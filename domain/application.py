@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 from uuid import UUID
@@ -55,7 +55,7 @@ from eventstore.appends import AppendSignal
 from eventstore.contract import CaseStore
 from eventstore.index import IndexRow
 from eventstore.mapper import CanonicalMapper
-from eventstore.outbox import PaymentInstruction
+from eventstore.outbox import PaymentInstruction, each_instruction
 from eventstore.person_keys import KeyTableSealer, PersonKeyRow, PersonKeyTable
 
 MAX_ATTEMPTS = 20
@@ -693,34 +693,32 @@ class CaseRecord(Application[UUID]):
                 recorded = "(unreadable)"
         return StoredLink(last_version=last[0].originator_version, hash_at_version=recorded)
 
-    def orphaned_instructions(self, case_id: UUID | None = None) -> list[OrphanedInstruction]:
+    def orphaned_instructions(
+        self, case_id: UUID | None = None, instructions: Iterable[PaymentInstruction] | None = None
+    ) -> list[OrphanedInstruction]:
         """Payment instructions in the outbox whose event is gone from the store, or whose event
-        there is not one that pays (so the finance system was told to pay what the record lacks)."""
+        there is not one that pays (so the finance system was told to pay what the record lacks).
+        ``instructions``: those the caller has read already; the whole outbox, page by page, otherwise."""
         orphans = []
-        after = 0
-        while page := self.payment_instructions(after_id=after, limit=1000):
-            for instruction in page:
-                if case_id is not None and instruction.case_id != case_id:
-                    continue
-                version = instruction.event_version
-                found = self._store.select_events(instruction.case_id, gt=version - 1, lte=version)
-                if not found:
-                    problem = f"its event (version {version}) is not in the store (removed)"
-                elif not _pays(found[0].topic):
-                    problem = (
-                        f"the event at version {version} is a {found[0].topic.rsplit('.', 1)[-1]}, which pays nothing"
-                    )
-                else:
-                    continue
-                orphans.append(
-                    OrphanedInstruction(
-                        instruction_id=instruction.instruction_id,
-                        case_id=instruction.case_id.hex,
-                        event_version=version,
-                        problem=problem,
-                    )
+        for instruction in each_instruction(self) if instructions is None else instructions:
+            if case_id is not None and instruction.case_id != case_id:
+                continue
+            version = instruction.event_version
+            found = self._store.select_events(instruction.case_id, gt=version - 1, lte=version)
+            if not found:
+                problem = f"its event (version {version}) is not in the store (removed)"
+            elif not _pays(found[0].topic):
+                problem = f"the event at version {version} is a {found[0].topic.rsplit('.', 1)[-1]}, which pays nothing"
+            else:
+                continue
+            orphans.append(
+                OrphanedInstruction(
+                    instruction_id=instruction.instruction_id,
+                    case_id=instruction.case_id.hex,
+                    event_version=version,
+                    problem=problem,
                 )
-            after = page[-1].instruction_id
+            )
         return orphans
 
     def verify_budget_calculations(

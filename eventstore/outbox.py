@@ -23,7 +23,7 @@ the event's ``payment_instruction()``), so the recorder never parses state bytes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, Protocol
 from uuid import UUID
@@ -136,12 +136,17 @@ def read_instructions(recorder: HasInstructions, after_id: int = 0, limit: int =
     return recorder.payment_instructions(after_id=after_id, limit=limit)
 
 
+def each_instruction(recorder: HasInstructions, page: int = 1000) -> Iterator[PaymentInstruction]:
+    """Every message in the outbox, oldest first, read a page at a time as it is taken."""
+    after = 0
+    while batch := recorder.payment_instructions(after_id=after, limit=page):
+        yield from batch
+        after = batch[-1].instruction_id
+
+
 def every_instruction(recorder: HasInstructions, page: int = 1000) -> list[PaymentInstruction]:
-    """Every message in the outbox, oldest first, read a page at a time."""
-    found: list[PaymentInstruction] = []
-    while batch := recorder.payment_instructions(after_id=found[-1].instruction_id if found else 0, limit=page):
-        found += batch
-    return found
+    """Every message in the outbox, oldest first."""
+    return list(each_instruction(recorder, page))
 
 
 def instruction_of(recorder: HasInstructions, instruction_id: int) -> PaymentInstruction | None:
