@@ -5,7 +5,7 @@ years, about a thousand events each), so events per stream follow a long-tailed,
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain import commands as c
@@ -13,8 +13,11 @@ from simulation.caseload import CaseScript, generate_caseload
 from simulation.scenario import ADULT, Scenario, plan_for
 
 
-def hot_case(payments: int, start: date = date(2020, 1, 6)) -> CaseScript:
-    """A case in service for years with a weekly direct payment: 2 events a payment, ~2×payments events."""
+def hot_case(payments: int, start: date | None = None) -> CaseScript:
+    """A case in service for years with a weekly direct payment: 2 events a payment, ~2×payments events.
+    The agreement starts today (by default): the record refuses one that starts further back than
+    the council allows, judged on the day it is recorded."""
+    start = start or datetime.now(UTC).date()
     s = Scenario()
     commands: list[c.CaseCommand] = list(s.up_to_planning(carers=()))
     plan = plan_for(ADULT, weekly_hours=10)
