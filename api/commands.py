@@ -40,7 +40,7 @@ from api.keys import ApiUser
 from api.need_to_know import CaseId, OpenedCase, case_actor, refuse_referral_outside_teams
 from api.roles import COMMAND_ROLES
 from domain.commands import COMMANDS, CaseCommand
-from domain.errors import DomainError, NotFound, RuleViolation
+from domain.errors import DomainError, RuleViolation
 from workflows.client import send_command, start_case
 
 CALLER_FIELDS = {"case_id", "command_id", "actor"}
@@ -255,10 +255,7 @@ async def _repeat_in_record(
 
 
 def _holds_command_id(backend: Backend, case_id: uuid.UUID, command_id: str) -> bool:
-    try:
-        return command_id in backend.record.get_case(case_id).state.processed_commands
-    except NotFound:
-        return False
+    return backend.record.holds_command(case_id, command_id)
 
 
 def _refuse_missing(backend: Backend, case_id: uuid.UUID) -> NoReturn:

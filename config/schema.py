@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
+from eventstore.commands import SQLITE_BACKFILL as SQLITE_COMMANDS_BACKFILL
+from eventstore.commands import sqlite_create_statements as sqlite_command_table
 from projections.store import ViewCursor, ViewStore, has_table
 
 SCHEMA_TABLE = "carecase_schema"
@@ -40,7 +42,13 @@ class Migration:
     # A query per dialect that finds a row when the change is already there: a store whose tables
     # this code made at their newest shape without recording versions (a case record opened
     # straight on an empty store) then records the migration without applying it again.
-    present: dict[str, str] = field(default_factory=dict)
+    # Several queries: each in turn must find a row (a later one may read a table an earlier found).
+    present: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    # Statements safe to run again (they fill in what is missing and change nothing else): run on
+    # every upgrade that records the migration, even where the check finds the change there, so a
+    # table this code made empty beside older rows (a case record opened on the store before its
+    # upgrade) is still filled.
+    idempotent: bool = False
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -63,11 +71,55 @@ MIGRATIONS: tuple[Migration, ...] = (
             "AND table_name = 'carecase_events_payment_outbox' AND column_name = 'kind'",
         },
     ),
+    # Issue 16: the commands a case has recorded move out of its state into a table beside the
+    # events, filled from the events already stored (decision 0046).
+    Migration(
+        3,
+        "the commands each case has recorded, by id, in a table beside the events (out of the case's state)",
+        {
+            "sqlite": (*sqlite_command_table(), SQLITE_COMMANDS_BACKFILL),
+            "postgres": (
+                "CREATE TABLE IF NOT EXISTS carecase_events_case_commands ("
+                "originator_id uuid NOT NULL, command_id text NOT NULL, command_name text NOT NULL, "
+                "command_digest text NOT NULL, first_version bigint NOT NULL, last_version bigint NOT NULL, "
+                "PRIMARY KEY (originator_id, command_id))",
+                "INSERT INTO carecase_events_case_commands "
+                "SELECT originator_id, s->>'command_id', MIN(s->>'command_name'), MIN(s->>'command_digest'), "
+                "MIN(originator_version), MAX(originator_version) "
+                "FROM (SELECT originator_id, originator_version, convert_from(state, 'UTF8')::jsonb AS s "
+                "FROM carecase_events) AS e WHERE s->>'command_id' IS NOT NULL "
+                "GROUP BY originator_id, s->>'command_id' ON CONFLICT DO NOTHING",
+            ),
+        },
+        # There, and filled: it holds a command, or the store holds no case event to fill it from.
+        present={
+            "sqlite": (
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_commands'",
+                "SELECT 1 WHERE EXISTS (SELECT 1 FROM case_commands) OR NOT EXISTS (SELECT 1 FROM case_event_index)",
+            ),
+            "postgres": (
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                "AND table_name = 'carecase_events_case_commands'",
+                "SELECT 1 WHERE EXISTS (SELECT 1 FROM carecase_events_case_commands) "
+                "OR NOT EXISTS (SELECT 1 FROM carecase_events_case_event_index)",
+            ),
+        },
+        idempotent=True,
+    ),
 )
 
 
 # The migration from which the outbox carries suspensions, resumptions, stops and recoveries.
 OUTBOX_KINDS = 2
+
+
+def is_present(cursor: ViewCursor, migration: Migration, dialect: str) -> bool | None:
+    """Whether the migration's change is already in the store (None: it has no check)."""
+    check = migration.present.get(dialect)
+    if check is None:
+        return None
+    queries = (check,) if isinstance(check, str) else check
+    return all(cursor.execute(query).fetchone() is not None for query in queries)
 
 
 def applied_at(views: ViewStore, version: int) -> datetime | None:
@@ -127,8 +179,7 @@ def schema_status(views: ViewStore, migrations: Sequence[Migration] = MIGRATIONS
             # an empty store) are at the newest shape that code knew: each later change found there
             # counts as done, up to the first one missing.
             for migration in migrations[1:] if version else ():
-                check = migration.present.get(views.dialect)
-                if check is None or cursor.execute(check).fetchone() is None:
+                if not is_present(cursor, migration, views.dialect):
                     break
                 version = migration.version
     done = {a.version for a in applied} | set(range(1, version + 1))
@@ -167,13 +218,15 @@ def upgrade(views: ViewStore, by: str, migrations: Sequence[Migration] = MIGRATI
         _create_schema_table(cursor)
         if not status.recorded:
             for found in (m for m in migrations if m.version <= status.version):
+                if found.idempotent:
+                    for statement in found.statements.get(views.dialect, ()):
+                        cursor.execute(statement)
                 _record(cursor, found, f"{by} (found written before versions were recorded)")
     for migration in migrations:
         if migration.version not in status.pending:
             continue
         with views.transaction() as cursor:
-            check = migration.present.get(views.dialect)
-            if check is None or cursor.execute(check).fetchone() is None:
+            if migration.idempotent or not is_present(cursor, migration, views.dialect):
                 for statement in migration.statements.get(views.dialect, ()):
                     cursor.execute(statement)
             _record(cursor, migration, by)

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.audit import ChainReport, OrphanedInstruction, check_chain
 from domain.canonical import CHAIN_FIELD, canonical_json
-from domain.case.aggregate import Case, CaseSnapshot, FrozenCase, freeze_case, thaw_case
+from domain.case.aggregate import Case, CaseSnapshot, copy_of
 from domain.case.base import CaseEvent, CommandContext
 from domain.case.rules import (
     person_must_exist,
@@ -52,6 +52,7 @@ from domain.personal_data import SEALED_FOR, Sealer, open_state
 from domain.policy import CouncilPolicy, Publication, policy_stream_id, rule_set_amounts_within_council_maximum
 from domain.ras import BudgetCalculation, RuleSet, parse_rule_set, recalculate
 from eventstore.appends import AppendSignal
+from eventstore.commands import RecordedCommand
 from eventstore.contract import CaseStore
 from eventstore.index import IndexRow
 from eventstore.mapper import CanonicalMapper
@@ -171,7 +172,7 @@ class CaseRecord(Application[UUID]):
         # The store is the person index too: a referral reads who has an open case from it.
         self.services = Services(council=council or CouncilSettings(), rule_sets=rule_sets, people=recorder)
         # Cases saved recently, kept to spare the next command a rebuild (0 turns this off).
-        self._cache: OrderedDict[UUID, FrozenCase] = OrderedDict()
+        self._cache: OrderedDict[UUID, Case] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._cache_size = int(self.env.get("CASE_CACHE_SIZE", "2000"))
         self.clock = clock
@@ -232,23 +233,31 @@ class CaseRecord(Application[UUID]):
 
     def _handle_once(self, command: CaseCommand) -> CommandOutcome:
         ctx = command.context(self.clock()).model_copy(update={"sealer": self.sealer})
-        existing = self._find(command.case_id)
-        if existing is not None:
-            repeat = self._repeat_of(existing, command)
-            if repeat is not None:
+        # The case itself, out of memory while the command runs: put back once saved, or unchanged
+        # when the command is refused; a case an event was triggered on but not saved is dropped.
+        existing, recorded = self._take(command.case_id, command.command_id)
+        try:
+            if recorded is not None:
+                repeat = self._first_outcome(command, recorded)
+                if existing is not None:
+                    self._remember(existing)
                 return repeat
-        command.admit(ctx, existing.state.case_began_at if existing is not None else None, self.services.council)
-        if command.creates_case:
-            if existing is not None:
-                raise RuleViolation(
-                    f"case {command.case_id} already exists", code="case_already_exists", field="case_id"
-                )
-            case = command.create(ctx, self.services)  # type: ignore[attr-defined]
-        else:
-            if existing is None:
-                raise NotFound(f"no case {command.case_id}", code="unknown_case", field="case_id")
-            case = existing
-            command.execute(case, ctx, self.services)
+            command.admit(ctx, existing.state.case_began_at if existing is not None else None, self.services.council)
+            if command.creates_case:
+                if existing is not None:
+                    raise RuleViolation(
+                        f"case {command.case_id} already exists", code="case_already_exists", field="case_id"
+                    )
+                case = command.create(ctx, self.services)  # type: ignore[attr-defined]
+            else:
+                if existing is None:
+                    raise NotFound(f"no case {command.case_id}", code="unknown_case", field="case_id")
+                case = existing
+                command.execute(case, ctx, self.services)
+        except DomainError:
+            if existing is not None and not existing.pending_events:
+                self._remember(existing)
+            raise
         recordings = self.save(case)
         self._remember(case)
         return CommandOutcome(
@@ -272,20 +281,21 @@ class CaseRecord(Application[UUID]):
         """The first answer to a command the record already holds under its id (``duplicate``), or
         None if it holds none (nor the case); the same id with other content is refused
         (``command_id_reused``). Records nothing: for answering a repeat where no workflow runs."""
-        case = self._find(command.case_id)
-        return None if case is None else self._repeat_of(case, command)
+        processed = self._store.recorded_command(command.case_id, command.command_id)
+        return None if processed is None else self._first_outcome(command, processed)
 
-    def _repeat_of(self, case: Case, command: CaseCommand) -> CommandOutcome | None:
-        processed = case.state.processed_commands.get(command.command_id)
-        if processed is None:
-            return None
+    def _first_outcome(self, command: CaseCommand, processed: RecordedCommand) -> CommandOutcome:
+        """What a command recorded under this id did the first time; refused for other content. (A
+        command about to be handled is looked up after its case is loaded: one saved since by
+        another writer was saved at a version this record's own save then conflicts on,
+        eventstore.commands.)"""
         if processed.name != command.type_name() or processed.digest != command.digest():
             raise RuleViolation(
                 f"command id {command.command_id} was already used for a different {processed.name}",
                 code="command_id_reused",
                 field="command_id",
             )
-        first, last = min(processed.versions), max(processed.versions)
+        first, last = processed.first_version, processed.last_version
         events = [e for e in self.events.get(command.case_id, gt=first - 1, lte=last) if isinstance(e, CaseEvent)]
         return CommandOutcome(
             case_id=command.case_id,
@@ -302,6 +312,14 @@ class CaseRecord(Application[UUID]):
             ],
             duplicate=True,
         )
+
+    def holds_command(self, case_id: UUID, command_id: str) -> bool:
+        """Whether the case has recorded a command under this id (of any name or content)."""
+        return self._store.recorded_command(case_id, command_id) is not None
+
+    def recorded_command(self, case_id: UUID, command_id: str) -> RecordedCommand | None:
+        """The command the case recorded under this id: its name, digest and event versions."""
+        return self._store.recorded_command(case_id, command_id)
 
     def _tell(self, command: CaseCommand, outcome: CommandOutcome | None, error: DomainError | None) -> None:
         for observer in self.observers:
@@ -391,28 +409,47 @@ class CaseRecord(Application[UUID]):
     # Queries -----------------------------------------------------------------------------------
 
     def _find(self, case_id: UUID) -> Case | None:
-        """The case now. A case this record saved recently is copied from memory and brought up to
-        date with any events written since (by another process, say) instead of being rebuilt
-        from its snapshot: the copy is what a command works on, so a refused command leaves the
-        remembered case untouched."""
+        """The case now, the caller's own copy. A case this record saved recently is copied from
+        memory and brought up to date with any events written since (by another process, say)
+        instead of being rebuilt from its snapshot."""
+        case: Case | None = None
         with self._cache_lock:
             cached = self._cache.get(case_id)
             if cached is not None:
                 self._cache.move_to_end(case_id)
-        if cached is not None:
-            case = thaw_case(case_id, cached)
+                # Under the lock: a remembered case is changed by no one (a command takes it out first).
+                case = copy_of(cached)
+        if case is not None:
             return project_case(case, self.events.get(case_id, gt=case.version))
+        return self._rebuild(case_id)
+
+    def _take(self, case_id: UUID, command_id: str) -> tuple[Case | None, RecordedCommand | None]:
+        """The case now, for a command to change, and the command the case recorded under this id
+        (read after the case). The case is the remembered one itself, taken out of memory (so no
+        copy is made, and no other caller sees it while it changes) and brought up to date in the
+        same read as the command's, or rebuilt from its snapshot. The command puts it back
+        (``_remember``) when it is saved."""
+        with self._cache_lock:
+            cached = self._cache.pop(case_id, None)
+        if cached is not None:
+            newer, recorded = self._store.events_and_command(case_id, cached.version, command_id)
+            return project_case(cached, map(self.mapper.to_domain_event, newer)), recorded
+        case = self._rebuild(case_id)
+        return case, None if case is None else self._store.recorded_command(case_id, command_id)
+
+    def _rebuild(self, case_id: UUID) -> Case | None:
         try:
             return self.repository.get(case_id, projector_func=project_case)
         except AggregateNotFoundError:
             return None
 
     def _remember(self, case: Case) -> None:
+        """Keep a case just saved (or left unchanged) for the next command: the object itself,
+        which nothing changes while it is remembered."""
         if self._cache_size <= 0:
             return
-        frozen = freeze_case(case)
         with self._cache_lock:
-            self._cache[case.id] = frozen
+            self._cache[case.id] = case
             self._cache.move_to_end(case.id)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)

@@ -60,6 +60,28 @@ def chain_hash(
     return "sha256:" + digest.hexdigest()
 
 
+def _object(items: dict[str, bytes]) -> bytes:
+    """A JSON object from its values already in canonical form: byte for byte ``canonical_json``'s."""
+    return b"{" + b",".join(canonical_json(name) + b":" + items[name] for name in sorted(items)) + b"}"
+
+
+def encode_link(
+    previous_hash: str, topic: str, originator_id: str, originator_version: int, state: dict[str, Any]
+) -> tuple[str, bytes]:
+    """The chain hash of a not-yet-stored state, and the stored bytes with that hash in them, each
+    value encoded once for both: the same hash as ``chain_hash`` and the same bytes as
+    ``canonical_json`` of the state with its hash (a canonical list or object is its canonical
+    items joined, so neither needs encoding twice)."""
+    items = {name: canonical_json(value) for name, value in state.items() if name != CHAIN_FIELD}
+    digest = hashlib.sha256()
+    digest.update(previous_hash.encode("ascii"))
+    envelope = b",".join((canonical_json(topic), canonical_json(originator_id), canonical_json(originator_version)))
+    digest.update(b"[" + envelope + b"," + _object(items) + b"]")
+    link = "sha256:" + digest.hexdigest()
+    items[CHAIN_FIELD] = canonical_json(link)
+    return link, _object(items)
+
+
 def event_chain_hash(previous_hash: str, event: DomainEventProtocol[UUID]) -> str:
     """Chain hash of a not-yet-stored event, computed exactly as the auditor will recompute it."""
     originator = event.originator_id

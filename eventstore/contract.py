@@ -17,6 +17,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 
 from domain.person_index import Episode
 from eventstore.appends import AppendSignal
+from eventstore.commands import RecordedCommand
 from eventstore.index import IndexRow
 from eventstore.outbox import PaymentInstruction
 
@@ -61,6 +62,18 @@ class CaseStore(Protocol):
 
     def index_rows(self, originator_id: UUID) -> list[IndexRow]:
         """Every index row of the case (version, recorded time, chain hash), by version."""
+        ...
+
+    # The case's commands by id, written in the same transaction as their events (eventstore.commands).
+    def recorded_command(self, originator_id: UUID, command_id: str) -> RecordedCommand | None:
+        """The command the case recorded under this id, if any."""
+        ...
+
+    def events_and_command(
+        self, originator_id: UUID, after_version: int, command_id: str
+    ) -> tuple[Sequence[StoredEvent], RecordedCommand | None]:
+        """The case's events after ``after_version`` and the command recorded under this id, in one
+        read, the command's after the events' (what a command needs of a case it remembers)."""
         ...
 
     def append_signal(self) -> AppendSignal:

@@ -20,7 +20,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.canonical import CHAIN_FIELD, adapter, canonical_json, stored_state
-from domain.case.base import SEALED_STATE
+from domain.case.base import STORED_FORM, StoredForm
 from domain.personal_data import Sealer, open_state, personal_fields_of, seal_state
 from eventstore.person_keys import KeyDestroyed
 
@@ -39,12 +39,23 @@ class IndexedStoredEvent(StoredEvent):
     # The person index's change this event makes (an episode held or released), if any: the
     # recorder writes it in the same transaction as the event (eventstore.episodes).
     episode: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # The command that recorded this event (id, name, content digest), for the table of the case's
+    # commands written in the same transaction (eventstore.commands).
+    command: tuple[str, str, str] | None = field(default=None, compare=False, hash=False)
 
 
 def episode_change(domain_event: Any) -> dict[str, Any] | None:
     """The person index's change an event makes: from its ``person_episode()``, if it has one."""
     change = getattr(domain_event, "person_episode", None)
     return change() if callable(change) else None
+
+
+def command_of(domain_event: Any) -> tuple[str, str, str] | None:
+    """The command a case event records: its id, name and digest (None for any other event)."""
+    command_id = getattr(domain_event, "command_id", None)
+    if not isinstance(command_id, str):
+        return None
+    return command_id, str(domain_event.command_name), str(domain_event.command_digest)
 
 
 def outbox_instruction(domain_event: Any) -> dict[str, Any] | None:
@@ -58,8 +69,12 @@ class CanonicalMapper(Mapper[Any]):
     sealer: Sealer | None = None
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        state = self._stored_form(domain_event)
-        data = canonical_json(state)
+        carried: StoredForm | None = getattr(domain_event, STORED_FORM, None)
+        if carried is not None:  # exactly what the command hashed, encoded when it was hashed
+            state, data = carried
+        else:
+            state = self._stored_form(domain_event)
+            data = canonical_json(state)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -73,12 +88,10 @@ class CanonicalMapper(Mapper[Any]):
             chain_hash=state.get(CHAIN_FIELD),
             outbox=outbox_instruction(domain_event),
             episode=episode_change(domain_event),
+            command=command_of(domain_event),
         )
 
     def _stored_form(self, domain_event: Any) -> dict[str, Any]:
-        sealed: dict[str, Any] | None = getattr(domain_event, SEALED_STATE, None)
-        if sealed is not None:
-            return sealed  # exactly what the command hashed
         state = stored_state(domain_event)
         cls = type(domain_event)
         if self.sealer is None or not personal_fields_of(cls):

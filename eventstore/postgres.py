@@ -21,6 +21,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.person_index import Episode
 from eventstore.appends import AppendSignal, PostgresAppends
+from eventstore.commands import COMMANDS_TABLE, RecordedCommand, command_rows, recorded_command_of
 from eventstore.contract import CaseStore
 from eventstore.episodes import EPISODES_TABLE, NHS_KEYS, unique_episodes, write_episodes_postgres
 from eventstore.episodes import postgres_statements as episode_statements
@@ -101,6 +102,27 @@ class CaseRecorder(PostgresApplicationRecorder):
         self.case_ids_statement = SQL(
             "SELECT originator_id FROM {schema}.{events} UNION SELECT originator_id FROM {schema}.{table} ORDER BY 1"
         ).format(schema=schema, events=Identifier(self.events_table_name), table=table)
+        self.commands_table = f"{events_table_name}_{COMMANDS_TABLE}"
+        self.check_identifier_length(self.commands_table)
+        commands = Identifier(self.commands_table)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{commands} ("
+                "originator_id uuid NOT NULL, command_id text NOT NULL, command_name text NOT NULL, "
+                "command_digest text NOT NULL, first_version bigint NOT NULL, last_version bigint NOT NULL, "
+                "PRIMARY KEY (originator_id, command_id))"
+            ).format(schema=schema, commands=commands)
+        )
+        # After the events, and never failing: a repeat saved by two writers at once has already
+        # failed on the events' version (see eventstore.commands), and a failure here would abort
+        # the pipeline and hide that conflict (as for the index rows).
+        self.insert_command_statement = SQL(
+            "INSERT INTO {schema}.{commands} VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (originator_id, command_id) DO NOTHING"
+        ).format(schema=schema, commands=commands)
+        self.select_command_statement = SQL(
+            "SELECT * FROM {schema}.{commands} WHERE originator_id = %s AND command_id = %s"
+        ).format(schema=schema, commands=commands)
         self.outbox_table = f"{events_table_name}_{OUTBOX_TABLE}"
         self.check_identifier_length(self.outbox_table)
         self.outbox_statements = postgres_statements(self.datastore.schema, self.outbox_table)
@@ -182,8 +204,11 @@ class CaseRecorder(PostgresApplicationRecorder):
         # and be reported as "pipeline aborted" instead.
         super()._insert_stored_events(curs, stored_events, **kwargs)
         # A cursor of its own: the library reads the notification ids from the events' cursor.
-        with curs.connection.cursor() as episodes:
-            write_episodes_postgres(episodes, self.episode_statements, stored_events)
+        with curs.connection.cursor() as beside:
+            commands = command_rows(stored_events, lambda originator_id: originator_id)
+            if commands:
+                beside.executemany(self.insert_command_statement, commands)
+            write_episodes_postgres(beside, self.episode_statements, stored_events)
 
     def episodes_of(self, keys: list[str]) -> list[Episode]:
         """The person index's episodes under any of these keys (eventstore.episodes)."""
@@ -204,6 +229,32 @@ class CaseRecorder(PostgresApplicationRecorder):
             curs.execute(self.index_rows_statement, (originator_id,), prepare=True)
             rows = curs.fetchall()
         return [IndexRow(originator_id, r["originator_version"], r["recorded_at"], r["chain_hash"]) for r in rows]
+
+    def events_and_command(
+        self, originator_id: UUID, after_version: int, command_id: str
+    ) -> tuple[Sequence[StoredEvent], RecordedCommand | None]:
+        statement = self.select_events_statement + SQL(" AND originator_version > %s ORDER BY originator_version")
+        with self.datastore.get_connection() as conn, conn.cursor() as curs, conn.cursor() as command:
+            with conn.pipeline():  # both reads in one round trip, the command's read after the events'
+                curs.execute(statement, (originator_id, after_version), prepare=True)
+                command.execute(self.select_command_statement, (originator_id, command_id), prepare=True)
+            events = [
+                StoredEvent(
+                    originator_id=originator_id,
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=bytes(r["state"]),
+                )
+                for r in curs.fetchall()
+            ]
+            row = command.fetchone()
+        return events, None if row is None else recorded_command_of(row)
+
+    def recorded_command(self, originator_id: UUID, command_id: str) -> RecordedCommand | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_command_statement, (originator_id, command_id), prepare=True)
+            row = curs.fetchone()
+        return None if row is None else recorded_command_of(row)
 
     def payment_instructions(self, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
         """Payment instructions with ids after ``after_id``, oldest first (the finance system's read)."""

@@ -19,6 +19,14 @@ from eventsourcing.utils import Environment, EnvType
 
 from domain.person_index import Episode
 from eventstore.appends import AppendSignal, Polling
+from eventstore.commands import (
+    COMMANDS_TABLE,
+    RecordedCommand,
+    command_rows,
+    insert_command_rows_sqlite,
+    recorded_command_of,
+)
+from eventstore.commands import sqlite_create_statements as command_create_statements
 from eventstore.contract import CaseStore
 from eventstore.episodes import (
     forget_nhs_numbers_sqlite,
@@ -72,6 +80,7 @@ class CaseRecorder(SQLiteApplicationRecorder):
             f"CREATE INDEX IF NOT EXISTS {INDEX_TABLE}_time ON {INDEX_TABLE} (originator_id, recorded_at_us)",
             *sqlite_create_statements(self.outbox_table),
             *episode_create_statements(),
+            *command_create_statements(),
             # Apart from the events: a person's key, its bytes deleted at the end of retention.
             f"CREATE TABLE IF NOT EXISTS {PERSON_KEYS_TABLE} ("
             "case_id TEXT NOT NULL, person_id TEXT NOT NULL, key BLOB, created_at_us INTEGER NOT NULL, "
@@ -89,6 +98,7 @@ class CaseRecorder(SQLiteApplicationRecorder):
         if rows:
             c.executemany(f"INSERT INTO {INDEX_TABLE} VALUES (?,?,?,?)", rows)
         # After the events: a version conflict has already failed the whole transaction by now.
+        insert_command_rows_sqlite(c, command_rows(stored_events, _id_text))
         insert_outbox_rows_sqlite(c, outbox_rows(stored_events), self.outbox_table)
         # Last: a second open episode for one person fails the whole transaction here.
         write_episodes_sqlite(c, stored_events)
@@ -115,6 +125,39 @@ class CaseRecorder(SQLiteApplicationRecorder):
             IndexRow(originator_id, r["originator_version"], _from_micros(r["recorded_at_us"]), r["chain_hash"])
             for r in rows
         ]
+
+    def events_and_command(
+        self, originator_id: UUID, after_version: int, command_id: str
+    ) -> tuple[Sequence[StoredEvent], RecordedCommand | None]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"{self.select_events_statement}AND originator_version>? ORDER BY originator_version",
+                (_id_text(originator_id), after_version),
+            )
+            events = [
+                StoredEvent(
+                    originator_id=originator_id,
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=r["state"],
+                )
+                for r in c.fetchall()
+            ]
+            c.execute(
+                f"SELECT * FROM {COMMANDS_TABLE} WHERE originator_id=? AND command_id=?",
+                (_id_text(originator_id), command_id),
+            )
+            row = c.fetchone()
+        return events, None if row is None else recorded_command_of(row)
+
+    def recorded_command(self, originator_id: UUID, command_id: str) -> RecordedCommand | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT * FROM {COMMANDS_TABLE} WHERE originator_id=? AND command_id=?",
+                (_id_text(originator_id), command_id),
+            )
+            row = c.fetchone()
+        return None if row is None else recorded_command_of(row)
 
     def payment_instructions(self, after_id: int = 0, limit: int = 1000) -> list[PaymentInstruction]:
         """Payment instructions with ids after ``after_id``, oldest first (the finance system's read)."""

@@ -81,10 +81,21 @@ class _MirroredRuleSets:
         return self.rule_set
 
 
+def commands_in_snapshot(frozen: StoredEventData | None) -> dict[str, str]:
+    """The commands a mirror handed on before December 2026 held in the case's state, by id, with
+    their digests (the case's state no longer holds them: eventstore.commands)."""
+    case = frozen.state.get("state", {}).get("case", {}) if frozen is not None else {}
+    held = case.get("processed_commands", {}) if isinstance(case, dict) else {}
+    return {command_id: str(seen.get("digest", "")) for command_id, seen in held.items() if isinstance(seen, dict)}
+
+
 class CaseMirror:
-    def __init__(self, case_id: str, frozen: StoredEventData | None) -> None:
+    def __init__(self, case_id: str, frozen: StoredEventData | None, commands: dict[str, str] | None = None) -> None:
         self.case_id = case_id
         self.case: Case | None = thaw(case_id, frozen) if frozen is not None else None
+        # The digest of every command the case has recorded, by id: a repeat is answered by the
+        # record with its first outcome, and the same id with other content refused.
+        self.commands: dict[str, str] = dict(commands) if commands is not None else commands_in_snapshot(frozen)
 
     @property
     def state(self) -> CaseState | None:
@@ -109,6 +120,8 @@ class CaseMirror:
                 continue  # already in the mirror (a repeat, or a catch-up that overlapped)
             event = event_from_state(data.topic, UUID(self.case_id), data.version, data.state)
             self.case = event.mutate(self.case)
+            if isinstance(event, CaseEvent):
+                self.commands.setdefault(event.command_id, event.command_digest)
             applied.append(event)
         return applied
 
@@ -124,11 +137,11 @@ class CaseMirror:
         ctx = command.context(now)
         services = Services(council=council, rule_sets=_MirroredRuleSets(rule_set, rule_set_known_on))
         try:
-            seen = self.case.state.processed_commands.get(command.command_id) if self.case is not None else None
+            seen = self.commands.get(command.command_id)
             if seen is not None:
                 # A repeat of a recorded command: the record answers it with the first outcome, and
                 # the same id with different content is refused here as it would be there.
-                if seen.digest != command.digest():
+                if seen != command.digest():
                     raise RuleViolation(
                         f"command id {command.command_id!r} was used for a different command",
                         code="command_id_reused",

@@ -83,6 +83,9 @@ class CaseWorkflowInput(BaseModel):
     service_levels: ServiceLevels = Field(default_factory=ServiceLevels)
     # The case as the store snapshots it (workflows.case_mirror).
     mirror: StoredEventData | None = None
+    # The digests of the commands the case has recorded, by id (the mirror's; None from a run that
+    # handed them on inside the mirror's state).
+    mirror_commands: dict[str, str] | None = None
     rule_set: dict[str, Any] | None = None
     # The day the workflow fetched its rule set: the dry-run trusts it only up to that day (0034).
     rule_set_known_on: date | None = None
@@ -158,7 +161,7 @@ class CaseWorkflow(PaymentsParent):
     @workflow.init
     def __init__(self, state: CaseWorkflowInput) -> None:
         self.state = state
-        self.mirror = CaseMirror(state.case_id, state.mirror)
+        self.mirror = CaseMirror(state.case_id, state.mirror, state.mirror_commands)
         self.lock = asyncio.Lock()
         self.wake = False
         self.catch_up_wanted = False
@@ -227,6 +230,7 @@ class CaseWorkflow(PaymentsParent):
 
     def _hand_on_state(self) -> None:
         self.state.mirror = self.mirror.freeze()
+        self.state.mirror_commands = dict(self.mirror.commands)
         # The next run fetches the rule set in force on its own first day (decision 0034).
         self.state.rule_set = None
         self.state.rule_set_known_on = None

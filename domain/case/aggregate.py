@@ -17,7 +17,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from domain.canonical import GENESIS_HASH
 from domain.case.allocation import AllocationSteps
 from domain.case.assessment import AssessmentSteps
-from domain.case.base import CommandContext, carry_sealed_state, link_of
+from domain.case.base import CommandContext, carry_stored_form, link_of
 from domain.case.carers import CarerSteps
 from domain.case.continuing_healthcare import ContinuingHealthcareSteps
 from domain.case.corrections import CorrectionSteps
@@ -127,9 +127,9 @@ class Case(
             chain_hash="",
             **fields,
         )
-        link, sealed = link_of(provisional, GENESIS_HASH, ctx.sealer, adult_id)
+        link, stored = link_of(provisional, GENESIS_HASH, ctx.sealer, adult_id)
         case = cls._create(cls.ReferralReceived, id=case_id, chain_hash=link, **fields)
-        carry_sealed_state(case._pending_events[-1], sealed)
+        carry_stored_form(case._pending_events[-1], stored)
         return case
 
 
@@ -161,8 +161,16 @@ class CaseSnapshot(Snapshot):
             self.originator_id, self.originator_version, datetime.fromisoformat(self.state["created_on"])
         )
         case.modified_on = datetime.fromisoformat(self.state["modified_on"])
-        case.state = CaseState.model_validate(self.state["case"])
+        case.state = CaseState.model_validate(without_processed_commands(self.state["case"]))
         return case
+
+
+def without_processed_commands(state: dict[str, Any]) -> dict[str, Any]:
+    """A case's state as a snapshot taken before December 2026 held it, with the commands it had
+    recorded, which are kept beside its events now (eventstore.commands): read without them."""
+    if "processed_commands" not in state:
+        return state
+    return {name: value for name, value in state.items() if name != "processed_commands"}
 
 
 FrozenCase = tuple[int, datetime, datetime, bytes]

@@ -8,16 +8,16 @@ chain. The command method computes all of it before the event exists; ``apply`` 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate, TAggregate
 from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.canonical import CHAIN_FIELD, chain_hash, stored_state
+from domain.canonical import CHAIN_FIELD, encode_link, stored_state
 from domain.case.stage import current_stage
-from domain.case.state import CaseState, ProcessedCommand
+from domain.case.state import CaseState
 from domain.people import Actor
 from domain.personal_data import DEFAULT_SUBJECT_FIELDS, Sealer, personal_fields_of, seal_state
 
@@ -46,42 +46,47 @@ class CommandContext(BaseModel):
         return (self.effective_at or self.recorded_at).astimezone(UTC).date()
 
 
-# The stored state of an event whose personal values were sealed when it was recorded, carried on
-# the event to the mapper so it stores exactly the bytes its chain hash covers.
-SEALED_STATE = "_sealed_state"
+# The stored form of an event as its chain hash covers it (its personal values sealed where it has
+# any), carried on the event to the mapper so it stores exactly the bytes that were hashed.
+STORED_FORM = "_stored_form"
 
 
-def link_of(event: Any, previous_hash: str, sealer: Sealer | None, adult_id: str) -> tuple[str, dict[str, Any] | None]:
+class StoredForm(NamedTuple):
+    """An event's stored state as its chain hash covers it, and those bytes, encoded once."""
+
+    state: dict[str, Any]
+    data: bytes
+
+
+def link_of(event: Any, previous_hash: str, sealer: Sealer | None, adult_id: str) -> tuple[str, StoredForm | None]:
     """The chain hash of a not-yet-stored event over its stored form (its personal values sealed,
-    given a sealer), and that sealed state, which is what the store must keep."""
+    given a sealer), and that stored form with the hash in it, which is exactly what the store must
+    keep: the store then neither dumps nor encodes the event again, and cannot store other bytes
+    than were hashed. An event with personal fields and no sealer (a dry-run) carries none: the
+    store refuses it."""
     cls = type(event)
     state = stored_state(event)
-    sealed = None
-    if sealer is not None and personal_fields_of(cls):
-        sealed = state = seal_state(cls, event.originator_id.hex, event.originator_version, state, sealer, adult_id)
-    link = chain_hash(previous_hash, get_topic(cls), event.originator_id.hex, event.originator_version, state)
-    if sealed is not None:
-        sealed[CHAIN_FIELD] = link
-    return link, sealed
+    personal = bool(personal_fields_of(cls))
+    if sealer is not None and personal:
+        state = seal_state(cls, event.originator_id.hex, event.originator_version, state, sealer, adult_id)
+    link, data = encode_link(previous_hash, get_topic(cls), event.originator_id.hex, event.originator_version, state)
+    if personal and sealer is None:
+        return link, None
+    state[CHAIN_FIELD] = link
+    return link, StoredForm(state, data)
 
 
-def carry_sealed_state(event: Any, sealed: dict[str, Any] | None) -> None:
-    if sealed is not None:
-        object.__setattr__(event, SEALED_STATE, sealed)
+def carry_stored_form(event: Any, stored: StoredForm | None) -> None:
+    if stored is not None:
+        object.__setattr__(event, STORED_FORM, stored)
 
 
 def _note(case: object, event: CaseEvent) -> None:
-    """Bookkeeping every event does after its own apply: chain head, command ids, clock."""
+    """Bookkeeping every event does after its own apply: chain head, clock, stage. (The commands a
+    case has recorded are kept beside its events, not in its state: eventstore.commands.)"""
     assert isinstance(case, Recording), f"{type(event).__name__} mutates a case, not a {type(case).__name__}"
     state = case.state
     state.chain_head = event.chain_hash
-    processed = state.processed_commands.get(event.command_id)
-    if processed is None:
-        state.processed_commands[event.command_id] = ProcessedCommand(
-            name=event.command_name, digest=event.command_digest, versions=[event.originator_version]
-        )
-    else:
-        processed.versions.append(event.originator_version)
     state.last_recorded_at = event.timestamp
     stage = current_stage(state)
     if stage != state.stage:
@@ -154,12 +159,16 @@ class Recording:
         }
         # The library's metaclass makes each event class a dataclass of its annotations at run time,
         # which its typing does not declare: the checker sees only the base event's constructor.
-        provisional = event_class(  # type: ignore[call-arg]
+        event = event_class(  # type: ignore[call-arg]
             originator_id=self.id, originator_version=self.version + 1, chain_hash="", **common, **fields
         )
-        link, sealed = link_of(provisional, self.state.chain_head, ctx.sealer, self.state.adult_id)
-        self.trigger_event(event_class, chain_hash=link, **common, **fields)
-        carry_sealed_state(self._pending_events[-1], sealed)
+        link, stored = link_of(event, self.state.chain_head, ctx.sealer, self.state.adult_id)
+        # What the library's trigger_event does with an event it makes, on the one made here: it
+        # is built (and validated) once, and its link set before anything reads it.
+        object.__setattr__(event, CHAIN_FIELD, link)
+        carry_stored_form(event, stored)
+        event.mutate(self)  # type: ignore[arg-type]  # the library types an event's aggregate by a type variable
+        self._pending_events.append(event)
 
     def _now(self, ctx: CommandContext) -> datetime:
         return max(ctx.recorded_at, self.state.last_recorded_at + ONE_MICROSECOND)

@@ -576,12 +576,6 @@ class Restriction(Model):
     restricted_at: datetime
 
 
-class ProcessedCommand(Model):
-    name: str
-    digest: str
-    versions: list[int]
-
-
 class RecordedFactSource(Model):
     """Where an event that recorded facts about a person stands: what it was and whose facts they
     are, so a correction can name the event by its version (domain/case/corrections.py)."""
@@ -636,9 +630,8 @@ class CaseState(Model):
     # The adult's earlier cases, closed when this one was referred (domain.person_index).
     earlier_cases: list[str] = Field(default_factory=list)
 
-    # Record-keeping of the record itself: hash chain head, processed command ids, clock.
+    # Record-keeping of the record itself: hash chain head, clock (its commands: eventstore.commands).
     chain_head: str = GENESIS_HASH
-    processed_commands: dict[str, ProcessedCommand] = Field(default_factory=dict)
     last_recorded_at: datetime
 
     @property

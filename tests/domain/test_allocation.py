@@ -21,8 +21,13 @@ def test_a_case_arrives_unallocated_and_is_allocated_then_reallocated_with_the_p
     assert (state.worker_id, state.team) == ("sw-ben", "west-locality")
     [event] = moved.events
     assert event.type == "CaseAllocated"
-    stored = record.get_case(s.case_id).state
-    assert stored.processed_commands[moved.command_id].name == "AllocateCase"
+    recorded = record.recorded_command(s.case_id, moved.command_id)
+    assert recorded is not None
+    assert (recorded.name, recorded.first_version, recorded.last_version) == (
+        "AllocateCase",
+        event.version,
+        event.version,
+    )
 
 
 def test_an_escalation_stays_raised_until_resolved_or_the_case_is_reallocated(record: CaseRecord):

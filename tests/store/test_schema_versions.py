@@ -73,18 +73,32 @@ def test_a_store_written_before_versions_upgrades_then_verifies_and_rebuilds_ide
     record = CaseRecord(env, rule_sets=RuleSetCatalogue(TEST_COUNCILS), clock=SteppingClock())
     try:
         before = schema_status(views)
-        assert (before.version, before.recorded, before.pending) == (1, False, [2])
-        # The baseline is recorded as found; migration 2 gives the outbox's messages their kind.
-        assert upgrade(views, by="admin-1") == [2]
+        # The case record made the table of commands, empty, when it opened the store: not yet filled.
+        assert (before.version, before.recorded, before.pending) == (1, False, [2, 3])
+        # The baseline is recorded as found; migration 2 gives the outbox's messages their kind;
+        # migration 3 fills the table of each case's commands from the events.
+        assert upgrade(views, by="admin-1") == [2, 3]
         after = schema_status(views)
         assert after.recorded and after.current
         assert [(a.version, a.applied_by) for a in after.applied] == [
             (1, "admin-1 (found written before versions were recorded)"),
             (2, "admin-1"),
+            (3, "admin-1"),
         ]
         with views.read() as cursor:
             assert cursor.execute("SELECT kind FROM payment_outbox").fetchall() == []  # the column is there
         assert upgrade(views, by="admin-1") == []
+        # Every command the fixture's case recorded is found by its id, spanning its events.
+        [case_id] = record.case_ids()
+        spans: dict[str, list[int]] = {}
+        for stored in record.stored_records(case_id):
+            state = record.decode_state(stored)
+            spans.setdefault(state["command_id"], []).append(stored.originator_version)
+        assert spans
+        for command_id, versions in spans.items():
+            found = record.recorded_command(case_id, command_id)
+            assert found is not None
+            assert (found.first_version, found.last_version) == (min(versions), max(versions))
         # The views are derived: this release shapes them (a column added since the fixture was
         # made, say), so an upgrade ends with a rebuild, as deploy/README.md says. After it the
         # fixture's case verifies and its views equal a rebuild from the first event.
