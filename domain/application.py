@@ -137,7 +137,7 @@ def _pays(topic: str) -> bool:
 
 class CaseRecord(Application[UUID]):
     name = "carecase"
-    snapshotting_intervals: ClassVar = {Case: 100}
+    snapshotting_intervals: ClassVar = {Case: 20}
     snapshotting_projectors: ClassVar = {Case: project_case}
     snapshot_class = CaseSnapshot
 
