@@ -51,22 +51,12 @@ def run(name: str, params: dict[str, Any]) -> dict[str, Any]:
             "store_file": ours_env.get("SQLITE_DBNAME"),
         }
     if name == "rebuild":
-        from bench.rebuild import decode_rate, per_view, rebuild_rate
+        from bench import rebuild
 
-        env = (
-            sqlite_env(folder, "ours")
-            if not params.get("store_file")
-            else {**sqlite_env(folder, "x"), "SQLITE_DBNAME": params["store_file"]}
-        )
-        record = _record(env)
-        decoded = decode_rate(record)
-        rebuilt = rebuild_rate(record, env)
-        return {
-            "decode": decoded,
-            "rebuild": rebuilt,
-            "per_view_events_per_second": per_view(record, env),
-            "ratio_to_decode": round(rebuilt["events_per_second"] / decoded["events_per_second"], 3),
-        }
+        store_file = params.get("store_file")
+        if not store_file:
+            raise SystemExit("rebuild needs the store_file of an append run (B1's SQLite store)")
+        return rebuild.run(store_file, folder)
     if name == "as_of":
         from bench import as_of
         from simulation.caseload import generate_caseload, load

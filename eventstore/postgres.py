@@ -298,6 +298,18 @@ class CaseRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
         return None if row is None or row["key"] is None else bytes(row["key"])
 
+    def person_keys_of(self, case_ids: Sequence[UUID]) -> dict[tuple[str, str], bytes | None]:
+        """Every key of every person on these cases, in one read (eventstore.person_keys.BulkKeyTable)."""
+        statement = SQL("SELECT case_id, person_id, key FROM {schema}.{keys} WHERE case_id = ANY(%s)").format(
+            schema=Identifier(self.datastore.schema), keys=Identifier(self.keys_table)
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (list(case_ids),))
+            rows = curs.fetchall()
+        return {
+            (row["case_id"].hex, row["person_id"]): None if row["key"] is None else bytes(row["key"]) for row in rows
+        }
+
     def add_person_key(self, case_id: UUID, person_id: str, key: bytes, created_at: datetime) -> bytes | None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self.add_key_statement, (case_id, person_id, key, created_at))

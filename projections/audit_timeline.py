@@ -17,9 +17,28 @@ from projections.store import ViewCursor
 TIMELINE = "view_audit_timeline"
 
 
+TIMELINE_COLUMNS = (
+    "case_id",
+    "version",
+    "recorded_at",
+    "effective_at",
+    "event",
+    "actor",
+    "role",
+    "command_id",
+    "summary",
+)
+
+
 class AuditTimelineView(Projection):
+    """Its lines are written a batch at a time: each event's line is held until the batch's flush,
+    then all of them in one statement (inside the batch's transaction, as ever)."""
+
     name = "audit_timeline"
     tables = (TIMELINE,)
+
+    def __init__(self) -> None:
+        self._lines: list[tuple[object, ...]] = []
 
     def create_tables(self, cursor: ViewCursor) -> None:
         cursor.execute(
@@ -34,10 +53,7 @@ class AuditTimelineView(Projection):
     @handles(CaseEvent)
     def add_line(self, cursor: ViewCursor, event: CaseEvent, notification_id: int) -> None:
         entry = timeline_entry(event)
-        # A plain INSERT on purpose: applying a notification twice fails loudly instead of hiding.
-        cursor.execute(
-            f"INSERT INTO {TIMELINE} (case_id, version, recorded_at, effective_at, event, actor, role, "
-            "command_id, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._lines.append(
             (
                 event.originator_id.hex,
                 entry.version,
@@ -48,12 +64,13 @@ class AuditTimelineView(Projection):
                 entry.role,
                 entry.command_id,
                 entry.summary,
-            ),
+            )
         )
 
     @handles(Case.PersonalDataErased)
     def erase_lines(self, cursor: ViewCursor, event: Case.PersonalDataErased, notification_id: int) -> None:
         self.add_line(cursor, event, notification_id)
+        self.flush(cursor)  # the case's earlier lines of this batch are rewritten below with the rest
         for earlier in self.states.record.stored_events(event.originator_id):
             if earlier.originator_version >= event.originator_version:
                 break
@@ -61,6 +78,22 @@ class AuditTimelineView(Projection):
                 f"UPDATE {TIMELINE} SET summary = ? WHERE case_id = ? AND version = ?",
                 (timeline_entry(earlier).summary, event.originator_id.hex, earlier.originator_version),
             )
+
+    def flush(self, cursor: ViewCursor) -> None:
+        lines, self._lines = self._lines, []
+        # A plain INSERT on purpose: applying a notification twice fails loudly instead of hiding.
+        cursor.executemany(
+            f"INSERT INTO {TIMELINE} ({', '.join(TIMELINE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in TIMELINE_COLUMNS)})",
+            lines,
+        )
+
+    def discard(self) -> None:
+        self._lines = []
+
+    def reset(self, cursor: ViewCursor) -> None:
+        super().reset(cursor)
+        self._lines = []
 
 
 def timeline_of(cursor: ViewCursor, case_id: str) -> list[TimelineEntry]:

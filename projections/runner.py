@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -29,9 +31,11 @@ import psycopg
 import structlog
 from eventsourcing import persistence
 
+from domain.personal_data import Sealer
 from eventstore.appends import AppendSignal
 from projections.base import Projection
 from projections.case_states import CaseStates
+from projections.partitions import Opener, PartJob, build_parts, copy_part, part_paths
 from projections.store import (
     FAILED,
     HELD,
@@ -179,6 +183,10 @@ class ProjectionRunner:
         self.states = CaseStates(record)
         for projection in self.projections:
             projection.states = self.states
+        # The cases this runner applies (a part of a parallel rebuild); every other case's
+        # notifications it passes without decoding. None: every case.
+        self.owns: Callable[[UUID], bool] | None = None
+        self.applied = 0  # notifications applied to at least one view (a figure for a parallel rebuild)
         create_view_tables(store, self.projections)
 
     @property
@@ -188,14 +196,17 @@ class ProjectionRunner:
     def positions(self) -> dict[str, int]:
         return self.store.positions(self.names)
 
-    def run_once(self, batch: int = 500) -> int:
-        """Apply the next batch of notifications; returns how many notifications it read.
+    def run_once(self, batch: int = 500, stop: int | None = None) -> int:
+        """Apply the next batch of notifications (none after ``stop``, if given); returns how many
+        notifications it read.
 
         The whole batch at once first (one write per case for the derived views, no savepoints);
         only if that fails on a poison event, again one notification at a time to find and
         quarantine it."""
         low = min(self.positions().values(), default=0)
-        notifications = self.record.notifications(start=low + 1, limit=batch)
+        if stop is not None and low >= stop:
+            return 0
+        notifications = self.record.notifications(start=low + 1, limit=batch, stop=stop)
         if not notifications:
             return 0
         try:
@@ -212,7 +223,7 @@ class ProjectionRunner:
         return self._apply_batch(low, notifications, isolate=True)
 
     def _apply_batch(self, low: int, notifications: Sequence[Any], *, isolate: bool) -> int:
-        last = notifications[-1].id
+        read, last = len(notifications), notifications[-1].id
         try:
             with self.store.transaction() as cursor:
                 self.store.lock_tracking(cursor)
@@ -222,19 +233,27 @@ class ProjectionRunner:
                     # they are. Apply nothing; the next call starts from the new position.
                     return 0
                 held = self.store.quarantined_cases(cursor)
+                if self.owns is not None:
+                    owns = self.owns
+                    notifications = [n for n in notifications if owns(n.originator_id)]
+                # The keys of this batch's sealed values, read once for the batch (decision 0048).
+                keys = self.record.mapper.keys_for(notifications)
+                applied = 0
                 for notification in notifications:
                     behind = [p for p in self.projections if positions[p.name] < notification.id]
                     if not behind:
                         continue
+                    applied += 1
                     case_id = notification.originator_id.hex
                     if case_id in held:
                         self._hold(cursor, notification, behind, HELD_BEHIND)
                     elif not isolate:
-                        event = self.record.mapper.to_domain_event(notification)
+                        # Decoded once, whichever views and however many of them read it.
+                        event = self.record.mapper.to_domain_event(notification, keys)
                         for projection in behind:
                             projection.handle(cursor, event, notification.id)
                     else:
-                        failure = self._apply_one(cursor, notification, behind)
+                        failure = self._apply_one(cursor, notification, behind, keys)
                         if failure is not None:
                             self._quarantine(cursor, notification, behind, failure)
                             held.add(case_id)
@@ -248,15 +267,18 @@ class ProjectionRunner:
             # The cached cases may be ahead of what the views now say; reload as needed.
             self.states.forget()
             raise
-        return len(notifications)
+        self.applied += applied
+        return read
 
-    def _apply_one(self, cursor: ViewCursor, notification: Any, views: Sequence[Projection]) -> Failure | None:
+    def _apply_one(
+        self, cursor: ViewCursor, notification: Any, views: Sequence[Projection], keys: Sealer | None = None
+    ) -> Failure | None:
         """Apply one notification to ``views`` and flush them inside a savepoint, so that if it
         fails, exactly this event's writes are undone, and its buffers and cached case with them."""
         current: Projection | None = None
         try:
             with cursor.savepoint():
-                event = self.record.mapper.to_domain_event(notification)
+                event = self.record.mapper.to_domain_event(notification, keys)
                 for current in views:
                     current.handle(cursor, event, notification.id)
                 for current in views:
@@ -385,23 +407,36 @@ class ProjectionRunner:
         )
         return released
 
-    def run_until_caught_up(self, batch: int = 500, progress: Progress | None = None) -> int:
-        """Run batches until the log has nothing new; returns the notifications read."""
+    def run_until_caught_up(self, batch: int = 500, progress: Progress | None = None, stop: int | None = None) -> int:
+        """Run batches until the log has nothing new (or nothing up to ``stop``); returns the
+        notifications read."""
         total = 0
         while True:
-            count = self.run_once(batch)
+            count = self.run_once(batch, stop)
             if count == 0:
                 return total
             total += count
             if progress is not None:
                 progress(min(self.positions().values(), default=0), self.record.last_position())
 
-    def rebuild(self, progress: Progress | None = None, batch: int = 500) -> int:
+    def rebuild(
+        self, progress: Progress | None = None, batch: int = 500, processes: int = 1, opener: Opener | None = None
+    ) -> int:
         """Empty every view, the quarantine and every position in one transaction, then catch up.
 
         The quarantine goes too: the rebuild meets every event again, and quarantines afresh any
         that still fail. Killed half way, it resumes like any runner: the reset and each batch
-        are atomic."""
+        are atomic.
+
+        With ``processes`` above 1, the cases are split into that many parts, each rebuilt in a
+        process of its own (which opens the record and the views with ``opener``), and the views
+        are then replaced by the parts' rows in one transaction (``projections.partitions``,
+        decision 0048); what was appended meanwhile is then applied as ever. Returns the
+        notifications applied."""
+        if processes > 1:
+            if opener is None:
+                raise ValueError("a rebuild in parallel processes needs an opener for the record and views")
+            return self._rebuild_in_parts(progress, batch, processes, opener)
         with self.store.transaction() as cursor:
             self.store.lock_tracking(cursor)
             for projection in self.projections:
@@ -409,6 +444,32 @@ class ProjectionRunner:
                 self.store.forget(cursor, projection.name)
             self.store.release_quarantine(cursor, projections=self.names)
         return self.run_until_caught_up(batch=batch, progress=progress)
+
+    def _rebuild_in_parts(self, progress: Progress | None, batch: int, processes: int, opener: Opener) -> int:
+        stop = self.record.last_position() or 0
+        with tempfile.TemporaryDirectory(prefix="carecase-rebuild-") as folder:  # mode 0700
+            paths = part_paths(Path(folder), processes)
+            jobs = [PartJob(opener, part, processes, stop, path, batch) for part, path in enumerate(paths)]
+            applied = build_parts(jobs)
+            try:
+                with self.store.transaction() as cursor:
+                    self.store.lock_tracking(cursor)
+                    for projection in self.projections:
+                        projection.reset(cursor)
+                        self.store.forget(cursor, projection.name)
+                    self.store.release_quarantine(cursor, projections=self.names)
+                    for path in paths:
+                        copy_part(path, cursor, self.projections)
+                    for projection in self.projections:
+                        self.store.set_position(cursor, projection.name, stop)
+            finally:
+                for projection in self.projections:
+                    projection.discard()
+                self.states.forget()
+        if progress is not None:
+            progress(stop, stop)
+        log.info("projections_rebuilt_in_parts", parts=processes, position=stop, notifications=applied)
+        return applied + self.run_until_caught_up(batch=batch, progress=progress)
 
     def _position_if_readable(self) -> int | None:
         """The views' position for a log line; None if the database that just failed still cannot

@@ -98,6 +98,10 @@ class ViewCursor:
     def fetchall(self) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self._raw.fetchall()]
 
+    def column_names(self) -> list[str]:
+        """The names of the last query's columns, in order."""
+        return [d[0] for d in self._raw.description]
+
     def dicts(self) -> list[dict[str, Any]]:
         """The rows of the last query as dicts keyed by column name."""
         names = [d[0] for d in self._raw.description]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from api.access_log import AccessLog
     from config.checkpoint_settings import CheckpointSettings
     from config.settings import Settings
+    from projections.base import Projection
     from projections.store import ViewStore
 
 app = typer.Typer(help="carecase: the case record for personal budgets and direct payments", no_args_is_help=True)
@@ -531,12 +532,27 @@ def dev_server(
     raise typer.Exit(run_dev_server(TemporalSettings.from_environment(), time_skipping=time_skipping))
 
 
+def record_and_views() -> tuple[CaseRecord, list[Projection]]:
+    """The record and every view, from the environment: what each process of a parallel rebuild
+    opens for itself (it inherits this process's environment, the council's partition included)."""
+    from config.settings import Settings
+    from projections.catalogue import all_views
+
+    settings = Settings.from_environment()
+    return build_case_record(settings), all_views(settings.service_levels, settings.council)
+
+
 @projections_app.command("rebuild")
 def projections_rebuild(
     batch: Annotated[int, typer.Option(min=1, help="Notifications per transaction")] = 500,
+    processes: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes to rebuild in, each over its own part of the cases")
+    ] = 1,
     council: CouncilOption = None,
 ) -> None:
-    """Empty every view and build it again from the first event, showing progress."""
+    """Empty every view and build it again from the first event, showing progress. With
+    --processes N the cases are split into N parts rebuilt side by side, and the views are replaced
+    by them in one transaction (decision 0048)."""
     _use_council(council)
     from config.bootstrap import build_projection_runner
 
@@ -551,7 +567,7 @@ def projections_rebuild(
             bar.update(max(position - done, 0))
             done = max(done, position)
 
-        read = runner.rebuild(progress=progress, batch=batch)
+        read = runner.rebuild(progress=progress, batch=batch, processes=processes, opener=record_and_views)
     typer.echo(f"{read} event(s) read; positions: {runner.positions()}")
 
 

@@ -114,6 +114,32 @@ def test_projections_rebuild_builds_every_view_from_the_store(tmp_path: Path) ->
         assert row == ("Margaret Oduya", 2, 0)
 
 
+def test_projections_rebuild_in_two_processes_ends_as_in_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = tmp_path / "store.sqlite"
+    assert carecase("story", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).returncode == 0
+    events = sqlite3.connect(store).execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+
+    def views() -> dict[str, list[tuple[object, ...]]]:
+        with sqlite3.connect(store) as conn:
+            tables = [
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                    "(name LIKE 'view_%' OR name = 'projection_tracking') ORDER BY name"
+                )
+            ]
+            return {table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr) for table in tables}
+
+    assert carecase("projections", "rebuild", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).returncode == 0
+    in_one = views()
+    rebuilt = carecase("projections", "rebuild", "--processes", "2", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"{events} event(s) read" in rebuilt.stdout
+    assert views() == in_one and in_one["view_audit_timeline"]
+
+
 def test_ops_stuck_lists_the_deadlines_passed_from_the_views(tmp_path: Path) -> None:
     store = tmp_path / "store.sqlite"
     assert carecase("story", cwd=tmp_path, CARECASE_SQLITE_PATH=str(store)).returncode == 0
