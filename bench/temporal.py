@@ -118,11 +118,18 @@ async def _run(
             "worker_and_callers": round(own_cpu_seconds() - cpu[0], 2),
             "dev_server": round((process_cpu_seconds(server_pid) or 0) - (cpu[1] or 0), 2),
         }
+        cpu = (own_cpu_seconds(), process_cpu_seconds(server_pid))
         empty = await _empty(client, queue, len(latencies), concurrency)
+        cpu_empty = {
+            "worker_and_callers": round(own_cpu_seconds() - cpu[0], 2),
+            "dev_server": round((process_cpu_seconds(server_pid) or 0) - (cpu[1] or 0), 2),
+        }
         history = await history_per_update(client, case_ids, len(latencies))
     load_average = os.getloadavg()[0]
     return {
         "cpu_seconds_during_lifecycles": cpu_used,
+        # The same number of updates to the empty workflow: the floor under each side's CPU.
+        "cpu_seconds_during_empty_updates": cpu_empty,
         "lifecycles": cases,
         "concurrency": concurrency,
         "seconds": round(seconds, 3),
