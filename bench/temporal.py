@@ -10,11 +10,14 @@ workflow whose update handler returns at once.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import time
 import uuid
+from collections import Counter
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from bench.measure import own_cpu_seconds, percentiles, process_cpu_seconds, process_peak_mib
@@ -27,6 +30,7 @@ from domain.commands import CaseCommand
 from simulation.scenario import ADULT, PANEL, Scenario, plan_for
 from workers.dev_server import dev_server_command, register_search_attributes, wait_until_serving
 from workers.worker import build_worker, workflow_classes
+from workflows.case_workflow import case_workflow_id
 from workflows.client import send_command, start_case
 
 
@@ -48,14 +52,30 @@ def fields(command: CaseCommand) -> dict[str, Any]:
     return command.model_dump(mode="json", exclude={"case_id", "command_id"})
 
 
-async def _lifecycles(client: Client, queue: str, cases: int, concurrency: int) -> tuple[list[float], float]:
+async def history_per_update(client: Client, case_ids: list[uuid.UUID], updates: int) -> dict[str, Any]:
+    """The case workflows' history events, by type, per command update (decision 0049 counts them)."""
+    kinds: Counter[str] = Counter()
+    for case_id in case_ids:
+        history = await client.get_workflow_handle(case_workflow_id(case_id)).fetch_history()
+        kinds.update(EventType.Name(event.event_type).removeprefix("EVENT_TYPE_") for event in history.events)
+    return {
+        "history_events_per_update": round(kinds.total() / updates, 2),
+        "by_type_per_update": {kind: round(n / updates, 2) for kind, n in kinds.most_common()},
+    }
+
+
+async def _lifecycles(
+    client: Client, queue: str, cases: int, concurrency: int
+) -> tuple[list[float], float, list[uuid.UUID]]:
     latencies: list[float] = []
     todo = list(range(cases))
+    case_ids: list[uuid.UUID] = []
 
     async def caller() -> None:
         while todo:
             todo.pop()
             s = Scenario()
+            case_ids.append(s.case_id)
             await start_case(client, s.case_id, queue)
             for command in lifecycle(s):
                 began = time.perf_counter()
@@ -64,7 +84,7 @@ async def _lifecycles(client: Client, queue: str, cases: int, concurrency: int) 
 
     began = time.perf_counter()
     await asyncio.gather(*(caller() for _ in range(concurrency)))
-    return latencies, time.perf_counter() - began
+    return latencies, time.perf_counter() - began, case_ids
 
 
 async def _empty(client: Client, queue: str, updates: int, concurrency: int) -> list[float]:
@@ -93,14 +113,23 @@ async def _run(
     async with build_worker(client, record, queue, workflows=[*workflow_classes(), EmptyUpdateWorkflow]):
         await _lifecycles(client, queue, max(1, concurrency), concurrency)  # warm-up: imports, caches
         cpu = (own_cpu_seconds(), process_cpu_seconds(server_pid))
-        latencies, seconds = await _lifecycles(client, queue, cases, concurrency)
+        latencies, seconds, case_ids = await _lifecycles(client, queue, cases, concurrency)
         cpu_used = {
             "worker_and_callers": round(own_cpu_seconds() - cpu[0], 2),
             "dev_server": round((process_cpu_seconds(server_pid) or 0) - (cpu[1] or 0), 2),
         }
+        cpu = (own_cpu_seconds(), process_cpu_seconds(server_pid))
         empty = await _empty(client, queue, len(latencies), concurrency)
+        cpu_empty = {
+            "worker_and_callers": round(own_cpu_seconds() - cpu[0], 2),
+            "dev_server": round((process_cpu_seconds(server_pid) or 0) - (cpu[1] or 0), 2),
+        }
+        history = await history_per_update(client, case_ids, len(latencies))
+    load_average = os.getloadavg()[0]
     return {
         "cpu_seconds_during_lifecycles": cpu_used,
+        # The same number of updates to the empty workflow: the floor under each side's CPU.
+        "cpu_seconds_during_empty_updates": cpu_empty,
         "lifecycles": cases,
         "concurrency": concurrency,
         "seconds": round(seconds, 3),
@@ -108,6 +137,9 @@ async def _run(
         "updates": len(latencies),
         "update_ms": percentiles(latencies),
         "empty_update_ms": percentiles(empty),
+        **history,
+        # The machine is shared: the 1-minute load average just after the run says how much.
+        "load_average_1min": round(load_average, 2),
     }
 
 

@@ -31,8 +31,11 @@ from domain.application import CaseRecord
 from workflows.activities import CaseActivities
 
 # The case record is synchronous: activities run in threads, and the worker takes no more
-# activity tasks than there are threads, so none waits in the pool while its timeout runs.
+# activity tasks (nor local activities) than there are threads, so none waits in the pool while
+# its timeout runs.
 ACTIVITY_THREADS = 16
+# Regular and local activities (decision 0049) share one pool: room for both at once.
+WORKER_THREADS = 2 * ACTIVITY_THREADS
 
 # Already deterministic (or only used by activities) and slow to re-import for every workflow run.
 # cryptography (the payload codec's, which runs outside workflows) cannot be imported a second time.
@@ -80,8 +83,9 @@ def build_worker(
         task_queue=task_queue,
         workflows=list(workflows) if workflows is not None else workflow_classes(),
         activities=activities_of(CaseActivities(record)),
-        activity_executor=activity_executor or ThreadPoolExecutor(max_workers=ACTIVITY_THREADS),
+        activity_executor=activity_executor or ThreadPoolExecutor(max_workers=WORKER_THREADS),
         max_concurrent_activities=ACTIVITY_THREADS,
+        max_concurrent_local_activities=ACTIVITY_THREADS,
         workflow_runner=workflow_runner(),
         # Lets a running activity finish its write to the case record when the worker is stopped.
         graceful_shutdown_timeout=timedelta(seconds=10),
@@ -99,7 +103,7 @@ async def running_worker(
     interceptors: Sequence[Interceptor] = (),
 ) -> AsyncIterator[Worker]:
     """A worker polling for the duration of the block, then shut down with its thread pool."""
-    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+    with ThreadPoolExecutor(max_workers=WORKER_THREADS) as executor:
         async with build_worker(
             client, record, task_queue, workflows=workflows, activity_executor=executor, interceptors=interceptors
         ) as worker:
@@ -133,7 +137,7 @@ async def serve(settings: Settings, temporal_settings: TemporalSettings) -> int:
         except RuntimeError as error:
             log.error("worker_cannot_connect", error=str(error))
             return 1
-        with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS * (1 + len(councils))) as executor:
+        with ThreadPoolExecutor(max_workers=WORKER_THREADS * (1 + len(councils))) as executor:
             workflows = workflow_classes()
             workers = [
                 build_worker(client, served, queue, workflows=workflows, activity_executor=executor)

@@ -5,7 +5,9 @@ mirror of the case (``workflows.case_mirror``) and each update's validator dry-r
 against a copy of it. So anything the case record would refuse (above all support planning while
 an assessment is outstanding) is refused *before* the update is accepted: nothing reaches workflow
 history or the event store. An accepted update runs the ``record_command`` activity, with a
-command id from ``workflow.uuid4()``, and the case record checks every rule again.
+command id derived from the update's id, and the case record checks every rule again. The activity
+runs local to the workflow task, so an update is one workflow task (decision 0049); a write that
+keeps failing moves to a regular activity, which operations see retrying and can reset.
 
 The workflow also keeps the process moving: what the process does when a fact is recorded, and
 when a service level passes, is decided by ``domain.case.process``; this class carries it out —
@@ -17,14 +19,15 @@ cases (``workflows.search_attributes``).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -66,6 +69,14 @@ VALIDATION_COMMAND_ID = "validation-dry-run"
 # Stage clocks run from when a step took effect, not when it was recorded (decision 0035). A history
 # recorded before that keeps the recorded clock on replay, so its timers and flags come out as they did.
 STAGE_CLOCK_TOOK_EFFECT = "stage-clock-took-effect"
+# One workflow task per command (decision 0049): the command is recorded by a local activity, its
+# command id is derived from the update's id (or, for the process's own commands, from what it
+# records and where), and the deadline's timer is kept across waits while the deadline stands.
+# Histories recorded before keep their regular activities, random command ids and timer per wait.
+ONE_TASK_PER_COMMAND = "one-task-per-command"
+# A local write is tried this often, close together, inside the workflow task; a write still failing
+# after that is a fault operations must see, so it goes on as a regular activity (ACTIVITY_RETRY).
+LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0, maximum_attempts=3)
 
 
 def case_workflow_id(case_id: UUID | str) -> str:
@@ -172,6 +183,9 @@ class CaseWorkflow(PaymentsParent):
         self.review_cycle_ended = False
         # The highest notification id recorded since the current update took the lock (see command).
         self.recorded_through = 0
+        # The timer for the next deadline, kept across waits while that deadline stands (0049).
+        self.deadline_timer: asyncio.Task[None] | None = None
+        self.deadline_timer_for: datetime | None = None
 
     # The process -------------------------------------------------------------------------------
 
@@ -190,12 +204,15 @@ class CaseWorkflow(PaymentsParent):
             self.state.rule_set_known_on = workflow.now().date()
         self._refresh_search_attributes()
         while not self._finished():
-            deadline = process.next_deadline(self.mirror.state, self.service_levels)
-            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
-            try:
-                await workflow.wait_condition(lambda: self.wake or self.catch_up_wanted, timeout=timeout)
-            except TimeoutError:
-                pass
+            if self._one_task_per_command():
+                await self._wait_for_news_or_the_deadline()
+            else:
+                deadline = process.next_deadline(self.mirror.state, self.service_levels)
+                timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(0))
+                try:
+                    await workflow.wait_condition(lambda: self.wake or self.catch_up_wanted, timeout=timeout)
+                except TimeoutError:
+                    pass
             self.wake = False
             async with self.lock:
                 if self.catch_up_wanted:
@@ -209,6 +226,31 @@ class CaseWorkflow(PaymentsParent):
                 workflow.continue_as_new(self.state)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.summary()
+
+    def _one_task_per_command(self) -> bool:
+        """Whether this run records commands locally, one workflow task each (decision 0049). The
+        SDK remembers the answer, so its marker is written once, where this is first asked (the
+        first command's handler or the main loop's first wait, whichever the first task runs first)."""
+        return workflow.patched(ONE_TASK_PER_COMMAND)
+
+    async def _wait_for_news_or_the_deadline(self) -> None:
+        """Wait until an update, a signal or a catch-up wakes the loop, or the next deadline passes.
+
+        A wait with a timeout starts a timer and cancels it when something else wakes it first: two
+        history events for every command. The deadline's timer is kept instead while the deadline
+        stands, and replaced only when it moves (a new stage, new service levels) or has fired."""
+        deadline = process.next_deadline(self.mirror.state, self.service_levels)
+        timer = self.deadline_timer
+        if timer is not None and (deadline != self.deadline_timer_for or timer.done()):
+            timer.cancel()
+            timer = self.deadline_timer = None
+        if deadline is not None and timer is None:
+            remaining = (deadline - workflow.now()).total_seconds()
+            if remaining <= 0:
+                return  # due now: the loop records the flag
+            timer = self.deadline_timer = asyncio.create_task(asyncio.sleep(remaining))
+            self.deadline_timer_for = deadline
+        await workflow.wait_condition(lambda: self.wake or self.catch_up_wanted or (timer is not None and timer.done()))
 
     def _finished(self) -> bool:
         """The case is closed and no money is left to settle: after an ending (decision 0027) the
@@ -247,7 +289,7 @@ class CaseWorkflow(PaymentsParent):
         # A caller's idempotency key arrives as the command id; otherwise the workflow names the
         # command, with an id stable across replays and unique per update.
         if "command_id" not in payload:
-            payload["command_id"] = str(workflow.uuid4())
+            payload["command_id"] = self._command_id_of_update()
         # Commands wait until the workflow has the council's rule set, so every dry-run is complete.
         await workflow.wait_condition(lambda: self.rule_set is not None)
         async with self.lock:
@@ -279,6 +321,24 @@ class CaseWorkflow(PaymentsParent):
         except DomainError as error:
             raise refusal(error) from None
 
+    def _command_id_of_update(self) -> str:
+        """A command recorded by a local activity is in history only once its workflow task
+        completes; a task lost after the write (a worker killed) runs again from history and the
+        server delivers the update again, under its own id. So the command id is derived from the
+        update's id: the record answers the second attempt with the first's outcome (decision 0049)."""
+        update = workflow.current_update_info()
+        if update is None or not self._one_task_per_command():
+            return str(workflow.uuid4())
+        return str(uuid5(NAMESPACE_URL, f"{workflow.info().workflow_id}/update/{update.id}"))
+
+    def _command_id_of_process(self, name: str, fields: dict[str, Any]) -> str:
+        """The process's own command, named by what it records and the case version it was decided
+        at: a workflow task run again after a lost local write decides it again under the same id."""
+        if not self._one_task_per_command():
+            return str(workflow.uuid4())
+        what = json.dumps(fields, sort_keys=True, default=str)
+        return str(uuid5(NAMESPACE_URL, f"{workflow.info().workflow_id}/process/{self.mirror.version}/{name}/{what}"))
+
     def _payload(self, args: Sequence[RawValue]) -> dict[str, Any]:
         if len(args) != 1:
             raise InvalidInput("send the command's fields as one JSON object", code="invalid_update_arguments")
@@ -294,16 +354,12 @@ class CaseWorkflow(PaymentsParent):
         self.mirror.dry_run(command, workflow.now(), self.state.council, self.rule_set, self.state.rule_set_known_on)
 
     async def _record(self, name: str, payload: dict[str, Any]) -> RecordedCommand:
+        request = RecordCommandInput(command_name=name, command=payload, since_version=self.mirror.version)
         try:
-            recorded = await workflow.execute_activity_method(
-                CaseActivities.record_command,
-                RecordCommandInput(command_name=name, command=payload, since_version=self.mirror.version),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
-            )
-        except ActivityError as error:
-            cause = error.cause
-            if isinstance(cause, ApplicationError) and cause.non_retryable:
+            recorded = await self._write(request)
+        except FailureError as error:
+            cause = _refused(error)
+            if cause is not None:
                 # The case record refused what the mirror allowed (another writer got there first):
                 # catch up so the next validation sees what it saw, and pass the refusal on.
                 await self._catch_up()
@@ -316,12 +372,40 @@ class CaseWorkflow(PaymentsParent):
         await self._apply(recorded.events_since)
         return recorded
 
+    async def _write(self, request: RecordCommandInput) -> RecordedCommand:
+        """Record the command: in this workflow task, by a local activity, and if that keeps failing
+        on a fault, by a regular activity that retries for ever where operations see it (0049)."""
+        if self._one_task_per_command():
+            try:
+                return await workflow.execute_local_activity_method(
+                    CaseActivities.record_command,
+                    request,
+                    # All its attempts within one activity's time: a write stuck longer is seen.
+                    schedule_to_close_timeout=ACTIVITY_TIMEOUT,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=LOCAL_RETRY,
+                )
+            except FailureError as error:  # the SDK raises a local activity's own failure, unwrapped
+                if _refused(error) is not None:
+                    raise
+                workflow.logger.warning(
+                    "recording %s locally failed %s times; retrying as an activity",
+                    request.command_name,
+                    LOCAL_RETRY.maximum_attempts,
+                )
+        return await workflow.execute_activity_method(
+            CaseActivities.record_command,
+            request,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
     async def _system(self, record: Record) -> None:
         """A command the process itself issues (overdue flags, review scheduling)."""
         name = record.command.type_name()
         payload = {
             "case_id": self.state.case_id,
-            "command_id": str(workflow.uuid4()),
+            "command_id": self._command_id_of_process(name, record.fields),
             "actor": SYSTEM_ACTOR.model_dump(mode="json"),
             **record.fields,
         }
@@ -415,3 +499,10 @@ class CaseWorkflow(PaymentsParent):
             payment_workflows=list(self.state.payment_workflows),
             continued=self.state.continued,
         )
+
+
+def _refused(error: FailureError) -> ApplicationError | None:
+    """The case record's refusal (a rule, raised non-retryable: final, never retried), whether it
+    came from a regular activity (wrapped in an ActivityError) or a local one (as it was raised)."""
+    cause = error.cause if isinstance(error, ActivityError) else error
+    return cause if isinstance(cause, ApplicationError) and cause.non_retryable else None

@@ -84,3 +84,27 @@ async def test_an_encrypted_history_replays_only_with_the_key_it_was_recorded_wi
     keyless = Replayer(workflows=workflow_classes(), data_converter=pydantic_data_converter)
     result = await keyless.replay_workflow(history, raise_on_replay_failure=False)
     assert "binary/encrypted" in str(result.replay_failure)
+
+
+@workflow.defn(name="CaseWorkflow", sandboxed=False)
+class RegularActivitiesCaseWorkflow(CaseWorkflow):
+    """Today's workflow with the one-task-per-command branch taken out (decision 0049)."""
+
+    @workflow.run
+    async def run(self, state: CaseWorkflowInput) -> CaseSummary:
+        return await super().run(state)
+
+    def _one_task_per_command(self) -> bool:
+        return False
+
+
+async def test_the_one_task_recording_takes_the_patched_branch() -> None:
+    """The recording made behind the patch replays only on the branch it took: without it the
+    local writes and the kept timer do not match, so the replay above checks that branch."""
+    text = (HISTORIES / "case_workflow_one_task.json").read_text()
+    history = WorkflowHistory.from_json("recorded-one-task", json.loads(text))
+    kinds = {event.marker_recorded_event_attributes.marker_name for event in history.events}
+    assert "core_local_activity" in kinds
+    replayer = Replayer(workflows=[RegularActivitiesCaseWorkflow], data_converter=DATA_CONVERTER)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None

@@ -22,6 +22,13 @@ mirror became a stored snapshot (decision 16). Today's code must read both.
 ``case_workflow_continued_encrypted.json`` is the same run recorded after payloads were encrypted
 (decision 23), under the test key in ``payload-keys``.
 
+    .venv/bin/python -m tests.workflows.histories.record one-task
+
+drives the first recording's case and writes only its case workflow's history, to
+``case_workflow_one_task.json``: a run that records each command in its own workflow task, by a
+local activity, and keeps its deadline's timer (decision 49, the ``one-task-per-command`` patch);
+every history before it has regular activities and a timer per wait.
+
     .venv/bin/python -m tests.workflows.histories.record back-dated
 
 drives a migrated case whose stage clock started 40 days before it was recorded, flagged overdue
@@ -85,7 +92,7 @@ async def recording() -> AsyncIterator[WorkflowEnvironment]:
         case_record.close()
 
 
-async def record(continued: str | None = None) -> None:
+async def record(continued: str | None = None, case_only: str | None = None) -> None:
     async with recording() as env:
         client, story = env.client, Scenario()
         with env.with_time_skipping_disabled():
@@ -97,12 +104,16 @@ async def record(continued: str | None = None) -> None:
         await asyncio.sleep(2)  # the payments workflow pays the three slots already due
         await send(client, story.suspend())
         await send(client, story.resume())
+        # The agreement ends first: a social worker may close only a case with no payments due.
+        await send(client, story.end_agreement(reason="support ending", actor=FINANCE))
         await send(client, story.close(reason="needs_met"))
         await case.result()
         payments = payments_of(client, story.case_id)
         await payments.result()
         if continued:
             (HERE / f"{continued}.json").write_text((await run_that_starts_payments(client, case.id)).to_json())
+        elif case_only:
+            (HERE / f"{case_only}.json").write_text((await case.fetch_history()).to_json())
         else:
             (HERE / "case_workflow.json").write_text((await case.fetch_history()).to_json())
             (HERE / "payments_workflow.json").write_text((await payments.fetch_history()).to_json())
@@ -187,6 +198,8 @@ async def record_back_dated() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["varied"]:
         asyncio.run(record_varied())
+    elif sys.argv[1:2] == ["one-task"]:
+        asyncio.run(record(case_only="case_workflow_one_task"))
     elif sys.argv[1:2] == ["back-dated"]:
         asyncio.run(record_back_dated())
     else:
