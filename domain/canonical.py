@@ -45,8 +45,12 @@ def stored_state(event: object) -> dict[str, Any]:
     return state
 
 
+# One encoder for every call: ``json.dumps`` with these options builds a new one each time.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def chain_hash(
@@ -60,26 +64,23 @@ def chain_hash(
     return "sha256:" + digest.hexdigest()
 
 
-def _object(items: dict[str, bytes]) -> bytes:
-    """A JSON object from its values already in canonical form: byte for byte ``canonical_json``'s."""
-    return b"{" + b",".join(canonical_json(name) + b":" + items[name] for name in sorted(items)) + b"}"
-
-
 def encode_link(
     previous_hash: str, topic: str, originator_id: str, originator_version: int, state: dict[str, Any]
 ) -> tuple[str, bytes]:
-    """The chain hash of a not-yet-stored state, and the stored bytes with that hash in them, each
-    value encoded once for both: the same hash as ``chain_hash`` and the same bytes as
-    ``canonical_json`` of the state with its hash (a canonical list or object is its canonical
-    items joined, so neither needs encoding twice)."""
-    items = {name: canonical_json(value) for name, value in state.items() if name != CHAIN_FIELD}
+    """The chain hash of a not-yet-stored state, and the stored bytes with that hash in them, the
+    state encoded once for both: the same hash as ``chain_hash`` and the same bytes as
+    ``canonical_json`` of the state with its hash. (A canonical object is its sorted items
+    joined: the state is encoded as the items before the hash's key and those after it, and the
+    hash's item goes between them.)"""
+    before = canonical_json({name: value for name, value in state.items() if name < CHAIN_FIELD})[1:-1]
+    after = canonical_json({name: value for name, value in state.items() if name > CHAIN_FIELD})[1:-1]
     digest = hashlib.sha256()
     digest.update(previous_hash.encode("ascii"))
-    envelope = b",".join((canonical_json(topic), canonical_json(originator_id), canonical_json(originator_version)))
-    digest.update(b"[" + envelope + b"," + _object(items) + b"]")
+    envelope = canonical_json([topic, originator_id, originator_version])[:-1]
+    digest.update(envelope + b",{" + b",".join(part for part in (before, after) if part) + b"}]")
     link = "sha256:" + digest.hexdigest()
-    items[CHAIN_FIELD] = canonical_json(link)
-    return link, _object(items)
+    item = canonical_json({CHAIN_FIELD: link})[1:-1]
+    return link, b"{" + b",".join(part for part in (before, item, after) if part) + b"}"
 
 
 def event_chain_hash(previous_hash: str, event: DomainEventProtocol[UUID]) -> str:
